@@ -1,0 +1,3 @@
+"""Hesabu: offline-first data collection for community-led settlement profiling."""
+
+__version__ = "0.1.0"

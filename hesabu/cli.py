@@ -1,0 +1,25 @@
+"""The `hesabu` command line: the front door to every part of the system.
+
+Each part registers its command group here; the groups live in `hesabu/commands/`
+so this file stays a table of contents.
+"""
+
+from __future__ import annotations
+
+import click
+
+from hesabu import __version__
+from hesabu.commands.forms import forms
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="hesabu")
+def main() -> None:
+    """Hesabu: offline-first data collection for settlement profiling."""
+
+
+main.add_command(forms)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
