@@ -25,6 +25,7 @@ CODES: dict[str, str] = {
     "form.unsupported_type": "an XLSForm type Hesabu cannot collect (external files, OSM, ...)",
     "form.missing_type": "a row has a name or label but no type",
     "form.missing_name": "a question or group has no name",
+    "form.missing_label": "a question has neither a label nor a hint",
     "form.invalid_name": "a name is not a valid XML name",
     "form.duplicate_name": "two questions, groups or repeats share a name",
     "form.duplicate_choice": "two choices in one list share a name",

@@ -112,7 +112,7 @@ def _load(source: Source) -> tuple[FormSpec | None, list[Problem]]:
     if not any(p.is_error for p in problems):
         problems += _check_cycles(spec)
     if not any(p.is_error for p in problems):
-        problems += _check_with_pyxform_builder(parsed, pyxform_warnings)
+        problems += _check_with_pyxform_builder(parsed, pyxform_warnings, spec)
     problems += translate_warnings(pyxform_warnings)
     if not spec.version:
         problems.append(Problem(
@@ -590,8 +590,9 @@ def _check_one(
 
 def _check_cycles(spec: FormSpec) -> list[Problem]:
     try:
+        import forms.expressions  # noqa: F401  (forms.dependencies needs it)
         from forms.dependencies import check_cycles
-    except ImportError:  # pragma: no cover - only while forms.dependencies is being written
+    except ImportError:  # pragma: no cover - only while those modules are being written
         return []
     try:
         check_cycles(spec)
@@ -600,8 +601,12 @@ def _check_cycles(spec: FormSpec) -> list[Problem]:
     return []
 
 
-def _check_with_pyxform_builder(parsed: Mapping[str, Any], warnings: list[str]) -> list[Problem]:
+def _check_with_pyxform_builder(
+    parsed: Mapping[str, Any], warnings: list[str], spec: FormSpec
+) -> list[Problem]:
     """Run pyxform's XForm step too: it catches a few things its parse step does not."""
+    import re
+
     from pyxform.builder import create_survey_element_from_dict
     from pyxform.errors import PyXFormError
 
@@ -609,5 +614,15 @@ def _check_with_pyxform_builder(parsed: Mapping[str, Any], warnings: list[str]) 
         survey = create_survey_element_from_dict(copy.deepcopy(dict(parsed)))
         survey.to_xml(validate=False, pretty_print=False, warnings=warnings)
     except PyXFormError as err:
-        return [translate(str(err), context=getattr(err, "context", None))]
+        problem = translate(str(err), context=getattr(err, "context", None))
+        # This step's messages name the element but not its row: find the row.
+        named = re.search(r"named '([^']+)'|question '([^']+)'", problem.message)
+        if problem.row is None and named:
+            try:
+                node = spec.find(named.group(1) or named.group(2))
+            except KeyError:
+                node = None
+            if node is not None and node.row is not None:
+                problem = replace(problem, sheet="survey", row=node.row)
+        return [problem]
     return []
