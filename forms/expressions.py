@@ -1,0 +1,156 @@
+"""Evaluate XLSForm expressions (relevant, constraint, calculation, ...) over a record.
+
+    >>> evaluate("${age} >= 18", {"age": 20})
+    True
+    >>> c = compile_expression("sum(${age})")     # cached; compile once, evaluate often
+    >>> c.evaluate({"members": [{"age": 30}, {"age": 4}]})
+    34
+
+The language is XPath 1.0 with ODK's functions and JavaRosa's conversions: an
+unanswered question is the empty string, which is NaN in arithmetic and numeric
+comparisons (`${x} > 5` is false, `${x} != 5` true, `${x} = ''` true). See
+docs/expressions.md for the full list and the few differences from ODK Collect.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from forms.xpath import functions
+from forms.xpath.compiler import compile_expr
+from forms.xpath.env import Env
+from forms.xpath.errors import ExpressionError
+from forms.xpath.nodes import Call, Expr, Filter, LocationPath, Ref
+from forms.xpath.parser import parse as _parse
+from forms.xpath.tree import parse_context
+from forms.xpath.values import to_boolean, to_result
+
+if TYPE_CHECKING:
+    from forms.spec import FormSpec
+
+__all__ = [
+    "Compiled",
+    "ExpressionError",
+    "compile_expression",
+    "evaluate",
+    "parse",
+]
+
+Context = str | Sequence[str | int] | None
+
+
+def parse(expression: str) -> Expr:
+    """The syntax tree of `expression`; ExpressionError (with the column) if invalid."""
+    return _parse(expression, functions.check_call)
+
+
+class Compiled:
+    """A parsed and compiled expression, plus what it depends on."""
+
+    __slots__ = ("_fn", "paths", "references", "source", "tree", "uses_now")
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.tree: Expr = parse(source)
+        refs: set[str] = set()
+        paths: set[str] = set()
+        calls: set[str] = set()
+        _collect(self.tree, refs, paths, calls)
+        self.references: frozenset[str] = frozenset(refs)
+        self.paths: frozenset[str] = frozenset(paths)
+        self.uses_now: bool = bool(calls & functions.VOLATILE)
+        self._fn = compile_expr(self.tree)
+
+    def __repr__(self) -> str:
+        return f"Compiled({self.source!r})"
+
+    def evaluate(
+        self,
+        answers: Mapping[str, Any] | None = None,
+        *,
+        context: Context = None,
+        form: FormSpec | None = None,
+        now: datetime | None = None,
+        language: str | None = None,
+    ) -> Any:
+        """The value of the expression for `answers` (a record's answers dict).
+
+        `context` is the question the expression belongs to: ("members", 1, "age") with
+        0-based repeat positions, or "members[2]/age" (1-based). `form` gives exact
+        `${name}` resolution and choice labels; `now` fixes the clock.
+        """
+        env = Env(
+            answers if answers is not None else {},
+            parse_context(context),
+            form,
+            now,
+            language,
+        )
+        return to_result(self._fn(env))
+
+    def evaluate_boolean(
+        self,
+        answers: Mapping[str, Any] | None = None,
+        *,
+        context: Context = None,
+        form: FormSpec | None = None,
+        now: datetime | None = None,
+        language: str | None = None,
+    ) -> bool:
+        """The expression as relevant/constraint/required read it (JavaRosa's boolean())."""
+        env = Env(answers if answers is not None else {}, parse_context(context), form, now,
+                  language)
+        return to_boolean(self._fn(env))
+
+
+def _collect(expr: Expr, refs: set[str], paths: set[str], calls: set[str]) -> None:
+    if isinstance(expr, Ref):
+        refs.add(expr.name)
+    elif isinstance(expr, LocationPath):
+        paths.add(expr.source)
+    elif isinstance(expr, Call):
+        calls.add(expr.name)
+    for child in _children(expr):
+        _collect(child, refs, paths, calls)
+
+
+def _children(expr: Expr) -> list[Expr]:
+    out: list[Expr] = []
+    if isinstance(expr, LocationPath | Filter):
+        steps = expr.steps
+        if isinstance(expr, Filter):
+            out.append(expr.primary)
+            out.extend(expr.predicates)
+        for step in steps:
+            out.extend(step.predicates)
+        return out
+    for name in ("left", "right", "operand"):
+        child = getattr(expr, name, None)
+        if child is not None:
+            out.append(child)
+    out.extend(getattr(expr, "args", ()))
+    return out
+
+
+@functools.lru_cache(maxsize=4096)
+def compile_expression(expression: str) -> Compiled:
+    """Parse and compile `expression` once (cached); ExpressionError if it is invalid."""
+    return Compiled(expression)
+
+
+def evaluate(
+    expression: str,
+    answers: Mapping[str, Any] | None = None,
+    *,
+    context: Context = None,
+    form: FormSpec | None = None,
+    now: datetime | None = None,
+    language: str | None = None,
+) -> Any:
+    """Evaluate `expression` over `answers`: str, int, float, bool, date, datetime or list."""
+    return compile_expression(expression).evaluate(
+        answers, context=context, form=form, now=now, language=language
+    )

@@ -1,0 +1,1 @@
+"""A purpose-built XPath 1.0 engine for XLSForm expressions (see forms.expressions)."""

@@ -1,0 +1,92 @@
+"""The evaluation environment: the record, the form, where we are and what time it is."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from forms.xpath import tree
+from forms.xpath.values import XNode
+
+if TYPE_CHECKING:
+    from forms.spec import FormSpec
+    from forms.xpath.tree import FormIndex, Steps
+
+
+class Env:
+    """One evaluation. Predicates evaluate in copies with another node and position."""
+
+    __slots__ = (
+        "answers",
+        "context",
+        "current",
+        "form",
+        "index",
+        "language",
+        "names",
+        "node",
+        "now",
+        "position",
+        "root",
+        "size",
+    )
+
+    def __init__(
+        self,
+        answers: Any,
+        context: tuple[Any, ...],
+        form: FormSpec | None,
+        now: datetime | None,
+        language: str | None,
+    ) -> None:
+        self.answers = answers
+        self.root = XNode((), answers, answers)
+        self.context = context
+        self.current = XNode(context, tree.value_at(answers, context), answers)
+        self.node = self.current
+        self.form = form
+        self.index: FormIndex | None = tree.form_index(form) if form is not None else None
+        self.now = now
+        self.language = language
+        self.position = 1
+        self.size = 1
+        self.names: dict[str, Steps] | None = None
+
+    def at(self, node: XNode, position: int, size: int) -> Env:
+        """A copy for evaluating a predicate on `node`."""
+        other = object.__new__(Env)
+        for slot in Env.__slots__:
+            setattr(other, slot, getattr(self, slot))
+        other.node = node
+        other.position = position
+        other.size = size
+        return other
+
+    def unbound(self) -> Env:
+        """A copy whose references are not narrowed to the context's repeat instances."""
+        other = self.at(self.node, self.position, self.size)
+        other.context = ()
+        return other
+
+    def steps_for(self, name: str) -> Steps:
+        if self.index is not None:
+            return self.index.steps(name)
+        names = self.names
+        if names is None:
+            names = self.names = {}
+        steps = names.get(name)
+        if steps is None:
+            steps = names[name] = tree.find_name(self.answers, name, self.context)
+        return steps
+
+    def repeat_of(self, node: XNode, name: str) -> bool | None:
+        """Whether child `name` of `node` is a repeat: from the form if we have one."""
+        if self.index is None or node.root is not self.answers:
+            return None
+        structural = (*tuple(s for s in node.path if type(s) is str), name)
+        return structural in self.index.repeats
+
+    def clock(self) -> datetime:
+        if self.now is None:
+            self.now = datetime.now().astimezone()
+        return self.now

@@ -1,0 +1,232 @@
+"""Recursive-descent parser for XPath 1.0 as used by XLSForm (plus `${name}` references).
+
+Precedence, loosest first: or, and, = !=, < <= > >=, + -, * div mod, unary -, |, paths.
+Function names and argument counts are checked here, so a typo in a form is reported
+when the form is loaded rather than when an enumerator reaches the question.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from forms.xpath import lexer
+from forms.xpath.errors import ExpressionError
+from forms.xpath.lexer import EOF, NAME, NUMBER, OP, REF, STRING, Token
+from forms.xpath.nodes import (
+    CHILD,
+    DESCENDANT_OR_SELF,
+    PARENT,
+    SELF,
+    Binary,
+    Call,
+    Expr,
+    Filter,
+    Literal,
+    LocationPath,
+    Negate,
+    Ref,
+    Step,
+)
+
+_BINARY_LEVELS: tuple[frozenset[str], ...] = (
+    frozenset({"or"}),
+    frozenset({"and"}),
+    frozenset({"=", "!="}),
+    frozenset({"<", "<=", ">", ">="}),
+    frozenset({"+", "-"}),
+    frozenset({"*", "div", "mod"}),
+)
+
+ArityCheck = Callable[[str, int], str | None]
+
+
+class _Parser:
+    def __init__(self, source: str, check_call: ArityCheck | None) -> None:
+        self.source = source
+        self.tokens = lexer.tokenize(source)
+        self.i = 0
+        self.check_call = check_call
+
+    # -- token helpers ----------------------------------------------------------
+    @property
+    def tok(self) -> Token:
+        return self.tokens[self.i]
+
+    def peek(self, n: int = 1) -> Token:
+        return self.tokens[min(self.i + n, len(self.tokens) - 1)]
+
+    def advance(self) -> Token:
+        t = self.tokens[self.i]
+        self.i += 1
+        return t
+
+    def at_op(self, *values: str) -> bool:
+        t = self.tok
+        return t.kind == OP and t.value in values
+
+    def expect_op(self, value: str) -> Token:
+        if not self.at_op(value):
+            raise self.error(f"expected '{value}'")
+        return self.advance()
+
+    def error(self, what: str | None = None, tok: Token | None = None) -> ExpressionError:
+        t = tok or self.tok
+        msg = f"unexpected {t.describe()} at column {t.column}"
+        if what:
+            msg += f" ({what})"
+        return ExpressionError(msg)
+
+    # -- grammar ------------------------------------------------------------------
+    def parse(self) -> Expr:
+        if self.tok.kind == EOF:
+            raise ExpressionError("empty expression")
+        expr = self.binary(0)
+        if self.tok.kind != EOF:
+            raise self.error()
+        return expr
+
+    def binary(self, level: int) -> Expr:
+        if level == len(_BINARY_LEVELS):
+            return self.unary()
+        ops = _BINARY_LEVELS[level]
+        left = self.binary(level + 1)
+        while self.tok.kind == OP and self.tok.value in ops:
+            op = self.advance().value
+            left = Binary(op, left, self.binary(level + 1))
+        return left
+
+    def unary(self) -> Expr:
+        if self.at_op("-"):
+            self.advance()
+            return Negate(self.unary())
+        return self.union()
+
+    def union(self) -> Expr:
+        left = self.path_expr()
+        while self.at_op("|"):
+            self.advance()
+            left = Binary("|", left, self.path_expr())
+        return left
+
+    def path_expr(self) -> Expr:
+        t = self.tok
+        if t.kind in (NUMBER, STRING, REF) or self.at_op("(") or (
+            t.kind == NAME and self.peek().kind == OP and self.peek().value == "("
+        ):
+            primary = self.primary()
+            predicates = self.predicates()
+            steps: tuple[Step, ...] = ()
+            if self.at_op("/", "//"):
+                steps = self.relative_steps(after_slash=True)
+            if not predicates and not steps:
+                return primary
+            return Filter(primary, predicates, steps)
+        if t.kind == NAME or self.at_op("/", "//", ".", "..", "@"):
+            return self.location_path()
+        raise self.error()
+
+    def primary(self) -> Expr:
+        t = self.advance()
+        if t.kind == NUMBER:
+            return Literal(float(t.value) if "." in t.value else int(t.value))
+        if t.kind == STRING:
+            return Literal(t.value)
+        if t.kind == REF:
+            return Ref(t.value)
+        if t.kind == OP and t.value == "(":
+            inner = self.binary(0)
+            self.expect_op(")")
+            return inner
+        # A function call (path_expr checked that "(" follows).
+        name = t.value
+        self.advance()  # "("
+        args: list[Expr] = []
+        if not self.at_op(")"):
+            args.append(self.binary(0))
+            while self.at_op(","):
+                self.advance()
+                args.append(self.binary(0))
+        self.expect_op(")")
+        if self.check_call is not None:
+            problem = self.check_call(name, len(args))
+            if problem:
+                raise ExpressionError(f"{problem} at column {t.column}")
+        return Call(name, tuple(args))
+
+    def predicates(self) -> tuple[Expr, ...]:
+        preds: list[Expr] = []
+        while self.at_op("["):
+            self.advance()
+            preds.append(self.binary(0))
+            self.expect_op("]")
+        return tuple(preds)
+
+    def location_path(self) -> LocationPath:
+        start = self.tok.pos
+        absolute = False
+        steps: list[Step] = []
+        if self.at_op("/"):
+            absolute = True
+            self.advance()
+            if not self._step_can_start():
+                # "/" alone is the document root.
+                return LocationPath(True, (), self.source[start:self.tok.pos].strip())
+            steps.extend(self.relative_steps(after_slash=False))
+        elif self.at_op("//"):
+            absolute = True
+            steps.extend(self.relative_steps(after_slash=True))
+        else:
+            steps.extend(self.relative_steps(after_slash=False))
+        return LocationPath(absolute, tuple(steps), self.source[start:self.tok.pos].strip())
+
+    def _step_can_start(self) -> bool:
+        return self.tok.kind == NAME or self.at_op(".", "..", "@")
+
+    def relative_steps(self, after_slash: bool) -> tuple[Step, ...]:
+        """Steps separated by / or //; if `after_slash`, the current token is a separator."""
+        steps: list[Step] = []
+        first = not after_slash
+        while True:
+            if not first:
+                if self.at_op("//"):
+                    steps.append(Step(DESCENDANT_OR_SELF, None))
+                elif not self.at_op("/"):
+                    break
+                self.advance()
+            first = False
+            steps.append(self.step())
+        return tuple(steps)
+
+    def step(self) -> Step:
+        t = self.tok
+        if self.at_op("."):
+            self.advance()
+            return Step(SELF, None)
+        if self.at_op(".."):
+            self.advance()
+            return Step(PARENT, None)
+        if self.at_op("@"):
+            raise self.error("attributes are not supported")
+        if t.kind != NAME:
+            raise self.error("expected a name")
+        if self.peek().kind == OP and self.peek().value == "::":
+            raise self.error("axes are not supported; use the abbreviated syntax")
+        if self.peek().kind == OP and self.peek().value == "(":
+            if t.value == "node":
+                self.advance()
+                self.advance()
+                self.expect_op(")")
+                return Step(CHILD, "*", self.predicates())
+            raise self.error("a function call cannot be a path step")
+        self.advance()
+        return Step(CHILD, t.value, self.predicates())
+
+
+def parse(source: str, check_call: ArityCheck | None = None) -> Expr:
+    """The syntax tree of `source`; `check_call(name, nargs)` returns a problem or None."""
+    if not isinstance(source, str):
+        raise ExpressionError(f"expression must be a string, not {type(source).__name__}")
+    return _Parser(source, check_call).parse()
+
+
+__all__ = ["parse"]
