@@ -15,7 +15,7 @@ docs/expressions.md for the full list and the few differences from ODK Collect.
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -26,10 +26,10 @@ from forms.xpath.errors import ExpressionError
 from forms.xpath.nodes import Call, Expr, Filter, LocationPath, Ref
 from forms.xpath.parser import parse as _parse
 from forms.xpath.tree import parse_context
-from forms.xpath.values import to_boolean, to_result
+from forms.xpath.values import XNode, to_boolean, to_result
 
 if TYPE_CHECKING:
-    from forms.spec import FormSpec
+    from forms.spec import Choice, FormSpec
 
 __all__ = [
     "Compiled",
@@ -37,6 +37,7 @@ __all__ = [
     "compile_expression",
     "evaluate",
     "parse",
+    "visible_choices",
 ]
 
 Context = str | Sequence[str | int] | None
@@ -154,3 +155,39 @@ def evaluate(
     return compile_expression(expression).evaluate(
         answers, context=context, form=form, now=now, language=language
     )
+
+
+def visible_choices(
+    choice_filter: str,
+    choices: Iterable[Choice],
+    answers: Mapping[str, Any] | None = None,
+    *,
+    context: Context = None,
+    form: FormSpec | None = None,
+    now: datetime | None = None,
+    language: str | None = None,
+) -> list[Choice]:
+    """The choices a select's `choice_filter` lets through, in their order.
+
+    As in XForms, the filter is a predicate on each choice: `name`, `label` and the
+    choices sheet's extra columns are read from the choice, `${q}` from the record.
+    """
+    from forms.spec import text_in
+
+    compiled = compile_expression(choice_filter)
+    options = list(choices)
+    env = Env(answers if answers is not None else {}, parse_context(context), form, now,
+              language)
+    fallback = form.default_language if form is not None else None
+    items = [
+        {**dict(c.extra), "name": c.name, "label": text_in(c.label, language, fallback)}
+        for c in options
+    ]
+    tree = {"root": {"item": items}}
+    size = len(items)
+    kept = []
+    for i, (choice, item) in enumerate(zip(options, items, strict=True)):
+        node = XNode(("root", "item", i), item, tree)
+        if to_boolean(compiled._fn(env.at(node, i + 1, size))):
+            kept.append(choice)
+    return kept

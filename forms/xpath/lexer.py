@@ -75,10 +75,10 @@ def tokenize(source: str) -> list[Token]:
         if m is None:
             ch = source[pos]
             if ch in "'\"":
-                raise ExpressionError(f"unterminated string at column {pos + 1}")
+                raise ExpressionError("unterminated string", pos)
             if source.startswith("${", pos):
-                raise ExpressionError(f"unterminated ${{...}} reference at column {pos + 1}")
-            raise ExpressionError(f"unexpected character {ch!r} at column {pos + 1}")
+                raise ExpressionError("unterminated ${...} reference", pos)
+            raise ExpressionError(f"unexpected character {ch!r}", pos)
         kind = m.lastgroup
         if kind == "refname":  # lastgroup reports the innermost group
             kind = "ref"
@@ -97,7 +97,7 @@ def tokenize(source: str) -> list[Token]:
         elif kind == "ref":
             name = m.group("refname")
             if not _REF_NAME.fullmatch(name):
-                raise ExpressionError(f"invalid reference ${{{name}}} at column {pos + 1}")
+                raise ExpressionError(f"invalid reference ${{{name}}}", pos)
             tokens.append(Token(REF, name, pos))
         elif kind == "name":
             if text in _OPERATOR_NAMES and not operand_expected:

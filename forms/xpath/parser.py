@@ -71,15 +71,15 @@ class _Parser:
 
     def error(self, what: str | None = None, tok: Token | None = None) -> ExpressionError:
         t = tok or self.tok
-        msg = f"unexpected {t.describe()} at column {t.column}"
+        msg = f"unexpected {t.describe()}"
         if what:
             msg += f" ({what})"
-        return ExpressionError(msg)
+        return ExpressionError(msg, t.pos)
 
     # -- grammar ------------------------------------------------------------------
     def parse(self) -> Expr:
         if self.tok.kind == EOF:
-            raise ExpressionError("empty expression")
+            raise ExpressionError("empty expression", 0)
         expr = self.binary(0)
         if self.tok.kind != EOF:
             raise self.error()
@@ -150,7 +150,7 @@ class _Parser:
         if self.check_call is not None:
             problem = self.check_call(name, len(args))
             if problem:
-                raise ExpressionError(f"{problem} at column {t.column}")
+                raise ExpressionError(problem, t.pos)
         return Call(name, tuple(args))
 
     def predicates(self) -> tuple[Expr, ...]:
