@@ -1,0 +1,238 @@
+"""The op: the unit of sync. Append-only, idempotent by `op_id`, validated at the wire.
+
+    {"op_id": UUIDv7, "device_id": str, "record_id": UUIDv7, "form_id": str,
+     "form_version": str, "hlc": HLC, "kind": "edit" | "resolve" | "delete",
+     "fields": {path: value}, "parents": {path: [op_id, ...]}, "meta": {...}}
+
+`parents[path]` lists the op ids of the versions of `path` the author saw (all of
+its current heads; `[]` when the field had none). Every path in `fields` has an entry
+in `parents` and vice versa. Kinds:
+
+- edit: answers changed by a person. Also writes `__deleted__: false`, which asserts
+  the record is alive, so an edit made concurrently with a delete is a conflict.
+- delete: writes only `__deleted__: true` (the record tombstone).
+- resolve: a federation leader's choice; every path has at least one parent (the
+  conflicting heads it settles).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sync.canonical import canonical_json
+from sync.codes import OP_INVALID
+from sync.fields import DELETED, FieldPathError, parse_path, validate_value
+from sync.hlc import HybridClock, is_hlc
+from sync.ids import is_uuid7, new_uuid7
+
+EDIT = "edit"
+RESOLVE = "resolve"
+DELETE = "delete"
+KINDS = (EDIT, RESOLVE, DELETE)
+
+#: Limits that keep one op a reasonable unit (a saved screen, not a whole export).
+MAX_FIELDS = 2000
+MAX_PARENTS = 64
+MAX_TEXT = 100
+MAX_META_BYTES = 4096
+
+WIRE_KEYS = ("op_id", "device_id", "record_id", "form_id", "form_version", "hlc", "kind",
+             "fields", "parents", "meta")
+
+
+class OpError(ValueError):
+    """An op that does not follow the op format; `field` says where (e.g. "parents.q1")."""
+
+    def __init__(self, field: str, message: str, code: str = OP_INVALID) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Op:
+    """A validated op. Not hashable (it holds dicts): key sets by `op_id`."""
+
+    op_id: str
+    device_id: str
+    record_id: str
+    form_id: str
+    form_version: str
+    hlc: str
+    kind: str
+    fields: Mapping[str, Any]
+    parents: Mapping[str, tuple[str, ...]]
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        _validate(self)
+
+    @classmethod
+    def from_wire(cls, data: Any) -> Op:
+        """Validate a decoded JSON object and build the op; OpError says what is wrong."""
+        if not isinstance(data, Mapping):
+            raise OpError("op", "must be a JSON object")
+        unknown = sorted(set(data) - set(WIRE_KEYS))
+        if unknown:
+            raise OpError(unknown[0], "unknown key")
+        for key in WIRE_KEYS:
+            if key not in data and key != "meta":
+                raise OpError(key, "is required")
+        fields_, parents = data["fields"], data["parents"]
+        if not isinstance(fields_, Mapping):
+            raise OpError("fields", "must be an object")
+        if not isinstance(parents, Mapping):
+            raise OpError("parents", "must be an object")
+        for path, ids in parents.items():
+            if not isinstance(ids, list | tuple):
+                raise OpError(f"parents.{path}", "must be a list of op ids")
+        meta = data.get("meta", {})
+        if not isinstance(meta, Mapping):
+            raise OpError("meta", "must be an object")
+        return cls(
+            op_id=data["op_id"],
+            device_id=data["device_id"],
+            record_id=data["record_id"],
+            form_id=data["form_id"],
+            form_version=data["form_version"],
+            hlc=data["hlc"],
+            kind=data["kind"],
+            fields=dict(fields_),
+            parents={str(p): tuple(ids) for p, ids in parents.items()},
+            meta=dict(meta),
+        )
+
+    def to_wire(self) -> dict[str, Any]:
+        """The JSON object for this op (a fresh dict the caller may keep)."""
+        return {
+            "op_id": self.op_id,
+            "device_id": self.device_id,
+            "record_id": self.record_id,
+            "form_id": self.form_id,
+            "form_version": self.form_version,
+            "hlc": self.hlc,
+            "kind": self.kind,
+            "fields": {p: (list(v) if isinstance(v, list) else v) for p, v in self.fields.items()},
+            "parents": {p: list(ids) for p, ids in self.parents.items()},
+            "meta": dict(self.meta),
+        }
+
+    def canonical(self) -> str:
+        """Canonical JSON of the op: equal ops have equal text (used to spot a reused op_id)."""
+        return canonical_json(self.to_wire())
+
+    def wire_size(self) -> int:
+        """Bytes of the canonical encoding, the measure batches are planned with."""
+        return len(self.canonical().encode("utf-8"))
+
+
+def _text(name: str, value: Any, limit: int = MAX_TEXT) -> None:
+    if not isinstance(value, str) or not value or len(value) > limit:
+        raise OpError(name, f"must be a non-empty string of at most {limit} characters")
+
+
+def _validate(op: Op) -> None:
+    if not is_uuid7(op.op_id):
+        raise OpError("op_id", "must be a UUIDv7 in canonical lowercase form")
+    if not is_uuid7(op.record_id):
+        raise OpError("record_id", "must be a UUIDv7 in canonical lowercase form")
+    _text("device_id", op.device_id)
+    _text("form_id", op.form_id)
+    _text("form_version", op.form_version)
+    if not is_hlc(op.hlc):
+        raise OpError("hlc", "must be an HLC: 13-digit ms, '-', 6-digit counter, '-', node")
+    if op.kind not in KINDS:
+        raise OpError("kind", f"must be one of {', '.join(KINDS)}")
+    if not op.fields:
+        raise OpError("fields", "must name at least one field")
+    if len(op.fields) > MAX_FIELDS:
+        raise OpError("fields", f"at most {MAX_FIELDS} fields per op")
+    if set(op.fields) != set(op.parents):
+        path = sorted(set(op.fields) ^ set(op.parents))[0]
+        raise OpError(f"parents.{path}", "every field needs a parents entry and vice versa")
+    for path, value in op.fields.items():
+        try:
+            parse_path(path)
+            validate_value(path, value)
+        except FieldPathError as exc:
+            raise OpError(f"fields.{path}", str(exc)) from None
+        try:
+            canonical_json(value)
+        except (TypeError, ValueError):
+            raise OpError(f"fields.{path}", "is not JSON (NaN and Infinity are not allowed)") \
+                from None
+    for path, ids in op.parents.items():
+        if len(ids) > MAX_PARENTS:
+            raise OpError(f"parents.{path}", f"at most {MAX_PARENTS} parents")
+        if not all(is_uuid7(i) for i in ids):
+            raise OpError(f"parents.{path}", "must list UUIDv7 op ids")
+        if len(set(ids)) != len(ids):
+            raise OpError(f"parents.{path}", "lists an op id twice")
+        if op.op_id in ids:
+            raise OpError(f"parents.{path}", "an op cannot be its own parent")
+    try:
+        meta_size = len(canonical_json(dict(op.meta)).encode("utf-8"))
+    except (TypeError, ValueError):
+        raise OpError("meta", "is not JSON") from None
+    if meta_size > MAX_META_BYTES:
+        raise OpError("meta", f"at most {MAX_META_BYTES} bytes")
+    _validate_kind(op)
+
+
+def _validate_kind(op: Op) -> None:
+    deleted = op.fields.get(DELETED, "absent")
+    if op.kind == DELETE:
+        if set(op.fields) != {DELETED} or deleted is not True:
+            raise OpError("fields", f'a delete writes exactly {{"{DELETED}": true}}')
+    elif op.kind == EDIT:
+        if deleted is not False:
+            raise OpError(f"fields.{DELETED}", "an edit must write false (it keeps the record)")
+    elif op.kind == RESOLVE:
+        for path, ids in op.parents.items():
+            if not ids:
+                raise OpError(f"parents.{path}", "a resolve names the heads it settles")
+
+
+def make_op(
+    kind: str,
+    *,
+    clock: HybridClock,
+    device_id: str,
+    record_id: str,
+    form_id: str,
+    form_version: str,
+    fields: Mapping[str, Any],
+    heads: Mapping[str, Sequence[str]],
+    meta: Mapping[str, Any] | None = None,
+    op_id: str | None = None,
+) -> Op:
+    """Build a local op: parents are the current head op ids per path from the store.
+
+    `heads` maps a path to the op ids of its current heads (missing = none). For an
+    edit, `__deleted__: false` is added; for a delete, `fields` is ignored. Ticks the
+    clock once. Raises OpError if the result is not a valid op.
+    """
+    if kind == DELETE:
+        written: dict[str, Any] = {DELETED: True}
+    else:
+        written = dict(fields)
+        if kind == EDIT:
+            written[DELETED] = False
+    parents = {path: tuple(sorted(heads.get(path, ()))) for path in written}
+    return Op(
+        op_id=op_id or new_uuid7(),
+        device_id=device_id,
+        record_id=record_id,
+        form_id=form_id,
+        form_version=form_version,
+        hlc=clock.tick(),
+        kind=kind,
+        fields=written,
+        parents=parents,
+        meta=dict(meta or {}),
+    )

@@ -1,0 +1,203 @@
+"""The op format at the wire: what is accepted, what is refused and how it says why."""
+
+from __future__ import annotations
+
+import copy
+import gzip
+import json
+from typing import Any
+
+import pytest
+
+from sync.admission import DAY_MS, check_admission, check_reuse, decode_ops
+from sync.canonical import canonical_json, same_value
+from sync.codes import (
+    FORM_VERSION_UNKNOWN,
+    HLC_TOO_FAR_AHEAD,
+    OP_ID_REUSED,
+    OP_INVALID,
+    RECORD_FORM_MISMATCH,
+    Rejection,
+)
+from sync.hlc import HybridClock
+from sync.ids import new_uuid7
+from sync.ops import DELETE, EDIT, RESOLVE, Op, OpError, make_op
+
+NOW = 1_767_225_600_000
+HLC = f"{NOW:013d}-000000-tab-01"
+
+
+def wire(**overrides: Any) -> dict[str, Any]:
+    op = {
+        "op_id": new_uuid7(NOW),
+        "device_id": "tab-01",
+        "record_id": new_uuid7(NOW - 5),
+        "form_id": "household",
+        "form_version": "2026011501",
+        "hlc": HLC,
+        "kind": "edit",
+        "fields": {"head_name": "Amina Otieno", "members[a1b2c3]/age": 34, "__deleted__": False},
+        "parents": {"head_name": [], "members[a1b2c3]/age": [], "__deleted__": []},
+        "meta": {"app": "hesabu 0.1"},
+    }
+    op.update(overrides)
+    return op
+
+
+def test_a_valid_op_round_trips_exactly() -> None:
+    data = wire()
+    op = Op.from_wire(data)
+    assert op.to_wire() == data
+    assert Op.from_wire(json.loads(json.dumps(op.to_wire()))) == op
+
+
+def test_meta_is_optional() -> None:
+    data = wire()
+    del data["meta"]
+    assert Op.from_wire(data).meta == {}
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"op_id": "not-a-uuid"}, "op_id"),
+        ({"op_id": "0195ac3e-7d2a-4f3e-9c1d-2b3c4d5e6f70"}, "op_id"),  # a v4, not v7
+        ({"record_id": 12}, "record_id"),
+        ({"device_id": ""}, "device_id"),
+        ({"form_version": None}, "form_version"),
+        ({"hlc": "2026-01-01T00:00:00Z"}, "hlc"),
+        ({"kind": "upsert"}, "kind"),
+        ({"fields": {}, "parents": {}}, "fields"),
+        ({"fields": []}, "fields"),
+        ({"parents": {"head_name": [], "__deleted__": []}}, "parents.members[a1b2c3]/age"),
+        ({"parents": {"head_name": "x", "members[a1b2c3]/age": [], "__deleted__": []}},
+         "parents.head_name"),
+        ({"parents": {"head_name": ["nope"], "members[a1b2c3]/age": [], "__deleted__": []}},
+         "parents.head_name"),
+        ({"fields": {"a//b": 1, "__deleted__": False}, "parents": {"a//b": [], "__deleted__": []}},
+         "fields.a//b"),
+        ({"fields": {"g": {"x": 1}, "__deleted__": False}, "parents": {"g": [], "__deleted__": []}},
+         "fields.g"),
+        ({"fields": {"g": float("nan"), "__deleted__": False},
+          "parents": {"g": [], "__deleted__": []}}, "fields.g"),
+        ({"fields": {"m[a1]": "first", "__deleted__": False},
+          "parents": {"m[a1]": [], "__deleted__": []}}, "fields.m[a1]"),
+        ({"fields": {"head_name": "x"}, "parents": {"head_name": []}}, "fields.__deleted__"),
+        ({"extra": 1}, "extra"),
+        ({"meta": "note"}, "meta"),
+    ],
+)
+def test_invalid_ops_name_the_offending_field(change: dict[str, Any], field: str) -> None:
+    with pytest.raises(OpError) as caught:
+        Op.from_wire(wire(**change))
+    assert caught.value.field == field
+    assert caught.value.code == OP_INVALID
+
+
+def test_missing_required_key_is_named() -> None:
+    data = wire()
+    del data["hlc"]
+    with pytest.raises(OpError, match="hlc: is required"):
+        Op.from_wire(data)
+
+
+def test_an_op_cannot_name_itself_as_parent() -> None:
+    data = wire()
+    data["parents"]["head_name"] = [data["op_id"]]
+    with pytest.raises(OpError, match="own parent"):
+        Op.from_wire(data)
+
+
+def test_kind_rules_for_delete_and_resolve() -> None:
+    with pytest.raises(OpError, match="delete writes exactly"):
+        Op.from_wire(wire(kind="delete"))
+    Op.from_wire(wire(kind="delete", fields={"__deleted__": True}, parents={"__deleted__": []}))
+    with pytest.raises(OpError, match="resolve names the heads"):
+        Op.from_wire(wire(kind="resolve", fields={"q": 1}, parents={"q": []}))
+    Op.from_wire(wire(kind="resolve", fields={"q": 1}, parents={"q": [new_uuid7()]}))
+
+
+def test_make_op_takes_parents_from_heads_and_keeps_the_record_alive() -> None:
+    clock = HybridClock("tab-01", now_ms=lambda: NOW)
+    seen = new_uuid7(NOW)
+    op = make_op(EDIT, clock=clock, device_id="tab-01", record_id=new_uuid7(NOW),
+                 form_id="household", form_version="1", fields={"q": 2},
+                 heads={"q": [seen]})
+    assert op.fields == {"q": 2, "__deleted__": False}
+    assert op.parents == {"q": (seen,), "__deleted__": ()}
+    assert op.hlc == HLC.replace("tab-01", "tab-01")
+    gone = make_op(DELETE, clock=clock, device_id="tab-01", record_id=op.record_id,
+                   form_id="household", form_version="1", fields={"ignored": 1},
+                   heads={"__deleted__": [op.op_id]})
+    assert gone.fields == {"__deleted__": True} and gone.hlc > op.hlc
+    assert RESOLVE == "resolve"
+
+
+def test_canonical_json_is_compact_sorted_and_keeps_text() -> None:
+    assert canonical_json({"b": 1, "a": ["Nairobi", "Kisumu"], "c": "Ñairobi"}) == (
+        '{"a":["Nairobi","Kisumu"],"b":1,"c":"Ñairobi"}'
+    )
+    assert same_value(2, 2.0) and not same_value(2, "2") and not same_value(True, 1)
+    with pytest.raises(ValueError):
+        canonical_json(float("inf"))
+
+
+def test_wire_size_is_the_canonical_byte_length_and_gzip_shrinks_batches() -> None:
+    op = Op.from_wire(wire())
+    assert op.wire_size() == len(canonical_json(wire()).encode())
+    batch = [Op.from_wire(wire(op_id=new_uuid7(NOW))).to_wire() for _ in range(200)]
+    raw = canonical_json({"device_id": "tab-01", "ops": batch}).encode()
+    assert len(gzip.compress(raw)) < len(raw) / 3
+
+
+# -- admission --------------------------------------------------------------------------
+KNOWN = {("household", "2026011501")}
+
+
+def test_admission_accepts_a_normal_op() -> None:
+    assert check_admission(Op.from_wire(wire()), now_ms=NOW, form_known=KNOWN) is None
+
+
+def test_clock_far_ahead_is_a_retryable_rejection() -> None:
+    ahead = f"{NOW + DAY_MS + 60_000:013d}-000000-tab-01"
+    op = Op.from_wire(wire(hlc=ahead))
+    rejection = check_admission(op, now_ms=NOW, form_known=KNOWN)
+    assert rejection == Rejection(op.op_id, HLC_TOO_FAR_AHEAD, rejection.message, True)
+    assert "date and time" in rejection.message
+    # Within the window, or with a wider window configured, it is accepted.
+    assert check_admission(op, now_ms=NOW + 120_000, form_known=KNOWN) is None
+    assert check_admission(op, now_ms=NOW, form_known=KNOWN, max_drift_ms=2 * DAY_MS) is None
+
+
+def test_unknown_form_version_is_retryable_and_record_form_change_is_not() -> None:
+    op = Op.from_wire(wire(form_version="2027"))
+    unknown = check_admission(op, now_ms=NOW, form_known=lambda f, v: v == "2026011501")
+    assert unknown is not None and unknown.code == FORM_VERSION_UNKNOWN and unknown.retryable
+    moved = check_admission(Op.from_wire(wire()), now_ms=NOW, form_known=KNOWN,
+                            record_form_id="settlement_profile")
+    assert moved is not None and moved.code == RECORD_FORM_MISMATCH and not moved.retryable
+
+
+def test_replay_is_fine_but_reusing_an_op_id_for_other_content_is_not() -> None:
+    op = Op.from_wire(wire())
+    assert check_reuse(op, None) is None
+    assert check_reuse(op, Op.from_wire(copy.deepcopy(wire(op_id=op.op_id,
+                                                            record_id=op.record_id)))) is None
+    other = Op.from_wire(wire(op_id=op.op_id, record_id=op.record_id, hlc=HLC[:-1] + "2"))
+    rejection = check_reuse(other, op)
+    assert rejection is not None and rejection.code == OP_ID_REUSED
+
+
+def test_decode_ops_keeps_the_good_and_explains_the_bad() -> None:
+    good, bad = wire(), wire(kind="bogus")
+    ops, rejected = decode_ops([good, bad, "junk"])
+    assert [o.op_id for o in ops] == [good["op_id"]]
+    assert [(r.op_id, r.code, r.retryable) for r in rejected] == [
+        (bad["op_id"], OP_INVALID, False), ("#2", OP_INVALID, False)]
+    assert "kind" in rejected[0].message
+
+
+def test_rejection_wire_round_trip() -> None:
+    r = Rejection.of(new_uuid7(), FORM_VERSION_UNKNOWN, "later")
+    assert Rejection.from_wire(r.to_wire()) == r
+    assert Rejection.from_wire({"op_id": "a", "code": FORM_VERSION_UNKNOWN}).retryable
