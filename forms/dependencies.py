@@ -1,0 +1,321 @@
+"""Which parts of a form depend on which answers, worked out once per form.
+
+The graph has two kinds of item per form node:
+
+- ``rel``: whether the node is relevant. It depends on the answers its `relevant`
+  expression reads and on the relevance of its parent (relevance is inherited).
+- ``val``: a question's value. Every question depends on its own relevance (an answer
+  of a question that stops being relevant is removed); a calculated one also depends on
+  what its calculation reads. A repeat's ``val`` is its list of instances.
+
+An edge carries how far the two ends share a repeat instance (`Edge.local`): a
+``${name}`` reference from inside a repeat to a sibling means "the same instance" (ODK's
+rule), an absolute path ``/data/members/age`` means every instance, and a relative path
+``../../x`` shares the instances above the node it climbs to. The engine uses that to
+recompute one household member's calculations, not every member's.
+
+`check_cycles` finds calculations and relevance conditions that depend on each other
+in a circle, as ODK Collect would refuse the form at open time; the loader calls it.
+"""
+
+from __future__ import annotations
+
+import heapq
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from forms.spec import FormSpec, Node
+
+REL = "rel"
+VAL = "val"
+
+#: `Edge.local` for references that share every repeat instance the two ends have in common.
+SHARED = 1 << 30
+
+
+@dataclass(frozen=True)
+class Item:
+    """One computed thing: the relevance (`rel`) or the value (`val`) of a form node."""
+
+    kind: str
+    path: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Edge:
+    """`target` must be recomputed when the source changes.
+
+    `local` counts the leading names of the paths along which the two ends are in the
+    same repeat instance (SHARED: all they have in common; 0: none).
+    """
+
+    target: Item
+    local: int = SHARED
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A node an expression reads, and how far it stays in the reader's repeat instances."""
+
+    path: tuple[str, ...]
+    local: int = SHARED
+
+
+@dataclass(frozen=True)
+class Graph:
+    """The dependency graph of one form, with its items in an order that respects it."""
+
+    order: tuple[Item, ...]
+    successors: Mapping[Item, tuple[Edge, ...]]
+    #: Items whose value a constraint/required/choice_filter/repeat_count reads:
+    #: source item -> (node path of the check, local) for re-validation after a change.
+    checks: Mapping[Item, tuple[tuple[tuple[str, ...], int], ...]]
+    #: False when relevance and removal of answers go round in a circle that is not a
+    #: calculation cycle (a group whose relevance reads a question inside it); the
+    #: engine then recomputes everything after each change, until nothing moves.
+    acyclic: bool = True
+    position: Mapping[Item, int] = field(default_factory=dict)
+
+
+# -- references ------------------------------------------------------------------------
+
+_PREDICATE = re.compile(r"\[[^\[\]]*\]")
+
+
+def _strip_predicates(path: str) -> str:
+    previous = None
+    while previous != path:
+        previous, path = path, _PREDICATE.sub("", path)
+    return path
+
+
+def resolve_path(written: str, context: tuple[str, ...]) -> tuple[tuple[str, ...], int] | None:
+    """The node path an XPath path written at `context` reads, and its `local` depth.
+
+    Returns None for what is not a form node (secondary instances, attributes, `//`).
+    """
+    text = _strip_predicates(written.strip())
+    if not text or "//" in text or "@" in text or text.startswith("instance("):
+        return None
+    if text.startswith("current()"):
+        text = text[len("current()"):].lstrip("/") or "."
+    if text.startswith("/"):
+        steps = [s for s in text.split("/") if s][1:]  # drop the root element's name
+        where: list[str] = []
+        local = 0
+    else:
+        steps = [s for s in text.split("/") if s]
+        where = list(context)
+        local = len(where)
+    for step in steps:
+        if step == ".":
+            continue
+        if step == "..":
+            if not where:
+                return None
+            where.pop()
+            local = min(local, len(where))
+        elif re.fullmatch(r"[A-Za-z_][\w.\-]*(:[A-Za-z_][\w.\-]*)?", step):
+            where.append(step)
+        else:
+            return None
+    return tuple(where), local
+
+
+def references(form_nodes: Mapping[str, Node], expression: str | None,
+               context: tuple[str, ...]) -> list[Reference]:
+    """The nodes `expression` (written on the node at `context`) reads."""
+    if not expression:
+        return []
+    from forms.expressions import compile_expression
+
+    compiled = compile_expression(expression)
+    by_path = {n.path: n for n in form_nodes.values()}
+    found: list[Reference] = []
+    for name in sorted(compiled.references):
+        node = form_nodes.get(name)
+        if node is not None:
+            found.append(Reference(node.path, SHARED))
+    for written in sorted(compiled.paths):
+        resolved = resolve_path(written, context)
+        if resolved is None:
+            continue
+        path, local = resolved
+        # A path may go past a node into something that is not one (rare); read the node.
+        while path and path not in by_path:
+            path = path[:-1]
+        if path:
+            found.append(Reference(path, local))
+    return found
+
+
+# -- the graph -------------------------------------------------------------------------
+
+
+def _nodes_by_name(form: FormSpec) -> dict[str, Node]:
+    return {n.name: n for n in form.walk()}
+
+
+def _val_item(node: Node) -> Item | None:
+    if node.is_question or node.is_repeat:
+        return Item(VAL, node.path)
+    return None
+
+
+def _expression_edges(form: FormSpec) -> dict[Item, list[tuple[Item, int]]]:
+    """target item -> [(source item, local)] from relevant, calculation and the tree."""
+    names = _nodes_by_name(form)
+    by_path = {n.path: n for n in form.walk()}
+    deps: dict[Item, list[tuple[Item, int]]] = {}
+    for node in form.walk():
+        rel = Item(REL, node.path)
+        deps[rel] = []
+        parent = by_path.get(node.path[:-1])
+        if parent is not None:
+            deps[rel].append((Item(REL, parent.path), SHARED))
+        for ref in references(names, node.relevant, node.path):
+            source = _val_item(by_path[ref.path])
+            if source is not None:
+                deps[rel].append((source, ref.local))
+        val = _val_item(node)
+        if val is None:
+            continue
+        deps[val] = [(rel, SHARED)]
+        if node.is_question and node.calculation and not node.trigger:
+            for ref in references(names, node.calculation, node.path):
+                source = _val_item(by_path[ref.path])
+                if source is not None and source != val:  # `.`: the "once" idiom, no cycle
+                    deps[val].append((source, ref.local))
+        if node.is_question and node.calculation and node.trigger:
+            for ref in references(names, node.trigger, node.path):
+                source = _val_item(by_path[ref.path])
+                if source is not None and source != val:
+                    deps[val].append((source, ref.local))
+    return deps
+
+
+def _topological(items: Iterable[Item], deps: Mapping[Item, list[tuple[Item, int]]]
+                 ) -> list[Item] | None:
+    """Items with every dependency first, in form order otherwise; None on a cycle."""
+    items = list(items)
+    waiting = {item: {d for d, _ in deps.get(item, ()) if d in deps} for item in items}
+    dependents: dict[Item, list[Item]] = {item: [] for item in items}
+    for item, sources in waiting.items():
+        for source in sources:
+            dependents[source].append(item)
+    rank = {item: i for i, item in enumerate(items)}
+    ready = [(rank[i], i) for i in items if not waiting[i]]
+    heapq.heapify(ready)
+    order: list[Item] = []
+    while ready:
+        _, item = heapq.heappop(ready)
+        order.append(item)
+        for dependent in dependents[item]:
+            waiting[dependent].discard(item)
+            if not waiting[dependent]:
+                heapq.heappush(ready, (rank[dependent], dependent))
+    return order if len(order) == len(items) else None
+
+
+def build_graph(form: FormSpec) -> Graph:
+    """The dependency graph of `form` with a topological order of its items."""
+    deps = _expression_edges(form)
+    # Form order is the tie-break, so recompute visits items the way a reader would.
+    items = list(deps)  # form order, each node's relevance before its value
+    order = _topological(items, deps)
+    acyclic = order is not None
+    if order is None:
+        # Drop the "an answer goes when its question is hidden" edges that close a circle;
+        # the engine's fixpoint loop makes up for them.
+        relaxed = {
+            item: [(d, loc) for d, loc in sources
+                   if not (item.kind == VAL and d.kind == REL and d.path == item.path)]
+            for item, sources in deps.items()
+        }
+        order = _topological(items, relaxed) or items
+    successors: dict[Item, list[Edge]] = {item: [] for item in deps}
+    for target, sources in deps.items():
+        for source, local in sources:
+            successors[source].append(Edge(target, local))
+    names = _nodes_by_name(form)
+    by_path = {n.path: n for n in form.walk()}
+    checks: dict[Item, list[tuple[tuple[str, ...], int]]] = {}
+    for node in form.walk():
+        for expression in (node.constraint, node.required, node.choice_filter,
+                           node.repeat_count):
+            for ref in references(names, expression, node.path):
+                source = _val_item(by_path[ref.path])
+                if source is not None:
+                    checks.setdefault(source, []).append((node.path, ref.local))
+    return Graph(
+        order=tuple(order),
+        successors={k: tuple(v) for k, v in successors.items()},
+        checks={k: tuple(dict.fromkeys(v)) for k, v in checks.items()},
+        acyclic=acyclic,
+        position={item: i for i, item in enumerate(order)},
+    )
+
+
+# -- cycles ----------------------------------------------------------------------------
+
+
+def find_cycle(form: FormSpec) -> list[Node] | None:
+    """A circle of calculations/relevance conditions as nodes (first repeated last)."""
+    names = _nodes_by_name(form)
+    by_path = {n.path: n for n in form.walk()}
+    # ODK's rule: an edge from each node an expression reads to the node whose value or
+    # relevance it computes; an expression reading its own node (`.`) is allowed.
+    reads: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
+    for node in form.walk():
+        targets: list[tuple[str, ...]] = []
+        for expression in (node.calculation, node.relevant):
+            for ref in references(names, expression, node.path):
+                if ref.path != node.path and ref.path in by_path:
+                    targets.append(ref.path)
+        reads[node.path] = list(dict.fromkeys(targets))
+    state: dict[tuple[str, ...], int] = {}  # 1: on the stack, 2: done
+    stack: list[tuple[str, ...]] = []
+
+    def visit(path: tuple[str, ...]) -> list[tuple[str, ...]] | None:
+        state[path] = 1
+        stack.append(path)
+        for nxt in reads.get(path, ()):
+            if state.get(nxt) == 1:
+                return [*stack[stack.index(nxt):], nxt]
+            if nxt not in state:
+                found = visit(nxt)
+                if found:
+                    return found
+        stack.pop()
+        state[path] = 2
+        return None
+
+    for node in form.walk():
+        if node.path not in state:
+            cycle = visit(node.path)
+            if cycle:
+                # The edges point from a node to what it reads: show the flow of values.
+                cycle.reverse()
+                return [by_path[p] for p in cycle]
+    return None
+
+
+def check_cycles(form: FormSpec) -> None:
+    """Raise `forms.errors.FormError` (code form.calculation_cycle) naming a circle."""
+    cycle = find_cycle(form)
+    if cycle is None:
+        return
+    from forms.errors import FormError, Problem
+
+    chain = " -> ".join(n.name for n in cycle)
+    rows = sorted({n.row for n in cycle if n.row is not None})
+    where = f" (survey rows {', '.join(map(str, rows))})" if rows else ""
+    raise FormError(Problem(
+        f"these questions depend on each other in a circle: {chain}{where}",
+        code="form.calculation_cycle",
+        sheet="survey",
+        row=cycle[0].row,
+        hint="a calculation or relevant condition must not read, directly or through "
+             "others, the question it computes; break the circle",
+    ))
