@@ -17,7 +17,7 @@ from forms.errors import ERROR, WARNING, Problem
 
 _ROW = re.compile(r"^\s*\[row\s*:\s*(\d+)\]\s*")
 _SHEET_COLUMN = re.compile(
-    r"On the '(?P<sheet>[^']+)' sheet, the '(?P<column>[^']+)' value(?: '[^']*')? is "
+    r"On the '(?P<sheet>[^']+)' sheet, the '(?P<column>[^']*)' value(?: '[^']*')? is "
     r"(?:invalid|problematic)\.\s*"
 )
 _SHEET_ONLY = re.compile(r"On the '(?P<sheet>[^']+)' sheet, [^.]*\.\s*")
@@ -135,6 +135,7 @@ def translate(text: str, *, severity: str = ERROR, context: dict | None = None) 
         # Keep pyxform's own words, minus the location we already show.
         message = _SHEET_COLUMN.sub("", message, count=1)
     message = _LEARN_MORE.sub("", message).strip()
+    column = column or None  # pyxform names an empty header as ''
     if row is not None and sheet is None:
         sheet = "survey"  # pyxform numbers survey rows unless it names another sheet
     return Problem(
