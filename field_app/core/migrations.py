@@ -1,0 +1,139 @@
+"""The device schema, one transactional migration per version.
+
+Every shipped schema version keeps a real database file under
+`tests/data/store/` and a test upgrades each of them to the latest version.
+Never edit a migration that has shipped: add the next one.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+from field_app.core.errors import SchemaTooNewError
+
+#: The name of our migration set inside `_sqlite_migrations`.
+MIGRATION_SET = "hesabu_device"
+
+device_migrations = Migrations(MIGRATION_SET)
+
+
+@device_migrations(name="0001_initial")
+def _v1(db: Database) -> None:
+    db.executescript(
+        """
+        -- Exactly one row: who this tablet is, where it syncs, its token.
+        CREATE TABLE device (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            device_id TEXT NOT NULL,
+            name TEXT NOT NULL DEFAULT '',
+            server_url TEXT,
+            token TEXT,
+            enrolled_at TEXT,
+            pin_hash TEXT,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE forms (
+            form_id TEXT NOT NULL,
+            version TEXT NOT NULL,
+            spec TEXT NOT NULL,
+            received_at TEXT NOT NULL,
+            PRIMARY KEY (form_id, version)
+        );
+        CREATE TABLE records (
+            record_id TEXT PRIMARY KEY,
+            form_id TEXT NOT NULL,
+            form_version TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'draft' CHECK (status IN ('draft', 'finalized')),
+            answers TEXT NOT NULL DEFAULT '{}',
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            deleted INTEGER NOT NULL DEFAULT 0,
+            settlement_id TEXT,
+            structure_id TEXT,
+            review_status TEXT,
+            review_comment TEXT
+        );
+        CREATE INDEX records_form ON records (form_id, status);
+        -- Per record field: the interim value and the heads (concurrent versions).
+        CREATE TABLE fields (
+            record_id TEXT NOT NULL,
+            path TEXT NOT NULL,
+            value TEXT,
+            heads TEXT NOT NULL DEFAULT '[]',
+            conflict INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (record_id, path)
+        ) WITHOUT ROWID;
+        -- Which op ids some stored op names as a parent of a field: a late-arriving
+        -- ancestor must be recognised as already superseded (see sync.merge).
+        CREATE TABLE field_parents (
+            record_id TEXT NOT NULL,
+            path TEXT NOT NULL,
+            op_id TEXT NOT NULL,
+            PRIMARY KEY (record_id, path, op_id)
+        ) WITHOUT ROWID;
+        -- Ops waiting to be acked by the server; `ready` is 0 while the record is a draft.
+        CREATE TABLE outbox (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            op_id TEXT NOT NULL UNIQUE,
+            record_id TEXT NOT NULL,
+            op TEXT NOT NULL,
+            ready INTEGER NOT NULL DEFAULT 1,
+            created_at TEXT NOT NULL,
+            sent_at TEXT,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT
+        );
+        CREATE INDEX outbox_pending ON outbox (sent_at, ready, seq);
+        CREATE INDEX outbox_record ON outbox (record_id);
+        -- One cursor per peer (the server, later a hub): a server sequence number.
+        CREATE TABLE pull_cursor (
+            peer TEXT PRIMARY KEY,
+            cursor INTEGER NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE attachments (
+            sha256 TEXT PRIMARY KEY,
+            path TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            uploaded_offset INTEGER NOT NULL DEFAULT 0,
+            record_id TEXT,
+            created_at TEXT NOT NULL,
+            uploaded_at TEXT
+        );
+        CREATE TABLE conflict_notices (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            record_id TEXT NOT NULL,
+            path TEXT NOT NULL,
+            values_json TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            seen_at TEXT,
+            UNIQUE (record_id, path)
+        );
+        """
+    )
+
+
+#: Migration names in order; the schema version is the number applied.
+MIGRATION_NAMES = tuple(m.name for m in device_migrations._migrations)
+SCHEMA_VERSION = len(MIGRATION_NAMES)
+
+
+def schema_version(db: Database) -> int:
+    """How many of our migrations this database has applied (0 for a new file)."""
+    applied = {m.name for m in device_migrations.applied(db)}
+    unknown = applied - set(MIGRATION_NAMES)
+    if unknown:
+        raise SchemaTooNewError(
+            f"This store was written by a newer Hesabu (migrations {sorted(unknown)}); "
+            "update the app before opening it."
+        )
+    return len(applied)
+
+
+def migrate(db: Database) -> int:
+    """Apply every pending migration, each in its own transaction; return the version."""
+    schema_version(db)
+    device_migrations.apply(db)
+    return schema_version(db)

@@ -1,0 +1,160 @@
+"""The outbox: ops waiting for the server, in the order they were made.
+
+States of a row (`ready`): 0 held (its record is still a draft), 1 ready to push,
+2 parked (the server refused it for good; kept so nothing is lost and a person can
+see why). `sent_at` is set only when the server acked the op. `attempts` counts
+pushes that carried it: an op that was ever sent may be on the server even without
+an ack, so it is never rewritten after that.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from field_app.core.store import Store
+
+HELD, READY, PARKED = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class OutboxCounts:
+    """How many ops are waiting, held as drafts, or parked after a refusal."""
+
+    ready: int
+    held: int
+    parked: int
+
+
+def append(store: Store, op: dict[str, Any], ready: bool) -> None:
+    """Queue an op; call inside the transaction that saved the edit."""
+    store.db.execute(
+        "INSERT INTO outbox (op_id, record_id, op, ready, created_at) VALUES (?, ?, ?, ?, ?)",
+        [op["op_id"], op["record_id"], json.dumps(op, ensure_ascii=False, separators=(",", ":")),
+         READY if ready else HELD, store.now()],
+    )
+
+
+def pending(store: Store, limit: int = 100_000) -> list[dict[str, Any]]:
+    """Ready ops not yet acked, oldest first."""
+    rows = store.query(
+        "SELECT op FROM outbox WHERE sent_at IS NULL AND ready = 1 ORDER BY seq LIMIT ?",
+        [limit])
+    return [json.loads(r["op"]) for r in rows]
+
+
+def counts(store: Store) -> OutboxCounts:
+    rows = store.query(
+        "SELECT ready, count(*) AS n FROM outbox WHERE sent_at IS NULL GROUP BY ready")
+    by = {r["ready"]: r["n"] for r in rows}
+    return OutboxCounts(by.get(READY, 0), by.get(HELD, 0), by.get(PARKED, 0))
+
+
+def _chunks(ids: list[str], size: int = 500) -> Iterable[list[str]]:
+    for i in range(0, len(ids), size):
+        yield ids[i:i + size]
+
+
+def mark_attempted(store: Store, op_ids: list[str]) -> None:
+    """Record that these ops are about to be sent (committed before the request)."""
+    with store.transaction() as db:
+        for part in _chunks(op_ids):
+            db.execute(f"UPDATE outbox SET attempts = attempts + 1 "
+                       f"WHERE op_id IN ({','.join('?' * len(part))})", part)
+
+
+def mark_acked(store: Store, op_ids: list[str]) -> None:
+    """The server has these ops: they leave the queue (kept as sent for the record)."""
+    now = store.now()
+    with store.transaction() as db:
+        for part in _chunks(op_ids):
+            db.execute(f"UPDATE outbox SET sent_at = ?, last_error = NULL "
+                       f"WHERE sent_at IS NULL AND op_id IN ({','.join('?' * len(part))})",
+                       [now, *part])
+
+
+def mark_rejected(store: Store, rejected: list[dict[str, Any]]) -> None:
+    """Keep refused ops with the server's reason; park those that retrying cannot fix."""
+    with store.transaction() as db:
+        for item in rejected:
+            error = json.dumps({"code": item.get("code"), "message": item.get("message")},
+                               ensure_ascii=False)
+            state = READY if item.get("retryable") else PARKED
+            db.execute("UPDATE outbox SET last_error = ?, ready = ? "
+                       "WHERE op_id = ? AND sent_at IS NULL",
+                       [error, state, item["op_id"]])
+
+
+def errors(store: Store) -> list[dict[str, Any]]:
+    """Unacked ops that carry a refusal reason, for the sync screen."""
+    rows = store.query("SELECT op_id, record_id, ready, last_error FROM outbox "
+                       "WHERE sent_at IS NULL AND last_error IS NOT NULL ORDER BY seq")
+    return [{**r, "last_error": json.loads(r["last_error"])} for r in rows]
+
+
+def only_local(store: Store, record_id: str) -> bool:
+    """True if no op of this record ever left the device and none came from elsewhere."""
+    sent = store.db.execute(
+        "SELECT count(*) FROM outbox WHERE record_id = ? AND (attempts > 0 OR sent_at "
+        "IS NOT NULL)", [record_id]).fetchone()[0]
+    if sent:
+        return False
+    local_ids = {r[0] for r in store.db.execute(
+        "SELECT op_id FROM outbox WHERE record_id = ?", [record_id])}
+    for (heads,) in store.db.execute("SELECT heads FROM fields WHERE record_id = ?",
+                                     [record_id]):
+        if any(h["op_id"] not in local_ids for h in json.loads(heads)):
+            return False
+    return True
+
+
+def compact_record(store: Store, record_id: str) -> None:
+    """Fold a record's never-sent ops into one (inside the caller's transaction).
+
+    A draft saved screen by screen makes many small ops; nobody outside this device
+    has seen them, so they can become one op: fields take their last value, parents
+    are the union minus the folded ops, the survivor keeps the last op's id and HLC.
+    This is what keeps a household at one op (and ~150 bytes) on the wire.
+    """
+    db = store.db
+    rows = list(db.query(
+        "SELECT seq, op_id, op FROM outbox WHERE record_id = ? AND sent_at IS NULL "
+        "AND attempts = 0 AND ready != ? ORDER BY seq", [record_id, PARKED]))
+    ops = [json.loads(r["op"]) for r in rows]
+    if len(ops) < 2 or any(op["kind"] != "edit" for op in ops):
+        return
+    folded = {op["op_id"] for op in ops}
+    last = ops[-1]
+    fields: dict[str, Any] = {}
+    parents: dict[str, set[str]] = {}
+    meta: dict[str, Any] = {}
+    for op in ops:
+        fields.update(op["fields"])
+        meta.update(op.get("meta") or {})
+        for path, ids in (op.get("parents") or {}).items():
+            parents.setdefault(path, set()).update(ids)
+    merged = {
+        **last,
+        "fields": fields,
+        "parents": {p: sorted(parents.get(p, set()) - folded) for p in fields},
+        "meta": meta,
+    }
+    db.execute(f"DELETE FROM outbox WHERE seq IN ({','.join('?' * (len(rows) - 1))})",
+               [r["seq"] for r in rows[:-1]])
+    db.execute("UPDATE outbox SET op = ? WHERE seq = ?",
+               [json.dumps(merged, ensure_ascii=False, separators=(",", ":")), rows[-1]["seq"]])
+    # Heads that pointed at a folded op now point at the survivor.
+    for path, heads_json in db.execute("SELECT path, heads FROM fields WHERE record_id = ?",
+                                       [record_id]).fetchall():
+        heads = json.loads(heads_json)
+        changed = False
+        for head in heads:
+            if head["op_id"] in folded and head["op_id"] != last["op_id"]:
+                head["op_id"], head["hlc"] = last["op_id"], last["hlc"]
+                changed = True
+        if changed:
+            db.execute("UPDATE fields SET heads = ? WHERE record_id = ? AND path = ?",
+                       [json.dumps(heads, ensure_ascii=False), record_id, path])

@@ -1,0 +1,234 @@
+"""Editing records on the device: every change is saved together with its outbox op.
+
+A record is a set of fields keyed by path (`sync.fields.flatten`). A save is one
+transaction that builds the op (`sync.ops.make_op`), applies it to the field rows
+through the same merge as a pulled op (`apply_op`), refreshes the record's current
+answers and appends the op to the outbox. So the store never holds an edit without
+its op, nor an op without its edit, whatever happens to the process or the disk.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from field_app.core import outbox
+from field_app.core.errors import UnknownRecordError
+from sync.canonical import canonical_json, same_value
+from sync.fields import DELETED, field_changes, flatten, unflatten
+from sync.ids import new_uuid7
+from sync.merge import Version, merge_field
+from sync.ops import DELETE, EDIT, Op, make_op
+
+if TYPE_CHECKING:
+    from field_app.core.store import Store
+
+
+def _record_row(store: Store, record_id: str) -> dict[str, Any]:
+    rows = list(store.db.query("SELECT * FROM records WHERE record_id = ?", [record_id]))
+    if not rows:
+        raise UnknownRecordError(f"no record {record_id} on this device")
+    return rows[0]
+
+
+def _field_rows(store: Store, record_id: str, paths: list[str] | None = None) -> dict[str, dict]:
+    if paths is None:
+        rows = store.db.query("SELECT * FROM fields WHERE record_id = ?", [record_id])
+    elif not paths:
+        return {}
+    else:
+        rows = store.db.query(
+            f"SELECT * FROM fields WHERE record_id = ? AND path IN ({','.join('?' * len(paths))})",
+            [record_id, *paths])
+    return {r["path"]: r for r in rows}
+
+
+def create_record(
+    store: Store,
+    form_id: str,
+    form_version: str,
+    answers: Mapping[str, Any] | None = None,
+    *,
+    record_id: str | None = None,
+    settlement_id: str | None = None,
+    structure_id: str | None = None,
+    finalized: bool = False,
+) -> str:
+    """Start a record (a draft unless `finalized`) with its first answers as one op."""
+    record_id = record_id or new_uuid7()
+    links = {k: v for k, v in (("settlement_id", settlement_id),
+                               ("structure_id", structure_id)) if v}
+    with store.transaction():
+        _insert_record(store, record_id, form_id, str(form_version),
+                       "finalized" if finalized else "draft", links)
+        _write_local(store, record_id, EDIT, flatten(answers or {}),
+                     meta={"links": links} if links else None, force=True)
+    return record_id
+
+
+def _insert_record(store: Store, record_id: str, form_id: str, form_version: str,
+                   status: str, links: Mapping[str, str]) -> None:
+    now = store.now()
+    store.db.execute(
+        "INSERT INTO records (record_id, form_id, form_version, status, answers, created_at, "
+        "updated_at, settlement_id, structure_id) VALUES (?, ?, ?, ?, '{}', ?, ?, ?, ?) "
+        "ON CONFLICT (record_id) DO NOTHING",
+        [record_id, form_id, form_version, status, now, now, links.get("settlement_id"),
+         links.get("structure_id")],
+    )
+
+
+def save_answers(store: Store, record_id: str, changes: Mapping[str, Any]) -> str | None:
+    """Save answers by field path as one op; returns its op_id (None if nothing changed)."""
+    with store.transaction():
+        return _write_local(store, record_id, EDIT, dict(changes))
+
+
+def update_answers(store: Store, record_id: str, answers: Mapping[str, Any]) -> str | None:
+    """Save a whole answers dict (as a form screen holds it); only changed fields travel."""
+    with store.transaction():
+        current = {p: json.loads(r["value"]) for p, r in _field_rows(store, record_id).items()
+                   if p != DELETED}
+        return _write_local(store, record_id, EDIT, field_changes(current, answers))
+
+
+def _write_local(store: Store, record_id: str, kind: str, changes: dict[str, Any],
+                 meta: Mapping[str, Any] | None = None, force: bool = False) -> str | None:
+    record = _record_row(store, record_id)
+    existing = _field_rows(store, record_id, [*changes, DELETED])
+    if kind == EDIT and not force:
+        # Unchanged answers make no op, so re-saving a screen costs nothing on the wire;
+        # a conflicted field is always written, because writing it settles the conflict.
+        changes = {p: v for p, v in changes.items()
+                   if p not in existing or existing[p]["conflict"]
+                   or not same_value(json.loads(existing[p]["value"]), v)}
+        if not changes and not meta:
+            return None
+    heads = {p: [h["op_id"] for h in json.loads(r["heads"])] for p, r in existing.items()}
+    op = make_op(kind, clock=store.clock, device_id=store.device.device_id, record_id=record_id,
+                 form_id=record["form_id"], form_version=record["form_version"],
+                 fields=changes, heads=heads, meta=meta)
+    store.persist_clock()
+    apply_op(store, op.to_wire(), record_hint=record)
+    ready = record["status"] == "finalized" or store.push_drafts(record["form_id"])
+    outbox.append(store, op.to_wire(), ready=ready)
+    return op.op_id
+
+
+def apply_op(store: Store, op: Mapping[str, Any],
+             record_hint: Mapping[str, Any] | None = None) -> bool:
+    """Merge one op (local or pulled) into the field rows; True if any field changed.
+
+    Runs inside the caller's transaction. An op for a record this device has never
+    seen creates it, so an update that arrives before its create is kept, not lost.
+    """
+    db = store.db
+    record_id = op["record_id"]
+    if record_hint is None:
+        rows = list(db.query("SELECT * FROM records WHERE record_id = ?", [record_id]))
+        if not rows:
+            links = (op.get("meta") or {}).get("links") or {}
+            _insert_record(store, record_id, op["form_id"], op["form_version"], "finalized",
+                           links)
+    existing = _field_rows(store, record_id, list(op["fields"]))
+    changed = False
+    for path, value in op["fields"].items():
+        parents = list(op["parents"].get(path, ()))
+        superseded = db.execute(
+            "SELECT 1 FROM field_parents WHERE record_id = ? AND path = ? AND op_id = ?",
+            [record_id, path, op["op_id"]]).fetchone() is not None
+        row = existing.get(path)
+        heads = [Version(**h) for h in json.loads(row["heads"])] if row else []
+        outcome = merge_field(heads, Version(op["op_id"], op["hlc"], op["device_id"], value),
+                              parents, superseded, record_id=record_id, path=path)
+        if parents:
+            db.conn.executemany(
+                "INSERT INTO field_parents (record_id, path, op_id) VALUES (?, ?, ?) "
+                "ON CONFLICT DO NOTHING", [(record_id, path, p) for p in parents])
+        if not outcome.changed and row is not None:
+            continue
+        changed = True
+        winner = outcome.winner
+        db.execute(
+            "INSERT INTO fields (record_id, path, value, heads, conflict) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (record_id, path) DO UPDATE SET value = excluded.value, "
+            "heads = excluded.heads, conflict = excluded.conflict",
+            [record_id, path, canonical_json(winner.value) if winner else None,
+             json.dumps([v.to_wire() for v in outcome.heads], ensure_ascii=False),
+             1 if outcome.conflict else 0],
+        )
+        if outcome.conflict:
+            db.execute(
+                "INSERT INTO conflict_notices (record_id, path, values_json, created_at) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (record_id, path) DO UPDATE SET "
+                "values_json = excluded.values_json, seen_at = NULL",
+                [record_id, path, json.dumps(outcome.conflict.to_wire()["versions"],
+                                             ensure_ascii=False), store.now()])
+        else:
+            db.execute("DELETE FROM conflict_notices WHERE record_id = ? AND path = ?",
+                       [record_id, path])
+    if changed:
+        refresh_answers(store, record_id)
+    return changed
+
+
+def refresh_answers(store: Store, record_id: str) -> None:
+    """Rebuild the record's answers and deleted flag from its field values."""
+    values = {r["path"]: json.loads(r["value"]) for r in store.db.query(
+        "SELECT path, value FROM fields WHERE record_id = ? AND value IS NOT NULL",
+        [record_id])}
+    store.db.execute(
+        "UPDATE records SET answers = ?, deleted = ?, updated_at = ? WHERE record_id = ?",
+        [json.dumps(unflatten(values), ensure_ascii=False), 1 if values.get(DELETED) else 0,
+         store.now(), record_id],
+    )
+
+
+def finalize(store: Store, record_id: str) -> None:
+    """Mark a draft finalized: its ops (folded into one) become ready to push."""
+    with store.transaction() as db:
+        record = _record_row(store, record_id)
+        if record["status"] == "finalized":
+            return
+        db.execute("UPDATE records SET status = 'finalized', updated_at = ? WHERE record_id = ?",
+                   [store.now(), record_id])
+        outbox.compact_record(store, record_id)
+        db.execute("UPDATE outbox SET ready = 1 WHERE record_id = ? AND sent_at IS NULL "
+                   "AND ready = 0", [record_id])
+
+
+def delete_record(store: Store, record_id: str) -> str | None:
+    """Delete a record: a draft nobody else has seen just goes, otherwise a tombstone op."""
+    with store.transaction() as db:
+        record = _record_row(store, record_id)
+        if record["status"] == "draft" and outbox.only_local(store, record_id):
+            for table in ("outbox", "fields", "field_parents", "conflict_notices", "records"):
+                db.execute(f"DELETE FROM {table} WHERE record_id = ?", [record_id])
+            return None
+        if record["status"] == "draft":
+            # Others have seen part of it, so they need the tombstone: send what is held too.
+            db.execute("UPDATE records SET status = 'finalized' WHERE record_id = ?",
+                       [record_id])
+            db.execute("UPDATE outbox SET ready = 1 WHERE record_id = ? AND ready = 0",
+                       [record_id])
+            record = {**record, "status": "finalized"}
+        return _write_local(store, record_id, DELETE, {})
+
+
+def get_record(store: Store, record_id: str) -> dict[str, Any] | None:
+    """The record as the app shows it: answers, status, links, conflicted paths."""
+    rows = store.query("SELECT * FROM records WHERE record_id = ?", [record_id])
+    if not rows:
+        return None
+    row = rows[0]
+    row["answers"] = json.loads(row["answers"])
+    row["conflicts"] = [r["path"] for r in store.query(
+        "SELECT path FROM fields WHERE record_id = ? AND conflict = 1 ORDER BY path",
+        [record_id])]
+    return row
+
+
+def as_op(data: Mapping[str, Any]) -> Op:
+    """Validate an op dict (e.g. from a pull page) with the protocol's rules."""
+    return Op.from_wire(data)

@@ -1,0 +1,138 @@
+"""The device store: records, fields and their outbox ops saved together."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from field_app.core import outbox
+from field_app.core.errors import UnknownRecordError
+from field_app.core.store import Store, open_store
+
+HOUSEHOLD = {"head_name": "Amina Wanjiru", "tenure": "tenant", "rent": 1500,
+             "members": [{"__id": "m1", "name": "Amina", "age": 34},
+                         {"__id": "m2", "name": "Juma", "age": 6}]}
+
+
+def outbox_ops(store: Store) -> list[dict]:
+    return [json.loads(r["op"]) for r in store.query("SELECT op FROM outbox ORDER BY seq")]
+
+
+def test_store_file_is_wal_with_full_sync(store: Store, store_path: Path) -> None:
+    assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert store.db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    assert store_path.exists()
+
+
+def test_device_identity_survives_reopening(store_path: Path) -> None:
+    first = open_store(store_path, device_name="tablet-07")
+    device_id = first.device.device_id
+    first.set_server("http://hub.local:5000/", token="secret", name="Kibera 3")
+    first.close()
+    again = open_store(store_path)
+    assert again.device.device_id == device_id
+    assert again.device.server_url == "http://hub.local:5000"
+    assert again.device.enrolled and again.device.name == "Kibera 3"
+    again.close()
+
+
+def test_a_draft_keeps_its_ops_until_finalized_then_sends_one(store: Store) -> None:
+    rid = store.create_record("hh", "2024.1", HOUSEHOLD)
+    store.save_answer(rid, "rent", 1800)
+    store.update_answers(rid, {**HOUSEHOLD, "rent": 1800, "members": HOUSEHOLD["members"][:1]})
+    assert outbox.pending(store) == []  # drafts stay on the tablet
+    assert outbox.counts(store).held == 3
+    store.finalize(rid)
+    ops = outbox.pending(store)
+    assert len(ops) == 1, "a finalized draft travels as one op"
+    op = ops[0]
+    assert op["fields"]["rent"] == 1800
+    assert op["fields"]["members[m2]"] is None  # the removed member
+    assert set(op["parents"]) == set(op["fields"])
+    answers = store.record(rid)["answers"]
+    assert answers["rent"] == 1800 and [m["__id"] for m in answers["members"]] == ["m1"]
+    # Heads now point at the surviving op, so the next edit names it as parent.
+    store.save_answer(rid, "rent", 2000)
+    last = outbox.pending(store)[-1]
+    assert last["parents"]["rent"] == [op["op_id"]]
+
+
+def test_edits_after_finalizing_are_new_ops_on_the_same_record(store: Store) -> None:
+    rid = store.create_record("hh", "2024.1", HOUSEHOLD, finalized=True)
+    first = store.save_answer(rid, "tenure", "owner")
+    assert store.save_answer(rid, "tenure", "owner") is None, "unchanged answer: no op"
+    ops = outbox.pending(store)
+    assert [o["op_id"] for o in ops][-1] == first
+    assert {o["record_id"] for o in ops} == {rid}
+    assert len(ops) == 2
+
+
+def test_drafts_can_be_pushed_when_the_form_says_so(store: Store) -> None:
+    store.set_setting("push_drafts:profile", True)
+    rid = store.create_record("profile", "1", {"B5_City": "Nairobi"})
+    assert [o["record_id"] for o in outbox.pending(store)] == [rid]
+
+
+def test_delete_of_an_unsent_draft_leaves_nothing(store: Store) -> None:
+    rid = store.create_record("hh", "1", HOUSEHOLD)
+    assert store.delete_record(rid) is None
+    assert store.record(rid) is None
+    assert store.query("SELECT count(*) AS n FROM outbox")[0]["n"] == 0
+
+
+def test_delete_of_a_finalized_record_is_a_tombstone_op(store: Store) -> None:
+    rid = store.create_record("hh", "1", HOUSEHOLD, finalized=True)
+    op_id = store.delete_record(rid)
+    op = outbox.pending(store)[-1]
+    assert op["op_id"] == op_id and op["kind"] == "delete"
+    assert op["fields"] == {"__deleted__": True}
+    assert store.record(rid)["deleted"] == 1
+
+
+def test_editing_an_unknown_record_fails_and_writes_nothing(store: Store) -> None:
+    with pytest.raises(UnknownRecordError):
+        store.save_answer("01900000-0000-7000-8000-000000000000", "x", 1)
+    assert store.query("SELECT count(*) AS n FROM outbox")[0]["n"] == 0
+
+
+def test_a_failed_save_leaves_neither_edit_nor_op(store: Store) -> None:
+    rid = store.create_record("hh", "1", HOUSEHOLD, finalized=True)
+    before = outbox_ops(store)
+    # A trigger makes the outbox insert fail after the field rows were written.
+    store.db.execute("CREATE TRIGGER boom BEFORE INSERT ON outbox "
+                     "BEGIN SELECT RAISE(ABORT, 'outbox broken'); END")
+    with pytest.raises(sqlite3.IntegrityError):
+        store.save_answer(rid, "rent", 99)
+    assert outbox_ops(store) == before
+    assert store.record(rid)["answers"]["rent"] == 1500
+
+
+def test_clock_survives_restart_even_if_the_tablet_clock_goes_back(store_path: Path) -> None:
+    s = open_store(store_path, now_ms=lambda: 2_000_000_000_000)
+    rid = s.create_record("hh", "1", {"a": 1}, finalized=True)
+    first = outbox.pending(s)[0]["hlc"]
+    s.close()
+    s = open_store(store_path, now_ms=lambda: 0)  # battery died: clock reset to 1970
+    s.save_answer(rid, "a", 2)
+    second = outbox.pending(s)[-1]["hlc"]
+    s.close()
+    assert second > first
+
+
+def test_links_travel_with_the_first_op(store: Store) -> None:
+    rid = store.create_record("hh", "1", HOUSEHOLD, settlement_id="s-1", structure_id="KB-045",
+                              finalized=True)
+    assert outbox.pending(store)[0]["meta"] == {
+        "links": {"settlement_id": "s-1", "structure_id": "KB-045"}}
+    assert store.record(rid)["structure_id"] == "KB-045"
+
+
+def test_the_checker_spots_an_edit_without_its_op(store: Store) -> None:
+    from field_app.core.integrity import check_store
+    store.create_record("hh", "1", HOUSEHOLD, finalized=True)
+    assert check_store(store) == []
+    store.db.execute("DELETE FROM outbox")
+    assert any("edit without its op" in p for p in check_store(store))
