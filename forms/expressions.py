@@ -107,32 +107,36 @@ class Compiled:
         return to_boolean(self._fn(env))
 
 
-def _collect(expr: Expr, refs: set[str], paths: set[str], calls: set[str]) -> None:
+def _collect(
+    expr: Expr, refs: set[str], paths: set[str], calls: set[str], in_predicate: bool = False
+) -> None:
     if isinstance(expr, Ref):
         refs.add(expr.name)
     elif isinstance(expr, LocationPath):
-        paths.add(expr.source)
+        # A relative path inside a predicate reads the filtered nodes, not the question.
+        if expr.absolute or not in_predicate:
+            paths.add(expr.source)
     elif isinstance(expr, Call):
         calls.add(expr.name)
-    for child in _children(expr):
-        _collect(child, refs, paths, calls)
+    for child, is_predicate in _children(expr):
+        _collect(child, refs, paths, calls, in_predicate or is_predicate)
 
 
-def _children(expr: Expr) -> list[Expr]:
-    out: list[Expr] = []
+def _children(expr: Expr) -> list[tuple[Expr, bool]]:
+    """Sub-expressions, each with whether it is a predicate."""
+    out: list[tuple[Expr, bool]] = []
     if isinstance(expr, LocationPath | Filter):
-        steps = expr.steps
         if isinstance(expr, Filter):
-            out.append(expr.primary)
-            out.extend(expr.predicates)
-        for step in steps:
-            out.extend(step.predicates)
+            out.append((expr.primary, False))
+            out.extend((p, True) for p in expr.predicates)
+        for step in expr.steps:
+            out.extend((p, True) for p in step.predicates)
         return out
     for name in ("left", "right", "operand"):
         child = getattr(expr, name, None)
         if child is not None:
-            out.append(child)
-    out.extend(getattr(expr, "args", ()))
+            out.append((child, False))
+    out.extend((a, False) for a in getattr(expr, "args", ()))
     return out
 
 

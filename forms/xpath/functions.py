@@ -74,7 +74,7 @@ def check_call(name: str, nargs: int) -> str | None:
             want = f"at least {fn.min_args}"
         else:
             want = f"{fn.min_args} to {fn.max_args}"
-        s = "" if want == "1" else "s"
+        s = "" if want in ("1", "at least 1") else "s"
         return f"{name}() takes {want} argument{s}, got {nargs}"
     return None
 

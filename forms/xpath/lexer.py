@@ -77,7 +77,10 @@ def tokenize(source: str) -> list[Token]:
             if ch in "'\"":
                 raise ExpressionError("unterminated string", pos)
             if source.startswith("${", pos):
-                raise ExpressionError("unterminated ${...} reference", pos)
+                close = source.find("}", pos)
+                if close < 0:
+                    raise ExpressionError("unterminated ${...} reference", pos)
+                raise ExpressionError(f"invalid reference {source[pos:close + 1]}", pos)
             raise ExpressionError(f"unexpected character {ch!r}", pos)
         kind = m.lastgroup
         if kind == "refname":  # lastgroup reports the innermost group
