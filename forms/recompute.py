@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import date, datetime, time
 from typing import Any, ClassVar
 
 from forms.answers import Editor, Path, expand, get, same, static_path
@@ -137,12 +137,10 @@ class FormEngine:
         choices = list(self.form.choice_list(node.list_name or ""))
         if not node.choice_filter:
             return choices
-        # One evaluation for the whole list, as the XForm's itemset reads it: bare names
-        # are choice columns, ${name} and current()/.. are the record's answers.
-        expression = (f"instance('{node.list_name}')/root/item[({node.choice_filter})]/name")
-        found = self.evaluate(expression, answers, tuple(path), now)
-        names = {str(v) for v in found} if isinstance(found, list) else {str(found)}
-        return [c for c in choices if c.name in names]
+        from forms.expressions import visible_choices
+
+        return visible_choices(node.choice_filter, choices, answers, context=tuple(path),
+                               form=self.form, now=now)
 
     # -- computing one item -----------------------------------------------------------
     def _calculated(self, node: Node, answers: Mapping[str, Any], path: Path,
@@ -306,6 +304,10 @@ _NUMERIC = frozenset({"integer", "decimal", "range"})
 
 def coerce(node: Node, value: Any) -> Any:
     """A calculation's result in the shape the question's type stores (None: no answer)."""
+    if isinstance(value, date | time):  # datetime is a date: ODK's text form for both
+        from forms.xpath.dates import iso_text
+
+        value = iso_text(value)
     if isinstance(value, list):  # a node-set slipped through: its string value
         value = " ".join(str(v) for v in value) if value else ""
     if value is None or value == "" or (isinstance(value, float) and math.isnan(value)):
