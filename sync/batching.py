@@ -1,0 +1,41 @@
+"""Splitting an outbox into push requests bounded by op count and bytes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sync.ops import Op
+
+DEFAULT_MAX_OPS = 1000
+#: Uncompressed bytes of canonical JSON per request (gzip typically makes it 5-8x smaller).
+DEFAULT_MAX_BYTES = 512 * 1024
+#: Room for `{"device_id": ..., "ops": [...]}` around the ops.
+ENVELOPE_BYTES = 200
+
+
+def plan_batches(
+    ops: Sequence[Op],
+    max_ops: int = DEFAULT_MAX_OPS,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> list[list[Op]]:
+    """Consecutive batches of `ops`, in order, each within both limits.
+
+    Order is kept so a device sends its ops in the order it wrote them. An op that is
+    larger than `max_bytes` on its own travels alone (receivers accept any single op
+    the op format allows).
+    """
+    if max_ops < 1 or max_bytes < 1:
+        raise ValueError("max_ops and max_bytes must be positive")
+    batches: list[list[Op]] = []
+    current: list[Op] = []
+    size = ENVELOPE_BYTES
+    for op in ops:
+        op_size = op.wire_size() + 1  # the comma between ops
+        if current and (len(current) >= max_ops or size + op_size > max_bytes):
+            batches.append(current)
+            current, size = [], ENVELOPE_BYTES
+        current.append(op)
+        size += op_size
+    if current:
+        batches.append(current)
+    return batches

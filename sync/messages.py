@@ -1,0 +1,189 @@
+"""The bodies of the sync HTTP requests and responses, as values (no HTTP here).
+
+The client builds `PushRequest`s and reads `PushResponse`s and `PullPage`s; the
+server does the reverse. Bodies travel as gzip-compressed canonical JSON
+(`encode_body` / `decode_body`). See docs/sync-protocol.md for the HTTP contract.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import zlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sync.admission import decode_ops
+from sync.canonical import canonical_bytes
+from sync.codes import Rejection
+from sync.hlc import is_hlc
+from sync.ops import Op
+
+#: A decompressed body larger than this is refused (a small gzip can inflate hugely).
+MAX_BODY_BYTES = 16 * 1024 * 1024
+
+
+class BodyError(ValueError):
+    """A request or response body that is not what the protocol says."""
+
+
+def encode_body(value: Any) -> bytes:
+    """gzip(canonical JSON): what goes on the wire with `Content-Encoding: gzip`."""
+    return gzip.compress(canonical_bytes(value), compresslevel=6, mtime=0)
+
+
+def decode_body(data: bytes, *, gzipped: bool = True, limit: int = MAX_BODY_BYTES) -> Any:
+    """Decode a body, refusing one that inflates past `limit` bytes."""
+    raw = data
+    if gzipped:
+        inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+        try:
+            raw = inflater.decompress(data, limit + 1)
+        except zlib.error as exc:
+            raise BodyError(f"body is not valid gzip: {exc}") from None
+        if len(raw) > limit or inflater.unconsumed_tail:
+            raise BodyError(f"body inflates past {limit} bytes")
+    try:
+        return json.loads(raw)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise BodyError(f"body is not JSON: {exc}") from None
+
+
+def _int(data: Mapping[str, Any], key: str, minimum: int = 0) -> int:
+    value = data.get(key)
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise BodyError(f"{key} must be an integer >= {minimum}")
+    return value
+
+
+def _optional_hlc(data: Mapping[str, Any]) -> str | None:
+    value = data.get("server_hlc")
+    if value is not None and not is_hlc(value):
+        raise BodyError("server_hlc must be an HLC")
+    return value
+
+
+@dataclass(frozen=True)
+class PushRequest:
+    device_id: str
+    ops: tuple[Op, ...]
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"device_id": self.device_id, "ops": [op.to_wire() for op in self.ops]}
+
+    @classmethod
+    def from_wire(cls, data: Any) -> tuple[PushRequest, list[Rejection]]:
+        """The request with its valid ops, and a rejection for each invalid op."""
+        if not isinstance(data, Mapping) or not isinstance(data.get("ops"), list):
+            raise BodyError('a push body is {"device_id": str, "ops": [op, ...]}')
+        device_id = data.get("device_id")
+        if not isinstance(device_id, str) or not device_id:
+            raise BodyError("device_id must be a non-empty string")
+        ops, rejected = decode_ops(data["ops"])
+        return cls(device_id, tuple(ops)), rejected
+
+
+@dataclass(frozen=True)
+class PushResponse:
+    """`acked` holds applied and replayed op ids: the device may drop them from its outbox."""
+
+    acked: tuple[str, ...]
+    rejected: tuple[Rejection, ...]
+    server_seq: int
+    conflicts: int
+    server_hlc: str | None = None
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"acked": list(self.acked), "rejected": [r.to_wire() for r in self.rejected],
+                "server_seq": self.server_seq, "conflicts": self.conflicts,
+                "server_hlc": self.server_hlc}
+
+    @classmethod
+    def from_wire(cls, data: Any) -> PushResponse:
+        if not isinstance(data, Mapping) or not isinstance(data.get("acked"), list):
+            raise BodyError("a push response needs an acked list")
+        return cls(
+            acked=tuple(str(i) for i in data["acked"]),
+            rejected=tuple(Rejection.from_wire(r) for r in data.get("rejected", [])),
+            server_seq=_int(data, "server_seq"),
+            conflicts=_int(data, "conflicts"),
+            server_hlc=_optional_hlc(data),
+        )
+
+
+OP_CHANGE = "op"
+FORM_CHANGE = "form"
+
+
+@dataclass(frozen=True)
+class Change:
+    """One entry of a pull page. Types a client does not know are kept but not applied."""
+
+    seq: int
+    type: str
+    op: Op | None = None
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_wire(self) -> dict[str, Any]:
+        if self.type == OP_CHANGE and self.op is not None:
+            return {"seq": self.seq, "type": OP_CHANGE, "op": self.op.to_wire()}
+        return {"seq": self.seq, "type": self.type, **dict(self.data)}
+
+
+@dataclass(frozen=True)
+class PullPage:
+    changes: tuple[Change, ...]
+    next_cursor: int
+    has_more: bool
+    server_hlc: str | None = None
+
+    @property
+    def ops(self) -> list[Op]:
+        return [c.op for c in self.changes if c.op is not None]
+
+    @property
+    def forms(self) -> list[tuple[str, str]]:
+        """(form_id, version) of forms published or changed, for the device to download."""
+        return [(str(c.data.get("form_id")), str(c.data.get("version")))
+                for c in self.changes if c.type == FORM_CHANGE]
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"changes": [c.to_wire() for c in self.changes], "next_cursor": self.next_cursor,
+                "has_more": self.has_more, "server_hlc": self.server_hlc}
+
+    @classmethod
+    def from_wire(cls, data: Any, *, cursor: int = 0) -> PullPage:
+        """Validate a page fetched after `cursor`; BodyError if the server broke the contract."""
+        if not isinstance(data, Mapping) or not isinstance(data.get("changes"), list):
+            raise BodyError("a pull page needs a changes list")
+        has_more = data.get("has_more")
+        if not isinstance(has_more, bool):
+            raise BodyError("has_more must be true or false")
+        next_cursor = _int(data, "next_cursor")
+        if next_cursor < cursor:
+            raise BodyError(f"next_cursor {next_cursor} goes back before cursor {cursor}")
+        changes: list[Change] = []
+        last = cursor
+        for entry in data["changes"]:
+            if not isinstance(entry, Mapping) or not isinstance(entry.get("type"), str):
+                raise BodyError("each change needs a type")
+            seq = _int(entry, "seq", minimum=1)
+            if seq <= last or seq > next_cursor:
+                raise BodyError(f"change seq {seq} out of order (after {last}, "
+                                f"up to {next_cursor})")
+            last = seq
+            if entry["type"] == OP_CHANGE:
+                ops, rejected = decode_ops([entry.get("op")])
+                if rejected:
+                    raise BodyError(f"change {seq}: {rejected[0].message}")
+                changes.append(Change(seq, OP_CHANGE, op=ops[0]))
+            else:
+                rest = {k: v for k, v in entry.items() if k not in ("seq", "type")}
+                changes.append(Change(seq, entry["type"], data=rest))
+        return cls(tuple(changes), next_cursor, has_more, _optional_hlc(data))
+
+
+def op_changes(ops: Sequence[Op], first_seq: int) -> tuple[Change, ...]:
+    """Op changes numbered from `first_seq` (helper for servers and tests)."""
+    return tuple(Change(first_seq + i, OP_CHANGE, op=op) for i, op in enumerate(ops))
