@@ -534,13 +534,13 @@ def _duplicate_names(spec: FormSpec) -> list[Problem]:
 
 def _check_expressions(spec: FormSpec) -> list[Problem]:
     """Syntax of every expression, and ${name} references to questions that exist."""
+    from forms import expressions
+
     problems = _duplicate_names(spec)
-    try:
-        from forms import expressions
-    except ImportError:  # pragma: no cover - only while forms.expressions is being written
-        return problems
     names = {n.name for n in spec.walk()}
     for node in spec.walk():
+        if node.path == ("meta", "instanceName"):
+            continue  # the settings' instance_name, checked below where it is written
         for attr, column in EXPRESSION_COLUMNS:
             text = getattr(node, attr)
             if text and not (attr == "trigger" and "${" in text and _only_refs(text)):
@@ -589,11 +589,8 @@ def _check_one(
 
 
 def _check_cycles(spec: FormSpec) -> list[Problem]:
-    try:
-        import forms.expressions  # noqa: F401  (forms.dependencies needs it)
-        from forms.dependencies import check_cycles
-    except ImportError:  # pragma: no cover - only while those modules are being written
-        return []
+    from forms.dependencies import check_cycles
+
     try:
         check_cycles(spec)
     except FormError as err:

@@ -214,7 +214,6 @@ def test_unclosed_reference(tmp_path: Path) -> None:
 def test_expression_syntax_errors_name_the_column(
     tmp_path: Path, column: str, expression: str
 ) -> None:
-    pytest.importorskip("forms.expressions")
     cells = {c: "" for c in ("relevant", "constraint", "calculation", "required",
                              "choice_filter", "repeat_count")}
     cells[column] = expression
@@ -239,7 +238,6 @@ def test_expression_syntax_errors_name_the_column(
 
 
 def test_syntax_error_in_instance_name_points_at_settings(tmp_path: Path) -> None:
-    pytest.importorskip("forms.expressions")
     problem = only_error(write(tmp_path, """
         | survey |
         |        | type | name | label |
@@ -253,8 +251,6 @@ def test_syntax_error_in_instance_name_points_at_settings(tmp_path: Path) -> Non
 
 
 def test_cyclic_calculations(tmp_path: Path) -> None:
-    pytest.importorskip("forms.expressions")
-    pytest.importorskip("forms.dependencies")
     with pytest.raises(FormError) as caught:
         load_form(write(tmp_path, """
             | survey |
