@@ -89,13 +89,18 @@ def _filter(env: Env, nodes: list[XNode], predicate: Fn) -> list[XNode]:
     return kept
 
 
-def _apply_step(env: Env, nodes: list[XNode], step: CStep) -> list[XNode]:
+def _apply_step(env: Env, nodes: list[XNode], step: CStep, strict: bool) -> list[XNode]:
+    """One step from each node. With `strict` (after //), only children that hold data."""
     axis, name, predicates = step
     out: list[XNode] = []
     for node in nodes:
         if axis == CHILD:
             if name == "*":
                 found = tree.all_children(node, env.repeat_of)
+            elif (type(node.value) is not dict or name not in node.value) and (
+                strict or not env.may_have(node, name)  # type: ignore[arg-type]
+            ):
+                found = []
             else:
                 found = tree.children(node, name, env.repeat_of(node, name))  # type: ignore[arg-type]
         elif axis == PARENT:
@@ -130,6 +135,7 @@ def _walk(env: Env, nodes: list[XNode], steps: tuple[CStep, ...], bind: bool) ->
     n_ctx = len(context)
     ci = 0
     last = len(steps) - 1
+    strict = False
     for k, step in enumerate(steps):
         axis, name, predicates = step
         if ci < n_ctx and axis == CHILD and not predicates and context[ci] == name:
@@ -143,7 +149,8 @@ def _walk(env: Env, nodes: list[XNode], steps: tuple[CStep, ...], bind: bool) ->
                     continue
         else:
             n_ctx = 0  # left the context's branch: no more narrowing
-        nodes = _apply_step(env, nodes, step)
+        nodes = _apply_step(env, nodes, step, strict)
+        strict = step[0] == DESCENDANT_OR_SELF
         if not nodes:
             break
     return nodes

@@ -86,6 +86,13 @@ class Env:
         structural = (*tuple(s for s in node.path if type(s) is str), name)
         return structural in self.index.repeats
 
+    def may_have(self, node: XNode, name: str) -> bool:
+        """Whether a missing child `name` of `node` is an unanswered question (not nothing)."""
+        if self.index is None or node.root is not self.answers:
+            return True
+        structural = (*(s for s in node.path if type(s) is str), name)
+        return structural in self.index.paths
+
     def clock(self) -> datetime:
         if self.now is None:
             self.now = datetime.now().astimezone()

@@ -31,6 +31,7 @@ class FormIndex:
     def __init__(self, form: FormSpec) -> None:
         self.form = form
         self.repeats: set[tuple[str, ...]] = set()
+        self.paths: set[tuple[str, ...]] = {node.path for node in form.walk()}
         self.steps_by_name: dict[str, Steps] = {}
         self.duplicates: set[str] = set()
         self.list_by_name: dict[str, str | None] = {}
