@@ -10,6 +10,7 @@ import click
 
 from hesabu import __version__
 from hesabu.commands.forms import forms
+from hesabu.commands.sync import device, sync
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -19,6 +20,8 @@ def main() -> None:
 
 
 main.add_command(forms)
+main.add_command(sync)
+main.add_command(device)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,82 @@
+"""The sync API of the server, one method per endpoint (see docs/sync-protocol.md)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from field_app.core.errors import SyncError
+from field_app.core.transport import HttpTransport, Response
+from sync.messages import BodyError, PullPage, PushRequest, PushResponse
+from sync.ops import Op
+
+
+def _decode(resp: Response, what: str) -> Any:
+    try:
+        return resp.json()
+    except ValueError as exc:
+        raise SyncError(f"The server sent an unreadable {what} ({exc}).",
+                        code="sync.bad_response", retryable=True) from exc
+
+
+class SyncApi:
+    """Typed calls over an `HttpTransport`; bodies are validated with `sync.messages`."""
+
+    def __init__(self, transport: HttpTransport) -> None:
+        self.transport = transport
+
+    def enrol(self, code: str, device_id: str, name: str) -> dict[str, Any]:
+        """Trade a one-time enrolment code for this device's token."""
+        resp = self.transport.request(
+            "POST", "/api/devices/enrol", json_body={"code": code, "device_id": device_id,
+                                                      "name": name})
+        data = _decode(resp, "enrolment answer")
+        if not isinstance(data, dict) or not data.get("token"):
+            raise SyncError("The server did not return a device token.",
+                            code="sync.bad_response")
+        self.transport.token = data["token"]
+        return data
+
+    def push(self, device_id: str, ops: list[Op]) -> PushResponse:
+        resp = self.transport.request(
+            "POST", "/api/sync/push", json_body=PushRequest(device_id, tuple(ops)).to_wire())
+        try:
+            return PushResponse.from_wire(_decode(resp, "push answer"))
+        except BodyError as exc:
+            raise SyncError(f"The server's push answer breaks the protocol: {exc}",
+                            code="sync.bad_response", retryable=True) from exc
+
+    def pull(self, cursor: int, limit: int) -> PullPage:
+        resp = self.transport.request("GET", "/api/sync/pull",
+                                      query={"cursor": cursor, "limit": limit})
+        try:
+            return PullPage.from_wire(_decode(resp, "pull page"), cursor=cursor)
+        except BodyError as exc:
+            raise SyncError(f"The server's pull page breaks the protocol: {exc}",
+                            code="sync.bad_response", retryable=True) from exc
+
+    def form(self, form_id: str, version: str) -> dict[str, Any]:
+        """The FormSpec JSON of one published form version."""
+        resp = self.transport.request("GET", f"/api/forms/{form_id}/versions/{version}")
+        data = _decode(resp, "form")
+        return data.get("spec", data) if isinstance(data, dict) else data
+
+    # -- attachments (resumable, tus-like) ----------------------------------------------
+    def attachment_offset(self, sha256: str) -> int:
+        """How many bytes of this attachment the server has (0 if none)."""
+        resp = self.transport.request("HEAD", f"/api/attachments/{sha256}", accept=(404,))
+        if resp.status == 404:
+            return 0
+        return int(resp.headers.get("upload-offset", "0"))
+
+    def attachment_chunk(self, sha256: str, offset: int, length: int, chunk: bytes,
+                         chunk_sha256: str) -> Response:
+        """Append one chunk at `offset`. Not retried here: the caller re-asks the offset.
+
+        Returns the response (204/200 with the new Upload-Offset, or 409 when the
+        server's offset differs from ours).
+        """
+        return self.transport.request(
+            "PATCH", f"/api/attachments/{sha256}", body=chunk, retry=False, accept=(409,),
+            headers={"Upload-Offset": str(offset), "Upload-Length": str(length),
+                     "Chunk-SHA256": chunk_sha256,
+                     "Content-Type": "application/offset+octet-stream"})

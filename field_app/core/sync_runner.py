@@ -1,0 +1,160 @@
+"""One sync of a device with its server: push the outbox, pull changes, upload files.
+
+    summary = run_sync(store, api, progress=show, cancel=stop_event)
+
+Safe to stop at any point (the `cancel` event is checked between batches, pages and
+chunks; the app being killed is covered by the store's transactions):
+- an op leaves the outbox only when the server acked it; a batch that was sent but
+  not acked is sent again and the server re-acks it without storing it twice;
+- a pulled page and its cursor are saved together;
+- an attachment resumes from the offset the server reports.
+Progress is reported as `progress(phase, done, total)` with phase one of
+"push", "pull", "forms", "attachments".
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from field_app.core import attachments, inbox, outbox
+from field_app.core.api import SyncApi
+from field_app.core.errors import NotEnrolledError, SyncCancelled, SyncError
+from field_app.core.store import Store
+from sync.batching import DEFAULT_MAX_BYTES, DEFAULT_MAX_OPS, plan_batches
+from sync.codes import Rejection
+from sync.ops import Op
+from sync.summary import SyncSummary
+
+ProgressFn = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class SyncOptions:
+    max_ops: int = DEFAULT_MAX_OPS
+    max_bytes: int = DEFAULT_MAX_BYTES
+    pull_limit: int = 1000
+    chunk_size: int = attachments.DEFAULT_CHUNK
+
+
+@dataclass
+class _Tally:
+    sent: int = 0
+    received: int = 0
+    server_conflicts: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    forms: set[tuple[str, str]] = field(default_factory=set)
+
+
+def _conflicted(store: Store) -> set[tuple[str, str]]:
+    return {(r["record_id"], r["path"]) for r in store.query(
+        "SELECT record_id, path FROM fields WHERE conflict = 1")}
+
+
+class SyncRunner:
+    def __init__(self, store: Store, api: SyncApi, options: SyncOptions = SyncOptions(),
+                 progress: ProgressFn | None = None,
+                 cancel: threading.Event | None = None) -> None:
+        self.store = store
+        self.api = api
+        self.options = options
+        self.progress = progress or (lambda phase, done, total: None)
+        self.cancel = cancel or threading.Event()
+        self.tally = _Tally()
+
+    def _check_cancel(self) -> None:
+        if self.cancel.is_set():
+            raise SyncCancelled()
+
+    def run(self) -> SyncSummary:
+        """Push, pull, fetch announced forms, upload files; never raises for sync errors."""
+        if not self.store.device.enrolled:
+            raise NotEnrolledError("This tablet is not enrolled yet: enter the code from "
+                                   "your federation leader first.")
+        before = _conflicted(self.store)
+        try:
+            self.push()
+            self.pull()
+            self.fetch_forms()
+            self.upload_attachments()
+        except SyncError as exc:
+            self.tally.errors.append(str(exc))
+        new_conflicts = len(_conflicted(self.store) - before)
+        t = self.tally
+        return SyncSummary(sent=t.sent, received=t.received, conflicts=new_conflicts,
+                           rejected=tuple(t.rejected), errors=tuple(t.errors))
+
+    # -- phases ---------------------------------------------------------------------------
+    def push(self) -> None:
+        ops = [Op.from_wire(o) for o in outbox.pending(self.store)]
+        total = len(ops)
+        done = 0
+        self.progress("push", 0, total)
+        device_id = self.store.device.device_id
+        for batch in plan_batches(ops, self.options.max_ops, self.options.max_bytes):
+            self._check_cancel()
+            ids = [op.op_id for op in batch]
+            outbox.mark_attempted(self.store, ids)
+            answer = self.api.push(device_id, batch)
+            outbox.mark_acked(self.store, list(answer.acked))
+            if answer.rejected:
+                outbox.mark_rejected(self.store, [r.to_wire() for r in answer.rejected])
+                self.tally.rejected.extend(answer.rejected)
+            self.tally.sent += len(set(answer.acked) & set(ids))
+            self.tally.server_conflicts += answer.conflicts
+            if answer.server_hlc:
+                with self.store.transaction():
+                    if answer.server_hlc > (self.store.clock.last or ""):
+                        self.store.receive_hlc(answer.server_hlc)
+            done += len(batch)
+            self.progress("push", done, total)
+
+    def pull(self) -> None:
+        cursor = self.store.cursor()
+        pages = 0
+        while True:
+            self._check_cancel()
+            page = self.api.pull(cursor, self.options.pull_limit)
+            result = inbox.apply_page(self.store, page)
+            self.tally.received += result.received
+            self.tally.forms.update(result.forms)
+            pages += 1
+            if page.has_more and page.next_cursor == cursor:
+                raise SyncError("The server said there is more but gave nothing; "
+                                "try again later.", code="sync.bad_response", retryable=True)
+            cursor = page.next_cursor
+            self.progress("pull", pages, pages + (1 if page.has_more else 0))
+            if not page.has_more:
+                return
+
+    def fetch_forms(self) -> None:
+        wanted = sorted(f for f in self.tally.forms if self.store.form(*f) is None)
+        for i, (form_id, version) in enumerate(wanted, start=1):
+            self._check_cancel()
+            self.store.save_form(self.api.form(form_id, version))
+            self.progress("forms", i, len(wanted))
+
+    def upload_attachments(self) -> None:
+        rows = attachments.pending_uploads(self.store)
+        for i, row in enumerate(rows, start=1):
+            self._check_cancel()
+            attachments.upload_attachment(self.store, self.api, row,
+                                          chunk_size=self.options.chunk_size,
+                                          cancel=self.cancel)
+            self.progress("attachments", i, len(rows))
+
+
+def run_sync(store: Store, api: SyncApi, *, options: SyncOptions = SyncOptions(),
+             progress: ProgressFn | None = None,
+             cancel: threading.Event | None = None) -> SyncSummary:
+    """Sync once; the summary says in plain words what happened and what to do."""
+    return SyncRunner(store, api, options, progress, cancel).run()
+
+
+def enrol(store: Store, api: SyncApi, code: str) -> None:
+    """Exchange an enrolment code for a token and keep it in the store."""
+    device = store.device
+    answer = api.enrol(code, device.device_id, device.name or device.device_id[:8])
+    store.set_server(url=api.transport.base_url, token=answer["token"])

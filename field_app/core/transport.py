@@ -1,0 +1,206 @@
+"""HTTP to the Hesabu server with the standard library only (python-for-android safe).
+
+One keep-alive connection, gzip request and response bodies, timeouts, and bounded
+retries with exponential backoff and jitter on network errors and 5xx answers.
+A 4xx answer is never retried (it will not get better by asking again), except that
+callers may accept 409 (an attachment offset that moved) and handle it themselves.
+Every error becomes a `SyncError` with the server's stable code when it sent one.
+"""
+
+from __future__ import annotations
+
+import gzip
+import http.client
+import json
+import random
+import socket
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+from field_app.core.errors import SyncError
+from sync.messages import encode_body
+
+#: Network failures worth another try: the request may or may not have arrived, and every
+#: sync request is idempotent (ops by op_id, attachment chunks by offset).
+NETWORK_ERRORS = (OSError, http.client.HTTPException, socket.timeout)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Bounded retries: delay = min(cap, base * 2**attempt) * jitter in [0.5, 1]."""
+
+    attempts: int = 5
+    base_s: float = 0.5
+    cap_s: float = 20.0
+
+    def delay(self, attempt: int, rng: random.Random) -> float:
+        return min(self.cap_s, self.base_s * (2 ** attempt)) * (0.5 + rng.random() / 2)
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body) if self.body else None
+
+
+@dataclass
+class WireStats:
+    """What went over the wire: requests made and bytes sent/received (bodies, as sent)."""
+
+    requests: int = 0
+    bytes_sent: int = 0
+    bytes_received: int = 0
+    retries: int = 0
+    by_path: dict[str, int] = field(default_factory=dict)
+
+
+class HttpTransport:
+    """A connection to one server. Not thread-safe: one sync at a time uses it."""
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str | None = None,
+        *,
+        timeout_s: float = 30.0,
+        retry: RetryPolicy = RetryPolicy(),
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        parts = urlsplit(base_url.rstrip("/"))
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise SyncError(f"not a server address: {base_url!r} (want http://host:port)",
+                            code="sync.bad_server_url")
+        self.base_url = base_url.rstrip("/")
+        self._scheme = parts.scheme
+        self._host = parts.hostname
+        self._port = parts.port
+        self._prefix = parts.path.rstrip("/")
+        self.token = token
+        self.timeout_s = timeout_s
+        self.retry = retry
+        self._sleep = sleep
+        self._rng = rng or random.Random()
+        self._conn: http.client.HTTPConnection | None = None
+        self.stats = WireStats()
+
+    # -- connection ---------------------------------------------------------------------
+    def _connection(self) -> http.client.HTTPConnection:
+        if self._conn is None:
+            cls = (http.client.HTTPSConnection if self._scheme == "https"
+                   else http.client.HTTPConnection)
+            self._conn = cls(self._host, self._port, timeout=self.timeout_s)
+        return self._conn
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def __enter__(self) -> HttpTransport:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def pause(self, attempt: int) -> None:
+        """Wait the backoff delay of retry number `attempt` (0-based)."""
+        self._sleep(self.retry.delay(attempt, self._rng))
+
+    # -- one request --------------------------------------------------------------------
+    def _send_once(self, method: str, path: str, body: bytes | None,
+                   headers: Mapping[str, str]) -> Response:
+        conn = self._connection()
+        try:
+            conn.request(method, self._prefix + path, body=body, headers=dict(headers))
+            raw = conn.getresponse()
+            data = raw.read()
+        except BaseException:
+            # The connection is in an unknown state: drop it, the next try opens a new one.
+            self.close()
+            raise
+        self.stats.requests += 1
+        self.stats.bytes_sent += len(body or b"")
+        self.stats.bytes_received += len(data)
+        key = path.split("?")[0]
+        self.stats.by_path[key] = self.stats.by_path.get(key, 0) + 1
+        resp_headers = {k.lower(): v for k, v in raw.getheaders()}
+        if resp_headers.get("content-encoding") == "gzip" and data:
+            data = gzip.decompress(data)
+        if resp_headers.get("connection", "").lower() == "close":
+            self.close()
+        return Response(raw.status, resp_headers, data)
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+        body: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+        query: Mapping[str, Any] | None = None,
+        accept: tuple[int, ...] = (),
+        retry: bool = True,
+    ) -> Response:
+        """Send a request; retry network errors and 5xx; raise SyncError on other failures.
+
+        Statuses in `accept` are returned instead of raised. `retry=False` lets the caller
+        handle a dropped connection itself (attachment chunks re-check the offset first).
+        """
+        all_headers = {"Accept-Encoding": "gzip", "User-Agent": "hesabu-field-app"}
+        if self.token:
+            all_headers["Authorization"] = f"Bearer {self.token}"
+        if json_body is not None:
+            body = encode_body(json_body)  # gzip(canonical JSON), as the protocol says
+            all_headers["Content-Type"] = "application/json"
+            all_headers["Content-Encoding"] = "gzip"
+        all_headers.update(headers or {})
+        if query:
+            path = f"{path}?{urlencode(query)}"
+        attempts = self.retry.attempts if retry else 1
+        last_error: BaseException | None = None
+        for attempt in range(attempts):
+            if attempt:
+                self.stats.retries += 1
+                self.pause(attempt - 1)
+            try:
+                resp = self._send_once(method, path, body, all_headers)
+            except NETWORK_ERRORS as exc:
+                last_error = exc
+                continue
+            if resp.status >= 500 and resp.status not in accept:
+                last_error = _error_from(resp)
+                continue
+            if resp.status >= 400 and resp.status not in accept:
+                raise _error_from(resp)
+            return resp
+        if isinstance(last_error, SyncError):
+            raise last_error
+        raise SyncError(
+            f"Could not reach the server at {self.base_url} ({last_error}). "
+            "Check the connection and sync again; nothing was lost.",
+            code="sync.network", retryable=True) from last_error
+
+
+def _error_from(resp: Response) -> SyncError:
+    """The server's `{"error": {"code", "message", "details"}}` as a SyncError."""
+    code, message, details = f"http.{resp.status}", f"The server answered {resp.status}.", {}
+    try:
+        payload = resp.json()
+        err = payload.get("error") if isinstance(payload, dict) else None
+        if isinstance(err, dict):
+            code = str(err.get("code") or code)
+            message = str(err.get("message") or message)
+            details = err.get("details") or {}
+    except (ValueError, UnicodeDecodeError):
+        pass
+    return SyncError(message, code=code, retryable=resp.status >= 500, status=resp.status,
+                     details=details if isinstance(details, dict) else {})

@@ -1,0 +1,149 @@
+"""`hesabu sync` and `hesabu device ...`: a device store driven from the shell.
+
+Useful for a hub operator, for tests and benchmarks, and for support staff looking at
+a tablet's database: the same store and sync client as the app, without the screens.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+from pathlib import Path
+
+import click
+
+from field_app.core import outbox
+from field_app.core.api import SyncApi
+from field_app.core.errors import StoreError, SyncError
+from field_app.core.integrity import check_store
+from field_app.core.store import open_store
+from field_app.core.sync_runner import SyncOptions, enrol, run_sync
+from field_app.core.transport import HttpTransport
+
+STORE_OPTION = click.option("--store", "store_path", required=True,
+                            type=click.Path(dir_okay=False, path_type=Path),
+                            help="The device store (an SQLite file).")
+
+
+def _progress(phase: str, done: int, total: int) -> None:
+    click.echo(f"  {phase}: {done}/{total}", err=True)
+
+
+@click.command()
+@STORE_OPTION
+@click.option("--server", "server_url", help="Server address, e.g. http://hub.local:5000 "
+              "(remembered in the store).")
+@click.option("--enrol-code", help="One-time code from a federation leader (first sync).")
+@click.option("--batch", "max_ops", type=click.IntRange(1), default=SyncOptions.max_ops,
+              show_default=True, help="At most this many ops per push request.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option("--quiet", is_flag=True, help="No progress lines on stderr.")
+def sync(store_path: Path, server_url: str | None, enrol_code: str | None, max_ops: int,
+         as_json: bool, quiet: bool) -> None:
+    """Sync a device store with a server: push its outbox, pull changes, upload files.
+
+    Exits 0 when everything went through, 1 when something needs attention.
+    """
+    if not store_path.exists():
+        raise click.ClickException(f"no store at {store_path}; create it with "
+                                   f"`hesabu device init --store {store_path}`")
+    store = open_store(store_path)
+    try:
+        url = server_url or store.device.server_url
+        if not url:
+            raise click.ClickException("no server known for this store: pass --server URL")
+        if server_url:
+            store.set_server(url=server_url)
+        with HttpTransport(url, store.device.token) as transport:
+            api = SyncApi(transport)
+            try:
+                if enrol_code:
+                    enrol(store, api, enrol_code)
+                elif not store.device.enrolled:
+                    raise click.ClickException("this device is not enrolled: pass --enrol-code")
+                summary = run_sync(store, api, options=SyncOptions(max_ops=max_ops),
+                                   progress=None if quiet else _progress,
+                                   cancel=threading.Event())
+            except (SyncError, StoreError) as exc:
+                raise click.ClickException(str(exc)) from exc
+        if as_json:
+            click.echo(json.dumps({
+                "sent": summary.sent, "received": summary.received,
+                "conflicts": summary.conflicts, "ok": summary.ok,
+                "rejected": [r.to_wire() for r in summary.rejected],
+                "errors": list(summary.errors), "text": summary.describe(),
+                "requests": transport.stats.requests,
+                "bytes_sent": transport.stats.bytes_sent,
+                "bytes_received": transport.stats.bytes_received}))
+        else:
+            click.echo(summary.describe())
+    finally:
+        store.close()
+    if not summary.ok:
+        sys.exit(1)
+
+
+@click.group()
+def device() -> None:
+    """Create and inspect device stores (the tablet's database)."""
+
+
+@device.command("init")
+@STORE_OPTION
+@click.option("--name", default="", help="A name people recognise, e.g. 'Kibera tablet 3'.")
+@click.option("--server", "server_url", help="Server address to remember.")
+def device_init(store_path: Path, name: str, server_url: str | None) -> None:
+    """Create a device store (or open an existing one) and print its device id."""
+    store = open_store(store_path, device_name=name)
+    try:
+        if server_url or name:
+            store.set_server(url=server_url, name=name or None)
+        click.echo(store.device.device_id)
+    finally:
+        store.close()
+
+
+@device.command("status")
+@STORE_OPTION
+def device_status(store_path: Path) -> None:
+    """Show a store's identity, server, waiting changes, cursor and open conflicts."""
+    if not store_path.exists():
+        raise click.ClickException(f"no store at {store_path}")
+    store = open_store(store_path)
+    try:
+        d, c = store.device, outbox.counts(store)
+        conflicts = store.query("SELECT count(*) AS n FROM fields WHERE conflict = 1")[0]["n"]
+        records = store.query("SELECT count(*) AS n FROM records WHERE deleted = 0")[0]["n"]
+        for label, value in [
+            ("device", f"{d.device_id} {d.name}".strip()),
+            ("server", d.server_url or "-"),
+            ("enrolled", "yes" if d.enrolled else "no"),
+            ("records", records),
+            ("to send", c.ready),
+            ("drafts held", c.held),
+            ("refused", c.parked),
+            ("pull cursor", store.cursor()),
+            ("conflicts", conflicts),
+        ]:
+            click.echo(f"{label:>12}: {value}")
+    finally:
+        store.close()
+
+
+@device.command("check")
+@STORE_OPTION
+def device_check(store_path: Path) -> None:
+    """Check a store: SQLite integrity and every edit with its op. Exits 1 on problems."""
+    if not store_path.exists():
+        raise click.ClickException(f"no store at {store_path}")
+    store = open_store(store_path)
+    try:
+        problems = check_store(store)
+    finally:
+        store.close()
+    for p in problems:
+        click.echo(p)
+    click.echo("ok" if not problems else f"{len(problems)} problems")
+    if problems:
+        sys.exit(1)
