@@ -131,9 +131,10 @@ def translate(text: str, *, severity: str = ERROR, context: dict | None = None) 
         if rule.message:
             message = rule.message.format(*found.groups())
         break
-    else:
-        # Keep pyxform's own words, minus the location we already show.
-        message = _SHEET_COLUMN.sub("", message, count=1)
+    # Where pyxform's own words are kept, drop the location we already show.
+    message = _SHEET_COLUMN.sub("", message, count=1)
+    if sheet == "settings" and code in ("form.invalid", "form.invalid_name"):
+        code = "form.invalid_settings"
     message = _LEARN_MORE.sub("", message).strip()
     column = column or None  # pyxform names an empty header as ''
     if row is not None and sheet is None:

@@ -287,6 +287,19 @@ def test_row_without_name(tmp_path: Path) -> None:
     assert (problem.code, problem.row, problem.column) == ("form.missing_name", 2, "name")
 
 
+def test_invalid_settings_value(tmp_path: Path) -> None:
+    problem = only_error(write(tmp_path, """
+        | survey |
+        |        | type | name | label |
+        |        | text | a    | A     |
+        | settings |
+        |          | form_id | name  |
+        |          | f       | 2bad  |
+    """))
+    assert (problem.code, problem.sheet, problem.column) == ("form.invalid_settings", "settings", "name")
+    assert problem.message.startswith("Names must begin with a letter")
+
+
 def test_check_form_returns_warnings_and_errors_without_raising(tmp_path: Path) -> None:
     path = write(tmp_path, """
         | survey |
@@ -325,3 +338,9 @@ def test_problem_without_location_reads_plainly() -> None:
     problem = Problem("the form has no 'survey' sheet", hint="add one")
     assert str(problem) == "the form has no 'survey' sheet; add one"
     assert problem.to_dict()["severity"] == "error"
+
+
+def test_every_code_is_documented() -> None:
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "forms.md").read_text(encoding="utf-8")
+    missing = [code for code in CODES if f"`{code}`" not in docs]
+    assert not missing, f"codes not described in docs/forms.md: {missing}"
