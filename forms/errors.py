@@ -38,6 +38,7 @@ CODES: dict[str, str] = {
     "form.invalid_settings": "a value on the settings sheet is not valid",
     "form.invalid": "another problem reported by the XLSForm converter (pyxform)",
     "form.no_version": "the settings sheet has no version",
+    "form.empty": "the survey sheet has no questions",
     "form.warning": "a warning from the XLSForm converter (pyxform)",
 }
 

@@ -114,6 +114,11 @@ def _load(source: Source) -> tuple[FormSpec | None, list[Problem]]:
     if not any(p.is_error for p in problems):
         problems += _check_with_pyxform_builder(parsed, pyxform_warnings, spec)
     problems += translate_warnings(pyxform_warnings)
+    if not any(n.row is not None for n in spec.walk()):
+        problems.append(Problem(
+            "the form has no questions", code="form.empty", sheet="survey", severity=WARNING,
+            hint="add rows with a type, name and label to the survey sheet",
+        ))
     if not spec.version:
         problems.append(Problem(
             "the form has no version", code="form.no_version", sheet="settings",
@@ -152,8 +157,10 @@ def _read(source: Source) -> Any:
         return get_xlsform(xlsform=str(path))
     except (PyXFormError, OSError, ValueError, KeyError, TypeError, IndexError) as err:
         kind = FILE_TYPES[path.suffix.lower()]
+        # pyxform's "not recognized as a supported type" only repeats what we say.
+        detail = "" if "was not recognized" in str(err) else f" ({err})"
         raise _Stop([Problem(
-            f"{path.name} could not be read as a {kind} file ({err})",
+            f"{path.name} could not be read as a {kind} file{detail}",
             code="form.unreadable",
             hint="open it in a spreadsheet program and save it again as .xlsx; "
                  "a renamed or damaged file cannot be read",
@@ -357,6 +364,13 @@ class _Builder:
         written = str(cells.get("type", pyxform_type))
         if path == ("meta", "instanceID") and (item.get("bind") or {}).get("jr:preload") == "uid":
             return "instanceID"
+        if pyxform_type == "entity":  # pyxform adds this node for an entities sheet
+            self.problems.append(Problem(
+                "the form declares ODK entities, which Hesabu does not support",
+                code="form.unsupported_type", sheet="entities", row=2, column="list_name",
+                hint=UNSUPPORTED["entity"],
+            ))
+            return None
         if pyxform_type in UNSUPPORTED:
             self.problems.append(Problem(
                 f"question type '{written}' is not supported by Hesabu",

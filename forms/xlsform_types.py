@@ -77,6 +77,8 @@ UNSUPPORTED: dict[str, str] = {
     "start-geopoint": "start-geopoint is not supported; use a geopoint question",
     "trigger": "the 'trigger' type is not supported; use acknowledge",
     "loop": "'begin loop' is not supported; use a repeat or one group per choice",
+    "entity": "remove the entities sheet and the save_to column; Hesabu links records "
+    "by their record id instead",
 }
 
 #: Choice-list suffixes that mean "choices come from a file shipped with the form".

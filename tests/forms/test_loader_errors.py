@@ -118,6 +118,35 @@ def test_types_hesabu_cannot_collect_are_refused(tmp_path: Path) -> None:
     assert problem.row == 2
 
 
+def test_odk_entities_are_refused_at_the_entities_sheet(tmp_path: Path) -> None:
+    problem = only_error(write(tmp_path, """
+        | survey |
+        |        | type | name | label | save_to |
+        |        | text | tree | Tree  | species |
+        | entities |
+        |          | list_name | label   |
+        |          | trees     | ${tree} |
+    """))
+    assert (problem.code, problem.sheet, problem.row) == ("form.unsupported_type", "entities", 2)
+
+
+def test_an_empty_file(tmp_path: Path) -> None:
+    path = tmp_path / "empty.md"
+    path.write_text("")
+    problem = only_error(path)
+    assert problem.code == "form.unreadable"
+    assert problem.message == "empty.md could not be read as a markdown file"
+
+
+def test_a_form_without_questions_is_usable_but_warned_about(tmp_path: Path) -> None:
+    problems = check_form(write(tmp_path, """
+        | survey |
+        |        | type | name | label |
+    """))
+    assert "form.empty" in [p.code for p in problems]
+    assert not any(p.is_error for p in problems)
+
+
 def test_duplicate_names_in_the_same_group(tmp_path: Path) -> None:
     problem = only_error(write(tmp_path, """
         | survey |

@@ -77,6 +77,17 @@ def test_metadata_types(tmp_path: Path, written: str, expected: str) -> None:
     assert expected in METADATA_TYPES
 
 
+def test_audit_goes_to_the_meta_group(tmp_path: Path) -> None:
+    spec = md_form(tmp_path, """
+        | survey |
+        |        | type  | name | label |
+        |        | audit |      |       |
+        |        | text  | a    | A     |
+    """)
+    audit = spec.node("meta/audit")
+    assert (audit.type, audit.row) == ("audit", 2)
+
+
 def test_calculate_keeps_its_expression(tmp_path: Path) -> None:
     spec = md_form(tmp_path, """
         | survey |
