@@ -67,7 +67,13 @@ def compile_expr(expr: Expr) -> Fn:
 # -- references and paths ----------------------------------------------------------------
 def _compile_ref(name: str) -> Fn:
     def ref(env: Env) -> list[XNode]:
-        return tree.resolve(env.root, env.steps_for(name), env.context)
+        steps = env.steps_for(name)
+        if len(steps) == 1 and steps[0][1] is not True:  # top level: the common case
+            answers = env.answers
+            value = answers.get(name) if type(answers) is dict else None
+            if steps[0][1] is False or not tree.is_repeat_value(value):
+                return [XNode((name,), value, answers)]
+        return tree.resolve(env.root, steps, env.context)
 
     return ref
 
@@ -175,10 +181,10 @@ def _compile_path(path: LocationPath) -> Fn:
 
         return absolute
     if len(steps) == 1 and steps[0][0] == SELF and not steps[0][2]:
-        return lambda env: [env.node]
+        return lambda env: [env.here()]
 
     def relative(env: Env) -> list[XNode]:
-        return _walk(env, [env.node], steps, False)
+        return _walk(env, [env.here()], steps, False)
 
     return relative
 

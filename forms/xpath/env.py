@@ -17,9 +17,9 @@ class Env:
     """One evaluation. Predicates evaluate in copies with another node and position."""
 
     __slots__ = (
+        "_current",
         "answers",
         "context",
-        "current",
         "form",
         "index",
         "language",
@@ -42,8 +42,8 @@ class Env:
         self.answers = answers
         self.root = XNode((), answers, answers)
         self.context = context
-        self.current = XNode(context, tree.value_at(answers, context), answers)
-        self.node = self.current
+        self._current: XNode | None = None
+        self.node: XNode | None = None  # `.`; None until asked for: it is the current node
         self.form = form
         self.index: FormIndex | None = tree.form_index(form) if form is not None else None
         self.now = now
@@ -51,6 +51,23 @@ class Env:
         self.position = 1
         self.size = 1
         self.names: dict[str, Steps] | None = None
+
+    @property
+    def current(self) -> XNode:
+        """The question the expression belongs to (`current()`), even inside predicates."""
+        node = self._current
+        if node is None:
+            node = self._current = XNode(
+                self.context, tree.value_at(self.answers, self.context), self.answers
+            )
+        return node
+
+    def here(self) -> XNode:
+        """The context node `.`: the question, or the node a predicate is testing."""
+        node = self.node
+        if node is None:
+            node = self.node = self.current
+        return node
 
     def at(self, node: XNode, position: int, size: int) -> Env:
         """A copy for evaluating a predicate on `node`."""
@@ -64,7 +81,7 @@ class Env:
 
     def unbound(self) -> Env:
         """A copy whose references are not narrowed to the context's repeat instances."""
-        other = self.at(self.node, self.position, self.size)
+        other = self.at(self.here(), self.position, self.size)
         other.context = ()
         return other
 

@@ -100,7 +100,7 @@ def _atom_string(a: Any) -> str:
 
 
 def _self_or(env: Env, args: tuple[Any, ...]) -> Any:
-    return args[0] if args else [env.node]
+    return args[0] if args else [env.here()]
 
 
 # -- selects --------------------------------------------------------------------------

@@ -99,7 +99,7 @@ def form_index(form: FormSpec) -> FormIndex:
         return entry[1]
     index = FormIndex(form)
     try:
-        ref = weakref.ref(form, lambda _r, key=key: _INDEXES.pop(key, None))
+        ref = weakref.ref(form, lambda _r, key=key, cache=_INDEXES: cache.pop(key, None))
     except TypeError:  # an object that refuses weak references: just don't cache
         return index
     _INDEXES[key] = (ref, index)
@@ -130,9 +130,10 @@ def parse_context(context: str | Sequence[Any] | None) -> tuple[Any, ...]:
                     raise ExpressionError(f"positions are 1-based in {context!r}")
                 out.append(int(m[2]) - 1)
         return tuple(out)
-    path = tuple(context)
+    path = context if type(context) is tuple else tuple(context)
     for step in path:
-        if not isinstance(step, str | int) or isinstance(step, bool):
+        t = type(step)
+        if t is not str and t is not int:
             raise ExpressionError(f"invalid context step {step!r}")
     return path
 

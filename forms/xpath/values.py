@@ -17,7 +17,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from forms.xpath.dates import days_since_epoch, iso_text, parse_date_text
+from forms.xpath.dates import days_since_epoch, iso_text, parse_date_text, time_fraction
 
 NAN = float("nan")
 INF = float("inf")
@@ -106,6 +106,10 @@ def string_to_number(s: str) -> int | float:
     parsed = parse_date_text(s)
     if parsed is not None:
         return days_since_epoch(parsed)
+    if ":" in s:  # a time answer: a fraction of a day, so start < end compares
+        fraction = time_fraction(s)
+        if fraction is not None:
+            return fraction
     return NAN
 
 

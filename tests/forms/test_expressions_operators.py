@@ -187,3 +187,11 @@ def test_age_in_years_from_a_date_of_birth() -> None:
     years = evaluate("int((today() - ${dob}) div 365.25)", answers, now=datetime(2024, 6, 1))
     assert years == 33  # one day short of 34
     assert now.year - 1990 - 1 == years
+
+
+def test_times_compare_as_fractions_of_a_day() -> None:
+    answers = {"start": "09:30", "end": "17:15:00.000+03:00"}
+    assert evaluate("${start} < ${end}", answers) is True
+    assert evaluate("${end} < ${start}", answers) is False
+    assert evaluate("(${end} - ${start}) * 24", answers) == 7.75
+    assert evaluate("${start} > '08:00'", answers) is True
