@@ -21,11 +21,21 @@ in a circle, as ODK Collect would refuse the form at open time; the loader calls
 from __future__ import annotations
 
 import heapq
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from forms.spec import FormSpec, Node
+from forms.xpath.nodes import (
+    CHILD,
+    PARENT,
+    SELF,
+    Call,
+    Expr,
+    Filter,
+    LocationPath,
+    Ref,
+    Step,
+)
 
 REL = "rel"
 VAL = "val"
@@ -79,75 +89,100 @@ class Graph:
 
 
 # -- references ------------------------------------------------------------------------
+# Read from the expression's syntax tree rather than from its path texts, so that a path
+# inside a predicate (`${people}[age > 17]`) is read relative to what it filters, and
+# `current()` is the question the expression belongs to.
 
-_PREDICATE = re.compile(r"\[[^\[\]]*\]")
-
-
-def _strip_predicates(path: str) -> str:
-    previous = None
-    while previous != path:
-        previous, path = path, _PREDICATE.sub("", path)
-    return path
+Where = tuple[tuple[str, ...], int]  # a static node path and its `local`
 
 
-def resolve_path(written: str, context: tuple[str, ...]) -> tuple[tuple[str, ...], int] | None:
-    """The node path an XPath path written at `context` reads, and its `local` depth.
+class _Reader:
+    def __init__(self, names: Mapping[str, Node], known: Mapping[tuple[str, ...], Node],
+                 reader: tuple[str, ...]) -> None:
+        self.names = names
+        self.known = known
+        self.reader: Where = (reader, len(reader))
+        self.found: list[Reference] = []
 
-    Returns None for what is not a form node (secondary instances, attributes, `//`).
-    """
-    text = _strip_predicates(written.strip())
-    if not text or "//" in text or "@" in text or text.startswith("instance("):
-        return None
-    if text.startswith("current()"):
-        text = text[len("current()"):].lstrip("/") or "."
-    if text.startswith("/"):
-        steps = [s for s in text.split("/") if s][1:]  # drop the root element's name
-        where: list[str] = []
-        local = 0
-    else:
-        steps = [s for s in text.split("/") if s]
-        where = list(context)
-        local = len(where)
-    for step in steps:
-        if step == ".":
-            continue
-        if step == "..":
-            if not where:
-                return None
-            where.pop()
-            local = min(local, len(where))
-        elif re.fullmatch(r"[A-Za-z_][\w.\-]*(:[A-Za-z_][\w.\-]*)?", step):
-            where.append(step)
-        else:
+    def walk(self, expr: Expr, ctx: Where | None) -> None:
+        target = self.nodeset(expr, ctx)
+        if target is not None and target[0] in self.known:
+            self.found.append(Reference(*target))
+
+    def nodeset(self, expr: Expr, ctx: Where | None) -> Where | None:
+        """The nodes `expr` selects (None if not form nodes); records what it reads inside."""
+        if isinstance(expr, Ref):
+            node = self.names.get(expr.name)
+            return (node.path, SHARED) if node is not None else None
+        if isinstance(expr, LocationPath):
+            if expr.absolute:
+                if not expr.steps:
+                    return None
+                return self.steps(expr.steps[1:], ((), 0))  # the first step is the root
+            return self.steps(expr.steps, ctx)
+        if isinstance(expr, Filter):
+            base = self.nodeset(expr.primary, ctx)
+            if base is not None and base[0] not in self.known:
+                base = None
+            if base is not None and expr.predicates:
+                self.found.append(Reference(*base))
+            self.predicates(expr.predicates, base)
+            return self.steps(expr.steps, base)
+        if isinstance(expr, Call):
+            if expr.name == "current" and not expr.args:
+                return self.reader
+            for arg in expr.args:
+                self.walk(arg, ctx)
             return None
-    return tuple(where), local
+        for name in ("left", "right", "operand"):
+            child = getattr(expr, name, None)
+            if isinstance(child, Expr):
+                self.walk(child, ctx)
+        return None
+
+    def predicates(self, predicates: tuple[Expr, ...], over: Where | None) -> None:
+        # A predicate looks at every node of the set in turn: from there on nothing is
+        # bound to the reader's instance of the last step.
+        inner = None if over is None else (over[0], min(over[1], max(len(over[0]) - 1, 0)))
+        for predicate in predicates:
+            self.walk(predicate, inner)
+
+    def steps(self, steps: tuple[Step, ...], start: Where | None) -> Where | None:
+        where = start
+        for step in steps:
+            if where is not None:
+                path, local = where
+                if step.axis == SELF:
+                    pass
+                elif step.axis == PARENT and path:
+                    path = path[:-1]
+                    local = min(local, len(path))
+                elif step.axis == CHILD and step.name not in (None, "*"):
+                    path = (*path, step.name)
+                else:  # `//`, `*`, node(), climbing above the root: not one form node
+                    path = None  # type: ignore[assignment]
+                where = None if path is None else (path, local)
+            self.predicates(step.predicates, where)
+            if where is not None and step.predicates and where[0] in self.known:
+                self.found.append(Reference(*where))
+        return where
 
 
 def references(form_nodes: Mapping[str, Node], expression: str | None,
-               context: tuple[str, ...]) -> list[Reference]:
-    """The nodes `expression` (written on the node at `context`) reads."""
+               context: tuple[str, ...],
+               by_path: Mapping[tuple[str, ...], Node] | None = None) -> list[Reference]:
+    """The nodes `expression` (written on the node at `context`) reads, each once.
+
+    `form_nodes` maps names to nodes; `by_path` (paths to nodes) is derived if not given.
+    """
     if not expression:
         return []
     from forms.expressions import compile_expression
 
-    compiled = compile_expression(expression)
-    by_path = {n.path: n for n in form_nodes.values()}
-    found: list[Reference] = []
-    for name in sorted(compiled.references):
-        node = form_nodes.get(name)
-        if node is not None:
-            found.append(Reference(node.path, SHARED))
-    for written in sorted(compiled.paths):
-        resolved = resolve_path(written, context)
-        if resolved is None:
-            continue
-        path, local = resolved
-        # A path may go past a node into something that is not one (rare); read the node.
-        while path and path not in by_path:
-            path = path[:-1]
-        if path:
-            found.append(Reference(path, local))
-    return found
+    known = by_path if by_path is not None else {n.path: n for n in form_nodes.values()}
+    reader = _Reader(form_nodes, known, context)
+    reader.walk(compile_expression(expression).tree, reader.reader)
+    return list(dict.fromkeys(reader.found))
 
 
 # -- the graph -------------------------------------------------------------------------
@@ -163,6 +198,22 @@ def _val_item(node: Node) -> Item | None:
     return None
 
 
+def _sources(by_path: Mapping[tuple[str, ...], Node], ref: Reference
+             ) -> list[tuple[Item, int]]:
+    """The items a reference reads: the node's value, and the instance lists of the
+    repeats around it (when a repeat's list goes, so do the values read in it)."""
+    node = by_path[ref.path]
+    found = []
+    item = _val_item(node)
+    if item is not None:
+        found.append((item, ref.local))
+    for depth in range(1, len(ref.path)):
+        outer = by_path.get(ref.path[:depth])
+        if outer is not None and outer.is_repeat:
+            found.append((Item(VAL, outer.path), ref.local))
+    return found
+
+
 def _expression_edges(form: FormSpec) -> dict[Item, list[tuple[Item, int]]]:
     """target item -> [(source item, local)] from relevant, calculation and the tree."""
     names = _nodes_by_name(form)
@@ -174,24 +225,20 @@ def _expression_edges(form: FormSpec) -> dict[Item, list[tuple[Item, int]]]:
         parent = by_path.get(node.path[:-1])
         if parent is not None:
             deps[rel].append((Item(REL, parent.path), SHARED))
-        for ref in references(names, node.relevant, node.path):
-            source = _val_item(by_path[ref.path])
-            if source is not None:
-                deps[rel].append((source, ref.local))
+        for ref in references(names, node.relevant, node.path, by_path):
+            deps[rel].extend(_sources(by_path, ref))
         val = _val_item(node)
         if val is None:
             continue
         deps[val] = [(rel, SHARED)]
-        if node.is_question and node.calculation and not node.trigger:
-            for ref in references(names, node.calculation, node.path):
-                source = _val_item(by_path[ref.path])
-                if source is not None and source != val:  # `.`: the "once" idiom, no cycle
-                    deps[val].append((source, ref.local))
-        if node.is_question and node.calculation and node.trigger:
-            for ref in references(names, node.trigger, node.path):
-                source = _val_item(by_path[ref.path])
-                if source is not None and source != val:
-                    deps[val].append((source, ref.local))
+        if node.is_question and node.calculation:
+            # A triggered calculation runs when its trigger changes, not what it reads.
+            expression = node.trigger or node.calculation
+            for ref in references(names, expression, node.path, by_path):
+                deps[val].extend(
+                    (source, local) for source, local in _sources(by_path, ref)
+                    if source != val  # `.`: the "once" idiom, not a cycle
+                )
     return deps
 
 
@@ -244,7 +291,7 @@ def build_graph(form: FormSpec) -> Graph:
     for node in form.walk():
         for expression in (node.constraint, node.required, node.choice_filter,
                            node.repeat_count):
-            for ref in references(names, expression, node.path):
+            for ref in references(names, expression, node.path, by_path):
                 source = _val_item(by_path[ref.path])
                 if source is not None:
                     checks.setdefault(source, []).append((node.path, ref.local))
@@ -270,7 +317,7 @@ def find_cycle(form: FormSpec) -> list[Node] | None:
     for node in form.walk():
         targets: list[tuple[str, ...]] = []
         for expression in (node.calculation, node.relevant):
-            for ref in references(names, expression, node.path):
+            for ref in references(names, expression, node.path, by_path):
                 if ref.path != node.path and ref.path in by_path:
                     targets.append(ref.path)
         reads[node.path] = list(dict.fromkeys(targets))

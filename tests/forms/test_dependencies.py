@@ -8,7 +8,15 @@ from pathlib import Path
 import pytest
 
 from forms import FormError, FormSpec, load_form
-from forms.dependencies import REL, VAL, Item, build_graph, check_cycles, resolve_path
+from forms.dependencies import (
+    REL,
+    SHARED,
+    VAL,
+    Item,
+    build_graph,
+    check_cycles,
+    references,
+)
 from forms.spec import Node
 
 
@@ -101,21 +109,48 @@ def test_relative_paths_are_edges_that_stay_in_the_instance() -> None:
     assert (Item(VAL, ("total",)), 0) in edges  # every member
 
 
+HH = ("hh",)
+MEMBERS = ("hh", "members")
+NESTED = FormSpec(id="nested", version="1", title="nested", children=(
+    Node("repeat", "repeat", "hh", HH, children=(
+        q("size", parent=HH),
+        Node("repeat", "repeat", "members", MEMBERS, children=(
+            q("age", parent=MEMBERS),
+            q("c", "text", parent=MEMBERS),
+            q("c_other", "text", parent=MEMBERS),
+        )),
+    )),
+    q("country", "text"),
+    q("city", "text"),
+))
+
+
 @pytest.mark.parametrize(
-    ("written", "context", "expected"),
+    ("expression", "context", "expected"),
     [
-        ("../c", ("members", "c_other"), (("members", "c"), 1)),
-        ("../../size", ("hh", "members", "age"), (("hh", "size"), 1)),
-        ("/data/hh/size", ("x",), (("hh", "size"), 0)),
-        ("/household/members[2]/age", ("x",), (("members", "age"), 0)),
-        ("current()/../country", ("city",), (("country",), 0)),
-        (".", ("age",), (("age",), 1)),
-        ("instance('cities')/root/item", ("city",), None),
-        ("//age", ("x",), None),
+        # (reads path, local): local = leading names shared with the reader's instance
+        ("selected(../c, 'other')", ("hh", "members", "c_other"),
+         [(("hh", "members", "c"), 2)]),
+        ("../../size > 3", ("hh", "members", "age"), [(("hh", "size"), 1)]),
+        ("/data/hh/size", ("city",), [(("hh", "size"), 0)]),
+        ("sum(/household/hh[1]/members/age)", ("city",),
+         [(("hh",), 0), (("hh", "members", "age"), 0)]),  # [1] reads the list of hh
+        ("current()/../country", ("city",), [(("country",), 0)]),
+        (". > 0", ("hh", "members", "age"), [(("hh", "members", "age"), 3)]),
+        # A predicate reads its paths relative to what it filters, in every instance.
+        ("count(${members}[age < 5])", ("hh", "size"),
+         [(("hh", "members"), SHARED), (("hh", "members", "age"), 1)]),
+        ("instance('cities')/root/item[country = ${country}]/name", ("city",),
+         [(("country",), SHARED)]),
+        ("count(//age)", ("city",), []),
     ],
 )
-def test_resolve_path(written: str, context: tuple[str, ...], expected: object) -> None:
-    assert resolve_path(written, context) == expected
+def test_references_are_resolved_from_where_they_are_written(
+    expression: str, context: tuple[str, ...], expected: list
+) -> None:
+    names = {n.name: n for n in NESTED.walk()}
+    found = references(names, expression, context)
+    assert sorted((r.path, r.local) for r in found) == sorted(expected)
 
 
 def test_the_household_form_loads_without_cycles(tmp_path: Path) -> None:
