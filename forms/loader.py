@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from os import PathLike
@@ -71,7 +72,7 @@ def load_form(source: Source, *, warnings: list[Problem] | None = None) -> FormS
     accepts: {"survey": [{"type": ..., "name": ...}, ...], "choices": [...], ...}).
     Warnings (the form works but something looks off) are appended to `warnings`.
     """
-    spec, problems = _load(source)
+    spec, problems = _load_cached(source)
     if spec is None or any(p.is_error for p in problems):
         raise FormError(problems)
     if warnings is not None:
@@ -81,8 +82,33 @@ def load_form(source: Source, *, warnings: list[Problem] | None = None) -> FormS
 
 def check_form(source: Source) -> list[Problem]:
     """Every error and warning in a form, in form order, without raising."""
-    _, problems = _load(source)
+    _, problems = _load_cached(source)
     return sorted(problems, key=lambda p: not p.is_error)
+
+
+#: Recently loaded files by (path, SHA-256 of their bytes). Loading the 200-question KYC
+#: profile takes about a second (openpyxl and pyxform's XForm check); servers, tests and
+#: the CLI load the same few files again and again. A FormSpec is immutable, so sharing
+#: one is safe; a changed file has a new digest and is loaded afresh.
+_CACHE: dict[tuple[str, str], tuple[FormSpec | None, tuple[Problem, ...]]] = {}
+_CACHE_SIZE = 32
+
+
+def _load_cached(source: Source) -> tuple[FormSpec | None, list[Problem]]:
+    if isinstance(source, Mapping):
+        return _load(source)
+    path = Path(source)
+    try:
+        key = (str(path.resolve()), hashlib.sha256(path.read_bytes()).hexdigest())
+    except OSError:
+        return _load(source)  # missing or unreadable: _load says so
+    if key not in _CACHE:
+        spec, problems = _load(source)
+        if len(_CACHE) >= _CACHE_SIZE:
+            _CACHE.pop(next(iter(_CACHE)))
+        _CACHE[key] = (spec, tuple(problems))
+    spec, problems = _CACHE[key]
+    return spec, list(problems)
 
 
 # -- reading ----------------------------------------------------------------------

@@ -100,6 +100,14 @@ def test_loading_twice_gives_identical_json(tmp_path: Path) -> None:
     assert load_form(path).to_json() == load_form(path).to_json()
 
 
+def test_an_edited_file_is_loaded_again(tmp_path: Path) -> None:
+    path = as_md(tmp_path)
+    assert load_form(path).version == "5"
+    path.write_text(path.read_text(encoding="utf-8").replace("| 5       |", "| 6       |"),
+                    encoding="utf-8")
+    assert load_form(path).version == "6"
+
+
 def test_a_dict_without_a_survey_is_reported(tmp_path: Path) -> None:
     with pytest.raises(FormError) as caught:
         load_form({"choices": [{"list_name": "yn", "name": "yes", "label": "Yes"}]})
