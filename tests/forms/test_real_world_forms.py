@@ -22,15 +22,20 @@ from forms import FormSpec, load_form
 from forms.spec import DEFAULT_LANG
 from forms.xlsform_types import canonical_type
 
-DATA = Path(__file__).resolve().parent.parent / "data" / "forms"
+ROOT = Path(__file__).resolve().parents[2]
+DATA = ROOT / "tests" / "data" / "forms"
 REAL_WORLD = [
-    "cascading_locations.md",
-    "household_enumeration.md",
-    "multilingual_profile.md",
-    "sectioned_services.md",
-    "structure_numbering.xlsx",
-    "water_points.csv",
-]
+    DATA / name
+    for name in (
+        "cascading_locations.md",
+        "household_enumeration.md",
+        "multilingual_profile.md",
+        "sectioned_services.md",
+        "structure_numbering.xlsx",
+        "water_points.csv",
+    )
+    # The SDI form set that ships with Hesabu gets the same comparison.
+] + sorted((ROOT / "forms" / "definitions").glob("*.xlsx"))
 
 
 def pyxform_tree(
@@ -55,9 +60,9 @@ def flag(value: str | None) -> str | None:
     return value if meaning is None else ("true()" if meaning else None)
 
 
-@pytest.fixture(scope="module", params=REAL_WORLD)
+@pytest.fixture(scope="module", params=REAL_WORLD, ids=lambda p: p.name)
 def loaded(request: pytest.FixtureRequest) -> tuple[Path, FormSpec, dict[str, Any]]:
-    path = DATA / request.param
+    path = request.param
     return path, load_form(path), parse_file_to_json(str(path), warnings=[])
 
 
