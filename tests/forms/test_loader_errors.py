@@ -225,6 +225,17 @@ def test_reference_to_an_unknown_field(tmp_path: Path) -> None:
     assert str(caught.value).startswith("survey sheet, row 3, column 'relevant'")
 
 
+def test_reference_to_an_unknown_field_in_a_label(tmp_path: Path) -> None:
+    problem = only_error(write(tmp_path, """
+        | survey |
+        |        | type | name | label                 |
+        |        | text | name | Name                  |
+        |        | note | hi   | Welcome, ${nmae}!     |
+    """))
+    assert (problem.code, problem.row, problem.column) == ("form.unknown_reference", 3, "label")
+    assert problem.message == "unknown field ${nmae}"
+
+
 def test_unclosed_reference(tmp_path: Path) -> None:
     problem = only_error(write(tmp_path, """
         | survey |
