@@ -1,0 +1,341 @@
+"""Device <-> server sync over real HTTP on loopback: the invariants a user relies on."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from faultproxy import FaultProxy
+from refserver import ENROL_CODE, RefServer
+
+from field_app.core import attachments, outbox
+from field_app.core.api import SyncApi
+from field_app.core.integrity import check_store
+from field_app.core.store import Store, open_store
+from field_app.core.sync_runner import SyncOptions, enrol, run_sync
+from field_app.core.transport import HttpTransport, RetryPolicy
+from sync.ids import new_uuid7
+from sync.ops import make_op
+
+ROOT = Path(__file__).resolve().parents[2]
+FAST_RETRY = RetryPolicy(attempts=5, base_s=0.01, cap_s=0.05)
+
+
+@pytest.fixture
+def server() -> Iterator[RefServer]:
+    s = RefServer()
+    yield s
+    s.close()
+
+
+def api_for(url: str, store: Store | None = None) -> SyncApi:
+    token = store.device.token if store is not None else None
+    return SyncApi(HttpTransport(url, token, retry=FAST_RETRY, timeout_s=10))
+
+
+def device(tmp_path: Path, name: str, url: str, **kw: object) -> Store:
+    store = open_store(tmp_path / f"{name}.db", device_name=name, **kw)
+    api = api_for(url)
+    enrol(store, api, ENROL_CODE)
+    api.transport.close()
+    return store
+
+
+def sync(store: Store, url: str, **kw: object):
+    api = api_for(url, store)
+    try:
+        return run_sync(store, api, **kw), api.transport.stats
+    finally:
+        api.transport.close()
+
+
+def household(i: int) -> dict:
+    return {"head_name": f"Head {i}", "tenure": "tenant", "rent": 1000 + i,
+            "members": [{"__id": f"m{i}a", "age": 30 + i % 40},
+                        {"__id": f"m{i}b", "age": i % 18}]}
+
+
+def test_two_devices_share_records_through_the_server(tmp_path: Path,
+                                                       server: RefServer) -> None:
+    a = device(tmp_path, "a", server.url)
+    b = device(tmp_path, "b", server.url)
+    ids = [a.create_record("hh", "1", household(i), finalized=True) for i in range(3)]
+    draft = a.create_record("hh", "1", household(99))
+    summary, _ = sync(a, server.url)
+    assert summary.sent == 3 and summary.ok, summary.describe()
+    assert "Sent 3 changes" in summary.describe()
+    assert outbox.pending(a) == [] and outbox.counts(a).held == 1
+    summary, _ = sync(b, server.url)
+    assert summary.received == 3
+    for rid in ids:
+        assert b.record(rid)["answers"] == a.record(rid)["answers"]
+    assert b.record(draft) is None, "a draft stays on its tablet"
+
+
+def test_a_sync_with_nothing_to_do_costs_at_most_two_requests(tmp_path: Path,
+                                                              server: RefServer) -> None:
+    a = device(tmp_path, "a", server.url)
+    a.create_record("hh", "1", household(1), finalized=True)
+    sync(a, server.url)
+    summary, stats = sync(a, server.url)
+    assert summary.describe() == "Everything is up to date."
+    assert stats.requests <= 2
+
+
+def test_concurrent_edits_become_a_conflict_on_both_devices(tmp_path: Path,
+                                                            server: RefServer) -> None:
+    a = device(tmp_path, "a", server.url)
+    b = device(tmp_path, "b", server.url)
+    rid = a.create_record("hh", "1", household(1), finalized=True)
+    sync(a, server.url)
+    sync(b, server.url)
+    a.save_answer(rid, "rent", 2000)
+    b.save_answer(rid, "rent", 2500)
+    sync(a, server.url)
+    summary, _ = sync(b, server.url)
+    assert summary.conflicts == 1
+    sync(a, server.url)
+    assert a.record(rid)["conflicts"] == ["rent"] == b.record(rid)["conflicts"]
+    assert a.record(rid)["answers"]["rent"] == b.record(rid)["answers"]["rent"]
+    # Either device writing the field again (having seen both) settles it everywhere.
+    a.save_answer(rid, "rent", 2200)
+    sync(a, server.url)
+    sync(b, server.url)
+    assert b.record(rid)["conflicts"] == [] and b.record(rid)["answers"]["rent"] == 2200
+
+
+def test_lost_ack_is_resent_and_stored_once(tmp_path: Path, server: RefServer) -> None:
+    """(3) The server committed a batch but the answer never arrived."""
+    proxy = FaultProxy(server.port)
+    a = device(tmp_path, "a", server.url)
+    ids = [a.create_record("hh", "1", household(i), finalized=True) for i in range(20)]
+    proxy.faults.drop_ack_for, proxy.faults.drops = b"POST /api/sync/push", 2
+    summary, _ = sync(a, proxy.url, options=SyncOptions(max_ops=8))
+    proxy.close()
+    assert proxy.dropped_acks == 2
+    assert summary.sent == 20 and outbox.pending(a) == []
+    ops = {json.loads(r["op"])["op_id"] for r in a.query("SELECT op FROM outbox")}
+    assert len(server.log) == 20 and all(server.op_count(o) == 1 for o in ops)
+    assert {op.record_id for op in server.log} == set(ids)
+
+
+WORKER = """
+import sys
+from field_app.core.api import SyncApi
+from field_app.core.store import open_store
+from field_app.core.sync_runner import run_sync
+from field_app.core.transport import HttpTransport
+store = open_store(sys.argv[1])
+run_sync(store, SyncApi(HttpTransport(sys.argv[2], store.device.token, timeout_s=60)))
+"""
+
+
+def test_client_killed_before_reading_the_ack_resends_safely(tmp_path: Path,
+                                                             server: RefServer) -> None:
+    """(2) The app dies after its push reached the server, before it read the answer."""
+    a = device(tmp_path, "a", server.url)
+    for i in range(10):
+        a.create_record("hh", "1", household(i), finalized=True)
+    a.close()
+    committed, release = threading.Event(), threading.Event()
+    real_push = server.push
+
+    def slow_push(body: object) -> tuple[int, dict]:
+        answer = real_push(body)
+        committed.set()
+        release.wait(10)
+        return answer
+
+    server.push = slow_push  # type: ignore[method-assign]
+    proc = subprocess.Popen([sys.executable, "-c", WORKER, str(tmp_path / "a.db"), server.url],
+                            cwd=ROOT)
+    assert committed.wait(20), "the push never reached the server"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    release.set()
+    server.push = real_push  # type: ignore[method-assign]
+    assert len(server.log) == 10
+    a = open_store(tmp_path / "a.db")
+    assert len(outbox.pending(a)) == 10, "not acked, so still queued"
+    summary, _ = sync(a, server.url)
+    assert summary.sent == 10 and outbox.pending(a) == []
+    assert len(server.log) == 10, "the resent batch was not stored twice"
+    assert check_store(a) == []
+
+
+def test_an_update_that_arrives_before_its_create(tmp_path: Path, server: RefServer) -> None:
+    """(5) A hub forwarded the edit of a record before the op that created it."""
+    a = device(tmp_path, "a", server.url)
+    b = device(tmp_path, "b", server.url)
+    rid = a.create_record("hh", "1", household(1), finalized=True)
+    a.save_answer(rid, "rent", 4000)
+    create, update = outbox.pending(a)
+    api = api_for(server.url, a)
+    from sync.ops import Op
+    api.push(a.device.device_id, [Op.from_wire(update)])
+    api.push(a.device.device_id, [Op.from_wire(create)])
+    api.transport.close()
+    summary, _ = sync(b, server.url, options=SyncOptions(pull_limit=1))
+    record = b.record(rid)
+    assert record["answers"] == a.record(rid)["answers"]
+    assert record["answers"]["rent"] == 4000 and record["conflicts"] == []
+    assert summary.received == 2
+
+
+@pytest.mark.parametrize("offset_ms, accepted", [
+    (-1_795_000_000_000, True),   # a tablet whose clock reset to about 1970
+    (45 * 60 * 1000, True),       # 45 minutes fast
+    (2_145_916_800_000 - 1_795_000_000_000, False),  # the year 2038
+])
+def test_device_clocks_that_are_wrong(tmp_path: Path, server: RefServer, offset_ms: int,
+                                      accepted: bool) -> None:
+    """(6) Cursors never skip whatever the device clock says; far-future ops wait."""
+    other = device(tmp_path, "other", server.url)
+    for i in range(5):
+        other.create_record("hh", "1", household(i), finalized=True)
+    sync(other, server.url)
+    skewed = device(tmp_path, "skewed", server.url,
+                    now_ms=lambda: int(time.time() * 1000) + offset_ms)
+    rid = skewed.create_record("hh", "1", household(50), finalized=True)
+    summary, _ = sync(skewed, server.url, options=SyncOptions(pull_limit=2))
+    assert summary.received == 5, "every change of the other device arrived"
+    assert skewed.cursor() == len(server.log)
+    for i in range(5, 8):
+        other.create_record("hh", "1", household(i), finalized=True)
+    sync(other, server.url)
+    summary2, _ = sync(skewed, server.url, options=SyncOptions(pull_limit=2))
+    assert summary2.received == 3
+    if accepted:
+        assert summary.sent == 1 and server.op_count(outbox_op_id(skewed, rid)) == 1
+    else:
+        assert summary.sent == 0
+        kept = outbox.pending(skewed)
+        assert [op["record_id"] for op in kept] == [rid], "kept to send later"
+        assert outbox.errors(skewed)[0]["last_error"]["code"] == "sync.hlc_too_far_ahead"
+        assert "date and time" in summary.describe()
+
+
+def outbox_op_id(store: Store, record_id: str) -> str:
+    return store.query("SELECT op_id FROM outbox WHERE record_id = ?", [record_id])[0]["op_id"]
+
+
+def test_a_crash_between_applying_a_page_and_saving_its_cursor(tmp_path: Path,
+                                                               server: RefServer,
+                                                               monkeypatch: pytest.MonkeyPatch
+                                                               ) -> None:
+    """(8) The page is pulled again and applying it twice changes nothing."""
+    a = device(tmp_path, "a", server.url)
+    b = device(tmp_path, "b", server.url)
+    ids = [a.create_record("hh", "1", household(i), finalized=True) for i in range(4)]
+    sync(a, server.url)
+    real_save = Store.save_cursor
+    calls = {"n": 0}
+
+    def dying_save(self: Store, cursor: int, peer: str = "server") -> None:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise RuntimeError("power cut")
+        real_save(self, cursor, peer)
+
+    monkeypatch.setattr(Store, "save_cursor", dying_save)
+    with pytest.raises(RuntimeError, match="power cut"):
+        sync(b, server.url, options=SyncOptions(pull_limit=2))
+    monkeypatch.setattr(Store, "save_cursor", real_save)
+    assert b.cursor() == 2
+    # Even a page applied twice (as if the cursor were lost after the commit) is harmless.
+    from field_app.core import inbox
+    api = api_for(server.url, b)
+    inbox.apply_page(b, api.pull(0, 4))
+    api.transport.close()
+    sync(b, server.url)
+    for rid in ids:
+        assert b.record(rid)["answers"] == a.record(rid)["answers"]
+        assert b.record(rid)["conflicts"] == []
+    assert b.cursor() == len(server.log)
+
+
+def test_cancelling_keeps_what_was_acked(tmp_path: Path, server: RefServer) -> None:
+    a = device(tmp_path, "a", server.url)
+    for i in range(30):
+        a.create_record("hh", "1", household(i), finalized=True)
+    stop = threading.Event()
+
+    def progress(phase: str, done: int, total: int) -> None:
+        if phase == "push" and done >= 10:
+            stop.set()
+
+    summary, _ = sync(a, server.url, options=SyncOptions(max_ops=10), progress=progress,
+                      cancel=stop)
+    assert summary.sent == 10 and "stopped" in summary.describe().lower()
+    assert len(outbox.pending(a)) == 20
+    summary, _ = sync(a, server.url)
+    assert summary.sent == 20 and len(server.log) == 30
+
+
+def test_attachment_upload_resumes_after_drops(tmp_path: Path, server: RefServer) -> None:
+    """(7) The link dies mid-upload: offsets only grow, the file arrives intact."""
+    photo = tmp_path / "house.jpg"
+    photo.write_bytes(os.urandom(1_300_000))
+    a = device(tmp_path, "a", server.url)
+    rid = a.create_record("hh", "1", household(1), finalized=True)
+    sha = attachments.add_attachment(a, photo, rid)
+    proxy = FaultProxy(server.port)
+    proxy.faults.cut_after_bytes, proxy.faults.cuts = 300_000, 3
+    offsets: list[int] = []
+    real_chunk = SyncApi.attachment_chunk
+
+    def watching(self: SyncApi, sha256: str, offset: int, *args: object):
+        offsets.append(offset)
+        return real_chunk(self, sha256, offset, *args)
+
+    SyncApi.attachment_chunk = watching  # type: ignore[method-assign]
+    try:
+        summary, _ = sync(a, proxy.url, options=SyncOptions(chunk_size=128 * 1024))
+    finally:
+        SyncApi.attachment_chunk = real_chunk  # type: ignore[method-assign]
+        proxy.close()
+    assert summary.ok, summary.describe()
+    assert proxy.cut_count == 3
+    assert hashlib.sha256(bytes(server.blobs[sha])).hexdigest() == sha
+    chunks = -(-1_300_000 // (128 * 1024))
+    resent = len(offsets) - chunks
+    assert 0 <= resent <= proxy.cut_count, "at most one chunk re-sent per drop"
+    assert attachments.pending_uploads(a) == []
+    row = a.query("SELECT uploaded_offset FROM attachments")[0]
+    assert row["uploaded_offset"] == 1_300_000
+
+
+def test_unenrolled_device_and_bad_code(tmp_path: Path, server: RefServer) -> None:
+    from field_app.core.errors import NotEnrolledError, SyncError
+    store = open_store(tmp_path / "x.db")
+    api = api_for(server.url)
+    with pytest.raises(NotEnrolledError):
+        run_sync(store, api)
+    with pytest.raises(SyncError) as err:
+        enrol(store, api, "WRONG")
+    assert err.value.code == "auth.enrolment_code_invalid"
+    api.transport.close()
+
+
+def test_ops_the_server_refuses_for_good_are_parked(tmp_path: Path, server: RefServer) -> None:
+    a = device(tmp_path, "a", server.url)
+    rid = a.create_record("hh", "1", household(1), finalized=True)
+    sync(a, server.url)
+    # Another op claims the same record under a different form: never acceptable.
+    op = make_op("edit", clock=a.clock, device_id=a.device.device_id, record_id=rid,
+                 form_id="profile", form_version="1", fields={"x": 1}, heads={})
+    with a.transaction():
+        outbox.append(a, op.to_wire(), ready=True)
+    summary, _ = sync(a, server.url)
+    assert not summary.ok and "refused" in summary.describe()
+    assert outbox.counts(a).parked == 1
+    assert new_uuid7()  # ids still come from the protocol module
