@@ -63,7 +63,10 @@ class Compiled:
         self.references: frozenset[str] = frozenset(refs)
         self.paths: frozenset[str] = frozenset(paths)
         self.uses_now: bool = bool(calls & functions.VOLATILE)
-        self._fn = compile_expr(self.tree)
+        try:
+            self._fn = compile_expr(self.tree)
+        except RecursionError:
+            raise ExpressionError("expression is nested too deeply") from None
 
     def __repr__(self) -> str:
         return f"Compiled({self.source!r})"
@@ -90,7 +93,10 @@ class Compiled:
             now,
             language,
         )
-        return to_result(self._fn(env))
+        try:
+            return to_result(self._fn(env))
+        except RecursionError:
+            raise ExpressionError("expression is nested too deeply") from None
 
     def evaluate_boolean(
         self,

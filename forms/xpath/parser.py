@@ -28,14 +28,11 @@ from forms.xpath.nodes import (
     Step,
 )
 
-_BINARY_LEVELS: tuple[frozenset[str], ...] = (
-    frozenset({"or"}),
-    frozenset({"and"}),
-    frozenset({"=", "!="}),
-    frozenset({"<", "<=", ">", ">="}),
-    frozenset({"+", "-"}),
-    frozenset({"*", "div", "mod"}),
-)
+#: Binding power of the binary operators (higher binds tighter).
+_PRECEDENCE = {
+    "or": 1, "and": 2, "=": 3, "!=": 3, "<": 4, "<=": 4, ">": 4, ">=": 4,
+    "+": 5, "-": 5, "*": 6, "div": 6, "mod": 6,
+}
 
 ArityCheck = Callable[[str, int], str | None]
 
@@ -80,20 +77,22 @@ class _Parser:
     def parse(self) -> Expr:
         if self.tok.kind == EOF:
             raise ExpressionError("empty expression", 0)
-        expr = self.binary(0)
+        expr = self.binary(1)
         if self.tok.kind != EOF:
             raise self.error()
         return expr
 
-    def binary(self, level: int) -> Expr:
-        if level == len(_BINARY_LEVELS):
-            return self.unary()
-        ops = _BINARY_LEVELS[level]
-        left = self.binary(level + 1)
-        while self.tok.kind == OP and self.tok.value in ops:
-            op = self.advance().value
-            left = Binary(op, left, self.binary(level + 1))
-        return left
+    def binary(self, min_precedence: int) -> Expr:
+        # Precedence climbing: one frame per operator level actually used, so deeply
+        # nested if(...) chains stay far from Python's recursion limit.
+        left = self.unary()
+        while True:
+            t = self.tok
+            precedence = _PRECEDENCE.get(t.value, 0) if t.kind == OP else 0
+            if precedence < min_precedence:
+                return left
+            self.advance()
+            left = Binary(t.value, left, self.binary(precedence + 1))
 
     def unary(self) -> Expr:
         if self.at_op("-"):
@@ -134,7 +133,7 @@ class _Parser:
         if t.kind == REF:
             return Ref(t.value)
         if t.kind == OP and t.value == "(":
-            inner = self.binary(0)
+            inner = self.binary(1)
             self.expect_op(")")
             return inner
         # A function call (path_expr checked that "(" follows).
@@ -142,10 +141,10 @@ class _Parser:
         self.advance()  # "("
         args: list[Expr] = []
         if not self.at_op(")"):
-            args.append(self.binary(0))
+            args.append(self.binary(1))
             while self.at_op(","):
                 self.advance()
-                args.append(self.binary(0))
+                args.append(self.binary(1))
         self.expect_op(")")
         if self.check_call is not None:
             problem = self.check_call(name, len(args))
@@ -157,7 +156,7 @@ class _Parser:
         preds: list[Expr] = []
         while self.at_op("["):
             self.advance()
-            preds.append(self.binary(0))
+            preds.append(self.binary(1))
             self.expect_op("]")
         return tuple(preds)
 
@@ -226,7 +225,10 @@ def parse(source: str, check_call: ArityCheck | None = None) -> Expr:
     """The syntax tree of `source`; `check_call(name, nargs)` returns a problem or None."""
     if not isinstance(source, str):
         raise ExpressionError(f"expression must be a string, not {type(source).__name__}")
-    return _Parser(source, check_call).parse()
+    try:
+        return _Parser(source, check_call).parse()
+    except RecursionError:
+        raise ExpressionError("expression is nested too deeply") from None
 
 
 __all__ = ["parse"]

@@ -164,3 +164,12 @@ def test_parse_only_ever_raises_expression_error(text: str) -> None:
 def test_parse_never_crashes_on_arbitrary_text(text: str) -> None:
     with contextlib.suppress(ExpressionError):
         parse(text)
+
+
+def test_long_if_chains_work_and_absurd_nesting_is_an_expression_error() -> None:
+    depth = 120  # scoring forms nest if() a few dozen deep
+    chain = "".join(f"if(${{x}} = {i}, {i * 10}, " for i in range(depth)) + "-1" + ")" * depth
+    assert evaluate(chain, {"x": depth - 1}) == (depth - 1) * 10
+    assert evaluate(chain, {"x": "none"}) == -1
+    with pytest.raises(ExpressionError, match="nested too deeply"):
+        compile_expression("(" * 3000 + "1" + ")" * 3000)
