@@ -1,0 +1,15 @@
+"""HTTP endpoints: thin blueprints that parse, call a service and answer."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from server.api.attachments import bp as attachments_bp
+from server.api.devices import bp as devices_bp
+from server.api.sync import bp as sync_bp
+
+
+def register_blueprints(app: Flask) -> None:
+    app.register_blueprint(devices_bp)
+    app.register_blueprint(sync_bp)
+    app.register_blueprint(attachments_bp)

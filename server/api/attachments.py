@@ -1,0 +1,69 @@
+"""`/api/attachments/<sha256>`: resumable uploads (HEAD, PATCH) and downloads (GET)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, Response, current_app, request, send_file
+
+from server.api.wire import current_device, require_device
+from server.errors import ApiError
+from server.services.attachments import complete_file, upload_state, write_chunk
+
+bp = Blueprint("attachments", __name__, url_prefix="/api/attachments")
+
+
+def _int_header(name: str, required: bool) -> int | None:
+    raw = request.headers.get(name)
+    if raw is None:
+        if required:
+            raise ApiError("request.bad", f"the {name} header is required")
+        return None
+    if not raw.isdigit():
+        raise ApiError("request.bad", f"the {name} header must be a whole number of bytes")
+    return int(raw)
+
+
+def _root() -> Path:
+    return Path(current_app.instance_path)
+
+
+@bp.route("/<sha256>", methods=["GET", "HEAD"])
+@require_device
+def download(sha256: str) -> Response:
+    """HEAD: `Upload-Offset` (bytes received so far) and `Upload-Length` if known.
+    GET: the file, once complete."""
+    if request.method == "HEAD":
+        state = upload_state(sha256)
+        response = Response(status=200)
+        response.headers["Upload-Offset"] = str(state.received)
+        if state.size is not None:
+            response.headers["Upload-Length"] = str(state.size)
+        response.headers["Upload-Complete"] = "true" if state.complete else "false"
+        response.headers["Cache-Control"] = "no-store"
+        return response
+    path = complete_file(_root(), sha256)
+    if path is None:
+        raise ApiError("request.not_found", f"no attachment {sha256}")
+    return send_file(path, mimetype="application/octet-stream", conditional=True,
+                     etag=sha256, max_age=31536000)
+
+
+@bp.patch("/<sha256>")
+@require_device
+def upload(sha256: str) -> Response:
+    """Append a chunk: headers `Upload-Offset` (must equal the bytes received),
+    `Chunk-SHA256` and, on the first chunk, `Upload-Length`. Answers 204 with the new
+    `Upload-Offset`."""
+    offset = _int_header("Upload-Offset", required=True)
+    length = _int_header("Upload-Length", required=False)
+    checksum = request.headers.get("Chunk-SHA256", "")
+    if not checksum:
+        raise ApiError("request.bad", "the Chunk-SHA256 header is required")
+    state = write_chunk(_root(), current_device().id, sha256, offset or 0, length,
+                        request.get_data(cache=False), checksum,
+                        int(current_app.config["HESABU_MAX_ATTACHMENT_BYTES"]))
+    response = Response(status=204)
+    response.headers["Upload-Offset"] = str(state.received)
+    response.headers["Upload-Complete"] = "true" if state.complete else "false"
+    return response

@@ -1,0 +1,23 @@
+"""`/api/devices`: enrolment."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response
+
+from server.api.wire import json_body, json_response, load
+from server.schemas.devices import EnrolRequest
+from server.services.devices import enrol_device
+
+bp = Blueprint("devices", __name__, url_prefix="/api/devices")
+
+
+@bp.post("/enrol")
+def enrol() -> Response:
+    """Spend a one-time enrolment code: `{code, device_id, name}` -> `{device_id, token}`.
+
+    The token goes in `Authorization: Bearer <token>` on every sync request; the server
+    keeps only its hash, so it is shown this once.
+    """
+    body = load(EnrolRequest(), json_body())
+    token = enrol_device(body["code"], body["device_id"], body["name"])
+    return json_response({"device_id": body["device_id"], "token": token}, status=201)

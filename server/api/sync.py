@@ -1,0 +1,57 @@
+"""`/api/sync`: push ops, pull changes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, current_app, request
+from marshmallow import ValidationError
+
+from server.api.wire import current_device, json_body, json_response, load, require_device
+from server.errors import ApiError
+from server.schemas.sync import PullQuery, PushRequest
+from server.services.pull import pull_changes
+from server.services.push import push_ops
+from sync.hlc import wall_clock_ms
+
+bp = Blueprint("sync", __name__, url_prefix="/api/sync")
+
+
+@bp.post("/push")
+@require_device
+def push() -> Response:
+    """Apply a batch `{device_id, ops}` in one transaction.
+
+    Answers `{acked, rejected, server_seq, conflicts}`; replayed ops are acked again.
+    """
+    data: Any = json_body()
+    limit = int(current_app.config["HESABU_MAX_OPS_PER_BATCH"])
+    if isinstance(data, dict) and isinstance(data.get("ops"), list) and len(data["ops"]) > limit:
+        raise ApiError("sync.batch_too_large",
+                       f"at most {limit} ops per push; this one has {len(data['ops'])}",
+                       details={"max_ops": limit})
+    body = load(PushRequest(), data)
+    device = current_device()
+    if body["device_id"] != device.id:
+        raise ApiError("auth.device_mismatch",
+                       f"this token belongs to device {device.id!r}, not {body['device_id']!r}")
+    result = push_ops(device.id, body["ops"], now_ms=wall_clock_ms(),
+                      max_drift_ms=int(current_app.config["HESABU_MAX_CLOCK_DRIFT_MS"]))
+    return json_response(result.to_wire())
+
+
+@bp.get("/pull")
+@require_device
+def pull() -> Response:
+    """Changes after `cursor` (a server sequence number), at most `limit` of them:
+    `{changes, records, next_cursor, has_more}`."""
+    try:
+        query = PullQuery().load(request.args.to_dict())
+    except ValidationError as exc:
+        code = "sync.cursor_invalid" if "cursor" in exc.messages else "request.invalid"
+        raise ApiError(code, "bad pull parameters", details={"fields": exc.messages}) from None
+    max_limit = int(current_app.config["HESABU_MAX_PULL_LIMIT"])
+    limit = min(query["limit"] or int(current_app.config["HESABU_DEFAULT_PULL_LIMIT"]),
+                max_limit)
+    page = pull_changes(current_device(), query["cursor"], limit)
+    return json_response(page.to_wire())

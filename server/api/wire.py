@@ -1,0 +1,93 @@
+"""Reading request bodies and writing responses: gzip both ways, bounded sizes."""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import json
+import zlib
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import Response, current_app, g, request
+from marshmallow import Schema, ValidationError
+
+from server.errors import ApiError
+from server.services.devices import DeviceIdentity, authenticate
+
+F = TypeVar("F", bound=Callable[..., Any])
+#: Responses smaller than this are not worth compressing.
+_GZIP_MIN = 512
+
+
+def require_device(view: F) -> F:
+    """Only enrolled, unrevoked devices (Authorization: Bearer <token>) get through."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        g.device = authenticate(request.headers.get("Authorization"))
+        return view(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def current_device() -> DeviceIdentity:
+    return g.device
+
+
+def _gunzip(raw: bytes, limit: int) -> bytes:
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        data = inflater.decompress(raw, limit + 1)
+    except zlib.error as exc:
+        raise ApiError("sync.body_invalid", f"the body is not valid gzip: {exc}") from None
+    if len(data) > limit:
+        raise ApiError("request.too_large",
+                       f"the body is larger than {limit} bytes once decompressed",
+                       details={"max_bytes": limit})
+    if not inflater.eof or inflater.unused_data:
+        raise ApiError("sync.body_invalid", "the gzip body is truncated or has trailing data")
+    return data
+
+
+def json_body() -> Any:
+    """The request's JSON (plain or Content-Encoding: gzip), within MAX_CONTENT_LENGTH."""
+    if request.mimetype != "application/json":
+        raise ApiError("request.unsupported_media_type",
+                       "send the body as Content-Type: application/json")
+    limit = int(current_app.config["MAX_CONTENT_LENGTH"])
+    raw = request.get_data(cache=False)  # werkzeug answers 413 past MAX_CONTENT_LENGTH
+    encoding = request.headers.get("Content-Encoding", "").strip().lower()
+    if encoding == "gzip":
+        raw = _gunzip(raw, limit)
+    elif encoding not in ("", "identity"):
+        raise ApiError("request.unsupported_media_type",
+                       f"Content-Encoding {encoding!r} is not supported; use gzip")
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ApiError("sync.body_invalid", f"the body is not valid JSON: {exc}") from None
+
+
+def load(schema: Schema, data: Any) -> dict[str, Any]:
+    """Validate `data` with `schema`; 422 request.invalid with the messages if it fails."""
+    if not isinstance(data, dict):
+        raise ApiError("request.invalid", "the body must be a JSON object",
+                       details={"fields": {"_schema": ["must be an object"]}})
+    try:
+        return schema.load(data)
+    except ValidationError as exc:
+        raise ApiError("request.invalid", "some fields are missing or wrong",
+                       details={"fields": exc.messages}) from None
+
+
+def json_response(data: Any, status: int = 200) -> Response:
+    """A JSON response, gzipped when the client accepts gzip and it is worth it."""
+    body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    response = Response(status=status, mimetype="application/json")
+    response.vary.add("Accept-Encoding")
+    if len(body) >= _GZIP_MIN and request.accept_encodings["gzip"] > 0:
+        body = gzip.compress(body, compresslevel=6, mtime=0)
+        response.headers["Content-Encoding"] = "gzip"
+    response.set_data(body)
+    return response

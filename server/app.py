@@ -1,0 +1,68 @@
+"""`create_app(config)`: the server's factory. No import-time globals besides `db`."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from server.errors import register_error_handlers
+from server.extensions import db, engine_options, install_sqlite_hooks
+
+#: Settings and their defaults; any of them can be passed to create_app.
+DEFAULTS: dict[str, Any] = {
+    # Bytes of one request body, before and after gzip (a push batch, an attachment chunk).
+    "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
+    "HESABU_MAX_OPS_PER_BATCH": 1000,
+    "HESABU_MAX_PULL_LIMIT": 1000,
+    "HESABU_DEFAULT_PULL_LIMIT": 500,
+    # How far an op's HLC may be ahead of the server's clock (default one day).
+    "HESABU_MAX_CLOCK_DRIFT_MS": 24 * 60 * 60 * 1000,
+    "HESABU_MAX_ATTACHMENT_BYTES": 200 * 1024 * 1024,
+    # Upgrade the database to the newest migration when the app starts.
+    "HESABU_AUTO_UPGRADE": True,
+    "HESABU_ENROLMENT_TTL_HOURS": 24,
+}
+
+
+def database_url(instance_path: str | os.PathLike[str], config: dict[str, Any]) -> str:
+    """The database URL: explicit config, else $HESABU_DATABASE_URL, else instance/hesabu.db."""
+    if config.get("SQLALCHEMY_DATABASE_URI"):
+        return str(config["SQLALCHEMY_DATABASE_URI"])
+    env = os.environ.get("HESABU_DATABASE_URL")
+    if env:
+        return env
+    return f"sqlite:///{Path(instance_path) / 'hesabu.db'}"
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the server. `config` may hold INSTANCE_PATH (where the SQLite file and
+    attachments live) and any key of DEFAULTS or Flask's config."""
+    config = dict(config or {})
+    instance_path = config.pop("INSTANCE_PATH", None)
+    app = Flask("server", instance_path=str(instance_path) if instance_path else None,
+                instance_relative_config=True)
+    app.config.update(DEFAULTS)
+    app.config.update(config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    uri = database_url(app.instance_path, app.config)
+    app.config["SQLALCHEMY_DATABASE_URI"] = uri
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(uri))
+
+    db.init_app(app)
+    with app.app_context():
+        install_sqlite_hooks(db.engine)
+        if app.config["HESABU_AUTO_UPGRADE"]:
+            from server.migrate import upgrade
+
+            upgrade(db.engine)
+
+    # Validation messages can mix int keys (list positions) and str keys.
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    register_error_handlers(app)
+    from server.api import register_blueprints
+
+    register_blueprints(app)
+    return app

@@ -1,0 +1,121 @@
+"""One JSON error shape for every API error, and the registry of stable codes.
+
+    {"error": {"code": "sync.batch_too_large", "message": "...", "details": {...}}}
+
+Clients branch on `code`; people look it up in docs/errors.md (a test keeps the two in
+step). The sync codes come from `sync.codes`, the protocol's own registry, so a device
+and the server agree on them; the others are the server's.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, Response, jsonify
+from werkzeug.exceptions import HTTPException
+
+from sync.codes import CODES as SYNC_CODES
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ErrorCode:
+    code: str
+    status: int
+    meaning: str
+
+
+_SERVER_CODES = (
+    ErrorCode("request.not_found", 404, "There is no such endpoint or object."),
+    ErrorCode("request.method_not_allowed", 405, "The endpoint does not accept this method."),
+    ErrorCode("request.too_large", 413, "The request body is larger than the server accepts."),
+    ErrorCode("request.invalid", 422,
+              "The request is well-formed JSON but its fields are wrong; "
+              "details.fields says which."),
+    ErrorCode("request.bad", 400, "The request cannot be understood (bad header, bad encoding)."),
+    ErrorCode("request.unsupported_media_type", 415,
+              "The body must be JSON (Content-Type: application/json), "
+              "optionally with Content-Encoding: gzip."),
+    ErrorCode("server.internal", 500, "Something went wrong on the server; it was logged."),
+    ErrorCode("server.unavailable", 503, "The database is busy or unreachable; retry later."),
+    ErrorCode("auth.device_mismatch", 403,
+              "The body's device_id is not the device the token belongs to."),
+    ErrorCode("form.version_exists", 409,
+              "This form version is already published with different content; "
+              "published versions are immutable."),
+    ErrorCode("attachment.hash_invalid", 400,
+              "The attachment id must be a SHA-256 in 64 lowercase hex digits."),
+    ErrorCode("attachment.chunk_checksum", 400,
+              "The chunk does not match its Chunk-SHA256 header; nothing was written."),
+    ErrorCode("attachment.length_mismatch", 409,
+              "Upload-Length differs from the length given when the upload started."),
+    ErrorCode("attachment.incomplete", 404, "The attachment has not been fully uploaded yet."),
+)
+
+#: Every code the server can answer with, its HTTP status and meaning.
+ERRORS: dict[str, ErrorCode] = {
+    **{c.code: ErrorCode(c.code, c.http_status, c.meaning) for c in SYNC_CODES.values()},
+    **{c.code: c for c in _SERVER_CODES},
+}
+
+
+class ApiError(Exception):
+    """Raise from a service or view to answer with the error shape."""
+
+    def __init__(self, code: str, message: str, details: dict[str, Any] | None = None,
+                 headers: dict[str, str] | None = None) -> None:
+        if code not in ERRORS:
+            raise KeyError(f"unregistered error code {code!r}: add it to server/errors.py")
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.details = details or {}
+        self.headers = headers or {}
+
+    @property
+    def status(self) -> int:
+        return ERRORS[self.code].status
+
+
+def error_response(code: str, message: str, details: dict[str, Any] | None = None,
+                   headers: dict[str, str] | None = None) -> Response:
+    response = jsonify({"error": {"code": code, "message": message, "details": details or {}}})
+    response.status_code = ERRORS[code].status
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+_HTTP_CODES = {
+    400: "request.bad",
+    404: "request.not_found",
+    405: "request.method_not_allowed",
+    413: "request.too_large",
+    415: "request.unsupported_media_type",
+}
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(ApiError)
+    def _api_error(err: ApiError) -> Response:
+        return error_response(err.code, err.message, err.details, err.headers)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(err: HTTPException) -> Response:
+        code = _HTTP_CODES.get(err.code or 500)
+        if code is None:
+            code = "server.internal" if (err.code or 500) >= 500 else "request.bad"
+        headers = {}
+        if err.code == 405 and err.valid_methods:  # type: ignore[attr-defined]
+            headers["Allow"] = ", ".join(err.valid_methods)  # type: ignore[attr-defined]
+        response = error_response(code, err.description or ERRORS[code].meaning, {}, headers)
+        response.status_code = err.code or 500
+        return response
+
+    @app.errorhandler(Exception)
+    def _unexpected(err: Exception) -> Response:
+        log.exception("unhandled error")
+        return error_response("server.internal", ERRORS["server.internal"].meaning)

@@ -1,0 +1,20 @@
+"""The server's tables. Every change to them is an Alembic migration (server/migrations)."""
+
+from server.models.attachments import Attachment
+from server.models.devices import Device, EnrolmentCode
+from server.models.forms import FormVersion
+from server.models.records import Conflict, FieldParent, FieldVersion, Record
+from server.models.sync import Op, ServerSeq
+
+__all__ = [
+    "Attachment",
+    "Conflict",
+    "Device",
+    "EnrolmentCode",
+    "FieldParent",
+    "FieldVersion",
+    "FormVersion",
+    "Op",
+    "Record",
+    "ServerSeq",
+]

@@ -1,0 +1,87 @@
+"""Merged record state: records, every version of every field, conflicts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from server.extensions import db
+from server.models.types import HLC_LEN, PATH_LEN, UUID_LEN, UtcDateTime, utcnow
+
+
+class Record(db.Model):
+    """One record as the merge currently shows it.
+
+    `fields` are the interim (winning) values by field path, `answers` the same
+    unflattened the way the form nests them; `form_version` is that of the record's
+    latest op by (hlc, op_id).
+    """
+
+    __tablename__ = "records"
+
+    record_id: Mapped[str] = mapped_column(String(UUID_LEN), primary_key=True)
+    form_id: Mapped[str] = mapped_column(String(100), index=True)
+    form_version: Mapped[str] = mapped_column(String(100))
+    latest_hlc: Mapped[str] = mapped_column(String(HLC_LEN))
+    latest_op_id: Mapped[str] = mapped_column(String(UUID_LEN))
+    fields: Mapped[dict[str, Any]] = mapped_column(JSON)
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON)
+    deleted: Mapped[bool] = mapped_column(default=False)
+    created_seq: Mapped[int] = mapped_column(BigInteger)
+    server_seq: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+class FieldVersion(db.Model):
+    """One write of one field by one op; `is_head` while no received op supersedes it."""
+
+    __tablename__ = "field_versions"
+    __table_args__ = (Index("ix_field_versions_heads", "record_id", "path", "is_head"),)
+
+    record_id: Mapped[str] = mapped_column(String(UUID_LEN), primary_key=True)
+    path: Mapped[str] = mapped_column(String(PATH_LEN), primary_key=True)
+    op_id: Mapped[str] = mapped_column(String(UUID_LEN), primary_key=True)
+    hlc: Mapped[str] = mapped_column(String(HLC_LEN))
+    device_id: Mapped[str] = mapped_column(String(100))
+    value: Mapped[Any] = mapped_column(JSON(none_as_null=False))
+    is_head: Mapped[bool] = mapped_column()
+    parents: Mapped[list[str]] = mapped_column(JSON)
+    server_seq: Mapped[int] = mapped_column(BigInteger)
+
+
+class FieldParent(db.Model):
+    """`child_op_id` lists `parent_op_id` as a parent for this field.
+
+    Kept as rows so "has any stored op superseded the incoming one?" is an index
+    lookup: an ancestor that arrives after its descendants must not become a head.
+    """
+
+    __tablename__ = "field_parents"
+
+    record_id: Mapped[str] = mapped_column(String(UUID_LEN), primary_key=True)
+    path: Mapped[str] = mapped_column(String(PATH_LEN), primary_key=True)
+    parent_op_id: Mapped[str] = mapped_column(String(UUID_LEN), primary_key=True)
+    child_op_id: Mapped[str] = mapped_column(String(UUID_LEN), primary_key=True)
+
+
+class Conflict(db.Model):
+    """Heads of one field holding two or more values; open while `resolved_at_seq` is None.
+
+    A conflict is identified by its heads: when the heads change (a third device
+    writes concurrently) the old row is closed and a new one opened.
+    """
+
+    __tablename__ = "conflicts"
+    __table_args__ = (Index("ix_conflicts_open", "record_id", "path", "resolved_at_seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    record_id: Mapped[str] = mapped_column(String(UUID_LEN))
+    path: Mapped[str] = mapped_column(String(PATH_LEN))
+    head_op_ids: Mapped[list[str]] = mapped_column(JSON)
+    #: The heads' versions newest first: [{op_id, hlc, device_id, value}, ...].
+    versions: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    opened_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    opened_at_seq: Mapped[int] = mapped_column(BigInteger)
+    resolved_at_seq: Mapped[int | None] = mapped_column(BigInteger, default=None)

@@ -1,0 +1,48 @@
+"""The op log and the server sequence counter."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from server.extensions import db
+from server.models.types import DEVICE_LEN, HLC_LEN, UUID_LEN, UtcDateTime, utcnow
+
+
+class Op(db.Model):
+    """Every op ever received, exactly as sent (`payload` is its wire form).
+
+    `server_seq` is the op's position in the change feed devices pull; `pushed_by` is
+    the device that delivered it (a hub delivers ops written by other devices).
+    """
+
+    __tablename__ = "ops"
+
+    op_id: Mapped[str] = mapped_column(String(UUID_LEN), primary_key=True)
+    server_seq: Mapped[int] = mapped_column(BigInteger, unique=True)
+    device_id: Mapped[str] = mapped_column(String(100))
+    pushed_by: Mapped[str] = mapped_column(String(DEVICE_LEN))
+    record_id: Mapped[str] = mapped_column(String(UUID_LEN), index=True)
+    form_id: Mapped[str] = mapped_column(String(100))
+    form_version: Mapped[str] = mapped_column(String(100))
+    hlc: Mapped[str] = mapped_column(String(HLC_LEN))
+    kind: Mapped[str] = mapped_column(String(10))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class ServerSeq(db.Model):
+    """The single-row counter behind `server_seq`.
+
+    A writer locks this row first and keeps the lock until it commits, so sequence
+    numbers become visible in the order they were handed out: a puller that has seen
+    N has seen everything below N.
+    """
+
+    __tablename__ = "server_seq"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger)

@@ -1,0 +1,15 @@
+"""Device enrolment bodies."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from sync.hlc import NODE_RE
+
+
+class EnrolRequest(Schema):
+    code = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    #: Device ids become HLC node ids, so they follow the node id alphabet.
+    device_id = fields.String(required=True, validate=validate.Regexp(
+        NODE_RE, error="must be 1-64 characters of A-Z a-z 0-9 _ . : -"))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))

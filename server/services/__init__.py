@@ -1,0 +1,1 @@
+"""Business rules and every database query. Blueprints call these; nothing else queries."""

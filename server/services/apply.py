@@ -1,0 +1,116 @@
+"""Applying one admitted op to the tables, through the protocol's per-field merge.
+
+The rule itself is `sync.merge.merge_field`; this module only feeds it the rows of one
+field (its heads, and whether a stored op already names the incoming op as a parent)
+and writes the outcome back. Callers hold the sequence lock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from server.models import Conflict, FieldParent, FieldVersion, Record
+from server.models import Op as OpRow
+from sync.fields import DELETED, unflatten
+from sync.merge import Conflict as MergeConflict
+from sync.merge import Version, merge_field
+from sync.ops import Op
+
+
+@dataclass(frozen=True)
+class Applied:
+    """What one op did: whether any field's heads changed, and the paths it touched."""
+
+    changed: bool
+    paths: tuple[str, ...]
+
+
+def apply_op(session: Session, op: Op, record: Record | None, seq: int, pushed_by: str) -> Applied:
+    """Store `op` at sequence `seq` and merge each of its fields into the record."""
+    session.add(OpRow(
+        op_id=op.op_id, server_seq=seq, device_id=op.device_id, pushed_by=pushed_by,
+        record_id=op.record_id, form_id=op.form_id, form_version=op.form_version,
+        hlc=op.hlc, kind=op.kind, payload=op.to_wire(),
+    ))
+    if record is None:
+        record = Record(record_id=op.record_id, form_id=op.form_id,
+                        form_version=op.form_version, latest_hlc=op.hlc,
+                        latest_op_id=op.op_id, fields={}, answers={}, deleted=False,
+                        created_seq=seq, server_seq=seq)
+        session.add(record)
+    elif (op.hlc, op.op_id) > (record.latest_hlc, record.latest_op_id):
+        # A record is shown in the form version of its latest op.
+        record.latest_hlc, record.latest_op_id = op.hlc, op.op_id
+        record.form_version = op.form_version
+
+    values = dict(record.fields)
+    deleted = record.deleted
+    changed = False
+    for path, value in op.fields.items():
+        winner, field_changed = _merge_one(session, op, path, value, seq)
+        changed = changed or field_changed
+        if winner is None:
+            continue
+        if path == DELETED:
+            deleted = winner.value is True
+        else:
+            values[path] = winner.value
+    if changed:
+        record.fields = values
+        record.answers = unflatten(values)
+        record.deleted = deleted
+        record.server_seq = seq
+    return Applied(changed, tuple(op.fields))
+
+
+def _merge_one(session: Session, op: Op, path: str, value: object,
+               seq: int) -> tuple[Version | None, bool]:
+    rows = session.execute(
+        select(FieldVersion).where(FieldVersion.record_id == op.record_id,
+                                   FieldVersion.path == path, FieldVersion.is_head.is_(True))
+    ).scalars().all()
+    superseded = session.execute(
+        select(FieldParent.child_op_id).where(
+            FieldParent.record_id == op.record_id, FieldParent.path == path,
+            FieldParent.parent_op_id == op.op_id).limit(1)
+    ).first() is not None
+    parents = op.parents[path]
+    outcome = merge_field(
+        [Version(r.op_id, r.hlc, r.device_id, r.value) for r in rows],
+        Version(op.op_id, op.hlc, op.device_id, value),
+        parents, superseded, record_id=op.record_id, path=path,
+    )
+    head_ids = {v.op_id for v in outcome.heads}
+    for row in rows:
+        if row.op_id not in head_ids:
+            row.is_head = False
+    session.add(FieldVersion(record_id=op.record_id, path=path, op_id=op.op_id, hlc=op.hlc,
+                             device_id=op.device_id, value=value,
+                             is_head=op.op_id in head_ids, parents=list(parents),
+                             server_seq=seq))
+    session.add_all(FieldParent(record_id=op.record_id, path=path, parent_op_id=p,
+                                child_op_id=op.op_id) for p in parents)
+    if outcome.changed:
+        _track_conflict(session, op.record_id, path, outcome.conflict, seq)
+    return outcome.winner, outcome.changed
+
+
+def _track_conflict(session: Session, record_id: str, path: str,
+                    conflict: MergeConflict | None, seq: int) -> None:
+    """Keep exactly one open Conflict row per field whose heads disagree."""
+    open_row = session.execute(
+        select(Conflict).where(Conflict.record_id == record_id, Conflict.path == path,
+                               Conflict.resolved_at_seq.is_(None))
+    ).scalar_one_or_none()
+    ids = list(conflict.head_ids) if conflict is not None else None
+    if open_row is not None and open_row.head_op_ids == ids:
+        return
+    if open_row is not None:
+        open_row.resolved_at_seq = seq
+    if conflict is not None:
+        session.add(Conflict(record_id=record_id, path=path, head_op_ids=ids,
+                             versions=[v.to_wire() for v in conflict.versions],
+                             opened_at_seq=seq))

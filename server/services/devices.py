@@ -1,0 +1,143 @@
+"""Enrolment codes, device tokens and who is calling."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from server.errors import ApiError
+from server.extensions import begin_write, db
+from server.models import Device, EnrolmentCode
+from server.models.types import utcnow
+
+#: No 0/O, 1/I/L, U: a code read aloud over a phone survives.
+_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
+_CODE_LEN = 12
+#: Refresh `last_seen` at most this often, so pulls rarely write.
+_SEEN_EVERY = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class DeviceIdentity:
+    """The authenticated caller of a sync endpoint."""
+
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class DeviceInfo:
+    id: str
+    name: str
+    enrolled_at: datetime
+    last_seen: datetime | None
+    revoked: bool
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def normalise_code(code: str) -> str:
+    """Codes are compared without case, spaces or dashes."""
+    return "".join(ch for ch in code.upper() if ch.isalnum())
+
+
+def create_enrolment_code(ttl_hours: float) -> tuple[str, datetime]:
+    """A new one-time code (shown once, only its hash is kept) and when it expires."""
+    raw = "".join(secrets.choice(_ALPHABET) for _ in range(_CODE_LEN))
+    expires = utcnow() + timedelta(hours=ttl_hours)
+    db.session.add(EnrolmentCode(code_hash=_digest(raw), expires_at=expires))
+    db.session.commit()
+    return "-".join(raw[i:i + 4] for i in range(0, _CODE_LEN, 4)), expires
+
+
+def enrol_device(code: str, device_id: str, name: str) -> str:
+    """Spend `code` to enrol `device_id`; returns its bearer token (kept only as a hash).
+
+    A device enrolling again (a reinstalled app) gets a new token and the old one stops
+    working; a revoked device cannot come back this way.
+    """
+    session = db.session
+    begin_write(session)
+    row = session.get(EnrolmentCode, _digest(normalise_code(code)), with_for_update=True)
+    if row is None or row.used_at is not None or row.expires_at <= utcnow():
+        session.rollback()
+        raise ApiError("auth.enrolment_code_invalid",
+                       "this enrolment code is wrong, already used or expired; "
+                       "ask a federation leader for a new one")
+    device = session.get(Device, device_id)
+    if device is not None and device.revoked:
+        session.rollback()
+        raise ApiError("auth.device_revoked", f"device {device_id} was revoked")
+    token = secrets.token_urlsafe(32)
+    if device is None:
+        device = Device(id=device_id, name=name, token_hash=_digest(token))
+        session.add(device)
+    else:
+        device.name, device.token_hash = name, _digest(token)
+    device.last_seen = utcnow()
+    row.used_at, row.used_by = utcnow(), device_id
+    session.commit()
+    return token
+
+
+def authenticate(authorization: str | None) -> DeviceIdentity:
+    """The device an `Authorization: Bearer <token>` header belongs to, or ApiError."""
+    scheme, _, token = (authorization or "").partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise ApiError("auth.token_invalid", "send Authorization: Bearer <device token>",
+                       headers={"WWW-Authenticate": 'Bearer realm="hesabu"'})
+    session = db.session
+    device = session.execute(
+        select(Device).where(Device.token_hash == _digest(token))
+    ).scalar_one_or_none()
+    if device is None:
+        session.rollback()
+        raise ApiError("auth.token_invalid", "this device token is not valid; enrol again",
+                       headers={"WWW-Authenticate": 'Bearer realm="hesabu", '
+                                                    'error="invalid_token"'})
+    identity = DeviceIdentity(device.id, device.name)
+    revoked, last_seen = device.revoked, device.last_seen
+    # End the read so the service can open its own (write) transaction.
+    session.rollback()
+    if revoked:
+        raise ApiError("auth.device_revoked",
+                       f"device {identity.id} was revoked by a federation leader")
+    if last_seen is None or utcnow() - last_seen > _SEEN_EVERY:
+        mark_seen(identity.id)
+    return identity
+
+
+def mark_seen(device_id: str) -> None:
+    session = db.session
+    begin_write(session)
+    device = session.get(Device, device_id)
+    if device is not None:
+        device.last_seen = utcnow()
+    session.commit()
+
+
+def revoke_device(device_id: str) -> bool:
+    """Refuse the device from now on; False if there is no such device."""
+    session = db.session
+    begin_write(session)
+    device = session.get(Device, device_id)
+    if device is None:
+        session.rollback()
+        return False
+    device.revoked = True
+    session.commit()
+    return True
+
+
+def list_devices() -> list[DeviceInfo]:
+    rows = db.session.execute(select(Device).order_by(Device.enrolled_at)).scalars()
+    found = [DeviceInfo(d.id, d.name, d.enrolled_at, d.last_seen, d.revoked) for d in rows]
+    db.session.rollback()
+    return found

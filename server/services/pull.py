@@ -1,0 +1,113 @@
+"""The change feed a device pulls: ops and published forms after a server sequence number."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, select
+
+from server.errors import ApiError
+from server.extensions import db
+from server.models import Conflict, FormVersion, Record
+from server.models import Op as OpRow
+from server.services.devices import DeviceIdentity
+from server.services.sequence import current_seq
+
+
+@dataclass(frozen=True)
+class PullPage:
+    changes: tuple[dict[str, Any], ...]
+    records: dict[str, dict[str, Any]]
+    next_cursor: int
+    has_more: bool
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"changes": list(self.changes), "records": self.records,
+                "next_cursor": self.next_cursor, "has_more": self.has_more}
+
+
+def visible_records_query(device: DeviceIdentity) -> Select[tuple[str]]:
+    """The ids of the records `device` may pull.
+
+    Every enrolled device sees every record for now; narrowing to a device's assigned
+    settlements happens here and only here.
+    """
+    del device  # not used until assignments exist
+    return select(Record.record_id)
+
+
+def pull_changes(device: DeviceIdentity, cursor: int, limit: int) -> PullPage:
+    """Up to `limit` changes with server_seq > `cursor`, oldest first.
+
+    Everything is read from one snapshot (REPEATABLE READ on PostgreSQL, a read
+    transaction on SQLite); since sequence numbers commit in order, that snapshot holds
+    every number up to the counter it shows, so the cursor never skips a change. When
+    nothing more is visible to this device `next_cursor` is the counter itself, so changes
+    it may not see are passed over once, not re-scanned on every sync.
+    """
+    session = db.session
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+    try:
+        top = current_seq(session)
+        if cursor > top:
+            raise ApiError("sync.cursor_invalid",
+                           f"cursor {cursor} is beyond this server's latest change ({top}); "
+                           "was the device synced with another server?",
+                           details={"server_seq": top})
+        ops = session.execute(
+            select(OpRow.server_seq, OpRow.record_id, OpRow.payload)
+            .where(OpRow.server_seq > cursor,
+                   OpRow.record_id.in_(visible_records_query(device).scalar_subquery()))
+            .order_by(OpRow.server_seq).limit(limit + 1)
+        ).all()
+        forms = session.execute(
+            select(FormVersion).where(FormVersion.server_seq > cursor)
+            .order_by(FormVersion.server_seq).limit(limit + 1)
+        ).scalars().all()
+        merged: list[tuple[int, dict[str, Any], str | None]] = [
+            (row.server_seq, {"seq": row.server_seq, "type": "op", "op": row.payload},
+             row.record_id) for row in ops
+        ] + [(f.server_seq, {"seq": f.server_seq, "type": "form", "form": _form_wire(f)}, None)
+             for f in forms]
+        merged.sort(key=lambda item: item[0])
+        has_more = len(merged) > limit
+        page = merged[:limit]
+        next_cursor = page[-1][0] if has_more else top
+        record_ids = sorted({rid for _, _, rid in page if rid is not None})
+        records = _record_states(record_ids)
+    finally:
+        session.rollback()
+    return PullPage(tuple(change for _, change, _ in page), records, next_cursor, has_more)
+
+
+def _form_wire(form: FormVersion) -> dict[str, Any]:
+    return {"form_id": form.form_id, "version": form.version, "title": form.title,
+            "published_at": form.published_at.isoformat(), "spec": form.spec}
+
+
+def _record_states(record_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """The server's current view of the records a page touches: interim values and
+    open conflicts (with every head), for display and for checking convergence."""
+    if not record_ids:
+        return {}
+    session = db.session
+    states: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(record_ids), 500):
+        chunk = record_ids[start:start + 500]
+        for rec in session.execute(select(Record).where(Record.record_id.in_(chunk))).scalars():
+            states[rec.record_id] = {
+                "form_id": rec.form_id, "form_version": rec.form_version,
+                "deleted": rec.deleted, "server_seq": rec.server_seq,
+                "fields": rec.fields, "conflicts": [],
+            }
+        for conflict in session.execute(
+            select(Conflict).where(Conflict.record_id.in_(chunk),
+                                   Conflict.resolved_at_seq.is_(None))
+            .order_by(Conflict.record_id, Conflict.path)
+        ).scalars():
+            states[conflict.record_id]["conflicts"].append(
+                {"path": conflict.path, "versions": conflict.versions,
+                 "opened_at_seq": conflict.opened_at_seq})
+    return states
