@@ -340,11 +340,12 @@ def _languages(workbook: Any) -> tuple[str, ...]:
         v.lower() for v in aliases.TRANSLATABLE_SURVEY_COLUMNS.values() if isinstance(v, str)
     } | {"media", "constraint_msg", "required_msg"}
     seen: dict[str, None] = {}
-    for header in (workbook.survey_header, workbook.choices_header):
+    sheets = ((workbook.survey_header, workbook.survey),
+              (workbook.choices_header, workbook.choices))
+    for header, rows in sheets:
         names: list[str] = list(header[0]) if header else []
-        if not header:
-            sheet = workbook.survey if header is workbook.survey_header else workbook.choices
-            for row in sheet or []:
+        if not header:  # a dict of sheets without headers: columns in order of use
+            for row in rows or []:
                 names.extend(k for k in row if k not in names)
         for name in names:
             parts = [p.strip() for p in str(name).split("::")]

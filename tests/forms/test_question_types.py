@@ -177,7 +177,7 @@ def test_or_other_adds_the_other_choice_and_the_specify_question(tmp_path: Path)
 def test_rank_and_select_parameters(tmp_path: Path) -> None:
     spec = one_question(tmp_path, "rank colours", "parameters |", "randomize=true |")
     q = spec.find("q")
-    assert q.type == "rank"
+    assert (q.type, q.list_name) == ("rank", "colours")
     assert q.parameters == {"randomize": "true"}
 
 
@@ -317,6 +317,20 @@ def test_untranslated_and_translated_columns_side_by_side(tmp_path: Path) -> Non
     assert a.label == {DEFAULT_LANG: "Name", "Français (fr)": "Nom"}
     assert a.hint == {DEFAULT_LANG: "Any hint"}
     assert spec.languages == ("Français (fr)",)
+
+
+def test_languages_written_only_on_the_choices_sheet(tmp_path: Path) -> None:
+    spec = md_form(tmp_path, """
+        | survey |
+        |        | type          | name | label |
+        |        | select_one yn | a    | A     |
+        | choices |
+        |         | list_name | name | label::Swahili (sw) | label::English (en) |
+        |         | yn        | yes  | Ndiyo               | Yes                 |
+        |         | yn        | no   | Hapana              | No                  |
+    """)
+    assert spec.languages == ("Swahili (sw)", "English (en)")
+    assert spec.choice_list("yn")[0].label == {"Swahili (sw)": "Ndiyo", "English (en)": "Yes"}
 
 
 def test_settings_sheet(tmp_path: Path) -> None:
