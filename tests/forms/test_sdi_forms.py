@@ -7,6 +7,7 @@ variants are those records with one realistic mistake each.
 
 from __future__ import annotations
 
+import copy
 import json
 import subprocess
 import sys
@@ -17,7 +18,8 @@ from typing import Any
 import pytest
 from pyxform.xls2xform import convert
 
-from forms import FormSpec, load_form, recompute
+from forms import FormSpec, load_form, recompute, validate_record
+from forms.recompute import FormEngine
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFINITIONS = ROOT / "forms" / "definitions"
@@ -168,3 +170,218 @@ def test_household_size_and_children_come_from_the_roster(specs: dict[str, FormS
     }, now=NOW)
     assert answers["household"]["household_size"] == 5
     assert answers["household"]["children_under_5"] == 2
+
+
+# -- filled records ----------------------------------------------------------------------
+ALL_RECORDS = [(form_id, path) for form_id in FORM_IDS for path in records(form_id)]
+
+
+def test_there_are_realistic_records_for_every_form() -> None:
+    for form_id in FORM_IDS:
+        assert len(records(form_id)) >= 2, form_id
+
+
+@pytest.mark.parametrize(("form_id", "path"), ALL_RECORDS, ids=lambda v: getattr(v, "stem", v))
+def test_realistic_record_is_valid(specs: dict[str, FormSpec], form_id: str,
+                                   path: Path) -> None:
+    assert codes(validate_record(specs[form_id], read(path), now=NOW)) == []
+
+
+@pytest.mark.parametrize(("form_id", "path"), ALL_RECORDS, ids=lambda v: getattr(v, "stem", v))
+def test_stored_calculations_are_what_the_form_computes(specs: dict[str, FormSpec],
+                                                        form_id: str, path: Path) -> None:
+    record = read(path)
+    assert recompute(specs[form_id], record, now=NOW) == record
+
+
+def changed(record: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """A copy of `record` with "group/name" (or "repeat/2/name") set; None removes it."""
+    out = copy.deepcopy(record)
+    for path, value in changes.items():
+        *parents, last = path.split("/")
+        here: Any = out
+        for part in parents:
+            here = here[int(part)] if isinstance(here, list) else here.setdefault(part, {})
+        if value is None:
+            del here[last]
+        else:
+            here[last] = value
+    return out
+
+
+def problems_of(specs: dict[str, FormSpec], form_id: str, record: str,
+                changes: dict[str, Any]) -> list[tuple[tuple, str]]:
+    answers = changed(read(RECORDS / form_id / f"{record}.json"), changes)
+    return codes(validate_record(specs[form_id], answers, now=NOW))
+
+
+PROFILE_MISTAKES = [
+    pytest.param({"section_F/F1_Working": 30},
+                 [(("section_F", "F1_Working"), "constraint")], id="more-working-taps-than-taps"),
+    pytest.param({"section_G/G8_Working": 170},
+                 [(("section_G", "G8_Working"), "constraint")],
+                 id="more-working-seats-than-seats"),
+    pytest.param({"section_B/B13_Ownership_crown_land": 80},
+                 [(("section_B", "B13_Ownership_Unknown"), "constraint")],
+                 id="ownership-adds-to-105"),
+    pytest.param({"section_B/B10b_Year_Established": 2027},
+                 [(("section_B", "B10b_Year_Established"), "constraint")],
+                 id="established-next-year"),
+    pytest.param({"section_A/A1_Profile_Date": "2026-12-01"},
+                 [(("section_A", "A1_Profile_Date"), "constraint"),
+                  (("section_A", "A1a_Last_Updated"), "constraint")],
+                 id="profiled-in-the-future"),
+    pytest.param({"section_O/O2_Shops_Bars": -1},
+                 [(("section_O", "O2_Shops_Bars"), "constraint")], id="negative-count"),
+    pytest.param({"section_G/G5_OpenDefecation_Percentage": 120},
+                 [(("section_G", "G5_OpenDefecation_Percentage"), "constraint"),
+                  (("section_G", "G6_BucketSystem_Percentage"), "constraint")],
+                 id="percentage-over-100"),
+    pytest.param({"section_C/C7_Structures_Temporary": 1900},
+                 [(("section_C", "C7_Structures_Temporary"), "constraint")],
+                 id="more-structures-than-total"),
+    pytest.param({"section_C/C12_Total_Population": 2000},
+                 [(("section_C", "C12_Total_Population"), "constraint")],
+                 id="fewer-people-than-households"),
+    pytest.param({"section_Q/Q3_Priority3": "sanitation_sewage"},
+                 [(("section_Q", "Q3_Priority3"), "constraint")], id="same-priority-twice"),
+    pytest.param({"section_D/D1_Location_Problems": ["none", "canal"]},
+                 [(("section_D", "D1_Location_Problems"), "constraint")],
+                 id="none-with-a-problem"),
+    pytest.param({"section_E/E2A_Current_Eviction_Threat": "no"},
+                 [(("section_E", "E2B_Current_Eviction_Seriousness"), "not_relevant"),
+                  (("section_E", "E3_Eviction_By"), "not_relevant")],
+                 id="seriousness-without-threat"),
+    pytest.param({"section_B/B14_Status": "legal"},
+                 [(("section_B", "B14_Status"), "unknown_choice")], id="unknown-status"),
+    pytest.param({"section_C/C12_Total_Population": None},
+                 [(("section_C", "C12_Total_Population"), "required")], id="no-population"),
+    pytest.param({"section_F/F11_Water_MonthlyCost": "cheap"},
+                 [(("section_F", "F11_Water_MonthlyCost"), "type")], id="cost-not-a-number"),
+]
+
+
+@pytest.mark.parametrize(("changes", "expected"), PROFILE_MISTAKES)
+def test_settlement_profile_mistakes(specs: dict[str, FormSpec], changes: dict[str, Any],
+                                     expected: list) -> None:
+    assert problems_of(specs, "sdi_settlement_profile", "mashimoni_nairobi", changes) == expected
+
+
+def test_other_priority_needs_a_comment(specs: dict[str, FormSpec]) -> None:
+    found = problems_of(specs, "sdi_settlement_profile", "chaisa_lusaka",
+                        {"section_Q/Q5b_Priority5_Comments": None})
+    assert found == [(("section_Q", "Q5b_Priority5_Comments"), "required")]
+
+
+def test_constraint_messages_follow_the_language(specs: dict[str, FormSpec]) -> None:
+    answers = changed(read(RECORDS / "sdi_settlement_profile" / "mashimoni_nairobi.json"),
+                      {"section_F/F1_Working": 30})
+    spec = specs["sdi_settlement_profile"]
+    (english,) = validate_record(spec, answers, now=NOW)
+    (french,) = validate_record(spec, answers, language="fr", now=NOW)
+    (swahili,) = validate_record(spec, answers, language="sw", now=NOW)
+    assert "counted" in english.message
+    assert "comptés" in french.message
+    assert "zilizohesabiwa" in swahili.message
+
+
+STRUCTURE_MISTAKES = [
+    pytest.param({"structure_number": "MSH0142"}, [(("structure_number",), "constraint")],
+                 id="number-without-dash"),
+    pytest.param({"structure_number": "msh-0142"}, [(("structure_number",), "constraint")],
+                 id="number-in-lower-case"),
+    pytest.param({"structure_number": "MSH-014200"}, [(("structure_number",), "constraint")],
+                 id="number-too-long"),
+    pytest.param({"storeys": 0}, [(("storeys",), "constraint")], id="no-storeys"),
+    pytest.param({"structure_use": "shop"}, [(("structure_use",), "unknown_choice")],
+                 id="unknown-use"),
+    pytest.param({"structure_use": "business"}, [(("households",), "not_relevant")],
+                 id="households-in-a-business"),
+    pytest.param({"gps": None}, [(("gps",), "required")], id="no-location"),
+]
+
+
+@pytest.mark.parametrize(("changes", "expected"), STRUCTURE_MISTAKES)
+def test_structure_numbering_mistakes(specs: dict[str, FormSpec], changes: dict[str, Any],
+                                      expected: list) -> None:
+    assert problems_of(specs, "sdi_structure_numbering", "msh_0142_residential",
+                       changes) == expected
+
+
+HOUSEHOLD_MISTAKES = [
+    pytest.param({"household/members/0/member_age": 150},
+                 [(("household", "members", 0, "member_age"), "constraint")], id="age-150"),
+    pytest.param({"household/members/3/member_age": -1},
+                 [(("household", "members", 3, "member_age"), "constraint")],
+                 id="negative-age"),
+    pytest.param({"household/members_count": 6},
+                 [(("household", "members"), "repeat_count")], id="one-member-missing"),
+    pytest.param({"structure_number": "MSH 142"}, [(("structure_number",), "constraint")],
+                 id="bad-structure-number"),
+    pytest.param({"household/monthly_rent": None},
+                 [(("household", "monthly_rent"), "required")], id="tenant-without-rent"),
+    pytest.param({"household/tenure": "owner"},
+                 [(("household", "monthly_rent"), "not_relevant")], id="owner-paying-rent"),
+    pytest.param({"household/phone": "0712"}, [(("household", "phone"), "constraint")],
+                 id="short-phone"),
+    pytest.param({"household/disasters": ["none", "fires"]},
+                 [(("household", "disasters"), "constraint")], id="none-and-fires"),
+    pytest.param({"household/members/3/occupation": "student"},
+                 [(("household", "members", 3, "occupation"), "not_relevant")],
+                 id="occupation-of-a-four-year-old"),
+]
+
+
+@pytest.mark.parametrize(("changes", "expected"), HOUSEHOLD_MISTAKES)
+def test_household_enumeration_mistakes(specs: dict[str, FormSpec], changes: dict[str, Any],
+                                        expected: list) -> None:
+    assert problems_of(specs, "sdi_household_enumeration", "msh_0142_tenant_family",
+                       changes) == expected
+
+
+def test_refused_consent_allows_no_other_answers(specs: dict[str, FormSpec]) -> None:
+    family = read(RECORDS / "sdi_household_enumeration" / "msh_0142_tenant_family.json")
+    found = problems_of(specs, "sdi_household_enumeration", "msh_0142_tenant_family",
+                        {"consent": "no"})
+    assert found
+    assert {code for _, code in found} == {"not_relevant"}
+    flagged = {path[1] for path, _ in found}
+    assert {"head_name", "phone", "tenure", "monthly_rent"} <= flagged
+    assert flagged <= set(family["household"])
+
+
+def test_refused_consent_record_shows_the_thank_you_note(specs: dict[str, FormSpec]) -> None:
+    spec = specs["sdi_household_enumeration"]
+    refused = read(RECORDS / "sdi_household_enumeration" /
+                   "msh_0142_second_household_refused.json")
+    assert "household" not in refused
+    engine = FormEngine.for_form(spec)
+    assert engine.is_relevant(refused, ("consent_refused",), now=NOW)
+    assert not engine.is_relevant(refused, ("household",), now=NOW)
+
+
+CITY_MISTAKES = [
+    pytest.param({"settlements/settlements_profiled": 200},
+                 [(("settlements", "settlements_profiled"), "constraint")],
+                 id="more-profiled-than-known"),
+    pytest.param({"settlements/settlements_resettled": 130},
+                 [(("settlements", "settlements_resettled"), "constraint")],
+                 id="declared-and-resettled-over-profiled"),
+    pytest.param({"settlements/informal_population": 5000000},
+                 [(("settlements", "informal_population"), "constraint")],
+                 id="informal-population-over-city"),
+    pytest.param({"city/profile_date": "2027-01-01"}, [(("city", "profile_date"), "constraint")],
+                 id="profiled-in-the-future"),
+]
+
+
+@pytest.mark.parametrize(("changes", "expected"), CITY_MISTAKES)
+def test_city_profile_mistakes(specs: dict[str, FormSpec], changes: dict[str, Any],
+                               expected: list) -> None:
+    assert problems_of(specs, "sdi_city_profile", "nairobi", changes) == expected
+
+
+def test_informal_population_needs_no_city_population(specs: dict[str, FormSpec]) -> None:
+    # Lusaka's record leaves the city population empty: the comparison must not fail.
+    assert problems_of(specs, "sdi_city_profile", "lusaka",
+                       {"settlements/informal_population": 5000000}) == []

@@ -77,7 +77,7 @@ def household_rows() -> list[Row]:
           msg=T("From 1 to 40 people.", "De 1 à 40 personnes.", "De 1 a 40 pessoas.",
                 "Kati ya watu 1 na 40.")),
         *repeat("members", T("Household member", "Membre du ménage", "Membro do agregado",
-                             "Mwanakaya"), member_rows()),
+                             "Mwanakaya"), member_rows(), repeat_count="${members_count}"),
         calculate("household_size", "count(${members})"),
         calculate("children_under_5", "sum(${is_under_5})"),
         calculate("heads_listed", "sum(${is_head})"),

@@ -739,7 +739,8 @@ def section_l() -> list[Row]:
                                      "Kutembea hadi stesheni ya treni (dakika)"),
                 hint=T("Leave empty if there is no train.", "Laissez vide s'il n'y a pas de "
                        "train.", "Deixe vazio se não houver comboio.",
-                       "Acha wazi kama hakuna treni.")),
+                       "Acha wazi kama hakuna treni."),
+                required=False),
         minutes("L4_Bus_Minutes", T("Walk to the nearest bus or taxi stop (minutes)",  # new
                                     "Marche jusqu'à l'arrêt de bus (minutes)",
                                     "A pé até à paragem (minutos)",

@@ -180,8 +180,9 @@ def percent(name: str, label: T, *, hint: T | None = None, relevant: str | None 
              constraint=". >= 0 and . <= 100", msg=PERCENT)
 
 
-def minutes(name: str, label: T, *, hint: T | None = None, relevant: str | None = None) -> Row:
-    return q("integer", name, label, hint=hint, relevant=relevant,
+def minutes(name: str, label: T, *, hint: T | None = None, relevant: str | None = None,
+            required: bool | str = True) -> Row:
+    return q("integer", name, label, hint=hint, relevant=relevant, required=required,
              constraint=". >= 0 and . <= 600", msg=MINUTES)
 
 
@@ -199,8 +200,9 @@ def group(name: str, label: T, rows: Iterable[Row], *, relevant: str | None = No
     return [Row("begin_group", name, {"label": label}, plain), *rows, Row("end_group", name)]
 
 
-def repeat(name: str, label: T, rows: Iterable[Row], *, relevant: str | None = None) -> list[Row]:
-    plain = {"relevant": relevant} if relevant else {}
+def repeat(name: str, label: T, rows: Iterable[Row], *, relevant: str | None = None,
+           repeat_count: str | None = None) -> list[Row]:
+    plain = {k: v for k, v in (("relevant", relevant), ("repeat_count", repeat_count)) if v}
     return [Row("begin_repeat", name, {"label": label}, plain), *rows, Row("end_repeat", name)]
 
 
