@@ -183,6 +183,21 @@ def _compile_path(path: LocationPath) -> Fn:
     if len(steps) == 1 and steps[0][0] == SELF and not steps[0][2]:
         return lambda env: [env.here()]
 
+    if len(steps) == 1 and steps[0][0] == CHILD and not steps[0][2] and steps[0][1] != "*":
+        name = steps[0][1]
+
+        def child(env: Env) -> list[XNode]:
+            # `age` in `${members}[age > 18]`: a plain answer needs no general walk.
+            node = env.here()
+            parent = node.value
+            if type(parent) is dict and name in parent:
+                value = parent[name]
+                if type(value) is not list:
+                    return [XNode((*node.path, name), value, node.root)]
+            return _walk(env, [node], steps, False)
+
+        return child
+
     def relative(env: Env) -> list[XNode]:
         return _walk(env, [env.here()], steps, False)
 

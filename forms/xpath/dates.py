@@ -6,6 +6,7 @@ ordering comparison needs a number; `date()` turns a number back into a date.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from datetime import UTC, date, datetime, time, timedelta
@@ -30,6 +31,11 @@ def parse_date_text(text: str) -> date | datetime | None:
     """`YYYY-MM-DD` -> date, an ISO 8601 date-time -> datetime, anything else -> None."""
     if len(text) < 10 or not text.lstrip()[:1].isdigit():
         return None
+    return _parse_date_text(text)
+
+
+@functools.lru_cache(maxsize=2048)  # the same answers are converted again and again
+def _parse_date_text(text: str) -> date | datetime | None:
     m = _DATE_RE.match(text)
     if m:
         try:
