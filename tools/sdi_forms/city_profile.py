@@ -9,6 +9,7 @@ from __future__ import annotations
 from shared_choices import (
     COUNTRY,
     MEETING_FREQUENCY,
+    ORDINALS,
     PRIORITIES,
     RELATIONSHIP,
     SPECIFY_OTHER,
@@ -29,10 +30,7 @@ NOT_MORE_THAN_PROFILED = T(
 def survey() -> list[Row]:
     profiled = "${settlements_profiled}"
     priorities: list[Row] = []
-    ordinals = [T("First", "Première", "Primeira", "Ya kwanza"),
-                T("Second", "Deuxième", "Segunda", "Ya pili"),
-                T("Third", "Troisième", "Terceira", "Ya tatu")]
-    for n, ordinal in enumerate(ordinals, start=1):
+    for n, ordinal in enumerate(ORDINALS[:3], start=1):
         priorities += [
             q("select_one priority", f"city_priority{n}",
               T("{o} city-wide priority", "{o} priorité de la ville",

@@ -140,3 +140,13 @@ _COUNTRIES = [
 COUNTRY = choice_list(
     "country", [(n, T(en, fr, pt, sw)) for n, en, fr, pt, sw in _COUNTRIES] + [("other", OTHER)]
 )
+
+#: Ordinals for "first priority" ...; Swahili agrees with kipaumbele (ki-vi class).
+ORDINALS = [
+    T("First", "Première", "Primeira", "cha kwanza"),
+    T("Second", "Deuxième", "Segunda", "cha pili"),
+    T("Third", "Troisième", "Terceira", "cha tatu"),
+    T("Fourth", "Quatrième", "Quarta", "cha nne"),
+    T("Fifth", "Cinquième", "Quinta", "cha tano"),
+]
+

@@ -186,6 +186,11 @@ def minutes(name: str, label: T, *, hint: T | None = None, relevant: str | None 
              constraint=". >= 0 and . <= 600", msg=MINUTES)
 
 
+def sum_of(names: Sequence[str]) -> str:
+    """`${a} + ${b} + ...` for a calculation or constraint."""
+    return " + ".join(f"${{{n}}}" for n in names)
+
+
 def calculate(name: str, calculation: str) -> Row:
     return Row("calculate", name, {}, {"calculation": calculation})
 
