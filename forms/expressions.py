@@ -87,7 +87,7 @@ class Compiled:
         `${name}` resolution and choice labels; `now` fixes the clock.
         """
         env = Env(
-            answers if answers is not None else {},
+            _plain(answers),
             parse_context(context),
             form,
             now,
@@ -108,9 +108,20 @@ class Compiled:
         language: str | None = None,
     ) -> bool:
         """The expression as relevant/constraint/required read it (JavaRosa's boolean())."""
-        env = Env(answers if answers is not None else {}, parse_context(context), form, now,
-                  language)
-        return to_boolean(self._fn(env))
+        env = Env(_plain(answers), parse_context(context), form, now, language)
+        try:
+            return to_boolean(self._fn(env))
+        except RecursionError:
+            raise ExpressionError("expression is nested too deeply") from None
+
+
+def _plain(answers: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The answers as a dict (the evaluator walks dicts and lists only, for speed)."""
+    if answers is None:
+        return {}
+    if type(answers) is dict:
+        return answers
+    return dict(answers)
 
 
 def _collect(
@@ -186,8 +197,7 @@ def visible_choices(
 
     compiled = compile_expression(choice_filter)
     options = list(choices)
-    env = Env(answers if answers is not None else {}, parse_context(context), form, now,
-              language)
+    env = Env(_plain(answers), parse_context(context), form, now, language)
     fallback = form.default_language if form is not None else None
     items = [
         {**dict(c.extra), "name": c.name, "label": text_in(c.label, language, fallback)}

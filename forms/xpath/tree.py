@@ -9,6 +9,7 @@ Without a form, repeats are recognised as lists of dicts and names are searched 
 
 from __future__ import annotations
 
+import functools
 import re
 import weakref
 from collections.abc import Callable, Iterable, Sequence
@@ -115,27 +116,32 @@ def parse_context(context: str | Sequence[Any] | None) -> tuple[Any, ...]:
     if context is None:
         return ()
     if isinstance(context, str):
-        text = context.strip()
-        parts = [p for p in text.split("/") if p]
-        if text.startswith("/") and parts:
-            parts = parts[1:]  # the root element (/data) is the answers dict itself
-        out: list[Any] = []
-        for part in parts:
-            m = _STEP_RE.match(part)
-            if not m:
-                raise ExpressionError(f"invalid context path {context!r}")
-            out.append(m[1])
-            if m[2] is not None:
-                if int(m[2]) < 1:
-                    raise ExpressionError(f"positions are 1-based in {context!r}")
-                out.append(int(m[2]) - 1)
-        return tuple(out)
+        return _parse_context_text(context)
     path = context if type(context) is tuple else tuple(context)
     for step in path:
         t = type(step)
         if t is not str and t is not int:
             raise ExpressionError(f"invalid context step {step!r}")
     return path
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_context_text(context: str) -> tuple[Any, ...]:
+    text = context.strip()
+    parts = [p for p in text.split("/") if p]
+    if text.startswith("/") and parts:
+        parts = parts[1:]  # the root element (/data) is the answers dict itself
+    out: list[Any] = []
+    for part in parts:
+        m = _STEP_RE.match(part)
+        if not m:
+            raise ExpressionError(f"invalid context path {context!r}")
+        out.append(m[1])
+        if m[2] is not None:
+            if int(m[2]) < 1:
+                raise ExpressionError(f"positions are 1-based in {context!r}")
+            out.append(int(m[2]) - 1)
+    return tuple(out)
 
 
 def value_at(root: Any, path: Iterable[Any]) -> Any:

@@ -219,3 +219,10 @@ def test_evaluate_boolean_reads_expressions_as_relevance_does() -> None:
     assert c.evaluate_boolean({"head": ""}) is False
     assert compile_expression("${age}").evaluate_boolean(ANSWERS, context="members[1]/name",
                                                          form=FORM) is True
+
+
+def test_answers_may_be_any_mapping() -> None:
+    from types import MappingProxyType
+
+    frozen = MappingProxyType({"head": "Amina", "members": [{"age": 3}, {"age": 4}]})
+    assert evaluate("concat(${head}, ':', sum(${age}))", frozen) == "Amina:7"
