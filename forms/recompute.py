@@ -232,6 +232,8 @@ class FormEngine:
         if names not in self._nodes:
             raise KeyError(f"{'/'.join(map(str, path))} is not a question of {self.form.id}")
         node = self._nodes[names]
+        if value is None and get(old, path, _ABSENT) is _ABSENT:
+            return dict(old), set()  # clearing what is not there changes nothing
         editor = Editor(old)
         under = _structural_root(old, path, node)
         editor.set(path, value)
@@ -240,11 +242,30 @@ class FormEngine:
             return new, _diff(old, new)
         changed: set[Path] = set()
         pending: dict[Item, set[Path]] = {}
-        if under is not None:
-            # Instances may have appeared, gone or moved: recompute everything inside
-            # and everything depending on it, for the instances under `under`.
+        appended = under is not None and len(path) > len(under) and isinstance(
+            path[len(under)], int)
+        if appended:
+            # A new instance at the end: the others keep their positions and values, so
+            # compute the new one and let its values flow out like any other change.
+            fresh = path[: len(under) + 1]
             inside = static_path(under)
+            seeds = [i for i in self.graph.order
+                     if len(i.path) > len(inside) and i.path[: len(inside)] == inside]
+            for item in seeds:
+                pending[item] = set(expand(editor.root, item.path, self.is_repeat, fresh))
+            seeds.append(Item(VAL, inside))
+            pending[Item(VAL, inside)] = {under}
             order: set[Item] = set()
+            for seed in seeds:
+                order.update(self.downstream(seed))
+            ordered = sorted(order, key=self.graph.position.__getitem__)
+            changed.add(path)
+        elif under is not None:
+            # Instances may have gone or moved: recompute everything inside and
+            # everything depending on it, for every instance under `under`.
+            fresh = under
+            inside = static_path(under)
+            order = set()
             for seed in self.graph.order:
                 if seed.path[: len(inside)] == inside:
                     order.update(self.downstream(seed))
@@ -253,6 +274,7 @@ class FormEngine:
             ordered = sorted(order, key=self.graph.position.__getitem__)
             changed |= _diff(get(old, under), editor.get(under), under) or {under}
         else:
+            fresh = None
             start = Item(VAL, names)
             pending[start] = {path}
             ordered = list(self.downstream(start))
@@ -267,7 +289,7 @@ class FormEngine:
                 self._apply(item, where, editor, memo, now, run_triggered=True)
                 if item.kind == VAL:
                     moved = not same(get(old, where), editor.get(where))
-                elif under is not None and where[: len(under)] == under:
+                elif fresh is not None and where[: len(fresh)] == fresh:
                     moved = True  # a new or moved instance: nothing to compare with
                 else:
                     moved = memo[where] != self._relevance(old, where, old_memo, now)
@@ -299,6 +321,7 @@ def recompute(form: FormSpec, answers: Mapping[str, Any] | None, *,
 
 
 # -- helpers ---------------------------------------------------------------------------
+_ABSENT = object()
 _NUMERIC = frozenset({"integer", "decimal", "range"})
 
 
