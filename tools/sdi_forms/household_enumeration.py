@@ -167,19 +167,26 @@ def survey() -> list[Row]:
                  "1 kwa kaya ya kwanza, 2 kwa ya pili..."),
           constraint=". >= 1 and . <= 100",
           msg=T("From 1 to 100.", "De 1 à 100.", "De 1 a 100.", "Kati ya 1 na 100.")),
+        note("consent_statement", T(
+            "Read this aloud: We are members of the federation. We are counting every "
+            "household in this settlement so that we can plan and negotiate with the city "
+            "together. It takes about 20 minutes. You may refuse, or skip any question. "
+            "Names stay with the federation and are never given to officials.",
+            "Lisez à voix haute : Nous sommes membres de la fédération. Nous recensons chaque "
+            "ménage du quartier pour planifier et négocier ensemble avec la ville. Cela prend "
+            "environ 20 minutes. Vous pouvez refuser, ou ne pas répondre à une question. Les "
+            "noms restent à la fédération et ne sont jamais donnés aux autorités.",
+            "Leia em voz alta: Somos membros da federação. Estamos a contar todos os agregados "
+            "do bairro para planear e negociar juntos com a cidade. Demora cerca de 20 minutos. "
+            "Pode recusar, ou não responder a qualquer pergunta. Os nomes ficam com a "
+            "federação e nunca são dados às autoridades.",
+            "Soma kwa sauti: Sisi ni wanachama wa shirikisho. Tunahesabu kila kaya katika "
+            "makazi haya ili tupange na kujadiliana na jiji pamoja. Inachukua kama dakika 20. "
+            "Unaweza kukataa, au kuruka swali lolote. Majina yanabaki kwa shirikisho na "
+            "hayatolewi kwa maafisa.")),
         q("select_one yes_no", "consent",
-          T("The household agrees to take part (read the consent statement first)",
-            "Le ménage accepte de participer (lisez d'abord la déclaration de consentement)",
-            "O agregado aceita participar (leia primeiro a declaração de consentimento)",
-            "Kaya inakubali kushiriki (soma kwanza tamko la ridhaa)"),
-          hint=T("The federation collects this to plan with the city; answers stay with the "
-                 "community and names are never shared with officials.",
-                 "La fédération collecte ces données pour négocier avec la ville ; les noms "
-                 "ne sont jamais transmis aux autorités.",
-                 "A federação recolhe estes dados para planear com a cidade; os nomes nunca "
-                 "são partilhados com as autoridades.",
-                 "Shirikisho hukusanya taarifa hizi kupanga na jiji; majina hayatolewi kwa "
-                 "maafisa.")),
+          T("Does the household agree to take part?", "Le ménage accepte-t-il de participer ?",
+            "O agregado aceita participar?", "Je, kaya inakubali kushiriki?")),
         note("consent_refused", T("Thank the household for its time. Do not record anything "
                                   "else.",
                                   "Remerciez le ménage pour son temps. N'enregistrez rien "
