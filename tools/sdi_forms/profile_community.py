@@ -112,7 +112,7 @@ def section_n() -> list[Row]:
                                        "Kutembea hadi shule ya msingi (dakika)")),
         q("select_one yes_no", "N3_InformalMarkets",
           T("Is there an informal market nearby?", "Y a-t-il un marché informel proche ?",
-            "Há um mercado informal perto?", "Je, kuna soko la kawaida karibu?")),
+            "Há um mercado informal perto?", "Je, kuna soko lisilo rasmi karibu?")),
         q("select_one yes_no", "N3_InformalMarkets_inside",
           T("Is it inside the settlement?", "Est-il dans le quartier ?",
             "Fica dentro do bairro?", "Je, liko ndani ya makazi?"),

@@ -57,11 +57,11 @@ def section_f() -> list[Row]:
         count_ref = f"${{F{n}_Count}}"
         has = f"{count_ref} > 0"
         rows += [
-            count(f"F{n}_Count", T("{s}: how many?", "{s} : combien ?", "{s}: quantos?",
-                                   "{s}: ngapi?").fmt(s=source), maximum=100000),
+            count(f"F{n}_Count", T("{s}: how many?", "{s} : combien ?", "{s}: número?",
+                                   "{s}: idadi?").fmt(s=source), maximum=100000),
             q("integer", f"F{n}_Working",
               T("{s}: how many work?", "{s} : combien fonctionnent ?",
-                "{s}: quantos funcionam?", "{s}: ngapi zinafanya kazi?").fmt(s=source),
+                "{s}: número a funcionar?", "{s}: idadi inayofanya kazi?").fmt(s=source),
               relevant=has,
               constraint=f". >= 0 and . <= ${{F{n}_Count}}",
               msg=T(f"Cannot be more than the {count_ref} counted.",
