@@ -82,11 +82,13 @@ def _load_cached(source: Source) -> tuple[FormSpec | None, list[Problem]]:
         return _load(source)
     path = Path(source)
     try:
-        key = (str(path.resolve()), hashlib.sha256(path.read_bytes()).hexdigest())
+        content = path.read_bytes()
     except OSError:
         return _load(source)  # missing or unreadable: _load says so
+    key = (str(path.resolve()), hashlib.sha256(content).hexdigest())
     if key not in _CACHE:
-        spec, problems = _load(source)
+        # Parse the bytes we hashed, not the file again: it may change in between.
+        spec, problems = _load(source, content)
         if len(_CACHE) >= _CACHE_SIZE:
             _CACHE.pop(next(iter(_CACHE)))
         _CACHE[key] = (spec, tuple(problems))
@@ -105,10 +107,10 @@ class _Stop(Exception):
         self.problems = problems
 
 
-def _load(source: Source) -> tuple[FormSpec | None, list[Problem]]:
+def _load(source: Source, content: bytes | None = None) -> tuple[FormSpec | None, list[Problem]]:
     pyxform_warnings: list[str] = []
     try:
-        workbook = _read(source)
+        workbook = _read(source, content)
         parsed = _parse(workbook, pyxform_warnings)
         rows = survey_rows(workbook, parsed)
         builder = SpecBuilder(rows)
@@ -137,11 +139,19 @@ def _load(source: Source) -> tuple[FormSpec | None, list[Problem]]:
     return spec, problems
 
 
-def _read(source: Source) -> Any:
-    """pyxform's sheet data for `source` (a `DefinitionData`)."""
-    # pyxform internals: get_xlsform/DefinitionData are what its own convert() uses.
+def _read(source: Source, content: bytes | None = None) -> Any:
+    """pyxform's sheet data for `source` (a `DefinitionData`); `content`: the file's bytes."""
+    # pyxform internals: get_xlsform/DefinitionData/Definition are what its own convert()
+    # uses between reading a path and parsing the sheets.
+    from io import BytesIO
+
     from pyxform.errors import PyXFormError
-    from pyxform.xls2json_backends import DefinitionData, get_xlsform
+    from pyxform.xls2json_backends import (
+        Definition,
+        DefinitionData,
+        SupportedFileTypes,
+        get_xlsform,
+    )
 
     if isinstance(source, Mapping):
         known = set(DefinitionData.__slots__)
@@ -163,7 +173,10 @@ def _read(source: Source) -> Any:
     try:
         # pyxform picks the reader from the suffix and, if it fails, tries the others;
         # a file that none can read ends up as a PyXFormError.
-        return get_xlsform(xlsform=str(path))
+        if content is None:
+            content = path.read_bytes()
+        kind = next((t for t in SupportedFileTypes if t.value == path.suffix.lower()), None)
+        return get_xlsform(xlsform=Definition(BytesIO(content), kind, path.stem))
     except (PyXFormError, OSError, ValueError, KeyError, TypeError, IndexError) as err:
         kind = FILE_TYPES[path.suffix.lower()]
         # pyxform's "not recognized as a supported type" only repeats what we say.
