@@ -10,6 +10,7 @@ from flask import Flask
 
 from server.errors import register_error_handlers
 from server.extensions import db, engine_options, install_sqlite_hooks
+from server.services.clock import install_clock
 
 #: Settings and their defaults; any of them can be passed to create_app.
 DEFAULTS: dict[str, Any] = {
@@ -24,6 +25,8 @@ DEFAULTS: dict[str, Any] = {
     # Upgrade the database to the newest migration when the app starts.
     "HESABU_AUTO_UPGRADE": True,
     "HESABU_ENROLMENT_TTL_HOURS": 24,
+    # The node id in the server's HLC (`server_hlc`); a hub can use its own name.
+    "HESABU_NODE_ID": "server",
 }
 
 
@@ -62,6 +65,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # Validation messages can mix int keys (list positions) and str keys.
     app.json.sort_keys = False  # type: ignore[attr-defined]
     register_error_handlers(app)
+    install_clock(app)
     from server.api import register_blueprints
 
     register_blueprints(app)

@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, Response, jsonify
+from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from sync.codes import CODES as SYNC_CODES
@@ -98,6 +98,13 @@ _HTTP_CODES = {
 }
 
 
+def too_large_code() -> str:
+    """A push over the byte limit is a batch to split (the protocol's code); elsewhere
+    the body is simply too large."""
+    return "sync.batch_too_large" if request.path.startswith("/api/sync/") else \
+        "request.too_large"
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def _api_error(err: ApiError) -> Response:
@@ -105,7 +112,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(err: HTTPException) -> Response:
-        code = _HTTP_CODES.get(err.code or 500)
+        code = too_large_code() if err.code == 413 else _HTTP_CODES.get(err.code or 500)
         if code is None:
             code = "server.internal" if (err.code or 500) >= 500 else "request.bad"
         headers = {}

@@ -39,7 +39,7 @@ def download(sha256: str) -> Response:
         response.headers["Upload-Offset"] = str(state.received)
         if state.size is not None:
             response.headers["Upload-Length"] = str(state.size)
-        response.headers["Upload-Complete"] = "true" if state.complete else "false"
+        response.headers["Upload-Complete"] = "1" if state.complete else "0"
         response.headers["Cache-Control"] = "no-store"
         return response
     path = complete_file(_root(), sha256)
@@ -65,5 +65,5 @@ def upload(sha256: str) -> Response:
                         int(current_app.config["HESABU_MAX_ATTACHMENT_BYTES"]))
     response = Response(status=204)
     response.headers["Upload-Offset"] = str(state.received)
-    response.headers["Upload-Complete"] = "true" if state.complete else "false"
+    response.headers["Upload-Complete"] = "1" if state.complete else "0"
     return response

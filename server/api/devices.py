@@ -6,6 +6,7 @@ from flask import Blueprint, Response
 
 from server.api.wire import json_body, json_response, load
 from server.schemas.devices import EnrolRequest
+from server.services.clock import server_clock
 from server.services.devices import enrol_device
 
 bp = Blueprint("devices", __name__, url_prefix="/api/devices")
@@ -20,4 +21,5 @@ def enrol() -> Response:
     """
     body = load(EnrolRequest(), json_body())
     token = enrol_device(body["code"], body["device_id"], body["name"])
-    return json_response({"device_id": body["device_id"], "token": token}, status=201)
+    return json_response({"device_id": body["device_id"], "token": token,
+                          "server_hlc": server_clock().now()}, status=201)

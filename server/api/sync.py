@@ -10,9 +10,12 @@ from marshmallow import ValidationError
 from server.api.wire import current_device, json_body, json_response, load, require_device
 from server.errors import ApiError
 from server.schemas.sync import PullQuery, PushRequest
+from server.services.clock import server_clock
 from server.services.pull import pull_changes
 from server.services.push import push_ops
+from sync.admission import decode_ops
 from sync.hlc import wall_clock_ms
+from sync.messages import PushResponse
 
 bp = Blueprint("sync", __name__, url_prefix="/api/sync")
 
@@ -22,7 +25,8 @@ bp = Blueprint("sync", __name__, url_prefix="/api/sync")
 def push() -> Response:
     """Apply a batch `{device_id, ops}` in one transaction.
 
-    Answers `{acked, rejected, server_seq, conflicts}`; replayed ops are acked again.
+    Answers `{acked, rejected, server_seq, conflicts, server_hlc}`; replayed ops are
+    acked again, invalid ops are rejected one by one (`sync.op_invalid`).
     """
     data: Any = json_body()
     limit = int(current_app.config["HESABU_MAX_OPS_PER_BATCH"])
@@ -35,16 +39,21 @@ def push() -> Response:
     if body["device_id"] != device.id:
         raise ApiError("auth.device_mismatch",
                        f"this token belongs to device {device.id!r}, not {body['device_id']!r}")
-    result = push_ops(device.id, body["ops"], now_ms=wall_clock_ms(),
+    ops, invalid = decode_ops(body["ops"])
+    result = push_ops(device.id, ops, invalid=invalid, now_ms=wall_clock_ms(),
                       max_drift_ms=int(current_app.config["HESABU_MAX_CLOCK_DRIFT_MS"]))
-    return json_response(result.to_wire())
+    clock = server_clock()
+    clock.receive(list(result.applied_hlcs))
+    answer = PushResponse(result.acked, result.rejected, result.server_seq, result.conflicts,
+                          clock.now())
+    return json_response(answer.to_wire())
 
 
 @bp.get("/pull")
 @require_device
 def pull() -> Response:
     """Changes after `cursor` (a server sequence number), at most `limit` of them:
-    `{changes, records, next_cursor, has_more}`."""
+    `{changes, records, next_cursor, has_more, server_hlc}`."""
     try:
         query = PullQuery().load(request.args.to_dict())
     except ValidationError as exc:
@@ -54,4 +63,4 @@ def pull() -> Response:
     limit = min(query["limit"] or int(current_app.config["HESABU_DEFAULT_PULL_LIMIT"]),
                 max_limit)
     page = pull_changes(current_device(), query["cursor"], limit)
-    return json_response(page.to_wire())
+    return json_response({**page.to_wire(), "server_hlc": server_clock().now()})

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 from flask import Response, current_app, g, request
 from marshmallow import Schema, ValidationError
 
-from server.errors import ApiError
+from server.errors import ApiError, too_large_code
 from server.services.devices import DeviceIdentity, authenticate
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -42,7 +42,7 @@ def _gunzip(raw: bytes, limit: int) -> bytes:
     except zlib.error as exc:
         raise ApiError("sync.body_invalid", f"the body is not valid gzip: {exc}") from None
     if len(data) > limit:
-        raise ApiError("request.too_large",
+        raise ApiError(too_large_code(),
                        f"the body is larger than {limit} bytes once decompressed",
                        details={"max_bytes": limit})
     if not inflater.eof or inflater.unused_data:

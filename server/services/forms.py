@@ -64,3 +64,13 @@ class KnownForms:
                                                   FormVersion.version == version)
             ).first() is not None
         return self._cache[key]
+
+
+def form_version(form_id: str, version: str) -> dict[str, Any] | None:
+    """A published version with its FormSpec JSON, or None."""
+    row = db.session.get(FormVersion, (form_id, version))
+    db.session.rollback()
+    if row is None:
+        return None
+    return {"form_id": row.form_id, "version": row.version, "title": row.title,
+            "published_at": row.published_at.isoformat(), "spec": row.spec}

@@ -16,7 +16,7 @@ from server.services.sequence import current_seq
 
 
 @dataclass(frozen=True)
-class PullPage:
+class ChangePage:
     changes: tuple[dict[str, Any], ...]
     records: dict[str, dict[str, Any]]
     next_cursor: int
@@ -37,7 +37,7 @@ def visible_records_query(device: DeviceIdentity) -> Select[tuple[str]]:
     return select(Record.record_id)
 
 
-def pull_changes(device: DeviceIdentity, cursor: int, limit: int) -> PullPage:
+def pull_changes(device: DeviceIdentity, cursor: int, limit: int) -> ChangePage:
     """Up to `limit` changes with server_seq > `cursor`, oldest first.
 
     Everything is read from one snapshot (REPEATABLE READ on PostgreSQL, a read
@@ -69,8 +69,8 @@ def pull_changes(device: DeviceIdentity, cursor: int, limit: int) -> PullPage:
         merged: list[tuple[int, dict[str, Any], str | None]] = [
             (row.server_seq, {"seq": row.server_seq, "type": "op", "op": row.payload},
              row.record_id) for row in ops
-        ] + [(f.server_seq, {"seq": f.server_seq, "type": "form", "form": _form_wire(f)}, None)
-             for f in forms]
+        ] + [(f.server_seq, {"seq": f.server_seq, "type": "form", "form_id": f.form_id,
+                          "version": f.version, "title": f.title}, None) for f in forms]
         merged.sort(key=lambda item: item[0])
         has_more = len(merged) > limit
         page = merged[:limit]
@@ -79,12 +79,7 @@ def pull_changes(device: DeviceIdentity, cursor: int, limit: int) -> PullPage:
         records = _record_states(record_ids)
     finally:
         session.rollback()
-    return PullPage(tuple(change for _, change, _ in page), records, next_cursor, has_more)
-
-
-def _form_wire(form: FormVersion) -> dict[str, Any]:
-    return {"form_id": form.form_id, "version": form.version, "title": form.title,
-            "published_at": form.published_at.isoformat(), "spec": form.spec}
+    return ChangePage(tuple(change for _, change, _ in page), records, next_cursor, has_more)
 
 
 def _record_states(record_ids: list[str]) -> dict[str, dict[str, Any]]:

@@ -28,24 +28,25 @@ class PushResult:
     rejected: tuple[Rejection, ...]
     server_seq: int
     conflicts: int
-
-    def to_wire(self) -> dict[str, object]:
-        return {"acked": list(self.acked), "rejected": [r.to_wire() for r in self.rejected],
-                "server_seq": self.server_seq, "conflicts": self.conflicts}
+    #: HLCs of the ops applied by this batch (for the server's clock).
+    applied_hlcs: tuple[str, ...] = ()
 
 
-def push_ops(pushed_by: str, ops: Sequence[Op], *, now_ms: int, max_drift_ms: int) -> PushResult:
+def push_ops(pushed_by: str, ops: Sequence[Op], *, now_ms: int, max_drift_ms: int,
+             invalid: Sequence[Rejection] = ()) -> PushResult:
     """Apply a batch in one transaction.
 
     Ops already stored are acked again and change nothing; an op that fails admission
     (clock too far ahead, unknown form version, a reused op id, a record of another
-    form) is listed in `rejected` and the others still apply.
+    form) is listed in `rejected` and the others still apply. `invalid` are the
+    rejections of ops that failed validation at the wire; they are reported as well.
     """
     session = db.session
     seq = SequenceLock(session)
     known = KnownForms(session)
     acked: list[str] = []
-    rejected: list[Rejection] = []
+    rejected: list[Rejection] = list(invalid)
+    hlcs: list[str] = []
     touched: set[tuple[str, str]] = set()
     try:
         for op in ops:
@@ -66,12 +67,13 @@ def push_ops(pushed_by: str, ops: Sequence[Op], *, now_ms: int, max_drift_ms: in
                 continue
             apply_op(session, op, record, seq.next(), pushed_by)
             acked.append(op.op_id)
+            hlcs.append(op.hlc)
             touched.update((op.record_id, path) for path in op.fields)
         device = session.get(Device, pushed_by)
         if device is not None:
             device.last_seen = utcnow()
         conflicts = _open_conflicts(touched)
-        result = PushResult(tuple(acked), tuple(rejected), seq.current, conflicts)
+        result = PushResult(tuple(acked), tuple(rejected), seq.current, conflicts, tuple(hlcs))
         session.commit()
     except BaseException:
         session.rollback()

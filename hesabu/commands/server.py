@@ -1,0 +1,152 @@
+"""`hesabu serve`, `hesabu db ...`, `hesabu server ...`: run and administer the server."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+_DB_OPTION = click.option(
+    "--database-url", "database_url", metavar="URL", default=None,
+    help="SQLAlchemy URL, e.g. postgresql+psycopg://user@host/db "
+         "(default: $HESABU_DATABASE_URL, else instance/hesabu.db).")
+_INSTANCE_OPTION = click.option(
+    "--instance", "instance", metavar="DIR", default=None,
+    help="Folder for the SQLite file and attachments (default: ./instance).")
+
+
+def _app(database_url: str | None, instance: str | None, **extra: Any) -> Any:
+    from server.app import create_app  # the server's dependencies are optional extras
+
+    config: dict[str, Any] = dict(extra)
+    if database_url:
+        config["SQLALCHEMY_DATABASE_URI"] = database_url
+    if instance:
+        config["INSTANCE_PATH"] = instance
+    return create_app(config)
+
+
+def _in_app(database_url: str | None, instance: str | None, job: Callable[[], Any]) -> Any:
+    app = _app(database_url, instance)
+    with app.app_context():
+        from server.extensions import db
+
+        try:
+            return job()
+        finally:
+            db.session.remove()
+            db.engine.dispose()
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(0, 65535),
+              help="Port to listen on.")
+@_DB_OPTION
+@_INSTANCE_OPTION
+def serve(host: str, port: int, database_url: str | None, instance: str | None) -> None:
+    """Run the sync server (upgrades the database first).
+
+    This is the development server, fine for a hub laptop; for production run
+    `gunicorn server.wsgi:app` (docs/deploy.md).
+    """
+    from werkzeug.serving import run_simple
+
+    app = _app(database_url, instance)
+    click.echo(f"Hesabu server on http://{host}:{port} (database: "
+               f"{app.config['SQLALCHEMY_DATABASE_URI'].split('@')[-1]})")
+    run_simple(host, port, app, threaded=True, use_reloader=False)
+
+
+@click.group()
+def db() -> None:
+    """Manage the server database."""
+
+
+@db.command()
+@_DB_OPTION
+@_INSTANCE_OPTION
+def upgrade(database_url: str | None, instance: str | None) -> None:
+    """Upgrade the database to the newest schema (creates it if empty)."""
+    from server.migrate import current_revision, head_revision
+
+    def job() -> None:
+        from server.extensions import db as sqla
+
+        click.echo(f"database at revision {current_revision(sqla.engine)} "
+                   f"(newest: {head_revision()})")
+
+    # create_app upgrades; the job only reports.
+    _in_app(database_url, instance, job)
+
+
+@click.group(name="server")
+def server_group() -> None:
+    """Administer the sync server: devices and forms."""
+
+
+@server_group.command(name="enrol-code")
+@click.option("--ttl-hours", default=24.0, show_default=True, type=click.FloatRange(min=0.01),
+              help="How long the code stays valid.")
+@_DB_OPTION
+@_INSTANCE_OPTION
+def enrol_code(ttl_hours: float, database_url: str | None, instance: str | None) -> None:
+    """Print a one-time code that enrols one tablet (POST /api/devices/enrol)."""
+    from server.services.devices import create_enrolment_code
+
+    code, expires = _in_app(database_url, instance, lambda: create_enrolment_code(ttl_hours))
+    click.echo(code)
+    click.echo(f"valid once, until {expires:%Y-%m-%d %H:%M} UTC", err=True)
+
+
+@server_group.command(name="devices")
+@_DB_OPTION
+@_INSTANCE_OPTION
+def devices(database_url: str | None, instance: str | None) -> None:
+    """List enrolled devices: id, name, last seen, revoked."""
+    from server.services.devices import list_devices
+
+    for d in _in_app(database_url, instance, list_devices):
+        seen = f"{d.last_seen:%Y-%m-%d %H:%M}" if d.last_seen else "never"
+        state = "revoked" if d.revoked else "active"
+        click.echo(f"{d.id}\t{d.name}\tlast seen {seen}\t{state}")
+
+
+@server_group.command(name="revoke")
+@click.argument("device_id")
+@_DB_OPTION
+@_INSTANCE_OPTION
+def revoke(device_id: str, database_url: str | None, instance: str | None) -> None:
+    """Refuse DEVICE_ID from now on (a lost or stolen tablet)."""
+    from server.services.devices import revoke_device
+
+    if not _in_app(database_url, instance, lambda: revoke_device(device_id)):
+        raise click.ClickException(f"no device {device_id!r}")
+    click.echo(f"device {device_id} revoked")
+
+
+@server_group.command(name="publish-form")
+@click.argument("path")
+@_DB_OPTION
+@_INSTANCE_OPTION
+def publish_form_command(path: str, database_url: str | None, instance: str | None) -> None:
+    """Publish the XLSForm at PATH so devices can pull it and push records in it."""
+    from forms.errors import FormError
+    from forms.loader import load_form
+    from server.errors import ApiError
+    from server.services.forms import publish_form
+
+    try:
+        spec = load_form(path)
+    except FormError as err:
+        for problem in err.problems:
+            click.echo(f"{problem.sheet}:{problem.row}: {problem.message}", err=True)
+        raise SystemExit(1) from None
+    try:
+        result = _in_app(database_url, instance, lambda: publish_form(spec))
+    except (ApiError, ValueError) as err:
+        raise click.ClickException(str(err)) from None
+    verb = "published" if result.created else "already published"
+    click.echo(f"{result.form_id} version {result.version} {verb} (server_seq "
+               f"{result.server_seq})")

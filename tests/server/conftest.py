@@ -1,0 +1,111 @@
+"""Server fixtures: every database test runs on SQLite and on PostgreSQL.
+
+PostgreSQL must be reachable at 127.0.0.1:5432 (user postgres, trust auth; CI starts
+it). If it is not, these tests fail: a server that was only tested on SQLite is not
+tested for production.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from server_harness import Device, LiveServer, enrol_device, publish_test_form, wipe
+from sqlalchemy import create_engine, text
+
+from server.app import create_app
+from server.extensions import db
+
+PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+def _create_pg_database() -> str:
+    name = f"hesabu_test_{secrets.token_hex(6)}"
+    engine = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        engine.dispose()
+    return name
+
+
+def _drop_pg_database(name: str) -> None:
+    engine = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+           ) -> Iterator[str]:
+    """A fresh, empty database for this test module: a SQLite file or a PostgreSQL db."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'hesabu.db'}"
+        return
+    name = _create_pg_database()
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    finally:
+        _drop_pg_database(name)
+
+
+@pytest.fixture
+def make_app(db_url: str, tmp_path: Path) -> Iterator[Any]:
+    """Build apps on this module's database; tables are emptied after the test."""
+    apps: list[Flask] = []
+
+    def build(**config: Any) -> Flask:
+        app = create_app({"SQLALCHEMY_DATABASE_URI": db_url,
+                          "INSTANCE_PATH": str(tmp_path / "instance"), **config})
+        apps.append(app)
+        return app
+
+    yield build
+    for app in apps:
+        with app.app_context():
+            db.session.remove()
+    if apps:
+        with apps[0].app_context():
+            wipe()
+    for app in apps:
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app: Any) -> Flask:
+    return make_app()
+
+
+@pytest.fixture
+def live(app: Flask) -> Iterator[LiveServer]:
+    """The app behind a real HTTP server on a loopback port."""
+    server = LiveServer(app)
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def form(app: Flask) -> tuple[str, str]:
+    """A published form ("household", "1")."""
+    return publish_test_form(app)
+
+
+@pytest.fixture
+def tablet(app: Flask) -> Device:
+    """Persona: Amina's enrolled tablet."""
+    return enrol_device(app, "tab-amina", "Amina's tablet")
+
+
+@pytest.fixture
+def other_tablet(app: Flask) -> Device:
+    """Persona: Baraka's enrolled tablet."""
+    return enrol_device(app, "tab-baraka", "Baraka's tablet")
