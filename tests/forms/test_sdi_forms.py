@@ -391,3 +391,11 @@ def test_informal_population_needs_no_city_population(specs: dict[str, FormSpec]
     # Lusaka's record leaves the city population empty: the comparison must not fail.
     assert problems_of(specs, "sdi_city_profile", "lusaka",
                        {"settlements/informal_population": 5000000}) == []
+
+
+def test_every_form_file_is_documented() -> None:
+    readme = (DEFINITIONS / "README.md").read_text(encoding="utf-8")
+    for path in sorted(DEFINITIONS.glob("*.xlsx")):
+        assert f"`{path.name}`" in readme, f"{path.name} is not described in the README"
+        assert f"`{path.stem}`" in readme
+    assert sorted(p.stem for p in DEFINITIONS.glob("*.xlsx")) == sorted(FORM_IDS)
