@@ -10,6 +10,7 @@ import click
 
 from hesabu import __version__
 from hesabu.commands.forms import forms
+from hesabu.commands.server import db, serve, server_group
 from hesabu.commands.sync import device, sync
 
 
@@ -20,6 +21,9 @@ def main() -> None:
 
 
 main.add_command(forms)
+main.add_command(serve)
+main.add_command(db)
+main.add_command(server_group)
 main.add_command(sync)
 main.add_command(device)
 
