@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import gzip
+import json
 from typing import Any
 
 from field_app.core.errors import SyncError
+from field_app.core.outbox import QueuedOp
 from field_app.core.transport import HttpTransport, Response
 from sync.messages import BodyError, PullPage, PushRequest, PushResponse
 from sync.ops import Op
@@ -39,6 +42,19 @@ class SyncApi:
     def push(self, device_id: str, ops: list[Op]) -> PushResponse:
         resp = self.transport.request(
             "POST", "/api/sync/push", json_body=PushRequest(device_id, tuple(ops)).to_wire())
+        try:
+            return PushResponse.from_wire(_decode(resp, "push answer"))
+        except BodyError as exc:
+            raise SyncError(f"The server's push answer breaks the protocol: {exc}",
+                            code="sync.bad_response", retryable=True) from exc
+
+    def push_queued(self, device_id: str, ops: list[QueuedOp]) -> PushResponse:
+        """Push stored ops as they are: the body is built from their canonical text."""
+        text = ('{"device_id":' + json.dumps(device_id, ensure_ascii=False) + ',"ops":['
+                + ",".join(op.text for op in ops) + "]}")
+        resp = self.transport.request(
+            "POST", "/api/sync/push", body=gzip.compress(text.encode("utf-8"), 6, mtime=0),
+            headers={"Content-Type": "application/json", "Content-Encoding": "gzip"})
         try:
             return PushResponse.from_wire(_decode(resp, "push answer"))
         except BodyError as exc:

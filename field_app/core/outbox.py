@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from sync.canonical import canonical_json
+
 if TYPE_CHECKING:
     from field_app.core.store import Store
 
@@ -29,13 +31,35 @@ class OutboxCounts:
     parked: int
 
 
+@dataclass(frozen=True)
+class QueuedOp:
+    """An op as stored: its id and its canonical JSON text, ready for the wire.
+
+    Ops were validated when they were made, so pushing sends the stored text as is
+    instead of parsing and re-validating thousands of ops. `wire_size` lets
+    `sync.batching.plan_batches` size batches exactly as it sizes `Op`s.
+    """
+
+    op_id: str
+    text: str
+
+    def wire_size(self) -> int:
+        return len(self.text.encode("utf-8"))
+
+
 def append(store: Store, op: dict[str, Any], ready: bool) -> None:
     """Queue an op; call inside the transaction that saved the edit."""
     store.db.execute(
         "INSERT INTO outbox (op_id, record_id, op, ready, created_at) VALUES (?, ?, ?, ?, ?)",
-        [op["op_id"], op["record_id"], json.dumps(op, ensure_ascii=False, separators=(",", ":")),
-         READY if ready else HELD, store.now()],
+        [op["op_id"], op["record_id"], canonical_json(op), READY if ready else HELD,
+         store.now()],
     )
+
+
+def pending_queued(store: Store) -> list[QueuedOp]:
+    """Ready ops not yet acked, oldest first, as stored text."""
+    return [QueuedOp(r["op_id"], r["op"]) for r in store.query(
+        "SELECT op_id, op FROM outbox WHERE sent_at IS NULL AND ready = 1 ORDER BY seq")]
 
 
 def pending(store: Store, limit: int = 100_000) -> list[dict[str, Any]]:
@@ -144,8 +168,7 @@ def compact_record(store: Store, record_id: str) -> None:
     }
     db.execute(f"DELETE FROM outbox WHERE seq IN ({','.join('?' * (len(rows) - 1))})",
                [r["seq"] for r in rows[:-1]])
-    db.execute("UPDATE outbox SET op = ? WHERE seq = ?",
-               [json.dumps(merged, ensure_ascii=False, separators=(",", ":")), rows[-1]["seq"]])
+    db.execute("UPDATE outbox SET op = ? WHERE seq = ?", [canonical_json(merged), rows[-1]["seq"]])
     # Heads that pointed at a folded op now point at the survivor.
     for path, heads_json in db.execute("SELECT path, heads FROM fields WHERE record_id = ?",
                                        [record_id]).fetchall():

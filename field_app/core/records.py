@@ -106,7 +106,7 @@ def _write_local(store: Store, record_id: str, kind: str, changes: dict[str, Any
         if not changes and not meta:
             return None
     heads = {p: [h["op_id"] for h in json.loads(r["heads"])] for p, r in existing.items()}
-    op = make_op(kind, clock=store.clock, device_id=store.device.device_id, record_id=record_id,
+    op = make_op(kind, clock=store.clock, device_id=store.device_id, record_id=record_id,
                  form_id=record["form_id"], form_version=record["form_version"],
                  fields=changes, heads=heads, meta=meta)
     store.persist_clock()
@@ -131,46 +131,54 @@ def apply_op(store: Store, op: Mapping[str, Any],
             links = (op.get("meta") or {}).get("links") or {}
             _insert_record(store, record_id, op["form_id"], op["form_version"], "finalized",
                            links)
-    existing = _field_rows(store, record_id, list(op["fields"]))
-    changed = False
+    paths = list(op["fields"])
+    existing = _field_rows(store, record_id, paths)
+    # Paths for which some stored op already names this op as a parent (one query).
+    superseded = {r[0] for r in db.execute(
+        "SELECT path FROM field_parents WHERE record_id = ? AND op_id = ?",
+        [record_id, op["op_id"]])}
+    upserts: list[tuple] = []
+    parent_rows: list[tuple[str, str, str]] = []
+    settled: list[str] = []
+    conflicts: list[tuple] = []
     for path, value in op["fields"].items():
         parents = list(op["parents"].get(path, ()))
-        superseded = db.execute(
-            "SELECT 1 FROM field_parents WHERE record_id = ? AND path = ? AND op_id = ?",
-            [record_id, path, op["op_id"]]).fetchone() is not None
+        parent_rows.extend((record_id, path, p) for p in parents)
         row = existing.get(path)
         heads = [Version(**h) for h in json.loads(row["heads"])] if row else []
         outcome = merge_field(heads, Version(op["op_id"], op["hlc"], op["device_id"], value),
-                              parents, superseded, record_id=record_id, path=path)
-        if parents:
-            db.conn.executemany(
-                "INSERT INTO field_parents (record_id, path, op_id) VALUES (?, ?, ?) "
-                "ON CONFLICT DO NOTHING", [(record_id, path, p) for p in parents])
+                              parents, path in superseded, record_id=record_id, path=path)
         if not outcome.changed and row is not None:
             continue
-        changed = True
         winner = outcome.winner
-        db.execute(
+        upserts.append((record_id, path, canonical_json(winner.value) if winner else None,
+                        json.dumps([v.to_wire() for v in outcome.heads], ensure_ascii=False),
+                        1 if outcome.conflict else 0))
+        if outcome.conflict:
+            conflicts.append((record_id, path, json.dumps(
+                outcome.conflict.to_wire()["versions"], ensure_ascii=False), store.now()))
+        elif row is not None and row["conflict"]:
+            settled.append(path)
+    if parent_rows:
+        db.conn.executemany(
+            "INSERT INTO field_parents (record_id, path, op_id) VALUES (?, ?, ?) "
+            "ON CONFLICT DO NOTHING", parent_rows)
+    if upserts:
+        db.conn.executemany(
             "INSERT INTO fields (record_id, path, value, heads, conflict) VALUES (?, ?, ?, ?, ?) "
             "ON CONFLICT (record_id, path) DO UPDATE SET value = excluded.value, "
-            "heads = excluded.heads, conflict = excluded.conflict",
-            [record_id, path, canonical_json(winner.value) if winner else None,
-             json.dumps([v.to_wire() for v in outcome.heads], ensure_ascii=False),
-             1 if outcome.conflict else 0],
-        )
-        if outcome.conflict:
-            db.execute(
-                "INSERT INTO conflict_notices (record_id, path, values_json, created_at) "
-                "VALUES (?, ?, ?, ?) ON CONFLICT (record_id, path) DO UPDATE SET "
-                "values_json = excluded.values_json, seen_at = NULL",
-                [record_id, path, json.dumps(outcome.conflict.to_wire()["versions"],
-                                             ensure_ascii=False), store.now()])
-        else:
-            db.execute("DELETE FROM conflict_notices WHERE record_id = ? AND path = ?",
-                       [record_id, path])
-    if changed:
+            "heads = excluded.heads, conflict = excluded.conflict", upserts)
+    if conflicts:
+        db.conn.executemany(
+            "INSERT INTO conflict_notices (record_id, path, values_json, created_at) "
+            "VALUES (?, ?, ?, ?) ON CONFLICT (record_id, path) DO UPDATE SET "
+            "values_json = excluded.values_json, seen_at = NULL", conflicts)
+    if settled:
+        db.conn.executemany("DELETE FROM conflict_notices WHERE record_id = ? AND path = ?",
+                            [(record_id, p) for p in settled])
+    if upserts:
         refresh_answers(store, record_id)
-    return changed
+    return bool(upserts)
 
 
 def refresh_answers(store: Store, record_id: str) -> None:

@@ -62,7 +62,9 @@ class Store:
         self.path = path
         self._lock = threading.RLock()
         self._now_ms = now_ms
-        self.clock = HybridClock(self.device.device_id, now_ms=now_ms,
+        #: Fixed for the life of the store (made once, at creation).
+        self.device_id = self.device.device_id
+        self.clock = HybridClock(self.device_id, now_ms=now_ms,
                                  last=self.get_setting("hlc_last"))
 
     # -- plumbing ---------------------------------------------------------------

@@ -24,7 +24,6 @@ from field_app.core.errors import NotEnrolledError, SyncCancelled, SyncError
 from field_app.core.store import Store
 from sync.batching import DEFAULT_MAX_BYTES, DEFAULT_MAX_OPS, plan_batches
 from sync.codes import Rejection
-from sync.ops import Op
 from sync.summary import SyncSummary
 
 ProgressFn = Callable[[str, int, int], None]
@@ -88,16 +87,19 @@ class SyncRunner:
 
     # -- phases ---------------------------------------------------------------------------
     def push(self) -> None:
-        ops = [Op.from_wire(o) for o in outbox.pending(self.store)]
+        ops = outbox.pending_queued(self.store)
+        if not ops:
+            return  # nothing to send: no request (a no-op sync is a single pull)
         total = len(ops)
         done = 0
         self.progress("push", 0, total)
         device_id = self.store.device.device_id
-        for batch in plan_batches(ops, self.options.max_ops, self.options.max_bytes):
+        batches = plan_batches(ops, self.options.max_ops, self.options.max_bytes)  # type: ignore[arg-type]
+        for batch in batches:
             self._check_cancel()
             ids = [op.op_id for op in batch]
             outbox.mark_attempted(self.store, ids)
-            answer = self.api.push(device_id, batch)
+            answer = self.api.push_queued(device_id, batch)
             outbox.mark_acked(self.store, list(answer.acked))
             if answer.rejected:
                 outbox.mark_rejected(self.store, [r.to_wire() for r in answer.rejected])
