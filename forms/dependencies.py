@@ -177,11 +177,15 @@ def references(form_nodes: Mapping[str, Node], expression: str | None,
     """
     if not expression:
         return []
-    from forms.expressions import compile_expression
+    from forms.expressions import ExpressionError, compile_expression
 
+    try:
+        tree = compile_expression(expression).tree
+    except ExpressionError:
+        return []  # the loader reports it (form.expression_syntax) before asking us
     known = by_path if by_path is not None else {n.path: n for n in form_nodes.values()}
     reader = _Reader(form_nodes, known, context)
-    reader.walk(compile_expression(expression).tree, reader.reader)
+    reader.walk(tree, reader.reader)
     return list(dict.fromkeys(reader.found))
 
 

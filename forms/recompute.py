@@ -224,7 +224,9 @@ class FormEngine:
 
         Returns the new answers and the concrete paths whose value or relevance changed.
         A path into a repeat one past its last instance adds an instance; setting a repeat
-        (a list) or a group (a dict) replaces it whole.
+        (a list) or a group (a dict) replaces it whole. (For the rare form whose relevance
+        reads answers that it hides, everything is recomputed and only value changes are
+        reported.)
         """
         path = tuple(path)
         old = answers or {}

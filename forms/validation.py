@@ -22,9 +22,11 @@ from typing import Any
 
 from forms.answer_types import type_problem
 from forms.answers import Path, get, is_empty
-from forms.recompute import FormEngine
+from forms.recompute import FormEngine, recompute
 from forms.record_messages import builtin, pick_text
 from forms.spec import NO_ANSWER_TYPES, SELECT_TYPES, FormSpec, Node
+
+__all__ = ["FormEngine", "Problem", "recompute", "validate_paths", "validate_record"]
 
 
 @dataclass(frozen=True)

@@ -219,3 +219,25 @@ def test_affected_checks_name_questions_to_revalidate(tmp_path: Path) -> None:
     engine = FormEngine.for_form(form)
     answers, changed = engine.set_answer({"working": 3}, ("seats",), 2)
     assert engine.affected_checks(answers, changed) == {("working",)}
+
+
+def test_a_group_hidden_by_its_own_question_settles(tmp_path: Path) -> None:
+    # Not a calculation cycle (ODK opens such forms), but hiding the group clears the
+    # answer that hid it; the engine repeats until nothing moves.
+    form = md_form(tmp_path, """
+        | survey |
+        |        | type        | name    | label   | relevant              |
+        |        | begin_group | toilets | Toilets | ${working} != 'none'  |
+        |        | text        | working | Working |                       |
+        |        | end_group   |         |         |                       |
+        |        | text        | notes   | Notes   |                       |
+    """)
+    engine = FormEngine.for_form(form)
+    assert not engine.graph.acyclic
+    settled = engine.recompute_all({"toilets": {"working": "none"}, "notes": "x"})
+    assert settled == {"toilets": {}, "notes": "x"}
+    after, changed = engine.set_answer(settled, ("toilets", "working"), "none")
+    assert after == settled
+    after, changed = engine.set_answer(settled, ("toilets", "working"), "two")
+    assert after == {"toilets": {"working": "two"}, "notes": "x"}
+    assert changed == {("toilets", "working")}
