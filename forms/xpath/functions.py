@@ -290,8 +290,8 @@ def _uuid_fn(env: Env, *length: Any) -> str:
     if not length:
         return str(_uuid.uuid4())
     n = to_number(length[0])
-    if n != n or n < 0 or n == INF:
-        raise ExpressionError("uuid(n) needs a non-negative length")
+    if n != n or not 0 <= n <= 10_000:
+        raise ExpressionError("uuid(n) needs a length from 0 to 10000")
     alphabet = _string.ascii_letters + _string.digits
     return "".join(secrets.choice(alphabet) for _ in range(int(n)))
 
@@ -589,20 +589,19 @@ def _format_date_time(env: Env, x: Any, pattern: Any) -> str:
 
 
 # -- geo ------------------------------------------------------------------------------
-def _geo_points(name: str, args: tuple[Any, ...]) -> list[geo.Point] | None:
-    texts = [_atom_string(a) for a in _atoms(args)]
-    return geo.parse_points(texts)
+def _geo_points(args: tuple[Any, ...]) -> list[geo.Point] | None:
+    return geo.parse_points(_atom_string(a) for a in _atoms(args))
 
 
 @_register("area", 1)
 def _area(env: Env, shape: Any) -> float:
-    points = _geo_points("area", (shape,))
+    points = _geo_points((shape,))
     return NAN if points is None else geo.area(points)
 
 
 @_register("distance", 1, None)
 def _distance(env: Env, *args: Any) -> float:
-    points = _geo_points("distance", args)
+    points = _geo_points(args)
     return NAN if points is None else geo.distance(points)
 
 

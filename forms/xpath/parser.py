@@ -127,7 +127,11 @@ class _Parser:
     def primary(self) -> Expr:
         t = self.advance()
         if t.kind == NUMBER:
-            return Literal(float(t.value) if "." in t.value else int(t.value))
+            # Ints stay exact while a double could hold them; longer literals are floats
+            # (XPath numbers are doubles, and huge ints overflow float arithmetic).
+            if "." in t.value or len(t.value) > 15:
+                return Literal(float(t.value))
+            return Literal(int(t.value))
         if t.kind == STRING:
             return Literal(t.value)
         if t.kind == REF:

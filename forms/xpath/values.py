@@ -100,7 +100,7 @@ def string_to_number(s: str) -> int | float:
     m = _NUMBER_RE.match(s)
     if m:
         text = m.group(1)
-        if m.group(2) is None and not text.startswith((".", "-.")):
+        if m.group(2) is None and len(text) <= 16 and not text.startswith((".", "-.")):
             return int(text)
         return float(text)
     parsed = parse_date_text(s)
@@ -178,7 +178,6 @@ def node_atom(node: XNode) -> Any:
     return raw_string(raw)
 
 
-_EQUALITY = frozenset({"=", "!="})
 _NUMERIC_TYPES = (int, float, date, datetime)
 
 

@@ -268,6 +268,8 @@ def test_uuid() -> None:
     assert first != second
     short = ev("uuid(12)")
     assert re.fullmatch(r"[A-Za-z0-9]{12}", short)
+    with pytest.raises(ExpressionError, match="uuid"):
+        ev("uuid(1000000000)")  # a typo must not eat the tablet's memory
 
 
 def test_random_is_in_the_unit_interval() -> None:
