@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, Response, jsonify, request
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from sync.codes import CODES as SYNC_CODES
@@ -121,6 +122,12 @@ def register_error_handlers(app: Flask) -> None:
         response = error_response(code, err.description or ERRORS[code].meaning, {}, headers)
         response.status_code = err.code or 500
         return response
+
+    @app.errorhandler(OperationalError)
+    def _database_down(err: OperationalError) -> Response:
+        log.warning("database unavailable: %s", err.orig)
+        return error_response("server.unavailable", ERRORS["server.unavailable"].meaning,
+                              headers={"Retry-After": "5"})
 
     @app.errorhandler(Exception)
     def _unexpected(err: Exception) -> Response:

@@ -1,0 +1,33 @@
+"""The error code registry, the code that raises errors and docs/errors.md agree."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from server.errors import ERRORS
+from sync.codes import CODES
+
+ROOT = Path(__file__).resolve().parents[2]
+DOC = (ROOT / "docs" / "errors.md").read_text(encoding="utf-8")
+ROW = re.compile(r"^\| `([a-z_]+\.[a-z_]+)` \| (\d{3}) \|", re.MULTILINE)
+
+
+def test_every_registered_code_is_documented_with_its_status() -> None:
+    documented = {code: int(status) for code, status in ROW.findall(DOC)}
+    assert documented == {code: e.status for code, e in ERRORS.items()}
+
+
+def test_the_protocol_codes_are_in_the_registry_with_the_same_status() -> None:
+    for code, info in CODES.items():
+        assert ERRORS[code].status == info.http_status
+
+
+def test_every_code_the_server_raises_is_registered() -> None:
+    raised: set[str] = set()
+    for path in (ROOT / "server").rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        raised.update(re.findall(r'ApiError\(\s*"([a-z_]+\.[a-z_]+)"', text))
+        raised.update(re.findall(r'error_response\(\s*"([a-z_]+\.[a-z_]+)"', text))
+    assert raised, "the scan found nothing: the pattern is wrong"
+    assert raised <= set(ERRORS), sorted(raised - set(ERRORS))
