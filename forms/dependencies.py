@@ -301,7 +301,7 @@ def build_graph(form: FormSpec) -> Graph:
                     checks.setdefault(source, []).append((node.path, ref.local))
     return Graph(
         order=tuple(order),
-        successors={k: tuple(v) for k, v in successors.items()},
+        successors={k: tuple(dict.fromkeys(v)) for k, v in successors.items()},
         checks={k: tuple(dict.fromkeys(v)) for k, v in checks.items()},
         acyclic=acyclic,
         position={item: i for i, item in enumerate(order)},
