@@ -21,6 +21,7 @@ _SHEET_COLUMN = re.compile(
     r"(?:invalid|problematic)\.\s*"
 )
 _SHEET_ONLY = re.compile(r"On the '(?P<sheet>[^']+)' sheet, [^.]*\.\s*")
+_SIMILAR_SHEETS = re.compile(r"sheets with similar names were found: (.+?)\.(?:\s|$)")
 _LEARN_MORE = re.compile(r"\s*Learn more: \S+\s*$")
 
 
@@ -131,6 +132,10 @@ def translate(text: str, *, severity: str = ERROR, context: dict | None = None) 
         if rule.message:
             message = rule.message.format(*found.groups())
         break
+    similar = _SIMILAR_SHEETS.search(text)
+    if similar and code != "form.warning":
+        found = f"there is a sheet named {similar.group(1)}: check its spelling"
+        hint = f"{found}, or {hint}" if hint else found
     # Where pyxform's own words are kept, drop the location we already show.
     message = _SHEET_COLUMN.sub("", message, count=1)
     if sheet == "settings" and code in ("form.invalid", "form.invalid_name"):

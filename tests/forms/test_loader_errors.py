@@ -81,6 +81,19 @@ def test_missing_choices_sheet_points_at_the_first_select(tmp_path: Path) -> Non
     assert (problem.code, problem.sheet, problem.row) == ("form.missing_choices_sheet", "survey", 3)
 
 
+def test_a_misspelt_choices_sheet_is_pointed_out(tmp_path: Path) -> None:
+    problem = only_error(write(tmp_path, """
+        | survey |
+        |        | type          | name | label |
+        |        | select_one yn | b    | B     |
+        | choice |
+        |        | list_name | name | label |
+        |        | yn        | yes  | Yes   |
+    """))
+    assert problem.code == "form.missing_choices_sheet"
+    assert problem.hint.startswith("there is a sheet named 'choice': check its spelling")
+
+
 def test_select_with_a_choice_list_missing(tmp_path: Path) -> None:
     problem = only_error(write(tmp_path, """
         | survey |
