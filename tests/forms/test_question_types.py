@@ -186,6 +186,11 @@ def test_range_parameters(tmp_path: Path) -> None:
     assert spec.find("q").parameters == {"start": "0", "end": "20", "step": "2"}
 
 
+def test_range_without_parameters_gets_xlsforms_defaults(tmp_path: Path) -> None:
+    assert one_question(tmp_path, "range").find("q").parameters == {
+        "start": "1", "end": "10", "step": "1"}
+
+
 def test_image_parameters(tmp_path: Path) -> None:
     spec = one_question(tmp_path, "image", "parameters |", "max-pixels=1024 |")
     assert spec.find("q").parameters == {"max-pixels": "1024"}
