@@ -1,0 +1,115 @@
+"""Enrolling tablets with one-time codes; bearer tokens; revocation."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from click.testing import CliRunner
+from flask import Flask
+from server_harness import HttpClient, LiveServer, push_body
+from sqlalchemy import select, update
+
+from hesabu.cli import main
+from server.extensions import db
+from server.models import Device, EnrolmentCode
+from server.models.types import utcnow
+from server.services.devices import create_enrolment_code, revoke_device
+
+
+def new_code(app: Flask, hours: float = 1) -> str:
+    with app.app_context():
+        return create_enrolment_code(hours)[0]
+
+
+def enrol(app: Flask, code: str, device_id: str = "tab-07", name: str = "Tablet 7") -> Any:
+    return app.test_client().post("/api/devices/enrol",
+                                  json={"code": code, "device_id": device_id, "name": name})
+
+
+def test_a_code_enrols_one_device_once(app: Flask) -> None:
+    code = new_code(app)
+    first = enrol(app, code)
+    assert first.status_code == 201
+    assert first.json["device_id"] == "tab-07" and len(first.json["token"]) >= 40
+    again = enrol(app, code, "tab-08")
+    assert again.status_code == 401
+    assert again.json["error"]["code"] == "auth.enrolment_code_invalid"
+
+
+def test_codes_are_read_without_case_or_dashes(app: Flask) -> None:
+    code = new_code(app)
+    assert enrol(app, code.lower().replace("-", " ")).status_code == 201
+
+
+def test_an_expired_or_wrong_code_is_refused(app: Flask) -> None:
+    code = new_code(app)
+    with app.app_context():
+        db.session.execute(update(EnrolmentCode).values(expires_at=utcnow() - timedelta(1)))
+        db.session.commit()
+    assert enrol(app, code).json["error"]["code"] == "auth.enrolment_code_invalid"
+    assert enrol(app, "AAAA-BBBB-CCCC").status_code == 401
+
+
+def test_only_hashes_of_codes_and_tokens_are_stored(app: Flask) -> None:
+    code = new_code(app)
+    token = enrol(app, code).json["token"]
+    with app.app_context():
+        device = db.session.execute(select(Device)).scalar_one()
+        stored = db.session.execute(select(EnrolmentCode.code_hash)).scalar_one()
+        assert token not in device.token_hash
+        assert code.replace("-", "") not in stored
+
+
+def test_a_bad_enrolment_body_is_a_422(app: Flask) -> None:
+    response = app.test_client().post("/api/devices/enrol", json={
+        "code": "x", "device_id": "has spaces/and slashes", "name": "t"})
+    assert response.status_code == 422
+    assert "device_id" in response.json["error"]["details"]["fields"]
+
+
+def test_re_enrolling_replaces_the_old_token(app: Flask, live: LiveServer) -> None:
+    old = enrol(app, new_code(app)).json["token"]
+    new = enrol(app, new_code(app)).json["token"]
+    assert HttpClient(live.port, old).pull(0).status == 401
+    assert HttpClient(live.port, new).pull(0).status == 200
+
+
+def test_a_revoked_device_is_refused_and_cannot_re_enrol(app: Flask, live: LiveServer) -> None:
+    token = enrol(app, new_code(app)).json["token"]
+    with app.app_context():
+        assert revoke_device("tab-07") is True
+        assert revoke_device("no-such-device") is False
+    client = HttpClient(live.port, token)
+    reply = client.post_json("/api/sync/push", {"device_id": "tab-07", "ops": []})
+    assert reply.status == 403 and reply.json()["error"]["code"] == "auth.device_revoked"
+    assert client.pull(0).json()["error"]["code"] == "auth.device_revoked"
+    again = enrol(app, new_code(app))
+    assert again.status_code == 403 and again.json["error"]["code"] == "auth.device_revoked"
+
+
+def test_the_enrol_code_command_prints_a_working_code(app: Flask, db_url: str,
+                                                      tmp_path: Any) -> None:
+    result = CliRunner().invoke(main, ["server", "enrol-code", "--ttl-hours", "2",
+                                       "--database-url", db_url,
+                                       "--instance", str(tmp_path / "instance")])
+    assert result.exit_code == 0, result.output
+    code = result.output.strip().splitlines()[0]
+    assert enrol(app, code).status_code == 201
+    listed = CliRunner().invoke(main, ["server", "devices", "--database-url", db_url])
+    assert "tab-07\tTablet 7" in listed.output and "active" in listed.output
+    revoked = CliRunner().invoke(main, ["server", "revoke", "tab-07", "--database-url", db_url])
+    assert revoked.exit_code == 0
+    missing = CliRunner().invoke(main, ["server", "revoke", "nope", "--database-url", db_url])
+    assert missing.exit_code == 1 and "no device" in missing.output
+
+
+def test_an_empty_push_of_an_enrolled_device_is_fine(app: Flask) -> None:
+    token = enrol(app, new_code(app)).json["token"]
+    from server_harness import Device
+
+    device = Device("tab-07", token)
+    response = app.test_client().post("/api/sync/push", json=push_body(device, []),
+                                      headers=device.auth)
+    assert response.status_code == 200
+    assert response.json["acked"] == [] and response.json["server_seq"] == 0
