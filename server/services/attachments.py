@@ -106,7 +106,10 @@ def write_chunk(root: Path, device_id: str, sha256: str, offset: int, length: in
         if row.received == row.size:
             if _file_sha256(part) != sha256:
                 part.unlink(missing_ok=True)
-                session.delete(row)
+                if row in session.new:  # the whole file came in one chunk
+                    session.expunge(row)
+                else:
+                    session.delete(row)
                 session.commit()
                 raise ApiError("attachment.checksum_mismatch",
                                "the uploaded bytes do not hash to the attachment id; the "
