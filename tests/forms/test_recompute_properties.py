@@ -116,3 +116,69 @@ def test_incremental_recompute_equals_full_recompute(form: FormSpec, changes: li
             if before.get(where) != after.get(where):
                 assert any(where[: len(c)] == c for c in changed), (where, changed)
         answers = incremental
+
+
+NESTED = """
+| survey |
+|        | type         | name      | label   | calculation                           | relevant                     |
+|        | integer      | threshold | T       |                                       |                              |
+|        | begin_repeat | structure | S       |                                       |                              |
+|        | integer      | rooms     | Rooms   |                                       |                              |
+|        | begin_repeat | household | H       |                                       | ${rooms} > 0                 |
+|        | integer      | size      | Size    |                                       |                              |
+|        | calculate    | crowded   |         | if(${size} div ../../rooms > ${threshold}, 1, 0) |               |
+|        | text         | why       | Why     |                                       | ${crowded} = 1               |
+|        | end_repeat   |           |         |                                       |                              |
+|        | calculate    | people    |         | sum(${size})                          |                              |
+|        | calculate    | crowded_n |         | sum(${crowded})                       |                              |
+|        | end_repeat   |           |         |                                       |                              |
+|        | calculate    | total     |         | sum(/data/structure/household/size)   |                              |
+|        | calculate    | worst     |         | max(${crowded_n})                     |                              |
+"""
+
+
+@pytest.fixture(scope="module")
+def nested(tmp_path_factory: pytest.TempPathFactory) -> FormSpec:
+    path: Path = tmp_path_factory.mktemp("nested") / "form.md"
+    path.write_text(textwrap.dedent(NESTED), encoding="utf-8")
+    return load_form(path)
+
+
+def nested_change() -> st.SearchStrategy[tuple[tuple, Any]]:
+    i, j = st.integers(0, 2), st.integers(0, 2)
+    return st.one_of(
+        st.tuples(st.just(("threshold",)), ints),
+        st.tuples(i.map(lambda a: ("structure", a, "rooms")), ints),
+        st.tuples(st.tuples(i, j).map(lambda p: ("structure", p[0], "household", p[1], "size")),
+                  ints),
+        st.tuples(st.tuples(i, j).map(lambda p: ("structure", p[0], "household", p[1], "why")),
+                  texts),
+        st.tuples(i.map(lambda a: ("structure", a, "household")),
+                  st.lists(st.fixed_dictionaries({"size": ints}), max_size=2)),
+    )
+
+
+def nested_applicable(answers: dict, path: tuple) -> bool:
+    structures = answers.get("structure") or []
+    if path[1:] and isinstance(path[1], int) and path[1] > len(structures):
+        return False
+    if len(path) == 5:
+        if path[1] == len(structures):
+            return path[3] == 0
+        households = structures[path[1]].get("household") or []
+        return path[3] <= len(households)
+    return True
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(changes=st.lists(nested_change(), min_size=1, max_size=12))
+def test_nested_repeats_recompute_per_instance(nested: FormSpec, changes: list) -> None:
+    engine = FormEngine.for_form(nested)
+    answers = engine.recompute_all({})
+    for path, value in changes:
+        if not nested_applicable(answers, path):
+            continue
+        incremental, _ = engine.set_answer(answers, path, value)
+        full = engine.recompute_all(set_value(answers, path, value))
+        assert incremental == full, (path, value)
+        answers = incremental
