@@ -116,12 +116,17 @@ class FormEngine:
         return result
 
     def is_relevant(self, answers: Mapping[str, Any], path: Path, *,
-                    now: datetime | None = None) -> bool:
-        """Whether the question, group or repeat instance at `path` applies."""
-        return self._relevance(answers, tuple(path), {}, now)
+                    now: datetime | None = None, memo: dict[Path, bool] | None = None) -> bool:
+        """Whether the question, group or repeat instance at `path` applies.
+
+        `memo` may be shared between calls on the same answers (groups are then
+        evaluated once).
+        """
+        return self._relevance(answers, tuple(path), {} if memo is None else memo, now)
 
     def is_required(self, answers: Mapping[str, Any], path: Path, *,
                     now: datetime | None = None) -> bool:
+        """Whether the question at `path` must be answered (when it is relevant)."""
         node = self.node(path)
         flag = (node.required or "").strip()
         if flag.lower() in _TRUE_FLAGS:

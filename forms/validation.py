@@ -78,7 +78,7 @@ class _Checker:
                     continue
                 self.nodes(node.children, path, here)
 
-    def repeat(self, node: Node, path: Path, relevant: bool) -> None:
+    def repeat(self, node: Node, path: Path, relevant: bool, descend: bool = True) -> None:
         instances = get(self.answers, path)
         if instances is not None and (
             not isinstance(instances, list) or not all(isinstance(i, dict) for i in instances)
@@ -95,8 +95,9 @@ class _Checker:
             if math.isfinite(wanted) and int(wanted) != len(instances):
                 self._add(path, "repeat_count", self._say(
                     "repeat_count", expected=int(wanted), found=len(instances)))
-        for i in range(len(instances)):
-            self.nodes(node.children, (*path, i), relevant)
+        if descend:
+            for i in range(len(instances)):
+                self.nodes(node.children, (*path, i), relevant)
 
     def question(self, node: Node, path: Path, relevant: bool) -> None:
         if node.type in NO_ANSWER_TYPES and not node.calculation:
@@ -141,8 +142,26 @@ def validate_record(form: FormSpec, answers: Mapping[str, Any] | None, *,
 def validate_paths(form: FormSpec, answers: Mapping[str, Any] | None, paths: Iterable[Path],
                    *, language: str | None = None, now: datetime | None = None
                    ) -> list[Problem]:
-    """The problems of just the questions at `paths` (e.g. what `set_answer` changed plus
-    `FormEngine.affected_checks`), for re-validating as the user types."""
-    wanted = {tuple(p) for p in paths}
-    return [p for p in validate_record(form, answers, language=language, now=now)
-            if p.path in wanted]
+    """The problems of just the questions (and repeats) at `paths`, in form order.
+
+    For re-validating as the user types: pass what `FormEngine.set_answer` changed plus
+    `FormEngine.affected_checks`. Gives the same problems as `validate_record` for those
+    paths, without walking the rest of the record. Unknown paths are ignored.
+    """
+    checker = _Checker(form, answers or {}, language, now)
+    engine = checker.engine
+    rank = {n.path: i for i, n in enumerate(form.walk())}
+    memo: dict[Path, bool] = {}
+    wanted = []
+    for path in {tuple(p) for p in paths}:
+        names = tuple(s for s in path if isinstance(s, str))
+        if names in rank and not isinstance(path[-1], int):
+            wanted.append((rank[names], [s for s in path if isinstance(s, int)], path))
+    for _, _, path in sorted(wanted):
+        node = engine.node(path)
+        relevant = engine.is_relevant(checker.answers, path, now=now, memo=memo)
+        if node.is_question:
+            checker.question(node, path, relevant)
+        elif node.is_repeat:
+            checker.repeat(node, path, relevant, descend=False)
+    return checker.problems

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from forms import FormSpec, load_form
-from forms.validation import Problem, validate_record
+from forms.validation import Problem, validate_paths, validate_record
 
 FORMS = Path(__file__).parent / "record_forms"
 
@@ -188,3 +188,17 @@ def test_repeat_count_mismatch_is_a_problem(tmp_path: Path) -> None:
     assert validate_record(form, record | {"n_rooms": 2}) == []
     # No count given yet: nothing to compare with.
     assert validate_record(form, {"room": [{"use": "shop"}]}) == []
+
+
+def test_validate_paths_gives_what_validate_record_gives_for_those_paths(
+    household: FormSpec,
+) -> None:
+    record = complete() | {"years_here": 140, "tenure": "owner", "country": "ug"}
+    record["members"].append({"age": 200})
+    everything = validate_record(household, record, language="fr")
+    paths = [("city",), ("members", 2, "age"), ("rent",), ("members", 2, "m_name"),
+             ("hh_head",), ("nonsense",)]
+    some = validate_paths(household, record, paths, language="fr")
+    assert some == [p for p in everything if p.path in paths]
+    assert [p.path for p in some] == [("rent",), ("members", 2, "m_name"),
+                                      ("members", 2, "age"), ("city",)]
