@@ -1,7 +1,8 @@
 """A TCP proxy on loopback that breaks connections on purpose.
 
-- `cut_after_bytes`: close both sides once that many request bytes went upstream on
-  one connection (a link that dies in the middle of an upload); counts down `cuts`.
+- `cut_after_bytes`: close both sides each time another that many request bytes went
+  upstream, over all connections (a link that dies in the middle of an upload, again
+  and again); counts down `cuts`.
 - `drop_ack_for`: when the server starts answering a request whose request line
   starts with this prefix, close the client side instead of forwarding the answer (the
   server committed, the device never heard it); counts down `drops`.
@@ -29,6 +30,7 @@ class FaultProxy:
         self.faults = Faults()
         self.cut_count = 0
         self.dropped_acks = 0
+        self._up_since_cut = 0
         self._lock = threading.Lock()
         self._listener = socket.create_server(("127.0.0.1", 0))
         self.port = self._listener.getsockname()[1]
@@ -66,7 +68,6 @@ class FaultProxy:
                 s.close()
 
     def _pipe_up(self, client: socket.socket, upstream: socket.socket, state: dict) -> None:
-        sent = 0
         try:
             while True:
                 data = client.recv(65536)
@@ -76,15 +77,19 @@ class FaultProxy:
                     state["last_request"] = data[:200]
                 with self._lock:
                     limit = self.faults.cut_after_bytes if self.faults.cuts > 0 else None
-                if limit is not None and sent + len(data) > limit:
-                    upstream.sendall(data[: max(0, limit - sent)])
-                    with self._lock:
+                    cut = limit is not None and self._up_since_cut + len(data) > limit
+                    if cut:
+                        keep = max(0, limit - self._up_since_cut)
+                        self._up_since_cut = 0
                         self.faults.cuts -= 1
                         self.cut_count += 1
+                    else:
+                        self._up_since_cut += len(data)
+                if cut:
+                    upstream.sendall(data[:keep])
                     self._close(client, upstream, state)
                     return
                 upstream.sendall(data)
-                sent += len(data)
         except OSError:
             pass
         if not state["closed"]:

@@ -31,6 +31,7 @@ class RefServer:
         self.blobs: dict[str, bytearray] = {}
         self.sizes: dict[str, int] = {}
         self.requests: list[str] = []
+        self.before_push_reply: Any = None
         self.lock = threading.Lock()
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.port = self.httpd.server_address[1]
@@ -43,6 +44,18 @@ class RefServer:
     def close(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+    @property
+    def seq(self) -> int:
+        """The latest server sequence number."""
+        return len(self.log)
+
+    def new_code(self) -> str:
+        return ENROL_CODE
+
+    def blob(self, sha256: str) -> bytes | None:
+        data = self.blobs.get(sha256)
+        return bytes(data) if data is not None and len(data) == self.sizes[sha256] else None
 
     def op_count(self, op_id: str) -> int:
         return sum(1 for op in self.log if op.op_id == op_id)
@@ -66,6 +79,8 @@ class RefServer:
                     self.log.append(op)
             answer = PushResponse(outcome.acked, (*bad, *outcome.rejected), len(self.log),
                                   outcome.conflicts, self.replica.clock.tick())
+        if self.before_push_reply is not None:
+            self.before_push_reply()
         return 200, answer.to_wire()
 
     def pull(self, cursor: int, limit: int) -> tuple[int, dict]:

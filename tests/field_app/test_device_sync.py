@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 from faultproxy import FaultProxy
-from refserver import ENROL_CODE, RefServer
+from flaskhub import FlaskHub
+from refserver import RefServer
 
 from field_app.core import attachments, outbox
 from field_app.core.api import SyncApi
@@ -26,13 +27,19 @@ from field_app.core.transport import HttpTransport, RetryPolicy
 from sync.ids import new_uuid7
 from sync.ops import make_op
 
+Hub = RefServer | FlaskHub
 ROOT = Path(__file__).resolve().parents[2]
 FAST_RETRY = RetryPolicy(attempts=5, base_s=0.01, cap_s=0.05)
 
 
-@pytest.fixture
-def server() -> Iterator[RefServer]:
-    s = RefServer()
+@pytest.fixture(params=["flask", "reference"])
+def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[RefServer | FlaskHub]:
+    """The real server on SQLite, and the protocol's reference replica behind HTTP."""
+    if request.param == "flask":
+        s: RefServer | FlaskHub = FlaskHub(tmp_path / "instance",
+                                           forms=[("hh", "1"), ("profile", "1")])
+    else:
+        s = RefServer()
     yield s
     s.close()
 
@@ -42,10 +49,11 @@ def api_for(url: str, store: Store | None = None) -> SyncApi:
     return SyncApi(HttpTransport(url, token, retry=FAST_RETRY, timeout_s=10))
 
 
-def device(tmp_path: Path, name: str, url: str, **kw: object) -> Store:
+def device(tmp_path: Path, name: str, server: Hub | FlaskHub, **kw: object) -> Store:
+    """A new tablet store, enrolled with the server by a fresh code."""
     store = open_store(tmp_path / f"{name}.db", device_name=name, **kw)
-    api = api_for(url)
-    enrol(store, api, ENROL_CODE)
+    api = api_for(server.url)
+    enrol(store, api, server.new_code())
     api.transport.close()
     return store
 
@@ -64,10 +72,9 @@ def household(i: int) -> dict:
                         {"__id": f"m{i}b", "age": i % 18}]}
 
 
-def test_two_devices_share_records_through_the_server(tmp_path: Path,
-                                                       server: RefServer) -> None:
-    a = device(tmp_path, "a", server.url)
-    b = device(tmp_path, "b", server.url)
+def test_two_devices_share_records_through_the_server(tmp_path: Path, server: Hub) -> None:
+    a = device(tmp_path, "a", server)
+    b = device(tmp_path, "b", server)
     ids = [a.create_record("hh", "1", household(i), finalized=True) for i in range(3)]
     draft = a.create_record("hh", "1", household(99))
     summary, _ = sync(a, server.url)
@@ -82,8 +89,8 @@ def test_two_devices_share_records_through_the_server(tmp_path: Path,
 
 
 def test_a_sync_with_nothing_to_do_costs_at_most_two_requests(tmp_path: Path,
-                                                              server: RefServer) -> None:
-    a = device(tmp_path, "a", server.url)
+                                                              server: Hub) -> None:
+    a = device(tmp_path, "a", server)
     a.create_record("hh", "1", household(1), finalized=True)
     sync(a, server.url)
     summary, stats = sync(a, server.url)
@@ -92,9 +99,9 @@ def test_a_sync_with_nothing_to_do_costs_at_most_two_requests(tmp_path: Path,
 
 
 def test_concurrent_edits_become_a_conflict_on_both_devices(tmp_path: Path,
-                                                            server: RefServer) -> None:
-    a = device(tmp_path, "a", server.url)
-    b = device(tmp_path, "b", server.url)
+                                                            server: Hub) -> None:
+    a = device(tmp_path, "a", server)
+    b = device(tmp_path, "b", server)
     rid = a.create_record("hh", "1", household(1), finalized=True)
     sync(a, server.url)
     sync(b, server.url)
@@ -113,10 +120,10 @@ def test_concurrent_edits_become_a_conflict_on_both_devices(tmp_path: Path,
     assert b.record(rid)["conflicts"] == [] and b.record(rid)["answers"]["rent"] == 2200
 
 
-def test_lost_ack_is_resent_and_stored_once(tmp_path: Path, server: RefServer) -> None:
+def test_lost_ack_is_resent_and_stored_once(tmp_path: Path, server: Hub) -> None:
     """(3) The server committed a batch but the answer never arrived."""
     proxy = FaultProxy(server.port)
-    a = device(tmp_path, "a", server.url)
+    a = device(tmp_path, "a", server)
     ids = [a.create_record("hh", "1", household(i), finalized=True) for i in range(20)]
     proxy.faults.drop_ack_for, proxy.faults.drops = b"POST /api/sync/push", 2
     summary, _ = sync(a, proxy.url, options=SyncOptions(max_ops=8))
@@ -140,29 +147,26 @@ run_sync(store, SyncApi(HttpTransport(sys.argv[2], store.device.token, timeout_s
 
 
 def test_client_killed_before_reading_the_ack_resends_safely(tmp_path: Path,
-                                                             server: RefServer) -> None:
+                                                             server: Hub) -> None:
     """(2) The app dies after its push reached the server, before it read the answer."""
-    a = device(tmp_path, "a", server.url)
+    a = device(tmp_path, "a", server)
     for i in range(10):
         a.create_record("hh", "1", household(i), finalized=True)
     a.close()
     committed, release = threading.Event(), threading.Event()
-    real_push = server.push
 
-    def slow_push(body: object) -> tuple[int, dict]:
-        answer = real_push(body)
+    def hold_the_answer() -> None:
         committed.set()
         release.wait(10)
-        return answer
 
-    server.push = slow_push  # type: ignore[method-assign]
+    server.before_push_reply = hold_the_answer
     proc = subprocess.Popen([sys.executable, "-c", WORKER, str(tmp_path / "a.db"), server.url],
                             cwd=ROOT)
     assert committed.wait(20), "the push never reached the server"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     release.set()
-    server.push = real_push  # type: ignore[method-assign]
+    server.before_push_reply = None
     assert len(server.log) == 10
     a = open_store(tmp_path / "a.db")
     assert len(outbox.pending(a)) == 10, "not acked, so still queued"
@@ -172,10 +176,10 @@ def test_client_killed_before_reading_the_ack_resends_safely(tmp_path: Path,
     assert check_store(a) == []
 
 
-def test_an_update_that_arrives_before_its_create(tmp_path: Path, server: RefServer) -> None:
+def test_an_update_that_arrives_before_its_create(tmp_path: Path, server: Hub) -> None:
     """(5) A hub forwarded the edit of a record before the op that created it."""
-    a = device(tmp_path, "a", server.url)
-    b = device(tmp_path, "b", server.url)
+    a = device(tmp_path, "a", server)
+    b = device(tmp_path, "b", server)
     rid = a.create_record("hh", "1", household(1), finalized=True)
     a.save_answer(rid, "rent", 4000)
     create, update = outbox.pending(a)
@@ -196,19 +200,19 @@ def test_an_update_that_arrives_before_its_create(tmp_path: Path, server: RefSer
     (45 * 60 * 1000, True),       # 45 minutes fast
     (2_145_916_800_000 - 1_795_000_000_000, False),  # the year 2038
 ])
-def test_device_clocks_that_are_wrong(tmp_path: Path, server: RefServer, offset_ms: int,
+def test_device_clocks_that_are_wrong(tmp_path: Path, server: Hub, offset_ms: int,
                                       accepted: bool) -> None:
     """(6) Cursors never skip whatever the device clock says; far-future ops wait."""
-    other = device(tmp_path, "other", server.url)
+    other = device(tmp_path, "other", server)
     for i in range(5):
         other.create_record("hh", "1", household(i), finalized=True)
     sync(other, server.url)
-    skewed = device(tmp_path, "skewed", server.url,
+    skewed = device(tmp_path, "skewed", server,
                     now_ms=lambda: int(time.time() * 1000) + offset_ms)
     rid = skewed.create_record("hh", "1", household(50), finalized=True)
     summary, _ = sync(skewed, server.url, options=SyncOptions(pull_limit=2))
     assert summary.received == 5, "every change of the other device arrived"
-    assert skewed.cursor() == len(server.log)
+    assert skewed.cursor() == server.seq
     for i in range(5, 8):
         other.create_record("hh", "1", household(i), finalized=True)
     sync(other, server.url)
@@ -229,12 +233,12 @@ def outbox_op_id(store: Store, record_id: str) -> str:
 
 
 def test_a_crash_between_applying_a_page_and_saving_its_cursor(tmp_path: Path,
-                                                               server: RefServer,
+                                                               server: Hub,
                                                                monkeypatch: pytest.MonkeyPatch
                                                                ) -> None:
     """(8) The page is pulled again and applying it twice changes nothing."""
-    a = device(tmp_path, "a", server.url)
-    b = device(tmp_path, "b", server.url)
+    a = device(tmp_path, "a", server)
+    b = device(tmp_path, "b", server)
     ids = [a.create_record("hh", "1", household(i), finalized=True) for i in range(4)]
     sync(a, server.url)
     real_save = Store.save_cursor
@@ -260,11 +264,11 @@ def test_a_crash_between_applying_a_page_and_saving_its_cursor(tmp_path: Path,
     for rid in ids:
         assert b.record(rid)["answers"] == a.record(rid)["answers"]
         assert b.record(rid)["conflicts"] == []
-    assert b.cursor() == len(server.log)
+    assert b.cursor() == server.seq
 
 
-def test_cancelling_keeps_what_was_acked(tmp_path: Path, server: RefServer) -> None:
-    a = device(tmp_path, "a", server.url)
+def test_cancelling_keeps_what_was_acked(tmp_path: Path, server: Hub) -> None:
+    a = device(tmp_path, "a", server)
     for i in range(30):
         a.create_record("hh", "1", household(i), finalized=True)
     stop = threading.Event()
@@ -281,11 +285,11 @@ def test_cancelling_keeps_what_was_acked(tmp_path: Path, server: RefServer) -> N
     assert summary.sent == 20 and len(server.log) == 30
 
 
-def test_attachment_upload_resumes_after_drops(tmp_path: Path, server: RefServer) -> None:
+def test_attachment_upload_resumes_after_drops(tmp_path: Path, server: Hub) -> None:
     """(7) The link dies mid-upload: offsets only grow, the file arrives intact."""
     photo = tmp_path / "house.jpg"
     photo.write_bytes(os.urandom(1_300_000))
-    a = device(tmp_path, "a", server.url)
+    a = device(tmp_path, "a", server)
     rid = a.create_record("hh", "1", household(1), finalized=True)
     sha = attachments.add_attachment(a, photo, rid)
     proxy = FaultProxy(server.port)
@@ -305,7 +309,8 @@ def test_attachment_upload_resumes_after_drops(tmp_path: Path, server: RefServer
         proxy.close()
     assert summary.ok, summary.describe()
     assert proxy.cut_count == 3
-    assert hashlib.sha256(bytes(server.blobs[sha])).hexdigest() == sha
+    blob = server.blob(sha)
+    assert blob is not None and hashlib.sha256(blob).hexdigest() == sha
     chunks = -(-1_300_000 // (128 * 1024))
     resent = len(offsets) - chunks
     assert 0 <= resent <= proxy.cut_count, "at most one chunk re-sent per drop"
@@ -314,20 +319,20 @@ def test_attachment_upload_resumes_after_drops(tmp_path: Path, server: RefServer
     assert row["uploaded_offset"] == 1_300_000
 
 
-def test_unenrolled_device_and_bad_code(tmp_path: Path, server: RefServer) -> None:
+def test_unenrolled_device_and_bad_code(tmp_path: Path, server: Hub) -> None:
     from field_app.core.errors import NotEnrolledError, SyncError
     store = open_store(tmp_path / "x.db")
     api = api_for(server.url)
     with pytest.raises(NotEnrolledError):
         run_sync(store, api)
     with pytest.raises(SyncError) as err:
-        enrol(store, api, "WRONG")
+        enrol(store, api, "WRONG-CODE-1234")
     assert err.value.code == "auth.enrolment_code_invalid"
     api.transport.close()
 
 
-def test_ops_the_server_refuses_for_good_are_parked(tmp_path: Path, server: RefServer) -> None:
-    a = device(tmp_path, "a", server.url)
+def test_ops_the_server_refuses_for_good_are_parked(tmp_path: Path, server: Hub) -> None:
+    a = device(tmp_path, "a", server)
     rid = a.create_record("hh", "1", household(1), finalized=True)
     sync(a, server.url)
     # Another op claims the same record under a different form: never acceptable.
