@@ -387,3 +387,25 @@ def test_visible_choices_applies_a_choice_filter() -> None:
     assert visible_choices("region = ${region}", towns, {}, form=form) == []
     assert [c.name for c in visible_choices("position() = last()", towns, {})] == ["c"]
     assert [c.name for c in visible_choices("starts-with(label, 'A')", towns, {})] == ["a"]
+
+
+@pytest.mark.parametrize(
+    ("text", "days"),
+    [
+        ("1970-01-02", 1),
+        ("1970-01-02T06:00:00", 1.25),
+        ("1970-01-02 06:00", 1.25),  # a space instead of T
+        ("1970-01-02T06:00:00.500Z", 1.25 + 0.5 / 86400),
+        ("1970-01-02T09:00:00+0300", 1.25),  # ODK's offset without a colon
+        ("1970-01-02T09:00:00+03", 1.25),
+        ("1970-01-02T01:00:00-05:00", 1.25),
+    ],
+)
+def test_date_and_date_time_text_forms(text: str, days: float) -> None:
+    assert ev(f"decimal-date-time('{text}')") == pytest.approx(days, abs=1e-9)
+
+
+@pytest.mark.parametrize("text", ["1970-13-01", "1970-02-30", "70-01-01", "1970/01/02"])
+def test_invalid_dates_are_empty(text: str) -> None:
+    assert ev(f"date('{text}')") == ""
+    assert math.isnan(ev(f"decimal-date-time('{text}')"))
