@@ -24,6 +24,7 @@ CODES: dict[str, str] = {
     "form.unknown_type": "the 'type' is not an XLSForm question type",
     "form.unsupported_type": "an XLSForm type Hesabu cannot collect (external files, OSM, ...)",
     "form.missing_type": "a row has a name or label but no type",
+    "form.missing_column": "a sheet lacks a column XLSForm requires (type, name, list_name)",
     "form.missing_name": "a question or group has no name",
     "form.missing_label": "a question has neither a label nor a hint",
     "form.invalid_name": "a name is not a valid XML name",
@@ -39,6 +40,7 @@ CODES: dict[str, str] = {
     "form.invalid": "another problem reported by the XLSForm converter (pyxform)",
     "form.no_version": "the settings sheet has no version",
     "form.empty": "the survey sheet has no questions",
+    "form.unknown_column": "a column looks like a misspelt XLSForm column and is ignored",
     "form.warning": "a warning from the XLSForm converter (pyxform)",
 }
 

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from forms.errors import FormError, Problem
+from forms.errors import WARNING, FormError, Problem
 from forms.pyxform_messages import translate
 from forms.spec import FormSpec, Node
 
@@ -136,3 +136,44 @@ def check_with_pyxform_builder(
                 problem = replace(problem, sheet="survey", row=node.row)
         return [problem]
     return []
+
+
+#: Survey columns an author may write (besides pyxform's aliases), for spelling hints.
+_SURVEY_COLUMNS = {
+    "type", "name", "label", "hint", "guidance_hint", "required", "required_message",
+    "relevant", "constraint", "constraint_message", "calculation", "default", "read_only",
+    "appearance", "parameters", "choice_filter", "repeat_count", "trigger", "image", "audio",
+    "video", "big-image", "media", "disabled", "save_to",
+}
+_CHOICES_COLUMNS = {"list_name", "name", "label", "image", "audio", "video", "big-image",
+                    "media"}
+
+
+def misspelt_columns(workbook: Any) -> list[Problem]:
+    """Warn about a column that looks like a misspelt XLSForm column ('lable', 'relevent').
+
+    pyxform silently ignores columns it does not know, so a misspelt `relevant` column
+    would make a question always shown. Columns with no close match (a team's own
+    'notes' column) are left alone.
+    """
+    import difflib
+
+    from pyxform import aliases
+
+    problems = []
+    for sheet, header, known in (
+        ("survey", workbook.survey_header, _SURVEY_COLUMNS | set(aliases.survey_header)),
+        ("choices", workbook.choices_header, _CHOICES_COLUMNS | set(aliases.list_header)),
+    ):
+        for column in (header[0] if header else {}):
+            base = str(column).split("::")[0].strip()
+            if not base or base.lower() in {k.lower() for k in known} or ":" in base:
+                continue
+            close = difflib.get_close_matches(base.lower(), sorted(known), n=1, cutoff=0.75)
+            if close:
+                problems.append(Problem(
+                    f"column '{column}' is not an XLSForm column, so it is ignored",
+                    code="form.unknown_column", sheet=sheet, row=1, column=str(column),
+                    hint=f"did you mean '{close[0]}'?", severity=WARNING,
+                ))
+    return problems

@@ -36,6 +36,7 @@ from forms.form_checks import (
     check_cycles,
     check_expressions,
     check_with_pyxform_builder,
+    misspelt_columns,
 )
 from forms.pyxform_messages import translate, translate_warnings
 from forms.spec import FormSpec
@@ -117,7 +118,7 @@ def _load(source: Source, content: bytes | None = None) -> tuple[FormSpec | None
         spec = builder.form(parsed, workbook)
     except _Stop as stop:
         return None, stop.problems + translate_warnings(pyxform_warnings)
-    problems = list(builder.problems)
+    problems = misspelt_columns(workbook) + builder.problems
     if not any(p.is_error for p in problems):
         problems += check_expressions(spec)
     if not any(p.is_error for p in problems):

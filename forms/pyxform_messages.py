@@ -91,6 +91,11 @@ _RULES: tuple[_Rule, ...] = (
     _Rule(re.compile(r"Names must begin with a letter"), "form.invalid_name",
           hint="start with a letter or _, then use letters, digits, _, - or ."),
     _Rule(re.compile(r"[Pp]arameter"), "form.invalid_parameters", column="parameters"),
+    _Rule(re.compile(r"sheet: '([^']+)'\. One or more required column headers were not "
+                     r"found: (.+?)\.(?:\s|$)"), "form.missing_column",
+          hint="add the column; row 1 of each sheet holds the column names, check their "
+               "spelling",
+          message="the {0} sheet has no column {1}"),
     _Rule(re.compile(r"Invalid headers provided for sheet"), "form.invalid",
           hint="the first row of each sheet must hold the column names"),
 )
@@ -131,6 +136,8 @@ def translate(text: str, *, severity: str = ERROR, context: dict | None = None) 
             hint = rule.hint.format(*found.groups())
         if rule.message:
             message = rule.message.format(*found.groups())
+        if code == "form.missing_column":
+            sheet, row = found.group(1), 1  # the header row
         break
     similar = _SIMILAR_SHEETS.search(text)
     if similar and code != "form.warning":

@@ -353,6 +353,29 @@ def test_invalid_settings_value(tmp_path: Path) -> None:
     assert problem.message.startswith("Names must begin with a letter")
 
 
+def test_misspelt_columns_are_pointed_out_and_other_columns_left_alone(tmp_path: Path) -> None:
+    problems = check_form(write(tmp_path, """
+        | survey |
+        |        | type | name | label | relevent | team_notes | label::Français (fr) |
+        |        | text | a    | A     | 1 = 2    | check      | A                    |
+    """))
+    unknown = [p for p in problems if p.code == "form.unknown_column"]
+    assert [(p.sheet, p.row, p.column, p.hint) for p in unknown] == [
+        ("survey", 1, "relevent", "did you mean 'relevant'?")]
+    assert unknown[0].severity == WARNING
+
+
+def test_missing_type_column(tmp_path: Path) -> None:
+    problem = only_error(write(tmp_path, """
+        | survey |
+        |        | typ  | name | label |
+        |        | text | a    | A     |
+    """))
+    assert problem.code == "form.missing_column"
+    assert problem.message == "the survey sheet has no column 'type'"
+    assert (problem.sheet, problem.row) == ("survey", 1)
+
+
 def test_check_form_returns_warnings_and_errors_without_raising(tmp_path: Path) -> None:
     path = write(tmp_path, """
         | survey |
