@@ -42,9 +42,10 @@ def database_url(instance_path: str | os.PathLike[str], config: dict[str, Any]) 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the server. `config` may hold INSTANCE_PATH (where the SQLite file and
-    attachments live) and any key of DEFAULTS or Flask's config."""
+    attachments live; else $HESABU_INSTANCE_PATH, else ./instance) and any key of
+    DEFAULTS or Flask's config."""
     config = dict(config or {})
-    instance_path = config.pop("INSTANCE_PATH", None)
+    instance_path = config.pop("INSTANCE_PATH", None) or os.environ.get("HESABU_INSTANCE_PATH")
     app = Flask("server", instance_path=str(instance_path) if instance_path else None,
                 instance_relative_config=True)
     app.config.update(DEFAULTS)
