@@ -10,6 +10,9 @@ from forms.errors import FormError, Problem
 from forms.loader import check_form, load_form
 from forms.spec import GROUP, REPEAT, FormSpec, Node, text_in
 
+#: Labels longer than this are shortened in `show`.
+_LABEL_WIDTH = 72
+
 #: Logic shown under each question by `show`, in this order.
 _LOGIC = (
     ("required", "required"),
@@ -81,7 +84,9 @@ def _pick_language(spec: FormSpec, wanted: str | None) -> str | None:
 
 def _outline(node: Node, lang: str | None, fallback: str | None, depth: int) -> list[str]:
     pad = "  " * depth
-    label = text_in(node.label, lang, fallback)
+    label = " ".join(text_in(node.label, lang, fallback).split())
+    if len(label) > _LABEL_WIDTH:  # an outline, not the form: long notes get cut
+        label = label[: _LABEL_WIDTH - 1].rstrip() + "…"
     shown = f' "{label}"' if label else ""
     if node.kind in (GROUP, REPEAT):
         count = f" (count: {node.repeat_count})" if node.repeat_count else ""

@@ -74,6 +74,18 @@ def test_show_outlines_groups_repeats_and_logic() -> None:
     assert "  select_multiple water or_other water_source" in out
 
 
+def test_show_shortens_long_labels(tmp_path: Path) -> None:
+    path = write(tmp_path, """
+        | survey |
+        |        | type | name    | label |
+        |        | note | consent | Read this aloud: we are members of the federation and we count every household so that we can plan together. |
+    """)
+    result = run("show", str(path))
+    line = next(x for x in result.output.splitlines() if "consent" in x)
+    assert line.endswith('we count every ho…"')
+    assert len(line) < 100
+
+
 def test_show_in_another_language_by_code() -> None:
     french = run("show", str(DATA / "multilingual_profile.md"), "--lang", "fr")
     assert french.exit_code == 0
