@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import threading
 from collections.abc import Mapping
 from dataclasses import replace
 from os import PathLike
@@ -76,6 +77,7 @@ def check_form(source: Source) -> list[Problem]:
 #: one is safe; a changed file has a new digest and is loaded afresh.
 _CACHE: dict[tuple[str, str], tuple[FormSpec | None, tuple[Problem, ...]]] = {}
 _CACHE_SIZE = 32
+_CACHE_LOCK = threading.Lock()
 
 
 def _load_cached(source: Source) -> tuple[FormSpec | None, list[Problem]]:
@@ -87,14 +89,16 @@ def _load_cached(source: Source) -> tuple[FormSpec | None, list[Problem]]:
     except OSError:
         return _load(source)  # missing or unreadable: _load says so
     key = (str(path.resolve()), hashlib.sha256(content).hexdigest())
-    if key not in _CACHE:
+    cached = _CACHE.get(key)
+    if cached is None:
         # Parse the bytes we hashed, not the file again: it may change in between.
         spec, problems = _load(source, content)
-        if len(_CACHE) >= _CACHE_SIZE:
-            _CACHE.pop(next(iter(_CACHE)))
-        _CACHE[key] = (spec, tuple(problems))
-    spec, problems = _CACHE[key]
-    return spec, list(problems)
+        cached = (spec, tuple(problems))
+        with _CACHE_LOCK:  # a server may load forms from several threads
+            while len(_CACHE) >= _CACHE_SIZE:
+                _CACHE.pop(next(iter(_CACHE)))
+            _CACHE[key] = cached
+    return cached[0], list(cached[1])
 
 
 # -- reading ----------------------------------------------------------------------
