@@ -30,7 +30,7 @@ from forms import FormSpec, load_form  # noqa: E402
 from forms.answers import get, set_value  # noqa: E402
 from forms.recompute import FormEngine  # noqa: E402
 from forms.spec import METADATA_TYPES, NO_ANSWER_TYPES, Choice, Node  # noqa: E402
-from forms.validation import validate_record  # noqa: E402
+from forms.validation import validate_paths, validate_record  # noqa: E402
 
 PROFILE = ROOT / "forms" / "definitions" / "sdi_settlement_profile.xlsx"
 HOUSEHOLD = ROOT / "forms" / "definitions" / "sdi_household_enumeration.xlsx"
@@ -168,6 +168,7 @@ def measure_changes(form: FormSpec, changes: int, rng: random.Random) -> dict[st
     singles = answerable(form)
     in_repeats = repeat_questions(form)
     samples: list[float] = []
+    checks: list[float] = []
     touched: list[int] = []
     while len(samples) < changes:
         if in_repeats and rng.random() < 0.2:
@@ -187,6 +188,11 @@ def measure_changes(form: FormSpec, changes: int, rng: random.Random) -> dict[st
         answers, changed = engine.set_answer(answers, path, value, now=NOW)
         samples.append((time.perf_counter() - start) * 1000)
         touched.append(len(changed))
+        # What the app does next: re-check the changed questions and those reading them.
+        start = time.perf_counter()
+        validate_paths(form, answers, changed | engine.affected_checks(answers, changed),
+                       now=NOW)
+        checks.append((time.perf_counter() - start) * 1000)
     start = time.perf_counter()
     engine.recompute_all(answers, now=NOW)
     full_ms = (time.perf_counter() - start) * 1000
@@ -203,6 +209,10 @@ def measure_changes(form: FormSpec, changes: int, rng: random.Random) -> dict[st
             "p99": round(percentile(samples, 0.99), 3),
             "max": round(max(samples), 3),
             "mean": round(statistics.fmean(samples), 3),
+        },
+        "revalidate_changed_ms": {
+            "p50": round(percentile(checks, 0.50), 3),
+            "p95": round(percentile(checks, 0.95), 3),
         },
         "paths_changed_per_change_mean": round(statistics.fmean(touched), 2),
         "recompute_all_ms": round(full_ms, 3),
@@ -248,10 +258,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     rng = random.Random(args.seed)
     form, load_info = load_profile()
+    household = load_form(HOUSEHOLD) if HOUSEHOLD.exists() else None
     main_run = measure_changes(form, args.changes, rng)
     runs = [main_run]
-    if HOUSEHOLD.exists():  # repeats (household members) are the other common shape
-        runs.append(measure_changes(load_form(HOUSEHOLD), args.changes // 2, rng))
+    if household is not None:  # repeats (household members) are the other common shape
+        runs.append(measure_changes(household, args.changes // 2, rng))
     p95 = main_run["set_answer_ms"]["p95"]
     result = {
         "bench": "forms",
@@ -271,13 +282,14 @@ def main(argv: list[str] | None = None) -> int:
         + (f"; GENERATED FORM MEASURED ({load_info['reason']})" if load_info["generated"]
            else ""),
         f"{'form':32} {'questions':>9} {'changes':>7} {'p50 ms':>8} {'p95 ms':>8} "
-        f"{'max ms':>8} {'full ms':>8} {'validate ms':>11}",
+        f"{'max ms':>8} {'recheck p95':>11} {'full ms':>8} {'validate ms':>11}",
     ]
     for run in runs:
         ms = run["set_answer_ms"]
         table.append(
             f"{run['form_id']:32} {run['questions']:>9} {run['changes']:>7} {ms['p50']:>8} "
-            f"{ms['p95']:>8} {ms['max']:>8} {run['recompute_all_ms']:>8} "
+            f"{ms['p95']:>8} {ms['max']:>8} {run['revalidate_changed_ms']['p95']:>11} "
+            f"{run['recompute_all_ms']:>8} "
             f"{run['validate_record_ms']:>11}")
     table.append(f"target: p95 < {TARGET_P95_MS} ms on the profile: "
                  + ("met" if result["meets_target"] else "NOT met"))

@@ -46,6 +46,8 @@ class FormEngine:
         self.form = form
         self.graph: Graph = build_graph(form)
         self._nodes: dict[tuple[str, ...], Node] = {n.path: n for n in form.walk()}
+        #: Each node's position in form order (for reporting things the way the form reads).
+        self.form_order: dict[tuple[str, ...], int] = {p: i for i, p in enumerate(self._nodes)}
         self._repeats = frozenset(n.path for n in form.walk() if n.is_repeat)
         self._downstream: dict[Item, tuple[Item, ...]] = {}
         self._compiled: dict[str, Any] = {}

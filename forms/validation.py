@@ -150,7 +150,7 @@ def validate_paths(form: FormSpec, answers: Mapping[str, Any] | None, paths: Ite
     """
     checker = _Checker(form, answers or {}, language, now)
     engine = checker.engine
-    rank = {n.path: i for i, n in enumerate(form.walk())}
+    rank = engine.form_order
     memo: dict[Path, bool] = {}
     wanted = []
     for path in {tuple(p) for p in paths}:
