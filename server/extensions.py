@@ -12,7 +12,7 @@ from typing import Any
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import Engine, MetaData, event
-from sqlalchemy.orm import DeclarativeBase, Session
+from sqlalchemy.orm import DeclarativeBase, Session, scoped_session
 
 #: Constraint names are fixed so migrations and the models name things the same way.
 NAMING = {
@@ -73,9 +73,13 @@ def install_sqlite_hooks(engine: Engine) -> None:
     engine._hesabu_hooks = True  # type: ignore[attr-defined]
 
 
-def begin_write(session: Session) -> None:
+def begin_write(session: Session | scoped_session[Session]) -> None:
     """Start the session's transaction as a writer (BEGIN IMMEDIATE on SQLite).
 
-    Must be the first statement of the transaction: call it after a commit/rollback.
+    Must open the transaction: reading an attribute of an object after a commit or
+    rollback silently starts a new one, so callers copy what they need first.
     """
+    real = session() if isinstance(session, scoped_session) else session
+    if real.in_transaction():
+        raise RuntimeError("begin_write needs a session without an open transaction")
     session.connection(execution_options={WRITE_LOCK: True})

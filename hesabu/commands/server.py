@@ -127,26 +127,41 @@ def revoke(device_id: str, database_url: str | None, instance: str | None) -> No
 
 
 @server_group.command(name="publish-form")
-@click.argument("path")
+@click.argument("paths", metavar="PATH...", nargs=-1, required=True)
 @_DB_OPTION
 @_INSTANCE_OPTION
-def publish_form_command(path: str, database_url: str | None, instance: str | None) -> None:
-    """Publish the XLSForm at PATH so devices can pull it and push records in it."""
+def publish_form_command(paths: tuple[str, ...], database_url: str | None,
+                         instance: str | None) -> None:
+    """Publish XLSForm versions so devices can pull them and push records in them.
+
+    Publishing a version again with the same content does nothing; a changed form needs
+    a new `version` in its settings sheet. Exits 1 if any form could not be published.
+    """
     from forms.errors import FormError
     from forms.loader import load_form
     from server.errors import ApiError
     from server.services.forms import publish_form
 
-    try:
-        spec = load_form(path)
-    except FormError as err:
-        for problem in err.problems:
-            click.echo(f"{problem.sheet}:{problem.row}: {problem.message}", err=True)
-        raise SystemExit(1) from None
-    try:
-        result = _in_app(database_url, instance, lambda: publish_form(spec))
-    except (ApiError, ValueError) as err:
-        raise click.ClickException(str(err)) from None
-    verb = "published" if result.created else "already published"
-    click.echo(f"{result.form_id} version {result.version} {verb} (server_seq "
-               f"{result.server_seq})")
+    def job() -> bool:
+        ok = True
+        for path in paths:
+            try:
+                result = publish_form(load_form(path))
+            except FormError as err:
+                ok = False
+                for problem in err.problems:
+                    if problem.is_error:
+                        click.echo(f"{path}: {problem.sheet}:{problem.row}: {problem.message}",
+                                   err=True)
+                continue
+            except (ApiError, ValueError) as err:
+                ok = False
+                click.echo(f"{path}: {err}", err=True)
+                continue
+            verb = "published" if result.created else "already published"
+            click.echo(f"{result.form_id} version {result.version} {verb} "
+                       f"(server_seq {result.server_seq})")
+        return ok
+
+    if not _in_app(database_url, instance, job):
+        raise SystemExit(1)

@@ -64,14 +64,16 @@ def complete_file(root: Path, sha256: str) -> Path | None:
     """The stored file of a complete attachment; None if absent, ApiError if partial."""
     check_hash(sha256)
     row = db.session.get(Attachment, sha256)
+    found = None if row is None else (row.status, row.received, row.size, row.storage_path)
     db.session.rollback()
-    if row is None:
+    if found is None:
         return None
-    if row.status != COMPLETE:
+    status, received, size, storage_path = found
+    if status != COMPLETE:
         raise ApiError("attachment.incomplete",
-                       f"attachment {sha256} has {row.received} of {row.size} bytes so far",
-                       details={"offset": row.received, "length": row.size})
-    return root / row.storage_path
+                       f"attachment {sha256} has {received} of {size} bytes so far",
+                       details={"offset": received, "length": size})
+    return root / storage_path
 
 
 def write_chunk(root: Path, device_id: str, sha256: str, offset: int, length: int | None,

@@ -36,12 +36,14 @@ def publish_form(spec: FormSpec | Mapping[str, Any]) -> Published:
     seq = SequenceLock(session)
     existing = session.get(FormVersion, (spec.id, spec.version))
     if existing is not None:
-        session.rollback()
-        if canonical_json(existing.spec) != canonical_json(data):
+        same, existing_seq = canonical_json(existing.spec) == canonical_json(data), \
+            existing.server_seq
+        session.rollback()  # expires `existing`: read it before
+        if not same:
             raise ApiError("form.version_exists",
                            f"form {spec.id!r} version {spec.version!r} is already published "
                            "with different content; give the changed form a new version")
-        return Published(spec.id, spec.version, existing.server_seq, created=False)
+        return Published(spec.id, spec.version, existing_seq, created=False)
     number = seq.next()
     session.add(FormVersion(form_id=spec.id, version=spec.version, title=spec.title,
                             spec=data, server_seq=number))
@@ -69,8 +71,8 @@ class KnownForms:
 def form_version(form_id: str, version: str) -> dict[str, Any] | None:
     """A published version with its FormSpec JSON, or None."""
     row = db.session.get(FormVersion, (form_id, version))
+    found = None if row is None else {
+        "form_id": row.form_id, "version": row.version, "title": row.title,
+        "published_at": row.published_at.isoformat(), "spec": row.spec}
     db.session.rollback()
-    if row is None:
-        return None
-    return {"form_id": row.form_id, "version": row.version, "title": row.title,
-            "published_at": row.published_at.isoformat(), "spec": row.spec}
+    return found

@@ -1,0 +1,42 @@
+"""`hesabu serve` starts a working server on the address it is given."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from server_harness import HttpClient
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_serve_answers_on_its_port_with_a_fresh_sqlite_database(tmp_path: Path) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    db_file = tmp_path / "hub.db"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hesabu.cli", "serve", "--port", str(port),
+         "--database-url", f"sqlite:///{db_file}", "--instance", str(tmp_path / "inst")],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                reply = HttpClient(port).pull(0)
+                break
+            except OSError:
+                assert proc.poll() is None, proc.stdout.read().decode() if proc.stdout else ""
+                assert time.monotonic() < deadline, "the server did not start"
+                time.sleep(0.1)
+        assert reply.status == 401
+        assert reply.json()["error"]["code"] == "auth.token_invalid"
+        assert db_file.exists()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        if proc.stdout:
+            proc.stdout.close()
