@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from forms.loader import load_form
+from forms.recompute import recompute
 from forms.spec import FormSpec
 from sync.ids import new_instance_id
 
@@ -37,7 +38,8 @@ def _choices(spec: FormSpec, question: str) -> list[str]:
 
 
 def make_household(spec: FormSpec, rng: random.Random, structure_number: str) -> dict[str, Any]:
-    """One consenting household's answers as the app saves them (groups, repeat ids)."""
+    """One consenting household's answers as the app saves them: groups, repeat ids and
+    the form's calculations (household size, children under five...)."""
     pick = {q: _choices(spec, q) for q in (
         "member_sex", "relationship", "schooling", "occupation", "tenure", "water_source",
         "toilet", "electricity", "income_band", "disasters", "consent")}
@@ -81,9 +83,9 @@ def make_household(spec: FormSpec, rng: random.Random, structure_number: str) ->
     }
     if tenure == "tenant":
         household["monthly_rent"] = rng.choice([800, 1000, 1200, 1500, 2000, 2500, 3000])
-    return {
+    return recompute(spec, {
         "structure_number": structure_number,
         "household_in_structure": rng.randint(1, 3),
         "consent": "yes",
         "household": household,
-    }
+    })

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gzip
 import json
 import logging
 import random
@@ -38,6 +39,7 @@ sys.path.insert(0, str(ROOT))  # before bench/, whose sync.py would shadow the p
 from households import load_household_form, make_household  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
+from field_app.core import outbox  # noqa: E402
 from field_app.core.api import SyncApi  # noqa: E402
 from field_app.core.store import Store, open_store  # noqa: E402
 from field_app.core.sync_runner import SyncOptions, SyncRunner, enrol, run_sync  # noqa: E402
@@ -46,6 +48,7 @@ from server.app import create_app  # noqa: E402
 from server.extensions import db  # noqa: E402
 from server.services.devices import create_enrolment_code  # noqa: E402
 from server.services.forms import publish_form  # noqa: E402
+from sync.batching import plan_batches  # noqa: E402
 
 TARGET_PUSH_PER_S = 5000
 TARGET_BYTES_PER_HOUSEHOLD = 200
@@ -152,6 +155,15 @@ def main(argv: list[str] | None = None) -> int:
             enrol(device_a, api, codes[0])
             api.transport.close()
 
+            # -- the device's own share of a push: reading the outbox, batching, gzip --
+            started = time.perf_counter()
+            queued = outbox.pending_queued(device_a)
+            batches = plan_batches(queued, options.max_ops, options.max_bytes)  # type: ignore[arg-type]
+            gz = [len(gzip.compress(("[" + ",".join(q.text for q in b) + "]").encode(), 6))
+                  for b in batches]
+            client_s = time.perf_counter() - started
+            raw_bytes = sum(q.wire_size() for q in queued)
+
             # -- push --------------------------------------------------------------
             proxy.reset()
             api = new_api(url, device_a)
@@ -215,6 +227,9 @@ def main(argv: list[str] | None = None) -> int:
         "server_database": "postgresql" if args.database_url else "sqlite",
         "batch_max_ops": args.batch,
         "device_store_build_s": round(build_s, 2),
+        "client_push_prepare_households_per_s": round(n / client_s, 1),
+        "op_json_bytes_per_household": round(raw_bytes / n, 1),
+        "op_gzip_bytes_per_household": round(sum(gz) / n, 1),
         "push_s": round(push_s, 3),
         "push_households_per_s": round(n / push_s, 1),
         "push_bytes_up_per_household": round(push_up / n, 1),
@@ -248,6 +263,9 @@ def main(argv: list[str] | None = None) -> int:
         ("push bytes/household (up+down)", result["push_bytes_total_per_household"],
          f"<= {TARGET_BYTES_PER_HOUSEHOLD}"),
         ("push requests/1000", result["push_requests_per_1000"], ""),
+        ("device-side push prep households/s", result["client_push_prepare_households_per_s"],
+         ""),
+        ("op JSON bytes/household (raw)", result["op_json_bytes_per_household"], ""),
         ("pull households/s", result["pull_households_per_s"], ""),
         ("pull bytes/household (up+down)", result["pull_bytes_total_per_household"], ""),
         ("pull requests/1000", result["pull_requests_per_1000"], ""),
