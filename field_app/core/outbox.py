@@ -157,7 +157,11 @@ def compact_record(store: Store, record_id: str) -> None:
     meta: dict[str, Any] = {}
     for op in ops:
         fields.update(op["fields"])
-        meta.update(op.get("meta") or {})
+        for key, value in (op.get("meta") or {}).items():
+            if isinstance(value, dict) and isinstance(meta.get(key), dict):
+                meta[key] = {**meta[key], **value}  # e.g. attachments of every screen
+            else:
+                meta[key] = value
         for path, ids in (op.get("parents") or {}).items():
             parents.setdefault(path, set()).update(ids)
     merged = {

@@ -79,18 +79,24 @@ def _insert_record(store: Store, record_id: str, form_id: str, form_version: str
     )
 
 
-def save_answers(store: Store, record_id: str, changes: Mapping[str, Any]) -> str | None:
+def save_answers(store: Store, record_id: str, changes: Mapping[str, Any],
+                 meta: Mapping[str, Any] | None = None) -> str | None:
     """Save answers by field path as one op; returns its op_id (None if nothing changed)."""
     with store.transaction():
-        return _write_local(store, record_id, EDIT, dict(changes))
+        return _write_local(store, record_id, EDIT, dict(changes), meta=meta or None)
 
 
-def update_answers(store: Store, record_id: str, answers: Mapping[str, Any]) -> str | None:
-    """Save a whole answers dict (as a form screen holds it); only changed fields travel."""
+def update_answers(store: Store, record_id: str, answers: Mapping[str, Any],
+                   meta: Mapping[str, Any] | None = None) -> str | None:
+    """Save a whole answers dict (as a form screen holds it); only changed fields travel.
+
+    `meta` travels with the op (e.g. `{"attachments": {name: {sha256, size, type}}}`).
+    """
     with store.transaction():
         current = {p: json.loads(r["value"]) for p, r in _field_rows(store, record_id).items()
                    if p != DELETED}
-        return _write_local(store, record_id, EDIT, field_changes(current, answers))
+        return _write_local(store, record_id, EDIT, field_changes(current, answers),
+                            meta=meta or None)
 
 
 def _write_local(store: Store, record_id: str, kind: str, changes: dict[str, Any],

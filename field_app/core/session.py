@@ -17,8 +17,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from pathlib import Path as FsPath
 from typing import Any
 
+from field_app.core import attachments
 from field_app.core.errors import StoreError, UnknownRecordError
 from field_app.core.store import Store
 from forms.answers import Path
@@ -60,6 +62,7 @@ class SurveySession:
         self.language = language
         self._answers = self.engine.recompute_all(_with_instance_ids(answers))
         self._problems: dict[Path, Problem] = {}
+        self._attachments: dict[str, dict[str, Any]] = {}
         self.dirty = False
 
     # -- opening ----------------------------------------------------------------------
@@ -118,9 +121,23 @@ class SurveySession:
         """Problems found so far among the questions answered in this session."""
         return list(self._problems.values())
 
+    def attach_file(self, path: Path, file: str | FsPath, media_type: str = "") -> set[Path]:
+        """Answer a photo/audio/file question with a file on the tablet.
+
+        The answer is the file name (as in ODK); the file is registered for upload by
+        its SHA-256 and the next saved op says which content that name stands for.
+        """
+        file = FsPath(file)
+        sha = attachments.add_attachment(self.store, file, self.record_id)
+        self._attachments[file.name] = {"sha256": sha, "size": file.stat().st_size,
+                                        "type": media_type}
+        return self.set_answer(path, file.name)
+
     def save(self) -> str | None:
         """Save the screen: only the answers that changed travel, as one op."""
-        op_id = self.store.update_answers(self.record_id, self._answers)
+        meta = {"attachments": self._attachments} if self._attachments else None
+        op_id = self.store.update_answers(self.record_id, self._answers, meta)
+        self._attachments = {}
         self.dirty = False
         return op_id
 

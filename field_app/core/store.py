@@ -210,11 +210,13 @@ class Store:
     def save_answer(self, record_id: str, path: str, value: Any) -> str | None:
         return records.save_answers(self, record_id, {path: value})
 
-    def save_answers(self, record_id: str, changes: Mapping[str, Any]) -> str | None:
-        return records.save_answers(self, record_id, changes)
+    def save_answers(self, record_id: str, changes: Mapping[str, Any],
+                     meta: Mapping[str, Any] | None = None) -> str | None:
+        return records.save_answers(self, record_id, changes, meta)
 
-    def update_answers(self, record_id: str, answers: Mapping[str, Any]) -> str | None:
-        return records.update_answers(self, record_id, answers)
+    def update_answers(self, record_id: str, answers: Mapping[str, Any],
+                       meta: Mapping[str, Any] | None = None) -> str | None:
+        return records.update_answers(self, record_id, answers, meta)
 
     def finalize(self, record_id: str) -> None:
         records.finalize(self, record_id)

@@ -23,7 +23,7 @@ from field_app.core.api import SyncApi
 from field_app.core.errors import NotEnrolledError, SyncCancelled, SyncError
 from field_app.core.store import Store
 from sync.batching import DEFAULT_MAX_BYTES, DEFAULT_MAX_OPS, plan_batches
-from sync.codes import Rejection
+from sync.codes import CURSOR_INVALID, Rejection
 from sync.summary import SyncSummary
 
 ProgressFn = Callable[[str, int, int], None]
@@ -118,7 +118,15 @@ class SyncRunner:
         pages = 0
         while True:
             self._check_cancel()
-            page = self.api.pull(cursor, self.options.pull_limit)
+            try:
+                page = self.api.pull(cursor, self.options.pull_limit)
+            except SyncError as exc:
+                if exc.code != CURSOR_INVALID or cursor == 0:
+                    raise
+                # Our cursor is beyond the server's changes (a restored server, another
+                # server): start again from 0; re-applying what we have is harmless.
+                cursor = 0
+                continue
             result = inbox.apply_page(self.store, page)
             self.tally.received += result.received
             self.tally.forms.update(result.forms)

@@ -1,0 +1,86 @@
+"""End-to-end with the real server only: photos, and a cursor the server no longer knows."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flaskhub import FlaskHub
+
+from field_app.core import attachments, outbox
+from field_app.core.api import SyncApi
+from field_app.core.session import SurveySession
+from field_app.core.store import Store, open_store
+from field_app.core.sync_runner import enrol, run_sync
+from field_app.core.transport import HttpTransport, RetryPolicy
+from forms.spec import FormSpec, Node
+
+PHOTO_FORM = FormSpec(id="structure", version="1", title="Structure", children=(
+    Node(kind="question", type="text", name="number", path=("number",)),
+    Node(kind="question", type="image", name="photo", path=("photo",)),
+))
+
+
+@pytest.fixture
+def hub(tmp_path: Path) -> Iterator[FlaskHub]:
+    h = FlaskHub(tmp_path / "instance", forms=[("hh", "1")])
+    from server.services.forms import publish_form
+    with h.app.app_context():
+        publish_form(PHOTO_FORM)
+    yield h
+    h.close()
+
+
+def tablet(tmp_path: Path, name: str, hub: FlaskHub) -> Store:
+    store = open_store(tmp_path / f"{name}.db", device_name=name)
+    api = SyncApi(HttpTransport(hub.url))
+    enrol(store, api, hub.new_code())
+    api.transport.close()
+    return store
+
+
+def sync(store: Store, hub: FlaskHub):
+    api = SyncApi(HttpTransport(hub.url, store.device.token,
+                                retry=RetryPolicy(attempts=3, base_s=0.01)))
+    try:
+        return run_sync(store, api)
+    finally:
+        api.transport.close()
+
+
+def test_a_photo_answer_reaches_the_server_with_its_file(tmp_path: Path, hub: FlaskHub) -> None:
+    store = tablet(tmp_path, "mapper", hub)
+    sync(store, hub)  # downloads the published forms
+    assert store.form("structure", "1") is not None
+    photo = tmp_path / "KB-045.jpg"
+    photo.write_bytes(os.urandom(600_000))
+    session = SurveySession.start(store, "structure")
+    session.set_answer(("number",), "KB-045")
+    session.save()
+    session.attach_file(("photo",), photo, "image/jpeg")
+    session.save()
+    assert session.finalize() == []
+    op = outbox.pending(store)[0]
+    sha = hashlib.sha256(photo.read_bytes()).hexdigest()
+    assert op["fields"]["photo"] == "KB-045.jpg"
+    assert op["meta"]["attachments"] == {"KB-045.jpg": {"sha256": sha, "size": 600_000,
+                                                       "type": "image/jpeg"}}
+    summary = sync(store, hub)
+    assert summary.ok and summary.sent == 1, summary.describe()
+    assert hub.blob(sha) == photo.read_bytes()
+    assert attachments.pending_uploads(store) == []
+
+
+def test_a_cursor_beyond_the_server_restarts_from_zero(tmp_path: Path, hub: FlaskHub) -> None:
+    a = tablet(tmp_path, "a", hub)
+    b = tablet(tmp_path, "b", hub)
+    rid = a.create_record("hh", "1", {"head_name": "Amina"}, finalized=True)
+    sync(a, hub)
+    b.save_cursor(10_000)  # e.g. the server was restored from an older backup
+    summary = sync(b, hub)
+    assert summary.ok, summary.describe()
+    assert b.record(rid)["answers"] == {"head_name": "Amina"}
+    assert b.cursor() == hub.seq
