@@ -48,13 +48,15 @@ class SyncApi:
             raise SyncError(f"The server's push answer breaks the protocol: {exc}",
                             code="sync.bad_response", retryable=True) from exc
 
-    def push_queued(self, device_id: str, ops: list[QueuedOp]) -> PushResponse:
+    def push_queued(self, device_id: str, ops: list[QueuedOp],
+                    attempts: int | None = None) -> PushResponse:
         """Push stored ops as they are: the body is built from their canonical text."""
         text = ('{"device_id":' + json.dumps(device_id, ensure_ascii=False) + ',"ops":['
                 + ",".join(op.text for op in ops) + "]}")
         resp = self.transport.request(
             "POST", "/api/sync/push", body=gzip.compress(text.encode("utf-8"), 6, mtime=0),
-            headers={"Content-Type": "application/json", "Content-Encoding": "gzip"})
+            headers={"Content-Type": "application/json", "Content-Encoding": "gzip"},
+            attempts=attempts)
         try:
             return PushResponse.from_wire(_decode(resp, "push answer"))
         except BodyError as exc:

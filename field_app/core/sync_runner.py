@@ -20,13 +20,19 @@ from dataclasses import dataclass, field
 
 from field_app.core import attachments, inbox, outbox
 from field_app.core.api import SyncApi
-from field_app.core.errors import NotEnrolledError, SyncCancelled, SyncError
+from field_app.core.errors import NotEnrolledError, StoreError, SyncCancelled, SyncError
 from field_app.core.store import Store
 from sync.batching import DEFAULT_MAX_BYTES, DEFAULT_MAX_OPS, plan_batches
-from sync.codes import CURSOR_INVALID, Rejection
+from sync.codes import BATCH_TOO_LARGE, CURSOR_INVALID, Rejection
 from sync.summary import SyncSummary
 
 ProgressFn = Callable[[str, int, int], None]
+
+#: Push failures that a smaller batch may get through: a timeout or dropped link (the
+#: server may take longer than the timeout on a big batch), or a body over its limit.
+SHRINK_ON = frozenset({"sync.network", BATCH_TOO_LARGE, "request.too_large", "http.413"})
+#: Halvings per sync (1000 ops -> 62): beyond that the link is down, not the batch too big.
+MAX_SHRINKS = 4
 
 
 @dataclass(frozen=True)
@@ -78,7 +84,7 @@ class SyncRunner:
             self.pull()
             self.fetch_forms()
             self.upload_attachments()
-        except SyncError as exc:
+        except (SyncError, StoreError) as exc:
             self.tally.errors.append(str(exc))
         new_conflicts = len(_conflicted(self.store) - before)
         t = self.tally
@@ -94,24 +100,42 @@ class SyncRunner:
         done = 0
         self.progress("push", 0, total)
         device_id = self.store.device.device_id
-        batches = plan_batches(ops, self.options.max_ops, self.options.max_bytes)  # type: ignore[arg-type]
-        for batch in batches:
+        max_ops = self.options.max_ops
+        shrinks = 0
+        todo = plan_batches(ops, max_ops, self.options.max_bytes)  # type: ignore[arg-type]
+        while todo:
             self._check_cancel()
-            ids = [op.op_id for op in batch]
-            outbox.mark_attempted(self.store, ids)
-            answer = self.api.push_queued(device_id, batch)
-            outbox.mark_acked(self.store, list(answer.acked))
-            if answer.rejected:
-                outbox.mark_rejected(self.store, [r.to_wire() for r in answer.rejected])
-                self.tally.rejected.extend(answer.rejected)
-            self.tally.sent += len(set(answer.acked) & set(ids))
-            self.tally.server_conflicts += answer.conflicts
-            if answer.server_hlc:
-                with self.store.transaction():
-                    if answer.server_hlc > (self.store.clock.last or ""):
-                        self.store.receive_hlc(answer.server_hlc)
+            batch = todo.pop(0)
+            try:
+                self._push_batch(device_id, batch)
+            except SyncError as exc:
+                if exc.code not in SHRINK_ON or len(batch) == 1 or shrinks >= MAX_SHRINKS:
+                    raise
+                shrinks += 1
+                # Too slow or too big for this link or server: halve the batches from
+                # here on. The server may have applied the failed batch; it re-acks it.
+                max_ops = max(1, len(batch) // 2)
+                rest = [op for b in [batch, *todo] for op in b]
+                todo = plan_batches(rest, max_ops, self.options.max_bytes)  # type: ignore[arg-type]
+                continue
             done += len(batch)
             self.progress("push", done, total)
+
+    def _push_batch(self, device_id: str, batch: list[outbox.QueuedOp]) -> None:
+        ids = [op.op_id for op in batch]
+        outbox.mark_attempted(self.store, ids)
+        # Two tries here: a batch that keeps failing is split rather than resent whole.
+        answer = self.api.push_queued(device_id, batch, attempts=2)
+        outbox.mark_acked(self.store, list(answer.acked))
+        if answer.rejected:
+            outbox.mark_rejected(self.store, [r.to_wire() for r in answer.rejected])
+            self.tally.rejected.extend(answer.rejected)
+        self.tally.sent += len(set(answer.acked) & set(ids))
+        self.tally.server_conflicts += answer.conflicts
+        if answer.server_hlc:
+            with self.store.transaction():
+                if answer.server_hlc > (self.store.clock.last or ""):
+                    self.store.receive_hlc(answer.server_hlc)
 
     def pull(self) -> None:
         cursor = self.store.cursor()

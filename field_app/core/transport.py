@@ -149,11 +149,13 @@ class HttpTransport:
         query: Mapping[str, Any] | None = None,
         accept: tuple[int, ...] = (),
         retry: bool = True,
+        attempts: int | None = None,
     ) -> Response:
         """Send a request; retry network errors and 5xx; raise SyncError on other failures.
 
         Statuses in `accept` are returned instead of raised. `retry=False` lets the caller
-        handle a dropped connection itself (attachment chunks re-check the offset first).
+        handle a dropped connection itself (attachment chunks re-check the offset first);
+        `attempts` overrides the policy's number of tries for this request.
         """
         all_headers = {"Accept-Encoding": "gzip", "User-Agent": "hesabu-field-app"}
         if self.token:
@@ -165,7 +167,8 @@ class HttpTransport:
         all_headers.update(headers or {})
         if query:
             path = f"{path}?{urlencode(query)}"
-        attempts = self.retry.attempts if retry else 1
+        if attempts is None:
+            attempts = self.retry.attempts if retry else 1
         last_error: BaseException | None = None
         for attempt in range(attempts):
             if attempt:

@@ -22,6 +22,14 @@ from sync.replica import Replica
 ENROL_CODE = "KIBERA-2024"
 
 
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # Clients that hang up (timeouts, killed apps) are what these tests are about.
+        pass
+
+
 class RefServer:
     def __init__(self, now_ms: Any = wall_clock_ms) -> None:
         self.now_ms = now_ms
@@ -33,7 +41,7 @@ class RefServer:
         self.requests: list[str] = []
         self.before_push_reply: Any = None
         self.lock = threading.Lock()
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.httpd = _QuietServer(("127.0.0.1", 0), self._handler())
         self.port = self.httpd.server_address[1]
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 

@@ -344,3 +344,35 @@ def test_ops_the_server_refuses_for_good_are_parked(tmp_path: Path, server: Hub)
     assert not summary.ok and "refused" in summary.describe()
     assert outbox.counts(a).parked == 1
     assert new_uuid7()  # ids still come from the protocol module
+
+
+def test_batches_shrink_when_the_server_is_slower_than_the_timeout(tmp_path: Path,
+                                                                   server: Hub) -> None:
+    """A big batch takes the server longer than the tablet waits: smaller batches get
+    through, and what the server applied from the timed-out batches is not doubled."""
+    a = device(tmp_path, "a", server)
+    for i in range(24):
+        a.create_record("hh", "1", household(i), finalized=True)
+    sizes: list[int] = []
+    real_push = SyncApi.push_queued
+
+    def watching(self: SyncApi, device_id: str, ops: list, attempts: int | None = None):
+        sizes.append(len(ops))
+        return real_push(self, device_id, ops, attempts)
+
+    def slow_for_big_batches() -> None:
+        if sizes and sizes[-1] > 6:
+            time.sleep(1.5)
+
+    server.before_push_reply = slow_for_big_batches
+    SyncApi.push_queued = watching  # type: ignore[method-assign]
+    api = SyncApi(HttpTransport(server.url, a.device.token, retry=FAST_RETRY, timeout_s=1))
+    try:
+        summary = run_sync(a, api)
+    finally:
+        SyncApi.push_queued = real_push  # type: ignore[method-assign]
+        server.before_push_reply = None
+        api.transport.close()
+    assert summary.ok and summary.sent == 24, summary.describe()
+    assert sizes[0] == 24 and min(sizes) <= 6
+    assert len(server.log) == 24 and outbox.pending(a) == []
