@@ -17,6 +17,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from field_app.core import attachments, inbox, outbox
 from field_app.core.api import SyncApi
@@ -174,9 +175,19 @@ class SyncRunner:
         rows = attachments.pending_uploads(self.store)
         for i, row in enumerate(rows, start=1):
             self._check_cancel()
-            attachments.upload_attachment(self.store, self.api, row,
-                                          chunk_size=self.options.chunk_size,
-                                          cancel=self.cancel)
+            name = Path(row["path"]).name
+            try:
+                attachments.upload_attachment(self.store, self.api, row,
+                                              chunk_size=self.options.chunk_size,
+                                              cancel=self.cancel)
+            except OSError:
+                # One missing file must not hold back the others (or the next sync).
+                self.tally.errors.append(f"The file {name} is no longer on this tablet, "
+                                         "so it could not be sent.")
+            except SyncError as exc:
+                if exc.retryable or isinstance(exc, SyncCancelled):
+                    raise
+                self.tally.errors.append(f"The server refused the file {name}: {exc}")
             self.progress("attachments", i, len(rows))
 
 

@@ -376,3 +376,34 @@ def test_batches_shrink_when_the_server_is_slower_than_the_timeout(tmp_path: Pat
     assert summary.ok and summary.sent == 24, summary.describe()
     assert sizes[0] == 24 and min(sizes) <= 6
     assert len(server.log) == 24 and outbox.pending(a) == []
+
+
+def test_editing_while_a_sync_runs_in_the_background(tmp_path: Path, server: Hub) -> None:
+    """The app keeps saving while the sync thread pushes and pulls on the same store."""
+    a = device(tmp_path, "a", server)
+    ids = [a.create_record("hh", "1", household(i), finalized=True) for i in range(5)]
+    stop = threading.Event()
+    errors: list[BaseException] = []
+
+    def background() -> None:
+        while not stop.is_set():
+            try:
+                sync(a, server.url, options=SyncOptions(max_ops=3))
+            except BaseException as exc:  # pragma: no cover - reported below
+                errors.append(exc)
+                return
+
+    thread = threading.Thread(target=background)
+    thread.start()
+    saved = []
+    for i in range(60):
+        saved.append(a.save_answer(ids[i % 5], "rent", 2000 + i))
+    stop.set()
+    thread.join(30)
+    assert not errors, errors
+    summary, _ = sync(a, server.url)
+    assert summary.ok and outbox.pending(a) == []
+    assert check_store(a) == []
+    assert all(server.op_count(op_id) == 1 for op_id in saved)
+    for i, rid in enumerate(ids):
+        assert a.record(rid)["answers"]["rent"] == 2000 + 55 + i

@@ -84,3 +84,17 @@ def test_a_cursor_beyond_the_server_restarts_from_zero(tmp_path: Path, hub: Flas
     assert summary.ok, summary.describe()
     assert b.record(rid)["answers"] == {"head_name": "Amina"}
     assert b.cursor() == hub.seq
+
+
+def test_a_missing_photo_is_reported_and_the_others_still_go(tmp_path: Path,
+                                                             hub: FlaskHub) -> None:
+    store = tablet(tmp_path, "mapper", hub)
+    gone, kept = tmp_path / "gone.jpg", tmp_path / "kept.jpg"
+    gone.write_bytes(b"x" * 1000)
+    kept.write_bytes(os.urandom(5000))
+    attachments.add_attachment(store, gone)
+    sha = attachments.add_attachment(store, kept)
+    gone.unlink()
+    summary = sync(store, hub)
+    assert not summary.ok and "gone.jpg is no longer on this tablet" in summary.describe()
+    assert hub.blob(sha) == kept.read_bytes()
