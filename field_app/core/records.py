@@ -10,7 +10,7 @@ its op, nor an op without its edit, whatever happens to the process or the disk.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from field_app.core import outbox
@@ -87,16 +87,25 @@ def save_answers(store: Store, record_id: str, changes: Mapping[str, Any],
 
 
 def update_answers(store: Store, record_id: str, answers: Mapping[str, Any],
-                   meta: Mapping[str, Any] | None = None) -> str | None:
+                   meta: Mapping[str, Any] | None = None,
+                   settle: Callable[[str], bool] | None = None) -> str | None:
     """Save a whole answers dict (as a form screen holds it); only changed fields travel.
 
     `meta` travels with the op (e.g. `{"attachments": {name: {sha256, size, type}}}`).
+    Conflicted fields for which `settle(path)` is true are written with their value in
+    `answers` even if unchanged, which settles the conflict (used for calculations,
+    whose right value after a merge is simply the recomputed one).
     """
     with store.transaction():
-        current = {p: json.loads(r["value"]) for p, r in _field_rows(store, record_id).items()
-                   if p != DELETED}
-        return _write_local(store, record_id, EDIT, field_changes(current, answers),
-                            meta=meta or None)
+        rows = _field_rows(store, record_id)
+        current = {p: json.loads(r["value"]) for p, r in rows.items() if p != DELETED}
+        changes = field_changes(current, answers)
+        if settle is not None:
+            wanted = flatten(answers)
+            for path, row in rows.items():
+                if row["conflict"] and path in wanted and path not in changes and settle(path):
+                    changes[path] = wanted[path]
+        return _write_local(store, record_id, EDIT, changes, meta=meta or None)
 
 
 def _write_local(store: Store, record_id: str, kind: str, changes: dict[str, Any],

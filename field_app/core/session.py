@@ -27,7 +27,7 @@ from forms.answers import Path
 from forms.recompute import FormEngine
 from forms.spec import FormSpec
 from forms.validation import Problem, validate_paths, validate_record
-from sync.fields import INSTANCE_KEY
+from sync.fields import INSTANCE_KEY, FieldPathError, parse_path
 from sync.ids import new_instance_id
 
 
@@ -96,6 +96,19 @@ class SurveySession:
         form = cls._form(store, record["form_id"], record["form_version"])
         return cls(store, record_id, form, record["answers"], language)
 
+    def _is_calculation(self, field_path: str) -> bool:
+        """Whether a field path names a calculate question of this form.
+
+        Two devices editing different inputs of one calculation (two members' ages)
+        both write its result: a conflict nobody typed. The recomputed value on merged
+        inputs is the right one, so saving settles such conflicts by itself.
+        """
+        try:
+            names = tuple(seg.name for seg in parse_path(field_path))
+            return self.form.node(names).type == "calculate"
+        except (KeyError, FieldPathError):
+            return False
+
     # -- editing ----------------------------------------------------------------------
     @property
     def answers(self) -> dict[str, Any]:
@@ -136,7 +149,8 @@ class SurveySession:
     def save(self) -> str | None:
         """Save the screen: only the answers that changed travel, as one op."""
         meta = {"attachments": self._attachments} if self._attachments else None
-        op_id = self.store.update_answers(self.record_id, self._answers, meta)
+        op_id = self.store.update_answers(self.record_id, self._answers, meta,
+                                          settle=self._is_calculation)
         self._attachments = {}
         self.dirty = False
         return op_id

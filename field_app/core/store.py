@@ -215,8 +215,9 @@ class Store:
         return records.save_answers(self, record_id, changes, meta)
 
     def update_answers(self, record_id: str, answers: Mapping[str, Any],
-                       meta: Mapping[str, Any] | None = None) -> str | None:
-        return records.update_answers(self, record_id, answers, meta)
+                       meta: Mapping[str, Any] | None = None,
+                       settle: Callable[[str], bool] | None = None) -> str | None:
+        return records.update_answers(self, record_id, answers, meta, settle)
 
     def finalize(self, record_id: str) -> None:
         records.finalize(self, record_id)

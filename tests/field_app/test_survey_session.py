@@ -115,3 +115,59 @@ def test_constraint_problems_show_while_typing(device: Store) -> None:
 def test_a_form_not_yet_downloaded_says_sync_first(store: Store) -> None:
     with pytest.raises(FormNotOnDeviceError, match="sync to download"):
         SurveySession.start(store, "sdi_household_enumeration")
+
+
+def test_a_calculation_conflict_settles_itself_on_the_next_save(tmp_path: Path,
+                                                                form_dict: dict) -> None:
+    """Two enumerators correct different members' ages of one household: both devices
+    recompute 'children under five' differently. Nobody typed that field, so the next
+    save of the merged record writes the recomputed value and the conflict is gone."""
+    from refserver import ENROL_CODE, RefServer
+
+    from field_app.core.api import SyncApi
+    from field_app.core.store import open_store
+    from field_app.core.sync_runner import enrol, run_sync
+    from field_app.core.transport import HttpTransport
+
+    server = RefServer()
+
+    def tablet(name: str) -> Store:
+        s = open_store(tmp_path / f"{name}.db", device_name=name)
+        s.save_form(form_dict)
+        with HttpTransport(server.url) as t:
+            enrol(s, SyncApi(t), ENROL_CODE)
+        return s
+
+    def sync(s: Store) -> None:
+        with HttpTransport(server.url, s.device.token) as t:
+            run_sync(s, SyncApi(t))
+
+    try:
+        a, b = tablet("a"), tablet("b")
+        session = SurveySession.start(a, "sdi_household_enumeration")
+        fill_household(session)  # Amina 34, Juma 3: one child under five
+        assert session.finalize() == []
+        sync(a)
+        sync(b)
+        rid = session.record_id
+        on_a, on_b = SurveySession.open(a, rid), SurveySession.open(b, rid)
+        on_a.set_answer(("household", "members", 1, "member_age"), 6)  # a: no child < 5
+        on_a.save()
+        on_b.set_answer(("household", "members", 0, "member_age"), 4)  # b: two (typo fix)
+        on_b.save()
+        sync(a)
+        sync(b)
+        sync(a)
+        assert "household/children_under_5" in a.record(rid)["conflicts"]
+        again = SurveySession.open(a, rid)
+        assert again.answers["household"]["children_under_5"] == 1  # recomputed on merge
+        again.save()
+        assert a.record(rid)["conflicts"] == []
+        sync(a)
+        sync(b)
+        assert b.record(rid)["conflicts"] == []
+        assert b.record(rid)["answers"]["household"]["children_under_5"] == 1
+        a.close()
+        b.close()
+    finally:
+        server.close()
