@@ -62,3 +62,20 @@ def test_a_store_from_a_newer_app_is_refused(tmp_path: Path) -> None:
 
 def test_migration_names_are_numbered_in_order() -> None:
     assert [int(n.split("_")[0]) for n in MIGRATION_NAMES] == list(range(1, SCHEMA_VERSION + 1))
+
+
+def schema_of(db: Database) -> set[tuple[str, str]]:
+    return {(r[0], " ".join(r[1].split())) for r in db.execute(
+        "SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%'")}
+
+
+@pytest.mark.parametrize("old", shipped(), ids=lambda p: p.name)
+def test_an_upgraded_store_has_exactly_the_schema_of_a_new_one(old: Path,
+                                                                 tmp_path: Path) -> None:
+    """Catches an edited shipped migration: old tablets would never get that change."""
+    upgraded = tmp_path / "old.db"
+    shutil.copy(old, upgraded)
+    open_store(upgraded).close()
+    open_store(tmp_path / "new.db").close()
+    with Database(upgraded) as a, Database(tmp_path / "new.db") as b:
+        assert schema_of(a) == schema_of(b)
