@@ -22,10 +22,10 @@ from sync.ops import Op
 
 @dataclass(frozen=True)
 class Applied:
-    """What one op did: whether any field's heads changed, and the paths it touched."""
+    """What one op did: whether any field's heads changed, and its record's row."""
 
     changed: bool
-    paths: tuple[str, ...]
+    record: Record
 
 
 def apply_op(session: Session, op: Op, record: Record | None, seq: int, pushed_by: str) -> Applied:
@@ -36,52 +36,80 @@ def apply_op(session: Session, op: Op, record: Record | None, seq: int, pushed_b
         hlc=op.hlc, kind=op.kind, payload=op.to_wire(),
     ))
     if record is None:
+        # Nothing is stored under a record id before its first op, so a new record
+        # needs no lookups: no heads, no parents naming this op, no conflicts.
+        state = _FieldState({}, set(), {})
         record = Record(record_id=op.record_id, form_id=op.form_id,
                         form_version=op.form_version, latest_hlc=op.hlc,
                         latest_op_id=op.op_id, fields={}, answers={}, deleted=False,
                         created_seq=seq, server_seq=seq)
         session.add(record)
-    elif (op.hlc, op.op_id) > (record.latest_hlc, record.latest_op_id):
-        # A record is shown in the form version of its latest op.
-        record.latest_hlc, record.latest_op_id = op.hlc, op.op_id
-        record.form_version = op.form_version
+    else:
+        session.flush()  # earlier ops of this batch must be visible to the lookups
+        state = _load_state(session, op)
+        if (op.hlc, op.op_id) > (record.latest_hlc, record.latest_op_id):
+            # A record is shown in the form version of its latest op.
+            record.latest_hlc, record.latest_op_id = op.hlc, op.op_id
+            record.form_version = op.form_version
 
     values = dict(record.fields)
     deleted = record.deleted
     changed = False
-    for path, value in op.fields.items():
-        winner, field_changed = _merge_one(session, op, path, value, seq)
-        changed = changed or field_changed
-        if winner is None:
-            continue
-        if path == DELETED:
-            deleted = winner.value is True
-        else:
-            values[path] = winner.value
+    with session.no_autoflush:
+        for path, value in op.fields.items():
+            winner, field_changed = _merge_one(session, op, path, value, seq, state)
+            changed = changed or field_changed
+            if winner is None:
+                continue
+            if path == DELETED:
+                deleted = winner.value is True
+            else:
+                values[path] = winner.value
     if changed:
         record.fields = values
         record.answers = unflatten(values)
         record.deleted = deleted
         record.server_seq = seq
-    return Applied(changed, tuple(op.fields))
+    return Applied(changed, record)
 
 
-def _merge_one(session: Session, op: Op, path: str, value: object,
-               seq: int) -> tuple[Version | None, bool]:
-    rows = session.execute(
+@dataclass(frozen=True)
+class _FieldState:
+    """What the merge of one op needs from the tables, loaded in three queries."""
+
+    heads: dict[str, list[FieldVersion]]
+    superseded: set[str]
+    open_conflicts: dict[str, Conflict]
+
+
+def _load_state(session: Session, op: Op) -> _FieldState:
+    paths = list(op.fields)
+    heads: dict[str, list[FieldVersion]] = {}
+    for row in session.execute(
         select(FieldVersion).where(FieldVersion.record_id == op.record_id,
-                                   FieldVersion.path == path, FieldVersion.is_head.is_(True))
-    ).scalars().all()
-    superseded = session.execute(
-        select(FieldParent.child_op_id).where(
-            FieldParent.record_id == op.record_id, FieldParent.path == path,
-            FieldParent.parent_op_id == op.op_id).limit(1)
-    ).first() is not None
+                                   FieldVersion.is_head.is_(True),
+                                   FieldVersion.path.in_(paths))
+    ).scalars():
+        heads.setdefault(row.path, []).append(row)
+    superseded = set(session.execute(
+        select(FieldParent.path).where(FieldParent.record_id == op.record_id,
+                                       FieldParent.parent_op_id == op.op_id)
+    ).scalars())
+    conflicts = {c.path: c for c in session.execute(
+        select(Conflict).where(Conflict.record_id == op.record_id,
+                               Conflict.resolved_at_seq.is_(None))
+    ).scalars()}
+    return _FieldState(heads, superseded, conflicts)
+
+
+def _merge_one(session: Session, op: Op, path: str, value: object, seq: int,
+               state: _FieldState) -> tuple[Version | None, bool]:
+    rows = state.heads.get(path, [])
     parents = op.parents[path]
     outcome = merge_field(
         [Version(r.op_id, r.hlc, r.device_id, r.value) for r in rows],
         Version(op.op_id, op.hlc, op.device_id, value),
-        parents, superseded, record_id=op.record_id, path=path,
+        parents, path in state.superseded, record_id=op.record_id, path=path,
     )
     head_ids = {v.op_id for v in outcome.heads}
     for row in rows:
@@ -94,17 +122,14 @@ def _merge_one(session: Session, op: Op, path: str, value: object,
     session.add_all(FieldParent(record_id=op.record_id, path=path, parent_op_id=p,
                                 child_op_id=op.op_id) for p in parents)
     if outcome.changed:
-        _track_conflict(session, op.record_id, path, outcome.conflict, seq)
+        _track_conflict(session, op.record_id, path, state.open_conflicts.get(path),
+                        outcome.conflict, seq)
     return outcome.winner, outcome.changed
 
 
-def _track_conflict(session: Session, record_id: str, path: str,
+def _track_conflict(session: Session, record_id: str, path: str, open_row: Conflict | None,
                     conflict: MergeConflict | None, seq: int) -> None:
     """Keep exactly one open Conflict row per field whose heads disagree."""
-    open_row = session.execute(
-        select(Conflict).where(Conflict.record_id == record_id, Conflict.path == path,
-                               Conflict.resolved_at_seq.is_(None))
-    ).scalar_one_or_none()
     ids = list(conflict.head_ids) if conflict is not None else None
     if open_row is not None and open_row.head_op_ids == ids:
         return
