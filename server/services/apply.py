@@ -8,16 +8,35 @@ and writes the outcome back. Callers hold the sequence lock.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from server.models import Conflict, FieldParent, FieldVersion, Record
 from server.models import Op as OpRow
+from server.models.types import utcnow
 from sync.fields import DELETED, unflatten
 from sync.merge import Conflict as MergeConflict
 from sync.merge import Version, merge_field
 from sync.ops import Op
+
+
+class PendingRows:
+    """Rows of the append-only tables (ops, field versions, parents) of a batch, written
+    with one multi-row INSERT per table instead of one ORM object per row."""
+
+    def __init__(self) -> None:
+        self.ops: list[dict[str, Any]] = []
+        self.versions: list[dict[str, Any]] = []
+        self.parents: list[dict[str, Any]] = []
+
+    def write(self, session: Session) -> None:
+        for model, rows in ((OpRow, self.ops), (FieldVersion, self.versions),
+                            (FieldParent, self.parents)):
+            if rows:
+                session.execute(insert(model), rows)
+                rows.clear()
 
 
 @dataclass(frozen=True)
@@ -28,12 +47,16 @@ class Applied:
     record: Record
 
 
-def apply_op(session: Session, op: Op, record: Record | None, seq: int, pushed_by: str) -> Applied:
-    """Store `op` at sequence `seq` and merge each of its fields into the record."""
-    session.add(OpRow(
+def apply_op(session: Session, pending: PendingRows, op: Op, record: Record | None, seq: int,
+             pushed_by: str) -> Applied:
+    """Store `op` at sequence `seq` and merge each of its fields into the record.
+
+    Rows go to `pending`; the caller writes them before it commits.
+    """
+    pending.ops.append(dict(
         op_id=op.op_id, server_seq=seq, device_id=op.device_id, pushed_by=pushed_by,
         record_id=op.record_id, form_id=op.form_id, form_version=op.form_version,
-        hlc=op.hlc, kind=op.kind, payload=op.to_wire(),
+        hlc=op.hlc, kind=op.kind, payload=op.to_wire(), received_at=utcnow(),
     ))
     if record is None:
         # Nothing is stored under a record id before its first op, so a new record
@@ -45,7 +68,9 @@ def apply_op(session: Session, op: Op, record: Record | None, seq: int, pushed_b
                         created_seq=seq, server_seq=seq)
         session.add(record)
     else:
-        session.flush()  # earlier ops of this batch must be visible to the lookups
+        # Earlier ops of this batch must be visible to the lookups.
+        pending.write(session)
+        session.flush()
         state = _load_state(session, op)
         if (op.hlc, op.op_id) > (record.latest_hlc, record.latest_op_id):
             # A record is shown in the form version of its latest op.
@@ -57,7 +82,7 @@ def apply_op(session: Session, op: Op, record: Record | None, seq: int, pushed_b
     changed = False
     with session.no_autoflush:
         for path, value in op.fields.items():
-            winner, field_changed = _merge_one(session, op, path, value, seq, state)
+            winner, field_changed = _merge_one(session, pending, op, path, value, seq, state)
             changed = changed or field_changed
             if winner is None:
                 continue
@@ -102,8 +127,8 @@ def _load_state(session: Session, op: Op) -> _FieldState:
     return _FieldState(heads, superseded, conflicts)
 
 
-def _merge_one(session: Session, op: Op, path: str, value: object, seq: int,
-               state: _FieldState) -> tuple[Version | None, bool]:
+def _merge_one(session: Session, pending: PendingRows, op: Op, path: str, value: object,
+               seq: int, state: _FieldState) -> tuple[Version | None, bool]:
     rows = state.heads.get(path, [])
     parents = op.parents[path]
     outcome = merge_field(
@@ -115,11 +140,11 @@ def _merge_one(session: Session, op: Op, path: str, value: object, seq: int,
     for row in rows:
         if row.op_id not in head_ids:
             row.is_head = False
-    session.add(FieldVersion(record_id=op.record_id, path=path, op_id=op.op_id, hlc=op.hlc,
-                             device_id=op.device_id, value=value,
-                             is_head=op.op_id in head_ids, parents=list(parents),
-                             server_seq=seq))
-    session.add_all(FieldParent(record_id=op.record_id, path=path, parent_op_id=p,
+    pending.versions.append(dict(record_id=op.record_id, path=path, op_id=op.op_id,
+                                 hlc=op.hlc, device_id=op.device_id, value=value,
+                                 is_head=op.op_id in head_ids, parents=list(parents),
+                                 server_seq=seq))
+    pending.parents.extend(dict(record_id=op.record_id, path=path, parent_op_id=p,
                                 child_op_id=op.op_id) for p in parents)
     if outcome.changed:
         _track_conflict(session, op.record_id, path, state.open_conflicts.get(path),

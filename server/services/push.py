@@ -11,7 +11,7 @@ from server.extensions import db
 from server.models import Conflict, Device, Record
 from server.models import Op as OpRow
 from server.models.types import utcnow
-from server.services.apply import apply_op
+from server.services.apply import PendingRows, apply_op
 from server.services.forms import KnownForms
 from server.services.sequence import SequenceLock
 from sync.admission import check_admission, check_reuse
@@ -48,6 +48,7 @@ def push_ops(pushed_by: str, ops: Sequence[Op], *, now_ms: int, max_drift_ms: in
     rejected: list[Rejection] = list(invalid)
     hlcs: list[str] = []
     touched: set[tuple[str, str]] = set()
+    pending = PendingRows()
     try:
         # Two lookups for the whole batch instead of two per op.
         stored = _stored_ops([op.op_id for op in ops])
@@ -68,12 +69,13 @@ def push_ops(pushed_by: str, ops: Sequence[Op], *, now_ms: int, max_drift_ms: in
             if rejection is not None:
                 rejected.append(rejection)
                 continue
-            applied = apply_op(session, op, record, seq.next(), pushed_by)
+            applied = apply_op(session, pending, op, record, seq.next(), pushed_by)
             stored[op.op_id] = op
             records[op.record_id] = applied.record
             acked.append(op.op_id)
             hlcs.append(op.hlc)
             touched.update((op.record_id, path) for path in op.fields)
+        pending.write(session)
         device = session.get(Device, pushed_by)
         if device is not None:
             device.last_seen = utcnow()
