@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 
+import pytest
 from flask import Flask
 from server_harness import (
     Device,
@@ -12,6 +13,7 @@ from server_harness import (
     LiveServer,
     enrol_device,
     publish_test_form,
+    push_body,
     stored_seqs,
     table_counts,
 )
@@ -250,3 +252,46 @@ def test_the_server_clock_is_ahead_of_every_op_it_holds(
     op = tablet.op()
     reply = HttpClient(live.port, tablet.token).push(tablet, [op]).json()
     assert reply["server_hlc"] > op.hlc
+
+
+def test_a_failure_in_the_middle_of_a_batch_applies_none_of_it(
+        app: Flask, form: tuple[str, str], tablet: Device,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """One transaction per batch: a crash after two ops leaves no trace, and the retry
+    applies all of them with consecutive sequence numbers."""
+    import logging
+
+    from server.services import push as push_service
+
+    real_apply = push_service.apply_op
+    calls = []
+
+    def failing_apply(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        if len(calls) == 3:
+            raise RuntimeError("disk full")
+        return real_apply(*args, **kwargs)
+
+    record = new_uuid7()
+    first = tablet.op(record, {"name": "Amina"})
+    ops = [first, tablet.op(fields={"n": 1}),
+           tablet.op(record, {"name": "Amina O."}, {"name": [first.op_id],
+                                                     "__deleted__": [first.op_id]}),
+           tablet.op(fields={"n": 2})]
+    before = table_counts(app)
+    monkeypatch.setattr(push_service, "apply_op", failing_apply)
+    logging.getLogger("server.errors").disabled = True
+    try:
+        response = app.test_client().post("/api/sync/push", json=push_body(tablet, ops),
+                                          headers=tablet.auth)
+    finally:
+        logging.getLogger("server.errors").disabled = False
+    assert response.status_code == 500
+    assert response.json["error"]["code"] == "server.internal"
+    assert table_counts(app) == before
+
+    monkeypatch.setattr(push_service, "apply_op", real_apply)
+    retry = app.test_client().post("/api/sync/push", json=push_body(tablet, ops),
+                                   headers=tablet.auth)
+    assert retry.json["acked"] == [o.op_id for o in ops]
+    assert stored_seqs(app) == [2, 3, 4, 5]
