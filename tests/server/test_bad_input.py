@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -167,3 +168,25 @@ def test_bad_pull_limit(client: HttpClient) -> None:
                  "request.invalid")
     assert_error(client.request("GET", "/api/sync/pull?cursor=0&since=3"), 422,
                  "request.invalid")
+
+
+def test_an_unreachable_database_is_a_503_to_retry_later(tmp_path: Path) -> None:
+    """The tablet keeps its outbox and tries again; nothing is half-applied."""
+    import logging
+
+    from server.app import create_app
+    from server.extensions import db
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://postgres@127.0.0.1:1/x",
+                      "HESABU_AUTO_UPGRADE": False, "INSTANCE_PATH": str(tmp_path)})
+    logging.getLogger("server.errors").disabled = True
+    try:
+        response = app.test_client().get("/api/sync/pull?cursor=0",
+                                         headers={"Authorization": "Bearer abc"})
+    finally:
+        logging.getLogger("server.errors").disabled = False
+        with app.app_context():
+            db.engine.dispose()
+    assert response.status_code == 503
+    assert response.json["error"]["code"] == "server.unavailable"
+    assert response.headers["Retry-After"] == "5"
