@@ -1,13 +1,15 @@
-"""Applying one admitted op to the tables, through the protocol's per-field merge.
+"""Applying admitted ops to the tables, through the protocol's per-field merge.
 
-The rule itself is `sync.merge.merge_field`; this module only feeds it the rows of one
+The rule itself is `sync.merge.merge_field`; this module feeds it the rows of one
 field (its heads, and whether a stored op already names the incoming op as a parent)
-and writes the outcome back. Callers hold the sequence lock.
+and writes the outcome back. A `Batch` loads what a whole push needs in a few queries
+up front, keeps it current in memory while the ops apply, and writes the new rows with
+one multi-row INSERT per table. Callers hold the sequence lock.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import insert, select
@@ -21,68 +23,84 @@ from sync.merge import Conflict as MergeConflict
 from sync.merge import Version, merge_field
 from sync.ops import Op
 
+FieldKey = tuple[str, str]
+#: A head is a stored row or a row of this batch not yet inserted (a dict).
+Head = FieldVersion | dict[str, Any]
 
-class PendingRows:
-    """Rows of the append-only tables (ops, field versions, parents) of a batch, written
-    with one multi-row INSERT per table instead of one ORM object per row."""
+_CHUNK = 400  # ids per IN (...) list: well within both databases' parameter limits
 
-    def __init__(self) -> None:
-        self.ops: list[dict[str, Any]] = []
-        self.versions: list[dict[str, Any]] = []
-        self.parents: list[dict[str, Any]] = []
 
-    def write(self, session: Session) -> None:
-        for model, rows in ((OpRow, self.ops), (FieldVersion, self.versions),
-                            (FieldParent, self.parents)):
+def _chunks(items: Sequence[str]) -> Iterable[Sequence[str]]:
+    for start in range(0, len(items), _CHUNK):
+        yield items[start:start + _CHUNK]
+
+
+def _get(head: Head, name: str) -> Any:
+    return head[name] if isinstance(head, dict) else getattr(head, name)
+
+
+class Batch:
+    """The field state of the records one push touches, and the rows it will insert."""
+
+    def __init__(self, session: Session, records: dict[str, Record], op_ids: list[str]) -> None:
+        self.session = session
+        self.records = records
+        self.heads: dict[FieldKey, dict[str, Head]] = {}
+        self.children: set[tuple[str, str, str]] = set()  # (record, path, parent op id)
+        self.conflicts: dict[FieldKey, Conflict] = {}
+        self._ops: list[dict[str, Any]] = []
+        self._versions: list[dict[str, Any]] = []
+        self._parents: list[dict[str, Any]] = []
+        existing = sorted(records)
+        for chunk in _chunks(existing):
+            for row in session.execute(select(FieldVersion).where(
+                    FieldVersion.record_id.in_(chunk), FieldVersion.is_head.is_(True))).scalars():
+                self.heads.setdefault((row.record_id, row.path), {})[row.op_id] = row
+            for c in session.execute(select(Conflict).where(
+                    Conflict.record_id.in_(chunk), Conflict.resolved_at_seq.is_(None))).scalars():
+                self.conflicts[(c.record_id, c.path)] = c
+        # Stored ops that already name an op of this batch as their parent: that op
+        # arrives after its descendant and must not become a head again.
+        for chunk in _chunks(op_ids):
+            for rid, path, parent in session.execute(
+                select(FieldParent.record_id, FieldParent.path, FieldParent.parent_op_id)
+                .where(FieldParent.parent_op_id.in_(chunk))
+            ):
+                self.children.add((rid, path, parent))
+
+    def write(self) -> None:
+        """Insert the rows of the ops applied so far."""
+        for model, rows in ((OpRow, self._ops), (FieldVersion, self._versions),
+                            (FieldParent, self._parents)):
             if rows:
-                session.execute(insert(model), rows)
+                self.session.execute(insert(model), rows)
                 rows.clear()
 
-
-@dataclass(frozen=True)
-class Applied:
-    """What one op did: whether any field's heads changed, and its record's row."""
-
-    changed: bool
-    record: Record
-
-
-def apply_op(session: Session, pending: PendingRows, op: Op, record: Record | None, seq: int,
-             pushed_by: str) -> Applied:
-    """Store `op` at sequence `seq` and merge each of its fields into the record.
-
-    Rows go to `pending`; the caller writes them before it commits.
-    """
-    pending.ops.append(dict(
-        op_id=op.op_id, server_seq=seq, device_id=op.device_id, pushed_by=pushed_by,
-        record_id=op.record_id, form_id=op.form_id, form_version=op.form_version,
-        hlc=op.hlc, kind=op.kind, payload=op.to_wire(), received_at=utcnow(),
-    ))
-    if record is None:
-        # Nothing is stored under a record id before its first op, so a new record
-        # needs no lookups: no heads, no parents naming this op, no conflicts.
-        state = _FieldState({}, set(), {})
-        record = Record(record_id=op.record_id, form_id=op.form_id,
-                        form_version=op.form_version, latest_hlc=op.hlc,
-                        latest_op_id=op.op_id, fields={}, answers={}, deleted=False,
-                        created_seq=seq, server_seq=seq)
-        session.add(record)
-    else:
-        # Earlier ops of this batch must be visible to the lookups.
-        pending.write(session)
-        session.flush()
-        state = _load_state(session, op)
-        if (op.hlc, op.op_id) > (record.latest_hlc, record.latest_op_id):
+    def apply(self, op: Op, seq: int, pushed_by: str) -> bool:
+        """Store `op` at sequence `seq` and merge its fields; True if any heads changed."""
+        self._ops.append(dict(
+            op_id=op.op_id, server_seq=seq, device_id=op.device_id, pushed_by=pushed_by,
+            record_id=op.record_id, form_id=op.form_id, form_version=op.form_version,
+            hlc=op.hlc, kind=op.kind, payload=op.to_wire(), received_at=utcnow(),
+        ))
+        record = self.records.get(op.record_id)
+        if record is None:
+            record = Record(record_id=op.record_id, form_id=op.form_id,
+                            form_version=op.form_version, latest_hlc=op.hlc,
+                            latest_op_id=op.op_id, fields={}, answers={}, deleted=False,
+                            created_seq=seq, server_seq=seq)
+            self.session.add(record)
+            self.records[op.record_id] = record
+        elif (op.hlc, op.op_id) > (record.latest_hlc, record.latest_op_id):
             # A record is shown in the form version of its latest op.
             record.latest_hlc, record.latest_op_id = op.hlc, op.op_id
             record.form_version = op.form_version
 
-    values = dict(record.fields)
-    deleted = record.deleted
-    changed = False
-    with session.no_autoflush:
+        values = dict(record.fields)
+        deleted = record.deleted
+        changed = False
         for path, value in op.fields.items():
-            winner, field_changed = _merge_one(session, pending, op, path, value, seq, state)
+            winner, field_changed = self._merge_one(op, path, value, seq)
             changed = changed or field_changed
             if winner is None:
                 continue
@@ -90,77 +108,62 @@ def apply_op(session: Session, pending: PendingRows, op: Op, record: Record | No
                 deleted = winner.value is True
             else:
                 values[path] = winner.value
-    if changed:
-        record.fields = values
-        record.answers = unflatten(values)
-        record.deleted = deleted
-        record.server_seq = seq
-    return Applied(changed, record)
+        if changed:
+            record.fields = values
+            record.answers = unflatten(values)
+            record.deleted = deleted
+            record.server_seq = seq
+        return changed
 
+    def _merge_one(self, op: Op, path: str, value: object,
+                   seq: int) -> tuple[Version | None, bool]:
+        key = (op.record_id, path)
+        heads = self.heads.setdefault(key, {})
+        parents = op.parents[path]
+        outcome = merge_field(
+            [Version(_get(h, "op_id"), _get(h, "hlc"), _get(h, "device_id"), _get(h, "value"))
+             for h in heads.values()],
+            Version(op.op_id, op.hlc, op.device_id, value),
+            parents, (op.record_id, path, op.op_id) in self.children,
+            record_id=op.record_id, path=path,
+        )
+        new_ids = {v.op_id for v in outcome.heads}
+        for op_id in [i for i in heads if i not in new_ids]:
+            dropped = heads.pop(op_id)
+            if isinstance(dropped, dict):
+                dropped["is_head"] = False
+            else:
+                dropped.is_head = False
+        row = dict(record_id=op.record_id, path=path, op_id=op.op_id, hlc=op.hlc,
+                   device_id=op.device_id, value=value, is_head=op.op_id in new_ids,
+                   parents=list(parents), server_seq=seq)
+        self._versions.append(row)
+        if row["is_head"]:
+            heads[op.op_id] = row
+        for parent in parents:
+            self._parents.append(dict(record_id=op.record_id, path=path, parent_op_id=parent,
+                                      child_op_id=op.op_id))
+            self.children.add((op.record_id, path, parent))
+        if outcome.changed:
+            self._track_conflict(key, outcome.conflict, seq)
+        return outcome.winner, outcome.changed
 
-@dataclass(frozen=True)
-class _FieldState:
-    """What the merge of one op needs from the tables, loaded in three queries."""
+    def _track_conflict(self, key: FieldKey, conflict: MergeConflict | None, seq: int) -> None:
+        """Keep exactly one open Conflict row per field whose heads disagree."""
+        open_row = self.conflicts.get(key)
+        ids = list(conflict.head_ids) if conflict is not None else None
+        if open_row is not None and open_row.head_op_ids == ids:
+            return
+        if open_row is not None:
+            open_row.resolved_at_seq = seq
+            del self.conflicts[key]
+        if conflict is not None:
+            row = Conflict(record_id=key[0], path=key[1], head_op_ids=ids,
+                           versions=[v.to_wire() for v in conflict.versions],
+                           opened_at_seq=seq)
+            self.session.add(row)
+            self.conflicts[key] = row
 
-    heads: dict[str, list[FieldVersion]]
-    superseded: set[str]
-    open_conflicts: dict[str, Conflict]
-
-
-def _load_state(session: Session, op: Op) -> _FieldState:
-    paths = list(op.fields)
-    heads: dict[str, list[FieldVersion]] = {}
-    for row in session.execute(
-        select(FieldVersion).where(FieldVersion.record_id == op.record_id,
-                                   FieldVersion.is_head.is_(True),
-                                   FieldVersion.path.in_(paths))
-    ).scalars():
-        heads.setdefault(row.path, []).append(row)
-    superseded = set(session.execute(
-        select(FieldParent.path).where(FieldParent.record_id == op.record_id,
-                                       FieldParent.parent_op_id == op.op_id)
-    ).scalars())
-    conflicts = {c.path: c for c in session.execute(
-        select(Conflict).where(Conflict.record_id == op.record_id,
-                               Conflict.resolved_at_seq.is_(None))
-    ).scalars()}
-    return _FieldState(heads, superseded, conflicts)
-
-
-def _merge_one(session: Session, pending: PendingRows, op: Op, path: str, value: object,
-               seq: int, state: _FieldState) -> tuple[Version | None, bool]:
-    rows = state.heads.get(path, [])
-    parents = op.parents[path]
-    outcome = merge_field(
-        [Version(r.op_id, r.hlc, r.device_id, r.value) for r in rows],
-        Version(op.op_id, op.hlc, op.device_id, value),
-        parents, path in state.superseded, record_id=op.record_id, path=path,
-    )
-    head_ids = {v.op_id for v in outcome.heads}
-    for row in rows:
-        if row.op_id not in head_ids:
-            row.is_head = False
-    pending.versions.append(dict(record_id=op.record_id, path=path, op_id=op.op_id,
-                                 hlc=op.hlc, device_id=op.device_id, value=value,
-                                 is_head=op.op_id in head_ids, parents=list(parents),
-                                 server_seq=seq))
-    pending.parents.extend(dict(record_id=op.record_id, path=path, parent_op_id=p,
-                                child_op_id=op.op_id) for p in parents)
-    if outcome.changed:
-        _track_conflict(session, op.record_id, path, state.open_conflicts.get(path),
-                        outcome.conflict, seq)
-    return outcome.winner, outcome.changed
-
-
-def _track_conflict(session: Session, record_id: str, path: str, open_row: Conflict | None,
-                    conflict: MergeConflict | None, seq: int) -> None:
-    """Keep exactly one open Conflict row per field whose heads disagree."""
-    ids = list(conflict.head_ids) if conflict is not None else None
-    if open_row is not None and open_row.head_op_ids == ids:
-        return
-    if open_row is not None:
-        open_row.resolved_at_seq = seq
-    if conflict is not None:
-        session.add(Conflict(record_id=record_id, path=path, head_op_ids=ids,
-                             versions=[v.to_wire() for v in conflict.versions],
-                             opened_at_seq=seq))
+    def open_conflicts(self, fields: Iterable[FieldKey]) -> int:
+        """How many of `fields` have an open conflict after this batch."""
+        return sum(1 for key in set(fields) if key in self.conflicts)

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import select
 
 from server.extensions import db
-from server.models import Conflict, Device, Record
+from server.models import Device, Record
 from server.models import Op as OpRow
 from server.models.types import utcnow
-from server.services.apply import PendingRows, apply_op
+from server.services.apply import Batch
 from server.services.forms import KnownForms
 from server.services.sequence import SequenceLock
 from sync.admission import check_admission, check_reuse
@@ -48,11 +48,12 @@ def push_ops(pushed_by: str, ops: Sequence[Op], *, now_ms: int, max_drift_ms: in
     rejected: list[Rejection] = list(invalid)
     hlcs: list[str] = []
     touched: set[tuple[str, str]] = set()
-    pending = PendingRows()
     try:
-        # Two lookups for the whole batch instead of two per op.
+        # A few lookups for the whole batch instead of several per op.
         stored = _stored_ops([op.op_id for op in ops])
-        records = _records({op.record_id for op in ops})
+        fresh = [op for op in ops if op.op_id not in stored]  # replays need no state
+        batch = Batch(session, _records({op.record_id for op in fresh}),
+                      [op.op_id for op in fresh])
         for op in ops:
             previous = stored.get(op.op_id)
             if previous is not None:
@@ -62,24 +63,23 @@ def push_ops(pushed_by: str, ops: Sequence[Op], *, now_ms: int, max_drift_ms: in
                 else:
                     rejected.append(reuse)
                 continue
-            record = records.get(op.record_id)
+            record = batch.records.get(op.record_id)
             rejection = check_admission(
                 op, now_ms=now_ms, form_known=known, max_drift_ms=max_drift_ms,
                 record_form_id=record.form_id if record is not None else None)
             if rejection is not None:
                 rejected.append(rejection)
                 continue
-            applied = apply_op(session, pending, op, record, seq.next(), pushed_by)
+            batch.apply(op, seq.next(), pushed_by)
             stored[op.op_id] = op
-            records[op.record_id] = applied.record
             acked.append(op.op_id)
             hlcs.append(op.hlc)
             touched.update((op.record_id, path) for path in op.fields)
-        pending.write(session)
+        batch.write()
         device = session.get(Device, pushed_by)
         if device is not None:
             device.last_seen = utcnow()
-        conflicts = _open_conflicts(touched)
+        conflicts = batch.open_conflicts(touched)
         result = PushResult(tuple(acked), tuple(rejected), seq.current, conflicts, tuple(hlcs))
         session.commit()
     except BaseException:
@@ -110,18 +110,3 @@ def _records(record_ids: set[str]) -> dict[str, Record]:
         ).scalars():
             found[record.record_id] = record
     return found
-
-
-def _open_conflicts(fields: set[tuple[str, str]]) -> int:
-    if not fields:
-        return 0
-    count = 0
-    pairs = sorted(fields)
-    for start in range(0, len(pairs), _CHUNK):
-        chunk = pairs[start:start + _CHUNK]
-        count += db.session.execute(
-            select(func.count()).select_from(Conflict).where(
-                Conflict.resolved_at_seq.is_(None),
-                tuple_(Conflict.record_id, Conflict.path).in_(chunk))
-        ).scalar_one()
-    return count

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -261,16 +262,16 @@ def test_a_failure_in_the_middle_of_a_batch_applies_none_of_it(
     applies all of them with consecutive sequence numbers."""
     import logging
 
-    from server.services import push as push_service
+    from server.services.apply import Batch
 
-    real_apply = push_service.apply_op
+    real_apply = Batch.apply
     calls = []
 
-    def failing_apply(*args: object, **kwargs: object) -> object:
+    def failing_apply(self: Batch, *args: Any, **kwargs: Any) -> bool:
         calls.append(1)
         if len(calls) == 3:
             raise RuntimeError("disk full")
-        return real_apply(*args, **kwargs)
+        return real_apply(self, *args, **kwargs)
 
     record = new_uuid7()
     first = tablet.op(record, {"name": "Amina"})
@@ -279,7 +280,7 @@ def test_a_failure_in_the_middle_of_a_batch_applies_none_of_it(
                                                      "__deleted__": [first.op_id]}),
            tablet.op(fields={"n": 2})]
     before = table_counts(app)
-    monkeypatch.setattr(push_service, "apply_op", failing_apply)
+    monkeypatch.setattr(Batch, "apply", failing_apply)
     logging.getLogger("server.errors").disabled = True
     try:
         response = app.test_client().post("/api/sync/push", json=push_body(tablet, ops),
@@ -290,7 +291,7 @@ def test_a_failure_in_the_middle_of_a_batch_applies_none_of_it(
     assert response.json["error"]["code"] == "server.internal"
     assert table_counts(app) == before
 
-    monkeypatch.setattr(push_service, "apply_op", real_apply)
+    monkeypatch.setattr(Batch, "apply", real_apply)
     retry = app.test_client().post("/api/sync/push", json=push_body(tablet, ops),
                                    headers=tablet.auth)
     assert retry.json["acked"] == [o.op_id for o in ops]
