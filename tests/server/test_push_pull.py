@@ -296,3 +296,16 @@ def test_a_failure_in_the_middle_of_a_batch_applies_none_of_it(
                                    headers=tablet.auth)
     assert retry.json["acked"] == [o.op_id for o in ops]
     assert stored_seqs(app) == [2, 3, 4, 5]
+
+
+def test_a_record_never_changes_form(app: Flask, live: LiveServer, form: tuple[str, str],
+                                     tablet: Device) -> None:
+    publish_test_form(app, form_id="profile", version="1")
+    record = new_uuid7()
+    client = HttpClient(live.port, tablet.token)
+    client.push(tablet, [tablet.op(record, {"name": "Amina"})])
+    other = tablet.op(record, {"name": "Kibera"}, form_id="profile")
+    reply = client.push(tablet, [other]).json()
+    assert reply["acked"] == []
+    assert reply["rejected"][0]["code"] == "sync.record_form_mismatch"
+    assert reply["rejected"][0]["retryable"] is False
