@@ -42,11 +42,11 @@ def database_url(instance_path: str | os.PathLike[str], config: dict[str, Any]) 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the server. `config` may hold INSTANCE_PATH (where the SQLite file and
-    attachments live; else $HESABU_INSTANCE_PATH, else ./instance) and any key of
+    attachments live; else $HESABU_INSTANCE_PATH, else `instance/` beside the code) and any key of
     DEFAULTS or Flask's config."""
     config = dict(config or {})
     instance_path = config.pop("INSTANCE_PATH", None) or os.environ.get("HESABU_INSTANCE_PATH")
-    app = Flask("server", instance_path=str(instance_path) if instance_path else None,
+    app = Flask("server", instance_path=os.path.abspath(instance_path) if instance_path else None,
                 instance_relative_config=True)
     app.config.update(DEFAULTS)
     app.config.update(config)
