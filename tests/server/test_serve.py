@@ -8,6 +8,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from server_harness import HttpClient
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,3 +41,15 @@ def test_serve_answers_on_its_port_with_a_fresh_sqlite_database(tmp_path: Path) 
         proc.wait(timeout=10)
         if proc.stdout:
             proc.stdout.close()
+
+
+def test_the_database_url_comes_from_config_then_environment_then_instance(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from server.app import database_url
+
+    monkeypatch.delenv("HESABU_DATABASE_URL", raising=False)
+    assert database_url(tmp_path, {}) == f"sqlite:///{tmp_path / 'hesabu.db'}"
+    monkeypatch.setenv("HESABU_DATABASE_URL", "postgresql+psycopg://h@db/hesabu")
+    assert database_url(tmp_path, {}) == "postgresql+psycopg://h@db/hesabu"
+    assert database_url(tmp_path, {"SQLALCHEMY_DATABASE_URI": "sqlite:///x.db"}) == \
+        "sqlite:///x.db"
