@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from server.errors import ApiError
@@ -87,6 +88,11 @@ def write_chunk(root: Path, device_id: str, sha256: str, offset: int, length: in
     session = db.session
     begin_write(session)
     try:
+        if session.get_bind().dialect.name == "postgresql":
+            # Row locks cannot cover a row that does not exist yet: two first chunks of
+            # the same file would both insert. A lock on the hash serialises them.
+            session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:sha))"),
+                            {"sha": sha256})
         row = session.get(Attachment, sha256, with_for_update=True)
         if row is None:
             row = _start(session, device_id, sha256, length, max_bytes)

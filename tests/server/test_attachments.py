@@ -144,3 +144,32 @@ def test_a_part_file_longer_than_the_committed_offset_is_cut_back(
         fh.write(b"garbage from a request that never committed")
     assert patch(client, SHA, 1000, PHOTO[1000:], None).status == 204
     assert client.request("GET", f"/api/attachments/{SHA}").body == PHOTO
+
+
+def test_two_tablets_uploading_the_same_photo_at_once(app: Flask, live: LiveServer,
+                                                      tablet: Device,
+                                                      other_tablet: Device) -> None:
+    """The same photo attached on two tablets: content addressing makes it one file.
+    Each uploader gets 204 or a 409 with the offset to resume from; never a 500."""
+    import threading
+
+    statuses: list[int] = []
+
+    def upload(device: Device) -> None:
+        client = HttpClient(live.port, device.token)
+        step = 50_000
+        for _ in range(100):
+            offset = head_offset(client, SHA)
+            if offset == len(PHOTO):
+                return
+            reply = patch(client, SHA, offset, PHOTO[offset:offset + step], len(PHOTO))
+            statuses.append(reply.status)
+
+    threads = [threading.Thread(target=upload, args=(d,)) for d in (tablet, other_tablet) * 2]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert set(statuses) <= {204, 409}, statuses
+    assert HttpClient(live.port, tablet.token).request(
+        "GET", f"/api/attachments/{SHA}").body == PHOTO
