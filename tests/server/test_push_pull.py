@@ -57,7 +57,8 @@ def test_a_record_pushed_by_one_tablet_is_pulled_by_another(
 def test_responses_are_gzipped_only_for_clients_that_accept_gzip(
         live: LiveServer, form: tuple[str, str], tablet: Device) -> None:
     client = HttpClient(live.port, tablet.token)
-    client.push(tablet, [tablet.op(fields={"note": "x" * 2000})])
+    pushed = client.push(tablet, [tablet.op(fields={"note": "x" * 2000})])
+    assert pushed.headers.get("content-encoding") == "gzip"
     zipped = client.request("GET", "/api/sync/pull?cursor=0")
     assert zipped.headers.get("content-encoding") == "gzip"
     plain = client.request("GET", "/api/sync/pull?cursor=0", headers={"Accept-Encoding": ""})
