@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select, tuple_
 
 from server.extensions import db
-from server.models import Device, Record
+from server.models import Conflict, Device, Record
 from server.models import Op as OpRow
 from server.models.types import utcnow
 from server.services.apply import Batch
@@ -48,6 +48,7 @@ def push_ops(pushed_by: str, ops: Sequence[Op], *, now_ms: int, max_drift_ms: in
     rejected: list[Rejection] = list(invalid)
     hlcs: list[str] = []
     touched: set[tuple[str, str]] = set()
+    replayed: set[tuple[str, str]] = set()
     try:
         # A few lookups for the whole batch instead of several per op.
         stored = _stored_ops([op.op_id for op in ops])
@@ -60,6 +61,7 @@ def push_ops(pushed_by: str, ops: Sequence[Op], *, now_ms: int, max_drift_ms: in
                 reuse = check_reuse(op, previous)
                 if reuse is None:
                     acked.append(op.op_id)
+                    replayed.update((op.record_id, path) for path in op.fields)
                 else:
                     rejected.append(reuse)
                 continue
@@ -79,7 +81,8 @@ def push_ops(pushed_by: str, ops: Sequence[Op], *, now_ms: int, max_drift_ms: in
         device = session.get(Device, pushed_by)
         if device is not None:
             device.last_seen = utcnow()
-        conflicts = batch.open_conflicts(touched)
+        # Replayed ops count too, so a retried batch reports what the lost answer said.
+        conflicts = batch.open_conflicts(touched) + _open_conflicts(replayed - touched)
         result = PushResult(tuple(acked), tuple(rejected), seq.current, conflicts, tuple(hlcs))
         session.commit()
     except BaseException:
@@ -110,3 +113,15 @@ def _records(record_ids: set[str]) -> dict[str, Record]:
         ).scalars():
             found[record.record_id] = record
     return found
+
+
+def _open_conflicts(fields: set[tuple[str, str]]) -> int:
+    pairs = sorted(fields)
+    count = 0
+    for start in range(0, len(pairs), _CHUNK):
+        count += db.session.execute(
+            select(func.count()).select_from(Conflict).where(
+                Conflict.resolved_at_seq.is_(None),
+                tuple_(Conflict.record_id, Conflict.path).in_(pairs[start:start + _CHUNK]))
+        ).scalar_one()
+    return count

@@ -166,6 +166,8 @@ def test_concurrent_edits_make_a_conflict_that_a_resolve_ends(
     theirs = other_tablet.op(record, {"toilet": "none"}, heads)
     assert a.push(tablet, [mine]).json()["conflicts"] == 0
     assert b.push(other_tablet, [theirs]).json()["conflicts"] == 1
+    # The answer was lost and the batch is sent again: it reports the same conflict.
+    assert b.push(other_tablet, [theirs]).json()["conflicts"] == 1
 
     page = b.pull(0).json()
     conflict = page["records"][record]["conflicts"]
