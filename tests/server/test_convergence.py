@@ -45,7 +45,9 @@ def history(seed: int, devices: int = 3, steps: int = 60) -> list[Op]:
             op = me.resolve(conflict, conflict.versions[-1].value)
         else:
             member = rng.choice(["a1", "b2"])
-            fields: dict[str, Any] = {rng.choice(["toilet", "rent", "water"]): rng.randint(0, 3)}
+            # Values include "no answer" (null) and select_multiple lists.
+            value = rng.choice([0, 1, 2.5, None, "shared", ["tap", "well"], []])
+            fields: dict[str, Any] = {rng.choice(["toilet", "rent", "water"]): value}
             if rng.random() < 0.3:
                 fields[f"members[{member}]"] = rng.randint(1, 2)
                 fields[f"members[{member}]/age"] = rng.randint(0, 90)
