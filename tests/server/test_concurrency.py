@@ -14,8 +14,8 @@ from pathlib import Path
 
 import concurrent_sync
 import pytest
-from conftest import _create_pg_database, _drop_pg_database
 from flask import Flask
+from pg_databases import create_pg_database, drop_pg_database
 from server_harness import (
     HttpClient,
     LiveServer,
@@ -49,11 +49,11 @@ def _free_port() -> int:
 
 @pytest.fixture
 def pg_url() -> Iterator[str]:
-    name = _create_pg_database()
+    name = create_pg_database()
     try:
         yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
     finally:
-        _drop_pg_database(name)
+        drop_pg_database(name)
 
 
 @pytest.fixture
