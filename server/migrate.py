@@ -24,16 +24,19 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return cfg
 
 
-def head_revision() -> str | None:
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+def head_revision() -> str:
+    """The newest revision(s). Features may add migrations on parallel branches from the
+    same parent; then every head is applied and this names them all, sorted, joined by '+'."""
+    return "+".join(sorted(ScriptDirectory.from_config(alembic_config()).get_heads()))
 
 
-def current_revision(engine: Engine) -> str | None:
+def current_revision(engine: Engine) -> str:
+    """The revision(s) the database is at, in the same form as `head_revision()`."""
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        return "+".join(sorted(MigrationContext.configure(conn).get_current_heads()))
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def upgrade(engine: Engine, revision: str = "heads") -> None:
     """Upgrade the database to `revision`; safe to call from several processes at once."""
     with engine.connect().execution_options(**{WRITE_LOCK: True}) as conn, conn.begin():
         if conn.dialect.name == "postgresql":
