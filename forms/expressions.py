@@ -86,17 +86,7 @@ class Compiled:
         0-based repeat positions, or "members[2]/age" (1-based). `form` gives exact
         `${name}` resolution and choice labels; `now` fixes the clock.
         """
-        env = Env(
-            _plain(answers),
-            parse_context(context),
-            form,
-            now,
-            language,
-        )
-        try:
-            return to_result(self._fn(env))
-        except RecursionError:
-            raise ExpressionError("expression is nested too deeply") from None
+        return to_result(self._run(answers, context, form, now, language))
 
     def evaluate_boolean(
         self,
@@ -108,9 +98,13 @@ class Compiled:
         language: str | None = None,
     ) -> bool:
         """The expression as relevant/constraint/required read it (JavaRosa's boolean())."""
+        return to_boolean(self._run(answers, context, form, now, language))
+
+    def _run(self, answers: Mapping[str, Any] | None, context: Context,
+             form: FormSpec | None, now: datetime | None, language: str | None) -> Any:
         env = Env(_plain(answers), parse_context(context), form, now, language)
         try:
-            return to_boolean(self._fn(env))
+            return self._fn(env)
         except RecursionError:
             raise ExpressionError("expression is nested too deeply") from None
 
