@@ -61,6 +61,10 @@ class Choice:
     extra: Mapping[str, str] = field(default_factory=dict)
 
 
+#: Node fields written to JSON even when empty, so the data reads on its own.
+_ALWAYS_WRITTEN = frozenset({"kind", "type", "name", "path"})
+
+
 @dataclass(frozen=True)
 class Node:
     """A question, group or repeat. `path` is the tuple of names from the form root."""
@@ -117,9 +121,13 @@ class Node:
             yield from child.walk()
 
     def to_dict(self) -> dict[str, Any]:
+        """The node as JSON-ready data. Fields at their default are left out (a form's
+        JSON is downloaded by every device; `from_dict` restores the defaults)."""
         out: dict[str, Any] = {}
         for f in fields(self):
             value = getattr(self, f.name)
+            if f.name not in _ALWAYS_WRITTEN and value in (None, False, (), {}):
+                continue
             if f.name == "children":
                 out["children"] = [c.to_dict() for c in value]
             elif f.name == "path":
@@ -202,8 +210,7 @@ class FormSpec:
             "children": [c.to_dict() for c in self.children],
             "choices": {
                 name: [
-                    {"name": c.name, "label": dict(c.label), "extra": dict(c.extra)}
-                    for c in options
+                    _choice_dict(c) for c in options
                 ]
                 for name, options in self.choices.items()
             },
@@ -240,6 +247,13 @@ class FormSpec:
     @classmethod
     def from_json(cls, text: str | bytes) -> FormSpec:
         return cls.from_dict(json.loads(text))
+
+
+def _choice_dict(choice: Choice) -> dict[str, Any]:
+    out: dict[str, Any] = {"name": choice.name, "label": dict(choice.label)}
+    if choice.extra:
+        out["extra"] = dict(choice.extra)
+    return out
 
 
 def text_in(texts: Mapping[str, str], language: str | None, fallback: str | None = None) -> str:
