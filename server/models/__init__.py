@@ -4,6 +4,7 @@ from server.models.attachments import Attachment
 from server.models.devices import Device, EnrolmentCode
 from server.models.forms import FormVersion
 from server.models.records import Conflict, FieldParent, FieldVersion, Record
+from server.models.review import Review
 from server.models.sync import Op, ServerSeq
 
 __all__ = [
@@ -16,5 +17,6 @@ __all__ = [
     "FormVersion",
     "Op",
     "Record",
+    "Review",
     "ServerSeq",
 ]
