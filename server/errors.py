@@ -54,6 +54,8 @@ _SERVER_CODES = (
     ErrorCode("attachment.length_mismatch", 409,
               "Upload-Length differs from the length given when the upload started."),
     ErrorCode("attachment.incomplete", 404, "The attachment has not been fully uploaded yet."),
+    ErrorCode("conflict.already_resolved", 409,
+              "The conflict was already resolved (by someone else or a newer edit)."),
 )
 
 #: Every code the server can answer with, its HTTP status and meaning.
