@@ -17,6 +17,7 @@ from flask import Flask, Response, jsonify, request
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
+from sync.bundle import CODES as BUNDLE_CODES
 from sync.codes import CODES as SYNC_CODES
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,14 @@ _SERVER_CODES = (
 ERRORS: dict[str, ErrorCode] = {
     **{c.code: ErrorCode(c.code, c.http_status, c.meaning) for c in SYNC_CODES.values()},
     **{c.code: c for c in _SERVER_CODES},
+    # USB bundles and the office hub (docs/bundles-and-hub.md).
+    **{code: ErrorCode(code, status, meaning) for code, (status, meaning) in BUNDLE_CODES.items()},
+    "hub.not_linked": ErrorCode("hub.not_linked", 409,
+                                "This hub is not linked to an upstream server yet "
+                                "(run `hesabu hub link`)."),
+    "hub.relay_forbidden": ErrorCode("hub.relay_forbidden", 403,
+                                     "Only a device allowed as a relay (a hub) may send "
+                                     "ops written by other devices."),
 }
 
 

@@ -1,0 +1,47 @@
+"""Ed25519 keys and signatures for bundles, as hex strings (no I/O).
+
+A device makes its key pair when it enrols and sends the public half with the
+enrolment request; a server (or hub) keeps its own pair in its instance folder. Keys
+travel and are stored as 64 lowercase hex digits (32 raw bytes).
+"""
+
+from __future__ import annotations
+
+import re
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+KEY_RE = re.compile(r"^[0-9a-f]{64}$")
+
+
+def new_private_key() -> str:
+    """A fresh private key (hex of its 32 raw bytes)."""
+    return Ed25519PrivateKey.generate().private_bytes_raw().hex()
+
+
+def public_key(private_hex: str) -> str:
+    """The public key (hex) belonging to a private key (hex)."""
+    key = Ed25519PrivateKey.from_private_bytes(bytes.fromhex(private_hex))
+    return key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw).hex()
+
+
+def sign(private_hex: str, data: bytes) -> bytes:
+    """The 64-byte Ed25519 signature of `data`."""
+    return Ed25519PrivateKey.from_private_bytes(bytes.fromhex(private_hex)).sign(data)
+
+
+def verify(public_hex: str, signature: bytes, data: bytes) -> bool:
+    """Whether `signature` is `data` signed by the private half of `public_hex`."""
+    if not is_public_key(public_hex) or len(signature) != 64:
+        return False
+    try:
+        Ed25519PublicKey.from_public_bytes(bytes.fromhex(public_hex)).verify(signature, data)
+    except InvalidSignature:
+        return False
+    return True
+
+
+def is_public_key(value: object) -> bool:
+    return isinstance(value, str) and bool(KEY_RE.match(value))
