@@ -12,6 +12,7 @@ from server.extensions import db
 from server.models import Conflict, FormVersion, Record
 from server.models import Op as OpRow
 from server.services.devices import DeviceIdentity
+from server.services.review import review_changes
 from server.services.sequence import current_seq
 
 
@@ -71,6 +72,9 @@ def pull_changes(device: DeviceIdentity, cursor: int, limit: int) -> ChangePage:
              row.record_id) for row in ops
         ] + [(f.server_seq, {"seq": f.server_seq, "type": "form", "form_id": f.form_id,
                           "version": f.version, "title": f.title}, None) for f in forms]
+        # Review states and comments of visible records (server/services/review.py);
+        # clients ignore change types they do not know.
+        merged += review_changes(cursor, limit, visible_records_query(device).scalar_subquery())
         merged.sort(key=lambda item: item[0])
         has_more = len(merged) > limit
         page = merged[:limit]

@@ -1,0 +1,162 @@
+"""Edits and conflict resolutions made on the web, through the devices' op/merge path.
+
+The server is a replica like any tablet: its node id (HESABU_NODE_ID, "server" by
+default) is the op's device id, its hybrid clock stamps the op, and the op is applied
+by `push_ops`, the same service that applies a push. So a resolution is an ordinary
+op in the change feed: devices pull it and their conflict closes too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from server.errors import ApiError
+from server.extensions import db
+from server.models import Conflict, Device, FieldVersion, Record
+from server.models import Op as OpRow
+from server.services.clock import server_clock
+from server.services.push import PushResult, push_ops
+from sync.hlc import parse_hlc, wall_clock_ms
+from sync.ops import EDIT, RESOLVE, Op, OpError, make_op
+
+
+class _ServerTicks:
+    """`make_op` ticks a clock; the server's shared clock is the one to tick."""
+
+    def tick(self) -> str:
+        return server_clock().now()
+
+
+def node_id() -> str:
+    return str(current_app.config.get("HESABU_NODE_ID", "server"))
+
+
+def _apply(op: Op) -> PushResult:
+    result = push_ops(node_id(), [op], now_ms=wall_clock_ms(),
+                      max_drift_ms=int(current_app.config["HESABU_MAX_CLOCK_DRIFT_MS"]))
+    if result.rejected:
+        rejection = result.rejected[0]
+        raise ApiError("request.invalid", f"the change was refused: {rejection.message}",
+                       details={"code": rejection.code})
+    server_clock().receive(list(result.applied_hlcs))
+    return result
+
+
+def _record(record_id: str) -> Record:
+    record = db.session.get(Record, record_id)
+    if record is None:
+        db.session.rollback()
+        raise ApiError("request.not_found", f"no record {record_id}")
+    return record
+
+
+def current_heads(record_id: str, paths: list[str]) -> dict[str, list[str]]:
+    """The op ids of each path's current heads (what an edit made now has seen)."""
+    heads: dict[str, list[str]] = {}
+    for path, op_id in db.session.execute(
+        select(FieldVersion.path, FieldVersion.op_id).where(
+            FieldVersion.record_id == record_id, FieldVersion.is_head.is_(True),
+            FieldVersion.path.in_(paths))
+    ):
+        heads.setdefault(path, []).append(op_id)
+    return heads
+
+
+def edit_record(record_id: str, fields: Mapping[str, Any], user: str) -> Op:
+    """Change answers of a record as the server replica; `user` goes in the op's meta."""
+    record = _record(record_id)
+    form_id, version = record.form_id, record.form_version
+    heads = current_heads(record_id, [*fields, "__deleted__"])
+    db.session.rollback()
+    try:
+        op = make_op(EDIT, clock=_ServerTicks(), device_id=node_id(), record_id=record_id,
+                     form_id=form_id, form_version=version, fields=dict(fields), heads=heads,
+                     meta={"user": user, "via": "web"})
+    except OpError as exc:
+        raise ApiError("request.invalid", exc.message, details={"field": exc.field}) from None
+    _apply(op)
+    return op
+
+
+@dataclass(frozen=True)
+class Resolution:
+    conflict_id: int
+    record_id: str
+    path: str
+    value: Any
+    op_id: str
+
+
+def resolve_conflict(conflict_id: int, value: Any, user: str) -> Resolution:
+    """Settle an open conflict with `value` (one of its values, or a new one).
+
+    The resolve op names every conflicting head as its parent, so applying it (here
+    and on each device) leaves one head and closes the conflict.
+    """
+    conflict = db.session.get(Conflict, conflict_id)
+    if conflict is None:
+        db.session.rollback()
+        raise ApiError("request.not_found", f"no conflict {conflict_id}")
+    if conflict.resolved_at_seq is not None:
+        db.session.rollback()
+        raise ApiError("conflict.already_resolved",
+                       "this conflict was already resolved (by someone else, or by a newer "
+                       "edit); reload the conflicts page")
+    record = _record(conflict.record_id)
+    path, heads = conflict.path, list(conflict.head_op_ids)
+    form_id, version, record_id = record.form_id, record.form_version, record.record_id
+    db.session.rollback()
+    try:
+        op = make_op(RESOLVE, clock=_ServerTicks(), device_id=node_id(), record_id=record_id,
+                     form_id=form_id, form_version=version, fields={path: value},
+                     heads={path: heads}, meta={"user": user, "via": "web",
+                                                "conflict_id": conflict_id})
+    except OpError as exc:
+        raise ApiError("request.invalid", exc.message, details={"field": exc.field}) from None
+    _apply(op)
+    return Resolution(conflict_id, record_id, path, value, op.op_id)
+
+
+def _hlc_time(hlc: str) -> datetime | None:
+    try:
+        return datetime.fromtimestamp(parse_hlc(hlc).ms / 1000, UTC)
+    except (ValueError, AttributeError):
+        return None
+
+
+def describe_versions(conflict: Conflict) -> list[dict[str, Any]]:
+    """The conflict's values newest first, each with who wrote it (device name and,
+    for web edits, the user) and when (the op's clock time)."""
+    op_ids = [v["op_id"] for v in conflict.versions]
+    metas = dict(db.session.execute(
+        select(OpRow.op_id, OpRow.payload).where(OpRow.op_id.in_(op_ids))).all())
+    device_ids = {v["device_id"] for v in conflict.versions}
+    names = dict(db.session.execute(
+        select(Device.id, Device.name).where(Device.id.in_(device_ids))).all())
+    out = []
+    for version in conflict.versions:
+        meta = (metas.get(version["op_id"]) or {}).get("meta") or {}
+        out.append({**version, "device_name": names.get(version["device_id"], ""),
+                    "user": meta.get("user", ""), "written_at": _hlc_time(version["hlc"])})
+    return out
+
+
+def open_conflicts(record_ids: list[str] | None = None, limit: int = 200) -> list[Conflict]:
+    """Open conflicts, oldest first; only of `record_ids` when given."""
+    query = select(Conflict).where(Conflict.resolved_at_seq.is_(None))
+    if record_ids is not None:
+        query = query.where(Conflict.record_id.in_(record_ids))
+    return list(db.session.execute(query.order_by(Conflict.id).limit(limit)).scalars())
+
+
+def count_open_conflicts(record_ids: list[str] | None = None) -> int:
+    query = select(func.count()).select_from(Conflict).where(Conflict.resolved_at_seq.is_(None))
+    if record_ids is not None:
+        query = query.where(Conflict.record_id.in_(record_ids))
+    return int(db.session.execute(query).scalar_one())

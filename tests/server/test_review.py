@@ -1,0 +1,126 @@
+"""Review and conflict resolution on the server reach devices through the pull feed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask import Flask
+from server_harness import Device, push_body
+from sqlalchemy import select
+
+from forms.spec import Choice, FormSpec, Node
+from server.errors import ApiError
+from server.extensions import db
+from server.models import Conflict, Record
+from server.services.resolution import describe_versions, edit_record, resolve_conflict
+from server.services.review import latest_reviews, render_answers, set_review
+
+
+def push(app: Flask, device: Device, ops: list[Any]) -> dict[str, Any]:
+    reply = app.test_client().post("/api/sync/push", json=push_body(device, ops),
+                                   headers=device.auth)
+    assert reply.status_code == 200, reply.json
+    return reply.json
+
+
+def pull(app: Flask, device: Device, cursor: int = 0) -> dict[str, Any]:
+    reply = app.test_client().get(f"/api/sync/pull?cursor={cursor}", headers=device.auth)
+    assert reply.status_code == 200, reply.json
+    return reply.json
+
+
+def make_conflict(app: Flask, tablet: Device, other: Device) -> tuple[str, int]:
+    first = tablet.op(fields={"name": "Amina"})
+    push(app, tablet, [first])
+    heads = {"name": [first.op_id], "__deleted__": [first.op_id]}
+    push(app, tablet, [tablet.op(first.record_id, {"name": "Amina W."}, heads)])
+    push(app, other, [other.op(first.record_id, {"name": "Amina Wanjiru"}, heads)])
+    with app.app_context():
+        conflict = db.session.execute(select(Conflict).where(
+            Conflict.resolved_at_seq.is_(None))).scalar_one()
+        cid = conflict.id
+        db.session.rollback()
+    return first.record_id, cid
+
+
+def test_a_resolution_is_an_op_that_closes_the_conflict_and_reaches_devices(
+        app: Flask, form: tuple[str, str], tablet: Device, other_tablet: Device) -> None:
+    record_id, cid = make_conflict(app, tablet, other_tablet)
+    with app.app_context():
+        versions = describe_versions(db.session.get(Conflict, cid))
+        assert sorted(v["value"] for v in versions) == ["Amina W.", "Amina Wanjiru"]
+        assert {v["device_name"] for v in versions} == {"Amina's tablet", "Baraka's tablet"}
+        assert all(v["written_at"] is not None for v in versions)
+        cursor = pull(app, tablet)["next_cursor"]
+        done = resolve_conflict(cid, "Amina Wanjiru Otieno", user="leader-neema")
+        assert db.session.get(Conflict, cid).resolved_at_seq is not None
+        assert db.session.get(Record, record_id).fields["name"] == "Amina Wanjiru Otieno"
+        db.session.rollback()
+        with pytest.raises(ApiError) as again:
+            resolve_conflict(cid, "Amina", user="leader-neema")
+        assert again.value.code == "conflict.already_resolved"
+    page = pull(app, tablet, cursor)
+    ops = [c["op"] for c in page["changes"] if c["type"] == "op"]
+    assert [op["op_id"] for op in ops] == [done.op_id]
+    assert ops[0]["kind"] == "resolve" and ops[0]["device_id"] == "server"
+    assert ops[0]["meta"]["user"] == "leader-neema"
+    assert page["records"][record_id]["conflicts"] == []
+
+
+def test_a_review_comment_is_in_the_next_pull_of_the_device(
+        app: Flask, form: tuple[str, str], tablet: Device) -> None:
+    op = tablet.op(fields={"name": "Juma"})
+    push(app, tablet, [op])
+    cursor = pull(app, tablet)["next_cursor"]
+    with app.app_context():
+        with pytest.raises(ApiError, match="comment is needed"):
+            set_review(op.record_id, "has_issues", "  ", reviewer="neema")
+        with pytest.raises(ApiError, match="review state"):
+            set_review(op.record_id, "great", "", reviewer="neema")
+        set_review(op.record_id, "has_issues", "Ages of members are missing", reviewer="neema")
+        set_review(op.record_id, "approved", "", reviewer="neema")
+        assert latest_reviews([op.record_id])[op.record_id].state == "approved"
+    changes = pull(app, tablet, cursor)["changes"]
+    assert [(c["type"], c["state"], c["comment"]) for c in changes] == [
+        ("review", "has_issues", "Ages of members are missing"), ("review", "approved", "")]
+    assert changes[0]["record_id"] == op.record_id and changes[0]["reviewer"] == "neema"
+
+
+def test_a_web_edit_goes_through_the_merge_like_a_device_edit(
+        app: Flask, form: tuple[str, str], tablet: Device) -> None:
+    op = tablet.op(fields={"name": "Juma", "age": 30})
+    push(app, tablet, [op])
+    with app.app_context():
+        edit = edit_record(op.record_id, {"age": 31}, user="neema")
+        assert edit.parents["age"] == (op.op_id,)
+        record = db.session.get(Record, op.record_id)
+        assert record.fields == {"name": "Juma", "age": 31}
+        db.session.rollback()
+    changes = pull(app, tablet)["changes"]
+    assert changes[-1]["op"]["op_id"] == edit.op_id
+
+
+def test_answers_render_with_labels_choices_and_repeats_as_tables() -> None:
+    spec = FormSpec(
+        id="hh", version="1", title="Household", choices={"yn": (
+            Choice("yes", {"default": "Yes"}), Choice("no", {"default": "No"}))},
+        children=(
+            Node("question", "text", "head", ("head",), label={"default": "Head of household"}),
+            Node("question", "select_one", "owner", ("owner",), label={"default": "Owner?"},
+                 list_name="yn"),
+            Node("repeat", "repeat", "members", ("members",), label={"default": "Members"},
+                 children=(
+                     Node("question", "text", "m_name", ("members", "m_name"),
+                          label={"default": "Name"}),
+                     Node("question", "integer", "m_age", ("members", "m_age"),
+                          label={"default": "Age"}))),
+        ))
+    items = render_answers(spec, {"head": "Esther", "owner": "yes", "members": [
+        {"__id": "a1", "m_name": "Esther", "m_age": 56}, {"__id": "b2", "m_name": "Chanda"}]})
+    assert items[0] == {"kind": "question", "label": "Head of household", "value": "Esther",
+                        "path": "head"}
+    assert items[1]["value"] == "Yes"
+    assert items[2]["kind"] == "repeat"
+    assert items[2]["columns"] == ["Name", "Age"]
+    assert items[2]["rows"] == [["Esther", "56"], ["Chanda", ""]]
