@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from field_app.core import records
+from field_app.core.reviews import save_review_changes
 from field_app.core.store import SERVER_PEER
 from sync.messages import PullPage
 
@@ -33,6 +34,7 @@ def apply_page(store: Store, page: PullPage, peer: str = SERVER_PEER) -> PageRes
         for op in page.ops:
             if records.apply_op(store, op.to_wire()):
                 received += 1
+        save_review_changes(store, page.changes)  # leaders' review comments
         clock_source = page.server_hlc or max((op.hlc for op in page.ops), default=None)
         # Adopt the server's time if ours is behind (a tablet reset to 1970), so new
         # local edits order after what everybody else has seen. The server refuses

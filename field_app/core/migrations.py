@@ -115,6 +115,25 @@ def _v1(db: Database) -> None:
     )
 
 
+@device_migrations(name="0002_review_notes")
+def _v2(db: Database) -> None:
+    # The newest review of each record a leader reviewed on the server (pulled as
+    # `type: "review"` changes; see field_app/core/reviews.py).
+    db.executescript(
+        """
+        CREATE TABLE review_notes (
+            record_id TEXT PRIMARY KEY,
+            state TEXT NOT NULL,
+            comment TEXT NOT NULL DEFAULT '',
+            reviewer TEXT NOT NULL DEFAULT '',
+            reviewed_at TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            seen_at TEXT
+        );
+        """
+    )
+
+
 #: Migration names in order; the schema version is the number applied.
 MIGRATION_NAMES = tuple(m.name for m in device_migrations._migrations)
 SCHEMA_VERSION = len(MIGRATION_NAMES)
