@@ -1,0 +1,282 @@
+"""USB bundles on the server (or hub): device keys, importing a device bundle through the
+same apply path as an HTTP push, and writing the signed return bundle for a device.
+
+The format and its checks are `sync.bundle` (pure); this module supplies the keys,
+the database and the files. Importing is all or nothing at the bundle level: nothing
+is applied unless the signature and every member check out, and the ops then go
+through `push_ops` in one transaction (each op admitted or rejected exactly as if the
+tablet had pushed it over HTTP; rejections go back in the return bundle).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from flask import current_app
+from sqlalchemy import select
+
+from server.errors import ApiError
+from server.extensions import begin_write, db
+from server.models import Attachment, BundleImport, Device, DeviceKey
+from server.models import Op as OpRow
+from server.models.attachments import COMPLETE
+from server.models.types import utcnow
+from server.services.attachments import _final_path
+from server.services.clock import server_clock
+from server.services.devices import DeviceIdentity
+from server.services.forms import form_version
+from server.services.pull import pull_changes
+from server.services.push import push_ops
+from sync import bundle_crypto
+from sync.admission import decode_ops
+from sync.bundle import (
+    ACKS,
+    ATTACHMENT_PREFIX,
+    CHANGES,
+    DEVICE_BUNDLE,
+    FORMS,
+    RETURN_BUNDLE,
+    WRONG_TARGET,
+    BundleError,
+    BundleWriter,
+    open_bundle,
+)
+from sync.canonical import canonical_bytes
+from sync.codes import Rejection
+from sync.hlc import wall_clock_ms
+from sync.ids import new_uuid7
+
+KEY_FILE = "bundle_signing_key"
+_PULL_PAGE = 1000
+
+
+# -- keys -----------------------------------------------------------------------------------
+def server_private_key() -> str:
+    """This server's signing key, made on first use and kept in the instance folder."""
+    path = Path(current_app.instance_path) / KEY_FILE
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".key")
+        with os.fdopen(fd, "w") as fh:
+            fh.write(bundle_crypto.new_private_key())
+        os.chmod(tmp, 0o600)
+        try:
+            os.link(tmp, path)  # never replaces a key another process just made
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(tmp)
+    return path.read_text().strip()
+
+
+def server_public_key() -> str:
+    """The public half devices keep to check return bundles (sent at enrolment)."""
+    return bundle_crypto.public_key(server_private_key())
+
+
+def register_device_key(device_id: str, public_key: str) -> None:
+    """Keep the key a device sent at enrolment (a re-enrolled device replaces its key)."""
+    if not bundle_crypto.is_public_key(public_key):
+        raise ApiError("request.invalid", "public_key must be 64 lowercase hex digits",
+                       details={"fields": {"public_key": ["not an Ed25519 public key"]}})
+    session = db.session
+    begin_write(session)
+    row = session.get(DeviceKey, device_id)
+    if row is None:
+        session.add(DeviceKey(device_id=device_id, public_key=public_key))
+    else:
+        row.public_key, row.registered_at = public_key, utcnow()
+    session.commit()
+
+
+def device_public_key(device_id: str) -> str | None:
+    row = db.session.get(DeviceKey, device_id)
+    key = None if row is None else row.public_key
+    db.session.rollback()
+    return key
+
+
+# -- import -------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ImportResult:
+    bundle_id: str
+    device_id: str
+    ops: int
+    acked: tuple[str, ...]
+    rejected: tuple[Rejection, ...]
+    attachments: int
+    already_imported: bool
+    server_seq: int
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"bundle_id": self.bundle_id, "device_id": self.device_id, "ops": self.ops,
+                "acked": len(self.acked), "rejected": [r.to_wire() for r in self.rejected],
+                "attachments": self.attachments, "already_imported": self.already_imported,
+                "server_seq": self.server_seq}
+
+
+def _device_key_for(manifest: dict[str, Any]) -> str | None:
+    if manifest.get("kind") != DEVICE_BUNDLE:
+        raise BundleError(WRONG_TARGET, f"this is a {manifest.get('kind')!r} bundle; a server "
+                                        "imports bundles written by devices")
+    source = manifest.get("source")
+    return device_public_key(source) if isinstance(source, str) else None
+
+
+def import_bundle(src: IO[bytes]) -> ImportResult:
+    """Verify a device bundle completely, then apply it like a push from that device.
+
+    Raises BundleError (nothing applied) for any problem with the file, ApiError if
+    the device was revoked. Importing the same bundle again acks the same ops and
+    changes nothing.
+    """
+    with open_bundle(src, _device_key_for) as bundle:
+        device_id = bundle.source
+        session = db.session
+        device = session.get(Device, device_id)
+        revoked = device is None or device.revoked
+        session.rollback()
+        if revoked:
+            raise ApiError("auth.device_revoked", f"device {device_id} is revoked or unknown")
+        bundle_id = str(bundle.manifest.get("bundle_id"))
+        wire = bundle.ops_wire()
+        ops, invalid = decode_ops(wire)
+        foreign = [Rejection(op.op_id, "hub.relay_forbidden",
+                             f"op {op.op_id} was written by {op.device_id}, not by "
+                             f"{device_id} who signed the bundle", False)
+                   for op in ops if op.device_id != device_id]
+        ops = [op for op in ops if op.device_id == device_id]
+        result = push_ops(device_id, ops, invalid=[*invalid, *foreign], now_ms=wall_clock_ms(),
+                          max_drift_ms=int(current_app.config["HESABU_MAX_CLOCK_DRIFT_MS"]))
+        server_clock().receive(list(result.applied_hlcs))
+        root = Path(current_app.instance_path)
+        files = bundle.names(ATTACHMENT_PREFIX)
+        for name in files:
+            store_complete_file(root, name[len(ATTACHMENT_PREFIX):], bundle.read(name),
+                                device_id)
+        cursor = bundle.manifest.get("cursor", 0)
+        already = _record_import(bundle_id, device_id, len(wire), len(files),
+                                 cursor if isinstance(cursor, int) and cursor >= 0 else 0,
+                                 result.rejected)
+    return ImportResult(bundle_id, device_id, len(wire), result.acked, result.rejected,
+                        len(files), already, result.server_seq)
+
+
+def _record_import(bundle_id: str, device_id: str, ops: int, files: int, cursor: int,
+                   rejected: tuple[Rejection, ...]) -> bool:
+    """Remember the import; True if this bundle had been imported before."""
+    session = db.session
+    begin_write(session)
+    if session.get(BundleImport, bundle_id) is not None:
+        session.rollback()
+        return True
+    session.add(BundleImport(bundle_id=bundle_id, device_id=device_id, ops=ops,
+                             attachments=files, cursor=cursor,
+                             rejected=[r.to_wire() for r in rejected]))
+    session.commit()
+    return False
+
+
+def store_complete_file(root: Path, sha256: str, data: bytes, device_id: str) -> bool:
+    """Keep a whole, already verified file as a complete attachment; False if it was
+    already complete. An upload in progress over HTTP is completed by it."""
+    session = db.session
+    begin_write(session)
+    try:
+        row = session.get(Attachment, sha256, with_for_update=True)
+        if row is not None and row.status == COMPLETE:
+            session.rollback()
+            return False
+        final = root / _final_path(sha256)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=final.parent, prefix=".bundle")
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, final)
+        if row is None:
+            row = Attachment(sha256=sha256, size=len(data), storage_path=_final_path(sha256),
+                             uploaded_by=device_id)
+            session.add(row)
+        row.size, row.received, row.status, row.completed_at = len(data), len(data), \
+            COMPLETE, utcnow()
+        session.commit()
+        return True
+    except BaseException:
+        session.rollback()
+        raise
+
+
+# -- return bundle ---------------------------------------------------------------------------------
+def write_return_bundle(device_id: str, out: IO[bytes], *, cursor: int | None = None,
+                        in_reply_to: str | None = None) -> dict[str, Any]:
+    """Write the signed answer for `device_id`: every op of it this server holds (acks),
+    the rejections of its last imported bundle, its complete attachments, and every
+    change it would pull after `cursor` (default: the cursor its last bundle carried),
+    with the specs of the forms those changes announce. Returns the manifest."""
+    session = db.session
+    device = session.get(Device, device_id)
+    if device is None:
+        session.rollback()
+        raise ApiError("request.not_found", f"no device {device_id!r} is enrolled here")
+    identity = DeviceIdentity(device.id, device.name)
+    last = session.execute(
+        select(BundleImport).where(BundleImport.device_id == device_id)
+        .order_by(BundleImport.imported_at.desc()).limit(1)
+    ).scalar_one_or_none() if in_reply_to is None else session.get(BundleImport, in_reply_to)
+    rejected = list(last.rejected) if last is not None else []
+    if cursor is None:
+        cursor = last.cursor if last is not None else 0
+    acked = list(session.execute(select(OpRow.op_id).where(OpRow.device_id == device_id)
+                                 .order_by(OpRow.server_seq)).scalars())
+    files = list(session.execute(select(Attachment.sha256).where(
+        Attachment.uploaded_by == device_id, Attachment.status == COMPLETE)
+        .order_by(Attachment.sha256)).scalars())
+    session.rollback()
+    start, changes, next_cursor = _pull_all(identity, cursor)
+    specs = []
+    for change in changes:
+        if change.get("type") == "form":
+            found = form_version(str(change["form_id"]), str(change["version"]))
+            if found is not None:
+                specs.append(found["spec"])
+    writer = BundleWriter(out)
+    writer.add(ACKS, _json({"acked": acked, "rejected": rejected, "attachments": files}))
+    writer.add(CHANGES, _json({"changes": changes, "from_cursor": start,
+                               "next_cursor": next_cursor}))
+    writer.add(FORMS, _json({"forms": specs}))
+    key = server_private_key()
+    return writer.finish({
+        "kind": RETURN_BUNDLE, "bundle_id": new_uuid7(),
+        "source": str(current_app.config.get("HESABU_NODE_ID", "server")),
+        "source_key": bundle_crypto.public_key(key),
+        "target": device_id, "in_reply_to": in_reply_to or (last.bundle_id if last else None),
+        "server_hlc": server_clock().now(), "acked": len(acked), "changes": len(changes),
+        "from_cursor": start, "next_cursor": next_cursor,
+    }, lambda data: bundle_crypto.sign(key, data))
+
+
+def _pull_all(device: DeviceIdentity, cursor: int) -> tuple[int, list[dict[str, Any]], int]:
+    """Every change after `cursor` (restarting at 0 if the cursor is from elsewhere)."""
+    try:
+        page = pull_changes(device, cursor, _PULL_PAGE)
+    except ApiError as exc:
+        if exc.code != "sync.cursor_invalid":
+            raise
+        cursor = 0
+        page = pull_changes(device, cursor, _PULL_PAGE)
+    start = cursor
+    changes = list(page.changes)
+    while page.has_more:
+        page = pull_changes(device, page.next_cursor, _PULL_PAGE)
+        changes.extend(page.changes)
+    return start, changes, page.next_cursor
+
+
+def _json(value: Any) -> bytes:
+    return canonical_bytes(value)
