@@ -13,3 +13,6 @@ class EnrolRequest(Schema):
     device_id = fields.String(required=True, validate=validate.Regexp(
         NODE_RE, error="must be 1-64 characters of A-Z a-z 0-9 _ . : -"))
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    #: The device's Ed25519 public key (hex): it signs the device's USB bundles.
+    public_key = fields.String(load_default=None, validate=validate.Regexp(
+        r"^[0-9a-f]{64}$", error="must be an Ed25519 public key in 64 lowercase hex digits"))
