@@ -1,0 +1,290 @@
+"""`/api/openapi.json` and `/api/docs`: the JSON API described as OpenAPI 3.
+
+The spec is built from `app.url_map` at request time, so it lists every /api endpoint
+that exists. Each operation takes its summary and description from the view's
+docstring; bodies, parameters and answers come from `doc(...)` on the view or from
+`ENDPOINT_DOCS` below (for endpoints whose modules should not need to import this
+one). An endpoint without a docstring is undocumented, and a test fails on it
+(tests/server/test_openapi.py). The docs page is plain HTML rendered here: no CDN, no
+script.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from collections.abc import Callable
+from typing import Any
+
+from flask import Blueprint, Flask, Response, current_app, render_template_string
+from marshmallow import Schema, fields
+
+from server.api.wire import json_response
+from server.errors import ERRORS
+
+bp = Blueprint("openapi", __name__, url_prefix="/api")
+
+_ATTR = "hesabu_openapi"
+
+#: Operation details by endpoint name (merged under what `doc` put on the view).
+ENDPOINT_DOCS: dict[str, dict[str, Any]] = {}
+
+
+def doc(**operation: Any) -> Callable[[Any], Any]:
+    """Attach OpenAPI details to a view: `body=` a marshmallow Schema (or a JSON schema
+    dict), `query=` a Schema for query parameters, `answer=` a JSON schema or example
+    dict of the 200/201 answer, `status=` the success status, `errors=` codes from
+    server/errors.py it may answer with, `content=` the answer's media type."""
+
+    def decorate(view: Any) -> Any:
+        setattr(view, _ATTR, operation)
+        return view
+
+    return decorate
+
+
+def describe(endpoint: str, **operation: Any) -> None:
+    """Like `doc`, by endpoint name (for views in modules that do not import this one)."""
+    ENDPOINT_DOCS.setdefault(endpoint, {}).update(operation)
+
+
+# -- marshmallow -> JSON schema -------------------------------------------------------
+
+_SIMPLE = {fields.String: "string", fields.Integer: "integer", fields.Float: "number",
+           fields.Boolean: "boolean", fields.DateTime: "string", fields.Date: "string",
+           fields.Dict: "object", fields.Email: "string", fields.UUID: "string"}
+
+
+def field_schema(field: fields.Field) -> dict[str, Any]:
+    if isinstance(field, fields.Nested):
+        nested = field.nested
+        schema = nested() if isinstance(nested, type) else nested
+        return schema_json(schema) if isinstance(schema, Schema) else {"type": "object"}
+    if isinstance(field, fields.List):
+        return {"type": "array", "items": field_schema(field.inner)}
+    for kind, name in _SIMPLE.items():
+        if isinstance(field, kind):
+            out: dict[str, Any] = {"type": name}
+            break
+    else:
+        out = {}
+    if field.allow_none:
+        out["nullable"] = True
+    if field.metadata.get("description"):
+        out["description"] = field.metadata["description"]
+    return out
+
+
+def schema_json(schema: Schema | dict[str, Any]) -> dict[str, Any]:
+    if isinstance(schema, dict):
+        return schema
+    props = {f.data_key or name: field_schema(f) for name, f in schema.fields.items()
+             if not f.dump_only}
+    required = sorted(f.data_key or name for name, f in schema.fields.items() if f.required)
+    out: dict[str, Any] = {"type": "object", "properties": props,
+                           "additionalProperties": False}
+    if required:
+        out["required"] = required
+    return out
+
+
+# -- the spec ------------------------------------------------------------------------
+
+_CONVERTER = re.compile(r"<(?:(\w+):)?(\w+)>")
+_ERROR_SCHEMA = {"$ref": "#/components/schemas/Error"}
+
+
+def _access(endpoint: str, view: Any) -> tuple[list[dict[str, Any]], str]:
+    """OpenAPI security and a sentence on who may call, from the declared access rule."""
+    try:
+        from server.auth.access import rule_for
+    except ImportError:  # accounts not installed: devices only
+        return [{"deviceToken": []}], ""
+    rule = rule_for(endpoint, view)
+    if rule is None:
+        return [], "Access: not declared."
+    if rule.kind == "public":
+        return [], "Access: public."
+    if rule.kind == "device":
+        return [{"deviceToken": []}], "Access: an enrolled device's bearer token."
+    roles = ", ".join(sorted(r.value for r in rule.roles)) or "any logged-in user"
+    return [{"apiToken": []}, {"session": []}], f"Access: {roles}."
+
+
+def _operation(endpoint: str, view: Any, method: str, params: list[str]) -> dict[str, Any]:
+    text = inspect.getdoc(view) or ""
+    summary, _, rest = text.partition("\n")
+    extra = {**ENDPOINT_DOCS.get(endpoint, {}), **(getattr(view, _ATTR, None) or {})}
+    security, who = _access(endpoint, view)
+    op: dict[str, Any] = {
+        "operationId": f"{endpoint}.{method}",
+        "summary": summary.strip(),
+        "description": "\n\n".join(p for p in (rest.strip(), who) if p),
+        "tags": [endpoint.split(".")[0]],
+        "security": security,
+        "parameters": [{"name": p, "in": "path", "required": True,
+                        "schema": {"type": "string"}} for p in params],
+    }
+    query = extra.get("query")
+    if query is not None:
+        for name, f in schema_json(query() if isinstance(query, type) else query)[
+                "properties"].items():
+            op["parameters"].append({"name": name, "in": "query", "schema": f})
+    body = extra.get("body")
+    if body is not None and method in ("post", "put", "patch"):
+        body = body() if isinstance(body, type) else body
+        media = extra.get("body_content", "application/json")
+        op["requestBody"] = {"required": True, "content": {media: {"schema": schema_json(body)}}}
+    status = str(extra.get("status", 204 if method == "patch" and not extra.get("answer")
+                           else 200))
+    media = extra.get("content", "application/json")
+    answer: dict[str, Any] = {"description": extra.get("answer_text", "Success")}
+    if extra.get("answer") is not None:
+        answer["content"] = {media: {"schema": extra["answer"]}}
+    elif media != "application/json":
+        answer["content"] = {media: {"schema": {"type": "string", "format": "binary"}}}
+    responses: dict[str, Any] = {status: answer}
+    for code in extra.get("errors", ()):
+        err = ERRORS[code]
+        entry = responses.setdefault(str(err.status), {
+            "description": "", "content": {"application/json": {"schema": _ERROR_SCHEMA}}})
+        entry["description"] = "; ".join(
+            p for p in (entry["description"], f"`{code}`: {err.meaning}") if p)
+    op["responses"] = responses
+    return op
+
+
+def build_spec(app: Flask) -> dict[str, Any]:
+    """The OpenAPI 3 document of every /api rule of `app`."""
+    paths: dict[str, dict[str, Any]] = {}
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        if not rule.rule.startswith("/api/"):
+            continue
+        view = app.view_functions[rule.endpoint]
+        params = [m.group(2) for m in _CONVERTER.finditer(rule.rule)]
+        path = _CONVERTER.sub(r"{\2}", rule.rule)
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            paths.setdefault(path, {})[method.lower()] = _operation(
+                rule.endpoint, view, method.lower(), params)
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "Hesabu API", "version": "1",
+                 "description": "Sync, forms, accounts, review and profile data of a Hesabu "
+                                "server. Every error answers with one JSON shape; the codes "
+                                "are listed in docs/errors.md. See docs/api.md."},
+        "paths": paths,
+        "components": {
+            "securitySchemes": {
+                "deviceToken": {"type": "http", "scheme": "bearer",
+                                "description": "The token an enrolled device got at enrolment."},
+                "apiToken": {"type": "http", "scheme": "bearer",
+                             "description": "A user's API token (for scripts)."},
+                "session": {"type": "apiKey", "in": "cookie", "name": "session",
+                            "description": "A logged-in browser session."},
+            },
+            "schemas": {"Error": {
+                "type": "object", "required": ["error"],
+                "properties": {"error": {
+                    "type": "object", "required": ["code", "message", "details"],
+                    "properties": {"code": {"type": "string", "enum": sorted(ERRORS)},
+                                   "message": {"type": "string"},
+                                   "details": {"type": "object"}}}}}},
+        },
+    }
+
+
+@bp.get("/openapi.json")
+def openapi_json() -> Response:
+    """This API described as OpenAPI 3 (JSON)."""
+    return json_response(build_spec(current_app))
+
+
+_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Hesabu API</title>
+<style>
+body{font-family:system-ui,sans-serif;margin:0 auto;max-width:60rem;padding:1rem;color:#222}
+h2{border-bottom:2px solid #ddd;margin-top:2rem}
+details{border:1px solid #ccc;border-radius:6px;margin:.5rem 0;padding:.4rem .6rem}
+summary{cursor:pointer}
+code,pre{font-family:ui-monospace,monospace;font-size:.9em}
+pre{background:#f5f5f5;padding:.5rem;overflow-x:auto;white-space:pre-wrap}
+.m{display:inline-block;min-width:4.5rem;font-weight:bold;text-transform:uppercase}
+.get{color:#1a6}.post{color:#16a}.patch{color:#a61}.delete{color:#a11}.put{color:#71a}
+</style></head><body>
+<h1>{{ spec.info.title }}</h1>
+<p>{{ spec.info.description }}</p>
+<p>Machine-readable: <a href="{{ url_for('openapi.openapi_json') }}">/api/openapi.json</a>
+(OpenAPI {{ spec.openapi }}).</p>
+{% for tag, ops in groups %}
+<h2 id="{{ tag }}">{{ tag }}</h2>
+{% for path, method, op in ops %}
+<details id="{{ op.operationId }}"><summary><span class="m {{ method }}">{{ method }}</span>
+<code>{{ path }}</code> {{ op.summary }}</summary>
+{% if op.description %}<pre>{{ op.description }}</pre>{% endif %}
+{% if op.parameters %}<p>Parameters:</p><ul>{% for p in op.parameters %}
+<li><code>{{ p.name }}</code> ({{ p.in }})</li>{% endfor %}</ul>{% endif %}
+{% if op.requestBody %}<p>Body:</p>
+<pre>{{ op.requestBody | tojson(indent=2) }}</pre>{% endif %}
+<p>Answers:</p><ul>{% for status, r in op.responses.items() %}
+<li><b>{{ status }}</b> {{ r.description }}</li>{% endfor %}</ul>
+</details>
+{% endfor %}{% endfor %}
+</body></html>"""
+
+
+@bp.get("/docs")
+def docs_page() -> str:
+    """This API as a readable page (no scripts, works offline)."""
+    spec = build_spec(current_app)
+    groups: dict[str, list[tuple[str, str, dict[str, Any]]]] = {}
+    for path, methods in spec["paths"].items():
+        for method, op in methods.items():
+            groups.setdefault(op["tags"][0], []).append((path, method, op))
+    return render_template_string(_PAGE, spec=spec, groups=sorted(groups.items()))
+
+
+def _describe_core() -> None:
+    """Bodies and answers of the sync, device, form and attachment endpoints."""
+    from server.schemas.devices import EnrolRequest
+    from server.schemas.sync import PullQuery, PushRequest
+
+    describe("devices.enrol", body=EnrolRequest, status=201, answer={
+        "type": "object", "properties": {"device_id": {"type": "string"},
+                                         "token": {"type": "string"},
+                                         "server_hlc": {"type": "string"}}},
+             errors=["auth.enrolment_code_invalid", "request.invalid"])
+    describe("sync.push", body=PushRequest, answer={
+        "type": "object", "properties": {
+            "acked": {"type": "array", "items": {"type": "string"}},
+            "rejected": {"type": "array", "items": {"type": "object"}},
+            "server_seq": {"type": "integer"}, "conflicts": {"type": "integer"},
+            "server_hlc": {"type": "string"}}},
+             errors=["auth.token_invalid", "auth.device_revoked", "auth.device_mismatch",
+                     "sync.batch_too_large", "sync.body_invalid", "request.invalid"])
+    describe("sync.pull", query=PullQuery, answer={
+        "type": "object", "properties": {
+            "changes": {"type": "array", "items": {
+                "type": "object", "description": "seq and type: op (with the op), form "
+                "(form_id, version, title) or review (record_id, state, comment, reviewer, "
+                "reviewed_at)"}},
+            "records": {"type": "object"}, "next_cursor": {"type": "integer"},
+            "has_more": {"type": "boolean"}, "server_hlc": {"type": "string"}}},
+             errors=["auth.token_invalid", "sync.cursor_invalid"])
+    describe("forms.get_version", answer={"type": "object", "properties": {
+        "form_id": {"type": "string"}, "version": {"type": "string"},
+        "title": {"type": "string"}, "published_at": {"type": "string"},
+        "spec": {"type": "object", "description": "FormSpec JSON"}}},
+             errors=["auth.token_invalid", "request.not_found"])
+    describe("attachments.download", content="application/octet-stream",
+             errors=["auth.token_invalid", "request.not_found", "attachment.hash_invalid"])
+    describe("attachments.upload", body={"type": "string", "format": "binary"},
+             body_content="application/octet-stream", status=204,
+             errors=["attachment.chunk_checksum", "attachment.offset_mismatch",
+                     "attachment.length_mismatch", "attachment.too_large"])
+    describe("openapi.openapi_json", answer={"type": "object"})
+    describe("openapi.docs_page", content="text/html")
+
+
+_describe_core()
