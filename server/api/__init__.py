@@ -7,6 +7,7 @@ from flask import Flask
 from server.api.attachments import bp as attachments_bp
 from server.api.devices import bp as devices_bp
 from server.api.forms import bp as forms_bp
+from server.api.openapi import bp as openapi_bp
 from server.api.sync import bp as sync_bp
 
 
@@ -15,3 +16,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(sync_bp)
     app.register_blueprint(attachments_bp)
     app.register_blueprint(forms_bp)
+    app.register_blueprint(openapi_bp)
