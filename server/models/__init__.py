@@ -4,6 +4,12 @@ from server.models.attachments import Attachment
 from server.models.bundles import BundleImport, DeviceKey, HubLink, HubUpload, RelayDevice
 from server.models.devices import Device, EnrolmentCode
 from server.models.forms import FormVersion
+from server.models.indicators import (
+    FactsWatermark,
+    HouseholdFacts,
+    SettlementFacts,
+    StructureFacts,
+)
 from server.models.records import Conflict, FieldParent, FieldVersion, Record
 from server.models.review import Review
 from server.models.sync import Op, ServerSeq
@@ -15,9 +21,11 @@ __all__ = [
     "Device",
     "DeviceKey",
     "EnrolmentCode",
+    "FactsWatermark",
     "FieldParent",
     "FieldVersion",
     "FormVersion",
+    "HouseholdFacts",
     "HubLink",
     "HubUpload",
     "Op",
@@ -25,4 +33,6 @@ __all__ = [
     "RelayDevice",
     "Review",
     "ServerSeq",
+    "SettlementFacts",
+    "StructureFacts",
 ]

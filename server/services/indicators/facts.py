@@ -1,0 +1,153 @@
+"""Keeping the facts tables (server/models/indicators.py) current with the records.
+
+The facts are a derived cache: every record of the SDI forms becomes one row of flat
+numbers and codes. `refresh_facts` brings them up to the records' latest server_seq,
+reading only records changed since the last refresh (keyset pages by server_seq), so
+a city profile over a million households is one GROUP BY over narrow rows instead of
+parsing a million JSON documents. It runs before any indicator is read; when nothing
+changed it costs one indexed query.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, text
+from sqlalchemy.orm import Session
+
+from server.extensions import begin_write, is_sqlite
+from server.models import Record
+from server.models.indicators import (
+    FactsWatermark,
+    HouseholdFacts,
+    SettlementFacts,
+    StructureFacts,
+)
+from server.services.indicators import formulas
+
+SETTLEMENT_FORM = "sdi_settlement_profile"
+STRUCTURE_FORM = "sdi_structure_numbering"
+HOUSEHOLD_FORM = "sdi_household_enumeration"
+CITY_FORM = "sdi_city_profile"
+FACT_FORMS = (SETTLEMENT_FORM, STRUCTURE_FORM, HOUSEHOLD_FORM)
+
+_PAGE = 2000
+_CHUNK = 400
+#: pg_advisory_xact_lock key: one refresher at a time ("hesabu facts").
+_LOCK_KEY = 0x4E5A_FAC7
+
+
+def _watermark(session: Session) -> int | None:
+    return session.execute(select(FactsWatermark.seq).where(FactsWatermark.id == 1)
+                           ).scalar_one_or_none()
+
+
+def is_current(session: Session) -> bool:
+    latest = session.execute(select(func.max(Record.server_seq))).scalar_one_or_none()
+    mark = _watermark(session)
+    return mark is not None and mark >= (latest or 0)
+
+
+def refresh_facts(session: Session) -> int:
+    """Bring the facts up to date; returns how many records were re-read.
+
+    Commits its own transaction, so call it before reading, not in the middle of a write.
+    """
+    if is_current(session):
+        session.rollback()
+        return 0
+    session.rollback()
+    begin_write(session)  # BEGIN IMMEDIATE on SQLite: one writer
+    if not is_sqlite(session.get_bind()):
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
+    mark = _watermark(session)
+    if mark is None:  # first run after the tables were emptied: rebuild everything
+        for model in (SettlementFacts, StructureFacts, HouseholdFacts):
+            session.execute(delete(model))
+        session.add(FactsWatermark(id=1, seq=0))
+        session.flush()
+        mark = 0
+    seen = 0
+    try:
+        while True:
+            page = session.execute(
+                select(Record.record_id, Record.form_id, Record.answers, Record.deleted,
+                       Record.server_seq)
+                .where(Record.server_seq > mark, Record.form_id.in_(FACT_FORMS))
+                .order_by(Record.server_seq).limit(_PAGE)
+            ).all()
+            if not page:
+                break
+            _apply_page(session, page)
+            seen += len(page)
+            mark = page[-1].server_seq
+        latest = session.execute(select(func.max(Record.server_seq))).scalar_one_or_none()
+        session.execute(FactsWatermark.__table__.update().where(FactsWatermark.id == 1)
+                        .values(seq=max(mark, latest or 0)))
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return seen
+
+
+def _apply_page(session: Session, page: Sequence[Any]) -> None:
+    by_form: dict[str, list[Any]] = {form: [] for form in FACT_FORMS}
+    for row in page:
+        by_form[row.form_id].append(row)
+    for form_id, model, key in ((SETTLEMENT_FORM, SettlementFacts, "settlement_id"),
+                                (STRUCTURE_FORM, StructureFacts, "structure_id"),
+                                (HOUSEHOLD_FORM, HouseholdFacts, "household_id")):
+        rows = by_form[form_id]
+        if not rows:
+            continue
+        ids = [r.record_id for r in rows]
+        column = getattr(model, key)
+        for start in range(0, len(ids), _CHUNK):
+            session.execute(delete(model).where(column.in_(ids[start:start + _CHUNK])))
+        values = [_facts(form_id, r) for r in rows if not r.deleted]
+        if values:
+            session.execute(insert(model), values)
+
+
+def _facts(form_id: str, row: Any) -> dict[str, Any]:
+    answers = row.answers if isinstance(row.answers, dict) else {}
+    if form_id == HOUSEHOLD_FORM:
+        facts = formulas.household_facts(answers)
+        for name, length in (("structure_id", 36), ("tenure", 50), ("water_source", 50),
+                             ("toilet", 50), ("electricity", 50), ("savings_member", 20)):
+            facts[name] = _clip(facts[name], length)
+        return {"household_id": row.record_id, **facts}
+    if form_id == STRUCTURE_FORM:
+        facts = formulas.structure_facts(answers)
+        facts.pop("households")
+        facts["settlement_id"] = _clip(facts["settlement_id"], 36)
+        facts["structure_use"] = _clip(facts["structure_use"], 50)
+        return {"structure_id": row.record_id, **facts}
+    indicators = formulas.settlement_profile(answers)
+    section_b = answers.get("section_B") if isinstance(answers.get("section_B"), dict) else {}
+    verification = answers.get("verification")
+    verification = verification if isinstance(verification, dict) else {}
+    point = formulas.geopoint(section_b.get("B1_GPS"))
+    ring = formulas.geoshape(verification.get("A0_Boundary"))
+    return {
+        "settlement_id": row.record_id,
+        "name": _clip(indicators["name"], 200),
+        "city": _clip(indicators["city"], 200),
+        "country": _clip(indicators["country"], 100),
+        "federation": _clip(indicators["federation"], 200),
+        "legal_status": _clip(indicators["legal_status"], 100),
+        "eviction_threat": _clip(indicators["eviction_threat_current"], 20),
+        "population": indicators["population"],
+        "households": indicators["households"],
+        "lon": point[0] if point else None,
+        "lat": point[1] if point else None,
+        "boundary": [list(p) for p in ring] if ring else None,
+        "indicators": indicators,
+        "server_seq": row.server_seq,
+    }
+
+
+def _clip(value: str | None, length: int) -> str | None:
+    return value[:length] if value is not None else None

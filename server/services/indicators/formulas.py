@@ -1,0 +1,274 @@
+"""The KYC indicators as pure functions of one record's answers (no database, no Flask).
+
+Every formula is written out in docs/indicators.md. A value that cannot be computed
+(missing answer, zero or missing denominator) is `None`, shown as "not available":
+never an exception, never infinity.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+#: One acre in square metres (international acre).
+ACRE_M2 = 4046.8564224
+M2_PER_HECTARE = 10_000
+M2_PER_KM2 = 1_000_000
+
+#: B13_Ownership_<key> percentages, in the order the form asks them.
+OWNERSHIP_KEYS = (
+    "private_owner", "municipality", "crown_land", "customary_land", "church_land",
+    "railway", "airport_authority", "port_trust", "defense",
+    "other_government_percentage", "other_percentage", "Unknown",
+)
+#: F<n>: water source blocks; F1 shared/communal taps and F2 individual taps are taps.
+WATER_SOURCES = ("shared_taps", "individual_taps", "boreholes", "hand_pumps",
+                 "protected_wells", "unprotected_wells", "springs", "kiosks_tanks",
+                 "vendors_trucks")
+TAP_BLOCKS = (1, 2)
+#: G<n>: toilet blocks G7..G10.
+TOILET_BLOCKS = (7, 8, 9, 10)
+
+#: Household enumeration choice lists whose counts are reported.
+TENURE = ("owner", "tenant", "rent_free", "other")
+WATER_SOURCE = ("own_tap", "shared_tap", "borehole", "well", "kiosk", "vendor", "other")
+TOILET = ("own_flush", "own_pit", "shared", "communal_block", "pay_toilet", "bucket_bag", "open")
+ELECTRICITY = ("grid_metered", "grid_shared", "solar", "none")
+#: Age bands of household members, as (name, lowest age, highest age).
+AGE_BANDS = (("age_0_4", 0, 4), ("age_5_17", 5, 17), ("age_18_59", 18, 59),
+             ("age_60_plus", 60, 200))
+
+
+def number(value: Any) -> float | None:
+    """A finite number from an answer, or None (text that is not a number, bools, NaN)."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float):
+        result = float(value)
+    elif isinstance(value, str):
+        try:
+            result = float(value.strip())
+        except ValueError:
+            return None
+    else:
+        return None
+    return result if math.isfinite(result) else None
+
+
+def ratio(numerator: float | None, denominator: float | None, scale: float = 1.0
+          ) -> float | None:
+    """numerator / denominator * scale; None when either is missing or the denominator <= 0."""
+    if numerator is None or denominator is None or denominator <= 0:
+        return None
+    return numerator / denominator * scale
+
+
+def total(values: Iterable[float | None]) -> float | None:
+    """The sum of the known values; None when none is known."""
+    known = [v for v in values if v is not None]
+    return sum(known) if known else None
+
+
+def text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def choices(value: Any) -> list[str]:
+    """A select_multiple answer as a list (a space-separated string is accepted too)."""
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, str)]
+    if isinstance(value, str):
+        return value.split()
+    return []
+
+
+def geopoint(value: Any) -> tuple[float, float] | None:
+    """(lon, lat) from an ODK geopoint "lat lon [alt acc]"; None if malformed."""
+    parts = value.split() if isinstance(value, str) else []
+    if len(parts) < 2:
+        return None
+    lat, lon = number(parts[0]), number(parts[1])
+    if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return None
+    return lon, lat
+
+
+def geoshape(value: Any) -> list[tuple[float, float]] | None:
+    """A closed ring of (lon, lat) from an ODK geoshape "lat lon a c;lat lon a c;..."."""
+    if not isinstance(value, str):
+        return None
+    ring = [geopoint(part) for part in value.split(";") if part.strip()]
+    if len(ring) < 3 or any(p is None for p in ring):
+        return None
+    points = [p for p in ring if p is not None]
+    if points[0] != points[-1]:
+        points.append(points[0])
+    return points if len(points) >= 4 else None
+
+
+def _working(section: Mapping[str, Any], block: str) -> float | None:
+    """Working units of a block; a block counted as 0 has 0 working (the form skips it)."""
+    count = number(section.get(f"{block}_Count"))
+    if count == 0:
+        return 0.0
+    return number(section.get(f"{block}_Working"))
+
+
+def _section(answers: Mapping[str, Any], name: str) -> Mapping[str, Any]:
+    section = answers.get(name)
+    return section if isinstance(section, Mapping) else {}
+
+
+def settlement_profile(answers: Mapping[str, Any]) -> dict[str, Any]:
+    """The profile-reported KYC indicators of one settlement profile record.
+
+    Free text (history, comments) is left out: it may name people.
+    """
+    a, b, c = _section(answers, "section_A"), _section(answers, "section_B"), \
+        _section(answers, "section_C")
+    e, f, g = _section(answers, "section_E"), _section(answers, "section_F"), \
+        _section(answers, "section_G")
+    h, i, j = _section(answers, "section_H"), _section(answers, "section_I"), \
+        _section(answers, "section_J")
+    p, q = _section(answers, "section_P"), _section(answers, "section_Q")
+
+    population = number(c.get("C12_Total_Population"))
+    if population is None:
+        population = number(c.get("C11_Population_Estimate"))
+    households = number(c.get("C9_Households"))
+    area_m2 = number(b.get("B2a_Area_sqmt"))
+    if area_m2 is None:
+        acres = number(b.get("B2b_Area_acres"))
+        area_m2 = acres * ACRE_M2 if acres is not None else None
+    area_m2 = area_m2 if area_m2 is not None and area_m2 > 0 else None
+    area_ha = ratio(area_m2, M2_PER_HECTARE)
+    area_km2 = ratio(area_m2, M2_PER_KM2)
+
+    seats = total(number(g.get(f"G{n}_Seats")) for n in TOILET_BLOCKS)
+    working_seats = total(number(g.get(f"G{n}_Working")) for n in TOILET_BLOCKS)
+    taps = total(number(f.get(f"F{n}_Count")) for n in TAP_BLOCKS)
+    working_taps = total(_working(f, f"F{n}") for n in TAP_BLOCKS)
+    connected = number(j.get("J3_Households_Connected"))
+    electricity = text(j.get("J1_Electricity_Available"))
+    if electricity == "no" and connected is None:
+        connected = 0.0  # no electricity at all: nobody is connected
+
+    ownership = {key: number(b.get(f"B13_Ownership_{key}")) for key in OWNERSHIP_KEYS}
+    priorities = []
+    for n in range(1, 6):
+        priority = text(q.get(f"Q{n}_Priority{n}"))
+        if priority:
+            priorities.append({"rank": n, "priority": priority,
+                               "term": text(q.get(f"Q{n}a_Priority_Term"))})
+    water_sources = {}
+    for n, name in enumerate(WATER_SOURCES, start=1):
+        count = number(f.get(f"F{n}_Count"))
+        if count:
+            water_sources[name] = {"count": count, "working": number(f.get(f"F{n}_Working"))}
+
+    return {
+        "name": text(b.get("B7_Settlement_Name_Community")),
+        "name_municipality": text(b.get("B8_Settlement_Name_Municipality")),
+        "city": text(b.get("B5_City")),
+        "country": text(b.get("B3_Country")),
+        "federation": text(a.get("A2_Federation")),
+        "profile_date": text(a.get("A1_Profile_Date")),
+        "last_updated": text(a.get("A1a_Last_Updated")),
+        "year_established": number(b.get("B10b_Year_Established")),
+        "population": population,
+        "households": households,
+        "household_size": number(c.get("C10_Household_Size")) or ratio(population, households),
+        "structures": number(c.get("C5_Structures_Total")),
+        "structures_permanent": number(c.get("C6_Structures_Permanent")),
+        "structures_temporary": number(c.get("C7_Structures_Temporary")),
+        "renting": text(c.get("C13_Renting")),
+        "area_m2": area_m2,
+        "area_ha": area_ha,
+        "area_km2": area_km2,
+        "density_per_ha": ratio(population, area_ha),
+        "density_per_km2": ratio(population, area_km2),
+        "toilet_seats": seats,
+        "working_toilet_seats": working_seats,
+        "people_per_working_toilet_seat": ratio(population, working_seats),
+        "open_defecation_pct": number(g.get("G5_OpenDefecation_Percentage")),
+        "taps": taps,
+        "working_taps": working_taps,
+        "people_per_working_tap": ratio(population, working_taps),
+        "water_sources": water_sources,
+        "water_cost_month": number(f.get("F11_Water_MonthlyCost")),
+        "water_collection_minutes": number(f.get("F12_Water_CollectionTime")),
+        "land_ownership_pct": ownership,
+        "legal_status": text(b.get("B14_Status")),
+        "eviction_threats": number(e.get("E1B_Evition_Threat_Count")),
+        "eviction_threat_current": text(e.get("E2A_Current_Eviction_Threat")),
+        "eviction_threat_seriousness": text(e.get("E2B_Current_Eviction_Seriousness")),
+        "evictions_carried_out": number(e.get("E4_Evictions_Carried_Out")),
+        "electricity_available": electricity,
+        "households_connected": connected,
+        "electricity_households_pct": ratio(connected, households, 100),
+        "electricity_hours_per_day": number(j.get("J5_Electricity_HoursPerDay")),
+        "electricity_cost_month": number(j.get("J6_Electricity_MonthlyCost")),
+        "garbage_collected": text(h.get("H2_Garbage_Collected")),
+        "garbage_collections_per_week": number(h.get("H6_Garbage_WeeklyCollections")),
+        "garbage_cost": number(h.get("H4_Garbage_Cost")),
+        "clinic_minutes": number(i.get("I1_Clinic_Minutes")),
+        "hiv_clinic_minutes": number(i.get("I2_HIV_Clinic_Minutes")),
+        "hospital_minutes": number(i.get("I3_Hospital_Minutes")),
+        "ambulance_minutes": number(i.get("I4a_Ambulance_Minutes")),
+        "fire_engine_minutes": number(i.get("I5a_FireEngine_Minutes")),
+        "savings_groups": number(p.get("P5_Savings_Groups")),
+        "savings_members": number(p.get("P6_Savings_Members")),
+        "city_meetings": text(p.get("P3_City_Meetings")),
+        "city_relationship": text(p.get("P4_City_Relationship")),
+        "priorities": priorities,
+    }
+
+
+def household_facts(answers: Mapping[str, Any]) -> dict[str, Any]:
+    """The flat facts of one household enumeration record (no names, no phone)."""
+    consented = answers.get("consent") == "yes"
+    hh = _section(answers, "household") if consented else {}
+    members = hh.get("members")
+    members = [m for m in members if isinstance(m, Mapping)] if isinstance(members, list) else []
+    facts: dict[str, Any] = {
+        "structure_id": text(answers.get("structure_id")),
+        "consented": consented,
+        "size": None,
+        "males": 0, "females": 0, "sex_other": 0, "age_unknown": 0,
+        **{band: 0 for band, _, _ in AGE_BANDS},
+        "tenure": text(hh.get("tenure")),
+        "water_source": text(hh.get("water_source")),
+        "toilet": text(hh.get("toilet")),
+        "electricity": text(hh.get("electricity")),
+        "savings_member": text(hh.get("savings_member")),
+        "monthly_rent": number(hh.get("monthly_rent")),
+        "water_cost_month": number(hh.get("water_cost_month")),
+    }
+    if not consented:
+        return facts
+    for member in members:
+        sex = member.get("member_sex")
+        key = {"male": "males", "female": "females"}.get(sex, "sex_other")
+        facts[key] += 1
+        age = number(member.get("member_age"))
+        for band, low, high in AGE_BANDS:
+            if age is not None and low <= age <= high:
+                facts[band] += 1
+                break
+        else:
+            facts["age_unknown"] += 1
+    size = number(hh.get("household_size")) or number(hh.get("members_count"))
+    facts["size"] = int(size) if size is not None else (len(members) or None)
+    return facts
+
+
+def structure_facts(answers: Mapping[str, Any]) -> dict[str, Any]:
+    point = geopoint(answers.get("gps"))
+    return {
+        "settlement_id": text(answers.get("settlement_id")),
+        "structure_use": text(answers.get("structure_use")),
+        "households": number(answers.get("households")),
+        "lon": point[0] if point else None,
+        "lat": point[1] if point else None,
+    }
