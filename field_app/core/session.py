@@ -23,9 +23,9 @@ from typing import Any
 from field_app.core import attachments
 from field_app.core.errors import StoreError, UnknownRecordError
 from field_app.core.store import Store
-from forms.answers import Path
-from forms.recompute import FormEngine
-from forms.spec import FormSpec
+from forms.answers import Path, get
+from forms.recompute import FormEngine, coerce
+from forms.spec import METADATA_TYPES, FormSpec, Node
 from forms.validation import Problem, validate_paths, validate_record
 from sync.fields import INSTANCE_KEY, FieldPathError, parse_path
 from sync.ids import new_instance_id
@@ -48,6 +48,33 @@ def _with_instance_ids(value: Any) -> Any:
             out.append(copy)
         return out
     return value
+
+
+def _default_value(node: Node) -> Any:
+    """A question's `default` column as an answer: a literal in the question's shape.
+
+    Dynamic defaults (expressions such as `today()`) are left to calculations: ODK
+    Collect also evaluates only literal defaults when a record starts.
+    """
+    text = (node.default or "").strip()
+    if not text or "${" in text or "(" in text:
+        return None
+    return coerce(node, text)
+
+
+def defaults(nodes: tuple[Node, ...]) -> dict[str, Any]:
+    """The default answers of `nodes` and their groups (a repeat's start with no instance)."""
+    out: dict[str, Any] = {}
+    for node in nodes:
+        if node.is_group:
+            inner = defaults(node.children)
+            if inner:
+                out[node.name] = inner
+        elif node.is_question and node.type not in METADATA_TYPES:
+            value = _default_value(node)
+            if value is not None:
+                out[node.name] = value
+    return out
 
 
 class SurveySession:
@@ -78,10 +105,18 @@ class SurveySession:
     @classmethod
     def start(cls, store: Store, form_id: str, version: str | None = None, *,
               settlement_id: str | None = None, structure_id: str | None = None,
-              language: str | None = None) -> SurveySession:
-        """A new draft record of the form (the latest version on the device by default)."""
+              language: str | None = None,
+              prefill: Mapping[str, Any] | None = None) -> SurveySession:
+        """A new draft record of the form (the latest version on the device by default).
+
+        Questions start with their `default`; `prefill` answers top-level questions
+        (the settlement and structure links chosen before the form opens).
+        """
         form = cls._form(store, form_id, version)
-        answers = FormEngine.for_form(form).recompute_all({})
+        start = defaults(form.children)
+        top = {n.name for n in form.children if n.is_question}
+        start.update({k: v for k, v in (prefill or {}).items() if k in top and v is not None})
+        answers = FormEngine.for_form(form).recompute_all(start)
         record_id = store.create_record(form.id, form.version, _with_instance_ids(answers),
                                         settlement_id=settlement_id,
                                         structure_id=structure_id)
@@ -128,6 +163,53 @@ class SurveySession:
                                       language=self.language, now=now):
             self._problems[problem.path] = problem
         return changed
+
+    def add_instance(self, repeat: Path) -> tuple[int, set[Path]]:
+        """Add a repeat instance (with its questions' defaults) at the end of `repeat`;
+        returns its index and the changed paths."""
+        repeat = tuple(repeat)
+        node = self.engine.node(repeat)
+        current = get(self._answers, repeat) or []
+        instance = {INSTANCE_KEY: new_instance_id(), **defaults(node.children)}
+        changed = self.set_answer(repeat, [*current, instance])
+        return len(current), changed
+
+    def remove_instance(self, repeat: Path, index: int) -> set[Path]:
+        """Remove one instance of `repeat` (the others keep their ids and answers)."""
+        repeat = tuple(repeat)
+        current = list(get(self._answers, repeat) or [])
+        if not 0 <= index < len(current):
+            raise IndexError(f"no instance {index + 1} of {'/'.join(map(str, repeat))}")
+        del current[index]
+        for p in [p for p in self._problems if p[: len(repeat)] == repeat]:
+            self._problems.pop(p, None)  # positions shift: recheck what remains
+        changed = self.set_answer(repeat, current)
+        for problem in validate_paths(self.form, self._answers, self._all_paths(repeat),
+                                      language=self.language):
+            self._problems[problem.path] = problem
+        return changed
+
+    def _all_paths(self, root: Path) -> set[Path]:
+        """Concrete paths of every answered value under `root`."""
+        out: set[Path] = set()
+
+        def walk(value: Any, path: Path) -> None:
+            if isinstance(value, Mapping):
+                for k, v in value.items():
+                    if k != INSTANCE_KEY:
+                        walk(v, (*path, k))
+            elif isinstance(value, list) and value and isinstance(value[0], Mapping):
+                for i, v in enumerate(value):
+                    walk(v, (*path, i))
+            else:
+                out.add(path)
+
+        walk(get(self._answers, root), root)
+        return out
+
+    def problem_at(self, path: Path) -> Problem | None:
+        """The problem of the question at `path`, if it has one (for its message)."""
+        return self._problems.get(tuple(path))
 
     @property
     def problems(self) -> list[Problem]:

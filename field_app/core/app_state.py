@@ -1,0 +1,161 @@
+"""What the app remembers about itself: enrolled or not, the PIN, language, text size.
+
+All of it is in the device store (the PIN as a salted PBKDF2 hash, never the digits),
+so a reinstalled app with the same store opens the same way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+from dataclasses import dataclass
+from urllib.parse import parse_qs, urlparse
+
+from field_app.core.i18n import DEFAULT_LANGUAGE, LANGUAGES, _
+from field_app.core.store import Store
+
+PIN_ITERATIONS = 120_000
+TEXT_SIZES = {"normal": 1.0, "large": 1.25, "largest": 1.5}
+
+
+class BadPinError(ValueError):
+    """A PIN that is not 4 to 8 digits."""
+
+
+class BadEnrolmentError(ValueError):
+    """An enrolment QR code or text that does not hold a server address and a code."""
+
+
+def _hash(pin: str, salt: bytes) -> str:
+    digest = hashlib.pbkdf2_hmac("sha256", pin.encode(), salt, PIN_ITERATIONS)
+    return f"pbkdf2_sha256${PIN_ITERATIONS}${salt.hex()}${digest.hex()}"
+
+
+class AppState:
+    """The app's settings in the store."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    @property
+    def enrolled(self) -> bool:
+        return self.store.device.enrolled
+
+    # -- PIN ------------------------------------------------------------------------------
+    @property
+    def has_pin(self) -> bool:
+        return bool(self._pin_hash())
+
+    def _pin_hash(self) -> str | None:
+        return self.store.query("SELECT pin_hash FROM device WHERE id = 1")[0]["pin_hash"]
+
+    def set_pin(self, pin: str, repeat: str | None = None) -> None:
+        pin = pin.strip()
+        if not (pin.isdigit() and 4 <= len(pin) <= 8):
+            raise BadPinError(_("The PIN must be 4 to 8 digits."))
+        if repeat is not None and repeat.strip() != pin:
+            raise BadPinError(_("The two PINs are not the same. Type them again."))
+        with self.store.transaction() as db:
+            db.execute("UPDATE device SET pin_hash = ? WHERE id = 1",
+                       [_hash(pin, os.urandom(16))])
+
+    def check_pin(self, pin: str) -> bool:
+        stored = self._pin_hash()
+        if not stored:
+            return True
+        try:
+            _scheme, iterations, salt, digest = stored.split("$")
+            got = hashlib.pbkdf2_hmac("sha256", pin.strip().encode(), bytes.fromhex(salt),
+                                      int(iterations)).hex()
+        except ValueError:
+            return False
+        return hmac.compare_digest(got, digest)
+
+    # -- preferences -----------------------------------------------------------------------
+    @property
+    def language(self) -> str:
+        code = self.store.get_setting("app:language", DEFAULT_LANGUAGE)
+        return code if code in LANGUAGES else DEFAULT_LANGUAGE
+
+    @language.setter
+    def language(self, code: str) -> None:
+        if code not in LANGUAGES:
+            raise ValueError(f"unknown language {code!r}")
+        self.store.set_setting("app:language", code)
+
+    @property
+    def language_chosen(self) -> bool:
+        return self.store.get_setting("app:language") is not None
+
+    @property
+    def text_size(self) -> str:
+        size = self.store.get_setting("app:text_size", "normal")
+        return size if size in TEXT_SIZES else "normal"
+
+    @text_size.setter
+    def text_size(self, size: str) -> None:
+        if size not in TEXT_SIZES:
+            raise ValueError(f"unknown text size {size!r}")
+        self.store.set_setting("app:text_size", size)
+
+    @property
+    def font_scale(self) -> float:
+        return TEXT_SIZES[self.text_size]
+
+    # -- what to show first ----------------------------------------------------------------
+    def first_screen(self) -> str:
+        """The screen the app opens on: setting up, unlocking, or home."""
+        if not self.language_chosen:
+            return "language"
+        if not self.enrolled:
+            return "enrol"
+        if not self.has_pin:
+            return "pin_set"
+        return "pin_unlock"
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    server: str
+    code: str
+
+
+def parse_enrolment(text: str) -> Enrolment:
+    """Server address and code from a QR code's text.
+
+    Accepts `hesabu://enrol?server=<url>&code=<code>` and the same as JSON
+    (`{"server": ..., "code": ...}`).
+    """
+    text = (text or "").strip()
+    server = code = ""
+    if text.startswith("{"):
+        try:
+            data = json.loads(text)
+        except ValueError:
+            data = {}
+        if isinstance(data, dict):
+            server, code = str(data.get("server", "")), str(data.get("code", ""))
+    elif text.lower().startswith("hesabu://"):
+        query = parse_qs(urlparse(text).query)
+        server = (query.get("server") or [""])[0]
+        code = (query.get("code") or [""])[0]
+    server = server.strip()
+    if not code.strip() or not server.startswith(("http://", "https://")):
+        raise BadEnrolmentError(_(
+            "This is not a Hesabu enrolment code. Ask your federation leader for the "
+            "QR code on the Devices page, or type the address and code."))
+    return Enrolment(server.rstrip("/"), code.strip())
+
+
+def check_server_address(text: str) -> str:
+    """A typed server address made usable: http:// added when missing."""
+    text = text.strip().rstrip("/")
+    if not text:
+        raise BadEnrolmentError(_("Type the server address, like http://192.168.1.10:5000."))
+    if "://" not in text:
+        text = "http://" + text
+    if not text.startswith(("http://", "https://")) or not urlparse(text).hostname:
+        raise BadEnrolmentError(_("Type the server address, like http://192.168.1.10:5000."))
+    return text
