@@ -9,7 +9,7 @@ from typing import Any
 from field_app.core.errors import SyncError
 from field_app.core.outbox import QueuedOp
 from field_app.core.transport import HttpTransport, Response
-from sync.messages import BodyError, PullPage, PushRequest, PushResponse
+from sync.messages import PROTOCOL_VERSION, BodyError, PullPage, PushRequest, PushResponse
 from sync.ops import Op
 
 
@@ -27,11 +27,14 @@ class SyncApi:
     def __init__(self, transport: HttpTransport) -> None:
         self.transport = transport
 
-    def enrol(self, code: str, device_id: str, name: str) -> dict[str, Any]:
-        """Trade a one-time enrolment code for this device's token."""
-        resp = self.transport.request(
-            "POST", "/api/devices/enrol", json_body={"code": code, "device_id": device_id,
-                                                      "name": name})
+    def enrol(self, code: str, device_id: str, name: str,
+              public_key: str | None = None) -> dict[str, Any]:
+        """Trade a one-time enrolment code for this device's token (and register the
+        device's bundle signing key, if given)."""
+        body = {"code": code, "device_id": device_id, "name": name}
+        if public_key:
+            body["public_key"] = public_key
+        resp = self.transport.request("POST", "/api/devices/enrol", json_body=body)
         data = _decode(resp, "enrolment answer")
         if not isinstance(data, dict) or not data.get("token"):
             raise SyncError("The server did not return a device token.",
@@ -51,7 +54,8 @@ class SyncApi:
     def push_queued(self, device_id: str, ops: list[QueuedOp],
                     attempts: int | None = None) -> PushResponse:
         """Push stored ops as they are: the body is built from their canonical text."""
-        text = ('{"device_id":' + json.dumps(device_id, ensure_ascii=False) + ',"ops":['
+        text = ('{"device_id":' + json.dumps(device_id, ensure_ascii=False)
+                + f',"protocol":{PROTOCOL_VERSION},"ops":['
                 + ",".join(op.text for op in ops) + "]}")
         resp = self.transport.request(
             "POST", "/api/sync/push", body=gzip.compress(text.encode("utf-8"), 6, mtime=0),
@@ -65,7 +69,8 @@ class SyncApi:
 
     def pull(self, cursor: int, limit: int) -> PullPage:
         resp = self.transport.request("GET", "/api/sync/pull",
-                                      query={"cursor": cursor, "limit": limit})
+                                      query={"cursor": cursor, "limit": limit,
+                                             "protocol": PROTOCOL_VERSION})
         try:
             return PullPage.from_wire(_decode(resp, "pull page"), cursor=cursor)
         except BodyError as exc:

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from field_app.core import attachments, inbox, outbox
+from field_app.core import attachments, bundles, inbox, outbox
 from field_app.core.api import SyncApi
 from field_app.core.errors import NotEnrolledError, StoreError, SyncCancelled, SyncError
 from field_app.core.store import Store
@@ -201,5 +201,7 @@ def run_sync(store: Store, api: SyncApi, *, options: SyncOptions = SyncOptions()
 def enrol(store: Store, api: SyncApi, code: str) -> None:
     """Exchange an enrolment code for a token and keep it in the store."""
     device = store.device
-    answer = api.enrol(code, device.device_id, device.name or device.device_id[:8])
+    answer = api.enrol(code, device.device_id, device.name or device.device_id[:8],
+                       public_key=bundles.device_public_key(store))
     store.set_server(url=api.transport.base_url, token=answer["token"])
+    bundles.remember_server_key(store, answer.get("bundle_key"))
