@@ -9,6 +9,7 @@ from __future__ import annotations
 import click
 
 from hesabu import __version__
+from hesabu.commands.bundle import bundle
 from hesabu.commands.forms import forms
 from hesabu.commands.server import db, serve, server_group
 from hesabu.commands.sync import device, sync
@@ -26,6 +27,7 @@ main.add_command(db)
 main.add_command(server_group)
 main.add_command(sync)
 main.add_command(device)
+main.add_command(bundle)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,91 @@
+"""A tablet that never goes online completes the loop by USB stick:
+device -> bundle -> server -> return bundle -> device."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from harness import new_tablet, server_state, store_state, sync_tablet
+
+from field_app.core import outbox
+from field_app.core.attachments import add_attachment
+from field_app.core.bundles import export_bundle_file, import_return_file
+from server.services.bundles import import_bundle, write_return_bundle
+
+
+def _table_counts(app):
+    from server_harness import table_counts
+
+    return table_counts(app)
+
+
+def test_a_tablet_completes_the_loop_by_usb_and_a_second_import_changes_nothing(
+        central, tmp_path: Path) -> None:
+    app, url = central
+    tablet = new_tablet(tmp_path / "tab.db", app, url, "Kibera 3")
+    other = new_tablet(tmp_path / "other.db", app, url, "Kibera 4")
+    # Another tablet syncs online: its record must reach the offline tablet by stick.
+    theirs = other.create_record("household", "1", {"head_name": "Wanjiru"}, finalized=True)
+    assert sync_tablet(other, url).ok
+    ids = [tablet.create_record("household", "1", {"head_name": f"Head {i}", "size": i},
+                                finalized=True) for i in range(5)]
+    photo = tmp_path / "door.jpg"
+    photo.write_bytes(b"\xff\xd8\xff" + bytes(range(256)) * 40)
+    sha = add_attachment(tablet, photo, ids[0])
+
+    exported = export_bundle_file(tablet, tmp_path / "tab.hesabu")
+    assert (exported.ops, exported.attachments) == (5, 1)
+    with app.app_context(), (tmp_path / "tab.hesabu").open("rb") as fh:
+        first = import_bundle(fh)
+    assert first.already_imported is False and len(first.acked) == 5 and not first.rejected
+    counts = _table_counts(app)
+    with app.app_context(), (tmp_path / "tab.hesabu").open("rb") as fh:
+        again = import_bundle(fh)
+    assert again.already_imported and set(again.acked) == set(first.acked)
+    assert _table_counts(app) == counts  # nothing changed
+    assert (tmp_path / "central" / "attachments" / sha[:2] / sha).read_bytes() == \
+        photo.read_bytes()
+
+    with app.app_context(), (tmp_path / "back.hesabu").open("wb") as fh:
+        manifest = write_return_bundle(tablet.device_id, fh, in_reply_to=first.bundle_id)
+    assert manifest["target"] == tablet.device_id
+    result = import_return_file(tablet, tmp_path / "back.hesabu")
+    assert result.received >= 1  # the other tablet's record
+    assert outbox.counts(tablet).ready == 0
+    assert tablet.query("SELECT uploaded_at FROM attachments")[0]["uploaded_at"]
+    assert tablet.record(theirs)["answers"] == {"head_name": "Wanjiru"}
+    assert store_state(tablet) == server_state(app)
+    before = store_state(tablet), tablet.cursor()
+    import_return_file(tablet, tmp_path / "back.hesabu")  # twice: nothing changes
+    assert (store_state(tablet), tablet.cursor()) == before
+    # Nothing left to send; a later HTTP sync sends nothing again and finds no duplicates.
+    summary = sync_tablet(tablet, url)
+    assert summary.ok and summary.sent == 0
+    assert store_state(tablet) == server_state(app)
+    tablet.close()
+    other.close()
+
+
+def test_an_empty_bundle_asks_for_what_the_tablet_should_receive(central, tmp_path) -> None:
+    app, url = central
+    tablet = new_tablet(tmp_path / "tab.db", app, url)
+    other = new_tablet(tmp_path / "other.db", app, url)
+    other.create_record("household", "1", {"head_name": "Achieng"}, finalized=True)
+    assert sync_tablet(other, url).ok
+    buf = io.BytesIO()
+    from field_app.core.bundles import export_bundle
+
+    assert export_bundle(tablet, buf).ops == 0
+    buf.seek(0)
+    with app.app_context():
+        import_bundle(buf)
+        out = io.BytesIO()
+        write_return_bundle(tablet.device_id, out)
+    from field_app.core.bundles import import_return_bundle
+
+    out.seek(0)
+    assert import_return_bundle(tablet, out).received == 1
+    assert store_state(tablet) == server_state(app)
+    tablet.close()
+    other.close()
