@@ -11,7 +11,7 @@ STAMP  := $(VENV)/.hesabu-installed
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[server,app,dev]'
+	$(PY) -m pip install --quiet -e '.[server,app,dev,bench]'
 	touch $(STAMP)
 
 setup: $(STAMP)
