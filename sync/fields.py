@@ -48,6 +48,8 @@ _NAME = r"[A-Za-z_][A-Za-z0-9_.-]*"
 _NAME_RE = re.compile(rf"^{_NAME}$")
 _SEGMENT_RE = re.compile(rf"^({_NAME})(?:\[([A-Za-z0-9_-]{{1,64}})\])?$")
 MAX_PATH_LENGTH = 512
+_SEGMENT = rf"(?!__){_NAME}(?:\[[A-Za-z0-9_-]{{1,64}}\])?"
+_PATH_RE = re.compile(rf"{_SEGMENT}(?:/{_SEGMENT})*")
 
 
 class FieldPathError(ValueError):
@@ -76,6 +78,13 @@ def parse_path(path: str) -> tuple[Segment, ...]:
             raise FieldPathError(f"bad segment {part!r} in field path {path!r}")
         segments.append(Segment(match[1], match[2]))
     return tuple(segments)
+
+
+def is_valid_path(path: object) -> bool:
+    """Whether `parse_path` would accept `path` (one regex, for checking ops in bulk)."""
+    if not isinstance(path, str) or len(path) > MAX_PATH_LENGTH:
+        return False
+    return path == DELETED or _PATH_RE.fullmatch(path) is not None
 
 
 def is_position_path(path: str) -> bool:

@@ -20,6 +20,12 @@ from sync.codes import Rejection
 from sync.hlc import is_hlc
 from sync.ops import Op
 
+#: The protocol this code speaks. 2 (this version) leaves empty parent lists and an
+#: empty meta out of ops (`Op.to_wire`); a client says `protocol: 2` in its push body
+#: and `protocol=2` on pull, and a server answers a client that does not say it (a
+#: protocol 1 device) with ops in the old form (`Op.to_wire_v1`).
+PROTOCOL_VERSION = 2
+
 #: A decompressed body larger than this is refused (a small gzip can inflate hugely).
 MAX_BODY_BYTES = 16 * 1024 * 1024
 
@@ -70,7 +76,8 @@ class PushRequest:
     ops: tuple[Op, ...]
 
     def to_wire(self) -> dict[str, Any]:
-        return {"device_id": self.device_id, "ops": [op.to_wire() for op in self.ops]}
+        return {"device_id": self.device_id, "protocol": PROTOCOL_VERSION,
+                "ops": [op.to_wire() for op in self.ops]}
 
     @classmethod
     def from_wire(cls, data: Any) -> tuple[PushRequest, list[Rejection]]:
@@ -182,6 +189,16 @@ class PullPage:
                 rest = {k: v for k, v in entry.items() if k not in ("seq", "type")}
                 changes.append(Change(seq, entry["type"], data=rest))
         return cls(tuple(changes), next_cursor, has_more, _optional_hlc(data))
+
+
+def v1_op_payload(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """A stored (protocol 2) op as a protocol 1 client expects it: a parents entry for
+    every path and a meta object. Works on the stored dict, without re-validating."""
+    parents = payload.get("parents") or {}
+    out = dict(payload)
+    out["parents"] = {path: list(parents.get(path, ())) for path in payload["fields"]}
+    out["meta"] = dict(payload.get("meta") or {})
+    return out
 
 
 def op_changes(ops: Sequence[Op], first_seq: int) -> tuple[Change, ...]:

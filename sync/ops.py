@@ -5,8 +5,11 @@
      "fields": {path: value}, "parents": {path: [op_id, ...]}, "meta": {...}}
 
 `parents[path]` lists the op ids of the versions of `path` the author saw (all of
-its current heads; `[]` when the field had none). Every path in `fields` has an entry
-in `parents` and vice versa. Kinds:
+its current heads; `[]` when the field had none). Every key of `parents` is a path in
+`fields`. Protocol 1 required an entry for every path; since protocol 2 an empty list
+may be left out (and is, in `to_wire`), as may an empty `meta`: a new record's op then
+carries no parents at all, which halves its size. `from_wire` reads both forms and
+`to_wire_v1` writes the old one for protocol 1 clients. Kinds:
 
 - edit: answers changed by a person. Also writes `__deleted__: false`, which asserts
   the record is alive, so an edit made concurrently with a delete is a conflict.
@@ -23,7 +26,7 @@ from typing import Any
 
 from sync.canonical import canonical_json
 from sync.codes import OP_INVALID
-from sync.fields import DELETED, FieldPathError, parse_path, validate_value
+from sync.fields import DELETED, FieldPathError, is_valid_path, validate_value
 from sync.hlc import HybridClock, is_hlc
 from sync.ids import is_uuid7, new_uuid7
 
@@ -40,6 +43,9 @@ MAX_META_BYTES = 4096
 
 WIRE_KEYS = ("op_id", "device_id", "record_id", "form_id", "form_version", "hlc", "kind",
              "fields", "parents", "meta")
+#: Keys a protocol 2 sender may leave out when empty.
+OPTIONAL_KEYS = ("parents", "meta")
+_NO_PARENTS: tuple[str, ...] = ()
 
 
 class OpError(ValueError):
@@ -81,9 +87,9 @@ class Op:
         if unknown:
             raise OpError(unknown[0], "unknown key")
         for key in WIRE_KEYS:
-            if key not in data and key != "meta":
+            if key not in data and key not in OPTIONAL_KEYS:
                 raise OpError(key, "is required")
-        fields_, parents = data["fields"], data["parents"]
+        fields_, parents = data["fields"], data.get("parents", {})
         if not isinstance(fields_, Mapping):
             raise OpError("fields", "must be an object")
         if not isinstance(parents, Mapping):
@@ -91,6 +97,8 @@ class Op:
         for path, ids in parents.items():
             if not isinstance(ids, list | tuple):
                 raise OpError(f"parents.{path}", "must be a list of op ids")
+            if path not in fields_:
+                raise OpError(f"parents.{path}", "names a path that is not in fields")
         meta = data.get("meta", {})
         if not isinstance(meta, Mapping):
             raise OpError("meta", "must be an object")
@@ -103,12 +111,27 @@ class Op:
             hlc=data["hlc"],
             kind=data["kind"],
             fields=dict(fields_),
-            parents={str(p): tuple(ids) for p, ids in parents.items()},
+            parents={p: tuple(parents[p]) if p in parents else _NO_PARENTS for p in fields_},
             meta=dict(meta),
         )
 
     def to_wire(self) -> dict[str, Any]:
-        """The JSON object for this op (a fresh dict the caller may keep)."""
+        """The JSON object for this op in protocol 2 form: empty parent lists and an
+        empty meta left out (a fresh dict the caller may keep)."""
+        wire = self._wire_head()
+        wire["parents"] = {p: list(ids) for p, ids in self.parents.items() if ids}
+        if self.meta:
+            wire["meta"] = dict(self.meta)
+        return wire
+
+    def to_wire_v1(self) -> dict[str, Any]:
+        """The protocol 1 form: a parents entry for every path and a meta object."""
+        wire = self._wire_head()
+        wire["parents"] = {p: list(ids) for p, ids in self.parents.items()}
+        wire["meta"] = dict(self.meta)
+        return wire
+
+    def _wire_head(self) -> dict[str, Any]:
         return {
             "op_id": self.op_id,
             "device_id": self.device_id,
@@ -118,8 +141,6 @@ class Op:
             "hlc": self.hlc,
             "kind": self.kind,
             "fields": {p: (list(v) if isinstance(v, list) else v) for p, v in self.fields.items()},
-            "parents": {p: list(ids) for p, ids in self.parents.items()},
-            "meta": dict(self.meta),
         }
 
     def canonical(self) -> str:
@@ -152,21 +173,21 @@ def _validate(op: Op) -> None:
         raise OpError("fields", "must name at least one field")
     if len(op.fields) > MAX_FIELDS:
         raise OpError("fields", f"at most {MAX_FIELDS} fields per op")
-    if set(op.fields) != set(op.parents):
+    if op.fields.keys() != op.parents.keys():
         path = sorted(set(op.fields) ^ set(op.parents))[0]
         raise OpError(f"parents.{path}", "every field needs a parents entry and vice versa")
     for path, value in op.fields.items():
+        # validate_value admits only JSON scalars (finite numbers) and lists of them,
+        # so the value is JSON without encoding it.
         try:
-            parse_path(path)
+            if not is_valid_path(path):
+                raise FieldPathError(f"bad field path {path!r}")
             validate_value(path, value)
         except FieldPathError as exc:
             raise OpError(f"fields.{path}", str(exc)) from None
-        try:
-            canonical_json(value)
-        except (TypeError, ValueError):
-            raise OpError(f"fields.{path}", "is not JSON (NaN and Infinity are not allowed)") \
-                from None
     for path, ids in op.parents.items():
+        if not ids:
+            continue
         if len(ids) > MAX_PARENTS:
             raise OpError(f"parents.{path}", f"at most {MAX_PARENTS} parents")
         if not all(is_uuid7(i) for i in ids):
@@ -176,7 +197,7 @@ def _validate(op: Op) -> None:
         if op.op_id in ids:
             raise OpError(f"parents.{path}", "an op cannot be its own parent")
     try:
-        meta_size = len(canonical_json(dict(op.meta)).encode("utf-8"))
+        meta_size = len(canonical_json(dict(op.meta)).encode("utf-8")) if op.meta else 0
     except (TypeError, ValueError):
         raise OpError("meta", "is not JSON") from None
     if meta_size > MAX_META_BYTES:

@@ -157,7 +157,7 @@ def apply_op(store: Store, op: Mapping[str, Any],
     settled: list[str] = []
     conflicts: list[tuple] = []
     for path, value in op["fields"].items():
-        parents = list(op["parents"].get(path, ()))
+        parents = list((op.get("parents") or {}).get(path, ()))
         parent_rows.extend((record_id, path, p) for p in parents)
         row = existing.get(path)
         heads = [Version(**h) for h in json.loads(row["heads"])] if row else []

@@ -5,6 +5,13 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from sync.hlc import NODE_RE
+from sync.messages import PROTOCOL_VERSION
+
+
+def _protocol() -> fields.Integer:
+    """The protocol version the client speaks (absent: 1); see sync.messages."""
+    return fields.Integer(load_default=1, strict=False,
+                          validate=validate.Range(min=1, max=PROTOCOL_VERSION))
 
 
 class PushRequest(Schema):
@@ -13,6 +20,7 @@ class PushRequest(Schema):
     #: Each op is checked by the protocol's own rules (`sync.admission.decode_ops`), so
     #: one malformed op is rejected on its own (`sync.op_invalid`) and the rest apply.
     ops = fields.List(fields.Raw(), required=True)
+    protocol = _protocol()
 
 
 class PullQuery(Schema):
@@ -20,3 +28,4 @@ class PullQuery(Schema):
                             strict=False)
     limit = fields.Integer(load_default=None, allow_none=True,
                            validate=validate.Range(min=1))
+    protocol = _protocol()

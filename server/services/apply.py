@@ -1,18 +1,27 @@
 """Applying admitted ops to the tables, through the protocol's per-field merge.
 
-The rule itself is `sync.merge.merge_field`; this module feeds it the rows of one
-field (its heads, and whether a stored op already names the incoming op as a parent)
-and writes the outcome back. A `Batch` loads what a whole push needs in a few queries
-up front, keeps it current in memory while the ops apply, and writes the new rows with
-one multi-row INSERT per table. Callers hold the sequence lock.
+The rule itself is `sync.merge.merge_field`; this module feeds it the heads of one
+field (and whether a stored op already names the incoming op as a parent) and keeps
+the outcome. A `Batch` loads what a whole push needs in a few set-based queries up
+front (records, the heads of their fields, open conflicts, stored ops naming an op of
+the batch as parent), merges in memory while the ops apply, and writes everything at
+the end with one executemany per table. So a batch costs a handful of statements
+whatever its size, and the work per field is a few dictionary operations: a field
+with no heads yet (a new record's answers) skips the merge function entirely, since
+its outcome is always "the incoming version is the only head".
+
+Callers hold the sequence lock (`server.services.sequence.SequenceLock`).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from server.models import Conflict, FieldParent, FieldVersion, Record
@@ -24,129 +33,184 @@ from sync.merge import Version, merge_field
 from sync.ops import Op
 
 FieldKey = tuple[str, str]
-#: A head is a stored row or a row of this batch not yet inserted (a dict).
-Head = FieldVersion | dict[str, Any]
+#: A head in memory: (op_id, hlc, device_id, value).
+Head = tuple[str, str, str, Any]
 
 _CHUNK = 400  # ids per IN (...) list: well within both databases' parameter limits
+# Column order of the rows written with executemany (see `_insert_versions`).
+_IS_HEAD = 6
 
 
-def _chunks(items: Sequence[str]) -> Iterable[Sequence[str]]:
+def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
     for start in range(0, len(items), _CHUNK):
         yield items[start:start + _CHUNK]
 
 
-def _get(head: Head, name: str) -> Any:
-    return head[name] if isinstance(head, dict) else getattr(head, name)
+def json_text(value: Any) -> str:
+    """JSON text of a field value (a scalar or a list of scalars), fast for scalars."""
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if type(value) is str:
+        return encode_basestring(value)
+    if type(value) is int:
+        return str(value)
+    return json.dumps(value, ensure_ascii=False, allow_nan=False)
+
+
+@dataclass
+class RecordState:
+    """A record as the batch sees it; written back at the end if `dirty`."""
+
+    record_id: str
+    form_id: str
+    form_version: str
+    latest_hlc: str
+    latest_op_id: str
+    fields: dict[str, Any]
+    deleted: bool
+    created_seq: int
+    server_seq: int
+    new: bool = False
+    dirty: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class Batch:
-    """The field state of the records one push touches, and the rows it will insert."""
+    """The field state of the records one push touches, and the rows it will write."""
 
-    def __init__(self, session: Session, records: dict[str, Record], op_ids: list[str]) -> None:
+    def __init__(self, session: Session, record_ids: Iterable[str], op_ids: list[str]) -> None:
         self.session = session
-        self.records = records
+        self.records: dict[str, RecordState] = {}
         self.heads: dict[FieldKey, dict[str, Head]] = {}
         self.children: set[tuple[str, str, str]] = set()  # (record, path, parent op id)
         self.conflicts: dict[FieldKey, Conflict] = {}
         self._ops: list[dict[str, Any]] = []
-        self._versions: list[dict[str, Any]] = []
-        self._parents: list[dict[str, Any]] = []
-        existing = sorted(records)
-        for chunk in _chunks(existing):
-            for row in session.execute(select(FieldVersion).where(
-                    FieldVersion.record_id.in_(chunk), FieldVersion.is_head.is_(True))).scalars():
-                self.heads.setdefault((row.record_id, row.path), {})[row.op_id] = row
+        self._versions: list[list[Any]] = []
+        self._new_rows: dict[tuple[str, str, str], list[Any]] = {}
+        self._unheaded: list[tuple[str, str, str]] = []  # stored heads superseded
+        self._parents: list[tuple[str, str, str, str]] = []
+        self._load(sorted(set(record_ids)), op_ids)
+
+    def _load(self, record_ids: list[str], op_ids: list[str]) -> None:
+        session = self.session
+        rec = Record.__table__.c
+        fv = FieldVersion.__table__.c
+        for chunk in _chunks(record_ids):
+            for r in session.execute(select(
+                    rec.record_id, rec.form_id, rec.form_version, rec.latest_hlc,
+                    rec.latest_op_id, rec.fields, rec.deleted, rec.created_seq,
+                    rec.server_seq).where(rec.record_id.in_(chunk))):
+                self.records[r.record_id] = RecordState(
+                    r.record_id, r.form_id, r.form_version, r.latest_hlc, r.latest_op_id,
+                    dict(r.fields), r.deleted, r.created_seq, r.server_seq)
+            for r in session.execute(select(
+                    fv.record_id, fv.path, fv.op_id, fv.hlc, fv.device_id, fv.value)
+                    .where(fv.record_id.in_(chunk), fv.is_head.is_(True))):
+                self.heads.setdefault((r.record_id, r.path), {})[r.op_id] = (
+                    r.op_id, r.hlc, r.device_id, r.value)
             for c in session.execute(select(Conflict).where(
                     Conflict.record_id.in_(chunk), Conflict.resolved_at_seq.is_(None))).scalars():
                 self.conflicts[(c.record_id, c.path)] = c
         # Stored ops that already name an op of this batch as their parent: that op
         # arrives after its descendant and must not become a head again.
+        fp = FieldParent.__table__.c
         for chunk in _chunks(op_ids):
             for rid, path, parent in session.execute(
-                select(FieldParent.record_id, FieldParent.path, FieldParent.parent_op_id)
-                .where(FieldParent.parent_op_id.in_(chunk))
-            ):
+                    select(fp.record_id, fp.path, fp.parent_op_id)
+                    .where(fp.parent_op_id.in_(chunk))):
                 self.children.add((rid, path, parent))
 
-    def write(self) -> None:
-        """Insert the rows of the ops applied so far."""
-        for model, rows in ((OpRow, self._ops), (FieldVersion, self._versions),
-                            (FieldParent, self._parents)):
-            if rows:
-                self.session.execute(insert(model), rows)
-                rows.clear()
-
+    # -- applying --------------------------------------------------------------------
     def apply(self, op: Op, seq: int, pushed_by: str) -> bool:
         """Store `op` at sequence `seq` and merge its fields; True if any heads changed."""
+        rid, op_id = op.record_id, op.op_id
         self._ops.append(dict(
-            op_id=op.op_id, server_seq=seq, device_id=op.device_id, pushed_by=pushed_by,
-            record_id=op.record_id, form_id=op.form_id, form_version=op.form_version,
+            op_id=op_id, server_seq=seq, device_id=op.device_id, pushed_by=pushed_by,
+            record_id=rid, form_id=op.form_id, form_version=op.form_version,
             hlc=op.hlc, kind=op.kind, payload=op.to_wire(), received_at=utcnow(),
         ))
-        record = self.records.get(op.record_id)
+        record = self.records.get(rid)
         if record is None:
-            record = Record(record_id=op.record_id, form_id=op.form_id,
-                            form_version=op.form_version, latest_hlc=op.hlc,
-                            latest_op_id=op.op_id, fields={}, answers={}, deleted=False,
-                            created_seq=seq, server_seq=seq)
-            self.session.add(record)
-            self.records[op.record_id] = record
-        elif (op.hlc, op.op_id) > (record.latest_hlc, record.latest_op_id):
+            record = RecordState(rid, op.form_id, op.form_version, op.hlc, op_id, {}, False,
+                                 seq, seq, new=True)
+            self.records[rid] = record
+        elif (op.hlc, op_id) > (record.latest_hlc, record.latest_op_id):
             # A record is shown in the form version of its latest op.
-            record.latest_hlc, record.latest_op_id = op.hlc, op.op_id
+            record.latest_hlc, record.latest_op_id = op.hlc, op_id
             record.form_version = op.form_version
+            record.dirty = True
 
-        values = dict(record.fields)
-        deleted = record.deleted
+        heads_by_key = self.heads
+        children = self.children
+        values = record.fields
         changed = False
         for path, value in op.fields.items():
-            winner, field_changed = self._merge_one(op, path, value, seq)
-            changed = changed or field_changed
-            if winner is None:
-                continue
-            if path == DELETED:
-                deleted = winner.value is True
+            key = (rid, path)
+            heads = heads_by_key.get(key)
+            parents = op.parents[path]
+            if not heads and (rid, path, op_id) not in children:
+                # Nothing to merge with: the incoming version is the only head.
+                self._add_version(op, path, value, parents, seq, True)
+                heads_by_key[key] = {op_id: (op_id, op.hlc, op.device_id, value)}
+                if key in self.conflicts:  # pragma: no cover - a conflict always has heads
+                    self._track_conflict(key, None, seq)
+                winner_value: Any = value
+                changed = True
             else:
-                values[path] = winner.value
+                field_changed, winner = self._merge(op, path, value, parents, seq, heads or {})
+                changed = changed or field_changed
+                if winner is None:
+                    continue
+                winner_value = winner.value
+            if path == DELETED:
+                record.deleted = winner_value is True
+            else:
+                values[path] = winner_value
         if changed:
-            record.fields = values
-            record.answers = unflatten(values)
-            record.deleted = deleted
             record.server_seq = seq
+            record.dirty = True
         return changed
 
-    def _merge_one(self, op: Op, path: str, value: object,
-                   seq: int) -> tuple[Version | None, bool]:
+    def _add_version(self, op: Op, path: str, value: Any, parents: tuple[str, ...],
+                     seq: int, is_head: bool) -> None:
+        row = [op.record_id, path, op.op_id, op.hlc, op.device_id, json_text(value), is_head,
+               json.dumps(list(parents)) if parents else "[]", seq]
+        self._versions.append(row)
+        self._new_rows[(op.record_id, path, op.op_id)] = row
+        for parent in parents:
+            self._parents.append((op.record_id, path, parent, op.op_id))
+            self.children.add((op.record_id, path, parent))
+
+    def _merge(self, op: Op, path: str, value: Any, parents: tuple[str, ...], seq: int,
+               heads: dict[str, Head]) -> tuple[bool, Version | None]:
+        """The general case: whether the heads changed, and the winning version."""
         key = (op.record_id, path)
-        heads = self.heads.setdefault(key, {})
-        parents = op.parents[path]
         outcome = merge_field(
-            [Version(_get(h, "op_id"), _get(h, "hlc"), _get(h, "device_id"), _get(h, "value"))
-             for h in heads.values()],
+            [Version(*h) for h in heads.values()],
             Version(op.op_id, op.hlc, op.device_id, value),
             parents, (op.record_id, path, op.op_id) in self.children,
             record_id=op.record_id, path=path,
         )
         new_ids = {v.op_id for v in outcome.heads}
-        for op_id in [i for i in heads if i not in new_ids]:
-            dropped = heads.pop(op_id)
-            if isinstance(dropped, dict):
-                dropped["is_head"] = False
+        for dropped in [i for i in heads if i not in new_ids]:
+            del heads[dropped]
+            row = self._new_rows.get((op.record_id, path, dropped))
+            if row is not None:
+                row[_IS_HEAD] = False
             else:
-                dropped.is_head = False
-        row = dict(record_id=op.record_id, path=path, op_id=op.op_id, hlc=op.hlc,
-                   device_id=op.device_id, value=value, is_head=op.op_id in new_ids,
-                   parents=list(parents), server_seq=seq)
-        self._versions.append(row)
-        if row["is_head"]:
-            heads[op.op_id] = row
-        for parent in parents:
-            self._parents.append(dict(record_id=op.record_id, path=path, parent_op_id=parent,
-                                      child_op_id=op.op_id))
-            self.children.add((op.record_id, path, parent))
+                self._unheaded.append((op.record_id, path, dropped))
+        is_head = op.op_id in new_ids
+        self._add_version(op, path, value, parents, seq, is_head)
+        if is_head:
+            heads[op.op_id] = (op.op_id, op.hlc, op.device_id, value)
+        self.heads[key] = heads
         if outcome.changed:
             self._track_conflict(key, outcome.conflict, seq)
-        return outcome.winner, outcome.changed
+        return outcome.changed, outcome.winner
 
     def _track_conflict(self, key: FieldKey, conflict: MergeConflict | None, seq: int) -> None:
         """Keep exactly one open Conflict row per field whose heads disagree."""
@@ -164,6 +228,64 @@ class Batch:
             self.session.add(row)
             self.conflicts[key] = row
 
+    # -- writing ---------------------------------------------------------------------
+    def write(self) -> list[str]:
+        """Write the rows of the ops applied so far; returns the ids of the records
+        whose merged state changed."""
+        session = self.session
+        if self._ops:
+            session.execute(insert(OpRow), self._ops)
+            self._ops = []
+        new_records, changed_records = [], []
+        for record in self.records.values():
+            if not record.dirty:
+                continue
+            row = dict(record_id=record.record_id, form_version=record.form_version,
+                       latest_hlc=record.latest_hlc, latest_op_id=record.latest_op_id,
+                       fields=record.fields, answers=unflatten(record.fields),
+                       deleted=record.deleted, server_seq=record.server_seq)
+            if record.new:
+                row.update(form_id=record.form_id, created_seq=record.created_seq)
+                new_records.append(row)
+                record.new = False
+            else:
+                row["rid"] = row.pop("record_id")
+                changed_records.append(row)
+            record.dirty = False
+        if new_records:
+            session.execute(insert(Record), new_records)
+        if changed_records:
+            table = Record.__table__
+            session.execute(update(table).where(table.c.record_id == bindparam("rid")),
+                            changed_records)
+        self._write_versions()
+        return [r["record_id"] for r in new_records] + [r["rid"] for r in changed_records]
+
+    def _write_versions(self) -> None:
+        """field_versions and field_parents, by far the most rows: plain executemany
+        with values already JSON text, past the ORM and the type machinery."""
+        conn = self.session.connection()
+        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        if self._unheaded:
+            conn.exec_driver_sql(
+                f"UPDATE field_versions SET is_head = {mark} "
+                f"WHERE record_id = {mark} AND path = {mark} AND op_id = {mark}",
+                [(False, *key) for key in self._unheaded])
+            self._unheaded = []
+        if self._versions:
+            conn.exec_driver_sql(
+                "INSERT INTO field_versions (record_id, path, op_id, hlc, device_id, value, "
+                f"is_head, parents, server_seq) VALUES ({', '.join([mark] * 9)})",
+                [tuple(row) for row in self._versions])
+            self._versions = []
+            self._new_rows = {}
+        if self._parents:
+            conn.exec_driver_sql(
+                "INSERT INTO field_parents (record_id, path, parent_op_id, child_op_id) "
+                f"VALUES ({mark}, {mark}, {mark}, {mark})", self._parents)
+            self._parents = []
+
     def open_conflicts(self, fields: Iterable[FieldKey]) -> int:
         """How many of `fields` have an open conflict after this batch."""
         return sum(1 for key in set(fields) if key in self.conflicts)
+

@@ -14,6 +14,7 @@ from server.models import Op as OpRow
 from server.services.devices import DeviceIdentity
 from server.services.review import review_changes
 from server.services.sequence import current_seq
+from sync.messages import PROTOCOL_VERSION, v1_op_payload
 
 
 @dataclass(frozen=True)
@@ -38,14 +39,16 @@ def visible_records_query(device: DeviceIdentity) -> Select[tuple[str]]:
     return select(Record.record_id)
 
 
-def pull_changes(device: DeviceIdentity, cursor: int, limit: int) -> ChangePage:
+def pull_changes(device: DeviceIdentity, cursor: int, limit: int, *,
+                 protocol: int = PROTOCOL_VERSION) -> ChangePage:
     """Up to `limit` changes with server_seq > `cursor`, oldest first.
 
     Everything is read from one snapshot (REPEATABLE READ on PostgreSQL, a read
     transaction on SQLite); since sequence numbers commit in order, that snapshot holds
     every number up to the counter it shows, so the cursor never skips a change. When
     nothing more is visible to this device `next_cursor` is the counter itself, so changes
-    it may not see are passed over once, not re-scanned on every sync.
+    it may not see are passed over once, not re-scanned on every sync. Ops are sent in
+    the form of the client's `protocol` (1: every parents entry and meta spelled out).
     """
     session = db.session
     if session.get_bind().dialect.name == "postgresql":
@@ -67,8 +70,9 @@ def pull_changes(device: DeviceIdentity, cursor: int, limit: int) -> ChangePage:
             select(FormVersion).where(FormVersion.server_seq > cursor)
             .order_by(FormVersion.server_seq).limit(limit + 1)
         ).scalars().all()
+        form = (lambda p: p) if protocol >= 2 else v1_op_payload
         merged: list[tuple[int, dict[str, Any], str | None]] = [
-            (row.server_seq, {"seq": row.server_seq, "type": "op", "op": row.payload},
+            (row.server_seq, {"seq": row.server_seq, "type": "op", "op": form(row.payload)},
              row.record_id) for row in ops
         ] + [(f.server_seq, {"seq": f.server_seq, "type": "form", "form_id": f.form_id,
                           "version": f.version, "title": f.title}, None) for f in forms]

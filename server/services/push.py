@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, tuple_
 
 from server.extensions import db
-from server.models import Conflict, Device, Record
+from server.models import Conflict, Device
 from server.models import Op as OpRow
 from server.models.types import utcnow
 from server.services.apply import Batch
@@ -30,6 +30,9 @@ class PushResult:
     conflicts: int
     #: HLCs of the ops applied by this batch (for the server's clock).
     applied_hlcs: tuple[str, ...] = ()
+    #: Records whose merged state this batch changed (for follow-up work such as
+    #: record linking; computed inside the batch's transaction).
+    records: tuple[str, ...] = ()
 
 
 def push_ops(pushed_by: str, ops: Sequence[Op], *, now_ms: int, max_drift_ms: int,
@@ -53,8 +56,7 @@ def push_ops(pushed_by: str, ops: Sequence[Op], *, now_ms: int, max_drift_ms: in
         # A few lookups for the whole batch instead of several per op.
         stored = _stored_ops([op.op_id for op in ops])
         fresh = [op for op in ops if op.op_id not in stored]  # replays need no state
-        batch = Batch(session, _records({op.record_id for op in fresh}),
-                      [op.op_id for op in fresh])
+        batch = Batch(session, {op.record_id for op in fresh}, [op.op_id for op in fresh])
         for op in ops:
             previous = stored.get(op.op_id)
             if previous is not None:
@@ -77,13 +79,14 @@ def push_ops(pushed_by: str, ops: Sequence[Op], *, now_ms: int, max_drift_ms: in
             acked.append(op.op_id)
             hlcs.append(op.hlc)
             touched.update((op.record_id, path) for path in op.fields)
-        batch.write()
+        changed_records = batch.write()
         device = session.get(Device, pushed_by)
         if device is not None:
             device.last_seen = utcnow()
         # Replayed ops count too, so a retried batch reports what the lost answer said.
         conflicts = batch.open_conflicts(touched) + _open_conflicts(replayed - touched)
-        result = PushResult(tuple(acked), tuple(rejected), seq.current, conflicts, tuple(hlcs))
+        result = PushResult(tuple(acked), tuple(rejected), seq.current, conflicts, tuple(hlcs),
+                            tuple(changed_records))
         session.commit()
     except BaseException:
         session.rollback()
@@ -101,17 +104,6 @@ def _stored_ops(op_ids: list[str]) -> dict[str, Op]:
             select(OpRow.op_id, OpRow.payload).where(OpRow.op_id.in_(op_ids[start:start + _CHUNK]))
         ):
             found[op_id] = Op.from_wire(payload)
-    return found
-
-
-def _records(record_ids: set[str]) -> dict[str, Record]:
-    ids = sorted(record_ids)
-    found: dict[str, Record] = {}
-    for start in range(0, len(ids), _CHUNK):
-        for record in db.session.execute(
-            select(Record).where(Record.record_id.in_(ids[start:start + _CHUNK]))
-        ).scalars():
-            found[record.record_id] = record
     return found
 
 

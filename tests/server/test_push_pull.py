@@ -312,3 +312,24 @@ def test_a_record_never_changes_form(app: Flask, live: LiveServer, form: tuple[s
     assert reply["acked"] == []
     assert reply["rejected"][0]["code"] == "sync.record_form_mismatch"
     assert reply["rejected"][0]["retryable"] is False
+
+
+def test_pull_sends_ops_in_the_form_of_the_clients_protocol(
+        live: LiveServer, form: tuple[str, str], tablet: Device) -> None:
+    """Protocol 2 ops leave out empty parent lists; a device that does not say
+    `protocol=2` (one still running protocol 1) gets every entry spelled out."""
+    record = new_uuid7()
+    create = tablet.op(record, {"name": "Amina", "age": 34})
+    edit = tablet.op(record, {"name": "Amina O."}, {"name": [create.op_id]})
+    client = HttpClient(live.port, tablet.token)
+    # A protocol 1 device pushes the old, full form; the server accepts both.
+    old_form = {"device_id": tablet.id, "ops": [create.to_wire_v1(), edit.to_wire()]}
+    assert client.post_json("/api/sync/push", old_form).json()["acked"] == [create.op_id,
+                                                                          edit.op_id]
+    v1 = [c["op"] for c in client.pull(0).json()["changes"] if c["type"] == "op"]
+    assert v1 == [create.to_wire_v1(), edit.to_wire_v1()]
+    v2 = [c["op"] for c in client.request("GET", "/api/sync/pull?cursor=0&protocol=2")
+          .json()["changes"] if c["type"] == "op"]
+    assert v2 == [create.to_wire(), edit.to_wire()]
+    assert v2[0]["parents"] == {} and v2[1]["parents"] == {"name": [create.op_id]}
+    assert client.request("GET", "/api/sync/pull?cursor=0&protocol=3").status == 422

@@ -47,8 +47,31 @@ def wire(**overrides: Any) -> dict[str, Any]:
 def test_a_valid_op_round_trips_exactly() -> None:
     data = wire()
     op = Op.from_wire(data)
-    assert op.to_wire() == data
+    assert op.to_wire_v1() == data
     assert Op.from_wire(json.loads(json.dumps(op.to_wire()))) == op
+
+
+def test_protocol_2_leaves_out_empty_parents_and_meta() -> None:
+    """A new record's op carries no parents at all; both forms are the same op."""
+    data = wire(meta={})
+    op = Op.from_wire(data)
+    compact = op.to_wire()
+    assert compact["parents"] == {} and "meta" not in compact
+    assert Op.from_wire(compact) == op
+    assert op.canonical() == Op.from_wire(compact).canonical()
+    edited = wire(parents={"head_name": [new_uuid7(NOW - 9)]})
+    assert Op.from_wire(edited).to_wire()["parents"] == edited["parents"]
+    assert Op.from_wire(edited).parents["__deleted__"] == ()
+    no_parents_key = dict(data)
+    del no_parents_key["parents"]
+    assert Op.from_wire(no_parents_key) == op
+
+
+def test_a_replay_in_the_old_form_is_the_same_op() -> None:
+    """A protocol 1 device re-sending an op the server stored in protocol 2 form is a
+    replay, not a reused op id."""
+    op = Op.from_wire(wire())
+    assert check_reuse(Op.from_wire(op.to_wire_v1()), Op.from_wire(op.to_wire())) is None
 
 
 def test_meta_is_optional() -> None:
@@ -69,7 +92,7 @@ def test_meta_is_optional() -> None:
         ({"kind": "upsert"}, "kind"),
         ({"fields": {}, "parents": {}}, "fields"),
         ({"fields": []}, "fields"),
-        ({"parents": {"head_name": [], "__deleted__": []}}, "parents.members[a1b2c3]/age"),
+        ({"parents": {"head_name": [], "nope": [], "__deleted__": []}}, "parents.nope"),
         ({"parents": {"head_name": "x", "members[a1b2c3]/age": [], "__deleted__": []}},
          "parents.head_name"),
         ({"parents": {"head_name": ["nope"], "members[a1b2c3]/age": [], "__deleted__": []}},
@@ -144,7 +167,8 @@ def test_canonical_json_is_compact_sorted_and_keeps_text() -> None:
 
 def test_wire_size_is_the_canonical_byte_length_and_gzip_shrinks_batches() -> None:
     op = Op.from_wire(wire())
-    assert op.wire_size() == len(canonical_json(wire()).encode())
+    assert op.wire_size() == len(canonical_json(op.to_wire()).encode())
+    assert op.wire_size() < len(canonical_json(wire()).encode())  # protocol 2 is smaller
     batch = [Op.from_wire(wire(op_id=new_uuid7(NOW))).to_wire() for _ in range(200)]
     raw = canonical_json({"device_id": "tab-01", "ops": batch}).encode()
     assert len(gzip.compress(raw)) < len(raw) / 3
