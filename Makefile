@@ -6,7 +6,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.hesabu-installed
 
-.PHONY: setup run test lint bench clean
+.PHONY: setup run test lint bench clean browser
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,7 +30,14 @@ run: setup
 lint: setup
 	$(VENV)/bin/ruff check .
 
-test: setup lint
+# Headless Chromium for the browser tests (tests/web): Debian's package, installed once
+# (root on a fresh machine); quick when it is already there.
+browser:
+	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	  apt-get install -y -qq --no-install-recommends chromium chromium-driver >/dev/null; }
+	@test -x /usr/bin/chromium || { echo 'tests/web need /usr/bin/chromium' >&2; exit 1; }
+
+test: setup lint browser
 	$(PY) -m pytest -q
 
 bench: setup
