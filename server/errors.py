@@ -45,6 +45,11 @@ _SERVER_CODES = (
     ErrorCode("server.unavailable", 503, "The database is busy or unreachable; retry later."),
     ErrorCode("auth.device_mismatch", 403,
               "The body's device_id is not the device the token belongs to."),
+    ErrorCode("export.format_unsupported", 400,
+              "This download is not offered in that format; details.formats lists those it is."),
+    ErrorCode("export.form_not_scoped", 403,
+              "Records of this form are not tied to a settlement, so only an admin can export "
+              "them (and not per settlement)."),
     ErrorCode("form.version_exists", 409,
               "This form version is already published with different content; "
               "published versions are immutable."),
