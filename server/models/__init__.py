@@ -1,5 +1,16 @@
 """The server's tables. Every change to them is an Alembic migration (server/migrations)."""
 
+from server.models.accounts import (
+    ApiToken,
+    Assignment,
+    AuditEvent,
+    DeviceAccount,
+    EnrolmentCodeAccount,
+    Federation,
+    RecordScope,
+    Settlement,
+    User,
+)
 from server.models.attachments import Attachment
 from server.models.bundles import BundleImport, DeviceKey, HubLink, HubUpload, RelayDevice
 from server.models.devices import Device, EnrolmentCode
@@ -15,13 +26,19 @@ from server.models.review import Review
 from server.models.sync import Op, ServerSeq
 
 __all__ = [
+    "ApiToken",
+    "Assignment",
     "Attachment",
+    "AuditEvent",
     "BundleImport",
     "Conflict",
     "Device",
+    "DeviceAccount",
     "DeviceKey",
     "EnrolmentCode",
+    "EnrolmentCodeAccount",
     "FactsWatermark",
+    "Federation",
     "FieldParent",
     "FieldVersion",
     "FormVersion",
@@ -30,9 +47,12 @@ __all__ = [
     "HubUpload",
     "Op",
     "Record",
+    "RecordScope",
     "RelayDevice",
     "Review",
     "ServerSeq",
+    "Settlement",
     "SettlementFacts",
     "StructureFacts",
+    "User",
 ]
