@@ -70,4 +70,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from server.api import register_blueprints
 
     register_blueprints(app)
+    from server.web import register_web
+
+    register_web(app)
     return app

@@ -43,6 +43,13 @@ _SERVER_CODES = (
               "optionally with Content-Encoding: gzip."),
     ErrorCode("server.internal", 500, "Something went wrong on the server; it was logged."),
     ErrorCode("server.unavailable", 503, "The database is busy or unreachable; retry later."),
+    ErrorCode("auth.login_required", 401,
+              "Log in (web session) or send Authorization: Bearer <API token>; "
+              "the token may be wrong or revoked, or the account deactivated."),
+    ErrorCode("auth.forbidden", 403,
+              "Your role may not do this, or the object belongs to another federation."),
+    ErrorCode("auth.csrf", 403,
+              "A browser request without the session's CSRF token (X-CSRF-Token header)."),
     ErrorCode("auth.device_mismatch", 403,
               "The body's device_id is not the device the token belongs to."),
     ErrorCode("export.format_unsupported", 400,

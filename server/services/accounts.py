@@ -1,0 +1,222 @@
+"""Federations, users, passwords, logins and API tokens.
+
+Passwords are hashed with scrypt (werkzeug's default KDF); API tokens and enrolment
+codes are random and kept only as SHA-256 hashes, so they are shown once.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from server.auth.roles import Role
+from server.extensions import db
+from server.models import ApiToken, Federation, User
+from server.models.types import utcnow
+
+#: Shorter passwords are refused.
+MIN_PASSWORD_LENGTH = 10
+#: Consecutive wrong passwords before the account is locked for LOCK_MINUTES.
+MAX_FAILED_LOGINS = 5
+LOCK_MINUTES = 15
+#: API tokens start with this, so a leaked one is easy to recognise (and grep for).
+TOKEN_PREFIX = "hsb_"
+_USERNAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789._-")
+
+
+class AccountError(ValueError):
+    """An account could not be created or changed; the message says why."""
+
+
+class LoginRefused(Exception):
+    """A login failed. `reason` is for the audit log, never for the person logging in."""
+
+    def __init__(self, reason: str, user: User | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.user = user
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Checked when the username is unknown, so both cases take as long."""
+    return generate_password_hash("not a real password, only for timing")
+
+
+def digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def hash_password(password: str) -> str:
+    check_password_policy(password)
+    return generate_password_hash(password)
+
+
+def check_password_policy(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+    if password.strip() != password or not password.strip():
+        raise AccountError("a password cannot start or end with spaces")
+
+
+def normalise_username(username: str) -> str:
+    name = username.strip().lower()
+    if not name or len(name) > 100 or not set(name) <= _USERNAME_CHARS:
+        raise AccountError("a username is 1-100 characters: letters, digits, '.', '_', '-'")
+    return name
+
+
+def session_stamp(user: User) -> str:
+    """Changes when the password changes, so old sessions stop working."""
+    return digest(user.password_hash)[:16]
+
+
+def create_federation(name: str, country: str = "", city: str = "") -> Federation:
+    name = name.strip()
+    if not name:
+        raise AccountError("a federation needs a name")
+    if db.session.execute(select(Federation.id).where(Federation.name == name)).first():
+        db.session.rollback()
+        raise AccountError(f"there is already a federation called {name!r}")
+    federation = Federation(name=name, country=country.strip(), city=city.strip())
+    db.session.add(federation)
+    db.session.commit()
+    return federation
+
+
+def find_federation(name_or_id: str) -> Federation | None:
+    found = db.session.execute(select(Federation).where(
+        (Federation.id == name_or_id) | (Federation.name == name_or_id))).scalar_one_or_none()
+    return found
+
+
+def create_user(username: str, password: str, role: Role | str,
+                federation_id: str | None = None, display_name: str = "",
+                password_hash: str | None = None) -> User:
+    """A new active user. Everyone but an admin belongs to a federation.
+
+    `password_hash` skips hashing (tests create many users with one precomputed hash).
+    """
+    name = normalise_username(username)
+    try:
+        role = Role(role)
+    except ValueError:
+        raise AccountError(f"unknown role {role!r}; one of "
+                           f"{', '.join(r.value for r in Role)}") from None
+    if role is not Role.ADMIN and not federation_id:
+        raise AccountError(f"a {role.value} must belong to a federation")
+    if federation_id and db.session.get(Federation, federation_id) is None:
+        db.session.rollback()
+        raise AccountError(f"no federation {federation_id!r}")
+    if db.session.execute(select(User.id).where(User.username == name)).first():
+        db.session.rollback()
+        raise AccountError(f"the username {name!r} is taken")
+    user = User(username=name, display_name=display_name.strip() or name, role=role.value,
+                federation_id=None if role is Role.ADMIN else federation_id,
+                password_hash=password_hash or hash_password(password))
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def check_login(username: str, password: str) -> User:
+    """The user these credentials belong to, or LoginRefused.
+
+    After MAX_FAILED_LOGINS wrong passwords in a row the account is locked for
+    LOCK_MINUTES, even for the right password; inactive accounts never log in.
+    """
+    session = db.session
+    try:
+        name = normalise_username(username)
+    except AccountError:
+        name = ""
+    user = session.execute(select(User).where(User.username == name)).scalar_one_or_none() \
+        if name else None
+    if user is None:
+        check_password_hash(_dummy_hash(), password)
+        session.rollback()
+        raise LoginRefused("unknown user")
+    now = utcnow()
+    if user.locked_until is not None and user.locked_until > now:
+        session.rollback()
+        raise LoginRefused("locked after repeated failures", user)
+    if not check_password_hash(user.password_hash, password):
+        user.failed_logins += 1
+        reason = "wrong password"
+        if user.failed_logins >= MAX_FAILED_LOGINS:
+            user.locked_until = now + timedelta(minutes=LOCK_MINUTES)
+            user.failed_logins = 0
+            reason = f"wrong password; locked for {LOCK_MINUTES} minutes"
+        session.commit()
+        raise LoginRefused(reason, user)
+    if not user.active:
+        session.rollback()
+        raise LoginRefused("account deactivated", user)
+    user.failed_logins, user.locked_until, user.last_login = 0, None, now
+    session.commit()
+    return user
+
+
+def set_password(user_id: str, password: str) -> None:
+    user = db.session.get(User, user_id)
+    if user is None:
+        db.session.rollback()
+        raise AccountError(f"no user {user_id!r}")
+    user.password_hash = hash_password(password)
+    user.failed_logins, user.locked_until = 0, None
+    db.session.commit()
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    id: str
+    user_id: str
+    name: str
+    created_at: datetime
+    last_used: datetime | None
+    revoked_at: datetime | None
+
+
+def _token_info(row: ApiToken) -> TokenInfo:
+    return TokenInfo(row.id, row.user_id, row.name, row.created_at, row.last_used,
+                     row.revoked_at)
+
+
+def create_api_token(user_id: str, name: str) -> tuple[TokenInfo, str]:
+    """A new API token for `user_id`: its info and the token itself (shown once)."""
+    name = name.strip()
+    if not name or len(name) > 200:
+        raise AccountError("give the token a name of 1-200 characters (what script uses it)")
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    row = ApiToken(user_id=user_id, name=name, token_hash=digest(raw))
+    db.session.add(row)
+    db.session.commit()
+    return _token_info(row), raw
+
+
+def user_for_token(token: str) -> User | None:
+    """The active user an API token belongs to (None: unknown, revoked or inactive)."""
+    if not token.startswith(TOKEN_PREFIX):
+        return None
+    found = db.session.execute(
+        select(User, ApiToken).join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == digest(token))).first()
+    if found is None:
+        return None
+    user, row = found
+    if row.revoked_at is not None or not user.active:
+        return None
+    return user
+
+
+def user_for_session(user_id: str, stamp: str) -> User | None:
+    user = db.session.get(User, user_id)
+    if user is None or not user.active or session_stamp(user) != stamp:
+        return None
+    return user

@@ -1,0 +1,98 @@
+"""The server-rendered web UI: thin blueprints over the services, one base template.
+
+Add a page area by appending its blueprint to WEB_BLUEPRINTS and, for the menu, a
+NavItem to NAV_ITEMS. Templates extend "base.html" (blocks: title, content, head,
+scripts). Every POST form carries
+`<input type="hidden" name="csrf_token" value="{{ csrf_token() }}">`.
+Protect every view with server.auth's `roles_required(...)` / `login_required`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask import Blueprint, Flask, render_template, request, url_for
+from werkzeug.exceptions import HTTPException
+
+from server.auth import Role, current_user, role_of
+from server.auth.web_security import init_web_security
+from server.web.auth import bp as auth_bp
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """A menu link, shown to `roles` (empty: every logged-in user) when the endpoint
+    exists (so an item can be listed before its page is written)."""
+
+    endpoint: str
+    label: str
+    roles: frozenset[Role] = field(default_factory=frozenset)
+
+
+_STAFF = frozenset({Role.ADMIN, Role.LEADER})
+
+#: The menu, in order.
+NAV_ITEMS: list[NavItem] = [
+    NavItem("auth.home", "Home"),
+    NavItem("dashboard.index", "Dashboard", _STAFF),
+    NavItem("settlements.index", "Settlements"),
+    NavItem("profiles.city", "City profile"),
+    NavItem("records.index", "Records", _STAFF | {Role.ENUMERATOR}),
+    NavItem("conflicts.index", "Conflicts", _STAFF),
+    NavItem("forms.index", "Forms", _STAFF),
+    NavItem("downloads.index", "Downloads"),
+    NavItem("accounts_web.users", "Users", _STAFF),
+    NavItem("accounts_web.devices", "Devices", _STAFF),
+    NavItem("accounts_web.assignments", "Assignments", _STAFF),
+    NavItem("accounts_web.audit_log", "Audit log", _STAFF),
+]
+
+#: Templates (server/web/templates, shared by every page) and static files at /assets/.
+assets = Blueprint("web", __name__, template_folder="templates", static_folder="static",
+                   static_url_path="/assets")
+
+#: Every web blueprint; register_web registers them in this order.
+WEB_BLUEPRINTS: list[Blueprint] = [assets, auth_bp]
+
+
+def _nav() -> list[tuple[str, str, bool]]:
+    """(url, label, is current page) of the menu items the current user may use."""
+    user = current_user()
+    if user is None:
+        return []
+    from flask import current_app
+
+    role = role_of(user)
+    items = []
+    for item in NAV_ITEMS:
+        if item.endpoint not in current_app.view_functions:
+            continue
+        if item.roles and role not in item.roles:
+            continue
+        url = url_for(item.endpoint)
+        items.append((url, item.label, request.path == url))
+    return items
+
+
+def _is_web_request() -> bool:
+    return not request.path.startswith("/api/") and \
+        request.accept_mimetypes.accept_html
+
+
+def register_web(app: Flask) -> None:
+    """Sessions, CSRF, the templates' globals and every blueprint of WEB_BLUEPRINTS."""
+    init_web_security(app)
+    for blueprint in WEB_BLUEPRINTS:
+        app.register_blueprint(blueprint)
+    app.jinja_env.globals.update(current_user=current_user, nav_items=_nav)
+
+    # Browsers get error pages, API clients the JSON error shape (server/errors.py).
+    json_handler = app.error_handler_spec[None][None].get(HTTPException)
+
+    @app.errorhandler(HTTPException)
+    def _web_error(err: HTTPException):  # type: ignore[no-untyped-def]
+        if _is_web_request() and (err.code or 500) < 500:
+            titles = {403: "Not allowed", 404: "Page not found"}
+            return render_template("error.html", title=titles.get(err.code or 0, err.name),
+                                   message=err.description), err.code
+        return json_handler(err) if json_handler else err

@@ -1,0 +1,74 @@
+"""Log in, log out, and the home page."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, redirect, render_template, request, session, url_for
+from werkzeug.wrappers import Response
+
+from server.auth import current_user, login_required, public
+from server.services.accounts import LoginRefused, check_login, session_stamp
+from server.services.audit import audit
+
+bp = Blueprint("auth", __name__)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only paths on this server: a login link cannot send people elsewhere."""
+    if not target:
+        return url_for("auth.home")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return url_for("auth.home")
+    return target
+
+
+def start_session(user_id: str, stamp: str) -> None:
+    """Log this browser in as `user_id` (a fresh session: no fixation)."""
+    session.clear()
+    session["user_id"] = user_id
+    session["auth"] = stamp
+    session.permanent = True
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login() -> Response | str | tuple[str, int]:
+    """The login form; on success go to `next` (a path on this server) or home."""
+    next_url = _safe_next(request.values.get("next"))
+    if request.method == "GET":
+        if current_user() is not None:
+            return redirect(next_url)
+        return render_template("login.html", next=next_url, username="")
+    username = request.form.get("username", "")
+    password = request.form.get("password", "")
+    try:
+        user = check_login(username, password)
+    except LoginRefused as refused:
+        audit("login.failed", username[:100], user=refused.user, reason=refused.reason)
+        return render_template("login.html", next=next_url, username=username,
+                               error="Wrong username or password, or the account is "
+                                     "locked or deactivated. After several failures, "
+                                     "wait a few minutes."), 401
+    start_session(user.id, session_stamp(user))
+    audit("login", user.username, user=user)
+    return redirect(next_url)
+
+
+@bp.post("/logout")
+@public
+def logout() -> Response:
+    """End the session (a POST with the CSRF token, so no link can log you out)."""
+    user = current_user()
+    if user is not None:
+        audit("logout", user.username, user=user)
+    session.clear()
+    return redirect(url_for("auth.login"))
+
+
+@bp.get("/")
+@login_required
+def home() -> str:
+    """Where a login lands: what this user can do here."""
+    return render_template("home.html")
