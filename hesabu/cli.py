@@ -10,6 +10,7 @@ import click
 
 from hesabu import __version__
 from hesabu.commands.bundle import bundle
+from hesabu.commands.accounts import create_federation_command, create_user_command
 from hesabu.commands.forms import forms
 from hesabu.commands.server import db, serve, server_group
 from hesabu.commands.sync import device, sync
@@ -25,6 +26,8 @@ main.add_command(forms)
 main.add_command(serve)
 main.add_command(db)
 main.add_command(server_group)
+server_group.add_command(create_federation_command)
+server_group.add_command(create_user_command)
 main.add_command(sync)
 main.add_command(device)
 main.add_command(bundle)
