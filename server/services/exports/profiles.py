@@ -1,0 +1,172 @@
+"""Settlement and city profiles as flat rows and GeoJSON features.
+
+One row per settlement (or city); nested figures become dotted columns
+(`enumeration.tenure.owner`). For city officials a suppressed count is written as
+"<5" (the threshold) in CSV and XLSX and as null in GeoJSON with the names listed in
+`suppressed`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from server.services.indicators import enumeration, formulas
+from server.services.indicators.profiles import Viewer, aggregate_profiles, compare
+
+_PLACE = ("settlement_id", "name", "city", "country", "federation", "lon", "lat")
+
+
+def flatten(value: Any, prefix: str, out: dict[str, Any]) -> dict[str, Any]:
+    """Nested dicts as dotted keys; lists of priorities as priority_<rank>."""
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            flatten(inner, f"{prefix}.{key}" if prefix else str(key), out)
+    elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        for n, item in enumerate(value, start=1):
+            label = item.get("priority")
+            term = item.get("term")
+            out[f"{prefix}.{n}"] = f"{label} ({term})" if label and term else label
+    else:
+        out[prefix] = value
+    return out
+
+
+def _template_profile() -> dict[str, Any]:
+    profile = formulas.settlement_profile({})
+    profile["water_sources"] = {name: {"count": None, "working": None}
+                                for name in formulas.WATER_SOURCES}
+    profile["priorities"] = [{"rank": n, "priority": None, "term": None} for n in range(1, 6)]
+    enum = {k: v for k, v in enumeration.summarise(None, 0).items() if k != "_raw"}
+    return {**dict.fromkeys(_PLACE), "profile": profile, "enumeration": enum,
+            "comparison": compare(profile, enum)}
+
+
+def _comparison_columns(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    return {f"{r['quantity']}.{k}": r[k] for r in rows
+            for k in ("reported", "enumerated", "difference_pct")}
+
+
+def settlement_columns() -> list[str]:
+    template = _template_profile()
+    row = settlement_row(template)
+    return list(row)
+
+
+def settlement_row(profile: dict[str, Any]) -> dict[str, Any]:
+    flat: dict[str, Any] = {k: profile.get(k) for k in _PLACE}
+    body = dict(profile["profile"])
+    priorities = body.pop("priorities", []) or []
+    sources = body.pop("water_sources", {}) or {}
+    flatten(body, "profile", flat)
+    for name in formulas.WATER_SOURCES:
+        source = sources.get(name) or {}
+        flat[f"profile.water_sources.{name}.count"] = source.get("count")
+        flat[f"profile.water_sources.{name}.working"] = source.get("working")
+    by_rank = {p.get("rank"): p for p in priorities}
+    for n in range(1, 6):
+        flat[f"profile.priority_{n}"] = (by_rank.get(n) or {}).get("priority")
+        flat[f"profile.priority_{n}_term"] = (by_rank.get(n) or {}).get("term")
+    enum = dict(profile["enumeration"])
+    suppressed = enum.pop("suppressed", []) or []
+    flatten(enum, "enumeration", flat)
+    flat.update({f"comparison.{k}": v
+                 for k, v in _comparison_columns(profile["comparison"]).items()})
+    flat["suppressed"] = " ".join(suppressed)
+    return flat
+
+
+def settlement_rows(profiles: list[dict[str, Any]], viewer: Viewer
+                    ) -> tuple[list[str], Iterator[list[Any]]]:
+    columns = settlement_columns()
+
+    def rows() -> Iterator[list[Any]]:
+        for profile in profiles:
+            flat = settlement_row(profile)
+            marked = {f"enumeration.{n}" for n in flat["suppressed"].split()}
+            yield [f"<{viewer.threshold}" if c in marked else flat.get(c) for c in columns]
+
+    return columns, rows()
+
+
+def settlement_features(profiles: list[dict[str, Any]], geometry: str = "point"
+                        ) -> Iterator[dict[str, Any]]:
+    """GeoJSON features: the settlement's point, or its boundary polygon when
+    `geometry` is "boundary" (settlements without a boundary fall back to the point)."""
+    for profile in profiles:
+        shape = None
+        if geometry == "boundary" and profile.get("boundary"):
+            shape = {"type": "Polygon", "coordinates": [profile["boundary"]]}
+        elif profile.get("lon") is not None:
+            shape = {"type": "Point", "coordinates": [profile["lon"], profile["lat"]]}
+        props = settlement_row(profile)
+        props["suppressed"] = props["suppressed"].split()
+        yield {"type": "Feature", "id": profile["settlement_id"], "geometry": shape,
+               "properties": props}
+
+
+# -- cities ------------------------------------------------------------------------------
+def city_row(city: dict[str, Any]) -> dict[str, Any]:
+    flat: dict[str, Any] = {"city": city["city"], "country": city["country"]}
+    reported = dict(city.get("reported") or {})
+    reported.pop("record_id", None)
+    flatten(reported, "reported", flat)
+    flatten(city["from_settlement_profiles"], "from_settlement_profiles", flat)
+    enum = dict(city["enumeration"])
+    suppressed = enum.pop("suppressed", []) or []
+    flatten(enum, "enumeration", flat)
+    flat["suppressed"] = " ".join(suppressed)
+    return flat
+
+
+def city_columns() -> list[str]:
+    """Fixed city columns (a city without a city profile record has them empty)."""
+    enum = {k: v for k, v in enumeration.summarise(None, 0).items() if k != "_raw"}
+    template = {
+        "city": None, "country": None,
+        "reported": {k: None for k in (
+            "profile_date", "country", "federation", "settlements_known",
+            "settlements_profiled", "settlements_profiled_pct", "settlements_declared",
+            "settlements_resettled", "settlements_eviction_threat",
+            "settlements_eviction_threat_pct", "city_population", "informal_population",
+            "informal_population_pct", "city_forum", "city_meeting_frequency",
+            "city_relationship", "agreement_signed", "savings_groups")}
+        | {"priorities": [{"rank": n, "priority": None, "term": None} for n in (1, 2, 3)]},
+        "from_settlement_profiles": {
+            k: v for k, v in aggregate_profiles([]).items()
+            if k not in ("legal_status", "top_priorities")}
+        | {"legal_status": {s: None for s in ("declared_legal_protected",
+                                              "undeclared_illegal_unprotected",
+                                              "resettled", "unknown")},
+           "top_priorities": [{"priority": None} for _ in range(5)],
+           "settlements_profiled_pct": None},
+        "enumeration": enum,
+    }
+    return list(city_row(template))
+
+
+def city_rows(cities: list[dict[str, Any]], viewer: Viewer
+              ) -> tuple[list[str], Iterator[list[Any]]]:
+    columns = city_columns()
+
+    def rows() -> Iterator[list[Any]]:
+        for city in cities:
+            flat = city_row(city)
+            marked = {f"enumeration.{n}" for n in flat["suppressed"].split()}
+            yield [f"<{viewer.threshold}" if c in marked else flat.get(c) for c in columns]
+
+    return columns, rows()
+
+
+def city_features(cities: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """A city is a point at the mean of its settlements' points (no city boundary is
+    collected), or has no geometry when none of its settlements has a point."""
+    for city in cities:
+        points = [(s["lon"], s["lat"]) for s in city["settlements"] if s.get("lon") is not None]
+        shape = None
+        if points:
+            shape = {"type": "Point", "coordinates": [
+                sum(p[0] for p in points) / len(points), sum(p[1] for p in points) / len(points)]}
+        props = city_row(city)
+        props["suppressed"] = props["suppressed"].split()
+        yield {"type": "Feature", "id": city["city"], "geometry": shape, "properties": props}

@@ -1,0 +1,147 @@
+"""Record-level exports for federation leaders and admins: one table for the form's
+questions and one per repeat, linked by `record_id` and `instance_id`.
+
+Columns come from the newest published version of the form, so the header is known
+before the first row; rows are read with `yield_per` (a server-side cursor on
+PostgreSQL), so 100,000 households stream in bounded memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from forms.spec import FormSpec, Node
+from server.models import FormVersion, Record
+from server.models.indicators import HouseholdFacts, StructureFacts
+from server.services.indicators.facts import (
+    HOUSEHOLD_FORM,
+    SETTLEMENT_FORM,
+    STRUCTURE_FORM,
+    refresh_facts,
+)
+
+#: Forms whose records can be tied to a settlement (and so to a federation).
+LINKED_FORMS = (SETTLEMENT_FORM, STRUCTURE_FORM, HOUSEHOLD_FORM)
+_NOT_DATA = ("note", "begin group", "end group")
+_BATCH = 1000
+
+
+@dataclass(frozen=True)
+class Table:
+    """One output table: the main questions (repeat=()) or one repeat's."""
+
+    name: str
+    repeat: tuple[str, ...]
+    columns: tuple[str, ...]  # question paths relative to the table's level
+
+    @property
+    def header(self) -> list[str]:
+        lead = ["record_id", "form_version", "server_seq"] if not self.repeat else \
+            ["record_id", "parent_instance", "instance_id", "position"]
+        return lead + list(self.columns)
+
+
+def latest_spec(session: Session, form_id: str) -> FormSpec | None:
+    row = session.execute(select(FormVersion.spec).where(FormVersion.form_id == form_id)
+                          .order_by(FormVersion.server_seq.desc()).limit(1)).scalar_one_or_none()
+    return None if row is None else FormSpec.from_dict(row)
+
+
+def tables(spec: FormSpec) -> list[Table]:
+    """The main table and one table per repeat, in form order."""
+    found: list[Table] = []
+
+    def visit(nodes: tuple[Node, ...], level: tuple[str, ...], name: str) -> None:
+        columns: list[str] = []
+
+        def collect(children: tuple[Node, ...]) -> None:
+            for node in children:
+                if node.is_repeat:
+                    visit(node.children, node.path, "_".join(node.path))
+                elif node.is_group:
+                    collect(node.children)
+                elif node.type not in _NOT_DATA:
+                    columns.append("/".join(node.path[len(level):]))
+
+        collect(nodes)
+        found.append(Table(name, level, tuple(columns)))
+
+    visit(spec.children, (), spec.id)
+    return sorted(found, key=lambda t: bool(t.repeat))  # the main table first
+
+
+def _get(answers: Mapping[str, Any], path: str) -> Any:
+    value: Any = answers
+    for part in path.split("/"):
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(part)
+    return None if isinstance(value, list) and value and isinstance(value[0], dict) else value
+
+
+def _instances(answers: Mapping[str, Any], repeat: tuple[str, ...]
+               ) -> Iterator[tuple[str, str, int, Mapping[str, Any]]]:
+    """(parent instance key, instance id, position, answers) of every instance of
+    `repeat` in a record, through nested groups and repeats."""
+
+    def walk(node: Any, steps: tuple[str, ...], parent: str) -> Iterator[Any]:
+        if not steps:
+            return
+        value = node.get(steps[0]) if isinstance(node, Mapping) else None
+        if len(steps) == 1:
+            if isinstance(value, list):
+                for position, instance in enumerate(value, start=1):
+                    if isinstance(instance, Mapping):
+                        yield parent, str(instance.get("__id", position)), position, instance
+            return
+        if isinstance(value, list):
+            for instance in value:
+                if isinstance(instance, Mapping):
+                    key = f"{parent}/{steps[0]}[{instance.get('__id')}]".lstrip("/")
+                    yield from walk(instance, steps[1:], key)
+        elif isinstance(value, Mapping):
+            yield from walk(value, steps[1:], parent)
+
+    yield from walk(answers, repeat, "")
+
+
+def record_query(form_id: str, settlements: Any | None) -> Any:
+    """Live records of `form_id` in the settlements of the `settlements` subquery
+    (None: every record, for an admin)."""
+    query = select(Record.record_id, Record.form_version, Record.server_seq, Record.answers
+                   ).where(Record.form_id == form_id, Record.deleted.is_(False))
+    if settlements is not None:
+        if form_id == SETTLEMENT_FORM:
+            query = query.where(Record.record_id.in_(settlements))
+        elif form_id == STRUCTURE_FORM:
+            query = query.join(StructureFacts, StructureFacts.structure_id == Record.record_id
+                               ).where(StructureFacts.settlement_id.in_(settlements))
+        else:
+            query = (query.join(HouseholdFacts, HouseholdFacts.household_id == Record.record_id)
+                     .join(StructureFacts,
+                           StructureFacts.structure_id == HouseholdFacts.structure_id)
+                     .where(StructureFacts.settlement_id.in_(settlements)))
+    return query.order_by(Record.server_seq).execution_options(yield_per=_BATCH)
+
+
+def table_rows(session: Session, table: Table, form_id: str, settlements: Any | None
+               ) -> Iterator[list[Any]]:
+    """The rows of one table, streamed from the database."""
+    for record_id, version, seq, answers in session.execute(record_query(form_id, settlements)):
+        answers = answers if isinstance(answers, Mapping) else {}
+        if not table.repeat:
+            yield [record_id, version, seq, *(_get(answers, c) for c in table.columns)]
+            continue
+        for parent, instance_id, position, instance in _instances(answers, table.repeat):
+            yield [record_id, parent, instance_id, position,
+                   *(_get(instance, c) for c in table.columns)]
+
+
+def prepare(session: Session) -> None:
+    """Facts must be current: they tie structures and households to settlements."""
+    refresh_facts(session)

@@ -1,0 +1,144 @@
+"""Streaming file writers: CSV, a zip of CSVs, XLSX (openpyxl write_only), GeoJSON.
+
+Each takes iterators of rows and yields bytes, so a response can start before the last
+row is read and memory stays bounded by one batch of rows, whatever the export's size.
+XLSX is the exception that proves the rule: a workbook is a zip whose directory comes
+last, so it is written row by row to a temporary file (write_only mode keeps no rows
+in memory) and that file is streamed out.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import tempfile
+import zipfile
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+#: Rows per chunk of CSV handed to the web server.
+_ROWS_PER_CHUNK = 500
+_FILE_CHUNK = 64 * 1024
+
+
+def cell(value: Any) -> Any:
+    """A value as a CSV/XLSX cell: lists joined by spaces (as ODK does), None empty.
+
+    Text that a spreadsheet would run as a formula (=..., @..., +name, -name) gets a
+    leading apostrophe; numbers, phone numbers and "-1.31 36.78" geopoints stay as typed.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        value = " ".join(str(v) for v in value)
+    elif isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, str) and _looks_like_formula(value):
+        return "'" + value
+    return value
+
+
+def _looks_like_formula(text: str) -> bool:
+    first, second = text[:1], text[1:2]
+    if first in ("=", "@"):
+        return True
+    return first in ("+", "-") and not (second.isdigit() or second in (".", " ", ""))
+
+
+def csv_chunks(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[str]:
+    """CSV text in chunks of a few hundred rows."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    for n, row in enumerate(rows, start=1):
+        writer.writerow([cell(v) for v in row])
+        if n % _ROWS_PER_CHUNK == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def csv_stream(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[bytes]:
+    """UTF-8 CSV with a byte-order mark, so spreadsheet programs read the accents."""
+    yield "\ufeff".encode()
+    for chunk in csv_chunks(header, rows):
+        yield chunk.encode("utf-8")
+
+
+class _Pipe:
+    """A write-only, unseekable file: zipfile writes into it, we hand the bytes on."""
+
+    def __init__(self) -> None:
+        self._parts: list[bytes] = []
+        self._offset = 0
+
+    def write(self, data: bytes) -> int:
+        self._parts.append(bytes(data))
+        self._offset += len(data)
+        return len(data)
+
+    def tell(self) -> int:
+        return self._offset
+
+    def flush(self) -> None:
+        pass
+
+    def take(self) -> bytes:
+        data = b"".join(self._parts)
+        self._parts.clear()
+        return data
+
+
+def zip_stream(files: Iterable[tuple[str, Sequence[str], Iterable[Sequence[Any]]]]
+               ) -> Iterator[bytes]:
+    """A zip of CSV files (name, header, rows), written and sent as it goes."""
+    pipe = _Pipe()
+    with zipfile.ZipFile(pipe, mode="w", compression=zipfile.ZIP_DEFLATED) as archive:  # type: ignore[arg-type]
+        for name, header, rows in files:
+            with archive.open(name, mode="w", force_zip64=True) as member:
+                member.write("\ufeff".encode())
+                for chunk in csv_chunks(header, rows):
+                    member.write(chunk.encode("utf-8"))
+                    data = pipe.take()
+                    if data:
+                        yield data
+            yield pipe.take()
+    yield pipe.take()
+
+
+def xlsx_stream(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence[Any]]]]
+                ) -> Iterator[bytes]:
+    """An XLSX workbook with one sheet per (title, header, rows)."""
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    for title, header, rows in sheets:
+        sheet = workbook.create_sheet(title=_sheet_title(title))
+        sheet.append(list(header))
+        for row in rows:
+            sheet.append([cell(v) for v in row])
+    with tempfile.TemporaryFile() as spool:
+        workbook.save(spool)
+        spool.seek(0)
+        while chunk := spool.read(_FILE_CHUNK):
+            yield chunk
+
+
+def _sheet_title(title: str) -> str:
+    cleaned = "".join("_" if c in "[]:*?/\\" else c for c in title)
+    return cleaned[:31] or "sheet"
+
+
+def geojson_stream(features: Iterable[dict[str, Any]]) -> Iterator[bytes]:
+    """A GeoJSON FeatureCollection, one feature at a time."""
+    yield b'{"type":"FeatureCollection","features":['
+    first = True
+    for feature in features:
+        yield (b"" if first else b",\n") + json.dumps(
+            feature, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        first = False
+    yield b"]}\n"

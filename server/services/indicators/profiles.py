@@ -1,0 +1,366 @@
+"""Settlement and city profiles: the profile-reported KYC indicators beside the
+enumeration-derived ones, scoped to what the viewer may see, suppressed for officials.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from server.extensions import db
+from server.models import Federation, Record, Settlement
+from server.models.indicators import SettlementFacts
+from server.services.indicators import enumeration, formulas, privacy
+from server.services.indicators.facts import CITY_FORM, refresh_facts
+from server.services.indicators.formulas import ratio
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """What the caller may see: `federation_ids` None means every federation;
+    `aggregates_only` (city officials) means suppressed small counts and no free text."""
+
+    federation_ids: frozenset[str] | None = None
+    aggregates_only: bool = False
+    threshold: int = privacy.DEFAULT_THRESHOLD
+
+
+@dataclass(frozen=True)
+class Filters:
+    city: str | None = None
+    federation_id: str | None = None
+    eviction_threat: str | None = None
+    legal_status: str | None = None
+    search: str | None = None
+    settlement_ids: frozenset[str] | None = field(default=None)
+
+
+#: Quantities shown side by side: (name, profile indicator, enumeration summary key).
+COMPARISONS = (
+    ("households", "households", "households"),
+    ("population", "population", "population"),
+    ("household_size", "household_size", "household_size_mean"),
+    ("structures", "structures", "structures"),
+    ("electricity_households_pct", "electricity_households_pct",
+     "electricity_households_pct"),
+    ("water_cost_month", "water_cost_month", "water_cost_month_mean"),
+)
+#: Summary columns of the settlements list and profile downloads, in order.
+SUMMARY_INDICATORS = (
+    "population", "households", "structures", "area_ha", "density_per_ha", "density_per_km2",
+    "people_per_working_toilet_seat", "people_per_working_tap", "electricity_households_pct",
+    "water_cost_month", "garbage_collections_per_week", "clinic_minutes", "hospital_minutes",
+    "savings_groups", "legal_status", "eviction_threat_current",
+)
+#: Free-text answers never shown to officials (they may name people).
+_FREE_TEXT = ("name_municipality",)
+
+
+def _federation_column() -> Any:
+    return func.coalesce(Settlement.federation_id, Federation.id)
+
+
+def _scoped(query: Any, viewer: Viewer, filters: Filters) -> Any:
+    query = (query.outerjoin(Settlement, Settlement.id == SettlementFacts.settlement_id)
+             .outerjoin(Federation, Federation.name == SettlementFacts.federation))
+    if viewer.federation_ids is not None:
+        query = query.where(_federation_column().in_(sorted(viewer.federation_ids)))
+    if filters.city:
+        query = query.where(func.lower(SettlementFacts.city) == filters.city.strip().lower())
+    if filters.federation_id:
+        query = query.where(_federation_column() == filters.federation_id)
+    if filters.eviction_threat:
+        query = query.where(SettlementFacts.eviction_threat == filters.eviction_threat)
+    if filters.legal_status:
+        query = query.where(SettlementFacts.legal_status == filters.legal_status)
+    if filters.search:
+        like = f"%{filters.search.strip().lower()}%"
+        query = query.where(or_(func.lower(SettlementFacts.name).like(like),
+                                func.lower(SettlementFacts.city).like(like)))
+    if filters.settlement_ids is not None:
+        query = query.where(SettlementFacts.settlement_id.in_(sorted(filters.settlement_ids)))
+    return query
+
+
+def _base_query(viewer: Viewer, filters: Filters) -> Any:
+    query = select(SettlementFacts, _federation_column().label("federation_id"))
+    return _scoped(query, viewer, filters).order_by(
+        SettlementFacts.city, SettlementFacts.name, SettlementFacts.settlement_id)
+
+
+def settlement_ids_query(viewer: Viewer, filters: Filters = Filters()) -> Any | None:
+    """A subquery of the ids of the settlements `viewer` may see (None: no limit)."""
+    if viewer.federation_ids is None and filters == Filters():
+        return None
+    return _scoped(select(SettlementFacts.settlement_id), viewer, filters)
+
+
+def _summary(facts: SettlementFacts, federation_id: str | None) -> dict[str, Any]:
+    ind = facts.indicators or {}
+    return {
+        "settlement_id": facts.settlement_id,
+        "name": facts.name,
+        "city": facts.city,
+        "country": facts.country,
+        "federation": facts.federation,
+        "federation_id": federation_id,
+        "profile_date": ind.get("profile_date"),
+        "lon": facts.lon,
+        "lat": facts.lat,
+        "boundary": facts.boundary,
+        **{name: ind.get(name) for name in SUMMARY_INDICATORS},
+    }
+
+
+def list_settlements(viewer: Viewer, filters: Filters = Filters(),
+        session: Session | None = None) -> list[dict[str, Any]]:
+    """One summary per visible settlement profile (no enumeration figures)."""
+    session = session or db.session
+    refresh_facts(session)
+    rows = [_summary(facts, fid) for facts, fid in session.execute(_base_query(viewer, filters))]
+    session.rollback()
+    return rows
+
+
+def settlement_profiles(viewer: Viewer, filters: Filters = Filters(),
+        session: Session | None = None) -> list[dict[str, Any]]:
+    """Full profiles of the visible settlements matching `filters`."""
+    session = session or db.session
+    refresh_facts(session)
+    found = list(session.execute(_base_query(viewer, filters)))
+    enum = enumeration.enumeration_by_settlement(
+        session, [facts.settlement_id for facts, _ in found])
+    session.rollback()
+    return [_profile(facts, fid, enum.get(facts.settlement_id), viewer) for facts, fid in found]
+
+
+def settlement_profile(viewer: Viewer, settlement_id: str,
+        session: Session | None = None) -> dict[str, Any] | None:
+    """The profile of one settlement, or None if it does not exist or is not visible."""
+    session = session or db.session
+    found = settlement_profiles(viewer, Filters(settlement_ids=frozenset({settlement_id})),
+                                session=session)
+    return found[0] if found else None
+
+
+def _profile(facts: SettlementFacts, federation_id: str | None,
+             enum: dict[str, Any] | None, viewer: Viewer) -> dict[str, Any]:
+    indicators = dict(facts.indicators or {})
+    if viewer.aggregates_only:
+        for name in _FREE_TEXT:
+            indicators.pop(name, None)
+    summary = _public_enumeration(enum or enumeration.summarise(None, 0), viewer)
+    return {
+        "settlement_id": facts.settlement_id,
+        "name": facts.name,
+        "city": facts.city,
+        "country": facts.country,
+        "federation": facts.federation,
+        "federation_id": federation_id,
+        "lon": facts.lon,
+        "lat": facts.lat,
+        "boundary": facts.boundary,
+        "profile": indicators,
+        "enumeration": summary,
+        "comparison": compare(indicators, summary),
+    }
+
+
+def _public_enumeration(enum: dict[str, Any], viewer: Viewer) -> dict[str, Any]:
+    out = {k: v for k, v in enum.items() if k != "_raw"}
+    if viewer.aggregates_only:
+        return privacy.suppress_enumeration(out, viewer.threshold)
+    out["suppressed"] = []
+    return out
+
+
+def compare(profile: dict[str, Any], enum: dict[str, Any]) -> list[dict[str, Any]]:
+    """Profile vs enumeration for the same quantity; `difference_pct` is
+    (enumerated - reported) / reported x 100."""
+    rows = []
+    for name, reported_key, enumerated_key in COMPARISONS:
+        reported, enumerated = profile.get(reported_key), enum.get(enumerated_key)
+        difference = None
+        if reported is not None and enumerated is not None:
+            difference = ratio(enumerated - reported, reported, 100)
+        rows.append({"quantity": name, "reported": reported, "enumerated": enumerated,
+                     "difference_pct": None if difference is None else round(difference, 1)})
+    return rows
+
+
+# -- cities ------------------------------------------------------------------------------
+def list_cities(viewer: Viewer,
+        session: Session | None = None) -> list[dict[str, Any]]:
+    """Cities with at least one visible settlement profile: name, country, settlements."""
+    session = session or db.session
+    counts: Counter[tuple[str, str]] = Counter()
+    names: dict[str, str] = {}
+    for row in list_settlements(viewer, session=session):
+        if row["city"]:
+            key = row["city"].strip().lower()
+            names.setdefault(key, row["city"].strip())
+            counts[(key, row["country"] or "")] += 1
+    return [{"city": names[key], "country": country, "settlements": n}
+            for (key, country), n in sorted(counts.items())]
+
+
+def _city_reports(session: Session, city: str) -> list[dict[str, Any]]:
+    """Answers of the sdi_city_profile records of `city`, newest profile date first."""
+    found = []
+    for record_id, answers in session.execute(
+            select(Record.record_id, Record.answers)
+            .where(Record.form_id == CITY_FORM, Record.deleted.is_(False))):
+        section = answers.get("city") if isinstance(answers, dict) else None
+        name = section.get("city_name") if isinstance(section, dict) else None
+        if isinstance(name, str) and name.strip().lower() == city.strip().lower():
+            found.append((str(section.get("profile_date") or ""), record_id, answers))
+    found.sort(reverse=True)
+    return [dict(answers, record_id=record_id) for _, record_id, answers in found]
+
+
+def _reported_city(answers: dict[str, Any] | None, viewer: Viewer) -> dict[str, Any] | None:
+    if answers is None:
+        return None
+    city, settlements = answers.get("city") or {}, answers.get("settlements") or {}
+    engagement, priorities = answers.get("engagement") or {}, answers.get("priorities") or {}
+    known = formulas.number(settlements.get("settlements_known"))
+    profiled = formulas.number(settlements.get("settlements_profiled"))
+    threatened = formulas.number(settlements.get("settlements_eviction_threat"))
+    informal = formulas.number(settlements.get("informal_population"))
+    population = formulas.number(settlements.get("city_population"))
+    reported = {
+        "record_id": answers.get("record_id"),
+        "profile_date": formulas.text(city.get("profile_date")),
+        "country": formulas.text(city.get("country")),
+        "federation": formulas.text(city.get("federation")),
+        "settlements_known": known,
+        "settlements_profiled": profiled,
+        "settlements_profiled_pct": ratio(profiled, known, 100),
+        "settlements_declared": formulas.number(settlements.get("settlements_declared")),
+        "settlements_resettled": formulas.number(settlements.get("settlements_resettled")),
+        "settlements_eviction_threat": threatened,
+        "settlements_eviction_threat_pct": ratio(threatened, profiled, 100),
+        "city_population": population,
+        "informal_population": informal,
+        "informal_population_pct": ratio(informal, population, 100),
+        "city_forum": formulas.text(engagement.get("city_forum")),
+        "city_meeting_frequency": formulas.text(engagement.get("city_meeting_frequency")),
+        "city_relationship": formulas.text(engagement.get("city_relationship")),
+        "agreement_signed": formulas.text(engagement.get("agreement_signed")),
+        "savings_groups": formulas.number(engagement.get("savings_groups")),
+        "priorities": [
+            {"rank": n, "priority": priorities.get(f"city_priority{n}"),
+             "term": priorities.get(f"city_priority{n}_term")}
+            for n in range(1, 4) if formulas.text(priorities.get(f"city_priority{n}"))],
+    }
+    if not viewer.aggregates_only:
+        reported["history"] = formulas.text(city.get("history"))
+        reported["city_forum_name"] = formulas.text(engagement.get("city_forum_name"))
+    return reported
+
+
+def _sum(values: Iterable[Any]) -> float | None:
+    return formulas.total(formulas.number(v) for v in values)
+
+
+def aggregate_profiles(profiles: list[dict[str, Any]]) -> dict[str, Any]:
+    """City figures from its settlement profiles (profile-reported side)."""
+    inds = [p["profile"] for p in profiles]
+    n = len(inds)
+    status = Counter(i.get("legal_status") or "unknown" for i in inds)
+    threatened = sum(1 for i in inds if i.get("eviction_threat_current") == "yes")
+    # Ratios are computed over the settlements that report both parts, so a settlement
+    # without a toilet count does not make the city look better served.
+    pop_seats = [(i["population"], i["working_toilet_seats"]) for i in inds
+                 if i.get("population") is not None and i.get("working_toilet_seats") is not None]
+    pop_taps = [(i["population"], i["working_taps"]) for i in inds
+                if i.get("population") is not None and i.get("working_taps") is not None]
+    pop_area = [(i["population"], i["area_m2"]) for i in inds
+                if i.get("population") is not None and i.get("area_m2") is not None]
+    hh_conn = [(i["households"], i["households_connected"]) for i in inds
+               if i.get("households") is not None and i.get("households_connected") is not None]
+    priority_points: Counter[str] = Counter()
+    priority_mentions: Counter[str] = Counter()
+    for i in inds:
+        for p in i.get("priorities") or []:
+            priority_points[p["priority"]] += 6 - p["rank"]  # rank 1 = 5 points ... 5 = 1
+            priority_mentions[p["priority"]] += 1
+    area_m2 = sum(a for _, a in pop_area)
+    return {
+        "settlements_profiled": n,
+        "population": _sum(i.get("population") for i in inds),
+        "households": _sum(i.get("households") for i in inds),
+        "structures": _sum(i.get("structures") for i in inds),
+        "legal_status": dict(sorted(status.items())),
+        "settlements_eviction_threat": threatened,
+        "settlements_eviction_threat_pct": ratio(threatened, n, 100),
+        "savings_groups": _sum(i.get("savings_groups") for i in inds),
+        "savings_members": _sum(i.get("savings_members") for i in inds),
+        "people_per_working_toilet_seat": ratio(sum(p for p, _ in pop_seats),
+                                                sum(s for _, s in pop_seats)),
+        "people_per_working_tap": ratio(sum(p for p, _ in pop_taps), sum(t for _, t in pop_taps)),
+        "density_per_ha": ratio(sum(p for p, _ in pop_area), area_m2, formulas.M2_PER_HECTARE),
+        "density_per_km2": ratio(sum(p for p, _ in pop_area), area_m2, formulas.M2_PER_KM2),
+        "electricity_households_pct": ratio(sum(c for _, c in hh_conn),
+                                            sum(h for h, _ in hh_conn), 100),
+        "top_priorities": [{"priority": name, "points": points,
+                            "settlements": priority_mentions[name]}
+                           for name, points in sorted(priority_points.items(),
+                                                      key=lambda kv: (-kv[1], kv[0]))[:5]],
+    }
+
+
+def city_profile(viewer: Viewer, city: str,
+        session: Session | None = None) -> dict[str, Any] | None:
+    """The KYC city profile of `city` (case-insensitive), or None when the viewer sees
+    no settlement profile and no city profile record of it."""
+    session = session or db.session
+    refresh_facts(session)
+    found = list(session.execute(_base_query(viewer, Filters(city=city))))
+    ids = [facts.settlement_id for facts, _ in found]
+    enum = enumeration.enumeration_by_settlement(session, ids)
+    reports = _city_reports(session, city)
+    session.rollback()
+    if viewer.federation_ids is not None:
+        names = {f for f in (facts.federation for facts, _ in found) if f}
+        visible_names = _federation_names(session, viewer.federation_ids)
+        reports = [r for r in reports
+                   if (r.get("city") or {}).get("federation") in (names | visible_names)]
+    if not found and not reports:
+        return None
+    profiles = [_profile(facts, fid, enum.get(facts.settlement_id), viewer)
+                for facts, fid in found]
+    raw = enumeration.add_rows(e["_raw"] for e in enum.values())
+    whole = _public_enumeration(
+        enumeration.summarise(raw, sum(e["structures"] for e in enum.values())), viewer)
+    if viewer.aggregates_only:
+        whole = privacy.protect_across([p["enumeration"] for p in profiles], whole)
+    from_profiles = aggregate_profiles(profiles)
+    reported = _reported_city(reports[0] if reports else None, viewer)
+    if reported and reported.get("settlements_known"):
+        from_profiles["settlements_profiled_pct"] = ratio(
+            from_profiles["settlements_profiled"], reported["settlements_known"], 100)
+    return {
+        "city": found[0][0].city if found else (reports[0]["city"]["city_name"]),
+        "country": found[0][0].country if found else reported and reported["country"],
+        "reported": reported,
+        "from_settlement_profiles": from_profiles,
+        "enumeration": whole,
+        "settlements": [{k: p[k] for k in ("settlement_id", "name", "lon", "lat", "boundary")}
+                        | {name: p["profile"].get(name) for name in SUMMARY_INDICATORS}
+                        for p in profiles],
+    }
+
+
+def _federation_names(session: Session, ids: frozenset[str]) -> set[str]:
+    if not ids:
+        return set()
+    names = set(session.execute(select(Federation.name).where(Federation.id.in_(sorted(ids))))
+                .scalars())
+    session.rollback()
+    return names

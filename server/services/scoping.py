@@ -1,0 +1,194 @@
+"""Which settlement (and so which federation) each record belongs to, and who may see it.
+
+The SDI forms link records in a tree: a settlement profile *is* its settlement (its
+record_id is the settlement id), a structure names its `settlement_id`, a household its
+`structure_id`. `link_records` follows these links after every push, inside the push's
+transaction, and keeps the answer in `record_scopes` so filters are one indexed join.
+Records may arrive in any order: a household pushed before its structure is kept with
+`settlement_id` NULL and linked when the structure arrives (or is corrected).
+
+A settlement profile pushed by a device of a federation creates that Settlement when it
+does not exist yet, and assigns it to the enumerator who profiled it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Select, false, select, update
+
+from server.auth.roles import Role, role_of
+from server.extensions import db
+from server.models import Assignment, DeviceAccount, Record, RecordScope, Settlement, User
+
+SETTLEMENT_FORM = "sdi_settlement_profile"
+STRUCTURE_FORM = "sdi_structure_numbering"
+HOUSEHOLD_FORM = "sdi_household_enumeration"
+#: form id -> the field holding the id of the record it belongs to.
+PARENT_FIELD = {STRUCTURE_FORM: "settlement_id", HOUSEHOLD_FORM: "structure_id"}
+#: Settlement profile fields that name the settlement (first non-empty wins) and its city.
+NAME_FIELDS = ("section_B/B7_Settlement_Name_Community",
+               "section_B/B8_Settlement_Name_Municipality")
+CITY_FIELD = "section_B/B5_City"
+LINKED_FORMS = (SETTLEMENT_FORM, *PARENT_FIELD)
+
+_CHUNK = 400
+
+
+def _chunks(items: Sequence[str]) -> Iterable[Sequence[str]]:
+    for start in range(0, len(items), _CHUNK):
+        yield items[start:start + _CHUNK]
+
+
+def _text(value: Any) -> str | None:
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def link_records(record_ids: Sequence[str], pushed_by: str | None = None) -> None:
+    """Link these (new or changed) records to their settlements. Runs in the caller's
+    transaction; `pushed_by` is the device whose federation a new settlement joins."""
+    if not record_ids:
+        return
+    session = db.session
+    field = Record.fields
+    columns = [Record.record_id, Record.form_id,
+               field["settlement_id"].as_string(), field["structure_id"].as_string(),
+               *(field[name].as_string() for name in (*NAME_FIELDS, CITY_FIELD))]
+    rows = []
+    for chunk in _chunks(sorted(set(record_ids))):
+        rows += session.execute(select(*columns).where(
+            Record.record_id.in_(chunk), Record.form_id.in_(LINKED_FORMS))).all()
+    if not rows:
+        return
+    scopes = {s.record_id: s for chunk in _chunks([r[0] for r in rows])
+              for s in session.execute(select(RecordScope)
+                                       .where(RecordScope.record_id.in_(chunk))).scalars()}
+    account = session.get(DeviceAccount, pushed_by) if pushed_by else None
+    moved: list[tuple[str, str | None]] = []  # (record id, its settlement) for the children
+    for record_id, form_id, settlement_ref, structure_ref, *names in rows:
+        if form_id == SETTLEMENT_FORM:
+            parent = None
+            settlement = _profile_settlement(record_id, names, account)
+        else:
+            parent = _text(settlement_ref if form_id == STRUCTURE_FORM else structure_ref)
+            settlement = _settlement_of(parent, form_id)
+        scope = scopes.get(record_id)
+        if scope is None:
+            session.add(RecordScope(record_id=record_id, form_id=form_id, parent_id=parent,
+                                    settlement_id=settlement))
+        elif (scope.parent_id, scope.settlement_id) == (parent, settlement):
+            continue
+        else:
+            scope.parent_id, scope.settlement_id = parent, settlement
+        if form_id != HOUSEHOLD_FORM:
+            moved.append((record_id, settlement))
+    session.flush()
+    _relink_children(moved)
+
+
+def _settlement_of(parent: str | None, form_id: str) -> str | None:
+    if parent is None:
+        return None
+    if form_id == STRUCTURE_FORM:
+        return parent if db.session.get(Settlement, parent) is not None else None
+    return db.session.execute(select(RecordScope.settlement_id)
+                              .where(RecordScope.record_id == parent)).scalar_one_or_none()
+
+
+def _profile_settlement(record_id: str, names: list[Any],
+                        account: DeviceAccount | None) -> str | None:
+    """The settlement a profile is; created when a federation's device profiles it."""
+    session = db.session
+    name = next((n for n in map(_text, names[:len(NAME_FIELDS)]) if n), None)
+    settlement = session.get(Settlement, record_id)
+    if settlement is None:
+        if account is None or account.federation_id is None:
+            return None  # a device of no federation cannot found a settlement
+        settlement = Settlement(id=record_id, federation_id=account.federation_id,
+                                name=(name or "Unnamed settlement")[:200],
+                                city=(_text(names[-1]) or "")[:100])
+        session.add(settlement)
+        session.flush()
+        if account.user_id is not None:
+            session.add(Assignment(user_id=account.user_id, settlement_id=record_id))
+    elif name and settlement.name != name[:200]:
+        settlement.name = name[:200]
+    return record_id
+
+
+def _relink_children(moved: list[tuple[str, str | None]]) -> None:
+    """Structures under moved settlements and households under moved structures follow."""
+    session = db.session
+    while moved:
+        next_level: list[tuple[str, str | None]] = []
+        for parent, settlement in moved:
+            children = session.execute(
+                select(RecordScope.record_id, RecordScope.form_id).where(
+                    RecordScope.parent_id == parent,
+                    RecordScope.settlement_id.is_distinct_from(settlement))).all()
+            if not children:
+                continue
+            session.execute(update(RecordScope)
+                            .where(RecordScope.record_id.in_([c[0] for c in children]))
+                            .values(settlement_id=settlement))
+            next_level += [(rid, settlement) for rid, form in children
+                           if form != HOUSEHOLD_FORM]
+        moved = next_level
+
+
+def record_settlement(record: Record | str) -> str | None:
+    """The settlement a record belongs to (None: not linked, or not an SDI form)."""
+    record_id = record if isinstance(record, str) else record.record_id
+    return db.session.execute(select(RecordScope.settlement_id)
+                              .where(RecordScope.record_id == record_id)).scalar_one_or_none()
+
+
+def visible_settlement_ids(user: Any) -> Select[tuple[str]] | None:
+    """A query of the settlement ids `user` may see (None: all, an admin).
+
+    Leaders and officials: their federation's. Enumerators: their assignments.
+    (Officials see aggregates only; whether records are shown is can_see_household_data.)
+    """
+    role = role_of(user)
+    if role is Role.ADMIN:
+        return None
+    if role is Role.ENUMERATOR:
+        return select(Assignment.settlement_id).where(Assignment.user_id == user.id)
+    federation = user.federation_id if role is not None else None
+    return select(Settlement.id).where(Settlement.federation_id == federation)
+
+
+def visible_record_ids(user: Any) -> Select[tuple[str]] | None:
+    """A query of the record ids whose data `user` may see (None: all, an admin;
+    officials none)."""
+    role = role_of(user)
+    if role is Role.ADMIN:
+        return None
+    if role in (None, Role.OFFICIAL):
+        return select(RecordScope.record_id).where(false())
+    settlements = visible_settlement_ids(user)
+    assert settlements is not None
+    return select(RecordScope.record_id).where(
+        RecordScope.settlement_id.in_(settlements.scalar_subquery()))
+
+
+def device_record_ids(device_id: str) -> Select[tuple[str]]:
+    """The ids of the records a device pulls: those its user may see. A device enrolled
+    without a user (`hesabu server enrol-code`, a hub) pulls everything."""
+    session = db.session
+    found = session.execute(
+        select(DeviceAccount, User).outerjoin(User, User.id == DeviceAccount.user_id)
+        .where(DeviceAccount.device_id == device_id)).first()
+    if found is None:
+        return select(Record.record_id)
+    account, user = found
+    if user is None:
+        # A federation's device without a person: the federation's records.
+        return select(RecordScope.record_id).join(
+            Settlement, Settlement.id == RecordScope.settlement_id).where(
+            Settlement.federation_id == account.federation_id)
+    if not user.active:
+        return select(RecordScope.record_id).where(false())
+    query = visible_record_ids(user)
+    return select(Record.record_id) if query is None else query

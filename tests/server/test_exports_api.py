@@ -1,0 +1,136 @@
+"""Downloads: profiles as CSV, XLSX and GeoJSON for every profile role, record-level
+tables for leaders; officials' files never hold a name or a phone number."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from kyc_data import CHAISA, MASHIMONI, NAMES, dataset, make_ops, publish_sdi_forms, push
+from openpyxl import load_workbook
+from personas import People, make_personas
+
+from server.extensions import db
+from server.models import AuditEvent, Settlement
+
+PROFILE_DOWNLOADS = [f"/api/exports/{what}.{fmt}" for what in ("settlements", "cities")
+                     for fmt in ("csv", "xlsx", "geojson")]
+
+
+@pytest.fixture
+def people(app: Flask) -> Iterator[People]:
+    people = make_personas(app)
+    with app.app_context():
+        db.session.add_all([
+            Settlement(id=MASHIMONI, federation_id=people.federation_a, name="Mashimoni",
+                       city="Nairobi"),
+            Settlement(id=CHAISA, federation_id=people.federation_b, name="Chaisa",
+                       city="Lusaka")])
+        db.session.commit()
+    publish_sdi_forms(app)
+    push(app, make_ops(dataset()))
+    yield people
+
+
+def xlsx_text(data: bytes) -> str:
+    book = load_workbook(io.BytesIO(data), read_only=True)
+    return "\n".join(str(v) for sheet in book.worksheets for row in sheet.iter_rows(
+        values_only=True) for v in row)
+
+
+def test_official_downloads_hold_no_names_or_phones(people: People) -> None:
+    for path in PROFILE_DOWNLOADS:
+        response = people.official_a.api.get(path)
+        assert response.status_code == 200, (path, response.get_json())
+        assert response.is_streamed
+        data = response.get_data()
+        text = xlsx_text(data) if path.endswith("xlsx") else data.decode("utf-8-sig")
+        assert ("Mashimoni" if "settlements" in path else "Nairobi") in text, path
+        leaked = [name for name in NAMES if name in text]
+        assert not leaked, (path, leaked)
+    # The suppressed cells read "<5" in the CSV.
+    rows = list(csv.DictReader(io.StringIO(people.official_a.api.get(
+        "/api/exports/settlements.csv").get_data().decode("utf-8-sig"))))
+    assert rows[0]["enumeration.tenure.owner"] == "<5"
+    assert rows[0]["enumeration.tenure.tenant"] == "<5"
+    assert rows[0]["enumeration.population"] == "16"
+    response = people.official_a.api.get("/api/exports/records/sdi_household_enumeration.csv")
+    assert response.status_code == 403
+
+
+def test_settlement_profiles_csv_has_both_sides(people: People) -> None:
+    response = people.admin.api.get("/api/exports/settlements.csv")
+    assert response.headers["Content-Type"].startswith("text/csv")
+    assert "attachment" in response.headers["Content-Disposition"]
+    rows = {r["name"]: r for r in csv.DictReader(io.StringIO(
+        response.get_data().decode("utf-8-sig")))}
+    assert set(rows) == {"Mashimoni", "Chaisa"}
+    # 46000 people / 681 working taps = 67.547
+    assert float(rows["Chaisa"]["profile.people_per_working_tap"]) == pytest.approx(67.547,
+                                                                                     abs=1e-3)
+    assert rows["Mashimoni"]["profile.land_ownership_pct.crown_land"] == "70.0"
+    assert rows["Mashimoni"]["enumeration.tenure.owner"] == "1"  # admins see all counts
+    assert rows["Mashimoni"]["comparison.households.reported"] == "3100.0"
+    assert rows["Mashimoni"]["profile.priority_1"] == "sanitation_sewage"
+
+
+def test_geojson_points_and_boundaries(people: People) -> None:
+    points = json.loads(people.leader_a.api.get("/api/exports/settlements.geojson").get_data())
+    assert points["type"] == "FeatureCollection"
+    [feature] = points["features"]  # only federation A's settlement
+    assert feature["geometry"] == {"type": "Point", "coordinates": [36.78925, -1.31325]}
+    assert feature["properties"]["profile.density_per_ha"] == pytest.approx(1560.671, abs=1e-3)
+    shapes = json.loads(people.leader_a.api.get(
+        "/api/exports/settlements.geojson?geometry=boundary").get_data())
+    ring = shapes["features"][0]["geometry"]["coordinates"][0]
+    assert shapes["features"][0]["geometry"]["type"] == "Polygon"
+    assert ring[0] == ring[-1] == [36.788, -1.312]
+
+
+def test_leader_record_export_has_repeats_as_linked_files(people: People) -> None:
+    response = people.leader_a.api.get("/api/exports/records/sdi_household_enumeration.csv")
+    assert response.status_code == 200 and response.mimetype == "application/zip"
+    archive = zipfile.ZipFile(io.BytesIO(response.get_data()))
+    assert archive.namelist() == ["sdi_household_enumeration.csv", "household_members.csv"]
+    households = list(csv.DictReader(io.StringIO(
+        archive.read("sdi_household_enumeration.csv").decode("utf-8-sig"))))
+    members = list(csv.DictReader(io.StringIO(
+        archive.read("household_members.csv").decode("utf-8-sig"))))
+    assert len(households) == 7  # Mashimoni's; Chaisa's household is federation B's
+    assert "Esther Mwale" not in {h["household/head_name"] for h in households}
+    joseph = next(h for h in households if h["household/head_name"] == "Joseph Otieno")
+    assert joseph["household/phone"] == "+254712345678"  # a leader sees household data
+    his = [m for m in members if m["record_id"] == joseph["record_id"]]
+    assert [m["member_name"] for m in his] == ["Joseph Otieno", "Mary Akinyi",
+                                               "Brian Ochieng", "Faith Atieno", "Baby Otieno"]
+    assert [m["position"] for m in his] == ["1", "2", "3", "4", "5"]
+    assert all(m["instance_id"] for m in his)
+
+    response = people.leader_a.api.get(
+        "/api/exports/records/sdi_household_enumeration.xlsx")
+    book = load_workbook(io.BytesIO(response.get_data()), read_only=True)
+    assert book.sheetnames == ["sdi_household_enumeration", "household_members"]
+    # a header and the 16 members of the 6 consenting Mashimoni households (5 + 11)
+    assert sum(1 for _ in book["household_members"].iter_rows()) == 1 + 16
+
+
+def test_exports_are_audited_and_bad_requests_explained(app: Flask, people: People) -> None:
+    people.leader_a.api.get("/api/exports/settlements.csv?city=Nairobi").get_data()
+    with app.app_context():
+        events = db.session.query(AuditEvent).filter(
+            AuditEvent.action == "export.settlement_profiles").all()
+        assert [(e.username, e.details["format"]) for e in events] == [("leader_a", "csv")]
+    response = people.leader_a.api.get("/api/exports/settlements.pdf")
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "export.format_unsupported"
+    response = people.leader_a.api.get("/api/exports/settlements.csv?eviction_threat=maybe")
+    assert response.status_code == 422
+    response = people.leader_a.api.get("/api/exports/records/sdi_city_profile.csv")
+    assert response.get_json()["error"]["code"] == "export.form_not_scoped"
+    response = people.leader_a.api.get("/api/exports/records/no_such_form.csv")
+    assert response.status_code == 404

@@ -1,0 +1,147 @@
+"""Records belong to settlements, settlements to federations: what each device pulls."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask import Flask
+from personas import People, make_personas
+from server_harness import Device, enrol_device, publish_test_form, push_body
+
+from server.extensions import db
+from server.models import Assignment, DeviceAccount, Settlement
+from server.services.scoping import (
+    HOUSEHOLD_FORM,
+    SETTLEMENT_FORM,
+    STRUCTURE_FORM,
+    record_settlement,
+)
+from sync.ids import new_uuid7
+
+
+@pytest.fixture
+def people(app: Flask) -> People:
+    for form_id in (SETTLEMENT_FORM, STRUCTURE_FORM, HOUSEHOLD_FORM):
+        publish_test_form(app, form_id, "1")
+    return make_personas(app)
+
+
+def bound_device(app: Flask, device_id: str, user_id: str | None,
+                 federation_id: str | None) -> Device:
+    device = enrol_device(app, device_id, device_id)
+    with app.app_context():
+        db.session.add(DeviceAccount(device_id=device_id, user_id=user_id,
+                                     federation_id=federation_id))
+        db.session.commit()
+    return device
+
+
+def push(app: Flask, device: Device, *records: tuple[str, str, dict[str, Any]]) -> None:
+    ops = [device.op(record_id, fields, form_id=form_id, form_version="1")
+           for form_id, record_id, fields in records]
+    answer = app.test_client().post("/api/sync/push", json=push_body(device, ops),
+                                    headers=device.auth)
+    assert answer.status_code == 200 and not answer.json["rejected"], answer.json
+
+
+def pulled(app: Flask, device: Device) -> set[str]:
+    answer = app.test_client().get("/api/sync/pull?cursor=0&limit=1000", headers=device.auth)
+    assert answer.status_code == 200, answer.json
+    return {c["op"]["record_id"] for c in answer.json["changes"] if c["type"] == "op"}
+
+
+def settlement_of(app: Flask, record_id: str) -> str | None:
+    with app.app_context():
+        found = record_settlement(record_id)
+        db.session.rollback()
+    return found
+
+
+def structure(settlement_id: str) -> tuple[str, str, dict[str, Any]]:
+    return (STRUCTURE_FORM, new_uuid7(), {"settlement_id": settlement_id,
+                                          "structure_number": "KSE-0001"})
+
+
+def household(structure_id: str) -> tuple[str, str, dict[str, Any]]:
+    return (HOUSEHOLD_FORM, new_uuid7(), {"structure_id": structure_id,
+                                          "household/head_name": "Wanjiru"})
+
+
+def test_an_enumerators_tablet_pulls_only_its_assigned_settlements(
+        app: Flask, people: People) -> None:
+    office = enrol_device(app, "office-laptop", "Office laptop")  # no user: sees everything
+    s1_structure, s2_structure, s3_structure = (structure(s) for s in
+                                                (people.s1, people.s2, people.s3))
+    s1_household = household(s1_structure[1])
+    push(app, people.tablet_a, s1_structure, s1_household)
+    push(app, office, s2_structure, s3_structure)
+
+    assert settlement_of(app, s1_household[1]) == people.s1
+    assert settlement_of(app, s3_structure[1]) == people.s3
+    assert pulled(app, people.tablet_a) == {s1_structure[1], s1_household[1]}
+    assert pulled(app, office) == {s1_structure[1], s1_household[1], s2_structure[1],
+                                   s3_structure[1]}
+    leader_b_tablet = bound_device(app, "tab-leader-b", people.leader_b.user_id,
+                                   people.federation_b)
+    assert pulled(app, leader_b_tablet) == {s3_structure[1]}
+    leader_a_tablet = bound_device(app, "tab-leader-a", people.leader_a.user_id,
+                                   people.federation_a)
+    assert pulled(app, leader_a_tablet) == {s1_structure[1], s1_household[1], s2_structure[1]}
+    official_tablet = bound_device(app, "tab-official", people.official_a.user_id,
+                                   people.federation_a)
+    assert pulled(app, official_tablet) == set()
+
+
+def test_a_household_pushed_before_its_structure_is_linked_when_it_arrives(
+        app: Flask, people: People) -> None:
+    later_structure = structure(people.s1)
+    early_household = household(later_structure[1])
+    push(app, people.tablet_a, early_household)
+    assert settlement_of(app, early_household[1]) is None
+    push(app, people.tablet_a, later_structure)
+    assert settlement_of(app, early_household[1]) == people.s1
+    assert early_household[1] in pulled(app, people.tablet_a)
+
+    # The structure is corrected to another settlement: its households follow.
+    push(app, people.tablet_a, (STRUCTURE_FORM, later_structure[1],
+                                {"settlement_id": people.s2}))
+    assert settlement_of(app, early_household[1]) == people.s2
+    assert pulled(app, people.tablet_a) == set()
+
+
+def test_a_new_settlement_profile_founds_a_settlement_of_the_devices_federation(
+        app: Flask, people: People) -> None:
+    profile_id = new_uuid7()
+    early_structure = structure(profile_id)  # numbered before the profile was synced
+    push(app, people.tablet_a, early_structure)
+    assert settlement_of(app, early_structure[1]) is None
+    push(app, people.tablet_a, (SETTLEMENT_FORM, profile_id, {
+        "section_B/B7_Settlement_Name_Community": "Kosovo",
+        "section_B/B5_City": "Nairobi"}))
+    with app.app_context():
+        found = db.session.get(Settlement, profile_id)
+        assert found is not None
+        assert (found.name, found.city, found.federation_id) == \
+            ("Kosovo", "Nairobi", people.federation_a)
+        assert db.session.get(Assignment, (people.enumerator_a.user_id, profile_id))
+        db.session.rollback()
+    assert settlement_of(app, early_structure[1]) == profile_id
+    assert pulled(app, people.tablet_a) >= {profile_id, early_structure[1]}
+
+    # Renamed in a later edit: the settlement's name follows.
+    push(app, people.tablet_a, (SETTLEMENT_FORM, profile_id, {
+        "section_B/B7_Settlement_Name_Community": "Kosovo Village"}))
+    with app.app_context():
+        assert db.session.get(Settlement, profile_id).name == "Kosovo Village"  # type: ignore[union-attr]
+        db.session.rollback()
+
+
+def test_a_profile_from_a_device_of_no_federation_founds_nothing(
+        app: Flask, people: People) -> None:
+    office = enrol_device(app, "office-laptop", "Office laptop")
+    profile_id = new_uuid7()
+    push(app, office, (SETTLEMENT_FORM, profile_id,
+                       {"section_B/B7_Settlement_Name_Community": "Nowhere"}))
+    assert settlement_of(app, profile_id) is None
+    assert profile_id not in pulled(app, people.tablet_a)
