@@ -13,6 +13,7 @@ from server.models import Conflict, FormVersion, Record
 from server.models import Op as OpRow
 from server.services.devices import DeviceIdentity
 from server.services.review import review_changes
+from server.services.scoping import device_record_ids
 from server.services.sequence import current_seq
 from sync.messages import PROTOCOL_VERSION, v1_op_payload
 
@@ -30,13 +31,9 @@ class ChangePage:
 
 
 def visible_records_query(device: DeviceIdentity) -> Select[tuple[str]]:
-    """The ids of the records `device` may pull.
-
-    Every enrolled device sees every record for now; narrowing to a device's assigned
-    settlements happens here and only here.
-    """
-    del device  # not used until assignments exist
-    return select(Record.record_id)
+    """The ids of the records `device` may pull: those of its user's settlements
+    (server/services/scoping.py); a device enrolled without a user pulls everything."""
+    return device_record_ids(device.id)
 
 
 def pull_changes(device: DeviceIdentity, cursor: int, limit: int, *,

@@ -13,6 +13,7 @@ from server.models import Op as OpRow
 from server.models.types import utcnow
 from server.services.apply import Batch
 from server.services.forms import KnownForms
+from server.services.scoping import link_records
 from server.services.sequence import SequenceLock
 from sync.admission import check_admission, check_reuse
 from sync.codes import Rejection
@@ -80,6 +81,7 @@ def push_ops(pushed_by: str, ops: Sequence[Op], *, now_ms: int, max_drift_ms: in
             hlcs.append(op.hlc)
             touched.update((op.record_id, path) for path in op.fields)
         changed_records = batch.write()
+        link_records(changed_records, pushed_by)  # settlements (services/scoping.py)
         device = session.get(Device, pushed_by)
         if device is not None:
             device.last_seen = utcnow()
