@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, request
 
-from server.api.openapi import doc
+from server.api.openapi import doc, schema_json
 from server.api.wire import json_response, load
 from server.auth import (
     Role,
@@ -63,7 +63,8 @@ def query_args(schema: Any) -> dict[str, Any]:
 
 @bp.get("/settlements")
 @api_roles_required(*PROFILE_ROLES)
-@doc(query=SettlementFilterSchema, answer=SettlementListSchema, errors=["request.invalid"])
+@doc(query=SettlementFilterSchema, answer=schema_json(SettlementListSchema()),
+     errors=["request.invalid"])
 def settlements() -> Response:
     """Settlements with a profile that you may see, with headline indicators."""
     args = query_args(SettlementFilterSchema())
@@ -73,7 +74,7 @@ def settlements() -> Response:
 
 @bp.get("/settlements/<settlement_id>/profile")
 @api_roles_required(*PROFILE_ROLES)
-@doc(answer=SettlementProfileSchema, errors=["request.not_found"])
+@doc(answer=schema_json(SettlementProfileSchema()), errors=["request.not_found"])
 def settlement(settlement_id: str) -> Response:
     """One settlement's KYC profile: reported and enumerated figures side by side."""
     found = settlement_profile(current_viewer(), settlement_id)
@@ -85,7 +86,7 @@ def settlement(settlement_id: str) -> Response:
 
 @bp.get("/cities")
 @api_roles_required(*PROFILE_ROLES)
-@doc(answer=CityListSchema)
+@doc(answer=schema_json(CityListSchema()))
 def cities() -> Response:
     """Cities with at least one settlement profile you may see."""
     return json_response(CityListSchema().dump({"cities": list_cities(current_viewer())}))
@@ -93,7 +94,7 @@ def cities() -> Response:
 
 @bp.get("/cities/<name>/profile")
 @api_roles_required(*PROFILE_ROLES)
-@doc(answer=CityProfileSchema, errors=["request.not_found"])
+@doc(answer=schema_json(CityProfileSchema()), errors=["request.not_found"])
 def city(name: str) -> Response:
     """A KYC city profile (city name in any case)."""
     found = city_profile(current_viewer(), name)

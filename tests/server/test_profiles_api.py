@@ -8,11 +8,22 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from kyc_data import CHAISA, MASHIMONI, NAMES, dataset, make_ops, publish_sdi_forms, push
+from kyc_data import (
+    CHAISA,
+    MASHIMONI,
+    NAMES,
+    dataset,
+    form_specs,
+    make_ops,
+    publish_sdi_forms,
+    push,
+)
 from personas import People, make_personas
 
 from server.extensions import db
 from server.models import Settlement
+from sync.hlc import HybridClock
+from sync.ops import DELETE, make_op
 
 
 @pytest.fixture
@@ -109,17 +120,19 @@ def test_the_city_profile_adds_up_its_settlements(people: People) -> None:
 
 
 def test_edits_and_deletes_reach_the_profile(app: Flask, people: People) -> None:
-    from kyc_data import read
-    from sync.fields import flatten
-
-    answers = read("sdi_settlement_profile", "mashimoni_nairobi")
-    answers["section_C"]["C12_Total_Population"] = 17800
-    # only the changed field, as a device sends an edit
-    ops = make_ops([("sdi_settlement_profile", MASHIMONI,
-                     {"section_C": {"C12_Total_Population": 17800}})], device_id="tab-edit")
-    assert "section_C/C12_Total_Population" in flatten(answers)
-    push(app, ops)
-    status, profile = get(people.leader_a, f"/api/settlements/{MASHIMONI}/profile")
+    # A device edits one answer (only the changed field travels) ...
+    push(app, make_ops([("sdi_settlement_profile", MASHIMONI,
+                         {"section_C": {"C12_Total_Population": 17800}})],
+                       device_id="tab-edit"))
+    _, profile = get(people.leader_a, f"/api/settlements/{MASHIMONI}/profile")
     # 17800 / 178 working seats = 100 people per seat
     assert profile["profile"]["people_per_working_toilet_seat"] == pytest.approx(100)
     assert profile["profile"]["working_toilet_seats"] == 178  # the other answers stayed
+    # ... and another deletes the Chaisa profile.
+    clock = HybridClock("tab-delete")
+    push(app, [make_op(DELETE, clock=clock, device_id="tab-delete", record_id=CHAISA,
+                       form_id="sdi_settlement_profile",
+                       form_version=form_specs()["sdi_settlement_profile"].version,
+                       fields={}, heads={})])
+    _, body = get(people.admin, "/api/settlements")
+    assert [s["name"] for s in body["settlements"]] == ["Mashimoni"]
