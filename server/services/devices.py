@@ -13,6 +13,7 @@ from server.errors import ApiError
 from server.extensions import begin_write, db
 from server.models import Device, EnrolmentCode
 from server.models.types import utcnow
+from server.services.device_accounts import bind_enrolled_device
 
 #: No 0/O, 1/I/L, U: a code read aloud over a phone survives.
 _ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
@@ -82,6 +83,7 @@ def enrol_device(code: str, device_id: str, name: str) -> str:
         device.name, device.token_hash = name, _digest(token)
     device.last_seen = utcnow()
     row.used_at, row.used_by = utcnow(), device_id
+    bind_enrolled_device(row.code_hash, device_id)  # a code made for a user (H2's)
     session.commit()
     return token
 

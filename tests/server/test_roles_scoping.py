@@ -145,3 +145,29 @@ def test_a_profile_from_a_device_of_no_federation_founds_nothing(
                        {"section_B/B7_Settlement_Name_Community": "Nowhere"}))
     assert settlement_of(app, profile_id) is None
     assert profile_id not in pulled(app, people.tablet_a)
+
+
+def test_a_device_enrolled_with_a_code_made_for_an_enumerator_works_for_them(
+        app: Flask, people: People) -> None:
+    from server.models import User
+    from server.services.device_accounts import create_code_for
+
+    with app.app_context():
+        user = db.session.get(User, people.enumerator_a.user_id)
+        assert user is not None
+        offer = create_code_for(user, "http://hesabu.example:5000/", 1, None)
+    assert offer.payload.startswith("hesabu://enrol?server=http%3A%2F%2Fhesabu.example")
+    answer = app.test_client().post("/api/devices/enrol", json={
+        "code": offer.code.lower(), "device_id": "tab-second", "name": "Second tablet"})
+    assert answer.status_code == 201, answer.json
+    with app.app_context():
+        account = db.session.get(DeviceAccount, "tab-second")
+        assert account is not None
+        assert (account.user_id, account.federation_id) == \
+            (people.enumerator_a.user_id, people.federation_a)
+        db.session.rollback()
+    second = Device("tab-second", answer.json["token"])
+    s1_structure, s2_structure = structure(people.s1), structure(people.s2)
+    push(app, people.tablet_a, s1_structure)
+    push(app, enrol_device(app, "office", "Office"), s2_structure)
+    assert pulled(app, second) == {s1_structure[1]}

@@ -1,0 +1,82 @@
+"""Devices that belong to a person: enrolment codes made for a user, the binding made
+when the device enrols with one, the QR code a tablet scans.
+
+QR payload (docs/accounts.md): `hesabu://enrol?server=<URL>&code=<CODE>`, the server
+URL percent-encoded, the code as shown (dashes allowed).
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import quote, urlencode
+
+from server.extensions import db
+from server.models import DeviceAccount, EnrolmentCodeAccount, User
+
+ENROL_SCHEME = "hesabu://enrol"
+
+
+@dataclass(frozen=True)
+class EnrolmentOffer:
+    """A one-time code (shown once) and what the tablet scans to use it."""
+
+    code: str
+    expires_at: datetime
+    payload: str
+    user_id: str | None
+    federation_id: str | None
+
+
+def enrolment_payload(server_url: str, code: str) -> str:
+    """The text of the QR code: `hesabu://enrol?server=...&code=...`."""
+    return f"{ENROL_SCHEME}?" + urlencode({"server": server_url.rstrip("/"), "code": code},
+                                          quote_via=quote)
+
+
+def create_code_for(user: User, server_url: str, ttl_hours: float,
+                    created_by: str | None) -> EnrolmentOffer:
+    """An enrolment code that enrols one device for `user` (and their federation)."""
+    from server.services.devices import _digest, create_enrolment_code, normalise_code
+
+    code, expires = create_enrolment_code(ttl_hours)
+    db.session.add(EnrolmentCodeAccount(code_hash=_digest(normalise_code(code)),
+                                        user_id=user.id, federation_id=user.federation_id,
+                                        created_by=created_by))
+    db.session.commit()
+    return EnrolmentOffer(code, expires, enrolment_payload(server_url, code), user.id,
+                          user.federation_id)
+
+
+def bind_enrolled_device(code_hash: str, device_id: str) -> None:
+    """Inside enrol_device's transaction: a code made for a user binds the device to them.
+    A code made on the command line binds nothing (and leaves an old binding alone)."""
+    session = db.session
+    offer = session.get(EnrolmentCodeAccount, code_hash)
+    if offer is None:
+        return
+    account = session.get(DeviceAccount, device_id)
+    if account is None:
+        session.add(DeviceAccount(device_id=device_id, user_id=offer.user_id,
+                                  federation_id=offer.federation_id))
+    else:
+        account.user_id, account.federation_id = offer.user_id, offer.federation_id
+
+
+def qr_svg(payload: str) -> str:
+    """The QR code as a standalone SVG document (black on white, a quiet zone of 4)."""
+    import segno
+
+    out = io.BytesIO()
+    segno.make(payload, error="m", micro=False).save(out, kind="svg", scale=6, border=4,
+                                                     xmldecl=False, title="Enrolment code")
+    return out.getvalue().decode("utf-8")
+
+
+def qr_png(payload: str) -> bytes:
+    import segno
+
+    out = io.BytesIO()
+    segno.make(payload, error="m", micro=False).save(out, kind="png", scale=8, border=4)
+    return out.getvalue()
