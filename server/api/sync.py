@@ -11,6 +11,7 @@ from server.api.wire import current_device, json_body, json_response, load, requ
 from server.errors import ApiError
 from server.schemas.sync import PullQuery, PushRequest
 from server.services.clock import server_clock
+from server.services.hub import relay_rejections
 from server.services.pull import pull_changes
 from server.services.push import push_ops
 from sync.admission import decode_ops
@@ -40,7 +41,9 @@ def push() -> Response:
         raise ApiError("auth.device_mismatch",
                        f"this token belongs to device {device.id!r}, not {body['device_id']!r}")
     ops, invalid = decode_ops(body["ops"])
-    result = push_ops(device.id, ops, invalid=invalid, now_ms=wall_clock_ms(),
+    # Only a hub allowed with `hesabu hub allow` may send ops written by other devices.
+    ops, foreign = relay_rejections(device.id, ops)
+    result = push_ops(device.id, ops, invalid=[*invalid, *foreign], now_ms=wall_clock_ms(),
                       max_drift_ms=int(current_app.config["HESABU_MAX_CLOCK_DRIFT_MS"]))
     clock = server_clock()
     clock.receive(list(result.applied_hlcs))
