@@ -203,5 +203,9 @@ def enrol(store: Store, api: SyncApi, code: str) -> None:
     device = store.device
     answer = api.enrol(code, device.device_id, device.name or device.device_id[:8],
                        public_key=bundles.device_public_key(store))
+    if device.server_url and device.server_url != api.transport.base_url.rstrip("/"):
+        # Another server (e.g. the central one after a hub) numbers its changes
+        # differently: pull it from the start; re-applying what we have is harmless.
+        store.save_cursor(0)
     store.set_server(url=api.transport.base_url, token=answer["token"])
     bundles.remember_server_key(store, answer.get("bundle_key"))
