@@ -9,9 +9,10 @@ from __future__ import annotations
 import click
 
 from hesabu import __version__
-from hesabu.commands.bundle import bundle
 from hesabu.commands.accounts import create_federation_command, create_user_command
+from hesabu.commands.bundle import bundle
 from hesabu.commands.forms import forms
+from hesabu.commands.hub import hub
 from hesabu.commands.server import db, serve, server_group
 from hesabu.commands.sync import device, sync
 
@@ -31,6 +32,7 @@ server_group.add_command(create_user_command)
 main.add_command(sync)
 main.add_command(device)
 main.add_command(bundle)
+main.add_command(hub)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -45,7 +45,12 @@ def _in_app(database_url: str | None, instance: str | None, job: Callable[[], An
               help="Port to listen on.")
 @_DB_OPTION
 @_INSTANCE_OPTION
-def serve(host: str, port: int, database_url: str | None, instance: str | None) -> None:
+@click.option("--hub", "as_hub", is_flag=True,
+              help="Run as an office hub: sync with the upstream server in the background.")
+@click.option("--upstream", metavar="URL", default=None,
+              help="With --hub: the upstream server's address (after `hesabu hub link`).")
+def serve(host: str, port: int, database_url: str | None, instance: str | None,
+          as_hub: bool = False, upstream: str | None = None) -> None:
     """Run the sync server (upgrades the database first).
 
     This is the development server, fine for a hub laptop; for production run
@@ -53,7 +58,11 @@ def serve(host: str, port: int, database_url: str | None, instance: str | None) 
     """
     from werkzeug.serving import run_simple
 
-    app = _app(database_url, instance)
+    app = _app(database_url, instance, **({"HESABU_NODE_ID": "hub"} if as_hub else {}))
+    if as_hub:
+        from hesabu.commands.hub import start_hub
+
+        start_hub(app, upstream)
     click.echo(f"Hesabu server on http://{host}:{port} (database: "
                f"{app.config['SQLALCHEMY_DATABASE_URI'].split('@')[-1]})")
     run_simple(host, port, app, threaded=True, use_reloader=False)

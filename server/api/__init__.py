@@ -8,6 +8,7 @@ from server.api.attachments import bp as attachments_bp
 from server.api.devices import bp as devices_bp
 from server.api.exports import bp as exports_bp
 from server.api.forms import bp as forms_bp
+from server.api.hub import bp as hub_bp
 from server.api.openapi import bp as openapi_bp
 from server.api.profiles import bp as profiles_bp
 from server.api.sync import bp as sync_bp
@@ -19,5 +20,6 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(attachments_bp)
     app.register_blueprint(forms_bp)
     app.register_blueprint(openapi_bp)
+    app.register_blueprint(hub_bp)
     app.register_blueprint(profiles_bp)
     app.register_blueprint(exports_bp)

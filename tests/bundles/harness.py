@@ -27,7 +27,8 @@ from server.extensions import db
 from server.models import Conflict, Record
 from server.services.devices import create_enrolment_code
 
-__all__ = ["LiveServer", "Replica", "make_server", "new_tablet", "publish_test_form",
+__all__ = ["LiveServer", "Replica", "enrolment_code", "make_server", "new_tablet",
+           "publish_test_form",
            "server_state", "store_state", "sync_tablet", "wipe"]
 
 #: (records: {record_id: {path: value}}, conflicts: {(record_id, path, head ids)})

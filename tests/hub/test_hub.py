@@ -1,0 +1,165 @@
+"""Tablets sync with an office hub; the hub relays upstream with the same protocol."""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+import urllib.request
+from pathlib import Path
+
+from harness import enrolment_code, new_tablet, server_state, store_state, sync_tablet
+from server_harness import HttpClient, enrol_device
+
+from field_app.core.api import SyncApi
+from field_app.core.bundles import export_bundle
+from field_app.core.sync_runner import enrol
+from field_app.core.transport import HttpTransport
+from server.extensions import db
+from server.models import Op as OpRow
+from server.services.bundles import import_bundle
+from server.services.hub import HubWorker, hub_status, set_upstream, sync_once
+
+
+def _hub_sync(app):
+    with app.app_context():
+        result = sync_once()
+    assert result.ok, result.error
+    return result
+
+
+def _op_ids(app) -> list[str]:
+    with app.app_context():
+        ids = list(db.session.execute(db.select(OpRow.op_id)).scalars())
+        db.session.rollback()
+    return ids
+
+
+def test_a_tablet_syncs_through_the_hub_then_directly_without_duplicates(
+        central, hub, tmp_path: Path) -> None:
+    central_app, central_url = central
+    hub_app, hub_url = hub
+    assert _hub_sync(hub_app).pulled == 0  # the hub learns the form from upstream
+    tablet = new_tablet(tmp_path / "a.db", hub_app, hub_url, "hub tablet")
+    direct = new_tablet(tmp_path / "b.db", central_app, central_url, "central tablet")
+    ids = [tablet.create_record("household", "1", {"head_name": f"A{i}"}, finalized=True)
+           for i in range(3)]
+    assert sync_tablet(tablet, hub_url).sent == 3
+    direct.create_record("household", "1", {"head_name": "B0"}, finalized=True)
+    assert sync_tablet(direct, central_url).ok
+    result = _hub_sync(hub_app)
+    assert (result.pushed, result.pulled) == (3, 1)
+    assert server_state(hub_app) == server_state(central_app)
+
+    # Concurrent edits of one answer, one through the hub and one directly upstream:
+    # the conflict found upstream reaches the hub and the tablet.
+    assert sync_tablet(direct, central_url).ok
+    tablet.save_answers(ids[0], {"head_name": "Amina (hub)"})
+    direct.save_answers(ids[0], {"head_name": "Amina (central)"})
+    assert sync_tablet(tablet, hub_url).ok
+    assert sync_tablet(direct, central_url).ok
+    _hub_sync(hub_app)
+    assert sync_tablet(tablet, hub_url).ok
+    assert sync_tablet(direct, central_url).ok
+    central_state = server_state(central_app)
+    assert len(central_state[1]) == 1
+    assert server_state(hub_app) == central_state == store_state(tablet) == store_state(direct)
+    assert tablet.record(ids[0])["conflicts"] == ["head_name"]
+
+    # The same tablet now syncs directly with the central server.
+    with HttpTransport(central_url, None) as transport:
+        enrol(tablet, SyncApi(transport), enrolment_code(central_app))
+    tablet.create_record("household", "1", {"head_name": "A3"}, finalized=True)
+    summary = sync_tablet(tablet, central_url)
+    assert summary.ok and summary.sent == 1
+    ops = _op_ids(central_app)
+    assert len(ops) == len(set(ops)) == 7  # 3 + 1 + 2 edits + 1: nothing twice
+    assert store_state(tablet) == server_state(central_app)
+    _hub_sync(hub_app)
+    assert server_state(hub_app) == server_state(central_app)
+    tablet.close()
+    direct.close()
+
+
+def test_a_bundle_imported_at_the_hub_goes_upstream(central, hub, tmp_path: Path) -> None:
+    central_app, _ = central
+    hub_app, hub_url = hub
+    _hub_sync(hub_app)
+    tablet = new_tablet(tmp_path / "a.db", hub_app, hub_url)
+    for i in range(4):
+        tablet.create_record("household", "1", {"head_name": f"U{i}"}, finalized=True)
+    photo = tmp_path / "p.jpg"
+    photo.write_bytes(b"\xff\xd8" + bytes(range(256)) * 100)
+    from field_app.core.attachments import add_attachment
+
+    sha = add_attachment(tablet, photo)
+    buf = io.BytesIO()
+    export_bundle(tablet, buf)
+    buf.seek(0)
+    with hub_app.app_context():
+        assert len(import_bundle(buf).acked) == 4
+        assert hub_status()["waiting_ops"] == 4
+    result = _hub_sync(hub_app)
+    assert (result.pushed, result.files) == (4, 1)
+    assert server_state(central_app) == server_state(hub_app)
+    assert (tmp_path / "central" / "attachments" / sha[:2] / sha).read_bytes() == \
+        photo.read_bytes()
+    with hub_app.app_context():
+        status = hub_status()
+    assert (status["waiting_ops"], status["waiting_files"], status["last_error"]) == (0, 0, None)
+    tablet.close()
+
+
+def test_only_an_allowed_hub_may_relay_other_devices_ops(central) -> None:
+    central_app, central_url = central
+    central_app.config["HESABU_RELAY_ONLY_FROM_HUBS"] = True
+    alice = enrol_device(central_app, "tab-alice", "Alice")
+    mallory = enrol_device(central_app, "tab-mallory", "Mallory")
+    forged = alice.op()  # written as Alice, pushed with Mallory's token
+    reply = HttpClient(int(central_url.rsplit(":", 1)[1]), mallory.token).push(
+        mallory, [forged])
+    assert reply.status == 200
+    assert [r["code"] for r in reply.json()["rejected"]] == ["hub.relay_forbidden"]
+    assert _op_ids(central_app) == []
+    relay = enrol_device(central_app, "hub-9", "Office")
+    from server.services.hub import allow_relay
+
+    with central_app.app_context():
+        allow_relay("hub-9")
+    reply = HttpClient(int(central_url.rsplit(":", 1)[1]), relay.token).push(relay, [forged])
+    assert reply.json()["acked"] == [forged.op_id]
+
+
+def test_status_and_the_background_worker_resume_when_the_link_appears(
+        central, hub, tmp_path: Path) -> None:
+    central_app, central_url = central
+    hub_app, hub_url = hub
+    _hub_sync(hub_app)
+    tablet = new_tablet(tmp_path / "a.db", hub_app, hub_url)
+    tablet.create_record("household", "1", {"head_name": "W"}, finalized=True)
+    assert sync_tablet(tablet, hub_url).ok
+    with hub_app.app_context():
+        set_upstream("http://127.0.0.1:9")  # nothing listens there: the link is down
+    worker = HubWorker(hub_app, interval_s=0.05, max_backoff_s=0.2).start()
+    try:
+        status = _wait_status(hub_url, lambda s: s["last_error"] is not None)
+        assert status["waiting_ops"] == 1 and status["linked"]
+        with hub_app.app_context():
+            set_upstream(central_url)  # the link appears
+        status = _wait_status(hub_url, lambda s: s["waiting_ops"] == 0 and not s["last_error"])
+        assert status["last_success"] is not None
+    finally:
+        worker.stop()
+    assert server_state(central_app) == server_state(hub_app)
+    tablet.close()
+
+
+def _wait_status(hub_url: str, done, timeout: float = 20.0) -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        with urllib.request.urlopen(f"{hub_url}/api/hub/status") as resp:
+            status = json.loads(resp.read())
+        if done(status) or time.monotonic() > deadline:
+            assert done(status), status
+            return status
+        time.sleep(0.05)
