@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from server.errors import ApiError
 from server.extensions import db
-from server.models import Conflict, Device, FieldVersion, Record
+from server.models import Conflict, Device, Record
 from server.models import Op as OpRow
 from server.services.clock import server_clock
 from server.services.push import PushResult, push_ops
@@ -58,14 +58,24 @@ def _record(record_id: str) -> Record:
 
 def current_heads(record_id: str, paths: list[str]) -> dict[str, list[str]]:
     """The op ids of each path's current heads (what an edit made now has seen)."""
-    heads: dict[str, list[str]] = {}
-    for path, op_id in db.session.execute(
-        select(FieldVersion.path, FieldVersion.op_id).where(
-            FieldVersion.record_id == record_id, FieldVersion.is_head.is_(True),
-            FieldVersion.path.in_(paths))
-    ):
-        heads.setdefault(path, []).append(op_id)
-    return heads
+    import server.models as models
+
+    field_versions = getattr(models, "FieldVersion", None)
+    if field_versions is not None:  # heads stored as rows (schema 0001)
+        heads: dict[str, list[str]] = {}
+        for path, op_id in db.session.execute(
+            select(field_versions.path, field_versions.op_id).where(
+                field_versions.record_id == record_id, field_versions.is_head.is_(True),
+                field_versions.path.in_(paths))
+        ):
+            heads.setdefault(path, []).append(op_id)
+        return heads
+    from server.services.apply import decode_heads  # type: ignore[attr-defined]
+
+    stored = db.session.execute(select(Record.heads).where(  # type: ignore[attr-defined]
+        Record.record_id == record_id)).scalar_one_or_none()
+    decoded = decode_heads(stored)
+    return {path: sorted(decoded[path]) for path in paths if path in decoded}
 
 
 def edit_record(record_id: str, fields: Mapping[str, Any], user: str) -> Op:
@@ -147,15 +157,15 @@ def describe_versions(conflict: Conflict) -> list[dict[str, Any]]:
     return out
 
 
-def open_conflicts(record_ids: list[str] | None = None, limit: int = 200) -> list[Conflict]:
-    """Open conflicts, oldest first; only of `record_ids` when given."""
+def open_conflicts(record_ids: Any = None, limit: int = 200) -> list[Conflict]:
+    """Open conflicts, oldest first; only of `record_ids` (a list or a query) when given."""
     query = select(Conflict).where(Conflict.resolved_at_seq.is_(None))
     if record_ids is not None:
         query = query.where(Conflict.record_id.in_(record_ids))
     return list(db.session.execute(query.order_by(Conflict.id).limit(limit)).scalars())
 
 
-def count_open_conflicts(record_ids: list[str] | None = None) -> int:
+def count_open_conflicts(record_ids: Any = None) -> int:
     query = select(func.count()).select_from(Conflict).where(Conflict.resolved_at_seq.is_(None))
     if record_ids is not None:
         query = query.where(Conflict.record_id.in_(record_ids))

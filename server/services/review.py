@@ -1,55 +1,40 @@
 """Reviewing records: browse and filter, read a record with its form's labels, and give
 it a review state with a comment that devices pull.
 
-A record belongs to a settlement through its links (structure.settlement_id ->
-settlement profile record id; household.structure_id -> structure record id);
-`settlement_of` resolves them for many records in three queries.
+Which settlement a record belongs to, and who may see it, is services/scoping's job
+(the `record_scopes` table); filters here join it.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import aliased
 
 from forms.spec import DEFAULT_LANG, MULTI_TYPES, SELECT_TYPES, FormSpec, Node, text_in
 from server.errors import ApiError
 from server.extensions import db
-from server.models import FormVersion, Record, Review
+from server.models import FormVersion, Record, RecordScope, Review
 from server.models.review import REVIEW_STATES
 from server.services.sequence import SequenceLock
 from sync.fields import INSTANCE_KEY
 
-SETTLEMENT_FORM = "sdi_settlement_profile"
-STRUCTURE_FORM = "sdi_structure_numbering"
-HOUSEHOLD_FORM = "sdi_household_enumeration"
 STATE_LABELS = {"approved": "Approved", "has_issues": "Has issues", "rejected": "Rejected",
                 "": "Not reviewed"}
 
 
-def settlement_of(records: Iterable[Record]) -> dict[str, str | None]:
-    """record_id -> the settlement id it belongs to (None when its links lead nowhere)."""
-    records = list(records)
-    structure_ids = {str(r.fields.get("structure_id")) for r in records
-                     if r.form_id == HOUSEHOLD_FORM and r.fields.get("structure_id")}
-    structures: dict[str, str | None] = {}
-    if structure_ids:
-        for rid, fields in db.session.execute(
-            select(Record.record_id, Record.fields).where(Record.record_id.in_(structure_ids))
-        ):
-            structures[rid] = fields.get("settlement_id")
-    out: dict[str, str | None] = {}
-    for r in records:
-        if r.form_id == SETTLEMENT_FORM:
-            out[r.record_id] = r.record_id
-        elif r.form_id == STRUCTURE_FORM:
-            out[r.record_id] = r.fields.get("settlement_id")
-        elif r.form_id == HOUSEHOLD_FORM:
-            out[r.record_id] = structures.get(str(r.fields.get("structure_id")))
-        else:
-            out[r.record_id] = r.fields.get("settlement_id")
+def settlement_of(records: Iterable[Record | str]) -> dict[str, str | None]:
+    """record_id -> the settlement id it belongs to (services/scoping keeps the links)."""
+    ids = [r if isinstance(r, str) else r.record_id for r in records]
+    out: dict[str, str | None] = dict.fromkeys(ids)
+    for start in range(0, len(ids), 400):
+        out.update(db.session.execute(
+            select(RecordScope.record_id, RecordScope.settlement_id)
+            .where(RecordScope.record_id.in_(ids[start:start + 400]))).all())
     return out
 
 
@@ -91,40 +76,35 @@ def record_title(record: Record) -> str:
     return record.record_id[:13]
 
 
-def list_records(*, settlements: set[str] | None, form_id: str | None = None,
+def list_records(*, visible: Select[tuple[str]] | None, form_id: str | None = None,
                  settlement_id: str | None = None, state: str | None = None,
                  limit: int = 100, offset: int = 0) -> tuple[list[RecordRow], int]:
-    """Records newest first, filtered; `settlements` None = every settlement (admin),
-    else only records of those settlements. Returns a page and the total matching."""
-    query = select(Record).order_by(Record.server_seq.desc())
+    """Records newest first, filtered; `visible` is the query of record ids the user may
+    see (None: all). `state` "" means not reviewed. Returns a page and the total."""
+    newest = (select(Review.record_id, func.max(Review.server_seq).label("seq"))
+              .group_by(Review.record_id).subquery())
+    latest = aliased(Review)
+    query = (select(Record, RecordScope.settlement_id, latest.state)
+             .outerjoin(RecordScope, RecordScope.record_id == Record.record_id)
+             .outerjoin(newest, newest.c.record_id == Record.record_id)
+             .outerjoin(latest, latest.server_seq == newest.c.seq))
+    if visible is not None:
+        query = query.where(Record.record_id.in_(visible))
     if form_id:
         query = query.where(Record.form_id == form_id)
-    records = list(db.session.execute(query).scalars())
-    where = settlement_of(records)
-    reviews = latest_reviews(r.record_id for r in records)
-    rows = []
-    for r in records:
-        sid = where.get(r.record_id)
-        if settlements is not None and sid not in settlements:
-            continue
-        if settlement_id and sid != settlement_id:
-            continue
-        review = reviews.get(r.record_id)
-        rstate = review.state if review is not None else ""
-        if state is not None and state != rstate:
-            continue
-        rows.append(RecordRow(r.record_id, r.form_id, record_title(r), sid, rstate,
-                              r.server_seq, r.deleted))
-    return rows[offset:offset + limit], len(rows)
-
-
-def record_ids_of(settlements: set[str] | None) -> list[str] | None:
-    """Every record id in `settlements` (None = all records, no filter)."""
-    if settlements is None:
-        return None
-    records = list(db.session.execute(select(Record)).scalars())
-    where = settlement_of(records)
-    return [rid for rid, sid in where.items() if sid in settlements]
+    if settlement_id:
+        query = query.where(RecordScope.settlement_id == settlement_id)
+    if state == "":
+        query = query.where(newest.c.seq.is_(None))
+    elif state is not None:
+        query = query.where(latest.state == state)
+    total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    rows = [RecordRow(r.record_id, r.form_id, record_title(r), sid, rstate or "",
+                      r.server_seq, r.deleted)
+            for r, sid, rstate in db.session.execute(
+                query.order_by(Record.server_seq.desc(), Record.record_id)
+                .limit(limit).offset(offset))]
+    return rows, int(total)
 
 
 def set_review(record_id: str, state: str, comment: str, reviewer: str) -> Review:
@@ -239,3 +219,47 @@ def _render_nodes(spec: FormSpec, nodes: Iterable[Node], answers: Mapping[str, A
                           "value": display_value(spec, node, value, lang),
                           "path": "/".join(node.path)})
     return items
+
+
+# -- turning typed text back into an answer ----------------------------------------
+
+_INSTANCE = re.compile(r"\[[^\]]*\]")
+
+
+def question_at(spec: FormSpec, path: str) -> Node | None:
+    """The question a field path answers (repeat instance ids left out), or None."""
+    try:
+        return spec.node(_INSTANCE.sub("", path))
+    except KeyError:
+        return None
+
+
+def parse_input(spec: FormSpec | None, path: str, text: str) -> Any:
+    """A value typed on a web page as the question's answer type (ApiError if it is not
+    one): numbers for integer/decimal, a list for select_multiple, a choice name for
+    select_one, None for an empty box."""
+    text = (text or "").strip()
+    node = question_at(spec, path) if spec is not None else None
+    if text == "":
+        return None
+    if node is None:
+        return text
+    try:
+        if node.type == "integer":
+            return int(text)
+        if node.type in ("decimal", "range"):
+            number = float(text)
+            return int(number) if number.is_integer() and "." not in text else number
+    except ValueError:
+        raise ApiError("request.invalid", f"{_label(node, None)!r} needs a number, not "
+                       f"{text!r}", details={"fields": {"value": ["not a number"]}}) from None
+    if node.type in SELECT_TYPES:
+        names = [c.name for c in spec.choice_list(node.list_name or "")] if spec else []
+        values = text.split() if node.type in MULTI_TYPES else [text]
+        unknown = [v for v in values if names and v not in names]
+        if unknown:
+            raise ApiError("request.invalid", f"{', '.join(unknown)} is not a choice of "
+                           f"{_label(node, None)!r}; choose from: {', '.join(names)}",
+                           details={"fields": {"value": ["unknown choice"]}})
+        return values if node.type in MULTI_TYPES else values[0]
+    return text

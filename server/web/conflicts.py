@@ -1,0 +1,88 @@
+"""The conflicts queue: every value side by side with who wrote it and when; resolve by
+keeping one or typing a new one. A resolution is an op that closes the conflict on
+every tablet at its next sync."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from server.auth import Role, current_user, roles_required
+from server.errors import ApiError
+from server.extensions import db
+from server.models import Conflict, Record, RecordScope
+from server.services.audit import audit
+from server.services.dashboard import settlement_names
+from server.services.resolution import describe_versions, open_conflicts, resolve_conflict
+from server.services.review import (
+    form_spec,
+    parse_input,
+    question_at,
+    record_title,
+    settlement_of,
+)
+from server.services.scoping import visible_record_ids
+
+bp = Blueprint("conflicts", __name__, url_prefix="/conflicts")
+_STAFF = (Role.ADMIN, Role.LEADER)
+
+
+@bp.get("/")
+@roles_required(*_STAFF)
+def index() -> str:
+    """Open conflicts of the records the user may see, oldest first."""
+    conflicts = open_conflicts(visible_record_ids(current_user()))
+    records = {r.record_id: r for r in db.session.execute(
+        db.select(Record).where(Record.record_id.in_({c.record_id for c in conflicts}))
+    ).scalars()} if conflicts else {}
+    where = settlement_of(records.values())
+    names = settlement_names(None)
+    rows = []
+    for c in conflicts:
+        record = records.get(c.record_id)
+        if record is None:
+            continue
+        spec = form_spec(record.form_id, record.form_version)
+        node = question_at(spec, c.path) if spec is not None else None
+        label = (next(iter(node.label.values()), node.name) if node and node.label
+                 else c.path)
+        rows.append({"conflict": c, "record": record, "title": record_title(record),
+                     "label": label, "versions": describe_versions(c),
+                     "settlement": names.get(where.get(c.record_id) or "", "")})
+    return render_template("review/conflicts.html", rows=rows)
+
+
+@bp.post("/<int:conflict_id>/resolve")
+@roles_required(*_STAFF)
+def resolve(conflict_id: int) -> Response:
+    """Keep one of the values (`choice` = its index) or a new value (`new_value`)."""
+    conflict = db.session.get(Conflict, conflict_id)
+    if conflict is None:
+        abort(404)
+    record = db.session.get(Record, conflict.record_id)
+    visible = visible_record_ids(current_user())
+    if record is None or (visible is not None and db.session.execute(
+            visible.where(RecordScope.record_id == record.record_id)).first() is None):
+        abort(404)
+    versions = list(conflict.versions)
+    choice = request.form.get("choice", "")
+    try:
+        if choice == "new":
+            spec = form_spec(record.form_id, record.form_version)
+            value = parse_input(spec, conflict.path, request.form.get("new_value", ""))
+        elif choice.isdigit() and int(choice) < len(versions):
+            value = versions[int(choice)]["value"]
+        else:
+            raise ApiError("request.invalid", "choose one of the values or type a new one")
+        resolver = current_user().username
+        db.session.rollback()
+        done = resolve_conflict(conflict_id, value, user=resolver)
+    except ApiError as err:
+        flash(err.message, "error")
+    else:
+        audit("conflict.resolve", done.record_id, path=done.path, value=value,
+              conflict_id=conflict_id, op_id=done.op_id,
+              values=[v["value"] for v in versions])
+        flash(f"Resolved {done.path}: kept {value!r}. Tablets get it at their next sync.",
+              "success")
+    return redirect(url_for("conflicts.index"))

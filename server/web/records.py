@@ -1,0 +1,135 @@
+"""Records: browse and filter, read one with its form's labels, review it, correct it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from server.auth import Role, current_user, role_of, roles_required
+from server.errors import ApiError
+from server.extensions import db
+from server.models import Record, RecordScope
+from server.services.audit import audit
+from server.services.dashboard import settlement_names
+from server.services.resolution import edit_record, open_conflicts
+from server.services.review import (
+    STATE_LABELS,
+    form_spec,
+    latest_reviews,
+    list_records,
+    parse_input,
+    question_at,
+    record_title,
+    render_answers,
+    review_history,
+    set_review,
+    settlement_of,
+)
+from server.services.scoping import visible_record_ids, visible_settlement_ids
+from server.web.dashboard import FORM_NAMES
+
+bp = Blueprint("records", __name__, url_prefix="/records")
+
+PAGE = 50
+_STAFF = (Role.ADMIN, Role.LEADER)
+
+
+def _visible_record(record_id: str) -> tuple[Record, str | None]:
+    """The record, if the current user may see it (else 404: not even its existence)."""
+    record = db.session.get(Record, record_id)
+    if record is None:
+        abort(404)
+    visible = visible_record_ids(current_user())
+    if visible is not None and db.session.execute(
+            visible.where(RecordScope.record_id == record_id)).first() is None:
+        abort(404)
+    return record, settlement_of([record_id])[record_id]
+
+
+@bp.get("/")
+@roles_required(Role.ADMIN, Role.LEADER, Role.ENUMERATOR)
+def index() -> str:
+    """Records newest first, filtered by form, settlement and review state."""
+    user = current_user()
+    names = settlement_names(visible_settlement_ids(user))
+    form_id = request.args.get("form") or None
+    settlement = request.args.get("settlement") or None
+    state = request.args.get("state")
+    state = None if state in (None, "any") else state
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    rows, total = list_records(visible=visible_record_ids(user), form_id=form_id,
+                               settlement_id=settlement, state=state, limit=PAGE,
+                               offset=(page - 1) * PAGE)
+    return render_template("review/records.html", rows=rows, total=total, page=page,
+                           pages=max((total + PAGE - 1) // PAGE, 1), names=names,
+                           form_names=FORM_NAMES, states=STATE_LABELS,
+                           chosen={"form": form_id or "", "settlement": settlement or "",
+                                   "state": "any" if state is None else state})
+
+
+@bp.get("/<record_id>")
+@roles_required(Role.ADMIN, Role.LEADER, Role.ENUMERATOR)
+def show(record_id: str) -> str:
+    """One record: answers with the form's labels (repeats as tables), its review."""
+    record, settlement = _visible_record(record_id)
+    spec = form_spec(record.form_id, record.form_version)
+    items = render_answers(spec, record.answers) if spec is not None else []
+    questions: list[tuple[str, str, Any]] = []
+    if spec is not None:
+        for path, value in sorted(record.fields.items()):
+            node = question_at(spec, path)
+            if node is not None and node.is_question and not node.calculation \
+                    and node.type not in ("note", "image", "geoshape"):
+                label = next(iter(node.label.values()), node.name) if node.label else node.name
+                questions.append((path, f"{label} ({path})", value))
+    return render_template(
+        "review/record.html", record=record, title=record_title(record), items=items,
+        spec=spec, settlement=settlement_names(None).get(settlement or "", ""),
+        history=review_history(record_id), states=STATE_LABELS,
+        review=latest_reviews([record_id]).get(record_id),
+        conflicts=open_conflicts([record_id]), questions=questions,
+        can_review=role_of(current_user()) in _STAFF, form_names=FORM_NAMES)
+
+
+@bp.post("/<record_id>/review")
+@roles_required(*_STAFF)
+def review(record_id: str) -> Response:
+    """Mark a record approved / has issues / rejected with a comment (devices pull it)."""
+    _visible_record(record_id)
+    reviewer = current_user().username
+    state, comment = request.form.get("state", ""), request.form.get("comment", "")
+    db.session.rollback()  # the review takes the sequence lock in a fresh transaction
+    try:
+        set_review(record_id, state, comment, reviewer=reviewer)
+    except ApiError as err:
+        flash(err.message, "error")
+    else:
+        audit("record.review", record_id, state=state, comment=comment.strip()[:500])
+        flash(f"Marked {STATE_LABELS.get(state, state).lower()}. The enumerator's tablet "
+              "gets the comment at its next sync.", "success")
+    return redirect(url_for("records.show", record_id=record_id))
+
+
+@bp.post("/<record_id>/edit")
+@roles_required(*_STAFF)
+def edit(record_id: str) -> Response:
+    """Correct one answer; the change is an op like a tablet's, and syncs to tablets."""
+    record, _ = _visible_record(record_id)
+    path = request.form.get("path", "")
+    if path not in record.fields:
+        flash("Choose an answer of this record to correct.", "error")
+        return redirect(url_for("records.show", record_id=record_id))
+    spec = form_spec(record.form_id, record.form_version)
+    try:
+        value = parse_input(spec, path, request.form.get("value", ""))
+        old, editor = record.fields.get(path), current_user().username
+        db.session.rollback()
+        op = edit_record(record_id, {path: value}, user=editor)
+    except ApiError as err:
+        flash(err.message, "error")
+    else:
+        audit("record.edit", record_id, path=path, old=old, new=value, op_id=op.op_id)
+        flash(f"Saved: {path} is now {value!r}.", "success")
+    return redirect(url_for("records.show", record_id=record_id))
