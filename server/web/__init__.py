@@ -39,7 +39,7 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("profiles.city", "City profile"),
     NavItem("records.index", "Records", _STAFF | {Role.ENUMERATOR}),
     NavItem("conflicts.index", "Conflicts", _STAFF),
-    NavItem("forms.index", "Forms", _STAFF),
+    NavItem("forms_web.index", "Forms", _STAFF),
     NavItem("downloads.index", "Downloads"),
     NavItem("accounts_web.users", "Users", _STAFF),
     NavItem("accounts_web.devices", "Devices", _STAFF),
@@ -53,6 +53,20 @@ assets = Blueprint("web", __name__, template_folder="templates", static_folder="
 
 #: Every web blueprint; register_web registers them in this order.
 WEB_BLUEPRINTS: list[Blueprint] = [assets, auth_bp]
+
+
+def _review_blueprints() -> list[Blueprint]:
+    """Dashboard, records and review, conflicts, forms (server/web/{dashboard,records,
+    conflicts,forms}.py)."""
+    from server.web.conflicts import bp as conflicts_bp
+    from server.web.dashboard import bp as dashboard_bp
+    from server.web.forms import bp as forms_bp
+    from server.web.records import bp as records_bp
+
+    return [dashboard_bp, records_bp, conflicts_bp, forms_bp]
+
+
+WEB_BLUEPRINTS += _review_blueprints()
 
 
 def _nav() -> list[tuple[str, str, bool]]:
