@@ -31,6 +31,7 @@ plain value, so it never fails on a merged state.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -84,6 +85,13 @@ def is_valid_path(path: object) -> bool:
     """Whether `parse_path` would accept `path` (one regex, for checking ops in bulk)."""
     if not isinstance(path, str) or len(path) > MAX_PATH_LENGTH:
         return False
+    return _is_valid_str_path(path)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _is_valid_str_path(path: str) -> bool:
+    # Cached: a receiver checks the same paths when it validates an op and again when
+    # it rebuilds the record's answers.
     return path == DELETED or _PATH_RE.fullmatch(path) is not None
 
 
@@ -163,27 +171,31 @@ def _build(fields: Mapping[str, Any]) -> _Node:
     for path, value in fields.items():
         if path == DELETED:
             continue
-        try:
-            segments = parse_path(path)
-        except FieldPathError:
+        if not is_valid_path(path):
             continue  # a malformed path cannot come from a valid op; never fail a view
+        # The path is valid, so plain string splitting finds its segments (this runs
+        # for every field of every record a server stores: parse_path is too slow).
         node = root
-        for seg in segments[:-1]:
-            node = _step(node, seg)
-        last = segments[-1]
-        if last.instance is None:
-            node.values[last.name] = (path, value)
+        *steps, last = path.split("/")
+        for part in steps:
+            node = _step(node, part)
+        if last[-1] != "]":
+            node.values[last] = (path, value)
         else:
-            slot = node.repeats.setdefault(last.name, {}).setdefault(
-                last.instance, [None, None, _Node()])
+            name, instance = last[:-1].split("[", 1)
+            slot = node.repeats.setdefault(name, {}).setdefault(instance, [None, None, _Node()])
             slot[0], slot[1] = path, value
     return root
 
 
-def _step(node: _Node, seg: Segment) -> _Node:
-    if seg.instance is None:
-        return node.groups.setdefault(seg.name, _Node())
-    slot = node.repeats.setdefault(seg.name, {}).setdefault(seg.instance, [None, None, _Node()])
+def _step(node: _Node, part: str) -> _Node:
+    if part[-1] != "]":
+        group = node.groups.get(part)
+        if group is None:
+            group = node.groups[part] = _Node()
+        return group
+    name, instance = part[:-1].split("[", 1)
+    slot = node.repeats.setdefault(name, {}).setdefault(instance, [None, None, _Node()])
     return slot[2]
 
 
@@ -195,11 +207,11 @@ def _render(node: _Node, used: list[str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     names = list(dict.fromkeys([*node.values, *node.groups, *node.repeats]))
     for name in names:
+        instances = node.repeats.get(name)
         live = sorted(
-            ((slot[1], iid, slot) for iid, slot in node.repeats.get(name, {}).items()
-             if _is_live(slot[1])),
+            ((slot[1], iid, slot) for iid, slot in instances.items() if _is_live(slot[1])),
             key=lambda t: (t[0], t[1]),
-        )
+        ) if instances else None
         if live:
             items = []
             for _, iid, slot in live:

@@ -115,10 +115,11 @@ class Op:
             meta=dict(meta),
         )
 
-    def to_wire(self) -> dict[str, Any]:
+    def to_wire(self, *, copy: bool = True) -> dict[str, Any]:
         """The JSON object for this op in protocol 2 form: empty parent lists and an
-        empty meta left out (a fresh dict the caller may keep)."""
-        wire = self._wire_head()
+        empty meta left out. A fresh dict the caller may keep and change; with
+        `copy=False` it shares `fields` with the op (for encoding it right away)."""
+        wire = self._wire_head(copy)
         wire["parents"] = {p: list(ids) for p, ids in self.parents.items() if ids}
         if self.meta:
             wire["meta"] = dict(self.meta)
@@ -131,7 +132,7 @@ class Op:
         wire["meta"] = dict(self.meta)
         return wire
 
-    def _wire_head(self) -> dict[str, Any]:
+    def _wire_head(self, copy: bool = True) -> dict[str, Any]:
         return {
             "op_id": self.op_id,
             "device_id": self.device_id,
@@ -140,7 +141,8 @@ class Op:
             "form_version": self.form_version,
             "hlc": self.hlc,
             "kind": self.kind,
-            "fields": {p: (list(v) if isinstance(v, list) else v) for p, v in self.fields.items()},
+            "fields": {p: (list(v) if isinstance(v, list) else v) for p, v in self.fields.items()}
+            if copy else self.fields,
         }
 
     def canonical(self) -> str:

@@ -21,7 +21,7 @@ from server.models.indicators import (
     SettlementFacts,
     StructureFacts,
 )
-from server.models.records import Conflict, FieldParent, FieldVersion, Record
+from server.models.records import Conflict, FieldParent, Record
 from server.models.review import Review
 from server.models.sync import Op, ServerSeq
 
@@ -40,7 +40,6 @@ __all__ = [
     "FactsWatermark",
     "Federation",
     "FieldParent",
-    "FieldVersion",
     "FormVersion",
     "HouseholdFacts",
     "HubLink",

@@ -1,4 +1,4 @@
-"""Merged record state: records, every version of every field, conflicts."""
+"""Merged record state: records with the heads of their fields, conflicts."""
 
 from __future__ import annotations
 
@@ -17,7 +17,10 @@ class Record(db.Model):
 
     `fields` are the interim (winning) values by field path, `answers` the same
     unflattened the way the form nests them; `form_version` is that of the record's
-    latest op by (hlc, op_id).
+    latest op by (hlc, op_id). `heads` is the merge state of every field (the versions
+    no received op supersedes; see sync.merge and server.services.apply): one JSON
+    value per record, so storing a new record is one row however many answers it has.
+    Every version ever written stays in the ops' payloads.
     """
 
     __tablename__ = "records"
@@ -32,23 +35,9 @@ class Record(db.Model):
     deleted: Mapped[bool] = mapped_column(default=False)
     created_seq: Mapped[int] = mapped_column(BigInteger)
     server_seq: Mapped[int] = mapped_column(BigInteger, index=True)
-
-
-class FieldVersion(db.Model):
-    """One write of one field by one op; `is_head` while no received op supersedes it."""
-
-    __tablename__ = "field_versions"
-    __table_args__ = (Index("ix_field_versions_heads", "record_id", "path", "is_head"),)
-
-    record_id: Mapped[str] = mapped_column(String(UUID_LEN), primary_key=True)
-    path: Mapped[str] = mapped_column(String(PATH_LEN), primary_key=True)
-    op_id: Mapped[str] = mapped_column(String(UUID_LEN), primary_key=True)
-    hlc: Mapped[str] = mapped_column(String(HLC_LEN))
-    device_id: Mapped[str] = mapped_column(String(100))
-    value: Mapped[Any] = mapped_column(JSON(none_as_null=False))
-    is_head: Mapped[bool] = mapped_column()
-    parents: Mapped[list[str]] = mapped_column(JSON)
-    server_seq: Mapped[int] = mapped_column(BigInteger)
+    #: {"ops": [[op_id, hlc, device_id], ...], "fields": {path: [[op index, value], ...]}}
+    #: Deferred: only the merge reads it.
+    heads: Mapped[dict[str, Any]] = mapped_column(JSON, server_default="{}", deferred=True)
 
 
 class FieldParent(db.Model):

@@ -5,26 +5,26 @@ field (and whether a stored op already names the incoming op as a parent) and ke
 the outcome. A `Batch` loads what a whole push needs in a few set-based queries up
 front (records, the heads of their fields, open conflicts, stored ops naming an op of
 the batch as parent), merges in memory while the ops apply, and writes everything at
-the end with one executemany per table. So a batch costs a handful of statements
-whatever its size, and the work per field is a few dictionary operations: a field
-with no heads yet (a new record's answers) skips the merge function entirely, since
-its outcome is always "the incoming version is the only head".
+the end with one executemany per table. The heads of a record's fields are one JSON
+value in its row (`Record.heads`, format in `encode_heads`), so a new household of 50
+answers is one row, not 50. A batch costs a handful of statements whatever its size,
+and the work per field is a few dictionary operations: a field with no heads yet (a new
+record's answers) skips the merge function entirely, since its outcome is always "the
+incoming version is the only head".
 
 Callers hold the sequence lock (`server.services.sequence.SequenceLock`).
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from server.models import Conflict, FieldParent, FieldVersion, Record
+from server.models import Conflict, FieldParent, Record
 from server.models import Op as OpRow
 from server.models.types import utcnow
 from sync.fields import DELETED, unflatten
@@ -36,9 +36,9 @@ FieldKey = tuple[str, str]
 #: A head in memory: (op_id, hlc, device_id, value).
 Head = tuple[str, str, str, Any]
 
+FieldHeads = dict[str, dict[str, Head]]  # path -> op_id -> head
+
 _CHUNK = 400  # ids per IN (...) list: well within both databases' parameter limits
-# Column order of the rows written with executemany (see `_insert_versions`).
-_IS_HEAD = 6
 
 
 def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
@@ -46,19 +46,37 @@ def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
         yield items[start:start + _CHUNK]
 
 
-def json_text(value: Any) -> str:
-    """JSON text of a field value (a scalar or a list of scalars), fast for scalars."""
-    if value is None:
-        return "null"
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if type(value) is str:
-        return encode_basestring(value)
-    if type(value) is int:
-        return str(value)
-    return json.dumps(value, ensure_ascii=False, allow_nan=False)
+def encode_heads(heads: FieldHeads) -> dict[str, Any]:
+    """The stored form of a record's heads:
+    `{"ops": [[op_id, hlc, device_id], ...], "fields": {path: [[op index, value], ...]}}`
+    (each op listed once, however many fields it heads)."""
+    index: dict[str, int] = {}
+    ops: list[list[str]] = []
+    fields: dict[str, list[list[Any]]] = {}
+    for path, versions in heads.items():
+        entry = []
+        for op_id, hlc, device_id, value in versions.values():
+            i = index.get(op_id)
+            if i is None:
+                i = index[op_id] = len(ops)
+                ops.append([op_id, hlc, device_id])
+            entry.append([i, value])
+        fields[path] = entry
+    return {"ops": ops, "fields": fields}
+
+
+def decode_heads(stored: dict[str, Any] | None) -> FieldHeads:
+    """`encode_heads` reversed."""
+    if not stored:
+        return {}
+    ops = stored["ops"]
+    heads: FieldHeads = {}
+    for path, versions in stored["fields"].items():
+        field_heads = heads[path] = {}
+        for i, value in versions:
+            op_id, hlc, device_id = ops[i]
+            field_heads[op_id] = (op_id, hlc, device_id, value)
+    return heads
 
 
 @dataclass
@@ -74,9 +92,9 @@ class RecordState:
     deleted: bool
     created_seq: int
     server_seq: int
+    heads: FieldHeads = field(default_factory=dict)
     new: bool = False
     dirty: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class Batch:
@@ -85,33 +103,24 @@ class Batch:
     def __init__(self, session: Session, record_ids: Iterable[str], op_ids: list[str]) -> None:
         self.session = session
         self.records: dict[str, RecordState] = {}
-        self.heads: dict[FieldKey, dict[str, Head]] = {}
         self.children: set[tuple[str, str, str]] = set()  # (record, path, parent op id)
         self.conflicts: dict[FieldKey, Conflict] = {}
         self._ops: list[dict[str, Any]] = []
-        self._versions: list[list[Any]] = []
-        self._new_rows: dict[tuple[str, str, str], list[Any]] = {}
-        self._unheaded: list[tuple[str, str, str]] = []  # stored heads superseded
         self._parents: list[tuple[str, str, str, str]] = []
         self._load(sorted(set(record_ids)), op_ids)
 
     def _load(self, record_ids: list[str], op_ids: list[str]) -> None:
         session = self.session
         rec = Record.__table__.c
-        fv = FieldVersion.__table__.c
         for chunk in _chunks(record_ids):
             for r in session.execute(select(
                     rec.record_id, rec.form_id, rec.form_version, rec.latest_hlc,
                     rec.latest_op_id, rec.fields, rec.deleted, rec.created_seq,
-                    rec.server_seq).where(rec.record_id.in_(chunk))):
+                    rec.server_seq, rec.heads).where(rec.record_id.in_(chunk))):
                 self.records[r.record_id] = RecordState(
                     r.record_id, r.form_id, r.form_version, r.latest_hlc, r.latest_op_id,
-                    dict(r.fields), r.deleted, r.created_seq, r.server_seq)
-            for r in session.execute(select(
-                    fv.record_id, fv.path, fv.op_id, fv.hlc, fv.device_id, fv.value)
-                    .where(fv.record_id.in_(chunk), fv.is_head.is_(True))):
-                self.heads.setdefault((r.record_id, r.path), {})[r.op_id] = (
-                    r.op_id, r.hlc, r.device_id, r.value)
+                    dict(r.fields), r.deleted, r.created_seq, r.server_seq,
+                    decode_heads(r.heads))
             for c in session.execute(select(Conflict).where(
                     Conflict.record_id.in_(chunk), Conflict.resolved_at_seq.is_(None))).scalars():
                 self.conflicts[(c.record_id, c.path)] = c
@@ -131,7 +140,7 @@ class Batch:
         self._ops.append(dict(
             op_id=op_id, server_seq=seq, device_id=op.device_id, pushed_by=pushed_by,
             record_id=rid, form_id=op.form_id, form_version=op.form_version,
-            hlc=op.hlc, kind=op.kind, payload=op.to_wire(), received_at=utcnow(),
+            hlc=op.hlc, kind=op.kind, payload=op.to_wire(copy=False), received_at=utcnow(),
         ))
         record = self.records.get(rid)
         if record is None:
@@ -144,24 +153,22 @@ class Batch:
             record.form_version = op.form_version
             record.dirty = True
 
-        heads_by_key = self.heads
+        heads_by_path = record.heads
         children = self.children
         values = record.fields
         changed = False
         for path, value in op.fields.items():
-            key = (rid, path)
-            heads = heads_by_key.get(key)
+            heads = heads_by_path.get(path)
             parents = op.parents[path]
             if not heads and (rid, path, op_id) not in children:
                 # Nothing to merge with: the incoming version is the only head.
-                self._add_version(op, path, value, parents, seq, True)
-                heads_by_key[key] = {op_id: (op_id, op.hlc, op.device_id, value)}
-                if key in self.conflicts:  # pragma: no cover - a conflict always has heads
-                    self._track_conflict(key, None, seq)
+                self._add_parents(op, path, parents)
+                heads_by_path[path] = {op_id: (op_id, op.hlc, op.device_id, value)}
                 winner_value: Any = value
                 changed = True
             else:
-                field_changed, winner = self._merge(op, path, value, parents, seq, heads or {})
+                field_changed, winner = self._merge(op, path, value, parents, seq,
+                                                    heads_by_path.setdefault(path, {}))
                 changed = changed or field_changed
                 if winner is None:
                     continue
@@ -175,12 +182,7 @@ class Batch:
             record.dirty = True
         return changed
 
-    def _add_version(self, op: Op, path: str, value: Any, parents: tuple[str, ...],
-                     seq: int, is_head: bool) -> None:
-        row = [op.record_id, path, op.op_id, op.hlc, op.device_id, json_text(value), is_head,
-               json.dumps(list(parents)) if parents else "[]", seq]
-        self._versions.append(row)
-        self._new_rows[(op.record_id, path, op.op_id)] = row
+    def _add_parents(self, op: Op, path: str, parents: tuple[str, ...]) -> None:
         for parent in parents:
             self._parents.append((op.record_id, path, parent, op.op_id))
             self.children.add((op.record_id, path, parent))
@@ -198,16 +200,9 @@ class Batch:
         new_ids = {v.op_id for v in outcome.heads}
         for dropped in [i for i in heads if i not in new_ids]:
             del heads[dropped]
-            row = self._new_rows.get((op.record_id, path, dropped))
-            if row is not None:
-                row[_IS_HEAD] = False
-            else:
-                self._unheaded.append((op.record_id, path, dropped))
-        is_head = op.op_id in new_ids
-        self._add_version(op, path, value, parents, seq, is_head)
-        if is_head:
+        self._add_parents(op, path, parents)
+        if op.op_id in new_ids:
             heads[op.op_id] = (op.op_id, op.hlc, op.device_id, value)
-        self.heads[key] = heads
         if outcome.changed:
             self._track_conflict(key, outcome.conflict, seq)
         return outcome.changed, outcome.winner
@@ -243,7 +238,8 @@ class Batch:
             row = dict(record_id=record.record_id, form_version=record.form_version,
                        latest_hlc=record.latest_hlc, latest_op_id=record.latest_op_id,
                        fields=record.fields, answers=unflatten(record.fields),
-                       deleted=record.deleted, server_seq=record.server_seq)
+                       deleted=record.deleted, server_seq=record.server_seq,
+                       heads=encode_heads(record.heads))
             if record.new:
                 row.update(form_id=record.form_id, created_seq=record.created_seq)
                 new_records.append(row)
@@ -258,34 +254,25 @@ class Batch:
             table = Record.__table__
             session.execute(update(table).where(table.c.record_id == bindparam("rid")),
                             changed_records)
-        self._write_versions()
-        return [r["record_id"] for r in new_records] + [r["rid"] for r in changed_records]
-
-    def _write_versions(self) -> None:
-        """field_versions and field_parents, by far the most rows: plain executemany
-        with values already JSON text, past the ORM and the type machinery."""
-        conn = self.session.connection()
-        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-        if self._unheaded:
-            conn.exec_driver_sql(
-                f"UPDATE field_versions SET is_head = {mark} "
-                f"WHERE record_id = {mark} AND path = {mark} AND op_id = {mark}",
-                [(False, *key) for key in self._unheaded])
-            self._unheaded = []
-        if self._versions:
-            conn.exec_driver_sql(
-                "INSERT INTO field_versions (record_id, path, op_id, hlc, device_id, value, "
-                f"is_head, parents, server_seq) VALUES ({', '.join([mark] * 9)})",
-                [tuple(row) for row in self._versions])
-            self._versions = []
-            self._new_rows = {}
         if self._parents:
+            conn = session.connection()
+            mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
             conn.exec_driver_sql(
                 "INSERT INTO field_parents (record_id, path, parent_op_id, child_op_id) "
                 f"VALUES ({mark}, {mark}, {mark}, {mark})", self._parents)
             self._parents = []
+        return [r["record_id"] for r in new_records] + [r["rid"] for r in changed_records]
 
     def open_conflicts(self, fields: Iterable[FieldKey]) -> int:
         """How many of `fields` have an open conflict after this batch."""
         return sum(1 for key in set(fields) if key in self.conflicts)
 
+
+
+def current_heads(session: Session, record_id: str, paths: Iterable[str]) -> dict[str, list[str]]:
+    """The op ids of the current heads of `paths` of a record (what a new edit of
+    those paths has seen and must name as parents); paths without heads are left out."""
+    stored = session.execute(
+        select(Record.heads).where(Record.record_id == record_id)).scalar_one_or_none()
+    heads = decode_heads(stored)
+    return {path: sorted(heads[path]) for path in paths if heads.get(path)}

@@ -12,7 +12,8 @@ from server_harness import FORM_ID, FORM_VERSION, enrol_device, push_body
 from sqlalchemy import select
 
 from server.extensions import db
-from server.models import Conflict, FieldVersion, Record
+from server.models import Conflict, Record
+from server.services.apply import decode_heads
 from sync.hlc import HybridClock
 from sync.ids import new_uuid7
 from sync.ops import Op
@@ -61,9 +62,10 @@ def server_state(app: Flask) -> dict[str, Any]:
         records = {r.record_id: (r.fields, r.deleted)
                    for r in db.session.execute(select(Record)).scalars()}
         heads: dict[tuple[str, str], set[str]] = {}
-        for v in db.session.execute(select(FieldVersion).where(FieldVersion.is_head.is_(True))
-                                    ).scalars():
-            heads.setdefault((v.record_id, v.path), set()).add(v.op_id)
+        for rid, stored in db.session.execute(select(Record.record_id, Record.heads)):
+            for path, versions in decode_heads(stored).items():
+                if versions:
+                    heads[(rid, path)] = set(versions)
         conflicts = sorted(
             (c.record_id, c.path, tuple(c.head_op_ids)) for c in db.session.execute(
                 select(Conflict).where(Conflict.resolved_at_seq.is_(None))).scalars())
