@@ -174,3 +174,25 @@ def publish_form_command(paths: tuple[str, ...], database_url: str | None,
 
     if not _in_app(database_url, instance, job):
         raise SystemExit(1)
+
+
+@server_group.command(name="demo-data")
+@_DB_OPTION
+@_INSTANCE_OPTION
+def demo_data(database_url: str | None, instance: str | None) -> None:
+    """Load the demo dataset (federations, users of every role, settlements, structures,
+    households, conflicts, reviews) and print the demo logins. Running it again adds
+    nothing."""
+    from server.services.demo import load_demo
+
+    summary = _in_app(database_url, instance, load_demo)
+    if summary.created:
+        click.echo(f"demo data loaded: {summary.settlements} settlements, "
+                   f"{summary.structures} structures, {summary.households} households, "
+                   f"{summary.conflicts} open conflicts, {summary.reviews} reviews")
+    else:
+        click.echo("demo data already loaded (nothing added)")
+    click.echo("Demo logins (username / password / role):")
+    for username, role, password, federation in summary.users:
+        where = f"  ({federation})" if federation else ""
+        click.echo(f"  {username:<18} {password:<22} {role}{where}")
