@@ -16,14 +16,17 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-# The server on SQLite in instance/, with the SDI forms published. Demo records come
-# with the demo-data issue; until then the server starts with forms and no records.
+# The server on SQLite in instance/ with the demo dataset (SDI forms, federations, users
+# of every role, settlements, households, conflicts, reviews). Loading is idempotent:
+# a second `make run` adds nothing.
 INSTANCE := $(CURDIR)/instance
 SERVER_DB := sqlite:///$(INSTANCE)/hesabu.db
 
 run: setup
 	$(VENV)/bin/hesabu db upgrade --database-url $(SERVER_DB) --instance $(INSTANCE)
-	-$(VENV)/bin/hesabu server publish-form --database-url $(SERVER_DB) --instance $(INSTANCE) forms/definitions/*.xlsx
+	$(VENV)/bin/hesabu server demo-data --database-url $(SERVER_DB) --instance $(INSTANCE)
+	@echo 'Open http://127.0.0.1:5000/login and log in with one of the demo logins above.'
+	@echo 'API documentation: http://127.0.0.1:5000/api/docs'
 	@echo 'Enrol a tablet: $(VENV)/bin/hesabu server enrol-code --database-url $(SERVER_DB)'
 	$(VENV)/bin/hesabu serve --host 127.0.0.1 --port 5000 --database-url $(SERVER_DB) --instance $(INSTANCE)
 
