@@ -1,0 +1,151 @@
+"""The benchmark's results as ratios, targets, a text table and a PNG chart."""
+
+from __future__ import annotations
+
+import os
+import platform
+from pathlib import Path
+from typing import Any
+
+#: Issue 7's targets.
+TARGET_LOOPBACK_RATIO = 2.0  # Hesabu households/s >= 2x PouchDB batch_size 1000
+TARGET_EDGE_SECONDS = 10.0  # 1,000 households over EDGE
+
+
+def machine() -> dict[str, Any]:
+    cpu = ""
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    return {"nproc": os.cpu_count(), "cpu": cpu, "kernel": platform.release(),
+            "python": platform.python_version()}
+
+
+def _by(phases: list[dict], phase: str) -> dict[str, dict]:
+    return {p["system"]: p for p in phases if p["phase"] == phase}
+
+
+def summarise(doc: dict[str, Any]) -> dict[str, Any]:
+    """Ratios against Hesabu per profile and phase, and the issue's targets."""
+    ratios: dict[str, Any] = {}
+    for key, prof in doc["profiles"].items():
+        ratios[key] = {}
+        for phase in ("households", "photos"):
+            rows = _by(prof["phases"], phase)
+            ref = rows.get("hesabu")
+            if not ref:
+                continue
+            ref_bytes = ref["bytes_up"] + ref["bytes_down"]
+            ratios[key][phase] = {
+                name: {"seconds_x": round(r["seconds"] / ref["seconds"], 2)
+                       if ref["seconds"] else None,
+                       "bytes_x": round((r["bytes_up"] + r["bytes_down"]) / ref_bytes, 2)
+                       if ref_bytes else None,
+                       "requests_x": round(r["requests"] / ref["requests"], 2)
+                       if ref["requests"] else None}
+                for name, r in rows.items() if name != "hesabu"}
+    targets: dict[str, Any] = {}
+    loop = _by(doc["profiles"].get("loopback", {}).get("phases", []), "households")
+    if "hesabu" in loop and "pouchdb-b1000" in loop:
+        ratio = loop["hesabu"]["items_per_s"] / loop["pouchdb-b1000"]["items_per_s"]
+        targets["loopback_households_per_s_vs_pouchdb_b1000"] = {
+            "hesabu": loop["hesabu"]["items_per_s"],
+            "pouchdb_b1000": loop["pouchdb-b1000"]["items_per_s"],
+            "ratio": round(ratio, 2), "target": f">= {TARGET_LOOPBACK_RATIO}",
+            "met": ratio >= TARGET_LOOPBACK_RATIO}
+    edge = _by(doc["profiles"].get("edge", {}).get("phases", []), "households")
+    if "hesabu" in edge:
+        seconds = edge["hesabu"]["seconds"] * 1000 / edge["hesabu"]["items"]
+        targets["edge_seconds_per_1000_households"] = {
+            "hesabu": round(seconds, 2), "target": f"< {TARGET_EDGE_SECONDS}",
+            "met": seconds < TARGET_EDGE_SECONDS}
+    return {"ratios_vs_hesabu": ratios, "targets": targets}
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:,.2f}" if value < 100 else f"{value:,.0f}"
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def table(doc: dict[str, Any]) -> str:
+    """A plain-text table (also valid Markdown) of every phase, then interruptions."""
+    head = ["profile", "system", "phase", "items", "seconds", "items/s", "bytes/item",
+            "requests", "conns", "time x", "bytes x", "note"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for key, prof in doc["profiles"].items():
+        for p in prof["phases"]:
+            r = doc.get("ratios_vs_hesabu", {}).get(key, {}).get(p["phase"], {}) \
+                .get(p["system"], {})
+            cells = [prof["profile"], p["system"], p["phase"], p["items"], p["seconds"],
+                     p["items_per_s"], p["bytes_per_item"], p["requests"], p["connections"],
+                     r.get("seconds_x", 1.0 if p["system"] == "hesabu" else None),
+                     r.get("bytes_x", 1.0 if p["system"] == "hesabu" else None), p["note"]]
+            lines.append("| " + " | ".join(_fmt(c) for c in cells) + " |")
+    cuts = [(prof["profile"], row) for prof in doc["profiles"].values()
+            for row in prof.get("interrupt", [])]
+    if cuts:
+        head = ["profile", "system", "phase", "outage s", "clean up B", "cut up B",
+                "re-sent B", "re-sent %", "clean s", "cut s", "extra requests", "restarts"]
+        lines += ["", "Link cut halfway through each transfer:", "",
+                  "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        for name, c in cuts:
+            cells = [name, c["system"], c["phase"], c["outage_s"], c["clean_bytes_up"],
+                     c["cut_bytes_up"], c["resent_bytes"], c["resent_pct"], c["clean_s"],
+                     c["cut_s"], c["extra_requests"], c["client_restarts"]]
+            lines.append("| " + " | ".join(_fmt(x) for x in cells) + " |")
+    if doc.get("targets"):
+        lines += ["", "Targets:"]
+        for name, t in doc["targets"].items():
+            detail = ", ".join(f"{k} {v}" for k, v in t.items() if k not in ("met",))
+            lines.append(f"- {name}: {'MET' if t['met'] else 'MISSED'} ({detail})")
+    return "\n".join(lines)
+
+
+def chart(doc: dict[str, Any], path: Path) -> None:
+    """Seconds per profile per system (log scale), households and photos side by side."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    phases = [ph for ph in ("households", "photos")
+              if any(p["phase"] == ph for prof in doc["profiles"].values()
+                     for p in prof["phases"])]
+    fig, axes = plt.subplots(1, len(phases), figsize=(6 * len(phases), 4.2), squeeze=False)
+    for ax, phase in zip(axes[0], phases, strict=True):
+        profiles = list(doc["profiles"].values())
+        systems: list[str] = []
+        for prof in profiles:
+            for p in prof["phases"]:
+                if p["phase"] == phase and p["system"] not in systems:
+                    systems.append(p["system"])
+        width = 0.8 / max(1, len(systems))
+        for i, system in enumerate(systems):
+            xs, ys = [], []
+            for j, prof in enumerate(profiles):
+                row = _by(prof["phases"], phase).get(system)
+                if row:
+                    xs.append(j + (i - (len(systems) - 1) / 2) * width)
+                    ys.append(max(row["seconds"], 1e-3))
+            bars = ax.bar(xs, ys, width, label=system)
+            ax.bar_label(bars, labels=[f"{y:.3g}" for y in ys], fontsize=7)
+        ax.set_xticks(range(len(profiles)), [p["profile"] for p in profiles])
+        ax.set_yscale("log")
+        counts = {p["items"] for prof in profiles for p in prof["phases"]
+                  if p["phase"] == phase}
+        what = f"{'/'.join(str(c) for c in sorted(counts))} {phase}"
+        ax.set_title(f"seconds to send {what} (lower is better)", fontsize=10)
+        ax.set_ylabel("seconds (log)")
+        ax.legend(fontsize=8)
+    fig.text(0.01, 0.01, "odk-model: a model of the OpenRosa protocol, not ODK Central",
+             fontsize=7)
+    fig.tight_layout(rect=(0, 0.03, 1, 1))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)

@@ -1,0 +1,146 @@
+"""Hesabu: the real field-app client pushing to a real `hesabu serve` process.
+
+The server is `hesabu serve` on a fresh SQLite file (the household form published and
+an enrolment code made in-process beforehand, as the CLI does); the device is a real
+store (`field_app.core.open_store`) enrolled with the code, and the transfer is the app's
+own `SyncRunner` over `SyncApi(HttpTransport)`: households with `push()`, photos with
+`upload_attachments()`. Whatever the sync work improves is measured here unchanged.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from netlab.proxy import LinkProxy
+
+from field_app.core import attachments
+from field_app.core.api import SyncApi
+from field_app.core.errors import SyncError
+from field_app.core.store import Store, open_store
+from field_app.core.sync_runner import SyncOptions, SyncRunner, enrol
+from field_app.core.transport import HttpTransport
+from peers.common import Cut, Phase, free_port, measure, start, stop, wait_port
+from peers.data import DataSet
+
+HESABU = str(Path(sys.executable).with_name("hesabu"))
+FORM = Path(__file__).resolve().parents[2] / "forms" / "definitions" / \
+    "sdi_household_enumeration.xlsx"
+#: A user taps "sync" again after a failed sync, at most this often per phase.
+MAX_RESYNCS = 20
+
+
+class HesabuServer:
+    """`hesabu serve` on SQLite in `folder`, with the household form and one enrol code."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.port = 0
+        self.code = ""
+        self.proc: subprocess.Popen | None = None
+
+    def __enter__(self) -> HesabuServer:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        url, instance = f"sqlite:///{self.folder / 'server.db'}", self.folder / "instance"
+        self.code = _prepare(url, instance)
+        where = ["--database-url", url, "--instance", str(instance)]
+        self.port = free_port()
+        log = self.folder / "server.log"
+        self.proc = start(
+            [HESABU, "serve", "--host", "127.0.0.1", "--port", str(self.port), *where], log)
+        wait_port(self.port, self.proc, log)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        stop(self.proc)
+
+
+def _prepare(url: str, instance: Path) -> str:
+    """What `hesabu server publish-form` and `enrol-code` do, without two more start-ups."""
+    from forms.loader import load_form
+    from server.app import create_app
+    from server.extensions import db
+    from server.services.devices import create_enrolment_code
+    from server.services.forms import publish_form
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": str(instance)})
+    with app.app_context():
+        try:
+            publish_form(load_form(FORM))
+            return create_enrolment_code(1)[0]
+        finally:
+            db.session.remove()
+            db.engine.dispose()
+
+
+def build_device(path: Path, data: DataSet, photos: int) -> Store:
+    store = open_store(path, device_name="bench tablet")
+    with store.transaction():
+        for h in data.households:
+            store.create_record(data.spec.id, data.spec.version, h.answers,
+                                record_id=h.record_id, finalized=True)
+    for h, photo in zip(data.households, data.photos[:photos], strict=False):
+        attachments.add_attachment(store, photo, h.record_id)
+    return store
+
+
+def _until_done(step, pending) -> int:
+    """Run `step` like a user who syncs again until nothing is pending; returns re-syncs."""
+    resyncs = 0
+    while True:
+        try:
+            step()
+        except SyncError:
+            if resyncs >= MAX_RESYNCS:
+                raise
+        if not pending():
+            return resyncs
+        resyncs += 1
+        time.sleep(1.0)
+
+
+def run(data: DataSet, proxy: LinkProxy, folder: Path, photos: int,
+        cut: dict[str, Cut] | None = None, batch: int = 1000) -> list[Phase]:
+    """Push the households, then upload `photos` photos; one Phase each."""
+    cut = cut or {}
+    phases = []
+    with HesabuServer(folder / "server") as server:
+        proxy.target_port = server.port
+        store = build_device(folder / "device.db", data, photos)
+        url = f"http://127.0.0.1:{proxy.port}"
+        api = SyncApi(HttpTransport(url, timeout_s=120))
+        enrol(store, api, server.code)
+        api.transport.close()
+        runner = SyncRunner(store, SyncApi(HttpTransport(url, store.device.token,
+                                                         timeout_s=120)),
+                            SyncOptions(max_ops=batch))
+
+        proxy.reset()
+        if "households" in cut:
+            proxy.arm_cut(cut["households"].after_up_bytes, cut["households"].outage_s)
+        started = time.perf_counter()
+        resyncs = _until_done(runner.push, lambda: bool(_pending_ops(store)))
+        phases.append(measure(proxy, started, "hesabu", "households", len(data.households),
+                              resyncs))
+        if runner.tally.rejected:
+            raise RuntimeError(f"hesabu rejected ops: {runner.tally.rejected[:3]}")
+
+        if photos:
+            proxy.reset()
+            if "photos" in cut:
+                proxy.arm_cut(cut["photos"].after_up_bytes, cut["photos"].outage_s)
+            started = time.perf_counter()
+            resyncs = _until_done(runner.upload_attachments,
+                                  lambda: bool(attachments.pending_uploads(store)))
+            phases.append(measure(proxy, started, "hesabu", "photos", photos, resyncs))
+        runner.api.transport.close()
+        store.close()
+    return phases
+
+
+def _pending_ops(store: Store) -> list:
+    from field_app.core import outbox
+
+    return outbox.pending_queued(store)

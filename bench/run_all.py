@@ -1,0 +1,252 @@
+"""Hesabu against its peers, side by side, on loopback and on slow links.
+
+    sudo .venv/bin/python bench/run_all.py                      # everything (~15 min)
+    .venv/bin/python bench/run_all.py --quick                   # smoke: loopback, no npm
+    sudo .venv/bin/python bench/run_all.py --profiles edge --systems hesabu,pouchdb
+
+Systems (each with its own server, fed the same households and photos):
+- hesabu: the field app's SyncRunner over HttpTransport to `hesabu serve` (SQLite);
+- pouchdb-b100 / pouchdb-b1000: pouchdb@9 replicating to pouchdb-server@4.2.0
+  (npm, installed into a cache folder on first use) with batch_size 100 and 1000;
+- odk-model: one OpenRosa submission per household (HEAD + multipart POST) to a minimal
+  endpoint. A MODEL of the protocol, not ODK Central.
+
+Profiles (bench/netlab): loopback; 3G 1 Mbit/s +200 ms RTT 0.5% loss; EDGE 128 kbit/s
++600 ms RTT 1% loss; each in a network namespace this script creates and deletes. Every
+byte goes through a proxy on the shaped link that counts bytes, requests and connections.
+The interruption test cuts the link halfway through each transfer for --outage seconds and
+reports what each system sent again.
+
+Prints one JSON document on stdout and a table on stderr; --chart writes a PNG.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = Path(__file__).resolve().parent
+# The project first (bench/sync.py would shadow the sync package), then bench/ itself.
+sys.path[:0] = [str(ROOT)]
+if str(BENCH) not in sys.path:
+    sys.path.append(str(BENCH))
+
+from netlab.namespace import LINK_PORT, PROFILES, Namespace, Profile  # noqa: E402
+from netlab.proxy import LinkProxy  # noqa: E402
+from netlab.report import chart, machine, summarise, table  # noqa: E402
+from peers import hesabu_push, odk_run, pouch  # noqa: E402
+from peers.common import Cut, Phase  # noqa: E402
+from peers.data import make_dataset  # noqa: E402
+
+SYSTEMS = ("hesabu", "pouchdb", "odk")
+ODK_NOTE = ("odk-model is a model of the OpenRosa submission protocol (HEAD + multipart "
+            "POST per household to a minimal endpoint in this benchmark), not ODK Central.")
+
+
+def _system_run(system: str, data: Any, proxy: LinkProxy, folder: Path, photos: int,
+                cfg: dict, profile: Profile, cut: dict[str, Cut] | None = None,
+                batches: tuple[int, ...] | None = None) -> list[Phase]:
+    folder.mkdir(parents=True, exist_ok=True)
+    if system == "hesabu":
+        return hesabu_push.run(data, proxy, folder, photos, cut=cut)
+    if system == "pouchdb":
+        return pouch.run(data, proxy, folder, photos,
+                         batch_sizes=batches or tuple(cfg["pouch_batches"]), cut=cut)
+    if system == "odk":
+        sample = cfg["odk_sample"] if cfg["odk_sample"] is not None else profile.odk_households
+        return odk_run.run(data, proxy, folder, photos, sample=sample, cut=cut)
+    raise ValueError(system)
+
+
+def run_profile(key: str, cfg: dict) -> dict[str, Any]:
+    """Every system on one link, in this process's network namespace."""
+    profile = PROFILES[key]
+    photos = cfg["photos"] if cfg["photos"] is not None else profile.photos
+    result: dict[str, Any] = {"profile": profile.name, "link": profile.describe(),
+                              "households": cfg["households"], "photos": photos,
+                              "phases": [], "interrupt": []}
+    with tempfile.TemporaryDirectory(prefix="hesabu-peers-") as tmp:
+        folder = Path(tmp)
+        data = make_dataset(folder / "photos", cfg["households"], photos, cfg["seed"])
+        port = LINK_PORT if cfg["netns"] else 0
+        with LinkProxy(0, port=port, one_way_delay_s=profile.rtt_ms / 2000) as proxy:
+            clean: dict[str, list[Phase]] = {}
+            for system in cfg["systems"]:
+                print(f"[{profile.name}] {system}...", file=sys.stderr, flush=True)
+                clean[system] = _system_run(system, data, proxy, folder / system, photos,
+                                            cfg, profile)
+                for phase in clean[system]:
+                    print(f"[{profile.name}]   {phase.system} {phase.phase}: "
+                          f"{phase.seconds:.2f} s, {phase.bytes_up + phase.bytes_down} B",
+                          file=sys.stderr, flush=True)
+            for system, phases in clean.items():
+                for phase in phases:
+                    if system == "odk" and phase.phase == "households":
+                        phase = odk_run.scaled(phase, cfg["households"])
+                    result["phases"].append(phase.to_json())
+            if key in cfg["interrupt"]:
+                result["interrupt"] = _interrupts(data, proxy, folder, photos, cfg, profile,
+                                                  clean)
+    return result
+
+
+def _interrupts(data: Any, proxy: LinkProxy, folder: Path, photos: int, cfg: dict,
+                profile: Profile, clean: dict[str, list[Phase]]) -> list[dict[str, Any]]:
+    """Each system again with the link cut halfway through each phase."""
+    rows = []
+    for system, phases in clean.items():
+        batches = (max(cfg["pouch_batches"]),)
+        base = {p.phase: p for p in phases
+                if system != "pouchdb" or p.system == f"pouchdb-b{batches[0]}"}
+        cut = {name: Cut(p.bytes_up // 2, cfg["outage"]) for name, p in base.items()}
+        print(f"[{profile.name}] {system} with the link cut for {cfg['outage']} s "
+              "halfway...", file=sys.stderr, flush=True)
+        again = _system_run(system, data, proxy, folder / f"{system}-cut", photos, cfg,
+                            profile, cut=cut, batches=batches)
+        for p in again:
+            ref = base[p.phase]
+            rows.append({
+                "system": p.system, "phase": p.phase, "items": p.items,
+                "outage_s": cfg["outage"], "cuts": p.cuts,
+                "clean_bytes_up": ref.bytes_up, "cut_bytes_up": p.bytes_up,
+                "resent_bytes": p.bytes_up - ref.bytes_up,
+                "resent_pct": round(100 * (p.bytes_up - ref.bytes_up) / ref.bytes_up, 1)
+                if ref.bytes_up else None,
+                "clean_s": round(ref.seconds, 2), "cut_s": round(p.seconds, 2),
+                "extra_requests": p.requests - ref.requests,
+                "connections": p.connections, "client_restarts": p.retries,
+                "note": p.note,
+            })
+    return rows
+
+
+# -- orchestration ---------------------------------------------------------------------------
+def _uptime() -> str:
+    try:
+        return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+    except OSError:
+        return platform.platform()
+
+
+def _in_namespace(key: str, cfg: dict) -> dict[str, Any]:
+    with Namespace(PROFILES[key]) as ns:
+        cmd = [*ns.exec_prefix, sys.executable, str(Path(__file__).resolve()),
+               "--worker", key, "--config", json.dumps(cfg)]
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+        try:
+            out, _ = proc.communicate()
+        except BaseException:
+            # Let the worker stop its servers (it turns SIGTERM into a clean exit).
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+            raise
+        if proc.returncode != 0:
+            raise RuntimeError(f"the {key} run failed (exit {proc.returncode}); see above")
+        return json.loads(out.strip().splitlines()[-1])
+
+
+def _terminate(signum: int, frame: Any) -> None:
+    raise SystemExit(128 + signum)  # run every finally: servers stop, namespaces go
+
+
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--profiles", default="loopback,3g,edge",
+                   help=f"comma-separated, of {','.join(PROFILES)}")
+    p.add_argument("--systems", default=",".join(SYSTEMS), help="comma-separated, of "
+                   f"{','.join(SYSTEMS)}")
+    p.add_argument("--households", type=int, default=1000)
+    p.add_argument("--photos", type=int, help="photos of ~200 KB per profile (default: "
+                   + ", ".join(f"{k} {v.photos}" for k, v in PROFILES.items()) + ")")
+    p.add_argument("--odk-sample", type=int, help="ODK-style submissions to measure before "
+                   "scaling to all households (default: all on loopback, "
+                   + ", ".join(f"{k} {v.odk_households}" for k, v in PROFILES.items()
+                               if v.odk_households) + ")")
+    p.add_argument("--pouch-batches", default="100,1000", help="PouchDB batch_size values")
+    p.add_argument("--interrupt", default="3g", help="profiles on which to cut the link "
+                   "mid-transfer ('none' for no interruption test)")
+    p.add_argument("--outage", type=float, default=3.0, help="seconds the link stays cut")
+    p.add_argument("--no-netns", action="store_true", help="loopback only, in this process "
+                   "(no root needed)")
+    p.add_argument("--quick", action="store_true", help="smoke test: loopback, no netns, "
+                   "hesabu and odk, 20 households, 2 photos")
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--chart", type=Path, help="write a PNG chart of seconds per profile")
+    p.add_argument("--worker", help=argparse.SUPPRESS)
+    p.add_argument("--config", help=argparse.SUPPRESS)
+    return p.parse_args(argv)
+
+
+def config(args: argparse.Namespace) -> dict[str, Any]:
+    if args.quick:
+        args.profiles, args.no_netns, args.interrupt = "loopback", True, "none"
+        args.systems = "hesabu,odk" if args.systems == ",".join(SYSTEMS) else args.systems
+        args.households = 20 if args.households == 1000 else args.households
+        args.photos = 2 if args.photos is None else args.photos
+    profiles = [p.strip().lower() for p in args.profiles.split(",") if p.strip()]
+    systems = [s.strip().lower() for s in args.systems.split(",") if s.strip()]
+    for name, allowed, given in (("profile", PROFILES, profiles), ("system", SYSTEMS, systems)):
+        unknown = [g for g in given if g not in allowed]
+        if unknown:
+            raise SystemExit(f"unknown {name}: {', '.join(unknown)} (choose from "
+                             f"{', '.join(allowed)})")
+    if args.no_netns and profiles != ["loopback"]:
+        raise SystemExit("--no-netns runs the loopback profile only (slow links need root)")
+    return {"profiles": profiles, "systems": systems, "households": args.households,
+            "photos": args.photos, "odk_sample": args.odk_sample,
+            "pouch_batches": [int(b) for b in args.pouch_batches.split(",")],
+            "interrupt": [] if args.interrupt == "none" else
+            [i.strip().lower() for i in args.interrupt.split(",")],
+            "outage": args.outage, "seed": args.seed, "netns": not args.no_netns}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(argv)
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _terminate)
+    if args.worker:
+        print(json.dumps(run_profile(args.worker, json.loads(args.config))))
+        return 0
+    cfg = config(args)
+    if "pouchdb" in cfg["systems"]:
+        pouch.ensure_installed()  # outside the namespace: npm needs the registry
+    started = time.time()
+    doc: dict[str, Any] = {"bench": "peers", "machine": machine(), "config": cfg,
+                           "commands": " ".join([os.path.relpath(sys.executable, ROOT),
+                                                 "bench/run_all.py", *(argv or sys.argv[1:])]),
+                           "odk_note": ODK_NOTE, "profiles": {}}
+    print(ODK_NOTE, file=sys.stderr)
+    for key in cfg["profiles"]:
+        load_before = _uptime()
+        if cfg["netns"]:
+            result = _in_namespace(key, cfg)
+        else:
+            result = run_profile(key, cfg)
+        result["uptime_before"] = load_before
+        result["uptime_after"] = _uptime()
+        doc["profiles"][key] = result
+    doc["seconds"] = round(time.time() - started, 1)
+    doc.update(summarise(doc))
+    print(table(doc), file=sys.stderr)
+    if args.chart:
+        chart(doc, args.chart)
+        print(f"chart written to {args.chart}", file=sys.stderr)
+    print(json.dumps(doc))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
