@@ -20,6 +20,7 @@ from server.errors import ApiError
 from server.extensions import db
 from server.models import Conflict, Device, Record
 from server.models import Op as OpRow
+from server.services.apply import decode_heads
 from server.services.clock import server_clock
 from server.services.push import PushResult, push_ops
 from sync.hlc import parse_hlc, wall_clock_ms
@@ -58,21 +59,7 @@ def _record(record_id: str) -> Record:
 
 def current_heads(record_id: str, paths: list[str]) -> dict[str, list[str]]:
     """The op ids of each path's current heads (what an edit made now has seen)."""
-    import server.models as models
-
-    field_versions = getattr(models, "FieldVersion", None)
-    if field_versions is not None:  # heads stored as rows (schema 0001)
-        heads: dict[str, list[str]] = {}
-        for path, op_id in db.session.execute(
-            select(field_versions.path, field_versions.op_id).where(
-                field_versions.record_id == record_id, field_versions.is_head.is_(True),
-                field_versions.path.in_(paths))
-        ):
-            heads.setdefault(path, []).append(op_id)
-        return heads
-    from server.services.apply import decode_heads  # type: ignore[attr-defined]
-
-    stored = db.session.execute(select(Record.heads).where(  # type: ignore[attr-defined]
+    stored = db.session.execute(select(Record.heads).where(
         Record.record_id == record_id)).scalar_one_or_none()
     decoded = decode_heads(stored)
     return {path: sorted(decoded[path]) for path in paths if path in decoded}
