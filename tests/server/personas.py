@@ -57,7 +57,7 @@ class ApiClient:
     """JSON calls with `Authorization: Bearer <token>` (no cookies, no CSRF)."""
 
     def __init__(self, app: Flask, token: str) -> None:
-        self._client = app.test_client(use_cookies=False)
+        self._client = FlaskClient(app, app.response_class, use_cookies=False)
         self.token = token
 
     @property

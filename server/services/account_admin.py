@@ -1,0 +1,392 @@
+"""Managing people, settlements, assignments, devices and tokens, with the rules of who
+may do what. The JSON API and the web pages both call these, so the rules live here once.
+
+`actor` is the user doing it (server.auth.current_user()). Objects of a federation the
+actor cannot see answer "not found", so ids of other federations leak nothing.
+Every change is written to the audit log.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from server.auth.roles import Role, can_manage_federation, role_of, visible_federation_ids
+from server.errors import ApiError
+from server.extensions import db
+from server.models import (
+    ApiToken,
+    Assignment,
+    Device,
+    DeviceAccount,
+    Federation,
+    Settlement,
+    User,
+)
+from server.models.types import utcnow
+from server.services import accounts
+from server.services.audit import audit
+from server.services.device_accounts import EnrolmentOffer, create_code_for
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _invalid(err: accounts.AccountError) -> ApiError:
+    code = "account.conflict" if "taken" in str(err) or "already" in str(err) \
+        else "account.invalid"
+    return ApiError(code, str(err))
+
+
+def _forbidden(message: str) -> ApiError:
+    return ApiError("auth.forbidden", message)
+
+
+def _not_found(kind: str, key: str) -> ApiError:
+    return ApiError("request.not_found", f"no {kind} {key!r}")
+
+
+def _require(actor: Any, *roles: Role) -> Role:
+    role = role_of(actor)
+    if role not in roles:
+        raise _forbidden(f"a {getattr(actor, 'role', 'visitor')} may not do this")
+    assert role is not None
+    return role
+
+
+def _in_scope(actor: Any, federation_id: str | None) -> bool:
+    visible = visible_federation_ids(actor)
+    return visible is None or federation_id in visible
+
+
+# Federations ---------------------------------------------------------------------------
+
+def federation_dict(f: Federation) -> dict[str, Any]:
+    return {"id": f.id, "name": f.name, "country": f.country, "city": f.city,
+            "created_at": _iso(f.created_at)}
+
+
+def list_federations(actor: Any) -> list[dict[str, Any]]:
+    query = select(Federation).order_by(Federation.name)
+    visible = visible_federation_ids(actor)
+    if visible is not None:
+        query = query.where(Federation.id.in_(visible))
+    return [federation_dict(f) for f in db.session.execute(query).scalars()]
+
+
+def create_federation(actor: Any, name: str, country: str = "", city: str = ""
+                      ) -> dict[str, Any]:
+    _require(actor, Role.ADMIN)
+    try:
+        federation = accounts.create_federation(name, country, city)
+    except accounts.AccountError as err:
+        raise _invalid(err) from None
+    found = federation_dict(federation)
+    audit("federation.create", federation.name, federation_id=federation.id)
+    return found
+
+
+# Users ---------------------------------------------------------------------------------
+
+def user_dict(u: User) -> dict[str, Any]:
+    return {"id": u.id, "username": u.username, "display_name": u.display_name,
+            "role": u.role, "federation_id": u.federation_id, "active": u.active,
+            "created_at": _iso(u.created_at), "last_login": _iso(u.last_login)}
+
+
+def list_users(actor: Any, federation_id: str | None = None) -> list[dict[str, Any]]:
+    """Admins: everyone (or one federation's); leaders: their federation's people."""
+    _require(actor, Role.ADMIN, Role.LEADER)
+    query = select(User).order_by(User.role, User.username)
+    visible = visible_federation_ids(actor)
+    if visible is not None:
+        query = query.where(User.federation_id.in_(visible))
+    if federation_id:
+        query = query.where(User.federation_id == federation_id)
+    return [user_dict(u) for u in db.session.execute(query).scalars()]
+
+
+def _user_in_scope(actor: Any, user_id: str) -> User:
+    user = db.session.get(User, user_id)
+    if user is None or (role_of(actor) is not Role.ADMIN
+                        and not can_manage_federation(actor, user.federation_id)):
+        raise _not_found("user", user_id)
+    return user
+
+
+def get_user(actor: Any, user_id: str) -> dict[str, Any]:
+    _require(actor, Role.ADMIN, Role.LEADER)
+    return user_dict(_user_in_scope(actor, user_id))
+
+
+def create_user(actor: Any, username: str, password: str, role: str,
+                federation_id: str | None = None, display_name: str = "") -> dict[str, Any]:
+    """Admins create anyone; leaders create enumerators of their own federation."""
+    actor_role = _require(actor, Role.ADMIN, Role.LEADER)
+    if actor_role is Role.LEADER:
+        if role != Role.ENUMERATOR.value:
+            raise _forbidden("leaders create enumerators; ask an admin for other roles")
+        federation_id = federation_id or actor.federation_id
+        if federation_id != actor.federation_id:
+            raise _forbidden("leaders create people of their own federation only")
+    try:
+        user = accounts.create_user(username, password, role, federation_id, display_name)
+    except accounts.AccountError as err:
+        raise _invalid(err) from None
+    found = user_dict(user)
+    audit("user.create", user.username, role=user.role, federation_id=user.federation_id)
+    return found
+
+
+def update_user(actor: Any, user_id: str, *, role: str | None = None,
+                federation_id: str | None = None, display_name: str | None = None,
+                active: bool | None = None, password: str | None = None) -> dict[str, Any]:
+    """Change a user. Roles and federations: admins only. Leaders may rename, deactivate
+    and set passwords of their federation's enumerators."""
+    actor_role = _require(actor, Role.ADMIN, Role.LEADER)
+    user = _user_in_scope(actor, user_id)
+    if actor_role is Role.LEADER and (role is not None or federation_id is not None
+                                      or user.role != Role.ENUMERATOR.value):
+        db.session.rollback()
+        raise _forbidden("only an admin changes roles, federations and non-enumerators")
+    changes: dict[str, Any] = {}
+    if role is not None and role != user.role:
+        try:
+            new_role = Role(role)
+        except ValueError:
+            db.session.rollback()
+            raise ApiError("account.invalid", f"unknown role {role!r}") from None
+        if user.id == actor.id:
+            db.session.rollback()
+            raise _forbidden("you cannot change your own role")
+        changes["role"] = [user.role, new_role.value]
+        user.role = new_role.value
+        if new_role is Role.ADMIN:
+            user.federation_id = None
+    if federation_id is not None and federation_id != user.federation_id:
+        if db.session.get(Federation, federation_id) is None:
+            db.session.rollback()
+            raise ApiError("account.invalid", f"no federation {federation_id!r}")
+        changes["federation_id"] = [user.federation_id, federation_id]
+        user.federation_id = federation_id
+    if user.role != Role.ADMIN.value and user.federation_id is None:
+        db.session.rollback()
+        raise ApiError("account.invalid", f"a {user.role} must belong to a federation")
+    if display_name is not None and display_name.strip() != user.display_name:
+        changes["display_name"] = [user.display_name, display_name.strip()]
+        user.display_name = display_name.strip() or user.username
+    if active is not None and active != user.active:
+        if user.id == actor.id:
+            db.session.rollback()
+            raise _forbidden("you cannot deactivate yourself")
+        changes["active"] = [user.active, active]
+        user.active = active
+    if password is not None:
+        try:
+            user.password_hash = accounts.hash_password(password)
+        except accounts.AccountError as err:
+            db.session.rollback()
+            raise _invalid(err) from None
+        user.failed_logins, user.locked_until = 0, None
+        changes["password"] = "set"
+    found = user_dict(user)
+    db.session.commit()
+    if "role" in changes or "federation_id" in changes:
+        audit("user.role_change", found["username"], **changes)
+    elif changes:
+        audit("user.update", found["username"], **changes)
+    return found
+
+
+# Settlements and assignments -----------------------------------------------------------
+
+def settlement_dict(s: Settlement) -> dict[str, Any]:
+    return {"id": s.id, "federation_id": s.federation_id, "name": s.name, "city": s.city,
+            "created_at": _iso(s.created_at)}
+
+
+def list_settlements(actor: Any) -> list[dict[str, Any]]:
+    """The settlements `actor` may see (enumerators: their assignments)."""
+    from server.services.scoping import visible_settlement_ids
+
+    query = select(Settlement).order_by(Settlement.name)
+    visible = visible_settlement_ids(actor)
+    if visible is not None:
+        query = query.where(Settlement.id.in_(visible.scalar_subquery()))
+    return [settlement_dict(s) for s in db.session.execute(query).scalars()]
+
+
+def create_settlement(actor: Any, name: str, city: str = "",
+                      federation_id: str | None = None) -> dict[str, Any]:
+    actor_role = _require(actor, Role.ADMIN, Role.LEADER)
+    federation_id = federation_id or (actor.federation_id if actor_role is Role.LEADER
+                                      else None)
+    if not federation_id or db.session.get(Federation, federation_id) is None:
+        db.session.rollback()
+        raise ApiError("account.invalid", "a settlement needs an existing federation")
+    if not can_manage_federation(actor, federation_id):
+        raise _forbidden("leaders add settlements to their own federation only")
+    name = name.strip()
+    if not name or len(name) > 200:
+        raise ApiError("account.invalid", "a settlement needs a name of 1-200 characters")
+    settlement = Settlement(federation_id=federation_id, name=name, city=city.strip()[:100])
+    db.session.add(settlement)
+    db.session.flush()
+    found = settlement_dict(settlement)
+    db.session.commit()
+    audit("settlement.create", found["id"], name=name)
+    return found
+
+
+def _settlement_in_scope(actor: Any, settlement_id: str) -> Settlement:
+    settlement = db.session.get(Settlement, settlement_id)
+    if settlement is None or not _in_scope(actor, settlement.federation_id):
+        raise _not_found("settlement", settlement_id)
+    return settlement
+
+
+def list_assignments(actor: Any, user_id: str | None = None) -> list[dict[str, Any]]:
+    _require(actor, Role.ADMIN, Role.LEADER, Role.ENUMERATOR)
+    query = (select(Assignment, User.username, Settlement.name, Settlement.federation_id)
+             .join(User, User.id == Assignment.user_id)
+             .join(Settlement, Settlement.id == Assignment.settlement_id)
+             .order_by(User.username, Settlement.name))
+    if role_of(actor) is Role.ENUMERATOR:
+        query = query.where(Assignment.user_id == actor.id)
+    visible = visible_federation_ids(actor)
+    if visible is not None:
+        query = query.where(Settlement.federation_id.in_(visible))
+    if user_id:
+        query = query.where(Assignment.user_id == user_id)
+    return [{"user_id": a.user_id, "username": username, "settlement_id": a.settlement_id,
+             "settlement_name": name, "federation_id": fed, "created_at": _iso(a.created_at)}
+            for a, username, name, fed in db.session.execute(query)]
+
+
+def assign(actor: Any, user_id: str, settlement_id: str) -> dict[str, Any]:
+    """Let an enumerator's devices pull a settlement of their federation."""
+    _require(actor, Role.ADMIN, Role.LEADER)
+    user = _user_in_scope(actor, user_id)
+    settlement = _settlement_in_scope(actor, settlement_id)
+    if user.role != Role.ENUMERATOR.value:
+        raise ApiError("account.invalid", "settlements are assigned to enumerators")
+    if user.federation_id != settlement.federation_id:
+        raise ApiError("account.invalid", "the settlement is in another federation")
+    names = (user.username, settlement.name)
+    if db.session.get(Assignment, (user_id, settlement_id)) is None:
+        db.session.add(Assignment(user_id=user_id, settlement_id=settlement_id))
+        db.session.commit()
+        audit("assignment.add", f"{names[0]} -> {names[1]}", user_id=user_id,
+              settlement_id=settlement_id)
+    return {"user_id": user_id, "settlement_id": settlement_id}
+
+
+def unassign(actor: Any, user_id: str, settlement_id: str) -> None:
+    _require(actor, Role.ADMIN, Role.LEADER)
+    user = _user_in_scope(actor, user_id)
+    settlement = _settlement_in_scope(actor, settlement_id)
+    row = db.session.get(Assignment, (user_id, settlement_id))
+    if row is None:
+        raise _not_found("assignment", f"{user_id} -> {settlement_id}")
+    names = (user.username, settlement.name)
+    db.session.delete(row)
+    db.session.commit()
+    audit("assignment.remove", f"{names[0]} -> {names[1]}", user_id=user_id,
+          settlement_id=settlement_id)
+
+
+# Devices -------------------------------------------------------------------------------
+
+def list_devices(actor: Any) -> list[dict[str, Any]]:
+    """Devices with their person and federation. Leaders: their federation's."""
+    _require(actor, Role.ADMIN, Role.LEADER)
+    query = (select(Device, DeviceAccount.user_id, DeviceAccount.federation_id,
+                    User.username)
+             .outerjoin(DeviceAccount, DeviceAccount.device_id == Device.id)
+             .outerjoin(User, User.id == DeviceAccount.user_id)
+             .order_by(Device.enrolled_at.desc()))
+    visible = visible_federation_ids(actor)
+    if visible is not None:
+        query = query.where(DeviceAccount.federation_id.in_(visible))
+    return [{"id": d.id, "name": d.name, "user_id": uid, "username": username,
+             "federation_id": fed, "enrolled_at": _iso(d.enrolled_at),
+             "last_seen": _iso(d.last_seen), "revoked": d.revoked}
+            for d, uid, fed, username in db.session.execute(query)]
+
+
+def enrolment_code(actor: Any, user_id: str, server_url: str, ttl_hours: float
+                   ) -> EnrolmentOffer:
+    """A one-time code that enrols a tablet for `user_id` (shown once)."""
+    _require(actor, Role.ADMIN, Role.LEADER)
+    user = _user_in_scope(actor, user_id)
+    if not user.active:
+        raise ApiError("account.invalid", f"{user.username} is deactivated")
+    if user.role == Role.OFFICIAL.value:
+        raise ApiError("account.invalid", "officials do not collect data on tablets")
+    username = user.username
+    offer = create_code_for(user, server_url, ttl_hours, actor.id)
+    audit("device.enrolment_code", username, user_id=user_id,
+          expires_at=offer.expires_at.isoformat())
+    return offer
+
+
+def revoke_device(actor: Any, device_id: str) -> None:
+    _require(actor, Role.ADMIN, Role.LEADER)
+    device = db.session.get(Device, device_id)
+    account = db.session.get(DeviceAccount, device_id)
+    federation = account.federation_id if account is not None else None
+    if device is None or (role_of(actor) is not Role.ADMIN
+                          and not can_manage_federation(actor, federation)):
+        db.session.rollback()
+        raise _not_found("device", device_id)
+    name = device.name
+    db.session.rollback()
+    from server.services.devices import revoke_device as revoke
+
+    revoke(device_id)
+    audit("device.revoke", device_id, name=name)
+
+
+# API tokens ----------------------------------------------------------------------------
+
+def token_dict(t: ApiToken) -> dict[str, Any]:
+    return {"id": t.id, "user_id": t.user_id, "name": t.name,
+            "created_at": _iso(t.created_at), "last_used": _iso(t.last_used),
+            "revoked": t.revoked_at is not None}
+
+
+def list_tokens(actor: Any) -> list[dict[str, Any]]:
+    """Your own tokens (admins: everyone's)."""
+    query = select(ApiToken).order_by(ApiToken.created_at.desc())
+    if role_of(actor) is not Role.ADMIN:
+        query = query.where(ApiToken.user_id == actor.id)
+    return [token_dict(t) for t in db.session.execute(query).scalars()]
+
+
+def create_token(actor: Any, name: str) -> tuple[dict[str, Any], str]:
+    """A token for your own scripts: (its info, the token, shown this once)."""
+    if role_of(actor) is None:
+        raise _forbidden("log in first")
+    try:
+        info, raw = accounts.create_api_token(actor.id, name)
+    except accounts.AccountError as err:
+        raise _invalid(err) from None
+    audit("token.create", info.name, token_id=info.id)
+    found = {"id": info.id, "user_id": info.user_id, "name": info.name,
+             "created_at": _iso(info.created_at), "last_used": None, "revoked": False}
+    return found, raw
+
+
+def revoke_token(actor: Any, token_id: str) -> None:
+    row = db.session.get(ApiToken, token_id)
+    if row is None or (row.user_id != actor.id and role_of(actor) is not Role.ADMIN):
+        db.session.rollback()
+        raise _not_found("token", token_id)
+    name = row.name
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+    db.session.commit()
+    audit("token.revoke", name, token_id=token_id)
