@@ -43,6 +43,11 @@ _SERVER_CODES = (
               "optionally with Content-Encoding: gzip."),
     ErrorCode("server.internal", 500, "Something went wrong on the server; it was logged."),
     ErrorCode("server.unavailable", 503, "The database is busy or unreachable; retry later."),
+    ErrorCode("account.invalid", 422,
+              "The account change is not possible as asked; the message says why "
+              "(short password, unknown role or federation, wrong kind of user)."),
+    ErrorCode("account.conflict", 409,
+              "The username or federation name is taken."),
     ErrorCode("auth.login_required", 401,
               "Log in (web session) or send Authorization: Bearer <API token>; "
               "the token may be wrong or revoked, or the account deactivated."),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from server.api.accounts import bp as accounts_bp
 from server.api.attachments import bp as attachments_bp
 from server.api.devices import bp as devices_bp
 from server.api.exports import bp as exports_bp
@@ -23,3 +24,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(hub_bp)
     app.register_blueprint(profiles_bp)
     app.register_blueprint(exports_bp)
+    app.register_blueprint(accounts_bp)
