@@ -155,15 +155,28 @@ def import_bundle(src: IO[bytes]) -> ImportResult:
         server_clock().receive(list(result.applied_hlcs))
         root = Path(current_app.instance_path)
         files = bundle.names(ATTACHMENT_PREFIX)
+        held = _complete_files([name[len(ATTACHMENT_PREFIX):] for name in files])
         for name in files:
-            store_complete_file(root, name[len(ATTACHMENT_PREFIX):], bundle.read(name),
-                                device_id)
+            if name[len(ATTACHMENT_PREFIX):] not in held:
+                store_complete_file(root, name[len(ATTACHMENT_PREFIX):], bundle.read(name),
+                                    device_id)
         cursor = bundle.manifest.get("cursor", 0)
         already = _record_import(bundle_id, device_id, len(wire), len(files),
                                  cursor if isinstance(cursor, int) and cursor >= 0 else 0,
                                  result.rejected)
     return ImportResult(bundle_id, device_id, len(wire), result.acked, result.rejected,
                         len(files), already, result.server_seq)
+
+
+def _complete_files(shas: list[str]) -> set[str]:
+    """Which of these attachments this server already holds whole (not read again)."""
+    found: set[str] = set()
+    for start in range(0, len(shas), 400):
+        found.update(db.session.execute(select(Attachment.sha256).where(
+            Attachment.sha256.in_(shas[start:start + 400]),
+            Attachment.status == COMPLETE)).scalars())
+    db.session.rollback()
+    return found
 
 
 def _record_import(bundle_id: str, device_id: str, ops: int, files: int, cursor: int,

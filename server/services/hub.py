@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -149,6 +150,8 @@ class HubSyncResult:
     files: int = 0
     rejected: list[dict[str, Any]] = field(default_factory=list)
     error: str | None = None
+    #: Seconds spent pushing ops, uploading files and pulling.
+    seconds: dict[str, float] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -189,9 +192,12 @@ def sync_once(*, batch: int = 500, retry: RetryPolicy | None = None,
         with HttpTransport(url, token, timeout_s=timeout_s,
                            retry=retry or RetryPolicy(attempts=3)) as transport:
             api = SyncApi(transport)
-            _push(api, hub_id, batch, result)
-            _upload_files(api, result)
-            _pull(api, result)
+            for phase, step in (("push", lambda: _push(api, hub_id, batch, result)),
+                                ("files", lambda: _upload_files(api, result)),
+                                ("pull", lambda: _pull(api, result))):
+                started = time.perf_counter()
+                step()
+                result.seconds[phase] = round(time.perf_counter() - started, 3)
     except (SyncError, OSError) as exc:
         result.error = str(exc) or type(exc).__name__
         _update_link(last_error=result.error)
