@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, Response, stream_with_context
 
 from server.api.openapi import doc
-from server.api.profiles import PROFILE_ROLES, current_viewer, filters_from, query_args
-from server.auth import Role, api_roles_required
+from server.api.profiles import current_viewer, filters_from, query_args
+from server.auth import api_roles_required
 from server.schemas.profiles import (
     CityExportQuerySchema,
     RecordExportQuerySchema,
@@ -14,6 +14,7 @@ from server.schemas.profiles import (
 )
 from server.services import exports
 from server.services.audit import audit
+from server.services.indicators.viewer import PROFILE_ROLES, RECORD_EXPORT_ROLES
 
 bp = Blueprint("exports_api", __name__, url_prefix="/api/exports")
 
@@ -54,7 +55,7 @@ def cities(fmt: str) -> Response:
 
 
 @bp.get("/records/<form_id>.<fmt>")
-@api_roles_required(Role.ADMIN, Role.LEADER)
+@api_roles_required(*RECORD_EXPORT_ROLES)
 @doc(query=RecordExportQuerySchema, answer=_FILE, content="application/zip",
      errors=["export.format_unsupported", "export.form_not_scoped", "request.not_found"])
 def records(form_id: str, fmt: str) -> Response:

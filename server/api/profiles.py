@@ -4,17 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
 
 from server.api.openapi import doc, schema_json
 from server.api.wire import json_response, load
-from server.auth import (
-    Role,
-    api_roles_required,
-    can_see_household_data,
-    current_user,
-    visible_federation_ids,
-)
+from server.auth import api_roles_required, current_user
 from server.errors import ApiError
 from server.schemas.profiles import (
     CityListSchema,
@@ -23,7 +17,6 @@ from server.schemas.profiles import (
     SettlementListSchema,
     SettlementProfileSchema,
 )
-from server.services.indicators import privacy
 from server.services.indicators.profiles import (
     Filters,
     Viewer,
@@ -32,29 +25,18 @@ from server.services.indicators.profiles import (
     list_settlements,
     settlement_profile,
 )
+from server.services.indicators.viewer import PROFILE_ROLES, viewer_for
 
 bp = Blueprint("profiles_api", __name__, url_prefix="/api")
-
-#: Who sees profiles: enumerators work on devices and see none.
-PROFILE_ROLES = (Role.ADMIN, Role.LEADER, Role.OFFICIAL)
 
 
 def current_viewer() -> Viewer:
     """What the logged-in user may see, as the indicator services understand it."""
-    user = current_user()
-    ids = visible_federation_ids(user)
-    return Viewer(
-        federation_ids=None if ids is None else frozenset(ids),
-        aggregates_only=not can_see_household_data(user),
-        threshold=int(current_app.config.get("HESABU_SMALL_COUNT_THRESHOLD",
-                                             privacy.DEFAULT_THRESHOLD)),
-    )
+    return viewer_for(current_user())
 
 
 def filters_from(args: dict[str, Any]) -> Filters:
-    return Filters(city=args.get("city"), federation_id=args.get("federation_id"),
-                   eviction_threat=args.get("eviction_threat"),
-                   legal_status=args.get("legal_status"), search=args.get("q"))
+    return Filters.from_args(args)
 
 
 def query_args(schema: Any) -> dict[str, Any]:

@@ -69,6 +69,19 @@ def _review_blueprints() -> list[Blueprint]:
 WEB_BLUEPRINTS += _review_blueprints()
 
 
+def _profile_blueprints() -> list[Blueprint]:
+    """Settlements list and map, settlement and city profiles, downloads
+    (server/web/{settlements,profiles,downloads}.py)."""
+    from server.web.downloads import bp as downloads_bp
+    from server.web.profiles import bp as profiles_bp
+    from server.web.settlements import bp as settlements_bp
+
+    return [settlements_bp, profiles_bp, downloads_bp]
+
+
+WEB_BLUEPRINTS += _profile_blueprints()
+
+
 def _nav() -> list[tuple[str, str, bool]]:
     """(url, label, is current page) of the menu items the current user may use."""
     user = current_user()

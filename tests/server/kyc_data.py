@@ -131,3 +131,19 @@ def push(app: Flask, ops: list[Op]) -> None:
         result = push_ops("tab-kyc", ops, now_ms=wall_clock_ms(),
                           max_drift_ms=10**12)
         assert not result.rejected, result.rejected
+
+
+def load_kyc(app: Flask, federation_a: str, federation_b: str) -> None:
+    """Mashimoni in federation A and Chaisa in B, the SDI forms, and every test record
+    pushed through the push service."""
+    from server.extensions import db
+    from server.models import Settlement
+
+    with app.app_context():
+        db.session.add_all([
+            Settlement(id=MASHIMONI, federation_id=federation_a, name="Mashimoni",
+                       city="Nairobi"),
+            Settlement(id=CHAISA, federation_id=federation_b, name="Chaisa", city="Lusaka")])
+        db.session.commit()
+    publish_sdi_forms(app)
+    push(app, make_ops(dataset()))

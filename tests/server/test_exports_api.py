@@ -11,12 +11,12 @@ from collections.abc import Iterator
 
 import pytest
 from flask import Flask
-from kyc_data import CHAISA, MASHIMONI, NAMES, dataset, make_ops, publish_sdi_forms, push
+from kyc_data import NAMES, load_kyc
 from openpyxl import load_workbook
 from personas import People, make_personas
 
 from server.extensions import db
-from server.models import AuditEvent, Settlement
+from server.models import AuditEvent
 
 PROFILE_DOWNLOADS = [f"/api/exports/{what}.{fmt}" for what in ("settlements", "cities")
                      for fmt in ("csv", "xlsx", "geojson")]
@@ -24,16 +24,9 @@ PROFILE_DOWNLOADS = [f"/api/exports/{what}.{fmt}" for what in ("settlements", "c
 
 @pytest.fixture
 def people(app: Flask) -> Iterator[People]:
+    """The personas, Mashimoni in federation A and Chaisa in B, and every test record."""
     people = make_personas(app)
-    with app.app_context():
-        db.session.add_all([
-            Settlement(id=MASHIMONI, federation_id=people.federation_a, name="Mashimoni",
-                       city="Nairobi"),
-            Settlement(id=CHAISA, federation_id=people.federation_b, name="Chaisa",
-                       city="Lusaka")])
-        db.session.commit()
-    publish_sdi_forms(app)
-    push(app, make_ops(dataset()))
+    load_kyc(app, people.federation_a, people.federation_b)
     yield people
 
 

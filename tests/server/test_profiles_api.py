@@ -12,16 +12,13 @@ from kyc_data import (
     CHAISA,
     MASHIMONI,
     NAMES,
-    dataset,
     form_specs,
+    load_kyc,
     make_ops,
-    publish_sdi_forms,
     push,
 )
 from personas import People, make_personas
 
-from server.extensions import db
-from server.models import Settlement
 from sync.hlc import HybridClock
 from sync.ops import DELETE, make_op
 
@@ -30,15 +27,7 @@ from sync.ops import DELETE, make_op
 def people(app: Flask) -> Iterator[People]:
     """The personas, Mashimoni in federation A and Chaisa in B, and every test record."""
     people = make_personas(app)
-    with app.app_context():
-        db.session.add_all([
-            Settlement(id=MASHIMONI, federation_id=people.federation_a, name="Mashimoni",
-                       city="Nairobi"),
-            Settlement(id=CHAISA, federation_id=people.federation_b, name="Chaisa",
-                       city="Lusaka")])
-        db.session.commit()
-    publish_sdi_forms(app)
-    push(app, make_ops(dataset()))
+    load_kyc(app, people.federation_a, people.federation_b)
     yield people
 
 

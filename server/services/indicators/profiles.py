@@ -39,6 +39,13 @@ class Filters:
     search: str | None = None
     settlement_ids: frozenset[str] | None = field(default=None)
 
+    @classmethod
+    def from_args(cls, args: dict[str, Any]) -> Filters:
+        """From validated query arguments (server.schemas.profiles.SettlementFilterSchema)."""
+        return cls(city=args.get("city"), federation_id=args.get("federation_id"),
+                   eviction_threat=args.get("eviction_threat"),
+                   legal_status=args.get("legal_status"), search=args.get("q"))
+
 
 #: Quantities shown side by side: (name, profile indicator, enumeration summary key).
 COMPARISONS = (

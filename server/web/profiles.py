@@ -1,0 +1,200 @@
+"""Settlement and city profile pages: indicator cards, reported vs enumerated, charts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, redirect, render_template, url_for
+from werkzeug.wrappers import Response
+
+from server.auth import current_user, roles_required
+from server.services.indicators.profiles import city_profile, list_cities, settlement_profile
+from server.services.indicators.viewer import PROFILE_ROLES, viewer_for
+from server.web.profile_charts import (
+    Bar,
+    Place,
+    bar_chart,
+    code_label,
+    number_text,
+    settlement_map,
+)
+
+bp = Blueprint("profiles", __name__)
+
+#: Cards of a settlement profile: (key, label, unit, decimals).
+SETTLEMENT_CARDS = (
+    ("population", "People", "", 0),
+    ("households", "Households", "", 0),
+    ("structures", "Structures", "", 0),
+    ("area_ha", "Area", " ha", 1),
+    ("density_per_ha", "People per hectare", "", 0),
+    ("density_per_km2", "People per km²", "", 0),
+    ("people_per_working_toilet_seat", "People per working toilet seat", "", 0),
+    ("people_per_working_tap", "People per working tap", "", 0),
+    ("electricity_households_pct", "Households with electricity", " %", 0),
+    ("water_cost_month", "Water cost per month", "", 0),
+    ("garbage_collections_per_week", "Garbage collections per week", "", 0),
+    ("clinic_minutes", "Minutes to a clinic", "", 0),
+    ("hospital_minutes", "Minutes to a hospital", "", 0),
+    ("savings_groups", "Savings groups", "", 0),
+)
+CITY_CARDS = (
+    ("settlements_profiled", "Settlements profiled", "", 0),
+    ("population", "People in profiled settlements", "", 0),
+    ("households", "Households", "", 0),
+    ("settlements_eviction_threat_pct", "Settlements under eviction threat", " %", 0),
+    ("people_per_working_toilet_seat", "People per working toilet seat", "", 0),
+    ("people_per_working_tap", "People per working tap", "", 0),
+    ("density_per_ha", "People per hectare", "", 0),
+    ("electricity_households_pct", "Households with electricity", " %", 0),
+    ("savings_groups", "Savings groups", "", 0),
+)
+COMPARISON_LABELS = {"household_size": "Household size (people)",
+                     "electricity_households_pct": "Households with electricity (%)",
+                     "water_cost_month": "Water cost per month"}
+ENUMERATION_CHARTS = (("sex", "Household members by sex"), ("age", "Household members by age"),
+                      ("tenure", "Households by tenure"), ("water_source", "Main water source"),
+                      ("toilet", "Toilet used"), ("electricity", "Electricity"))
+
+
+def cards(values: dict[str, Any], spec: tuple[tuple[str, str, str, int], ...]
+          ) -> list[dict[str, str]]:
+    return [{"key": key, "label": label, "text": number_text(values.get(key), digits, unit=unit)}
+            for key, label, unit, digits in spec]
+
+
+def enumeration_charts(enum: dict[str, Any], threshold: int, prefix: str) -> list[Any]:
+    hidden = set(enum.get("suppressed") or ())
+    charts = []
+    for group, title in ENUMERATION_CHARTS:
+        cells = enum.get(group) or {}
+        bars = [Bar(code_label(name), value,
+                    number_text(value, suppressed=f"{group}.{name}" in hidden,
+                                threshold=threshold))
+                for name, value in cells.items() if value != 0 or f"{group}.{name}" in hidden]
+        charts.append(bar_chart(title, bars, f"{prefix}-{group}"))
+    return charts
+
+
+def enumeration_rows(enum: dict[str, Any], threshold: int) -> list[tuple[str, str]]:
+    hidden = set(enum.get("suppressed") or ())
+    rows = []
+    for key, label in (("structures", "Structures numbered"), ("households", "Households"),
+                       ("households_consented", "Households that took part"),
+                       ("population", "People"), ("household_size_mean", "Mean household size"),
+                       ("electricity_households_pct", "Households with electricity (%)"),
+                       ("savings_members_pct", "Households in a savings group (%)"),
+                       ("monthly_rent_mean", "Mean monthly rent"),
+                       ("water_cost_month_mean", "Mean water cost per month")):
+        rows.append((label, number_text(enum.get(key), suppressed=key in hidden,
+                                        threshold=threshold)))
+    return rows
+
+
+def place_of(row: dict[str, Any]) -> Place:
+    return Place(row["settlement_id"], row.get("name") or "(no name)",
+                 url_for("profiles.settlement", settlement_id=row["settlement_id"]),
+                 row.get("lon"), row.get("lat"), row.get("boundary"),
+                 "threat" if row.get("eviction_threat_current") == "yes" else "")
+
+
+@bp.get("/settlements/<settlement_id>")
+@roles_required(*PROFILE_ROLES)
+def settlement(settlement_id: str) -> str:
+    """One settlement's profile."""
+    viewer = viewer_for(current_user())
+    found = settlement_profile(viewer, settlement_id)
+    if found is None:
+        abort(404)
+    ind = found["profile"]
+    ownership = [Bar(code_label(k.replace("_percentage", "")), v, number_text(v, unit=" %"))
+                 for k, v in (ind.get("land_ownership_pct") or {}).items() if v]
+    enum = found["enumeration"]
+    return render_template(
+        "profiles/settlement.html", s=found, ind=ind, viewer=viewer,
+        cards=cards(ind, SETTLEMENT_CARDS),
+        status=code_label(ind.get("legal_status")),
+        threat=ind.get("eviction_threat_current"),
+        seriousness=code_label(ind.get("eviction_threat_seriousness")),
+        ownership_chart=bar_chart("Land ownership (% of the settlement's land)", ownership,
+                                  "chart-ownership"),
+        priorities=[(p["rank"], code_label(p["priority"]), code_label(p.get("term")))
+                    for p in ind.get("priorities") or []],
+        comparison=comparison_rows(found["comparison"], enum, viewer.threshold),
+        enum_rows=enumeration_rows(enum, viewer.threshold),
+        enum_charts=enumeration_charts(enum, viewer.threshold, "chart-enum"),
+        settlement_map=_map([found]),
+        water_sources=[(code_label(name), number_text(v.get("count")),
+                        number_text(v.get("working")))
+                       for name, v in (ind.get("water_sources") or {}).items()],
+    )
+
+
+def comparison_rows(rows: list[dict[str, Any]], enum: dict[str, Any], threshold: int
+                    ) -> list[tuple[str, str, str, str]]:
+    """(label, reported, enumerated, difference) for the side-by-side table."""
+    return [(COMPARISON_LABELS.get(c["quantity"], code_label(c["quantity"])),
+             number_text(c["reported"]),
+             number_text(c["enumerated"], threshold=threshold,
+                         suppressed=c["enumerated"] is None and _hidden(c["quantity"], enum)),
+             "not available" if c["difference_pct"] is None else f"{c['difference_pct']:+.1f} %")
+            for c in rows]
+
+
+def _hidden(quantity: str, enum: dict[str, Any]) -> bool:
+    names = {"household_size": "household_size_mean", "water_cost_month": "water_cost_month_mean"}
+    return names.get(quantity, quantity) in set(enum.get("suppressed") or ())
+
+
+def _map(rows: list[dict[str, Any]]) -> Any:
+    return settlement_map([place_of(r) for r in rows])
+
+
+@bp.get("/cities", defaults={"name": None})
+@bp.get("/cities/<name>")
+@roles_required(*PROFILE_ROLES)
+def city(name: str | None) -> str | Response:
+    """A city profile; without a name, the list of cities (or the only one)."""
+    viewer = viewer_for(current_user())
+    if name is None:
+        cities = list_cities(viewer)
+        if len(cities) == 1:
+            return redirect(url_for("profiles.city", name=cities[0]["city"]))
+        return render_template("profiles/cities.html", cities=cities)
+    found = city_profile(viewer, name)
+    if found is None:
+        abort(404)
+    ours = found["from_settlement_profiles"]
+    reported = found["reported"] or {}
+    status = [Bar(code_label(k), v, number_text(v)) for k, v in ours["legal_status"].items()]
+    priorities = [Bar(code_label(p["priority"]), p["points"],
+                      f"{p['points']} pts")
+                  for p in ours["top_priorities"]]
+    return render_template(
+        "profiles/city.html", c=found, viewer=viewer, reported=reported,
+        cards=cards(ours, CITY_CARDS),
+        reported_rows=[(label, number_text(reported.get(key), unit=unit))
+                       for key, label, unit in (
+                           ("settlements_known", "Settlements known", ""),
+                           ("settlements_profiled", "Settlements profiled", ""),
+                           ("settlements_profiled_pct", "Settlements profiled", " %"),
+                           ("settlements_declared", "Declared (legal)", ""),
+                           ("settlements_resettled", "Resettled", ""),
+                           ("settlements_eviction_threat", "Under eviction threat", ""),
+                           ("informal_population", "Informal population", ""),
+                           ("informal_population_pct", "Share of the city's people", " %"),
+                           ("savings_groups", "Savings groups", ""))],
+        reported_codes=[(label, code_label(reported.get(key))) for key, label in (
+            ("city_forum", "City forum"), ("city_relationship", "Relationship with the city"),
+            ("agreement_signed", "Agreement signed"))],
+        reported_priorities=[(p["rank"], code_label(p["priority"]), code_label(p.get("term")))
+                             for p in reported.get("priorities") or []],
+        status_chart=bar_chart("Settlements by legal status", status, "chart-status"),
+        priority_chart=bar_chart("Top priorities (5 points for a first priority ... 1 for a "
+                                 "fifth)", priorities, "chart-priorities"),
+        enum_rows=enumeration_rows(found["enumeration"], viewer.threshold),
+        enum_charts=enumeration_charts(found["enumeration"], viewer.threshold, "chart-city"),
+        settlement_map=_map(found["settlements"]),
+        settlements=found["settlements"], fmt=number_text, code_label=code_label,
+        pct_profiled=ours.get("settlements_profiled_pct"),
+    )

@@ -1,0 +1,41 @@
+"""The settlements list: filters, an offline map of points and boundaries, a table."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+from marshmallow import ValidationError
+
+from server.auth import Role, current_user, role_of, roles_required
+from server.schemas.profiles import SettlementFilterSchema
+from server.services.indicators.profiles import Filters, list_cities, list_settlements
+from server.services.indicators.viewer import PROFILE_ROLES, viewer_for
+from server.web.profile_charts import code_label, number_text, settlement_map
+from server.web.profiles import place_of
+
+bp = Blueprint("settlements", __name__)
+
+LEGAL_STATUSES = ("declared_legal_protected", "undeclared_illegal_unprotected", "resettled")
+
+
+@bp.get("/settlements")
+@roles_required(*PROFILE_ROLES)
+def index() -> tuple[str, int] | str:
+    """Settlements you may see, filtered by city, eviction threat, legal status, name."""
+    viewer = viewer_for(current_user())
+    raw = {k: v for k, v in request.args.items() if v.strip()}
+    problems: dict[str, list[str]] = {}
+    try:
+        args = SettlementFilterSchema().load(raw)
+    except ValidationError as exc:
+        problems = {k: list(v) if isinstance(v, list) else [str(v)]
+                    for k, v in exc.messages.items()}  # type: ignore[union-attr]
+        args = {}
+    rows = list_settlements(viewer, Filters.from_args(args)) if not problems else []
+    page = render_template(
+        "settlements/index.html", rows=rows, chosen=raw, problems=problems,
+        cities=list_cities(viewer), statuses=LEGAL_STATUSES,
+        settlement_map=settlement_map([place_of(r) for r in rows]),
+        fmt=number_text, code_label=code_label,
+        show_federation=role_of(current_user()) is Role.ADMIN,
+    )
+    return (page, 400) if problems else page
