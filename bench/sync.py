@@ -121,6 +121,15 @@ def new_api(url: str, store: Store | None = None) -> SyncApi:
     return SyncApi(HttpTransport(url, store.device.token if store else None, timeout_s=300))
 
 
+def _profiled(call: Any) -> None:
+    """Run `call` under cProfile (this thread only: the device side) and print the top."""
+    import cProfile
+    import pstats
+    profiler = cProfile.Profile()
+    profiler.runcall(call)
+    pstats.Stats(profiler, stream=sys.stderr).sort_stats("tottime").print_stats(15)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--households", type=int, default=5000)
@@ -130,6 +139,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--profile-pull", action="store_true",
                         help="profile the device side of the pull (stderr)")
+    parser.add_argument("--profile-push", action="store_true",
+                        help="profile the device side of the push (stderr)")
     args = parser.parse_args(argv)
     n = args.households
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no request log on stderr
@@ -169,7 +180,10 @@ def main(argv: list[str] | None = None) -> int:
             api = new_api(url, device_a)
             runner = SyncRunner(device_a, api, options)
             started = time.perf_counter()
-            runner.push()
+            if args.profile_push:
+                _profiled(runner.push)
+            else:
+                runner.push()
             push_s = time.perf_counter() - started
             push_requests = api.transport.stats.requests
             push_up, push_down = proxy.up, proxy.down
@@ -188,11 +202,7 @@ def main(argv: list[str] | None = None) -> int:
             runner = SyncRunner(device_b, api, options)
             started = time.perf_counter()
             if args.profile_pull:
-                import cProfile
-                import pstats
-                profiler = cProfile.Profile()
-                profiler.runcall(runner.pull)
-                pstats.Stats(profiler, stream=sys.stderr).sort_stats("tottime").print_stats(15)
+                _profiled(runner.pull)
             else:
                 runner.pull()
             pull_s = time.perf_counter() - started

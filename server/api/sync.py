@@ -13,7 +13,7 @@ from server.schemas.sync import PullQuery, PushRequest
 from server.services.clock import server_clock
 from server.services.hub import relay_rejections
 from server.services.pull import pull_changes
-from server.services.push import push_ops
+from server.services.push import gc_paused, push_ops
 from sync.admission import decode_ops
 from sync.hlc import wall_clock_ms
 from sync.messages import PushResponse
@@ -29,6 +29,11 @@ def push() -> Response:
     Answers `{acked, rejected, server_seq, conflicts, server_hlc}`; replayed ops are
     acked again, invalid ops are rejected one by one (`sync.op_invalid`).
     """
+    with gc_paused():  # a big batch allocates many objects; see gc_paused
+        return _push()
+
+
+def _push() -> Response:
     data: Any = json_body()
     limit = int(current_app.config["HESABU_MAX_OPS_PER_BATCH"])
     if isinstance(data, dict) and isinstance(data.get("ops"), list) and len(data["ops"]) > limit:

@@ -263,10 +263,6 @@ class Batch:
             self._parents = []
         return [r["record_id"] for r in new_records] + [r["rid"] for r in changed_records]
 
-    def open_conflicts(self, fields: Iterable[FieldKey]) -> int:
-        """How many of `fields` have an open conflict after this batch."""
-        return sum(1 for key in set(fields) if key in self.conflicts)
-
 
 
 def current_heads(session: Session, record_id: str, paths: Iterable[str]) -> dict[str, list[str]]:
