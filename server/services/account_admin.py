@@ -85,7 +85,7 @@ def create_federation(actor: Any, name: str, country: str = "", city: str = ""
     except accounts.AccountError as err:
         raise _invalid(err) from None
     found = federation_dict(federation)
-    audit("federation.create", federation.name, federation_id=federation.id)
+    audit("federation.create", federation.name, in_federation=federation.id)
     return found
 
 
@@ -137,7 +137,8 @@ def create_user(actor: Any, username: str, password: str, role: str,
     except accounts.AccountError as err:
         raise _invalid(err) from None
     found = user_dict(user)
-    audit("user.create", user.username, role=user.role, federation_id=user.federation_id)
+    audit("user.create", found["username"], role=found["role"],
+          in_federation=found["federation_id"])
     return found
 
 
@@ -195,9 +196,11 @@ def update_user(actor: Any, user_id: str, *, role: str | None = None,
     found = user_dict(user)
     db.session.commit()
     if "role" in changes or "federation_id" in changes:
-        audit("user.role_change", found["username"], **changes)
+        audit("user.role_change", found["username"], in_federation=found["federation_id"],
+              **changes)
     elif changes:
-        audit("user.update", found["username"], **changes)
+        audit("user.update", found["username"], in_federation=found["federation_id"],
+              **changes)
     return found
 
 
@@ -275,12 +278,12 @@ def assign(actor: Any, user_id: str, settlement_id: str) -> dict[str, Any]:
         raise ApiError("account.invalid", "settlements are assigned to enumerators")
     if user.federation_id != settlement.federation_id:
         raise ApiError("account.invalid", "the settlement is in another federation")
-    names = (user.username, settlement.name)
+    names = (user.username, settlement.name, settlement.federation_id)
     if db.session.get(Assignment, (user_id, settlement_id)) is None:
         db.session.add(Assignment(user_id=user_id, settlement_id=settlement_id))
         db.session.commit()
         audit("assignment.add", f"{names[0]} -> {names[1]}", user_id=user_id,
-              settlement_id=settlement_id)
+              settlement_id=settlement_id, in_federation=names[2])
     return {"user_id": user_id, "settlement_id": settlement_id}
 
 
@@ -291,11 +294,11 @@ def unassign(actor: Any, user_id: str, settlement_id: str) -> None:
     row = db.session.get(Assignment, (user_id, settlement_id))
     if row is None:
         raise _not_found("assignment", f"{user_id} -> {settlement_id}")
-    names = (user.username, settlement.name)
+    names = (user.username, settlement.name, settlement.federation_id)
     db.session.delete(row)
     db.session.commit()
     audit("assignment.remove", f"{names[0]} -> {names[1]}", user_id=user_id,
-          settlement_id=settlement_id)
+          settlement_id=settlement_id, in_federation=names[2])
 
 
 # Devices -------------------------------------------------------------------------------
@@ -329,7 +332,7 @@ def enrolment_code(actor: Any, user_id: str, server_url: str, ttl_hours: float
     username = user.username
     offer = create_code_for(user, server_url, ttl_hours, actor.id)
     audit("device.enrolment_code", username, user_id=user_id,
-          expires_at=offer.expires_at.isoformat())
+          expires_at=offer.expires_at.isoformat(), in_federation=offer.federation_id)
     return offer
 
 
@@ -347,7 +350,7 @@ def revoke_device(actor: Any, device_id: str) -> None:
     from server.services.devices import revoke_device as revoke
 
     revoke(device_id)
-    audit("device.revoke", device_id, name=name)
+    audit("device.revoke", device_id, name=name, in_federation=federation)
 
 
 # API tokens ----------------------------------------------------------------------------

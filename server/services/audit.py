@@ -18,11 +18,14 @@ from sqlalchemy import select
 from server.extensions import db
 from server.models import AuditEvent
 
+_ACTORS = object()
+
 
 def audit(action: str, target: str = "", *, user: Any = None, commit: bool = True,
-          **details: Any) -> None:
+          in_federation: Any = _ACTORS, **details: Any) -> None:
     """Record `action` on `target` by `user` (default: the current user) with `details`
-    (JSON-serialisable values)."""
+    (JSON-serialisable values). The event shows in the log of `in_federation` (default:
+    the user's federation; give the target's when an admin acts on a federation)."""
     ip = ""
     if has_request_context():
         if user is None:
@@ -32,7 +35,8 @@ def audit(action: str, target: str = "", *, user: Any = None, commit: bool = Tru
         ip = (request.remote_addr or "")[:64]
     db.session.add(AuditEvent(
         user_id=getattr(user, "id", None), username=getattr(user, "username", "") or "",
-        federation_id=getattr(user, "federation_id", None), action=action[:100],
+        federation_id=getattr(user, "federation_id", None) if in_federation is _ACTORS
+        else in_federation, action=action[:100],
         target=str(target)[:300], details=details, ip=ip))
     if commit:
         db.session.commit()

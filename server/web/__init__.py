@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException
 
 from server.auth import Role, current_user, role_of
 from server.auth.web_security import init_web_security
+from server.web.accounts import bp as accounts_bp
 from server.web.auth import bp as auth_bp
 
 
@@ -45,6 +46,7 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("accounts_web.devices", "Devices", _STAFF),
     NavItem("accounts_web.assignments", "Assignments", _STAFF),
     NavItem("accounts_web.audit_log", "Audit log", _STAFF),
+    NavItem("accounts_web.tokens", "API tokens"),
 ]
 
 #: Templates (server/web/templates, shared by every page) and static files at /assets/.
@@ -52,7 +54,7 @@ assets = Blueprint("web", __name__, template_folder="templates", static_folder="
                    static_url_path="/assets")
 
 #: Every web blueprint; register_web registers them in this order.
-WEB_BLUEPRINTS: list[Blueprint] = [assets, auth_bp]
+WEB_BLUEPRINTS: list[Blueprint] = [assets, auth_bp, accounts_bp]
 
 
 def _review_blueprints() -> list[Blueprint]:
