@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import base64
 import html
 import re
+from io import BytesIO
 
 import pytest
+import zxingcpp
 from flask import Flask
 from personas import People, make_personas
+from PIL import Image
 
 
 @pytest.fixture
@@ -62,19 +66,12 @@ def test_a_leader_adds_an_enumerator_and_enrols_their_tablet_by_qr_code(
 
 
 def test_the_enrolment_qr_code_decodes_to_the_documented_payload(people: People) -> None:
-    zxing = pytest.importorskip("zxingcpp", reason="install the dev extra (zxing-cpp)")
-    from io import BytesIO
-
-    from PIL import Image
-
     shown = text(people.leader_a.client.post(
         "/devices/enrol", data={"user_id": people.enumerator_a.user_id}))
     code = re.search(r'id="enrolment-code">([A-Z0-9-]+)<', shown)
     png = re.search(r"data:image/png;base64,([A-Za-z0-9+/=]+)", shown)
     assert code and png
-    import base64
-
-    found = zxing.read_barcodes(Image.open(BytesIO(base64.b64decode(png.group(1)))))
+    found = zxingcpp.read_barcodes(Image.open(BytesIO(base64.b64decode(png.group(1)))))
     assert [r.text for r in found] == \
         [f"hesabu://enrol?server=http%3A%2F%2Flocalhost&code={code.group(1)}"]
 
