@@ -10,12 +10,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
 from flask import Flask
 from sqlalchemy import select
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "server"))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "field_app"))
 
+from pg_databases import create_pg_database, drop_pg_database
 from server_harness import LiveServer, publish_test_form, wipe
 
 from field_app.core.api import SyncApi
@@ -27,9 +29,9 @@ from server.extensions import db
 from server.models import Conflict, Record
 from server.services.devices import create_enrolment_code
 
-__all__ = ["LiveServer", "Replica", "enrolment_code", "make_server", "new_tablet",
-           "publish_test_form",
-           "server_state", "store_state", "sync_tablet", "wipe"]
+__all__ = ["LiveServer", "Replica", "central", "central_url", "close_app", "enrolment_code",
+           "make_server", "new_tablet", "publish_test_form", "server_state", "store_state",
+           "sync_tablet", "wipe"]
 
 #: (records: {record_id: {path: value}}, conflicts: {(record_id, path, head ids)})
 Replica = tuple[dict[str, dict[str, Any]], set[tuple[str, str, tuple[str, ...]]]]
@@ -91,3 +93,36 @@ def serving(app: Flask) -> Iterator[str]:
         yield f"http://127.0.0.1:{server.port}"
     finally:
         server.close()
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def central_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+                ) -> Iterator[str]:
+    """A fresh database for the central server of this module: SQLite, then PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('central') / 'hesabu.db'}"
+        return
+    name = create_pg_database()
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    finally:
+        drop_pg_database(name)
+
+
+def close_app(app: Flask) -> None:
+    """Empty the app's tables and release its connections."""
+    with app.app_context():
+        wipe()
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def central(central_url: str, tmp_path: Path) -> Iterator[tuple[Flask, str]]:
+    """(app, url): the central server, live on loopback, with the form household v1;
+    it only accepts other devices' ops from allowed hubs."""
+    app = make_server(central_url, tmp_path / "central", HESABU_RELAY_ONLY_FROM_HUBS=True)
+    publish_test_form(app)
+    with serving(app) as url:
+        yield app, url
+    close_app(app)

@@ -11,46 +11,11 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bundles"))
 
-from harness import (
-    enrolment_code,
-    make_server,
-    publish_test_form,
-    serving,
-    wipe,
-)
-from pg_databases import create_pg_database, drop_pg_database
+from harness import central, central_url, close_app, enrolment_code, make_server, serving
 
-from server.extensions import db
 from server.services.hub import allow_relay, link_hub
 
-
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def central_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-                ) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path_factory.mktemp('central') / 'hesabu.db'}"
-        return
-    name = create_pg_database()
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    finally:
-        drop_pg_database(name)
-
-
-def _close(app) -> None:
-    with app.app_context():
-        wipe()
-        db.session.remove()
-        db.engine.dispose()
-
-
-@pytest.fixture
-def central(central_url: str, tmp_path: Path) -> Iterator[tuple]:
-    app = make_server(central_url, tmp_path / "central", HESABU_RELAY_ONLY_FROM_HUBS=True)
-    publish_test_form(app)
-    with serving(app) as url:
-        yield app, url
-    _close(app)
+__all__ = ["central", "central_url", "hub"]
 
 
 @pytest.fixture
@@ -65,4 +30,4 @@ def hub(central, tmp_path: Path) -> Iterator[tuple]:
         allow_relay("hub-1")
     with serving(app) as url:
         yield app, url
-    _close(app)
+    close_app(app)
