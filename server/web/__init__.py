@@ -31,21 +31,24 @@ class NavItem:
 
 
 _STAFF = frozenset({Role.ADMIN, Role.LEADER})
+#: Who may open profiles and downloads (services/indicators/viewer.PROFILE_ROLES).
+_PROFILES = frozenset({Role.ADMIN, Role.LEADER, Role.OFFICIAL})
 
 #: The menu, in order.
 NAV_ITEMS: list[NavItem] = [
     NavItem("auth.home", "Home"),
     NavItem("dashboard.index", "Dashboard", _STAFF),
-    NavItem("settlements.index", "Settlements"),
-    NavItem("profiles.city", "City profile"),
+    NavItem("settlements.index", "Settlements", _PROFILES),
+    NavItem("profiles.city", "City profile", _PROFILES),
     NavItem("records.index", "Records", _STAFF | {Role.ENUMERATOR}),
     NavItem("conflicts.index", "Conflicts", _STAFF),
     NavItem("forms_web.index", "Forms", _STAFF),
-    NavItem("downloads.index", "Downloads"),
+    NavItem("downloads.index", "Downloads", _PROFILES),
     NavItem("accounts_web.users", "Users", _STAFF),
     NavItem("accounts_web.devices", "Devices", _STAFF),
     NavItem("accounts_web.assignments", "Assignments", _STAFF),
     NavItem("accounts_web.audit_log", "Audit log", _STAFF),
+    NavItem("hub_web.status", "Hub", _STAFF),
     NavItem("accounts_web.tokens", "API tokens"),
 ]
 
@@ -82,6 +85,16 @@ def _profile_blueprints() -> list[Blueprint]:
 
 
 WEB_BLUEPRINTS += _profile_blueprints()
+
+
+def _hub_blueprints() -> list[Blueprint]:
+    """The office hub's upstream status (server/web/hub.py)."""
+    from server.web.hub import bp as hub_bp
+
+    return [hub_bp]
+
+
+WEB_BLUEPRINTS += _hub_blueprints()
 
 
 def _nav() -> list[tuple[str, str, bool]]:
