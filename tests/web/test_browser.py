@@ -1,0 +1,155 @@
+"""Each role in a real browser: log in, walk the pages, do the main jobs, on a laptop
+and on a phone, with no console errors and nothing fetched from outside."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import openpyxl
+import pytest
+from browser_harness import LAPTOP, PHONE, Site, log_in
+from playwright.sync_api import Page
+
+from server.services.demo import DEMO_PASSWORDS
+
+#: A demo user per role and the pages their menu must offer.
+ROLES = {
+    "admin": ("admin", {"Dashboard", "Records", "Conflicts", "Forms", "Downloads"}),
+    "leader": ("leader.nairobi", {"Dashboard", "Records", "Conflicts", "Forms",
+                                  "Downloads"}),
+    "enumerator": ("amina", {"Records"}),  # and nothing else
+
+    "official": ("official.nairobi", {"Downloads"}),
+}
+NOT_FOR = {"enumerator": {"Dashboard", "Conflicts", "Forms", "Settlements", "Downloads"},
+           "official": {"Dashboard", "Records", "Conflicts", "Forms"}}
+
+
+def menu(page: Page) -> dict[str, str]:
+    links = page.locator("nav.menu a")
+    return {links.nth(i).inner_text().strip(): links.nth(i).get_attribute("href") or ""
+            for i in range(links.count())}
+
+
+def fits(page: Page) -> bool:
+    """No sideways scrolling of the whole page (wide tables scroll in their own box)."""
+    return bool(page.evaluate(
+        "document.documentElement.scrollWidth <= window.innerWidth + 1"))
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+@pytest.mark.parametrize("device", ["laptop", "phone"])
+def test_each_role_walks_its_pages(role: str, device: str, site: Site, shots: Path,
+                                   request: pytest.FixtureRequest) -> None:
+    page: Page = request.getfixturevalue(device)
+    username, expected = ROLES[role]
+    log_in(page, site, username, DEMO_PASSWORDS[role])
+    links = menu(page)
+    assert expected <= set(links), f"{role} menu: {sorted(links)}"
+    assert not (NOT_FOR.get(role, set()) & set(links)), f"{role} menu: {sorted(links)}"
+    for label, href in links.items():
+        response = page.goto(site.url + href)
+        assert response is not None and response.status == 200, f"{label}: {href}"
+        assert page.locator("h1").count() >= 1, label
+        if device == "phone":
+            assert fits(page), f"{label} is wider than a phone screen"
+        name = f"{role}-{label.lower().replace(' ', '-')}-{device}.png"
+        page.screenshot(path=str(shots / name), full_page=device == "laptop")
+    for forbidden in NOT_FOR.get(role, ()):
+        path = {"Dashboard": "/dashboard/", "Records": "/records/",
+                "Conflicts": "/conflicts/", "Forms": "/forms/", "Settlements": "/settlements",
+                "Downloads": "/downloads"}[forbidden]
+        response = page.goto(site.url + path)
+        assert response is not None and response.status == 403, f"{role} opened {path}"
+
+
+def test_leader_resolves_a_conflict_by_keeping_a_value(laptop: Page, site: Site,
+                                                       shots: Path) -> None:
+    log_in(laptop, site, "leader.nairobi", DEMO_PASSWORDS["leader"])
+    laptop.goto(f"{site.url}/conflicts/")
+    cards = laptop.locator("section.conflict")
+    before = cards.count()
+    assert before >= 1
+    first = cards.first
+    kept = first.locator(".version .value").first.inner_text()
+    laptop.screenshot(path=str(shots / "conflicts-before.png"), full_page=True)
+    first.get_by_role("button", name="Keep this").first.click()
+    laptop.wait_for_load_state()
+    assert "Resolved" in laptop.locator(".flash").inner_text()
+    assert kept in laptop.locator(".flash").inner_text()
+    assert laptop.locator("section.conflict").count() == before - 1
+
+
+def test_leader_approves_a_record_and_types_a_comment(laptop: Page, site: Site,
+                                                      shots: Path) -> None:
+    log_in(laptop, site, "leader.nairobi", DEMO_PASSWORDS["leader"])
+    laptop.goto(f"{site.url}/records/")
+    laptop.select_option("select[name=form]", "sdi_household_enumeration")
+    laptop.select_option("select[name=state]", "")
+    laptop.get_by_role("button", name="Show").click()
+    laptop.wait_for_load_state()
+    laptop.locator("table tbody a").first.click()
+    laptop.wait_for_load_state()
+    assert laptop.locator("[data-review-state]").inner_text() == "Not reviewed"
+    assert laptop.locator("section.group table").count() >= 1  # members: a repeat as a table
+    laptop.check("input[name=state][value=approved]")
+    laptop.fill("textarea[name=comment]", "Checked with the family, thank you.")
+    laptop.get_by_role("button", name="Save review").click()
+    laptop.wait_for_load_state()
+    assert laptop.locator("[data-review-state]").inner_text() == "Approved"
+    assert "Checked with the family" in laptop.locator("[aria-label='Review history']"
+                                                       ).inner_text()
+    laptop.screenshot(path=str(shots / "record-approved.png"), full_page=True)
+
+
+def broken_form(folder: Path) -> Path:
+    book = openpyxl.Workbook()
+    survey = book.active
+    survey.title = "survey"
+    for row in (["type", "name", "label"], ["text", "point_name", "Water point"],
+                ["integr", "taps", "Working taps"]):
+        survey.append(row)
+    settings = book.create_sheet("settings")
+    settings.append(["form_id", "version"])
+    settings.append(["water_points", "1"])
+    path = folder / "water_points.xlsx"
+    out = io.BytesIO()
+    book.save(out)
+    path.write_bytes(out.getvalue())
+    return path
+
+
+def test_admin_uploads_a_form_with_an_error_and_sees_its_row(laptop: Page, site: Site,
+                                                             shots: Path,
+                                                             tmp_path: Path) -> None:
+    log_in(laptop, site, "admin", DEMO_PASSWORDS["admin"])
+    laptop.goto(f"{site.url}/forms/")
+    laptop.set_input_files("input[type=file]", str(broken_form(tmp_path)))
+    laptop.get_by_role("button", name="Check the form").click()
+    laptop.wait_for_load_state()
+    problems = laptop.locator("[data-problem]")
+    assert problems.count() >= 1
+    assert "row 3" in problems.first.inner_text()
+    assert laptop.get_by_role("button", name="Publish version 1").count() == 0
+    laptop.screenshot(path=str(shots / "forms-upload-error.png"), full_page=True)
+
+
+def test_official_downloads_settlement_profiles(laptop: Page, site: Site,
+                                                tmp_path: Path) -> None:
+    log_in(laptop, site, "official.nairobi", DEMO_PASSWORDS["official"])
+    laptop.goto(f"{site.url}/downloads")
+    with laptop.expect_download() as info:
+        laptop.locator("#download-settlements a", has_text="CSV").first.click()
+    target = tmp_path / info.value.suggested_filename
+    info.value.save_as(target)
+    text = target.read_text(encoding="utf-8-sig")
+    assert "Mashimoni" in text and "Chaisa" not in text  # Nairobi's settlements only
+    assert "Wanjiru" not in text  # aggregates: no names
+
+
+def test_api_docs_page_works_offline(laptop: Page, site: Site) -> None:
+    response = laptop.goto(f"{site.url}/api/docs")
+    assert response is not None and response.status == 200
+    assert laptop.locator("details").count() >= 8
+    assert LAPTOP["width"] > PHONE["width"]
