@@ -298,9 +298,10 @@ class HubWorker:
     """Syncs upstream in the background: every `interval_s` while it works, backing off
     (doubling up to `max_backoff_s`) while the link is down."""
 
-    def __init__(self, app: Flask, interval_s: float = 30.0, max_backoff_s: float = 600.0
-                 ) -> None:
+    def __init__(self, app: Flask, interval_s: float = 30.0, max_backoff_s: float = 600.0,
+                 retry: RetryPolicy | None = None) -> None:
         self.app = app
+        self.retry = retry
         self.interval_s = interval_s
         self.max_backoff_s = max_backoff_s
         self.stop_event = threading.Event()
@@ -321,7 +322,7 @@ class HubWorker:
         while not self.stop_event.is_set():
             with self.app.app_context():
                 try:
-                    outcome = sync_once()
+                    outcome = sync_once(retry=self.retry)
                     ok = outcome.ok
                 except Exception:  # keep the worker alive; the status shows the error
                     log.exception("hub sync failed")

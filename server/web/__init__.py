@@ -48,6 +48,7 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("accounts_web.devices", "Devices", _STAFF),
     NavItem("accounts_web.assignments", "Assignments", _STAFF),
     NavItem("accounts_web.audit_log", "Audit log", _STAFF),
+    NavItem("hub_web.status", "Hub", _STAFF),
     NavItem("accounts_web.tokens", "API tokens"),
 ]
 
@@ -84,6 +85,16 @@ def _profile_blueprints() -> list[Blueprint]:
 
 
 WEB_BLUEPRINTS += _profile_blueprints()
+
+
+def _hub_blueprints() -> list[Blueprint]:
+    """The office hub's upstream status (server/web/hub.py)."""
+    from server.web.hub import bp as hub_bp
+
+    return [hub_bp]
+
+
+WEB_BLUEPRINTS += _hub_blueprints()
 
 
 def _nav() -> list[tuple[str, str, bool]]:

@@ -14,7 +14,7 @@ from server_harness import HttpClient, enrol_device
 from field_app.core.api import SyncApi
 from field_app.core.bundles import export_bundle
 from field_app.core.sync_runner import enrol
-from field_app.core.transport import HttpTransport
+from field_app.core.transport import HttpTransport, RetryPolicy
 from server.extensions import db
 from server.models import Op as OpRow
 from server.services.bundles import import_bundle
@@ -140,7 +140,8 @@ def test_status_and_the_background_worker_resume_when_the_link_appears(
     assert sync_tablet(tablet, hub_url).ok
     with hub_app.app_context():
         set_upstream("http://127.0.0.1:9")  # nothing listens there: the link is down
-    worker = HubWorker(hub_app, interval_s=0.05, max_backoff_s=0.2).start()
+    worker = HubWorker(hub_app, interval_s=0.05, max_backoff_s=0.2,
+                       retry=RetryPolicy(attempts=1)).start()
     try:
         status = _wait_status(hub_url, lambda s: s["last_error"] is not None)
         assert status["waiting_ops"] == 1 and status["linked"]
