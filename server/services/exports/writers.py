@@ -17,8 +17,8 @@ import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-#: Rows per chunk of CSV handed to the web server.
-_ROWS_PER_CHUNK = 500
+#: Characters of CSV gathered before a chunk is handed on.
+_CHUNK_CHARS = 32 * 1024
 _FILE_CHUNK = 64 * 1024
 
 
@@ -49,13 +49,13 @@ def _looks_like_formula(text: str) -> bool:
 
 
 def csv_chunks(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[str]:
-    """CSV text in chunks of a few hundred rows."""
+    """CSV text in chunks of about 32 KB."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(header)
-    for n, row in enumerate(rows, start=1):
+    for row in rows:
         writer.writerow([cell(v) for v in row])
-        if n % _ROWS_PER_CHUNK == 0:
+        if buffer.tell() >= _CHUNK_CHARS:
             yield buffer.getvalue()
             buffer.seek(0)
             buffer.truncate()
