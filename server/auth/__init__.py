@@ -22,7 +22,7 @@ import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import g, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 
 from server.auth.access import API, WEB, AccessRule, mark, public
 from server.auth.roles import (
@@ -83,7 +83,8 @@ def _load_user() -> User | None:
 def current_user() -> User | None:
     """The logged-in user of this request, or None. The object is detached from the
     database session (read its columns freely; change users through services)."""
-    cached = g.get("_hesabu_user", _UNSET)
+    # Cached on the request (not on g: an app context can outlive its request).
+    cached = getattr(request, "_hesabu_user", _UNSET)
     if cached is not _UNSET:
         return cached  # type: ignore[return-value]
     outer = db.session().in_transaction()
@@ -93,13 +94,13 @@ def current_user() -> User | None:
     if not outer:
         # End the read so services can open their own write transaction.
         db.session.rollback()
-    g._hesabu_user = user
+    request._hesabu_user = user  # type: ignore[attr-defined]
     return user
 
 
 def forget_current_user() -> None:
     """Drop the cached user (after a login or logout in this request)."""
-    g.pop("_hesabu_user", None)
+    request.__dict__.pop("_hesabu_user", None)
 
 
 def _guard(kind: str, roles: tuple[Role, ...], anonymous: Callable[[], Any],

@@ -37,6 +37,8 @@ class AccessRule:
 DECLARED: dict[str, AccessRule] = {
     "static": AccessRule(PUBLIC),
     "devices.enrol": AccessRule(PUBLIC),  # spends a one-time code: the code is the secret
+    # The hub's link status: no personal data, an office screen polls it (docs/bundles-and-hub.md).
+    "hub.status": AccessRule(PUBLIC),
 }
 
 _ATTR = "hesabu_access"
