@@ -108,6 +108,8 @@ def init_web_security(app: Flask) -> None:
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(
         hours=float(app.config["HESABU_SESSION_HOURS"]))
     app.config.setdefault("HESABU_CSP", DEFAULT_CSP)
+    # The server address put into enrolment QR codes (else the address a page came to).
+    app.config.setdefault("HESABU_PUBLIC_URL", os.environ.get("HESABU_PUBLIC_URL", ""))
     app.before_request(_check_csrf)
     app.after_request(_security_headers)
     app.jinja_env.globals["csrf_token"] = csrf_token
