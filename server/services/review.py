@@ -201,6 +201,8 @@ def _render_nodes(spec: FormSpec, nodes: Iterable[Node], answers: Mapping[str, A
                   lang: str | None) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
     for node in nodes:
+        if node.name == "meta":  # instanceID and instanceName: the page's title already
+            continue
         value = answers.get(node.name) if isinstance(answers, Mapping) else None
         if node.is_group:
             inner = _render_nodes(spec, node.children, value or {}, lang)
