@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from field_app.core import inbox
+from field_app.core import inbox, records
 from field_app.core.reviews import mark_seen, review_note, review_notes
 from field_app.core.store import open_store
 from sync.messages import PullPage
@@ -38,3 +39,73 @@ def test_a_pulled_review_is_stored_and_the_newest_one_wins(tmp_path: Path) -> No
     assert note is not None and (note["state"], note["seen_at"]) == ("approved", None)
     assert review_note(store, "01964c02-0000-7e3c-8d5f-112233445566") is None
     store.close()
+
+
+# -- end to end with the real server -------------------------------------------------
+
+def _tablet(tmp_path: Path, name: str, hub: Any) -> Any:
+    from field_app.core.api import SyncApi
+    from field_app.core.sync_runner import enrol
+    from field_app.core.transport import HttpTransport
+
+    store = open_store(tmp_path / f"{name}.db", device_name=name)
+    api = SyncApi(HttpTransport(hub.url))
+    enrol(store, api, hub.new_code())
+    api.transport.close()
+    return store
+
+
+def _sync(store: Any, hub: Any) -> Any:
+    from field_app.core.api import SyncApi
+    from field_app.core.sync_runner import run_sync
+    from field_app.core.transport import HttpTransport, RetryPolicy
+
+    api = SyncApi(HttpTransport(hub.url, store.device.token,
+                                retry=RetryPolicy(attempts=3, base_s=0.01)))
+    try:
+        summary = run_sync(store, api)
+    finally:
+        api.transport.close()
+    assert summary.ok, summary.describe()
+    return summary
+
+
+def test_a_leaders_resolution_and_review_close_the_conflict_on_every_tablet(
+        tmp_path: Path) -> None:
+    from flaskhub import FlaskHub
+    from sqlalchemy import select
+
+    from server.extensions import db
+    from server.models import Conflict
+    from server.services.resolution import resolve_conflict
+    from server.services.review import set_review
+
+    hub = FlaskHub(tmp_path / "instance", forms=[("hh", "1")])
+    try:
+        a, b = _tablet(tmp_path, "a", hub), _tablet(tmp_path, "b", hub)
+        rid = a.create_record("hh", "1", {"head_name": "Amina"}, finalized=True)
+        _sync(a, hub)
+        _sync(b, hub)
+        a.save_answer(rid, "head_name", "Amina W.")
+        b.save_answer(rid, "head_name", "Amina Wanjiru")
+        _sync(a, hub)
+        _sync(b, hub)
+        _sync(a, hub)
+        assert records.get_record(a, rid)["conflicts"] == ["head_name"]
+        with hub.app.app_context():
+            cid = db.session.execute(select(Conflict.id).where(
+                Conflict.resolved_at_seq.is_(None))).scalar_one()
+            db.session.rollback()
+            resolve_conflict(cid, "Amina Wanjiru Otieno", user="neema")
+            set_review(rid, "has_issues", "Phone number missing", reviewer="neema")
+        for store in (a, b):
+            _sync(store, hub)
+            shown = records.get_record(store, rid)
+            assert shown["conflicts"] == []
+            assert shown["answers"]["head_name"] == "Amina Wanjiru Otieno"
+            note = review_note(store, rid)
+            assert note is not None and note["comment"] == "Phone number missing"
+            assert store.query("SELECT count(*) AS n FROM conflict_notices")[0]["n"] == 0
+            store.close()
+    finally:
+        hub.close()
