@@ -31,6 +31,7 @@ from server.services.devices import DeviceIdentity
 from server.services.forms import form_version
 from server.services.pull import pull_changes
 from server.services.push import push_ops
+from server.services.sequence import current_seq
 from sync import bundle_crypto
 from sync.admission import decode_ops
 from sync.bundle import (
@@ -144,6 +145,10 @@ def import_bundle(src: IO[bytes]) -> ImportResult:
             raise ApiError("auth.device_revoked", f"device {device_id} is revoked or unknown")
         bundle_id = str(bundle.manifest.get("bundle_id"))
         wire = bundle.ops_wire()
+        files = bundle.names(ATTACHMENT_PREFIX)
+        replay = _replay(bundle_id, device_id, wire, len(files))
+        if replay is not None:
+            return replay
         ops, invalid = decode_ops(wire)
         foreign = [Rejection(op.op_id, "hub.relay_forbidden",
                              f"op {op.op_id} was written by {op.device_id}, not by "
@@ -154,7 +159,6 @@ def import_bundle(src: IO[bytes]) -> ImportResult:
                           max_drift_ms=int(current_app.config["HESABU_MAX_CLOCK_DRIFT_MS"]))
         server_clock().receive(list(result.applied_hlcs))
         root = Path(current_app.instance_path)
-        files = bundle.names(ATTACHMENT_PREFIX)
         held = _complete_files([name[len(ATTACHMENT_PREFIX):] for name in files])
         for name in files:
             if name[len(ATTACHMENT_PREFIX):] not in held:
@@ -166,6 +170,28 @@ def import_bundle(src: IO[bytes]) -> ImportResult:
                                  result.rejected)
     return ImportResult(bundle_id, device_id, len(wire), result.acked, result.rejected,
                         len(files), already, result.server_seq)
+
+
+def _replay(bundle_id: str, device_id: str, wire: list[Any], files: int
+            ) -> ImportResult | None:
+    """The answer to a bundle imported before, without applying anything again; None if
+    it was not imported, or if some of its ops were refused "for now" (they may pass now,
+    so the import runs again)."""
+    session = db.session
+    previous = session.get(BundleImport, bundle_id)
+    if previous is None or any(r.get("retryable") for r in previous.rejected):
+        session.rollback()
+        return None
+    rejected = tuple(Rejection.from_wire(r) for r in previous.rejected)
+    ids = [op["op_id"] for op in wire if isinstance(op, dict) and isinstance(op.get("op_id"), str)]
+    held: set[str] = set()
+    for start in range(0, len(ids), 400):
+        held.update(session.execute(select(OpRow.op_id).where(
+            OpRow.op_id.in_(ids[start:start + 400]))).scalars())
+    top = current_seq(session)
+    session.rollback()
+    return ImportResult(bundle_id, device_id, len(wire), tuple(i for i in ids if i in held),
+                        rejected, files, True, top)
 
 
 def _complete_files(shas: list[str]) -> set[str]:
@@ -184,8 +210,10 @@ def _record_import(bundle_id: str, device_id: str, ops: int, files: int, cursor:
     """Remember the import; True if this bundle had been imported before."""
     session = db.session
     begin_write(session)
-    if session.get(BundleImport, bundle_id) is not None:
-        session.rollback()
+    previous = session.get(BundleImport, bundle_id)
+    if previous is not None:  # imported again after a "not now" refusal
+        previous.rejected = [r.to_wire() for r in rejected]
+        session.commit()
         return True
     session.add(BundleImport(bundle_id=bundle_id, device_id=device_id, ops=ops,
                              attachments=files, cursor=cursor,

@@ -89,3 +89,28 @@ def test_an_empty_bundle_asks_for_what_the_tablet_should_receive(central, tmp_pa
     assert store_state(tablet) == server_state(app)
     tablet.close()
     other.close()
+
+
+def test_an_op_refused_for_now_applies_when_the_bundle_comes_again(central, tmp_path) -> None:
+    app, url = central
+    tablet = new_tablet(tmp_path / "tab.db", app, url)
+    tablet.create_record("household", "1", {"head_name": "Known form"}, finalized=True)
+    later = tablet.create_record("household", "2", {"head_name": "New form"}, finalized=True)
+    bundle = tmp_path / "tab.hesabu"
+    export_bundle_file(tablet, bundle)
+    with app.app_context(), bundle.open("rb") as fh:
+        first = import_bundle(fh)
+    assert [r.code for r in first.rejected] == ["sync.form_version_unknown"]
+    assert first.rejected[0].retryable and len(first.acked) == 1
+    from server_harness import publish_test_form
+
+    publish_test_form(app, version="2")
+    with app.app_context(), bundle.open("rb") as fh:
+        again = import_bundle(fh)
+    assert again.already_imported and not again.rejected and len(again.acked) == 2
+    with app.app_context(), (tmp_path / "back.hesabu").open("wb") as fh:
+        write_return_bundle(tablet.device_id, fh)
+    import_return_file(tablet, tmp_path / "back.hesabu")
+    assert outbox.counts(tablet).ready == 0
+    assert server_state(app)[0][later] == {"head_name": "New form"}
+    tablet.close()
