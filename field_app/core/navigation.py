@@ -305,3 +305,7 @@ class Navigator:
         if positions:
             text += " (" + ", ".join(str(i + 1) for i in positions) + ")"
         return text
+
+    def question_choice_label(self, choice: Any) -> str:
+        """A choice's label in the session's language."""
+        return text_in(choice.label, self.language, self.form.default_language) or choice.name

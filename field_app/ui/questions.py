@@ -1,0 +1,359 @@
+"""One widget per question type, built from the FormSpec (styles in questions.kv).
+
+A question view shows the label, hint, the input and the question's message. It
+hands answers to its form screen (`screen.answer(path, value)`), which saves them and
+tells every view on the page what changed; `show(value)` never saves.
+"""
+
+from __future__ import annotations
+
+import time as _time
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from kivy.app import App
+from kivy.properties import StringProperty
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.filechooser import FileChooserListView
+from kivy.uix.popup import Popup
+
+from field_app.core import inputs
+from field_app.core.devices import Fix
+from field_app.ui.app import on_main_thread
+from field_app.ui.widgets import BigButton, Body, Card, ChoiceButton, Field, QuietButton
+from forms.answers import Path as AnswerPath
+from forms.spec import Node, text_in
+
+
+def _t(message: str) -> str:
+    return App.get_running_app().t(message)
+
+
+class QuestionView(Card):
+    """Label, hint, input, message. Subclasses build the input and show values."""
+
+    label_text = StringProperty("")
+    hint_text = StringProperty("")
+    error_text = StringProperty("")
+
+    def __init__(self, screen: Any, path: AnswerPath, node: Node, label: str, hint: str,
+                 required: bool) -> None:
+        super().__init__()
+        self.screen = screen
+        self.path = path
+        self.node = node
+        self.label_text = label + ("  *" if required else "")
+        self.hint_text = hint
+        self._showing = False
+        self.build()
+
+    @property
+    def body(self) -> BoxLayout:
+        return self.ids.body
+
+    def build(self) -> None:
+        pass
+
+    def commit(self, value: Any) -> None:
+        if not self._showing:
+            self.screen.answer(self.path, value)
+
+    def show(self, value: Any) -> None:
+        self._showing = True
+        try:
+            self.show_value(value)
+        finally:
+            self._showing = False
+
+    def show_value(self, value: Any) -> None:
+        pass
+
+    def show_error(self, message: str | None) -> None:
+        self.error_text = message or ""
+
+
+class TextQuestion(QuestionView):
+    """text, barcode, integer, decimal, date, time and anything typed."""
+
+    def build(self) -> None:
+        kind = self.node.type
+        self.field = Field(multiline=self.node.appearance == "multiline")
+        if kind == "integer":
+            self.field.input_filter, self.field.input_type = "int", "number"
+        elif kind in ("decimal", "range"):
+            self.field.input_filter, self.field.input_type = "float", "number"
+        elif kind == "date":
+            self.field.hint_text = "2026-03-31"
+        elif kind == "time":
+            self.field.hint_text = "14:30"
+        self.field.bind(text=self._typed)
+        self.body.add_widget(self.field)
+        if kind in ("date", "time"):
+            now = QuietButton(text=_t("Today") if kind == "date" else _t("Now"))
+            now.bind(on_release=lambda *_: self._now())
+            self.body.add_widget(now)
+        self._local_error: str | None = None
+
+    def _now(self) -> None:
+        self.field.text = (date.today().isoformat() if self.node.type == "date"
+                           else datetime.now().strftime("%H:%M"))
+
+    def _typed(self, _field: Field, text: str) -> None:
+        if self._showing:
+            return
+        parsed = inputs.parse_text(self.node, text)
+        self._local_error = parsed.error
+        if parsed.error:
+            self.show_error(parsed.error)
+            return
+        self.commit(parsed.value)
+
+    def show_value(self, value: Any) -> None:
+        parsed = inputs.parse_text(self.node, self.field.text)
+        if parsed.error is None and parsed.value == value:
+            return  # what is typed already says this (keep "12." while typing "12.5")
+        self.field.text = inputs.as_text(value)
+
+    def show_error(self, message: str | None) -> None:
+        super().show_error(message or self._local_error)
+
+
+class SelectQuestion(QuestionView):
+    """select_one (one choice) and select_multiple (several), with choice filters."""
+
+    def build(self) -> None:
+        self.multiple = self.node.type in ("select_multiple", "rank")
+        self.buttons: dict[str, ChoiceButton] = {}
+        self.choices: list[tuple[str, str]] = []
+
+    def set_choices(self, choices: list[tuple[str, str]], value: Any) -> None:
+        if choices != self.choices:
+            self.choices = choices
+            self.body.clear_widgets()
+            self.buttons = {}
+            group = None if self.multiple else f"q{id(self)}"
+            for name, text in choices:
+                button = ChoiceButton(text=text, group=group)
+                button.choice = name
+                button.bind(state=self._toggled)
+                self.buttons[name] = button
+                self.body.add_widget(button)
+        self.show(value)
+
+    def _toggled(self, button: ChoiceButton, state: str) -> None:
+        if self._showing:
+            return
+        if self.multiple:
+            chosen = [n for n, b in self.buttons.items() if b.state == "down"]
+            self.commit(chosen or None)
+        elif state == "down":
+            self.commit(button.choice)
+        elif not any(b.state == "down" for b in self.buttons.values()):
+            self.commit(None)
+
+    def show_value(self, value: Any) -> None:
+        chosen = set(value if isinstance(value, list) else [value] if value else [])
+        for name, button in self.buttons.items():
+            button.state = "down" if name in chosen else "normal"
+
+    def choose(self, name: str) -> None:
+        """Tap a choice by its name (tests and keyboard users)."""
+        button = self.buttons[name]
+        button._do_press()
+
+
+class NoteQuestion(QuestionView):
+    pass
+
+
+class CalculationQuestion(QuestionView):
+    def build(self) -> None:
+        self.value_label = Body()
+        self.body.add_widget(self.value_label)
+
+    def show_value(self, value: Any) -> None:
+        self.value_label.text = inputs.as_text(value) or "-"
+
+
+class AcknowledgeQuestion(QuestionView):
+    def build(self) -> None:
+        self.button = ChoiceButton(text=_t("OK, done"))
+        self.button.bind(state=lambda _b, s: self.commit("OK" if s == "down" else None))
+        self.body.add_widget(self.button)
+
+    def show_value(self, value: Any) -> None:
+        self.button.state = "down" if value == "OK" else "normal"
+
+
+class _GpsMixin:
+    """Start the GPS, show accuracy as fixes arrive (from the GPS thread, via the clock)."""
+
+    fix: Fix | None = None
+
+    def start_gps(self) -> None:
+        gps = App.get_running_app().gps
+        if not gps.available:
+            self.status.text = _t("No GPS on this device: type the position below.")
+            return
+        self.status.text = _t("Looking for the position... stay outside, away from walls.")
+        gps.start(lambda fix: on_main_thread(self._fixed, fix),
+                  lambda status: None)
+
+    def _fixed(self, fix: Fix) -> None:
+        self.fix = fix
+        self.status.text = _t("Accuracy: {metres} m").format(metres=round(fix.accuracy, 1))
+        self.on_fix(fix)
+
+    def on_fix(self, fix: Fix) -> None:
+        pass
+
+
+class GeopointQuestion(_GpsMixin, QuestionView):
+    def build(self) -> None:
+        self.value_label = Body()
+        self.status = Body()
+        find = BigButton(text=_t("Find my position"))
+        find.bind(on_release=lambda *_: self.start_gps())
+        self.use = BigButton(text=_t("Use this position"), disabled=True)
+        self.use.bind(on_release=lambda *_: self.use_fix())
+        self.manual = Field(hint_text=_t("or type: latitude longitude"))
+        self.manual.bind(on_text_validate=lambda *_: self._typed())
+        self.manual.bind(focus=lambda _f, focused: None if focused else self._typed())
+        for w in (self.value_label, self.status, find, self.use, self.manual):
+            self.body.add_widget(w)
+
+    def on_fix(self, fix: Fix) -> None:
+        self.use.disabled = False
+
+    def use_fix(self) -> None:
+        if self.fix is not None:
+            App.get_running_app().gps.stop()
+            self.commit(inputs.point_answer(self.fix.lat, self.fix.lon, self.fix.altitude,
+                                            self.fix.accuracy))
+
+    def _typed(self) -> None:
+        if self.manual.text.strip():
+            parsed = inputs.parse_text(self.node, self.manual.text)
+            if parsed.error:
+                self.show_error(parsed.error)
+            else:
+                self.commit(parsed.value)
+
+    def show_value(self, value: Any) -> None:
+        if not value:
+            self.value_label.text = _t("No position yet.")
+            return
+        parts = str(value).split()
+        accuracy = inputs.accuracy_of(value)
+        self.value_label.text = f"{parts[0]}, {parts[1]}" + (
+            "  (" + _t("Accuracy: {metres} m").format(metres=accuracy) + ")"
+            if accuracy else "")
+
+
+class TraceQuestion(_GpsMixin, QuestionView):
+    """geotrace / geoshape: walk the line or boundary and add a point at each corner."""
+
+    def build(self) -> None:
+        self.value_label = Body()
+        self.status = Body()
+        find = QuietButton(text=_t("Find my position"))
+        find.bind(on_release=lambda *_: self.start_gps())
+        add = BigButton(text=_t("Add this point"))
+        add.bind(on_release=lambda *_: self.add_point())
+        undo = QuietButton(text=_t("Remove the last point"))
+        undo.bind(on_release=lambda *_: self.commit(inputs.remove_last_point(self.value)))
+        self.manual = Field(hint_text=_t("or type: latitude longitude"))
+        self.value: str | None = None
+        for w in (self.value_label, self.status, find, add, undo, self.manual):
+            self.body.add_widget(w)
+
+    def add_point(self) -> None:
+        point = None
+        if self.manual.text.strip():
+            point = inputs.parse_point(self.manual.text)
+            if point is None:
+                self.show_error(_t("Enter latitude and longitude, like -1.3133 36.7876."))
+                return
+            self.manual.text = ""
+        elif self.fix is not None:
+            point = inputs.point_answer(self.fix.lat, self.fix.lon, self.fix.altitude,
+                                        self.fix.accuracy)
+        if point is None:
+            self.status.text = _t("Find your position first, or type it.")
+            return
+        shape = inputs.add_point(self.value, point)
+        self.commit(inputs.close_shape(shape) if self.node.type == "geoshape" else shape)
+
+    def show_value(self, value: Any) -> None:
+        points = [p for p in (value or "").split(";") if p.strip()]
+        if self.node.type == "geoshape" and len(points) > 3 and points[0] == points[-1]:
+            points = points[:-1]  # keep the ring open while walking
+            value = ";".join(points)
+        self.value = value or None
+        self.value_label.text = _t("Points: {n}").format(n=len(points))
+
+
+class MediaQuestion(QuestionView):
+    """A photo from the camera, or (desktop) a file chosen on disk."""
+
+    def build(self) -> None:
+        self.value_label = Body()
+        self.body.add_widget(self.value_label)
+        camera = App.get_running_app().camera
+        if camera.available:
+            take = BigButton(text=_t("Take a photo"))
+            take.bind(on_release=lambda *_: self.take_photo())
+            self.body.add_widget(take)
+        choose = QuietButton(text=_t("Choose a file"))
+        choose.bind(on_release=lambda *_: self.choose_file())
+        self.body.add_widget(choose)
+
+    def take_photo(self) -> None:
+        app = App.get_running_app()
+        folder = Path(app.user_data_dir) / "photos"
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / f"{self.node.name}-{int(_time.time())}.jpg"
+        app.camera.take_picture(str(target), lambda path: on_main_thread(self._taken, path))
+
+    def _taken(self, path: str | None) -> None:
+        if path:
+            self.screen.attach(self.path, path)
+
+    def choose_file(self) -> None:
+        chooser = FileChooserListView(path=str(Path.home()),
+                                      filters=["*.jpg", "*.jpeg", "*.png", "*.JPG"])
+        box = BoxLayout(orientation="vertical")
+        box.add_widget(chooser)
+        use = BigButton(text=_t("Use this file"))
+        box.add_widget(use)
+        popup = Popup(title=_t("Choose a file"), content=box, size_hint=(0.95, 0.9))
+
+        def chosen(*_: Any) -> None:
+            if chooser.selection:
+                popup.dismiss()
+                self.screen.attach(self.path, chooser.selection[0])
+
+        use.bind(on_release=chosen)
+        popup.open()
+
+    def show_value(self, value: Any) -> None:
+        self.value_label.text = str(value) if value else _t("No file yet.")
+
+
+VIEWS = {
+    "select_one": SelectQuestion, "select_multiple": SelectQuestion, "rank": SelectQuestion,
+    "note": NoteQuestion, "calculate": CalculationQuestion,
+    "acknowledge": AcknowledgeQuestion, "geopoint": GeopointQuestion,
+    "geotrace": TraceQuestion, "geoshape": TraceQuestion, "image": MediaQuestion,
+    "audio": MediaQuestion, "video": MediaQuestion, "file": MediaQuestion,
+}
+
+
+def view_for(screen: Any, path: AnswerPath, node: Node, language: str | None,
+             fallback: str | None, required: bool) -> QuestionView:
+    from field_app.core.navigation import label
+
+    cls = VIEWS.get(node.type, TextQuestion)
+    return cls(screen, path, node, label(node, language, fallback),
+               text_in(node.hint, language, fallback), required)

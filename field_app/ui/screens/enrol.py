@@ -1,0 +1,77 @@
+"""First run: enrol the tablet with the server address and code (typed or from a QR
+picture), then download the forms in the background."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kivy.app import App
+from kivy.properties import BooleanProperty, StringProperty
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.filechooser import FileChooserListView
+from kivy.uix.popup import Popup
+from kivy.uix.screenmanager import Screen
+
+from field_app.core.app_state import BadEnrolmentError, check_server_address, parse_enrolment
+from field_app.core.qr import QrError, decode_qr_file
+from field_app.core.sync_task import enrol_device
+from field_app.ui.widgets import BigButton
+
+
+class EnrolScreen(Screen):
+    message = StringProperty("")
+    busy = BooleanProperty(False)
+
+    def read_qr(self, path: str | Path) -> bool:
+        """Fill the address and code from a QR code picture; False (and a message) if not."""
+        try:
+            found = parse_enrolment(decode_qr_file(path))
+        except (QrError, BadEnrolmentError) as exc:
+            self.message = str(exc)
+            return False
+        self.ids.server.text, self.ids.code.text = found.server, found.code
+        self.message = ""
+        return True
+
+    def choose_qr(self) -> None:
+        chooser = FileChooserListView(path=str(Path.home()), filters=["*.png", "*.PNG"])
+        box = BoxLayout(orientation="vertical")
+        box.add_widget(chooser)
+        use = BigButton(text=App.get_running_app().t("Use this file"))
+        box.add_widget(use)
+        popup = Popup(title=App.get_running_app().t("Read a QR code picture"), content=box,
+                      size_hint=(0.95, 0.9))
+
+        def chosen(*_: object) -> None:
+            if chooser.selection:
+                popup.dismiss()
+                self.read_qr(chooser.selection[0])
+
+        use.bind(on_release=chosen)
+        popup.open()
+
+    def enrol(self) -> bool:
+        app = App.get_running_app()
+        try:
+            server = check_server_address(self.ids.server.text)
+        except BadEnrolmentError as exc:
+            self.message = str(exc)
+            return False
+        code = self.ids.code.text.strip()
+        if not code:
+            self.message = app.t("Type the enrolment code from your federation leader.")
+            return False
+        self.busy = True
+        outcome = enrol_device(app.store, server, code)
+        self.busy = False
+        if not outcome.ok:
+            self.message = f"{outcome.headline} {outcome.advice}"
+            return False
+        self.message = ""
+        # The forms come with the first sync; it runs while the PIN is being chosen.
+        app.sync_task.start(lambda *a: None, lambda outcome: None)
+        app.after_setup()
+        return True
+
+
+SCREEN = EnrolScreen

@@ -1,0 +1,180 @@
+"""Filling a record: one page at a time, every answer saved as it is entered.
+
+All the form logic is in `field_app.core.navigation.Navigator` (pages, relevance,
+repeats, what is missing); this screen builds a view per question and passes answers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kivy.app import App
+from kivy.properties import BooleanProperty, NumericProperty, StringProperty
+from kivy.uix.screenmanager import Screen
+
+from field_app.core import listing
+from field_app.core.navigation import Navigator, form_language
+from field_app.core.session import SurveySession
+from field_app.ui.questions import QuestionView, SelectQuestion, view_for
+from field_app.ui.widgets import Body, QuietButton
+from forms.answers import Path, get
+
+
+class FormScreen(Screen):
+    page_title = StringProperty("")
+    progress = NumericProperty(0)
+    notice = StringProperty("")
+    in_repeat = BooleanProperty(False)
+    at_end = BooleanProperty(False)
+    showing_issues = BooleanProperty(False)
+
+    nav: Navigator | None = None
+
+    def prepare(self, form_id: str | None = None, settlement_id: str | None = None,
+                structure_id: str | None = None, record_id: str | None = None) -> None:
+        app = App.get_running_app()
+        store = app.store
+        if record_id is None:
+            spec = listing.latest_forms(store)[form_id]
+            session = SurveySession.start(
+                store, form_id, language=form_language(spec.languages, app.lang),
+                settlement_id=settlement_id, structure_id=structure_id,
+                prefill=listing.link_answers(store, settlement_id, structure_id))
+        else:
+            session = SurveySession.open(store, record_id)
+            session.language = form_language(session.form.languages, app.lang)
+        self.nav = Navigator(session)
+        self.notice = self._notices(record_id)
+        self.showing_issues = False
+        self.show_page()
+
+    def _notices(self, record_id: str | None) -> str:
+        if record_id is None:
+            return ""
+        t = App.get_running_app().t
+        rows = [r for r in listing.list_records(App.get_running_app().store)
+                if r.record_id == record_id]
+        if not rows:
+            return ""
+        row, parts = rows[0], []
+        if row.review_comment:
+            parts.append(t("Leader's comment: {comment}").format(comment=row.review_comment))
+        if row.conflicts:
+            parts.append(t("Answers changed on two tablets: {n}. A leader will choose.")
+                         .format(n=len(row.conflicts)))
+        return "\n".join(parts)
+
+    # -- pages ---------------------------------------------------------------------------
+    @property
+    def views(self) -> list[QuestionView]:
+        return [w for w in self.ids.questions.children if isinstance(w, QuestionView)][::-1]
+
+    def view(self, path: Path) -> QuestionView:
+        for view in self.views:
+            if view.path == tuple(path):
+                return view
+        raise KeyError(f"{path} is not on this page")
+
+    def show_page(self) -> None:
+        nav = self.nav
+        page = nav.page
+        self.page_title = nav.title()
+        self.progress = nav.progress
+        self.in_repeat = page.repeat is not None
+        self.at_end = nav.at_end
+        box = self.ids.questions
+        box.clear_widgets()
+        answers = nav.session.answers
+        self.shown_paths = page.questions
+        for path in page.questions:
+            node = nav.engine.node(path)
+            try:
+                required = nav.engine.is_required(answers, path)
+            except Exception:  # a broken required expression must not hide the question
+                required = False
+            view = view_for(self, path, node, nav.language, nav.form.default_language,
+                            required)
+            box.add_widget(view)
+        if page.repeat is not None and page.index is None:
+            box.add_widget(Body(text=App.get_running_app().t(
+                "Nobody added yet. Press Add to add the first one.")))
+        self.refresh_views(set(page.questions))
+        self.ids.scroll.scroll_y = 1
+
+    def refresh_views(self, changed: set[Path]) -> None:
+        nav = self.nav
+        answers = nav.session.answers
+        for view in self.views:
+            if isinstance(view, SelectQuestion):
+                choices = [(c.name, nav.question_choice_label(c))
+                           for c in nav.engine.visible_choices(answers, view.path)]
+                view.set_choices(choices, get(answers, view.path))
+            elif view.path in changed or view.node.type == "calculate":
+                view.show(get(answers, view.path))
+            problem = nav.session.problem_at(view.path)
+            view.show_error(problem.message if problem else None)
+
+    # -- answering -----------------------------------------------------------------------
+    def answer(self, path: Path, value: Any) -> None:
+        changed = self.nav.set_answer(path, value)
+        if self.nav.page.questions != self.shown_paths:
+            self.show_page()  # a question appeared or went away
+        else:
+            self.refresh_views(changed - {tuple(path)} | {p for p in changed if p != path})
+
+    def attach(self, path: Path, file: str) -> None:
+        changed = self.nav.session.attach_file(path, file)
+        self.nav.session.save()
+        self.refresh_views(changed | {tuple(path)})
+
+    # -- moving --------------------------------------------------------------------------
+    def next_page(self) -> None:
+        if self.nav.at_end:
+            self.finish()
+        else:
+            self.nav.next()
+            self.show_page()
+
+    def previous_page(self) -> None:
+        self.nav.back()
+        self.show_page()
+
+    def add_instance(self) -> None:
+        self.nav.add_instance()
+        self.show_page()
+
+    def remove_instance(self) -> None:
+        if self.nav.page.index is not None:
+            self.nav.remove_instance()
+            self.show_page()
+
+    def jump(self, path: Path) -> None:
+        self.showing_issues = False
+        self.nav.jump_to(path)
+        self.show_page()
+
+    def finish(self) -> bool:
+        """Finalize, or list what is missing with a button to jump to each."""
+        app = App.get_running_app()
+        missing = self.nav.missing()
+        if not missing and self.nav.session.finalize() == []:
+            app.go("home")
+            return True
+        box = self.ids.issues
+        box.clear_widgets()
+        box.add_widget(Body(text=app.t("Before finishing, answer these:"), bold=True))
+        for problem, _page in missing:
+            button = QuietButton(text=f"{self.nav.question_label(problem.path)}: "
+                                      f"{problem.message}")
+            button.problem_path = problem.path
+            button.bind(on_release=lambda b: self.jump(b.problem_path))
+            box.add_widget(button)
+        self.showing_issues = True
+        return False
+
+    def close(self) -> None:
+        """Everything is saved already: back home, the draft continues later."""
+        App.get_running_app().go("home")
+
+
+SCREEN = FormScreen
