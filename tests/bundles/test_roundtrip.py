@@ -114,3 +114,36 @@ def test_an_op_refused_for_now_applies_when_the_bundle_comes_again(central, tmp_
     assert outbox.counts(tablet).ready == 0
     assert server_state(app)[0][later] == {"head_name": "New form"}
     tablet.close()
+
+
+def test_the_whole_loop_with_the_commands(central, central_url: str, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from hesabu.cli import main
+
+    app, url = central
+    tablet = new_tablet(tmp_path / "tab.db", app, url)
+    tablet.create_record("household", "1", {"head_name": "CLI"}, finalized=True)
+    tablet.close()
+    server = ["--database-url", central_url, "--instance", str(tmp_path / "central")]
+
+    def run(*args: str) -> str:
+        result = CliRunner().invoke(main, list(args))
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    assert "1 changes, 0 files" in run("bundle", "export", "--store", str(tmp_path / "tab.db"),
+                                       "--out", str(tmp_path / "b.hesabu"))
+    assert "1 of 1 changes accepted" in run("bundle", "import", str(tmp_path / "b.hesabu"),
+                                            *server)
+    from field_app.core.store import open_store
+
+    with open_store(tmp_path / "tab.db") as store:
+        device_id = store.device_id
+    assert "1 acknowledged" in run("bundle", "return", "--device", device_id, "--out",
+                                   str(tmp_path / "r.hesabu"), *server)
+    assert "1 changes confirmed" in run("bundle", "import", "--store", str(tmp_path / "tab.db"),
+                                        str(tmp_path / "r.hesabu"))
+    refused = CliRunner().invoke(main, ["bundle", "import", "--store", str(tmp_path / "tab.db"),
+                                        str(tmp_path / "b.hesabu")])
+    assert refused.exit_code == 1 and "[bundle.wrong_target]" in refused.output
