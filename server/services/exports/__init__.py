@@ -111,14 +111,10 @@ def records_download(viewer: Viewer, form_id: str, fmt: str,
     records.prepare(session)
     scope = settlement_ids_query(viewer, filters)
     tables = records.tables(spec)
-
-    def files() -> Iterator[tuple[str, list[str], Iterator[list[object]]]]:
-        for table in tables:
-            yield table.name, table.header, records.table_rows(session, table, form_id, scope)
-
+    names = [(table.name, table.header) for table in tables]
+    rows = records.rows_by_table(session, tables, form_id, scope)
     stem = f"{form_id}-{_stamp()}"
     if fmt == "csv":
-        chunks = writers.zip_stream((f"{name}.csv", header, rows)
-                                    for name, header, rows in files())
+        chunks = writers.zip_of_tables([(f"{n}.csv", h) for n, h in names], rows)
         return Download(f"{stem}.zip", MIMETYPES["zip"], chunks)
-    return Download(f"{stem}.xlsx", MIMETYPES["xlsx"], writers.xlsx_stream(files()))
+    return Download(f"{stem}.xlsx", MIMETYPES["xlsx"], writers.xlsx_of_tables(names, rows))

@@ -8,7 +8,7 @@ PostgreSQL), so 100,000 households stream in bounded memory.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,36 +75,42 @@ def tables(spec: FormSpec) -> list[Table]:
     return sorted(found, key=lambda t: bool(t.repeat))  # the main table first
 
 
-def _get(answers: Mapping[str, Any], path: str) -> Any:
-    value: Any = answers
-    for part in path.split("/"):
-        if not isinstance(value, Mapping):
-            return None
-        value = value.get(part)
-    return None if isinstance(value, list) and value and isinstance(value[0], dict) else value
+def _getter(path: str) -> Any:
+    """A fast reader of one answer by path (called for every cell of the export)."""
+    parts = tuple(path.split("/"))
+
+    def get(answers: dict[str, Any]) -> Any:
+        value: Any = answers
+        for part in parts:
+            if type(value) is not dict:
+                return None
+            value = value.get(part)
+        if type(value) is list and value and type(value[0]) is dict:
+            return None  # a repeat: it has its own table
+        return value
+
+    return get
 
 
-def _instances(answers: Mapping[str, Any], repeat: tuple[str, ...]
-               ) -> Iterator[tuple[str, str, int, Mapping[str, Any]]]:
+def _instances(answers: dict[str, Any], repeat: tuple[str, ...]
+               ) -> Iterator[tuple[str, str, int, dict[str, Any]]]:
     """(parent instance key, instance id, position, answers) of every instance of
     `repeat` in a record, through nested groups and repeats."""
 
     def walk(node: Any, steps: tuple[str, ...], parent: str) -> Iterator[Any]:
-        if not steps:
-            return
-        value = node.get(steps[0]) if isinstance(node, Mapping) else None
+        value = node.get(steps[0]) if type(node) is dict else None
         if len(steps) == 1:
-            if isinstance(value, list):
+            if type(value) is list:
                 for position, instance in enumerate(value, start=1):
-                    if isinstance(instance, Mapping):
+                    if type(instance) is dict:
                         yield parent, str(instance.get("__id", position)), position, instance
             return
-        if isinstance(value, list):
+        if type(value) is list:
             for instance in value:
-                if isinstance(instance, Mapping):
+                if type(instance) is dict:
                     key = f"{parent}/{steps[0]}[{instance.get('__id')}]".lstrip("/")
                     yield from walk(instance, steps[1:], key)
-        elif isinstance(value, Mapping):
+        elif type(value) is dict:
             yield from walk(value, steps[1:], parent)
 
     yield from walk(answers, repeat, "")
@@ -129,17 +135,21 @@ def record_query(form_id: str, settlements: Any | None) -> Any:
     return query.order_by(Record.server_seq).execution_options(yield_per=_BATCH)
 
 
-def table_rows(session: Session, table: Table, form_id: str, settlements: Any | None
-               ) -> Iterator[list[Any]]:
-    """The rows of one table, streamed from the database."""
+def rows_by_table(session: Session, tables: list[Table], form_id: str,
+                  settlements: Any | None) -> Iterator[tuple[int, list[Any]]]:
+    """(table index, row) for every table, in one pass over the records (each record's
+    JSON is read once), streamed from the database."""
+    getters = [[_getter(c) for c in table.columns] for table in tables]
     for record_id, version, seq, answers in session.execute(record_query(form_id, settlements)):
-        answers = answers if isinstance(answers, Mapping) else {}
-        if not table.repeat:
-            yield [record_id, version, seq, *(_get(answers, c) for c in table.columns)]
-            continue
-        for parent, instance_id, position, instance in _instances(answers, table.repeat):
-            yield [record_id, parent, instance_id, position,
-                   *(_get(instance, c) for c in table.columns)]
+        answers = answers if type(answers) is dict else {}
+        for index, table in enumerate(tables):
+            get = getters[index]
+            if not table.repeat:
+                yield index, [record_id, version, seq, *(g(answers) for g in get)]
+                continue
+            for parent, instance_id, position, instance in _instances(answers, table.repeat):
+                yield index, [record_id, parent, instance_id, position,
+                              *(g(instance) for g in get)]
 
 
 def prepare(session: Session) -> None:

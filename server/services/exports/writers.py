@@ -28,6 +28,11 @@ def cell(value: Any) -> Any:
     Text that a spreadsheet would run as a formula (=..., @..., +name, -name) gets a
     leading apostrophe; numbers, phone numbers and "-1.31 36.78" geopoints stay as typed.
     """
+    kind = type(value)
+    if kind is int or kind is float:
+        return value
+    if kind is str:
+        return "'" + value if value and _looks_like_formula(value) else value
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -93,21 +98,82 @@ class _Pipe:
         return data
 
 
-def zip_stream(files: Iterable[tuple[str, Sequence[str], Iterable[Sequence[Any]]]]
-               ) -> Iterator[bytes]:
-    """A zip of CSV files (name, header, rows), written and sent as it goes."""
+Tables = Sequence[tuple[str, Sequence[str]]]
+
+
+def _spooled_csv(header: Sequence[str]) -> tuple[Any, Any]:
+    # Closed by zip_of_tables' finally: it lives across the generator's yields.
+    spool = tempfile.TemporaryFile(mode="w+", encoding="utf-8", newline="")  # noqa: SIM115
+    writer = csv.writer(spool, lineterminator="\r\n")
+    writer.writerow(header)
+    return spool, writer
+
+
+def zip_of_tables(tables: Tables, rows: Iterable[tuple[int, Sequence[Any]]]
+                  ) -> Iterator[bytes]:
+    """A zip with one CSV per table from one stream of (table index, row): the first
+    table is written into the zip as its rows come; the others wait in temporary files
+    (on disk, not in memory) and follow."""
     pipe = _Pipe()
-    with zipfile.ZipFile(pipe, mode="w", compression=zipfile.ZIP_DEFLATED) as archive:  # type: ignore[arg-type]
-        for name, header, rows in files:
+    spools = [_spooled_csv(header) for _, header in tables[1:]]
+    try:
+        with zipfile.ZipFile(pipe, mode="w", compression=zipfile.ZIP_DEFLATED) as archive:  # type: ignore[arg-type]
+            name, header = tables[0]
             with archive.open(name, mode="w", force_zip64=True) as member:
                 member.write("\ufeff".encode())
-                for chunk in csv_chunks(header, rows):
-                    member.write(chunk.encode("utf-8"))
-                    data = pipe.take()
-                    if data:
-                        yield data
+                buffer = io.StringIO()
+                writer = csv.writer(buffer, lineterminator="\r\n")
+                writer.writerow(header)
+                for index, row in rows:
+                    if index:
+                        spools[index - 1][1].writerow([cell(v) for v in row])
+                        continue
+                    writer.writerow([cell(v) for v in row])
+                    if buffer.tell() >= _CHUNK_CHARS:
+                        member.write(buffer.getvalue().encode("utf-8"))
+                        buffer.seek(0)
+                        buffer.truncate()
+                        if data := pipe.take():
+                            yield data
+                member.write(buffer.getvalue().encode("utf-8"))
             yield pipe.take()
-    yield pipe.take()
+            for (name, _), (spool, _) in zip(tables[1:], spools, strict=True):
+                spool.seek(0)
+                with archive.open(name, mode="w", force_zip64=True) as member:
+                    member.write("\ufeff".encode())
+                    while text := spool.read(_FILE_CHUNK):
+                        member.write(text.encode("utf-8"))
+                        if data := pipe.take():
+                            yield data
+                yield pipe.take()
+        yield pipe.take()
+    finally:
+        for spool, _ in spools:
+            spool.close()
+
+
+def xlsx_of_tables(tables: Tables, rows: Iterable[tuple[int, Sequence[Any]]]
+                   ) -> Iterator[bytes]:
+    """An XLSX workbook with one sheet per table from one stream of (table index, row)."""
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheets = []
+    for title, header in tables:
+        sheet = workbook.create_sheet(title=_sheet_title(title))
+        sheet.append(list(header))
+        sheets.append(sheet)
+    for index, row in rows:
+        sheets[index].append([cell(v) for v in row])
+    yield from _saved(workbook)
+
+
+def _saved(workbook: Any) -> Iterator[bytes]:
+    with tempfile.TemporaryFile() as spool:
+        workbook.save(spool)
+        spool.seek(0)
+        while chunk := spool.read(_FILE_CHUNK):
+            yield chunk
 
 
 def xlsx_stream(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence[Any]]]]
@@ -121,11 +187,7 @@ def xlsx_stream(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence[Any
         sheet.append(list(header))
         for row in rows:
             sheet.append([cell(v) for v in row])
-    with tempfile.TemporaryFile() as spool:
-        workbook.save(spool)
-        spool.seek(0)
-        while chunk := spool.read(_FILE_CHUNK):
-            yield chunk
+    yield from _saved(workbook)
 
 
 def _sheet_title(title: str) -> str:
