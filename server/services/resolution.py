@@ -157,3 +157,22 @@ def count_open_conflicts(record_ids: Any = None) -> int:
     if record_ids is not None:
         query = query.where(Conflict.record_id.in_(record_ids))
     return int(db.session.execute(query).scalar_one())
+
+
+def visible_conflict(user: Any, conflict_id: int) -> Conflict:
+    """The conflict if `user` may see its record, else ApiError request.not_found."""
+    from server.services.review import record_visible
+
+    conflict = db.session.get(Conflict, conflict_id)
+    if conflict is None or not record_visible(user, conflict.record_id):
+        raise ApiError("request.not_found", f"no conflict {conflict_id}")
+    return conflict
+
+
+def conflict_rows(user: Any, limit: int = 1000) -> list[dict[str, Any]]:
+    """The open conflicts `user` may see, each with its described versions."""
+    from server.services.scoping import visible_record_ids
+
+    return [{"id": c.id, "record_id": c.record_id, "path": c.path, "opened_at": c.opened_at,
+             "versions": describe_versions(c)}
+            for c in open_conflicts(visible_record_ids(user), limit=limit)]

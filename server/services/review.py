@@ -120,6 +120,7 @@ def set_review(record_id: str, state: str, comment: str, reviewer: str) -> Revie
         raise ApiError("request.invalid", "say what is wrong: a comment is needed unless the "
                        "record is approved", details={"fields": {"comment": ["required"]}})
     session = db.session
+    session.rollback()  # what the caller read is done; the lock starts a write transaction
     seq = SequenceLock(session)
     try:
         if session.get(Record, record_id) is None:
@@ -265,3 +266,36 @@ def parse_input(spec: FormSpec | None, path: str, text: str) -> Any:
                            details={"fields": {"value": ["unknown choice"]}})
         return values if node.type in MULTI_TYPES else values[0]
     return text
+
+
+def record_visible(user: Any, record_id: str) -> bool:
+    """True if the record exists and `user` may see it (services/scoping decides)."""
+    from server.services.scoping import visible_record_ids
+
+    if db.session.get(Record, record_id) is None:
+        return False
+    visible = visible_record_ids(user)
+    return visible is None or db.session.execute(
+        visible.where(RecordScope.record_id == record_id)).first() is not None
+
+
+def visible_record(user: Any, record_id: str) -> Record:
+    """The record if `user` may see it, else ApiError request.not_found (whether it
+    exists in another federation is not revealed)."""
+    if not record_visible(user, record_id):
+        raise ApiError("request.not_found", f"no record {record_id}")
+    record = db.session.get(Record, record_id)
+    assert record is not None
+    return record
+
+
+def record_detail(record: Record) -> dict[str, Any]:
+    """A record for the JSON API: answers, fields, settlement, reviews, conflicted paths."""
+    from server.services.resolution import open_conflicts
+
+    return {"record_id": record.record_id, "form_id": record.form_id,
+            "form_version": record.form_version, "deleted": record.deleted,
+            "answers": record.answers, "fields_": record.fields,
+            "settlement_id": settlement_of([record.record_id])[record.record_id],
+            "reviews": review_history(record.record_id),
+            "conflicts": [c.path for c in open_conflicts([record.record_id])]}

@@ -220,3 +220,55 @@ def test_the_dashboard_counts_todays_records_and_lists_tablets(
     assert 'data-stat="new-sdi_structure_numbering">0</b>' in lusaka
     assert "Enumerator A" not in lusaka
     assert people.official_a.client.get("/dashboard/").status_code == 403
+
+
+def test_the_json_api_lists_reviews_and_resolves_within_the_federation(
+        app: Flask, people: People) -> None:
+    hub = enrol_device(app, "hub-lusaka", "Lusaka office")
+    other = enrol_device(app, "tab-spare", "Spare tablet")
+    mine = new_structure(app, people.tablet_a, people.s1, "KSE-0010")
+    new_structure(app, hub, people.s3, "CHS-0010")
+    api = people.leader_a.api
+    listing = api.get("/api/records").json
+    assert [r["title"] for r in listing["records"]] == ["KSE-0010"]
+    assert listing["total"] == 1 and listing["records"][0]["settlement_id"] == people.s1
+    assert api.get("/api/records?state=bogus").status_code == 422
+    assert people.official_a.api.get("/api/records").status_code == 403
+    assert people.enumerator_a.api.get("/api/records").json["total"] == 1
+    assert people.leader_b.api.get(f"/api/records/{mine.record_id}").status_code == 404
+
+    bad = api.post(f"/api/records/{mine.record_id}/review", json={"state": "rejected"})
+    assert bad.status_code == 422 and bad.json["error"]["code"] == "request.invalid"
+    made = api.post(f"/api/records/{mine.record_id}/review",
+                    json={"state": "rejected", "comment": "Counted twice"})
+    assert made.status_code == 201 and made.json["reviewer"] == "leader_a"
+    assert people.enumerator_a.api.post(f"/api/records/{mine.record_id}/review",
+                                        json={"state": "approved"}).status_code == 403
+    record = api.get(f"/api/records/{mine.record_id}").json
+    assert record["reviews"][0]["comment"] == "Counted twice"
+    assert record["fields"]["structure_number"] == "KSE-0010"
+    assert api.get("/api/records?state=rejected").json["total"] == 1
+    assert api.get("/api/records?state=none").json["total"] == 0
+
+    edited = api.patch(f"/api/records/{mine.record_id}", json={"fields": {"storeys": 2}})
+    assert edited.status_code == 200, edited.json
+    heads = {"storeys": [edited.json["op_id"]]}
+    push(app, people.tablet_a, [people.tablet_a.op(mine.record_id, {"storeys": 3}, heads,
+                                                   form_id=FORM, form_version="1")])
+    push(app, other, [other.op(mine.record_id, {"storeys": 4}, heads, form_id=FORM,
+                               form_version="1")])
+    conflicts = api.get("/api/conflicts").json["conflicts"]
+    assert [(c["path"], sorted(v["value"] for v in c["versions"])) for c in conflicts] == [
+        ("storeys", [3, 4])]
+    assert people.leader_b.api.get("/api/conflicts").json["conflicts"] == []
+    cid = conflicts[0]["id"]
+    assert people.leader_b.api.post(f"/api/conflicts/{cid}/resolve",
+                                    json={"value": 3}).status_code == 404
+    done = api.post(f"/api/conflicts/{cid}/resolve", json={"value": 5})
+    assert done.status_code == 200 and done.json["value"] == 5
+    again = api.post(f"/api/conflicts/{cid}/resolve", json={"value": 5})
+    assert again.status_code == 409
+    assert again.json["error"]["code"] == "conflict.already_resolved"
+    assert api.get(f"/api/records/{mine.record_id}").json["fields"]["storeys"] == 5
+    actions = [a for a, _ in audit_actions(app)]
+    assert {"record.review", "record.edit", "conflict.resolve"} <= set(actions)
