@@ -282,6 +282,10 @@ def _describe_core() -> None:
              body_content="application/octet-stream", status=204,
              errors=["attachment.chunk_checksum", "attachment.offset_mismatch",
                      "attachment.length_mismatch", "attachment.too_large"])
+    describe("hub.status", answer={
+        "type": "object",
+        "description": "the hub's upstream link: last sync, ops waiting, errors "
+                       "(docs/bundles-and-hub.md)"})
     describe("openapi.openapi_json", answer={"type": "object"})
     describe("openapi.docs_page", content="text/html")
 
