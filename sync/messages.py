@@ -18,7 +18,7 @@ from sync.admission import decode_ops
 from sync.canonical import canonical_bytes
 from sync.codes import Rejection
 from sync.hlc import is_hlc
-from sync.ops import Op
+from sync.ops import Op, wire_fields
 
 #: The protocol this code speaks. 2 (this version) leaves empty parent lists and an
 #: empty meta out of ops (`Op.to_wire`); a client says `protocol: 2` in its push body
@@ -196,7 +196,9 @@ def v1_op_payload(payload: Mapping[str, Any]) -> dict[str, Any]:
     every path and a meta object. Works on the stored dict, without re-validating."""
     parents = payload.get("parents") or {}
     out = dict(payload)
-    out["parents"] = {path: list(parents.get(path, ())) for path in payload["fields"]}
+    out.pop("answers", None)
+    out["fields"] = wire_fields(payload)
+    out["parents"] = {path: list(parents.get(path, ())) for path in out["fields"]}
     out["meta"] = dict(payload.get("meta") or {})
     return out
 

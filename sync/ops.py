@@ -9,7 +9,19 @@ its current heads; `[]` when the field had none). Every key of `parents` is a pa
 `fields`. Protocol 1 required an entry for every path; since protocol 2 an empty list
 may be left out (and is, in `to_wire`), as may an empty `meta`: a new record's op then
 carries no parents at all, which halves its size. `from_wire` reads both forms and
-`to_wire_v1` writes the old one for protocol 1 clients. Kinds:
+`to_wire_v1` writes the old one for protocol 1 clients.
+
+Also since protocol 2, an op that writes a record's answers from scratch (an edit with
+no parents at all, whose fields are exactly what `sync.fields.flatten` makes of some
+answers) may carry them nested, as the form nests them, instead of flattened:
+
+    {..., "kind": "edit", "answers": {"head_name": "Amina", "members": [{"__id": ...}]}}
+
+which stands for `fields = flatten(answers) + {"__deleted__": false}` and no parents.
+Group names and repeat instance ids then appear once instead of in every path: a new
+household is about 40% smaller once gzipped. `to_wire` picks this form by itself when
+it is exact; `canonical` always uses the flat form, so both forms are the same op.
+Kinds:
 
 - edit: answers changed by a person. Also writes `__deleted__: false`, which asserts
   the record is alive, so an edit made concurrently with a delete is a conflict.
@@ -20,13 +32,21 @@ carries no parents at all, which halves its size. `from_wire` reads both forms a
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from sync.canonical import canonical_json
 from sync.codes import OP_INVALID
-from sync.fields import DELETED, FieldPathError, is_valid_path, validate_value
+from sync.fields import (
+    DELETED,
+    FieldPathError,
+    flatten,
+    is_valid_path,
+    unflatten,
+    validate_value,
+)
 from sync.hlc import HybridClock, is_hlc
 from sync.ids import is_uuid7, new_uuid7
 
@@ -42,9 +62,9 @@ MAX_TEXT = 100
 MAX_META_BYTES = 4096
 
 WIRE_KEYS = ("op_id", "device_id", "record_id", "form_id", "form_version", "hlc", "kind",
-             "fields", "parents", "meta")
-#: Keys a protocol 2 sender may leave out when empty.
-OPTIONAL_KEYS = ("parents", "meta")
+             "fields", "parents", "meta", "answers")
+#: Keys a protocol 2 sender may leave out when empty; `fields` may be replaced by `answers`.
+OPTIONAL_KEYS = ("parents", "meta", "fields", "answers")
 _NO_PARENTS: tuple[str, ...] = ()
 _PLAIN = (str, int)  # value types valid at any answer path (bool is not int here: type())
 
@@ -90,11 +110,18 @@ class Op:
         for key in WIRE_KEYS:
             if key not in data and key not in OPTIONAL_KEYS:
                 raise OpError(key, "is required")
-        fields_, parents = data["fields"], data.get("parents", {})
-        if not isinstance(fields_, Mapping):
-            raise OpError("fields", "must be an object")
+        parents = data.get("parents", {})
         if not isinstance(parents, Mapping):
             raise OpError("parents", "must be an object")
+        answers = data.get("answers")
+        if answers is not None:
+            fields_ = _answers_fields(data, answers, parents)
+        elif "fields" not in data:
+            raise OpError("fields", "is required (or answers)")
+        else:
+            fields_ = data["fields"]
+            if not isinstance(fields_, Mapping):
+                raise OpError("fields", "must be an object")
         for path, ids in parents.items():
             if not isinstance(ids, list | tuple):
                 raise OpError(f"parents.{path}", "must be a list of op ids")
@@ -103,7 +130,7 @@ class Op:
         meta = data.get("meta", {})
         if not isinstance(meta, Mapping):
             raise OpError("meta", "must be an object")
-        return cls(
+        op = cls(
             op_id=data["op_id"],
             device_id=data["device_id"],
             record_id=data["record_id"],
@@ -115,13 +142,35 @@ class Op:
             parents={p: tuple(parents[p]) if p in parents else _NO_PARENTS for p in fields_},
             meta=dict(meta),
         )
+        if answers is not None:
+            op.__dict__["_answers"] = answers  # the nested form it came in: no re-check
+        return op
 
-    def to_wire(self, *, copy: bool = True) -> dict[str, Any]:
+    @functools.cached_property
+    def _answers(self) -> dict[str, Any] | None:
+        """The nested answers this op stands for, if it can travel in that form."""
+        if (self.kind != EDIT or self.fields.get(DELETED) is not False
+                or any(self.parents.values()) or len(self.fields) < 2):
+            return None
+        rest = {p: v for p, v in self.fields.items() if p != DELETED}
+        answers = unflatten(rest)
+        try:
+            exact = flatten(answers) == rest
+        except FieldPathError:  # pragma: no cover - unflatten output always flattens
+            return None
+        return answers if exact else None
+
+    def to_wire(self, *, copy: bool = True, answers: bool = True) -> dict[str, Any]:
         """The JSON object for this op in protocol 2 form: empty parent lists and an
-        empty meta left out. A fresh dict the caller may keep and change; with
-        `copy=False` it shares `fields` with the op (for encoding it right away)."""
-        wire = self._wire_head(copy)
-        wire["parents"] = {p: list(ids) for p, ids in self.parents.items() if ids}
+        empty meta left out, nested `answers` instead of `fields` where that is exact
+        (unless `answers=False`). A fresh dict the caller may keep and change; with
+        `copy=False` it shares `fields` or `answers` with the op (for encoding it now)."""
+        nested = self._answers if answers else None
+        wire = self._wire_head(copy, with_fields=nested is None)
+        if nested is not None:
+            wire["answers"] = _copy_json(nested) if copy else nested
+        else:
+            wire["parents"] = {p: list(ids) for p, ids in self.parents.items() if ids}
         if self.meta:
             wire["meta"] = dict(self.meta)
         return wire
@@ -133,8 +182,8 @@ class Op:
         wire["meta"] = dict(self.meta)
         return wire
 
-    def _wire_head(self, copy: bool = True) -> dict[str, Any]:
-        return {
+    def _wire_head(self, copy: bool = True, with_fields: bool = True) -> dict[str, Any]:
+        head = {
             "op_id": self.op_id,
             "device_id": self.device_id,
             "record_id": self.record_id,
@@ -142,17 +191,54 @@ class Op:
             "form_version": self.form_version,
             "hlc": self.hlc,
             "kind": self.kind,
-            "fields": {p: (list(v) if isinstance(v, list) else v) for p, v in self.fields.items()}
-            if copy else self.fields,
         }
+        if with_fields:
+            head["fields"] = ({p: (list(v) if isinstance(v, list) else v)
+                               for p, v in self.fields.items()} if copy else self.fields)
+        return head
 
     def canonical(self) -> str:
         """Canonical JSON of the op: equal ops have equal text (used to spot a reused op_id)."""
-        return canonical_json(self.to_wire())
+        return canonical_json(self.to_wire(copy=False, answers=False))
 
     def wire_size(self) -> int:
-        """Bytes of the canonical encoding, the measure batches are planned with."""
-        return len(self.canonical().encode("utf-8"))
+        """Bytes of the op's wire form in canonical JSON, the measure batches are
+        planned with."""
+        return len(canonical_json(self.to_wire(copy=False)).encode("utf-8"))
+
+
+def _answers_fields(data: Mapping[str, Any], answers: Any,
+                    parents: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields an op sent with nested `answers` stands for."""
+    if "fields" in data:
+        raise OpError("answers", "an op carries fields or answers, not both")
+    if not isinstance(answers, Mapping) or not answers:
+        raise OpError("answers", "must be a non-empty object")
+    if any(parents.values()):
+        raise OpError("parents", "an op with answers has no parents")
+    try:
+        fields_ = flatten(answers)
+    except FieldPathError as exc:
+        raise OpError("answers", str(exc)) from None
+    fields_[DELETED] = False
+    return fields_
+
+
+def wire_fields(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The flat fields of a wire op that is already known to be valid (either form)."""
+    if "answers" in data:
+        fields_ = flatten(data["answers"])
+        fields_[DELETED] = False
+        return fields_
+    return dict(data["fields"])
+
+
+def _copy_json(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _copy_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy_json(v) for v in value]
+    return value
 
 
 def _text(name: str, value: Any, limit: int = MAX_TEXT) -> None:

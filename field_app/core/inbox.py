@@ -32,7 +32,7 @@ def apply_page(store: Store, page: PullPage, peer: str = SERVER_PEER) -> PageRes
     received = 0
     with store.transaction():
         for op in page.ops:
-            if records.apply_op(store, op.to_wire()):
+            if records.apply_op(store, op.to_wire(answers=False)):
                 received += 1
         save_review_changes(store, page.changes)  # leaders' review comments
         clock_source = page.server_hlc or max((op.hlc for op in page.ops), default=None)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
+from sync.ops import wire_fields
+
 if TYPE_CHECKING:
     from field_app.core.store import Store
 
@@ -20,7 +22,7 @@ def check_store(store: Store) -> list[str]:
     ops = {r["op_id"]: json.loads(r["op"]) for r in store.query("SELECT op_id, op FROM outbox")}
     latest: dict[tuple[str, str], dict] = {}
     for op in ops.values():
-        for path in op["fields"]:
+        for path in wire_fields(op):
             key = (op["record_id"], path)
             if key not in latest or op["hlc"] > latest[key]["hlc"]:
                 latest[key] = op

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sync.canonical import canonical_json
+from sync.ops import Op, wire_fields
 
 if TYPE_CHECKING:
     from field_app.core.store import Store
@@ -156,7 +157,7 @@ def compact_record(store: Store, record_id: str) -> None:
     parents: dict[str, set[str]] = {}
     meta: dict[str, Any] = {}
     for op in ops:
-        fields.update(op["fields"])
+        fields.update(wire_fields(op))
         for key, value in (op.get("meta") or {}).items():
             if isinstance(value, dict) and isinstance(meta.get(key), dict):
                 meta[key] = {**meta[key], **value}  # e.g. attachments of every screen
@@ -165,14 +166,15 @@ def compact_record(store: Store, record_id: str) -> None:
         for path, ids in (op.get("parents") or {}).items():
             parents.setdefault(path, set()).update(ids)
     merged = {
-        **last,
+        **{k: v for k, v in last.items() if k != "answers"},
         "fields": fields,
         "parents": {p: sorted(parents.get(p, set()) - folded) for p in fields},
         "meta": meta,
     }
     db.execute(f"DELETE FROM outbox WHERE seq IN ({','.join('?' * (len(rows) - 1))})",
                [r["seq"] for r in rows[:-1]])
-    db.execute("UPDATE outbox SET op = ? WHERE seq = ?", [canonical_json(merged), rows[-1]["seq"]])
+    survivor = canonical_json(Op.from_wire(merged).to_wire())
+    db.execute("UPDATE outbox SET op = ? WHERE seq = ?", [survivor, rows[-1]["seq"]])
     # Heads that pointed at a folded op now point at the survivor.
     for path, heads_json in db.execute("SELECT path, heads FROM fields WHERE record_id = ?",
                                        [record_id]).fetchall():

@@ -125,7 +125,7 @@ def _write_local(store: Store, record_id: str, kind: str, changes: dict[str, Any
                  form_id=record["form_id"], form_version=record["form_version"],
                  fields=changes, heads=heads, meta=meta)
     store.persist_clock()
-    apply_op(store, op.to_wire(), record_hint=record)
+    apply_op(store, op.to_wire(answers=False), record_hint=record)
     ready = record["status"] == "finalized" or store.push_drafts(record["form_id"])
     outbox.append(store, op.to_wire(), ready=ready)
     return op.op_id

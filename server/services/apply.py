@@ -95,6 +95,9 @@ class RecordState:
     heads: FieldHeads = field(default_factory=dict)
     new: bool = False
     dirty: bool = False
+    #: The nested answers of the one op that created this record in this batch, when
+    #: they are exactly its state (saves rebuilding them from the fields).
+    answers: dict[str, Any] | None = None
 
 
 class Batch:
@@ -145,13 +148,15 @@ class Batch:
         record = self.records.get(rid)
         if record is None:
             record = RecordState(rid, op.form_id, op.form_version, op.hlc, op_id, {}, False,
-                                 seq, seq, new=True)
+                                 seq, seq, new=True, answers=op.__dict__.get("_answers"))
             self.records[rid] = record
-        elif (op.hlc, op_id) > (record.latest_hlc, record.latest_op_id):
-            # A record is shown in the form version of its latest op.
-            record.latest_hlc, record.latest_op_id = op.hlc, op_id
-            record.form_version = op.form_version
-            record.dirty = True
+        else:
+            record.answers = None
+            if (op.hlc, op_id) > (record.latest_hlc, record.latest_op_id):
+                # A record is shown in the form version of its latest op.
+                record.latest_hlc, record.latest_op_id = op.hlc, op_id
+                record.form_version = op.form_version
+                record.dirty = True
 
         heads_by_path = record.heads
         children = self.children
@@ -167,6 +172,7 @@ class Batch:
                 winner_value: Any = value
                 changed = True
             else:
+                record.answers = None
                 field_changed, winner = self._merge(op, path, value, parents, seq,
                                                     heads_by_path.setdefault(path, {}))
                 changed = changed or field_changed
@@ -237,7 +243,9 @@ class Batch:
                 continue
             row = dict(record_id=record.record_id, form_version=record.form_version,
                        latest_hlc=record.latest_hlc, latest_op_id=record.latest_op_id,
-                       fields=record.fields, answers=unflatten(record.fields),
+                       fields=record.fields,
+                       answers=record.answers if record.answers is not None
+                       else unflatten(record.fields),
                        deleted=record.deleted, server_seq=record.server_seq,
                        heads=encode_heads(record.heads))
             if record.new:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import json
 from typing import Any
@@ -148,7 +149,7 @@ def test_an_op_id_reused_with_other_content_is_rejected(
     client = HttpClient(live.port, tablet.token)
     op = tablet.op(fields={"name": "Amina"})
     client.push(tablet, [op])
-    forged = type(op)(**{**op.__dict__, "fields": {"name": "Zawadi", "__deleted__": False}})
+    forged = dataclasses.replace(op, fields={"name": "Zawadi", "__deleted__": False})
     reply = client.push(tablet, [forged]).json()
     assert reply["acked"] == []
     assert reply["rejected"][0]["code"] == "sync.op_id_reused"
@@ -331,5 +332,37 @@ def test_pull_sends_ops_in_the_form_of_the_clients_protocol(
     v2 = [c["op"] for c in client.request("GET", "/api/sync/pull?cursor=0&protocol=2")
           .json()["changes"] if c["type"] == "op"]
     assert v2 == [create.to_wire(), edit.to_wire()]
-    assert v2[0]["parents"] == {} and v2[1]["parents"] == {"name": [create.op_id]}
+    # A new record's op travels as nested answers, an edit with its parents.
+    assert v2[0]["answers"] == {"name": "Amina", "age": 34} and "parents" not in v2[0]
+    assert v2[1]["fields"] == {"name": "Amina O.", "__deleted__": False}
+    assert v2[1]["parents"] == {"name": [create.op_id]}
     assert client.request("GET", "/api/sync/pull?cursor=0&protocol=3").status == 422
+
+
+def test_a_record_created_from_nested_answers_shows_exactly_those_answers(
+        app: Flask, form: tuple[str, str], tablet: Device) -> None:
+    """The server keeps the answers of a new record's op as they came (no rebuild), and
+    they must be what its fields say; a second op in the same batch rebuilds them."""
+    from sqlalchemy import select
+
+    from server.extensions import db
+    from server.models import Record
+    from sync.fields import flatten, unflatten
+
+    answers = {"head_name": "Amina", "household": {"members": [
+        {"__id": "a1b2c3", "age": 34}, {"__id": "d4e5f6", "age": 6}]}}
+    alone, edited = new_uuid7(), new_uuid7()
+    first = tablet.op(alone, flatten(answers))
+    second = tablet.op(edited, flatten(answers))
+    later = tablet.op(edited, {"household/members[d4e5f6]/age": 7},
+                      {"household/members[d4e5f6]/age": [second.op_id]})
+    assert "answers" in first.to_wire()
+    response = app.test_client().post("/api/sync/push", json=push_body(tablet, [
+        first, second, later]), headers=tablet.auth)
+    assert response.status_code == 200 and len(response.json["acked"]) == 3
+    with app.app_context():
+        rows = {r.record_id: r for r in db.session.execute(select(Record)).scalars()}
+        assert rows[alone].answers == answers == unflatten(rows[alone].fields)
+        assert rows[edited].answers["household"]["members"][1]["age"] == 7
+        assert rows[edited].answers == unflatten(rows[edited].fields)
+        db.session.rollback()

@@ -177,7 +177,7 @@ def test_same_op_id_with_other_content_is_rejected() -> None:
     rid = new_uuid7(NOW)
     a = device("a")
     op = a.edit(rid, {"q": 1}, **FORM)
-    forged = Op.from_wire({**op.to_wire(), "fields": {"q": 9, "__deleted__": False}})
+    forged = Op.from_wire({**op.to_wire(answers=False), "fields": {"q": 9, "__deleted__": False}})
     result = a.apply(forged)
     assert result.status == REJECTED and result.rejection.code == OP_ID_REUSED
     assert a.value(rid, "q") == 1

@@ -19,8 +19,10 @@ from sync.codes import (
     RECORD_FORM_MISMATCH,
     Rejection,
 )
+from sync.fields import flatten
 from sync.hlc import HybridClock
 from sync.ids import new_uuid7
+from sync.messages import v1_op_payload
 from sync.ops import DELETE, EDIT, RESOLVE, Op, OpError, make_op
 
 NOW = 1_767_225_600_000
@@ -225,3 +227,59 @@ def test_rejection_wire_round_trip() -> None:
     r = Rejection.of(new_uuid7(), FORM_VERSION_UNKNOWN, "later")
     assert Rejection.from_wire(r.to_wire()) == r
     assert Rejection.from_wire({"op_id": "a", "code": FORM_VERSION_UNKNOWN}).retryable
+
+
+def test_a_new_records_answers_travel_nested_and_mean_the_same_op() -> None:
+    """Protocol 2: an edit with no parents whose fields are exactly some answers
+    flattened travels as those answers (each group name and instance id once)."""
+    answers = {"head_name": "Amina", "household": {"members": [
+        {"__id": "a1b2c3", "age": 34}, {"__id": "d4e5f6", "age": 6}]}, "rooms": None}
+    clock = HybridClock("tab-01", now_ms=lambda: NOW)
+    op = make_op(EDIT, clock=clock, device_id="tab-01", record_id=new_uuid7(NOW),
+                 form_id="household", form_version="1", fields=flatten(answers), heads={})
+    wire_op = op.to_wire()
+    assert "fields" not in wire_op and "parents" not in wire_op
+    assert wire_op["answers"] == answers
+    again = Op.from_wire(json.loads(json.dumps(wire_op)))
+    assert again == op and again.canonical() == op.canonical()
+    assert again.fields["household/members[d4e5f6]"] == 2
+    assert again.fields["__deleted__"] is False
+    assert Op.from_wire(op.to_wire(answers=False)) == op
+    assert len(canonical_json(wire_op)) < len(canonical_json(op.to_wire(answers=False)))
+    # Protocol 1 clients get the flat form with every parents entry.
+    assert v1_op_payload(wire_op) == op.to_wire_v1()
+
+
+def test_ops_that_answers_cannot_express_exactly_stay_flat() -> None:
+    clock = HybridClock("tab-01", now_ms=lambda: NOW)
+
+    def op_with(fields: dict[str, Any], heads: dict[str, list[str]] | None = None) -> Op:
+        return make_op(EDIT, clock=clock, device_id="tab-01", record_id=new_uuid7(NOW),
+                       form_id="household", form_version="1", fields=fields, heads=heads or {})
+
+    removed = op_with({"members[a1]": None, "members[a1]/age": 3})  # a removed instance
+    seen = op_with({"rent": 5}, {"rent": [new_uuid7(NOW - 1)]})  # an edit with parents
+    spaced = op_with({"members[a1]": 1, "members[b2]": 3})  # positions not 1, 2, 3...
+    for op in (removed, seen, spaced):
+        assert "answers" not in op.to_wire() and "fields" in op.to_wire()
+        assert Op.from_wire(op.to_wire()) == op
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"answers": {"a": 1}, "fields": {"a": 1, "__deleted__": False}}, "answers"),
+        ({"answers": {"a": 1}, "parents": {"a": [new_uuid7(NOW)]}}, "parents"),
+        ({"answers": {}}, "answers"),
+        ({"answers": ["a"]}, "answers"),
+        ({"answers": {"g": {"__x": 1}}}, "answers"),
+        ({"answers": {"a": 1}, "kind": "delete"}, "fields"),
+    ],
+)
+def test_bad_nested_answers_are_refused(change: dict[str, Any], field: str) -> None:
+    data = wire()
+    del data["fields"], data["parents"]
+    data.update(change)
+    with pytest.raises(OpError) as exc:
+        Op.from_wire(data)
+    assert exc.value.field == field
