@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from server.errors import ApiError
 from server.extensions import begin_write, db
@@ -160,10 +161,9 @@ def import_bundle(src: IO[bytes]) -> ImportResult:
         server_clock().receive(list(result.applied_hlcs))
         root = Path(current_app.instance_path)
         held = _complete_files([name[len(ATTACHMENT_PREFIX):] for name in files])
-        for name in files:
-            if name[len(ATTACHMENT_PREFIX):] not in held:
-                store_complete_file(root, name[len(ATTACHMENT_PREFIX):], bundle.read(name),
-                                    device_id)
+        store_complete_files(root, [
+            (name[len(ATTACHMENT_PREFIX):], lambda name=name: bundle.read(name))
+            for name in files if name[len(ATTACHMENT_PREFIX):] not in held], device_id)
         cursor = bundle.manifest.get("cursor", 0)
         already = _record_import(bundle_id, device_id, len(wire), len(files),
                                  cursor if isinstance(cursor, int) and cursor >= 0 else 0,
@@ -222,35 +222,48 @@ def _record_import(bundle_id: str, device_id: str, ops: int, files: int, cursor:
     return False
 
 
-def store_complete_file(root: Path, sha256: str, data: bytes, device_id: str) -> bool:
-    """Keep a whole, already verified file as a complete attachment; False if it was
-    already complete. An upload in progress over HTTP is completed by it."""
-    session = db.session
-    begin_write(session)
-    try:
-        row = session.get(Attachment, sha256, with_for_update=True)
-        if row is not None and row.status == COMPLETE:
+def store_complete_files(root: Path, files: list[tuple[str, Callable[[], bytes]]],
+                         device_id: str, per_commit: int = 100) -> int:
+    """Keep whole, already verified files (sha256, read) as complete attachments, a
+    hundred per transaction; returns how many were new. An upload in progress over HTTP
+    is completed by it."""
+    stored = 0
+    for start in range(0, len(files), per_commit):
+        session = db.session
+        begin_write(session)
+        try:
+            for sha256, read in files[start:start + per_commit]:
+                if session.get_bind().dialect.name == "postgresql":
+                    # As in attachments.write_chunk: serialise with a concurrent upload.
+                    session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:sha))"),
+                                    {"sha": sha256})
+                row = session.get(Attachment, sha256, with_for_update=True)
+                if row is not None and row.status == COMPLETE:
+                    continue
+                data = read()
+                _write_file(root / _final_path(sha256), data)
+                if row is None:
+                    row = Attachment(sha256=sha256, size=len(data),
+                                     storage_path=_final_path(sha256), uploaded_by=device_id)
+                    session.add(row)
+                row.size, row.received, row.status, row.completed_at = len(data), len(data), \
+                    COMPLETE, utcnow()
+                stored += 1
+            session.commit()
+        except BaseException:
             session.rollback()
-            return False
-        final = root / _final_path(sha256)
-        final.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=final.parent, prefix=".bundle")
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, final)
-        if row is None:
-            row = Attachment(sha256=sha256, size=len(data), storage_path=_final_path(sha256),
-                             uploaded_by=device_id)
-            session.add(row)
-        row.size, row.received, row.status, row.completed_at = len(data), len(data), \
-            COMPLETE, utcnow()
-        session.commit()
-        return True
-    except BaseException:
-        session.rollback()
-        raise
+            raise
+    return stored
+
+
+def _write_file(final: Path, data: bytes) -> None:
+    final.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=final.parent, prefix=".bundle")
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, final)
 
 
 # -- return bundle ---------------------------------------------------------------------------------
