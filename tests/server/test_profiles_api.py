@@ -125,3 +125,21 @@ def test_edits_and_deletes_reach_the_profile(app: Flask, people: People) -> None
                        fields={}, heads={})])
     _, body = get(people.admin, "/api/settlements")
     assert [s["name"] for s in body["settlements"]] == ["Mashimoni"]
+
+
+def test_enumeration_by_id_list_or_by_subquery_agree(app: Flask, people: People) -> None:
+    from sqlalchemy import select
+
+    from server.extensions import db
+    from server.models import SettlementFacts
+    from server.services.indicators.enumeration import enumeration_by_settlement
+    from server.services.indicators.facts import refresh_facts
+
+    with app.app_context():
+        refresh_facts(db.session)
+        by_ids = enumeration_by_settlement(db.session, [MASHIMONI, CHAISA])
+        by_query = enumeration_by_settlement(db.session, select(SettlementFacts.settlement_id))
+        everything = enumeration_by_settlement(db.session)
+        db.session.rollback()
+    assert by_ids == by_query == everything
+    assert by_ids[CHAISA]["households"] == 1 and by_ids[MASHIMONI]["households"] == 7

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
 from server.models.indicators import HouseholdFacts, StructureFacts
@@ -58,13 +58,18 @@ def _columns() -> list[Any]:
     return columns
 
 
-def enumeration_by_settlement(session: Session, settlement_ids: Iterable[str] | None = None
-                              ) -> dict[str, dict[str, Any]]:
-    """{settlement id: summary} for the given settlements (all when None)."""
-    ids = None if settlement_ids is None else sorted(set(settlement_ids))
+def enumeration_by_settlement(session: Session, settlement_ids: Iterable[str] | Select[Any]
+                              | None = None) -> dict[str, dict[str, Any]]:
+    """{settlement id: summary} for the given settlements: a list of ids, a subquery
+    selecting them (one GROUP BY however many there are), or None for all."""
     raw: dict[str, dict[str, Any]] = {}
     structures: dict[str, int] = {}
-    chunks = [None] if ids is None else [ids[i:i + _CHUNK] for i in range(0, len(ids), _CHUNK)]
+    chunks: list[Any]
+    if settlement_ids is None or isinstance(settlement_ids, Select):
+        chunks = [settlement_ids]
+    else:
+        ids = sorted(set(settlement_ids))
+        chunks = [ids[i:i + _CHUNK] for i in range(0, len(ids), _CHUNK)]
     for chunk in chunks:
         query = (select(StructureFacts.settlement_id, *_columns())
                  .join(StructureFacts, StructureFacts.structure_id == HouseholdFacts.structure_id)

@@ -107,6 +107,14 @@ def settlement_ids_query(viewer: Viewer, filters: Filters = Filters()) -> Any | 
     return _scoped(select(SettlementFacts.settlement_id), viewer, filters)
 
 
+def _ids_for(found: list[Any], viewer: Viewer, filters: Filters) -> Any:
+    """The settlements to aggregate: a short list as ids, a long one as the same query
+    (one GROUP BY in the database instead of many IN lists)."""
+    if len(found) <= 400:
+        return [facts.settlement_id for facts, _ in found]
+    return _scoped(select(SettlementFacts.settlement_id), viewer, filters)
+
+
 def _summary(facts: SettlementFacts, federation_id: str | None) -> dict[str, Any]:
     ind = facts.indicators or {}
     return {
@@ -140,8 +148,7 @@ def settlement_profiles(viewer: Viewer, filters: Filters = Filters(),
     session = session or db.session
     refresh_facts(session)
     found = list(session.execute(_base_query(viewer, filters)))
-    enum = enumeration.enumeration_by_settlement(
-        session, [facts.settlement_id for facts, _ in found])
+    enum = enumeration.enumeration_by_settlement(session, _ids_for(found, viewer, filters))
     session.rollback()
     return [_profile(facts, fid, enum.get(facts.settlement_id), viewer) for facts, fid in found]
 
@@ -328,9 +335,9 @@ def city_profile(viewer: Viewer, city: str,
     no settlement profile and no city profile record of it."""
     session = session or db.session
     refresh_facts(session)
-    found = list(session.execute(_base_query(viewer, Filters(city=city))))
-    ids = [facts.settlement_id for facts, _ in found]
-    enum = enumeration.enumeration_by_settlement(session, ids)
+    filters = Filters(city=city)
+    found = list(session.execute(_base_query(viewer, filters)))
+    enum = enumeration.enumeration_by_settlement(session, _ids_for(found, viewer, filters))
     reports = _city_reports(session, city)
     session.rollback()
     if viewer.federation_ids is not None:
