@@ -6,7 +6,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.hesabu-installed
 
-.PHONY: setup run test lint bench clean browser
+.PHONY: setup run test lint bench clean browser kivy-libs
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -40,7 +40,15 @@ browser:
 	  apt-get install -y -qq --no-install-recommends chromium chromium-driver >/dev/null; }
 	@test -x /usr/bin/chromium || { echo 'tests/web need /usr/bin/chromium' >&2; exit 1; }
 
-test: setup lint browser
+# The app's UI tests render with real OpenGL offscreen (Mesa, EGL): install the system
+# libraries when missing (root on a fresh Debian machine); a quick no-op when present.
+KIVY_LIBS := libegl1 libegl-mesa0 libgl1-mesa-dri libglx-mesa0 libgbm1 libmtdev1
+kivy-libs:
+	@dpkg -s $(KIVY_LIBS) >/dev/null 2>&1 || apt-get install -y -qq --no-install-recommends $(KIVY_LIBS) || \
+	  { apt-get update -qq && apt-get install -y -qq --no-install-recommends $(KIVY_LIBS); } || \
+	  { echo "The Kivy UI tests need (as root): apt-get install $(KIVY_LIBS)"; exit 1; }
+
+test: setup lint browser kivy-libs
 	$(PY) -m pytest -q
 
 bench: setup
