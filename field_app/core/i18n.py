@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import gettext
+import re
 import struct
 from pathlib import Path
 
@@ -131,3 +132,28 @@ def compile_catalogs(force: bool = False) -> list[Path]:
 if __name__ == "__main__":
     for path in compile_catalogs():
         print(f"wrote {path}")
+
+
+# -- finding the texts to translate -------------------------------------------------------
+_CONTINUED = re.compile(r"""(?:\b_|\b_t|\bapp\.t|\bt)\(\s*((?:(['"])(?:\\.|(?!\2).)*\2\s*)+)[,)]""")
+
+
+def extract_messages(roots: list[Path] | None = None) -> list[str]:
+    """Every app text in the source (`_("...")` in core, `t(...)`/`app.t(...)` in the UI,
+    including implicitly joined string literals), sorted."""
+    base = LOCALE_DIR.parent
+    roots = roots or [base / "core", base / "ui"]
+    found: set[str] = set()
+    for root in roots:
+        for path in sorted(root.rglob("*")):
+            if path.suffix not in (".py", ".kv"):
+                continue
+            text = path.read_text(encoding="utf-8")
+            for match in _CONTINUED.finditer(text):
+                try:
+                    value = ast.literal_eval("(" + match.group(1) + ")")
+                except (SyntaxError, ValueError):
+                    continue
+                if isinstance(value, str) and value.strip(" .") != "":
+                    found.add(value)
+    return sorted(found)

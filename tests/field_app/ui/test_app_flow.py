@@ -1,0 +1,179 @@
+"""The field app through its real widgets, offscreen, against a real server on loopback.
+
+Each scenario runs in its own process (driver.py): Kivy keeps one app per process,
+and the crash test needs a process to kill.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from field_app.core import records
+from field_app.core.api import SyncApi
+from field_app.core.app_state import AppState
+from field_app.core.store import open_store
+from field_app.core.sync_runner import enrol, run_sync
+from field_app.core.transport import HttpTransport
+from forms.loader import load_form
+
+HERE = Path(__file__).resolve().parent
+FORMS = HERE.parents[2] / "forms" / "definitions"
+sys.path.insert(0, str(HERE.parent))
+from flaskhub import FlaskHub  # noqa: E402
+
+
+def run_driver(scenario: str, args: dict, tmp: Path, timeout: float = 60) -> dict:
+    env = {**os.environ, "KIVY_HOME": str(tmp / "kivy"), "DRIVER_TIMEOUT": str(timeout - 10)}
+    proc = subprocess.run([sys.executable, str(HERE / "driver.py"), scenario, json.dumps(args)],
+                          capture_output=True, text=True, timeout=timeout, env=env)
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
+    assert proc.returncode == 0 and lines, f"driver {scenario} failed:\n{proc.stderr[-6000:]}"
+    return json.loads(lines[-1][len("RESULT "):])
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FlaskHub]:
+    """A server with the SDI forms, one settlement and one numbered structure in it."""
+    tmp = tmp_path_factory.mktemp("hub")
+    h = FlaskHub(tmp / "instance", forms=[])
+    from server.services.forms import publish_form
+    specs = {}
+    with h.app.app_context():
+        for name in ("sdi_settlement_profile", "sdi_structure_numbering",
+                     "sdi_household_enumeration"):
+            specs[name] = load_form(FORMS / f"{name}.xlsx")
+            publish_form(specs[name])
+    mapper = open_store(tmp / "mapper.db", device_name="mapper")
+    api = SyncApi(HttpTransport(h.url))
+    enrol(mapper, api, h.new_code())
+    api.transport.close()
+    for spec in specs.values():
+        mapper.save_form(spec.to_dict())
+    settlement = mapper.create_record("sdi_settlement_profile",
+                                      specs["sdi_settlement_profile"].version,
+                                      {"settlement_name": "Soweto East"})
+    structure = mapper.create_record(
+        "sdi_structure_numbering", specs["sdi_structure_numbering"].version,
+        {"settlement_id": settlement, "structure_number": "KB-045"}, settlement_id=settlement)
+    records.finalize(mapper, settlement)
+    records.finalize(mapper, structure)
+    api = SyncApi(HttpTransport(h.url, mapper.device.token))
+    assert run_sync(mapper, api).ok
+    api.transport.close()
+    mapper.close()
+    h.structure_id = structure
+    yield h
+    h.close()
+
+
+@pytest.fixture(scope="module")
+def full_run(hub: FlaskHub, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    tmp = tmp_path_factory.mktemp("app")
+    return run_driver("full", {"store": str(tmp / "tablet.db"), "server": hub.url,
+                               "code": hub.new_code()}, tmp)
+
+
+def server_record(hub: FlaskHub, record_id: str) -> dict[str, Any]:
+    from server.extensions import db
+    from server.models.records import Record
+    with hub.app.app_context():
+        row = db.session.get(Record, record_id)
+        answers = dict(row.answers) if row is not None else None
+        db.session.rollback()
+    return answers
+
+
+def without_ids(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: without_ids(v) for k, v in value.items() if k != "__id"}
+    if isinstance(value, list):
+        return [without_ids(v) for v in value]
+    return value
+
+
+def test_enrol_fill_two_members_finalize_sync_and_the_server_holds_it(
+        full_run: dict[str, Any], hub: FlaskHub) -> None:
+    assert full_run["status"] == "finalized"
+    assert full_run["sync_headline"].startswith("Sent 1 change")
+    answers = full_run["answers"]
+    assert full_run["prefilled_number"] == "KB-045"
+    assert answers["structure_id"] == hub.structure_id
+    household = answers["household"]
+    assert [m["member_name"] for m in household["members"]] == ["Amina Wanjiru", "Juma"]
+    assert household["members"][1]["member_age"] == 3
+    assert "schooling" not in household["members"][1]
+    assert household["monthly_rent"] == 1500 and household["disasters"] == ["fires"]
+    assert household["children_under_5"] == 1 and household["household_size"] == 2
+    assert server_record(hub, full_run["record_id"]) == answers
+    assert without_ids(answers)["household"]["members"][0] == {
+        "member_name": "Amina Wanjiru", "member_age": 34, "member_sex": "female",
+        "relationship": "head", "schooling": "secondary", "occupation": "self_employed",
+        "is_under_5": 0, "is_head": 1}
+
+
+def test_pages_are_the_form_groups_and_each_member(full_run: dict[str, Any]) -> None:
+    assert full_run["pages"] == [
+        "SDI household enumeration", "Household", "Household member 1/2",
+        "Household member 2/2", "Household"]
+
+
+def test_a_relevance_rule_hides_a_question(full_run: dict[str, Any]) -> None:
+    age30 = full_run["questions_age_30"]
+    assert "household/members/1/schooling" in age30
+    assert "household/members/1/occupation" in age30
+    assert "household/members/1/schooling" not in full_run["questions_age_3"]
+    assert "household/members/1/member_sex" in full_run["questions_age_3"]
+
+
+def test_a_constraint_message_appears(full_run: dict[str, Any]) -> None:
+    assert full_run["constraint_message"]
+    assert full_run["constraint_after_fix"] == ""
+
+
+def test_killing_the_app_mid_form_loses_no_answer(hub: FlaskHub, tmp_path: Path) -> None:
+    store_path = tmp_path / "tablet.db"
+    store = open_store(store_path)
+    api = SyncApi(HttpTransport(hub.url))
+    enrol(store, api, hub.new_code())
+    api.transport.close()
+    api = SyncApi(HttpTransport(hub.url, store.device.token))
+    run_sync(store, api)
+    api.transport.close()
+    state = AppState(store)
+    state.language = "en"
+    state.set_pin("1357")
+    store.close()
+    args = {"store": str(store_path), "pin": "1357", "answers": 9}
+    env = {**os.environ, "KIVY_HOME": str(tmp_path / "kivy")}
+    with subprocess.Popen([sys.executable, str(HERE / "driver.py"), "partial",
+                           json.dumps(args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True, env=env) as proc:
+        try:
+            line = ""
+            while not line.startswith("RESULT "):
+                line = proc.stdout.readline()
+                assert line or proc.poll() is None, proc.stderr.read()[-4000:]
+            stopped = json.loads(line[len("RESULT "):])
+        finally:
+            proc.send_signal(signal.SIGKILL)  # mid-form, like a dead battery
+            proc.wait(10)
+    assert proc.returncode == -signal.SIGKILL
+    shown = run_driver("resume", {"store": str(store_path), "pin": "1357"}, tmp_path)
+    assert shown.pop("title") == stopped["title"] == "Household member 1/2"
+    assert shown == {
+        "structure_number": "KB-045", "household_in_structure": "1", "consent": "yes",
+        "household/head_name": "Amina Wanjiru", "household/phone": "+254712345678",
+        "household/members_count": "2",
+        "household/members/0/member_name": "Amina Wanjiru",
+        "household/members/0/member_age": "34", "household/members/0/member_sex": "female",
+        "household/members/0/relationship": "head",
+    }
