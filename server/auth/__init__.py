@@ -92,8 +92,9 @@ def current_user() -> User | None:
     if user is not None:
         db.session.expunge(user)
     if not outer:
-        # End the read so services can open their own write transaction.
-        db.session.rollback()
+        # End the read (keeping a token's last_used) so services can open their own
+        # write transaction.
+        db.session.commit()
     request._hesabu_user = user  # type: ignore[attr-defined]
     return user
 

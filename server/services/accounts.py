@@ -27,6 +27,8 @@ MAX_FAILED_LOGINS = 5
 LOCK_MINUTES = 15
 #: API tokens start with this, so a leaked one is easy to recognise (and grep for).
 TOKEN_PREFIX = "hsb_"
+#: Refresh an API token's `last_used` at most this often, so reads rarely write.
+_USED_EVERY = timedelta(minutes=5)
 _USERNAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789._-")
 
 
@@ -212,6 +214,9 @@ def user_for_token(token: str) -> User | None:
     user, row = found
     if row.revoked_at is not None or not user.active:
         return None
+    now = utcnow()
+    if row.last_used is None or now - row.last_used > _USED_EVERY:
+        row.last_used = now  # the caller (current_user) commits
     return user
 
 

@@ -125,6 +125,8 @@ def test_tokens_are_shown_once_listed_without_the_secret_and_revocable(
 
     script = ApiClient(people.anonymous.application, made.json["token"])
     assert script.get("/api/me").json["username"] == "official_a"
+    used = {t["name"]: t["last_used"] for t in official.get("/api/tokens").json}
+    assert used["city dashboard"] is not None
     assert official.delete(f"/api/tokens/{made.json['id']}").status_code == 204
     assert script.get("/api/me").status_code == 401
     assert people.leader_b.api.delete(f"/api/tokens/{listed[0]['id']}").status_code == 404
