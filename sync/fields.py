@@ -124,14 +124,28 @@ def flatten(answers: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+_SCALARS = (str, int, type(None), bool)  # exact types: always valid values
+
+
+def _is_answer_name(name: object) -> bool:
+    return isinstance(name, str) and _answer_name(name)
+
+
+@functools.lru_cache(maxsize=4096)
+def _answer_name(name: str) -> bool:
+    return _NAME_RE.match(name) is not None and not name.startswith("__")
+
+
 def _flatten_into(prefix: str, group: Mapping[str, Any], out: dict[str, Any]) -> None:
     if not isinstance(group, Mapping):
         raise FieldPathError(f"{prefix or 'answers'}: a group must be a dict")
     for name, value in group.items():
-        if not isinstance(name, str) or _NAME_RE.match(name) is None or name.startswith("__"):
+        if not _is_answer_name(name):
             raise FieldPathError(f"{prefix}{name!r}: not a valid answer name")
         path = prefix + name
-        if isinstance(value, Mapping):
+        if type(value) in _SCALARS:  # most answers: nothing more to check
+            out[path] = value
+        elif isinstance(value, Mapping):
             _flatten_into(path + "/", value, out)
         elif isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
             seen: set[str] = set()
