@@ -92,9 +92,12 @@ def _settlement_name(answers: dict[str, Any]) -> str:
     while stack:
         value = stack.pop()
         if isinstance(value, dict):
-            for key in ("settlement_name", "name"):
-                if isinstance(value.get(key), str) and value[key]:
-                    return value[key]
+            for key, text in value.items():  # SDI: section_B/B7_Settlement_Name_Community
+                low = key.lower()
+                if isinstance(text, str) and text and (
+                        low in ("settlement_name", "name")
+                        or low.endswith("settlement_name_community")):
+                    return text
             stack.extend(v for v in value.values() if isinstance(v, dict))
     return ""
 

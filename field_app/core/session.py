@@ -50,6 +50,10 @@ def _with_instance_ids(value: Any) -> Any:
     return value
 
 
+#: Public name for code that creates records from plain answers (demo data, imports).
+with_instance_ids = _with_instance_ids
+
+
 def _default_value(node: Node) -> Any:
     """A question's `default` column as an answer: a literal in the question's shape.
 

@@ -120,8 +120,8 @@ def sync_once(store: Store, progress: Callable[[str, int, int], None] | None = N
     finally:
         api.transport.close()
     if runner.error is not None:
-        return Outcome(False, *explain(runner.error), summary=summary,
-                       details=tuple(summary.errors))
+        # Our explanation replaces the runner's English message for the same error.
+        return Outcome(False, *explain(runner.error), summary=summary)
     store.set_setting("app:last_sync", store.now())
     return Outcome(summary.ok, summary.describe(), summary=summary,
                    details=tuple(summary.errors))

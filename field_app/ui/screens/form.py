@@ -29,6 +29,9 @@ class FormScreen(Screen):
     showing_issues = BooleanProperty(False)
 
     nav: Navigator | None = None
+    #: "An answer is needed" shows only once the enumerator tried to finish: a fresh
+    #: page full of red would only alarm.
+    finishing = False
 
     def prepare(self, form_id: str | None = None, settlement_id: str | None = None,
                 structure_id: str | None = None, record_id: str | None = None) -> None:
@@ -46,6 +49,8 @@ class FormScreen(Screen):
         self.nav = Navigator(session)
         self.notice = self._notices(record_id)
         self.showing_issues = False
+        self.finishing = False
+        self._missing: dict[Path, Any] = {}
         self.show_page()
 
     def _notices(self, record_id: str | None) -> str:
@@ -112,10 +117,15 @@ class FormScreen(Screen):
             elif view.path in changed or view.node.type == "calculate":
                 view.show(get(answers, view.path))
             problem = nav.session.problem_at(view.path)
+            if problem is None and self.finishing:
+                problem = self._missing.get(view.path)
+            if problem is not None and problem.code == "required" and not self.finishing:
+                problem = None
             view.show_error(problem.message if problem else None)
 
     # -- answering -----------------------------------------------------------------------
     def answer(self, path: Path, value: Any) -> None:
+        self._missing.pop(tuple(path), None)
         changed = self.nav.set_answer(path, value)
         if self.nav.page.questions != self.shown_paths:
             self.show_page()  # a question appeared or went away
@@ -157,6 +167,8 @@ class FormScreen(Screen):
         """Finalize, or list what is missing with a button to jump to each."""
         app = App.get_running_app()
         missing = self.nav.missing()
+        self.finishing = True
+        self._missing = {problem.path: problem for problem, _ in missing}
         if not missing and self.nav.session.finalize() == []:
             app.go("home")
             return True
