@@ -10,6 +10,7 @@ import click
 
 from hesabu import __version__
 from hesabu.commands.accounts import create_federation_command, create_user_command
+from hesabu.commands.app import app_command
 from hesabu.commands.bundle import bundle
 from hesabu.commands.forms import forms
 from hesabu.commands.hub import hub
@@ -32,6 +33,7 @@ server_group.add_command(create_user_command)
 main.add_command(sync)
 main.add_command(device)
 main.add_command(bundle)
+main.add_command(app_command)
 main.add_command(hub)
 
 
