@@ -25,6 +25,9 @@ DEFAULTS: dict[str, Any] = {
     # Upgrade the database to the newest migration when the app starts.
     "HESABU_AUTO_UPGRADE": True,
     "HESABU_ENROLMENT_TTL_HOURS": 24,
+    # Wrong enrolment codes one client address may try per window before a 429.
+    "HESABU_ENROL_MAX_FAILURES": 10,
+    "HESABU_ENROL_WINDOW_S": 15 * 60,
     # The node id in the server's HLC (`server_hlc`); a hub can use its own name.
     "HESABU_NODE_ID": "server",
 }

@@ -57,6 +57,8 @@ _SERVER_CODES = (
               "A browser request without the session's CSRF token (X-CSRF-Token header)."),
     ErrorCode("auth.device_mismatch", 403,
               "The body's device_id is not the device the token belongs to."),
+    ErrorCode("auth.enrolment_rate_limited", 429,
+              "Too many wrong enrolment codes from this address; wait Retry-After seconds."),
     ErrorCode("export.format_unsupported", 400,
               "This download is not offered in that format; details.formats lists those it is."),
     ErrorCode("export.form_not_scoped", 403,
