@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, request
 
 from server.api.wire import json_body, json_response, load
 from server.schemas.devices import EnrolRequest
@@ -22,7 +22,8 @@ def enrol() -> Response:
     keeps only its hash, so it is shown this once.
     """
     body = load(EnrolRequest(), json_body())
-    token = enrol_device(body["code"], body["device_id"], body["name"])
+    token = enrol_device(body["code"], body["device_id"], body["name"],
+                         client=request.remote_addr or "")
     if body["public_key"]:
         register_device_key(body["device_id"], body["public_key"])
     # `bundle_key`: the server's public key, which signs the device's return bundles.

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from server.errors import ApiError
 from server.extensions import begin_write, db
@@ -57,35 +64,106 @@ def create_enrolment_code(ttl_hours: float) -> tuple[str, datetime]:
     return "-".join(raw[i:i + 4] for i in range(0, _CODE_LEN, 4)), expires
 
 
-def enrol_device(code: str, device_id: str, name: str) -> str:
+class GuessLimiter:
+    """Failed enrolment attempts per client address in a sliding window.
+
+    Codes have 30^12 values, so guessing is hopeless anyway; the limit keeps a script
+    from trying and keeps the logs quiet. Counted in memory, per server process.
+    """
+
+    def __init__(self, max_failures: int, window_s: float,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.max_failures = max_failures
+        self.window_s = window_s
+        self.clock = clock
+        self._failures: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, client: str, now: float) -> deque[float]:
+        times = self._failures.setdefault(client, deque())
+        while times and times[0] <= now - self.window_s:
+            times.popleft()
+        return times
+
+    def check(self, client: str) -> None:
+        """ApiError auth.enrolment_rate_limited while `client` is over the limit."""
+        now = self.clock()
+        with self._lock:
+            times = self._recent(client, now)
+            if len(times) < self.max_failures:
+                if not times:
+                    self._failures.pop(client, None)
+                return
+            wait = max(1, int(times[0] + self.window_s - now) + 1)
+        raise ApiError("auth.enrolment_rate_limited",
+                       f"too many wrong enrolment codes from this address; try again in "
+                       f"{wait} seconds", details={"retry_after_s": wait},
+                       headers={"Retry-After": str(wait)})
+
+    def failed(self, client: str) -> None:
+        now = self.clock()
+        with self._lock:
+            self._recent(client, now).append(now)
+
+
+def enrolment_limiter() -> GuessLimiter:
+    """This app's limiter (HESABU_ENROL_MAX_FAILURES per HESABU_ENROL_WINDOW_S)."""
+    limiter = current_app.extensions.get("hesabu_enrol_limiter")
+    if limiter is None:
+        limiter = current_app.extensions["hesabu_enrol_limiter"] = GuessLimiter(
+            int(current_app.config["HESABU_ENROL_MAX_FAILURES"]),
+            float(current_app.config["HESABU_ENROL_WINDOW_S"]))
+    return limiter
+
+
+def enrol_device(code: str, device_id: str, name: str, client: str = "") -> str:
     """Spend `code` to enrol `device_id`; returns its bearer token (kept only as a hash).
 
     A device enrolling again (a reinstalled app) gets a new token and the old one stops
-    working; a revoked device cannot come back this way.
+    working; a revoked device cannot come back this way. `client` (the caller's
+    address) is refused for a while after too many wrong codes. Two enrolments of the
+    same device id at the same moment end as if one came after the other: the second
+    one's token is the valid one.
     """
+    limiter = enrolment_limiter()
+    limiter.check(client)
     session = db.session
     begin_write(session)
     row = session.get(EnrolmentCode, _digest(normalise_code(code)), with_for_update=True)
     if row is None or row.used_at is not None or row.expires_at <= utcnow():
         session.rollback()
+        limiter.failed(client)
         raise ApiError("auth.enrolment_code_invalid",
                        "this enrolment code is wrong, already used or expired; "
                        "ask a federation leader for a new one")
-    device = session.get(Device, device_id)
-    if device is not None and device.revoked:
+    token = secrets.token_urlsafe(32)
+    device = _device_row_locked(device_id, name, _digest(token))
+    if device.revoked:
         session.rollback()
         raise ApiError("auth.device_revoked", f"device {device_id} was revoked")
-    token = secrets.token_urlsafe(32)
-    if device is None:
-        device = Device(id=device_id, name=name, token_hash=_digest(token))
-        session.add(device)
-    else:
-        device.name, device.token_hash = name, _digest(token)
+    device.name, device.token_hash = name, _digest(token)
     device.last_seen = utcnow()
     row.used_at, row.used_by = utcnow(), device_id
     bind_enrolled_device(row.code_hash, device_id)  # a code made for a user (H2's)
     session.commit()
     return token
+
+
+def _device_row_locked(device_id: str, name: str, token_hash: str) -> Device:
+    """The device's row, created if new, locked until commit.
+
+    INSERT ... ON CONFLICT DO NOTHING then SELECT ... FOR UPDATE: when two enrolments of
+    one id race on PostgreSQL, the second waits for the first to commit instead of
+    failing on the primary key (it was a 500). SQLite serialises writers already.
+    """
+    session = db.session
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    session.execute(insert(Device).values(
+        id=device_id, name=name, token_hash=token_hash, enrolled_at=utcnow(), revoked=False,
+    ).on_conflict_do_nothing(index_elements=["id"]))
+    return session.execute(select(Device).where(Device.id == device_id).with_for_update()
+                           .execution_options(populate_existing=True)).scalar_one()
 
 
 def authenticate(authorization: str | None) -> DeviceIdentity:

@@ -113,3 +113,60 @@ def test_an_empty_push_of_an_enrolled_device_is_fine(app: Flask) -> None:
                                       headers=device.auth)
     assert response.status_code == 200
     assert response.json["acked"] == [] and response.json["server_seq"] == 0
+
+
+def test_wrong_codes_from_one_address_are_rate_limited(make_app: Any) -> None:
+    """After HESABU_ENROL_MAX_FAILURES wrong codes an address waits (429, Retry-After),
+    even with a right code; other addresses are not affected; the wait ends."""
+    from server.services.devices import GuessLimiter
+
+    app = make_app(HESABU_ENROL_MAX_FAILURES=3, HESABU_ENROL_WINDOW_S=600)
+    now = [1000.0]
+    app.extensions["hesabu_enrol_limiter"] = GuessLimiter(3, 600, clock=lambda: now[0])
+    client = app.test_client()
+
+    def enrol_from(address: str, code: str, device_id: str = "tab-07") -> Any:
+        return client.post("/api/devices/enrol", environ_base={"REMOTE_ADDR": address},
+                           json={"code": code, "device_id": device_id, "name": "Tablet"})
+
+    for guess in ("AAAA-BBBB-CCCC", "AAAA-BBBB-CCCD", "AAAA-BBBB-CCCE"):
+        assert enrol_from("10.0.0.9", guess).status_code == 401
+    good = new_code(app)
+    limited = enrol_from("10.0.0.9", good)
+    assert limited.status_code == 429
+    assert limited.json["error"]["code"] == "auth.enrolment_rate_limited"
+    assert int(limited.headers["Retry-After"]) == limited.json["error"]["details"][
+        "retry_after_s"] > 0
+    assert enrol_from("10.0.0.10", new_code(app), "tab-08").status_code == 201
+    now[0] += 601
+    assert enrol_from("10.0.0.9", good).status_code == 201  # the code was not spent
+
+
+def test_the_same_device_id_enrolling_from_many_threads_at_once_is_clean(
+        app: Flask, live: LiveServer) -> None:
+    """Tablets restored from one backup enrol at the same moment (real threads, a real
+    server, SQLite and PostgreSQL): no 500, one device row, and exactly one of the
+    tokens works, as if the enrolments had come one after the other."""
+    import threading
+
+    codes = [new_code(app) for _ in range(6)]
+    barrier = threading.Barrier(len(codes))
+    replies: list[Any] = [None] * len(codes)
+
+    def enrol_now(i: int) -> None:
+        barrier.wait()
+        replies[i] = HttpClient(live.port, None).post_json("/api/devices/enrol", {
+            "code": codes[i], "device_id": "tab-cloned", "name": f"Tablet {i}"})
+
+    threads = [threading.Thread(target=enrol_now, args=(i,)) for i in range(len(codes))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [r.status for r in replies] == [201] * len(codes), [r.json() for r in replies]
+    with app.app_context():
+        assert db.session.execute(select(Device.id)).scalars().all() == ["tab-cloned"]
+        db.session.rollback()
+    working = [r for r in replies
+               if HttpClient(live.port, r.json()["token"]).pull(0).status == 200]
+    assert len(working) == 1
