@@ -148,3 +148,15 @@ class RecordScope(db.Model):
     settlement_id: Mapped[str | None] = mapped_column(String(UUID_LEN), default=None,
                                                       index=True)
 
+
+
+class DeviceRescan(db.Model):
+    """A device whose records changed under it (a settlement newly assigned to its
+    person): its next pull with a cursor above 0 is told `sync.cursor_invalid`, so it
+    pulls again from 0 and receives records its cursor had already passed."""
+
+    __tablename__ = "device_rescans"
+
+    device_id: Mapped[str] = mapped_column(ForeignKey("devices.id"), primary_key=True)
+    requested_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    reason: Mapped[str] = mapped_column(String(200), default="")

@@ -29,6 +29,7 @@ from server.models.types import utcnow
 from server.services import accounts
 from server.services.audit import audit
 from server.services.device_accounts import EnrolmentOffer, create_code_for
+from server.services.scoping import request_rescan
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -193,6 +194,8 @@ def update_user(actor: Any, user_id: str, *, role: str | None = None,
             raise _invalid(err) from None
         user.failed_logins, user.locked_until = 0, None
         changes["password"] = "set"
+    if {"role", "federation_id"} & changes.keys() or changes.get("active") == [False, True]:
+        request_rescan(user.id, "role, federation or activation changed")
     found = user_dict(user)
     db.session.commit()
     if "role" in changes or "federation_id" in changes:
@@ -281,6 +284,7 @@ def assign(actor: Any, user_id: str, settlement_id: str) -> dict[str, Any]:
     names = (user.username, settlement.name, settlement.federation_id)
     if db.session.get(Assignment, (user_id, settlement_id)) is None:
         db.session.add(Assignment(user_id=user_id, settlement_id=settlement_id))
+        request_rescan(user_id, f"settlement {names[1]} assigned")
         db.session.commit()
         audit("assignment.add", f"{names[0]} -> {names[1]}", user_id=user_id,
               settlement_id=settlement_id, in_federation=names[2])

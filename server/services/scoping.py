@@ -19,8 +19,19 @@ from typing import Any
 from sqlalchemy import Select, false, select, update
 
 from server.auth.roles import Role, role_of
+from server.errors import ApiError
 from server.extensions import db
-from server.models import Assignment, DeviceAccount, Record, RecordScope, Settlement, User
+from server.models import (
+    Assignment,
+    Device,
+    DeviceAccount,
+    DeviceRescan,
+    Record,
+    RecordScope,
+    Settlement,
+    User,
+)
+from server.models.types import utcnow
 
 SETTLEMENT_FORM = "sdi_settlement_profile"
 STRUCTURE_FORM = "sdi_structure_numbering"
@@ -192,3 +203,38 @@ def device_record_ids(device_id: str) -> Select[tuple[str]]:
         return select(RecordScope.record_id).where(false())
     query = visible_record_ids(user)
     return select(Record.record_id) if query is None else query
+
+
+def request_rescan(user_id: str, reason: str) -> None:
+    """The records `user_id` may see grew (a new assignment, a new role): their devices
+    pull again from cursor 0 on their next sync. Runs in the caller's transaction."""
+    session = db.session
+    device_ids = session.execute(
+        select(DeviceAccount.device_id).join(Device, Device.id == DeviceAccount.device_id)
+        .where(DeviceAccount.user_id == user_id, Device.revoked.is_(False))).scalars().all()
+    for device_id in device_ids:
+        row = session.get(DeviceRescan, device_id)
+        if row is None:
+            session.add(DeviceRescan(device_id=device_id, reason=reason[:200]))
+        else:
+            row.requested_at, row.reason = utcnow(), reason[:200]
+
+
+def check_rescan(device_id: str, cursor: int) -> None:
+    """Before a pull, outside its transaction: a device asked to rescan gets
+    `sync.cursor_invalid` for a cursor above 0 (devices then pull from 0,
+    docs/sync-protocol.md); its pull from 0 ends the request."""
+    session = db.session
+    row = session.get(DeviceRescan, device_id)
+    if row is None:
+        session.rollback()
+        return
+    if cursor == 0:
+        session.delete(row)
+        session.commit()
+        return
+    reason = row.reason
+    session.rollback()
+    raise ApiError("sync.cursor_invalid",
+                   f"this device's records changed ({reason}): pull again from cursor 0",
+                   details={"rescan": True})

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
 from personas import People, make_personas
-from server_harness import Device, enrol_device, publish_test_form, push_body
+from server_harness import Device, LiveServer, enrol_device, publish_test_form, push_body
 
+from field_app.core.api import SyncApi
+from field_app.core.store import open_store
+from field_app.core.sync_runner import enrol, run_sync
+from field_app.core.transport import HttpTransport
 from server.extensions import db
 from server.models import Assignment, DeviceAccount, Settlement
 from server.services.scoping import (
@@ -171,3 +176,43 @@ def test_a_device_enrolled_with_a_code_made_for_an_enumerator_works_for_them(
     push(app, people.tablet_a, s1_structure)
     push(app, enrol_device(app, "office", "Office"), s2_structure)
     assert pulled(app, second) == {s1_structure[1]}
+
+
+def test_a_tablet_gets_a_newly_assigned_settlement_its_cursor_had_passed(
+        app: Flask, people: People, live: LiveServer, tmp_path: Path) -> None:
+    """With the real device store and sync runner: records of a settlement assigned
+    after the tablet synced arrive on its next sync (the server asks it to pull from 0)."""
+    office = enrol_device(app, "office-laptop", "Office laptop")
+    s2_structure = structure(people.s2)
+    push(app, office, s2_structure)
+
+    url = f"http://127.0.0.1:{live.port}"
+    offer = people.leader_a.api.post(
+        f"/api/users/{people.enumerator_a.user_id}/enrolment-codes", json={}).json
+    store = open_store(tmp_path / "tablet.db", device_name="Enumerator A's second tablet")
+    api = SyncApi(HttpTransport(url))
+    enrol(store, api, offer["code"])
+    api.transport.close()
+
+    def sync() -> None:
+        api = SyncApi(HttpTransport(url, store.device.token))
+        try:
+            summary = run_sync(store, api)
+        finally:
+            api.transport.close()
+        assert summary.ok, summary.describe()
+
+    sync()
+    assert store.record(s2_structure[1]) is None
+    assert store.cursor() > 0
+    answer = people.leader_a.api.post("/api/assignments", json={
+        "user_id": people.enumerator_a.user_id, "settlement_id": people.s2})
+    assert answer.status_code == 201
+    sync()
+    found = store.record(s2_structure[1])
+    assert found is not None and found["answers"]["settlement_id"] == people.s2
+    # Asked once: the next pulls go on from the cursor.
+    token = {"Authorization": f"Bearer {store.device.token}"}
+    again = app.test_client().get(f"/api/sync/pull?cursor={store.cursor()}", headers=token)
+    assert again.status_code == 200
+    store.close()
