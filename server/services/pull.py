@@ -13,7 +13,7 @@ from server.models import Conflict, FormVersion, Record
 from server.models import Op as OpRow
 from server.services.devices import DeviceIdentity
 from server.services.review import review_changes
-from server.services.scoping import device_record_ids
+from server.services.scoping import check_rescan, device_record_ids
 from server.services.sequence import current_seq
 from sync.messages import PROTOCOL_VERSION, v1_op_payload
 
@@ -47,6 +47,7 @@ def pull_changes(device: DeviceIdentity, cursor: int, limit: int, *,
     it may not see are passed over once, not re-scanned on every sync. Ops are sent in
     the form of the client's `protocol` (1: every parents entry and meta spelled out).
     """
+    check_rescan(device.id, cursor)  # newly assigned settlements: pull from 0 (scoping.py)
     session = db.session
     if session.get_bind().dialect.name == "postgresql":
         session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
