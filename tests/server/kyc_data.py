@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -147,3 +148,24 @@ def load_kyc(app: Flask, federation_a: str, federation_b: str) -> None:
         db.session.commit()
     publish_sdi_forms(app)
     push(app, make_ops(dataset()))
+
+
+def kyc_world(db_url: str, instance: Path) -> Iterator[tuple[Flask, Any]]:
+    """An app with the personas and every test record, shared by a module's read-only
+    tests (building it per test would cost most of their time); emptied afterwards."""
+    from personas import make_personas
+    from server_harness import wipe
+
+    from server.app import create_app
+    from server.extensions import db
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": db_url, "INSTANCE_PATH": str(instance)})
+    people = make_personas(app)
+    load_kyc(app, people.federation_a, people.federation_b)
+    try:
+        yield app, people
+    finally:
+        with app.app_context():
+            db.session.remove()
+            wipe()
+            db.engine.dispose()

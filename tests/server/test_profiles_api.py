@@ -12,23 +12,26 @@ from kyc_data import (
     CHAISA,
     MASHIMONI,
     NAMES,
-    form_specs,
-    load_kyc,
-    make_ops,
-    push,
+    kyc_world,
 )
-from personas import People, make_personas
+from personas import People
 
-from sync.hlc import HybridClock
-from sync.ops import DELETE, make_op
+
+@pytest.fixture(scope="module")
+def world(db_url: str, tmp_path_factory: pytest.TempPathFactory
+          ) -> Iterator[tuple[Flask, People]]:
+    """One app with the personas and the test records for this module's read-only tests."""
+    yield from kyc_world(db_url, tmp_path_factory.mktemp("instance"))
 
 
 @pytest.fixture
-def people(app: Flask) -> Iterator[People]:
-    """The personas, Mashimoni in federation A and Chaisa in B, and every test record."""
-    people = make_personas(app)
-    load_kyc(app, people.federation_a, people.federation_b)
-    yield people
+def people(world: tuple[Flask, People]) -> People:
+    return world[1]
+
+
+@pytest.fixture
+def app(world: tuple[Flask, People]) -> Flask:
+    return world[0]
 
 
 def get(persona: Any, path: str) -> Any:
@@ -107,24 +110,6 @@ def test_the_city_profile_adds_up_its_settlements(people: People) -> None:
     status, body = get(people.official_a, "/api/cities/lusaka/profile")
     assert status == 404
 
-
-def test_edits_and_deletes_reach_the_profile(app: Flask, people: People) -> None:
-    # A device edits one answer (only the changed field travels) ...
-    push(app, make_ops([("sdi_settlement_profile", MASHIMONI,
-                         {"section_C": {"C12_Total_Population": 17800}})],
-                       device_id="tab-edit"))
-    _, profile = get(people.leader_a, f"/api/settlements/{MASHIMONI}/profile")
-    # 17800 / 178 working seats = 100 people per seat
-    assert profile["profile"]["people_per_working_toilet_seat"] == pytest.approx(100)
-    assert profile["profile"]["working_toilet_seats"] == 178  # the other answers stayed
-    # ... and another deletes the Chaisa profile.
-    clock = HybridClock("tab-delete")
-    push(app, [make_op(DELETE, clock=clock, device_id="tab-delete", record_id=CHAISA,
-                       form_id="sdi_settlement_profile",
-                       form_version=form_specs()["sdi_settlement_profile"].version,
-                       fields={}, heads={})])
-    _, body = get(people.admin, "/api/settlements")
-    assert [s["name"] for s in body["settlements"]] == ["Mashimoni"]
 
 
 def test_enumeration_by_id_list_or_by_subquery_agree(app: Flask, people: People) -> None:

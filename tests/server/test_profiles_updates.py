@@ -1,0 +1,62 @@
+"""Profiles follow the records: edits, deletes and hostile text pushed from devices
+show on the next request (these tests change data, so each has its own)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from kyc_data import CHAISA, MASHIMONI, form_specs, load_kyc, make_ops, push
+from personas import People, make_personas
+
+from sync.hlc import HybridClock
+from sync.ops import DELETE, make_op
+
+
+@pytest.fixture
+def people(app: Flask) -> Iterator[People]:
+    people = make_personas(app)
+    load_kyc(app, people.federation_a, people.federation_b)
+    yield people
+
+
+def get(persona: Any, path: str) -> Any:
+    response = persona.api.get(path)
+    return response.status_code, response.get_json()
+
+
+def page(persona: Any, path: str) -> str:
+    response = persona.client.get(path)
+    assert response.status_code == 200, (path, response.status_code)
+    return response.get_data(as_text=True)
+
+
+def test_edits_and_deletes_reach_the_profile(app: Flask, people: People) -> None:
+    # A device edits one answer (only the changed field travels) ...
+    push(app, make_ops([("sdi_settlement_profile", MASHIMONI,
+                         {"section_C": {"C12_Total_Population": 17800}})],
+                       device_id="tab-edit"))
+    _, profile = get(people.leader_a, f"/api/settlements/{MASHIMONI}/profile")
+    # 17800 / 178 working seats = 100 people per seat
+    assert profile["profile"]["people_per_working_toilet_seat"] == pytest.approx(100)
+    assert profile["profile"]["working_toilet_seats"] == 178  # the other answers stayed
+    # ... and another deletes the Chaisa profile.
+    clock = HybridClock("tab-delete")
+    push(app, [make_op(DELETE, clock=clock, device_id="tab-delete", record_id=CHAISA,
+                       form_id="sdi_settlement_profile",
+                       form_version=form_specs()["sdi_settlement_profile"].version,
+                       fields={}, heads={})])
+    _, body = get(people.admin, "/api/settlements")
+    assert [s["name"] for s in body["settlements"]] == ["Mashimoni"]
+
+
+def test_pages_escape_what_people_typed(app: Flask, people: People) -> None:
+
+
+    push(app, make_ops([("sdi_settlement_profile", MASHIMONI, {"section_B": {
+        "B7_Settlement_Name_Community": "<script>alert(1)</script>"}})], "tab-x"))
+    for path in ("/settlements", f"/settlements/{MASHIMONI}", "/cities/Nairobi"):
+        html = page(people.admin, path)
+        assert "<script>alert(1)" not in html and "&lt;script&gt;" in html, path
