@@ -48,10 +48,11 @@ class HesabuApp(App):
     scale = NumericProperty(1.0)
     store = ObjectProperty(None, allownone=True)
 
-    def __init__(self, store_path: str | Path, gps: Gps | None = None,
+    def __init__(self, store_path: str | Path | None = None, gps: Gps | None = None,
                  camera: Camera | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.store_path = Path(store_path)
+        #: None: the app's private storage (on Android, where nobody else can read it).
+        self.store_path = Path(store_path) if store_path is not None else None
         default_gps, default_camera = default_devices(platform == "android")
         self.gps = gps or default_gps
         self.camera = camera or default_camera
@@ -83,6 +84,8 @@ class HesabuApp(App):
     # -- building ------------------------------------------------------------------------
     def build(self) -> ScreenManager:
         i18n.compile_catalogs()
+        if self.store_path is None:
+            self.store_path = Path(self.user_data_dir) / "hesabu.db"
         self.store: Store = open_store(self.store_path)
         self.state = AppState(self.store)
         i18n.set_language(self.state.language)
@@ -124,6 +127,12 @@ class HesabuApp(App):
         else:
             self.go(step)
 
+    def on_start(self) -> None:
+        if platform == "android":  # runtime permissions (Android 6+): GPS and camera
+            from android.permissions import Permission, request_permissions
+
+            request_permissions([Permission.ACCESS_FINE_LOCATION, Permission.CAMERA])
+
     def on_pause(self) -> bool:
         return True  # Android: keep the app (and the open record) when switching away
 
@@ -134,3 +143,8 @@ class HesabuApp(App):
         if self.store is not None:
             self.store.close()
             self.store = None
+
+
+def main() -> None:
+    """The entry point on a tablet (see main.py and buildozer.spec)."""
+    HesabuApp().run()
