@@ -247,21 +247,34 @@ def _upload_files(api: SyncApi, result: HubSyncResult) -> None:
         .order_by(Attachment.sha256)).all()
     db.session.rollback()
     for sha, size, storage_path in rows:
-        offset = api.attachment_offset(sha)
-        with open(root / storage_path, "rb") as fh:
-            while offset < size:
-                fh.seek(offset)
-                chunk = fh.read(CHUNK)
-                resp = api.attachment_chunk(sha, offset, size, chunk,
-                                            hashlib.sha256(chunk).hexdigest())
-                offset = api.attachment_offset(sha) if resp.status == 409 else \
-                    int(resp.headers.get("upload-offset", offset + len(chunk)))
+        try:
+            _upload_file(api, root / storage_path, sha, size)
+        except (OSError, SyncError) as exc:
+            if isinstance(exc, SyncError) and exc.retryable:
+                raise  # the link: stop here, resume next round
+            # One unreadable or refused file must not hold back the others or the pull.
+            result.error = f"file {sha} was not sent: {exc}"
+            continue
         session = db.session
         begin_write(session)
         if session.get(HubUpload, sha) is None:
             session.add(HubUpload(sha256=sha))
         session.commit()
         result.files += 1
+
+
+def _upload_file(api: SyncApi, path: Path, sha: str, size: int) -> None:
+    offset = api.attachment_offset(sha)
+    with open(path, "rb") as fh:
+        while offset < size:
+            fh.seek(offset)
+            chunk = fh.read(CHUNK)
+            if not chunk:
+                raise OSError(f"{path} is shorter than its {size} bytes")
+            resp = api.attachment_chunk(sha, offset, size, chunk,
+                                        hashlib.sha256(chunk).hexdigest())
+            offset = api.attachment_offset(sha) if resp.status == 409 else \
+                int(resp.headers.get("upload-offset", offset + len(chunk)))
 
 
 def _pull(api: SyncApi, result: HubSyncResult) -> None:

@@ -164,3 +164,27 @@ def _wait_status(hub_url: str, done, timeout: float = 20.0) -> dict:
             assert done(status), status
             return status
         time.sleep(0.05)
+
+
+def test_a_lost_file_on_the_hub_holds_back_nothing_else(central, hub, tmp_path: Path) -> None:
+    central_app, _ = central
+    hub_app, hub_url = hub
+    _hub_sync(hub_app)
+    tablet = new_tablet(tmp_path / "a.db", hub_app, hub_url)
+    tablet.create_record("household", "1", {"head_name": "Lost photo"}, finalized=True)
+    from field_app.core.attachments import add_attachment
+
+    for name in ("a.jpg", "b.jpg"):
+        (tmp_path / name).write_bytes(name.encode() * 5000)
+        add_attachment(tablet, tmp_path / name)
+    assert sync_tablet(tablet, hub_url).ok
+    tablet.close()
+    lost = sorted(p for p in (tmp_path / "hub" / "attachments").rglob("*") if p.is_file())[0]
+    lost.unlink()
+    with hub_app.app_context():
+        result = sync_once()
+        status = hub_status()
+    assert result.error and lost.name in result.error
+    assert (result.pushed, result.files) == (1, 1)
+    assert (status["waiting_ops"], status["waiting_files"]) == (0, 1)
+    assert server_state(central_app) == server_state(hub_app)
