@@ -19,6 +19,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask, Response, current_app, render_template, request, session
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from server.errors import ApiError
 
@@ -110,6 +111,12 @@ def init_web_security(app: Flask) -> None:
     app.config.setdefault("HESABU_CSP", DEFAULT_CSP)
     # The server address put into enrolment QR codes (else the address a page came to).
     app.config.setdefault("HESABU_PUBLIC_URL", os.environ.get("HESABU_PUBLIC_URL", ""))
+    # Behind N reverse proxies (HESABU_PROXIES=N) take the client's address and scheme
+    # from X-Forwarded-For/-Proto: the login throttle and the audit log need it.
+    proxies = int(app.config.get("HESABU_PROXIES", os.environ.get("HESABU_PROXIES", 0)) or 0)
+    if proxies > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies,  # type: ignore[method-assign]
+                                x_proto=proxies, x_host=proxies)
     app.before_request(_check_csrf)
     app.after_request(_security_headers)
     app.jinja_env.globals["csrf_token"] = csrf_token

@@ -12,12 +12,12 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from server.auth.roles import Role
 from server.extensions import db
-from server.models import ApiToken, Federation, User
+from server.models import ApiToken, AuditEvent, Federation, User
 from server.models.types import utcnow
 
 #: Shorter passwords are refused.
@@ -25,6 +25,9 @@ MIN_PASSWORD_LENGTH = 10
 #: Consecutive wrong passwords before the account is locked for LOCK_MINUTES.
 MAX_FAILED_LOGINS = 5
 LOCK_MINUTES = 15
+#: Failed logins from one address (any usernames) within LOCK_MINUTES before that
+#: address is refused for a while: guessing across many accounts.
+MAX_FAILURES_PER_ADDRESS = 20
 #: API tokens start with this, so a leaked one is easy to recognise (and grep for).
 TOKEN_PREFIX = "hsb_"
 #: Refresh an API token's `last_used` at most this often, so reads rarely write.
@@ -163,6 +166,20 @@ def check_login(username: str, password: str) -> User:
     user.failed_logins, user.locked_until, user.last_login = 0, None, now
     session.commit()
     return user
+
+
+def too_many_failures_from(ip: str) -> bool:
+    """True if `ip` failed to log in MAX_FAILURES_PER_ADDRESS times within LOCK_MINUTES
+    (counted in the audit log, so every worker and server process agrees)."""
+    if not ip:
+        return False
+    since = utcnow() - timedelta(minutes=LOCK_MINUTES)
+    count = db.session.execute(
+        select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.action == "login.failed", AuditEvent.ip == ip[:64],
+            AuditEvent.at > since)).scalar_one()
+    db.session.rollback()
+    return count >= MAX_FAILURES_PER_ADDRESS
 
 
 def set_password(user_id: str, password: str) -> None:

@@ -8,7 +8,13 @@ from flask import Blueprint, redirect, render_template, request, session, url_fo
 from werkzeug.wrappers import Response
 
 from server.auth import current_user, login_required, public
-from server.services.accounts import LoginRefused, check_login, session_stamp
+from server.services.accounts import (
+    LOCK_MINUTES,
+    LoginRefused,
+    check_login,
+    session_stamp,
+    too_many_failures_from,
+)
 from server.services.audit import audit
 
 bp = Blueprint("auth", __name__)
@@ -43,6 +49,11 @@ def login() -> Response | str | tuple[str, int]:
         return render_template("login.html", next=next_url, username="")
     username = request.form.get("username", "")
     password = request.form.get("password", "")
+    if too_many_failures_from(request.remote_addr or ""):
+        audit("login.failed", username[:100], reason="too many failures from this address")
+        return render_template("login.html", next=next_url, username=username,
+                               error="Too many failed logins from this address. Wait "
+                                     f"{LOCK_MINUTES} minutes and try again."), 429
     try:
         user = check_login(username, password)
     except LoginRefused as refused:

@@ -20,6 +20,7 @@ from server.models import AuditEvent, User
 from server.services.accounts import (
     LOCK_MINUTES,
     MAX_FAILED_LOGINS,
+    MAX_FAILURES_PER_ADDRESS,
     AccountError,
     create_api_token,
     create_user,
@@ -110,6 +111,17 @@ def test_a_wrong_password_is_refused_and_logged_and_repeated_failures_lock(
                            .values(locked_until=None))
         db.session.commit()
     assert log_in(client, "leader_a").location == "/"
+
+
+def test_an_address_guessing_across_many_accounts_is_refused_for_a_while(
+        app: Flask, people: People) -> None:
+    for n in range(MAX_FAILURES_PER_ADDRESS):
+        assert log_in(people.anonymous, f"guess{n}", "wrong password!").status_code == 401
+    refused = log_in(people.anonymous, "leader_a")  # even a right password
+    assert refused.status_code == 429 and b"Too many failed logins" in refused.data
+    other = browser(app)
+    other.environ_base["REMOTE_ADDR"] = "10.0.0.7"  # another address is not affected
+    assert log_in(other, "leader_a").location == "/"
 
 
 def test_unknown_users_are_refused_like_wrong_passwords(app: Flask, people: People) -> None:
@@ -237,3 +249,15 @@ def test_session_cookies_are_httponly_samesite_and_secure_when_asked(
     secure = make_app(HESABU_SECURE_COOKIES=True).test_client().get("/login")
     assert "Secure" in secure.headers["Set-Cookie"]
     assert "script-src 'self'" in answer.headers["Content-Security-Policy"]
+
+
+def test_behind_a_proxy_the_client_address_is_logged(make_app: Any, people: People) -> None:
+    proxied = make_app(HESABU_PROXIES=1)
+    client = browser(proxied)
+    client.post("/login", data={"username": "leader_a", "password": "wrong password!"},
+                headers={"X-Forwarded-For": "203.0.113.9"})
+    with proxied.app_context():
+        event = db.session.execute(select(AuditEvent).where(
+            AuditEvent.action == "login.failed")).scalar_one()
+        assert event.ip == "203.0.113.9"
+        db.session.rollback()
