@@ -96,6 +96,16 @@ def update_user(user_id: str) -> Response:
     return redirect(url_for(".users"))
 
 
+@bp.post("/federations")
+@roles_required(Role.ADMIN)
+def create_federation() -> Response:
+    """Add a federation (admins)."""
+    _attempt(lambda: admin.create_federation(current_user(), _form("name"), _form("country"),
+                                             _form("city")),
+             f"Added federation {_form('name')}.")
+    return redirect(url_for(".users"))
+
+
 @bp.get("/devices")
 @roles_required(*_STAFF)
 def devices() -> str:

@@ -121,3 +121,17 @@ def test_what_people_typed_is_escaped(people: People) -> None:
     raw = people.leader_a.client.get("/users").data.decode()
     assert "<script>alert(1)</script>" not in raw
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in raw
+
+
+def test_an_admin_adds_a_federation_and_its_first_leader(people: People) -> None:
+    admin = people.admin.client
+    page = text(admin.post("/federations", data={"name": "SDI Uganda", "country": "Uganda",
+                                                 "city": "Kampala"}, follow_redirects=True))
+    assert "Added federation SDI Uganda." in page
+    fed = re.search(r'<option value="([^"]+)">SDI Uganda</option>', page)
+    assert fed
+    added = admin.post("/users", data={"username": "sarah", "password": "long enough pw",
+                                       "role": "leader", "federation_id": fed.group(1)},
+                       follow_redirects=True)
+    assert "Added sarah." in text(added)
+    assert people.leader_a.client.post("/federations", data={"name": "x"}).status_code == 403
