@@ -177,7 +177,8 @@ def city(name: str | None) -> str | Response:
                        for key, label, unit in (
                            ("settlements_known", "Settlements known", ""),
                            ("settlements_profiled", "Settlements profiled", ""),
-                           ("settlements_profiled_pct", "Settlements profiled", " %"),
+                           ("settlements_profiled_pct", "Share of known settlements profiled",
+                            " %"),
                            ("settlements_declared", "Declared (legal)", ""),
                            ("settlements_resettled", "Resettled", ""),
                            ("settlements_eviction_threat", "Under eviction threat", ""),
