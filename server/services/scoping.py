@@ -76,15 +76,19 @@ def link_records(record_ids: Sequence[str], pushed_by: str | None = None) -> Non
               for s in session.execute(select(RecordScope)
                                        .where(RecordScope.record_id.in_(chunk))).scalars()}
     account = session.get(DeviceAccount, pushed_by) if pushed_by else None
+    own = _FederationCheck(account.federation_id if account is not None else None)
     moved: list[tuple[str, str | None]] = []  # (record id, its settlement) for the children
     for record_id, form_id, settlement_ref, structure_ref, *names in rows:
+        scope = scopes.get(record_id)
         if form_id == SETTLEMENT_FORM:
             parent = None
-            settlement = _profile_settlement(record_id, names, account)
+            settlement = _profile_settlement(record_id, names, account, own)
         else:
             parent = _text(settlement_ref if form_id == STRUCTURE_FORM else structure_ref)
             settlement = _settlement_of(parent, form_id)
-        scope = scopes.get(record_id)
+            old = scope.settlement_id if scope is not None else None
+            if settlement != old and not (own.allows(old) and own.allows(settlement)):
+                continue  # a device may not move records into or out of another federation
         if scope is None:
             session.add(RecordScope(record_id=record_id, form_id=form_id, parent_id=parent,
                                     settlement_id=settlement))
@@ -107,8 +111,26 @@ def _settlement_of(parent: str | None, form_id: str) -> str | None:
                               .where(RecordScope.record_id == parent)).scalar_one_or_none()
 
 
-def _profile_settlement(record_id: str, names: list[Any],
-                        account: DeviceAccount | None) -> str | None:
+class _FederationCheck:
+    """Whether a settlement is in the pushing device's federation (any, for a device of
+    no federation: the office laptop, a hub)."""
+
+    def __init__(self, federation_id: str | None) -> None:
+        self.federation_id = federation_id
+        self._known: dict[str, str | None] = {}
+
+    def allows(self, settlement_id: str | None) -> bool:
+        if self.federation_id is None or settlement_id is None:
+            return True
+        if settlement_id not in self._known:
+            self._known[settlement_id] = db.session.execute(
+                select(Settlement.federation_id).where(Settlement.id == settlement_id)
+            ).scalar_one_or_none()
+        return self._known[settlement_id] == self.federation_id
+
+
+def _profile_settlement(record_id: str, names: list[Any], account: DeviceAccount | None,
+                        own: _FederationCheck) -> str | None:
     """The settlement a profile is; created when a federation's device profiles it."""
     session = db.session
     name = next((n for n in map(_text, names[:len(NAME_FIELDS)]) if n), None)
@@ -123,7 +145,7 @@ def _profile_settlement(record_id: str, names: list[Any],
         session.flush()
         if account.user_id is not None:
             session.add(Assignment(user_id=account.user_id, settlement_id=record_id))
-    elif name and settlement.name != name[:200]:
+    elif name and settlement.name != name[:200] and own.allows(record_id):
         settlement.name = name[:200]
     return record_id
 

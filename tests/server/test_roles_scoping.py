@@ -216,3 +216,21 @@ def test_a_tablet_gets_a_newly_assigned_settlement_its_cursor_had_passed(
     again = app.test_client().get(f"/api/sync/pull?cursor={store.cursor()}", headers=token)
     assert again.status_code == 200
     store.close()
+
+
+def test_a_device_cannot_move_records_into_or_out_of_another_federation(
+        app: Flask, people: People) -> None:
+    tablet_b = bound_device(app, "tab-b", people.leader_b.user_id, people.federation_b)
+    a_structure = structure(people.s1)
+    push(app, people.tablet_a, a_structure)
+    # B's tablet points A's structure at B's settlement: the link stays in A.
+    push(app, tablet_b, (STRUCTURE_FORM, a_structure[1], {"settlement_id": people.s3}))
+    assert settlement_of(app, a_structure[1]) == people.s1
+    # B's tablet files a new structure under A's settlement: it is linked nowhere.
+    sneaky = structure(people.s1)
+    push(app, tablet_b, sneaky)
+    assert settlement_of(app, sneaky[1]) is None
+    assert sneaky[1] not in pulled(app, people.tablet_a)
+    # A's own tablet still moves its records between A's settlements.
+    push(app, people.tablet_a, (STRUCTURE_FORM, a_structure[1], {"settlement_id": people.s2}))
+    assert settlement_of(app, a_structure[1]) == people.s2
