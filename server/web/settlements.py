@@ -7,6 +7,7 @@ from marshmallow import ValidationError
 
 from server.auth import Role, current_user, role_of, roles_required
 from server.schemas.profiles import SettlementFilterSchema
+from server.services.account_admin import list_federations
 from server.services.indicators.profiles import Filters, list_cities, list_settlements
 from server.services.indicators.viewer import PROFILE_ROLES, viewer_for
 from server.web.profile_charts import code_label, number_text, settlement_map
@@ -22,6 +23,7 @@ LEGAL_STATUSES = ("declared_legal_protected", "undeclared_illegal_unprotected", 
 def index() -> tuple[str, int] | str:
     """Settlements you may see, filtered by city, eviction threat, legal status, name."""
     viewer = viewer_for(current_user())
+    show_federation = role_of(current_user()) is Role.ADMIN  # others see one federation
     raw = {k: v for k, v in request.args.items() if v.strip()}
     problems: dict[str, list[str]] = {}
     try:
@@ -36,6 +38,7 @@ def index() -> tuple[str, int] | str:
         cities=list_cities(viewer), statuses=LEGAL_STATUSES,
         settlement_map=settlement_map([place_of(r) for r in rows]),
         fmt=number_text, code_label=code_label,
-        show_federation=role_of(current_user()) is Role.ADMIN,
+        show_federation=show_federation,
+        federations=list_federations(current_user()) if show_federation else [],
     )
     return (page, 400) if problems else page

@@ -46,6 +46,8 @@ def test_settlements_list_filters_and_draws_an_offline_map(people: People) -> No
     assert f'data-settlement-id="{CHAISA}"' not in html
     html = page(people.admin, "/settlements?city=lusaka")
     assert f'data-settlement-id="{CHAISA}"' in html and 'data-total="1"' in html
+    html = page(people.admin, f"/settlements?federation_id={people.federation_b}")
+    assert f'data-settlement-id="{CHAISA}"' in html and 'data-total="1"' in html
     response = people.admin.client.get("/settlements?legal_status=mystery")
     assert response.status_code == 400 and b'id="filter-problems"' in response.data
     # A leader of federation B sees only Chaisa; an enumerator sees no profiles.
