@@ -62,9 +62,18 @@ def tap(widget: Any) -> None:
         seen.add(id(scroller))
         scroller = scroller.parent
     if isinstance(scroller, ScrollView):
-        h.pump(2)  # lay out widgets that just appeared before measuring where it is
-        scroller.scroll_to(widget, padding=20, animate=False)
-        h.pump(2)
+        # Nested layouts settle over a few frames after a page is rebuilt: scroll until
+        # the widget really is inside the visible part, as a person would.
+        for _ in range(30):
+            h.pump(1)
+            scroller.scroll_to(widget, padding=20, animate=False)
+            h.pump(1)
+            bottom = scroller.to_window(scroller.x, scroller.y)[1]
+            y = widget.to_window(*widget.center)[1]
+            if bottom < y < bottom + scroller.height:
+                break
+        else:
+            raise AssertionError(f"could not scroll to {widget}")
     h.tap(widget)
 
 
