@@ -25,7 +25,8 @@ def _safe_next(target: str | None) -> str:
     if not target:
         return url_for("auth.home")
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") \
+            or "\\" in target:  # browsers read /\host as //host
         return url_for("auth.home")
     return target
 

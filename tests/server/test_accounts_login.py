@@ -85,7 +85,8 @@ def test_a_leader_logs_in_sees_their_name_and_logs_out(app: Flask, people: Peopl
 def test_login_goes_back_to_the_page_asked_for_but_never_to_another_site(
         people: People) -> None:
     assert log_in(people.anonymous, "leader_a", next_url="/?tab=2").location == "/?tab=2"
-    for evil in ("https://evil.example/", "//evil.example/x", "javascript:alert(1)"):
+    for evil in ("https://evil.example/", "//evil.example/x", "javascript:alert(1)",
+                 "/\\evil.example/x"):
         fresh = browser(people.anonymous.application)
         assert log_in(fresh, "leader_a", next_url=evil).location == "/"
 
