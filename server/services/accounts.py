@@ -182,6 +182,21 @@ def too_many_failures_from(ip: str) -> bool:
     return count >= MAX_FAILURES_PER_ADDRESS
 
 
+def change_own_password(user_id: str, current: str, new: str) -> str:
+    """Change a password knowing the current one; returns the new session stamp."""
+    user = db.session.get(User, user_id)
+    if user is None or not check_password_hash(user.password_hash, current):
+        db.session.rollback()
+        raise AccountError("the current password is wrong")
+    db.session.rollback()
+    set_password(user_id, new)
+    user = db.session.get(User, user_id)
+    assert user is not None
+    stamp = session_stamp(user)
+    db.session.rollback()
+    return stamp
+
+
 def set_password(user_id: str, password: str) -> None:
     user = db.session.get(User, user_id)
     if user is None:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
 from server.auth import current_user, login_required, public
 from server.services.accounts import (
     LOCK_MINUTES,
+    AccountError,
     LoginRefused,
+    change_own_password,
     check_login,
     session_stamp,
     too_many_failures_from,
@@ -84,3 +86,24 @@ def logout() -> Response:
 def home() -> str:
     """Where a login lands: what this user can do here."""
     return render_template("home.html")
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password() -> Response | str | tuple[str, int]:
+    """Change your own password (your other sessions end)."""
+    if request.method == "GET":
+        return render_template("password.html")
+    user = current_user()
+    assert user is not None
+    new = request.form.get("new_password", "")
+    if new != request.form.get("confirm_password", ""):
+        return render_template("password.html", error="The new passwords differ."), 422
+    try:
+        stamp = change_own_password(user.id, request.form.get("current_password", ""), new)
+    except AccountError as err:
+        return render_template("password.html", error=f"Not changed: {err}."), 422
+    start_session(user.id, stamp)
+    audit("user.password_change", user.username, user=user)
+    flash("Your password is changed; other sessions are logged out.", "success")
+    return redirect(url_for("auth.home"))

@@ -262,3 +262,26 @@ def test_behind_a_proxy_the_client_address_is_logged(make_app: Any, people: Peop
             AuditEvent.action == "login.failed")).scalar_one()
         assert event.ip == "203.0.113.9"
         db.session.rollback()
+
+
+def test_people_change_their_own_password_and_other_sessions_end(
+        app: Flask, people: People) -> None:
+    me = people.enumerator_a.client
+    other_session = browser(app)
+    assert log_in(other_session, "enumerator_a").location == "/"
+    wrong = me.post("/account/password", data={"current_password": "nope nope nope",
+                                               "new_password": "a new long password",
+                                               "confirm_password": "a new long password"})
+    assert wrong.status_code == 422 and b"current password is wrong" in wrong.data
+    short = me.post("/account/password", data={"current_password": PASSWORD,
+                                               "new_password": "short",
+                                               "confirm_password": "short"})
+    assert short.status_code == 422 and b"at least 10" in short.data
+    done = me.post("/account/password", data={"current_password": PASSWORD,
+                                              "new_password": "a new long password",
+                                              "confirm_password": "a new long password"})
+    assert done.status_code == 302
+    assert me.get("/").status_code == 200              # this session goes on
+    assert other_session.get("/").status_code == 302   # the other one ended
+    assert log_in(browser(app), "enumerator_a", "a new long password").location == "/"
+    assert ("user.password_change", "enumerator_a") in [(a, u) for a, u, _ in audit_log(app)]
