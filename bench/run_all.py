@@ -42,7 +42,7 @@ if str(BENCH) not in sys.path:
     sys.path.append(str(BENCH))
 
 from netlab.namespace import LINK_PORT, PROFILES, Namespace, Profile  # noqa: E402
-from netlab.proxy import LinkProxy  # noqa: E402
+from netlab.proxy import Link, ProxyProcess  # noqa: E402
 from netlab.report import chart, machine, summarise, table  # noqa: E402
 from peers import hesabu_push, odk_run, pouch  # noqa: E402
 from peers.common import Cut, Phase  # noqa: E402
@@ -53,7 +53,7 @@ ODK_NOTE = ("odk-model is a model of the OpenRosa submission protocol (HEAD + mu
             "POST per household to a minimal endpoint in this benchmark), not ODK Central.")
 
 
-def _system_run(system: str, data: Any, proxy: LinkProxy, folder: Path, photos: int,
+def _system_run(system: str, data: Any, proxy: Link, folder: Path, photos: int,
                 cfg: dict, profile: Profile, cut: dict[str, Cut] | None = None,
                 batches: tuple[int, ...] | None = None) -> list[Phase]:
     folder.mkdir(parents=True, exist_ok=True)
@@ -61,11 +61,15 @@ def _system_run(system: str, data: Any, proxy: LinkProxy, folder: Path, photos: 
         return hesabu_push.run(data, proxy, folder, photos, cut=cut)
     if system == "pouchdb":
         return pouch.run(data, proxy, folder, photos,
-                         batch_sizes=batches or tuple(cfg["pouch_batches"]), cut=cut)
+                         batch_sizes=batches or _pouch_batches(cfg, profile), cut=cut)
     if system == "odk":
         sample = cfg["odk_sample"] if cfg["odk_sample"] is not None else profile.odk_households
         return odk_run.run(data, proxy, folder, photos, sample=sample, cut=cut)
     raise ValueError(system)
+
+
+def _pouch_batches(cfg: dict, profile: Profile) -> tuple[int, ...]:
+    return tuple(cfg["pouch_batches"] or profile.pouch_batches)
 
 
 def run_profile(key: str, cfg: dict) -> dict[str, Any]:
@@ -79,7 +83,7 @@ def run_profile(key: str, cfg: dict) -> dict[str, Any]:
         folder = Path(tmp)
         data = make_dataset(folder / "photos", cfg["households"], photos, cfg["seed"])
         port = LINK_PORT if cfg["netns"] else 0
-        with LinkProxy(0, port=port, one_way_delay_s=profile.rtt_ms / 2000) as proxy:
+        with ProxyProcess(0, port=port, one_way_delay_s=profile.rtt_ms / 2000) as proxy:
             clean: dict[str, list[Phase]] = {}
             for system in cfg["systems"]:
                 print(f"[{profile.name}] {system}...", file=sys.stderr, flush=True)
@@ -100,12 +104,12 @@ def run_profile(key: str, cfg: dict) -> dict[str, Any]:
     return result
 
 
-def _interrupts(data: Any, proxy: LinkProxy, folder: Path, photos: int, cfg: dict,
+def _interrupts(data: Any, proxy: Link, folder: Path, photos: int, cfg: dict,
                 profile: Profile, clean: dict[str, list[Phase]]) -> list[dict[str, Any]]:
     """Each system again with the link cut halfway through each phase."""
     rows = []
     for system, phases in clean.items():
-        batches = (max(cfg["pouch_batches"]),)
+        batches = (max(_pouch_batches(cfg, profile)),)
         base = {p.phase: p for p in phases
                 if system != "pouchdb" or p.system == f"pouchdb-b{batches[0]}"}
         cut = {name: Cut(p.bytes_up // 2, cfg["outage"]) for name, p in base.items()}
@@ -175,7 +179,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
                    "scaling to all households (default: all on loopback, "
                    + ", ".join(f"{k} {v.odk_households}" for k, v in PROFILES.items()
                                if v.odk_households) + ")")
-    p.add_argument("--pouch-batches", default="100,1000", help="PouchDB batch_size values")
+    p.add_argument("--pouch-batches", help="PouchDB batch_size values (default: 100,1000; "
+                   "1000 only on EDGE)")
     p.add_argument("--interrupt", default="3g", help="profiles on which to cut the link "
                    "mid-transfer ('none' for no interruption test)")
     p.add_argument("--outage", type=float, default=3.0, help="seconds the link stays cut")
@@ -207,7 +212,8 @@ def config(args: argparse.Namespace) -> dict[str, Any]:
         raise SystemExit("--no-netns runs the loopback profile only (slow links need root)")
     return {"profiles": profiles, "systems": systems, "households": args.households,
             "photos": args.photos, "odk_sample": args.odk_sample,
-            "pouch_batches": [int(b) for b in args.pouch_batches.split(",")],
+            "pouch_batches": [int(b) for b in args.pouch_batches.split(",")]
+            if args.pouch_batches else None,
             "interrupt": [] if args.interrupt == "none" else
             [i.strip().lower() for i in args.interrupt.split(",")],
             "outage": args.outage, "seed": args.seed, "netns": not args.no_netns}
@@ -215,6 +221,9 @@ def config(args: argparse.Namespace) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
+    # Ctrl-C raises KeyboardInterrupt even when started in the background (where SIGINT
+    # is inherited as ignored); SIGTERM and SIGHUP unwind the same way.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _terminate)
     if args.worker:
@@ -249,4 +258,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    try:
+        raise SystemExit(main())
+    except KeyboardInterrupt:
+        print("interrupted: servers stopped, namespace removed", file=sys.stderr)
+        raise SystemExit(130) from None

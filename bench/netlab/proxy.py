@@ -22,9 +22,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
+import subprocess
+import sys
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import Protocol
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,17 @@ class LinkStats:
     @property
     def bytes_total(self) -> int:
         return self.bytes_up + self.bytes_down
+
+
+class Link(Protocol):
+    """What the benchmark's runners need of a proxy (LinkProxy or ProxyProcess)."""
+
+    port: int
+    target_port: int
+
+    def reset(self) -> None: ...
+    def snapshot(self) -> LinkStats: ...
+    def arm_cut(self, after_up_bytes: int, outage_s: float) -> None: ...
 
 
 class RequestCounter:
@@ -270,3 +285,106 @@ class LinkProxy:
                 await dst.drain()
         except (OSError, RuntimeError):
             return
+
+
+# -- the proxy in its own process --------------------------------------------------------------
+# The benchmark's clients (Hesabu's, the ODK model's) are Python too: a proxy in their
+# process would take the GIL from them. ProxyProcess runs LinkProxy in a child process
+# and drives it with one-line commands on a pipe.
+class ProxyProcess:
+    """LinkProxy's interface, with the proxy in a child process."""
+
+    def __init__(self, target_port: int, port: int = 0, one_way_delay_s: float = 0.0) -> None:
+        self._args = [str(target_port), str(port), repr(one_way_delay_s)]
+        self._proc: subprocess.Popen | None = None
+        self.port = port
+        self._target = target_port
+
+    def _ask(self, *command: object) -> dict:
+        assert self._proc is not None and self._proc.stdin and self._proc.stdout
+        self._proc.stdin.write(" ".join(str(c) for c in command) + "\n")
+        self._proc.stdin.flush()
+        line = self._proc.stdout.readline()
+        if not line:
+            raise RuntimeError("the link proxy process died")
+        return json.loads(line)
+
+    def start(self) -> ProxyProcess:
+        self._proc = subprocess.Popen([sys.executable, __file__, *self._args],
+                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                      text=True)
+        self.port = self._ask("port")["port"]
+        return self
+
+    @property
+    def target_port(self) -> int:
+        return self._target
+
+    @target_port.setter
+    def target_port(self, port: int) -> None:
+        self._target = port
+        self._ask("target", port)
+
+    def reset(self) -> None:
+        self._ask("reset")
+
+    def snapshot(self) -> LinkStats:
+        return LinkStats(**self._ask("snapshot"))
+
+    def arm_cut(self, after_up_bytes: int, outage_s: float) -> None:
+        self._ask("cut", after_up_bytes, outage_s)
+
+    def close(self) -> None:
+        if self._proc is None:
+            return
+        with contextlib.suppress(OSError, RuntimeError, ValueError):
+            self._ask("quit")
+        for stream in (self._proc.stdin, self._proc.stdout):
+            if stream:
+                stream.close()
+        try:
+            self._proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            self._proc.wait()
+        self._proc = None
+
+    def __enter__(self) -> ProxyProcess:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _serve(argv: list[str]) -> int:
+    import signal
+
+    # The parent decides when to stop (it sends "quit"); Ctrl-C reaches it too.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    target, port, delay = int(argv[0]), int(argv[1]), float(argv[2])
+    proxy = LinkProxy(target, port=port, one_way_delay_s=delay).start()
+    try:
+        for line in sys.stdin:
+            command, *args = line.split()
+            answer: dict = {}
+            if command == "port":
+                answer = {"port": proxy.port}
+            elif command == "target":
+                proxy.target_port = int(args[0])
+            elif command == "reset":
+                proxy.reset()
+            elif command == "snapshot":
+                answer = asdict(proxy.snapshot())
+            elif command == "cut":
+                proxy.arm_cut(int(args[0]), float(args[1]))
+            elif command == "quit":
+                print("{}", flush=True)
+                break
+            print(json.dumps(answer), flush=True)
+    finally:
+        proxy.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(_serve(sys.argv[1:]))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,23 @@ def machine() -> dict[str, Any]:
                 cpu = line.split(":", 1)[1].strip()
                 break
     return {"nproc": os.cpu_count(), "cpu": cpu, "kernel": platform.release(),
-            "python": platform.python_version()}
+            "python": platform.python_version(), **_git()}
+
+
+def _git() -> dict[str, Any]:
+    """The commit measured, and uncommitted changes to the sync path (they count too)."""
+    root = Path(__file__).resolve().parents[2]
+
+    def git(*args: str) -> str:
+        try:
+            return subprocess.run(["git", *args], cwd=root, capture_output=True,
+                                  text=True, timeout=30).stdout.rstrip()
+        except (OSError, subprocess.TimeoutExpired):
+            return ""
+
+    dirty = git("status", "--short", "--", "sync", "server", "field_app/core").splitlines()
+    return {"git_commit": git("rev-parse", "--short", "HEAD").strip(),
+            "git_uncommitted_sync_path": [line[3:] for line in dirty if line[:2] != "??"]}
 
 
 def _by(phases: list[dict], phase: str) -> dict[str, dict]:
@@ -135,12 +152,14 @@ def chart(doc: dict[str, Any], path: Path) -> None:
                     ys.append(max(row["seconds"], 1e-3))
             bars = ax.bar(xs, ys, width, label=system)
             ax.bar_label(bars, labels=[f"{y:.3g}" for y in ys], fontsize=7)
-        ax.set_xticks(range(len(profiles)), [p["profile"] for p in profiles])
+        ticks = []
+        for prof in profiles:
+            counts = {p["items"] for p in prof["phases"] if p["phase"] == phase}
+            ticks.append(f"{prof['profile']}\n({'/'.join(str(c) for c in sorted(counts))} "
+                         f"{phase})")
+        ax.set_xticks(range(len(profiles)), ticks)
         ax.set_yscale("log")
-        counts = {p["items"] for prof in profiles for p in prof["phases"]
-                  if p["phase"] == phase}
-        what = f"{'/'.join(str(c) for c in sorted(counts))} {phase}"
-        ax.set_title(f"seconds to send {what} (lower is better)", fontsize=10)
+        ax.set_title(f"seconds to send the {phase} (lower is better)", fontsize=10)
         ax.set_ylabel("seconds (log)")
         ax.legend(fontsize=8)
     fig.text(0.01, 0.01, "odk-model: a model of the OpenRosa protocol, not ODK Central",

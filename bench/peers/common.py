@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from netlab.proxy import LinkProxy, LinkStats
+from netlab.proxy import Link, LinkStats
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ class Phase:
         return out
 
 
-def measure(proxy: LinkProxy, started: float, system: str, phase: str, items: int,
+def measure(proxy: Link, started: float, system: str, phase: str, items: int,
             retries: int = 0, note: str = "", seconds: float | None = None) -> Phase:
     elapsed = time.perf_counter() - started if seconds is None else seconds
     s: LinkStats = proxy.snapshot()

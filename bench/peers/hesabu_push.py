@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from netlab.proxy import LinkProxy
+from netlab.proxy import Link
 
 from field_app.core import attachments
 from field_app.core.api import SyncApi
@@ -101,9 +101,11 @@ def _until_done(step, pending) -> int:
         time.sleep(1.0)
 
 
-def run(data: DataSet, proxy: LinkProxy, folder: Path, photos: int,
-        cut: dict[str, Cut] | None = None, batch: int = 1000) -> list[Phase]:
-    """Push the households, then upload `photos` photos; one Phase each."""
+def run(data: DataSet, proxy: Link, folder: Path, photos: int,
+        cut: dict[str, Cut] | None = None,
+        options: SyncOptions | None = None) -> list[Phase]:
+    """Push the households, then upload `photos` photos; one Phase each. The options
+    are the app's defaults unless given (batch limits are part of what is measured)."""
     cut = cut or {}
     phases = []
     with HesabuServer(folder / "server") as server:
@@ -115,7 +117,7 @@ def run(data: DataSet, proxy: LinkProxy, folder: Path, photos: int,
         api.transport.close()
         runner = SyncRunner(store, SyncApi(HttpTransport(url, store.device.token,
                                                          timeout_s=120)),
-                            SyncOptions(max_ops=batch))
+                            options or SyncOptions())
 
         proxy.reset()
         if "households" in cut:

@@ -12,7 +12,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from netlab.proxy import LinkProxy
+from netlab.proxy import Link
 
 from peers import odk
 from peers.common import Cut, Phase, free_port, measure, start, stop, wait_port
@@ -31,7 +31,7 @@ def scaled(phase: Phase, total: int) -> Phase:
                    note=f"measured on {phase.items} submissions, scaled to {total}")
 
 
-def run(data: DataSet, proxy: LinkProxy, folder: Path, photos: int,
+def run(data: DataSet, proxy: Link, folder: Path, photos: int,
         sample: int | None = None, cut: dict[str, Cut] | None = None) -> list[Phase]:
     """Send `sample` households (all by default), then `photos` submissions with a photo.
     Phases are as measured; `scaled()` turns the households phase into all households."""

@@ -17,7 +17,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from netlab.proxy import LinkProxy
+from netlab.proxy import Link
 
 from peers.common import Cut, Phase, free_port, measure, start, stop, wait_port
 from peers.data import DataSet
@@ -98,7 +98,7 @@ def _replicate(config: dict, timeout_s: float) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def run(data: DataSet, proxy: LinkProxy, folder: Path, photos: int,
+def run(data: DataSet, proxy: Link, folder: Path, photos: int,
         batch_sizes: tuple[int, ...] = (100, 1000), cut: dict[str, Cut] | None = None,
         timeout_s: float = 1800) -> list[Phase]:
     cut = cut or {}
