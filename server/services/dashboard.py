@@ -6,15 +6,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, case, func, select
 
 from server.auth.roles import visible_federation_ids
 from server.extensions import db
-from server.models import Device, Record
+from server.models import Device, Record, Review
 from server.models import Op as OpRow
 from server.models.accounts import DeviceAccount, Settlement, User
 from server.services.resolution import count_open_conflicts
-from server.services.review import latest_reviews
 from server.services.scoping import visible_record_ids
 
 #: A device not seen for this long is shown as "not syncing".
@@ -73,29 +72,31 @@ def dashboard(user: Any, now: datetime | None = None) -> Dashboard:
     now = now or datetime.now(UTC)
     midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
     ids = visible_record_ids(user)
-    ops_today = select(OpRow.record_id, OpRow.form_id, OpRow.server_seq).where(
+    # A record is new today if the op that created it arrived today.
+    created = (select(Record.form_id, func.count()).join(
+        OpRow, OpRow.server_seq == Record.created_seq).where(OpRow.received_at >= midnight)
+        .group_by(Record.form_id))
+    changed_q = select(func.count(func.distinct(OpRow.record_id))).where(
         OpRow.received_at >= midnight)
     if ids is not None:
-        ops_today = ops_today.where(OpRow.record_id.in_(ids))
-    rows = db.session.execute(ops_today).all()
-    created = dict(db.session.execute(
-        select(Record.record_id, Record.created_seq).where(
-            Record.record_id.in_({r.record_id for r in rows}))).all()) if rows else {}
-    today_new: dict[str, int] = {}
-    for rid, form_id, seq in rows:
-        if created.get(rid) == seq:
-            today_new[form_id] = today_new.get(form_id, 0) + 1
-    changed = len({r.record_id for r in rows})
-    records = select(Record.record_id).where(Record.deleted.is_(False),
-                                             Record.form_id != "sdi_city_profile")
+        created = created.where(Record.record_id.in_(ids))
+        changed_q = changed_q.where(OpRow.record_id.in_(ids))
+    today_new = {form_id: int(n) for form_id, n in db.session.execute(created)}
+    changed = int(db.session.execute(changed_q).scalar_one())
+    # Counted in the database: a national dataset has too many records to load.
+    newest = (select(Review.record_id, func.max(Review.server_seq).label("seq"))
+              .group_by(Review.record_id).subquery())
+    counted = (select(func.count(Record.record_id), func.count(newest.c.seq),
+                      func.count(case((Review.state == "has_issues", 1))))
+               .outerjoin(newest, newest.c.record_id == Record.record_id)
+               .outerjoin(Review, Review.server_seq == newest.c.seq)
+               .where(Record.deleted.is_(False), Record.form_id != "sdi_city_profile"))
     if ids is not None:
-        records = records.where(Record.record_id.in_(ids))
-    all_ids = list(db.session.execute(records).scalars())
-    reviews = latest_reviews(all_ids)
+        counted = counted.where(Record.record_id.in_(ids))
+    total, reviewed, issues = db.session.execute(counted).one()
     return Dashboard(
         today_new=today_new, today_changed=changed,
         open_conflicts=count_open_conflicts(ids),
-        unreviewed=sum(1 for rid in all_ids if rid not in reviews),
-        has_issues=sum(1 for r in reviews.values() if r.state == "has_issues"),
+        unreviewed=int(total) - int(reviewed), has_issues=int(issues),
         devices=devices_for(visible_federation_ids(user)),
     )

@@ -216,6 +216,13 @@ def test_the_dashboard_counts_todays_records_and_lists_tablets(
     assert 'data-stat="new-sdi_structure_numbering">1</b>' in page
     assert "Enumerator A&#39;s tablet" in page and "syncing" in page
     assert 'data-stat="unreviewed">1</b>' in page
+    assert 'data-stat="has-issues">0</b>' in page
+    rid = new_structure(app, people.tablet_a, people.s1, "KSE-0005").record_id
+    people.leader_a.client.post(f"/records/{rid}/review",
+                                data={"state": "has_issues", "comment": "Photo missing"})
+    page = text(people.leader_a.client.get("/dashboard/")).replace("\n", "")
+    assert 'data-stat="new-sdi_structure_numbering">2</b>' in page
+    assert 'data-stat="unreviewed">1</b>' in page and 'data-stat="has-issues">1</b>' in page
     lusaka = text(people.leader_b.client.get("/dashboard/")).replace("\n", "")
     assert 'data-stat="new-sdi_structure_numbering">0</b>' in lusaka
     assert "Enumerator A" not in lusaka

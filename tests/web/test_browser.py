@@ -153,3 +153,14 @@ def test_api_docs_page_works_offline(laptop: Page, site: Site) -> None:
     assert response is not None and response.status == 200
     assert laptop.locator("details").count() >= 8
     assert LAPTOP["width"] > PHONE["width"]
+
+
+def test_a_household_record_reads_on_a_phone(phone: Page, site: Site, shots: Path) -> None:
+    log_in(phone, site, "leader.nairobi", DEMO_PASSWORDS["leader"])
+    phone.goto(f"{site.url}/records/?form=sdi_household_enumeration")
+    phone.locator("table tbody a").first.click()
+    phone.wait_for_load_state()
+    assert phone.locator("section.group table").count() >= 1
+    assert fits(phone), "a record page is wider than a phone screen"
+    assert phone.get_by_role("button", name="Save review").is_visible()
+    phone.screenshot(path=str(shots / "record-phone.png"))
