@@ -130,7 +130,7 @@ class FormScreen(Screen):
         if self.nav.page.questions != self.shown_paths:
             self.show_page()  # a question appeared or went away
         else:
-            self.refresh_views(changed - {tuple(path)} | {p for p in changed if p != path})
+            self.refresh_views(changed | {tuple(path)})
 
     def attach(self, path: Path, file: str) -> None:
         changed = self.nav.session.attach_file(path, file)

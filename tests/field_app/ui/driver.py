@@ -236,6 +236,68 @@ def scenario_resume(args: dict) -> None:
     result(shown)
 
 
+def scenario_types(args: dict) -> None:
+    """One question of every type, answered through its widget; prints the record."""
+    from kivy.uix.filechooser import FileChooserListView
+    from kivy.uix.popup import Popup
+
+    from field_app.core.devices import FakeGps, Fix
+
+    app = h.start(HesabuApp(store_path=args["store"],
+                            gps=FakeGps([Fix(-1.3133, 36.7876, 1701.0, 12.0),
+                                         Fix(-1.31331, 36.78761, 1701.0, 4.0)])))
+    unlock(app, args["pin"])
+    home = screen(app, "home")
+    home.prepare()
+    h.pump(2)
+    tap(find_button(home.ids.forms, "New record"))
+    tap(screen(app).ids.begin)
+    form = screen(app)
+    facts: dict[str, Any] = {}
+    answer(form, ("name",), "Amina")
+    answer(form, ("rooms",), "0")
+    facts["rooms_message"] = form.view(("rooms",)).error_text
+    answer(form, ("rooms",), "3")
+    facts["double_rooms_shown"] = form.view(("double_rooms",)).value_label.text
+    answer(form, ("rent",), "1500.5")
+    tap(find_button(form.view(("visit",)), "Today"))
+    tap(find_button(form.view(("at",)), "Now"))
+    facts["wards_before"] = list(form.view(("ward",)).buttons)
+    answer(form, ("district",), "mathare")
+    facts["wards_mathare"] = list(form.view(("ward",)).buttons)
+    answer(form, ("ward",), "mabatini")
+    answer(form, ("assets",), ["radio", "fridge"])
+    facts["note"] = form.view(("remember",)).label_text
+    gps = form.view(("gps",))
+    tap(find_button(gps, "Find my position"))
+    assert h.wait_for(lambda: gps.fix is not None and gps.fix.accuracy == 4.0, 10)
+    facts["gps_status"] = gps.status.text
+    tap(gps.use)
+    shape = form.view(("boundary",))
+    for point in ("-1.3130 36.7870", "-1.3130 36.7880", "-1.3140 36.7880"):
+        tap(shape.manual)
+        h.type_into(shape.manual, point)
+        tap(find_button(shape, "Add this point"))
+    facts["shape_points"] = shape.value_label.text
+    photo = form.view(("photo",))
+    tap(find_button(photo, "Choose a file"))
+    popup = next(w for w in app.root_window.children if isinstance(w, Popup))
+    chooser = next(w for w in popup.walk() if isinstance(w, FileChooserListView))
+    chooser.selection = [args["photo"]]
+    h.tap(find_button(popup, "Use this file"))
+    h.pump(3)
+    tap(find_button(form.view(("consent",)), "OK, done"))
+    answer(form, ("tag",), "HH-000123")
+    record_id = form.nav.session.record_id
+    tap(form.ids.next)  # Finish: everything required is there
+    facts["screen_after_finish"] = app.root.current
+    record = app.store.record(record_id)
+    facts.update(status=record["status"], answers=record["answers"])
+    facts["attachments"] = app.store.query("SELECT path, size FROM attachments")
+    app.stop()
+    result(facts)
+
+
 if __name__ == "__main__":
     import faulthandler
 

@@ -28,6 +28,7 @@ from forms.loader import load_form
 HERE = Path(__file__).resolve().parent
 FORMS = HERE.parents[2] / "forms" / "definitions"
 sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
 from flaskhub import FlaskHub  # noqa: E402
 
 
@@ -177,3 +178,41 @@ def test_killing_the_app_mid_form_loses_no_answer(hub: FlaskHub, tmp_path: Path)
         "household/members/0/member_age": "34", "household/members/0/member_sex": "female",
         "household/members/0/relationship": "head",
     }
+
+
+def test_every_question_type_through_its_widget(tmp_path: Path) -> None:
+    from types_form import TYPES_FORM
+
+    from field_app.core.qr import write_png_gray
+
+    store_path = tmp_path / "tablet.db"
+    store = open_store(store_path)
+    store.save_form(TYPES_FORM.to_dict())
+    store.set_server("http://127.0.0.1:9", token="t")
+    state = AppState(store)
+    state.language = "en"
+    state.set_pin("1357")
+    store.close()
+    photo = tmp_path / "door.png"
+    photo.write_bytes(write_png_gray(8, 8, bytes(range(64))))
+    got = run_driver("types", {"store": str(store_path), "pin": "1357",
+                               "photo": str(photo)}, tmp_path)
+    assert got["rooms_message"] == "At least one room."
+    assert got["double_rooms_shown"] == "6"
+    assert got["wards_before"] == [] and got["wards_mathare"] == ["mabatini"]
+    assert got["note"] == "Thank the household."
+    assert got["gps_status"] == "Accuracy: 4.0 m"
+    assert got["shape_points"] == "Points: 3"
+    assert got["screen_after_finish"] == "home" and got["status"] == "finalized"
+    answers = got["answers"]
+    today = answers.pop("visit")
+    at = answers.pop("at")
+    assert len(today) == 10 and len(at) == 5
+    assert answers == {
+        "name": "Amina", "rooms": 3, "double_rooms": 6, "rent": 1500.5,
+        "district": "mathare", "ward": "mabatini", "assets": ["radio", "fridge"],
+        "gps": "-1.31331 36.78761 1701 4", "photo": "door.png", "consent": "OK",
+        "boundary": "-1.313 36.787 0 0;-1.313 36.788 0 0;-1.314 36.788 0 0;-1.313 36.787 0 0",
+        "tag": "HH-000123"}
+    assert [(a["size"], Path(a["path"]).name) for a in got["attachments"]] == [
+        (photo.stat().st_size, "door.png")]
