@@ -135,6 +135,10 @@ def build(app: Any, settlements: int, households: int, seed: int) -> dict[str, f
         chunks(rows("sdi_household_enumeration", household_items()))
         db.session.execute(update(ServerSeq).values(value=seq))
         db.session.commit()
+        if db.engine.dialect.name == "postgresql":
+            # What autovacuum does after a bulk load; without it the planner guesses.
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.exec_driver_sql("ANALYZE")
     members = sum(len(pool[h % len(pool)]["household"]["members"]) for h in range(households))
     return {"load_s": round(time.perf_counter() - started, 2), "records": seq,
             "structures": structures, "member_rows": members}
