@@ -48,29 +48,59 @@ def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
 
 def encode_heads(heads: FieldHeads) -> dict[str, Any]:
     """The stored form of a record's heads:
-    `{"ops": [[op_id, hlc, device_id], ...], "fields": {path: [[op index, value], ...]}}`
-    (each op listed once, however many fields it heads)."""
+
+        {"ops": [[op_id, hlc, device_id], ...],
+         "won": [[path, ...], ...],                  # per op: fields it is the only head of
+         "fields": {path: [[op index, value], ...]}} # fields with several heads
+
+    Each op is listed once, however many fields it heads. A field's only head is its
+    winner, so its value is the record's (`fields`, or `deleted` for `__deleted__`) and
+    is not stored twice: a new household's heads are one op and a list of paths.
+    """
     index: dict[str, int] = {}
     ops: list[list[str]] = []
+    won: list[list[str]] = []
     fields: dict[str, list[list[Any]]] = {}
+    last_id, last_won = None, won  # most paths in a row share their op: skip the lookup
     for path, versions in heads.items():
+        if len(versions) == 1:
+            (head,) = versions.values()
+            if head[0] != last_id:
+                last_id = head[0]
+                i = index.get(last_id)
+                if i is None:
+                    i = index[last_id] = len(ops)
+                    ops.append([last_id, head[1], head[2]])
+                    won.append([])
+                last_won = won[i]
+            last_won.append(path)
+            continue
         entry = []
         for op_id, hlc, device_id, value in versions.values():
             i = index.get(op_id)
             if i is None:
                 i = index[op_id] = len(ops)
                 ops.append([op_id, hlc, device_id])
+                won.append([])
             entry.append([i, value])
         fields[path] = entry
-    return {"ops": ops, "fields": fields}
+    return {"ops": ops, "won": won, "fields": fields}
 
 
-def decode_heads(stored: dict[str, Any] | None) -> FieldHeads:
-    """`encode_heads` reversed."""
+def decode_heads(stored: dict[str, Any] | None, values: dict[str, Any] | None = None,
+                 deleted: bool | None = None) -> FieldHeads:
+    """`encode_heads` reversed; `values` and `deleted` are the record's (the values of
+    single heads; None where not given, for callers that need only op ids)."""
     if not stored:
         return {}
     ops = stored["ops"]
     heads: FieldHeads = {}
+    values = values or {}
+    for i, paths in enumerate(stored.get("won", ())):
+        op_id, hlc, device_id = ops[i]
+        for path in paths:
+            value = deleted if path == DELETED else values.get(path)
+            heads[path] = {op_id: (op_id, hlc, device_id, value)}
     for path, versions in stored["fields"].items():
         field_heads = heads[path] = {}
         for i, value in versions:
@@ -107,6 +137,7 @@ class Batch:
         self.session = session
         self.records: dict[str, RecordState] = {}
         self.children: set[tuple[str, str, str]] = set()  # (record, path, parent op id)
+        self._child_records: set[str] = set()  # records with entries in `children`
         self.conflicts: dict[FieldKey, Conflict] = {}
         self._ops: list[dict[str, Any]] = []
         self._parents: list[tuple[str, str, str, str]] = []
@@ -123,7 +154,7 @@ class Batch:
                 self.records[r.record_id] = RecordState(
                     r.record_id, r.form_id, r.form_version, r.latest_hlc, r.latest_op_id,
                     dict(r.fields), r.deleted, r.created_seq, r.server_seq,
-                    decode_heads(r.heads))
+                    decode_heads(r.heads, r.fields, r.deleted))
             for c in session.execute(select(Conflict).where(
                     Conflict.record_id.in_(chunk), Conflict.resolved_at_seq.is_(None))).scalars():
                 self.conflicts[(c.record_id, c.path)] = c
@@ -135,6 +166,7 @@ class Batch:
                     select(fp.record_id, fp.path, fp.parent_op_id)
                     .where(fp.parent_op_id.in_(chunk))):
                 self.children.add((rid, path, parent))
+                self._child_records.add(rid)
 
     # -- applying --------------------------------------------------------------------
     def apply(self, op: Op, seq: int, pushed_by: str) -> bool:
@@ -158,6 +190,18 @@ class Batch:
                 record.form_version = op.form_version
                 record.dirty = True
 
+        if (not record.heads and rid not in self._child_records
+                and not any(op.parents.values())):
+            # The record's first op, as in a push of new households: every field gets the
+            # incoming version as its only head, with no merge to run.
+            hlc, device_id = op.hlc, op.device_id
+            record.heads = {path: {op_id: (op_id, hlc, device_id, value)}
+                            for path, value in op.fields.items()}
+            record.fields.update(op.fields)
+            record.deleted = record.fields.pop(DELETED, False) is True
+            record.server_seq = seq
+            record.dirty = True
+            return True
         heads_by_path = record.heads
         children = self.children
         values = record.fields
@@ -192,6 +236,7 @@ class Batch:
         for parent in parents:
             self._parents.append((op.record_id, path, parent, op.op_id))
             self.children.add((op.record_id, path, parent))
+            self._child_records.add(op.record_id)
 
     def _merge(self, op: Op, path: str, value: Any, parents: tuple[str, ...], seq: int,
                heads: dict[str, Head]) -> tuple[bool, Version | None]:
@@ -278,5 +323,5 @@ def current_heads(session: Session, record_id: str, paths: Iterable[str]) -> dic
     those paths has seen and must name as parents); paths without heads are left out."""
     stored = session.execute(
         select(Record.heads).where(Record.record_id == record_id)).scalar_one_or_none()
-    heads = decode_heads(stored)
+    heads = decode_heads(stored)  # op ids only: values not needed
     return {path: sorted(heads[path]) for path in paths if heads.get(path)}

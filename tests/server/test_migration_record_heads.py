@@ -6,7 +6,7 @@ from alembic import command
 from sqlalchemy import JSON, bindparam, create_engine, text
 
 from server.migrate import alembic_config, upgrade
-from server.services.apply import decode_heads
+from server.services.apply import decode_heads, encode_heads
 
 R1 = "019b76da-a7fb-7119-9717-2b7ff7ccc15e"
 A = "019b76da-a800-736f-9eeb-60adcb33135e"
@@ -40,11 +40,19 @@ def test_heads_rows_become_the_records_heads_and_back(db_url: str) -> None:
         assert {p: {o: v[3] for o, v in versions.items()} for p, versions in heads.items()} == {
             "toilet": {A: "shared", B: "none"}, "name": {B: "Amina O."}}
         assert heads["toilet"][A][1:3] == ("hlc-" + A[-4:], "tab")
+        # What the server writes now: single heads by op ("won"), values in `fields`.
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE records SET heads = :h, fields = :f").bindparams(
+                bindparam("h", type_=JSON()), bindparam("f", type_=JSON())),
+                {"h": encode_heads(heads), "f": {"name": "Amina O.", "toilet": "none"}})
+        assert ["name"] in encode_heads(heads)["won"]
         with engine.begin() as conn:
             command.downgrade(alembic_config(conn), "0005-1")
         with engine.connect() as conn:
             back = sorted(conn.execute(text(
-                "SELECT path, op_id, is_head FROM field_versions")).all())
-        assert back == sorted([("toilet", A, True), ("toilet", B, True), ("name", B, True)])
+                "SELECT path, op_id, is_head, value FROM field_versions").columns(
+                    value=JSON())).all())
+        assert back == sorted([("toilet", A, True, "shared"), ("toilet", B, True, "none"),
+                               ("name", B, True, "Amina O.")])
     finally:
         engine.dispose()

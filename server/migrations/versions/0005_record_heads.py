@@ -69,15 +69,21 @@ def downgrade() -> None:
         "INSERT INTO field_versions (record_id, path, op_id, hlc, device_id, value, is_head, "
         "parents, server_seq) VALUES (:rid, :path, :op_id, :hlc, :device_id, :value, :yes, "
         "'[]', :seq)").bindparams(sa.bindparam("value", type_=sa.JSON()))
-    records = conn.execute(sa.text("SELECT record_id, server_seq, heads FROM records")
-                           .columns(heads=sa.JSON()))
-    for rid, seq, heads in list(records):
-        ops = (heads or {}).get("ops", [])
-        for path, versions in (heads or {}).get("fields", {}).items():
-            for index, value in versions:
-                op_id, hlc, device_id = ops[index]
-                conn.execute(insert, {"rid": rid, "path": path, "op_id": op_id, "hlc": hlc,
-                                      "device_id": device_id, "value": value, "yes": True,
-                                      "seq": seq})
+    records = conn.execute(
+        sa.text("SELECT record_id, server_seq, heads, fields, deleted FROM records")
+        .columns(heads=sa.JSON(), fields=sa.JSON()))
+    for rid, seq, heads, fields, deleted in list(records):
+        heads = heads or {}
+        ops = heads.get("ops", [])
+        rows = [(path, index, value) for path, versions in heads.get("fields", {}).items()
+                for index, value in versions]
+        # "won": fields whose only head is that op; the value is the record's own.
+        rows += [(path, index, bool(deleted) if path == "__deleted__" else fields.get(path))
+                 for index, paths in enumerate(heads.get("won", [])) for path in paths]
+        for path, index, value in rows:
+            op_id, hlc, device_id = ops[index]
+            conn.execute(insert, {"rid": rid, "path": path, "op_id": op_id, "hlc": hlc,
+                                  "device_id": device_id, "value": value, "yes": True,
+                                  "seq": seq})
     with op.batch_alter_table("records") as batch:
         batch.drop_column("heads")
