@@ -100,10 +100,13 @@ def test_leaders_see_and_review_only_their_federations_records(
     assert "has_issues" in text(leader.get("/records/?state=has_issues"))
     assert "KSE-0001" not in text(leader.get("/records/?state="))
     assert ("record.review", "leader_a") in audit_actions(app)
+    people.leader_b.client.post(f"/records/{theirs.record_id}/review",
+                                data={"state": "approved"})
+    assert ("record.review", "leader_b") in audit_actions(app)
     changes = app.test_client().get(f"/api/sync/pull?cursor={cursor}",
                                     headers=people.tablet_a.auth).json["changes"]
     assert [(c["type"], c["comment"]) for c in changes] == [
-        ("review", "Count the storeys again")]
+        ("review", "Count the storeys again")]  # not the other federation's review
 
 
 def test_a_correction_on_the_web_is_an_op_the_tablet_pulls(app: Flask, people: People) -> None:
