@@ -46,6 +46,8 @@ def index() -> str:
         node = question_at(spec, c.path) if spec is not None else None
         label = (next(iter(node.label.values()), node.name) if node and node.label
                  else c.path)
+        if c.path == "__deleted__":  # one tablet deleted the record, another edited it
+            label = "Is this record deleted? (true: deleted, false: kept)"
         rows.append({"conflict": c, "record": record, "title": record_title(record),
                      "label": label, "versions": describe_versions(c),
                      "settlement": names.get(where.get(c.record_id) or "", "")})
