@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from kivy.app import App
+from kivy.clock import Clock
 from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
@@ -47,6 +48,7 @@ class FormScreen(Screen):
             session = SurveySession.open(store, record_id)
             session.language = form_language(session.form.languages, app.lang)
         self.nav = Navigator(session)
+        self._views: dict[Path, QuestionView] = {}
         self.notice = self._notices(record_id)
         self.showing_issues = False
         self.finishing = False
@@ -89,31 +91,54 @@ class FormScreen(Screen):
         self.at_end = nav.at_end
         box = self.ids.questions
         box.clear_widgets()
-        answers = nav.session.answers
         self.shown_paths = page.questions
         for path in page.questions:
-            node = nav.engine.node(path)
-            try:
-                required = nav.engine.is_required(answers, path)
-            except Exception:  # a broken required expression must not hide the question
-                required = False
-            view = view_for(self, path, node, nav.language, nav.form.default_language,
-                            required)
-            box.add_widget(view)
+            box.add_widget(self._view(path))
         if page.repeat is not None and page.index is None:
             box.add_widget(Body(text=App.get_running_app().t(
                 "Nobody added yet. Press Add to add the first one.")))
         self.refresh_views(set(page.questions))
         self.ids.scroll.scroll_y = 1
+        Clock.schedule_once(self._prefetch, 0.2)
+
+    def _view(self, path: Path) -> QuestionView:
+        """The view of a question, built once per open record (pages are revisited)."""
+        view = self._views.get(path)
+        if view is None:
+            nav = self.nav
+            node = nav.engine.node(path)
+            try:
+                required = nav.engine.is_required(nav.session.answers, path)
+            except Exception:  # a broken required expression must not hide the question
+                required = False
+            view = view_for(self, path, node, nav.language, nav.form.default_language,
+                            required)
+            self._views[path] = view
+        return view
+
+    def _prefetch(self, _dt: float = 0) -> None:
+        """Build the next page while the enumerator reads this one (Next is then quick)."""
+        nav = self.nav
+        if nav is None or nav.index + 1 >= len(nav.pages):
+            return
+        for path in nav.pages[nav.index + 1].questions:
+            view = self._view(path)
+            if isinstance(view, SelectQuestion):
+                self._fill_choices(view)
+
+    def _fill_choices(self, view: SelectQuestion) -> None:
+        nav = self.nav
+        answers = nav.session.answers
+        choices = [(c.name, nav.question_choice_label(c))
+                   for c in nav.engine.visible_choices(answers, view.path)]
+        view.set_choices(choices, get(answers, view.path))
 
     def refresh_views(self, changed: set[Path]) -> None:
         nav = self.nav
         answers = nav.session.answers
         for view in self.views:
             if isinstance(view, SelectQuestion):
-                choices = [(c.name, nav.question_choice_label(c))
-                           for c in nav.engine.visible_choices(answers, view.path)]
-                view.set_choices(choices, get(answers, view.path))
+                self._fill_choices(view)
             elif view.path in changed or view.node.type == "calculate":
                 view.show(get(answers, view.path))
             problem = nav.session.problem_at(view.path)
