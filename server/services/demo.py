@@ -1,7 +1,7 @@
 """`hesabu server demo-data`: a demo dataset made through the real paths.
 
-Two federations (Nairobi and Lusaka), users of every role, six settlements with
-profiles, boundaries and points, a few hundred structures and about a thousand
+Two federations (Nairobi and Lusaka) with their city profiles, users of every role,
+six settlements with profiles, boundaries and points, a few hundred structures and about a thousand
 households with their members, drawn from plausible distributions with a fixed seed.
 Records are written as ops by the enumerators' enrolled tablets and applied by
 `push_ops`, exactly as a sync would; then two tablets edit the same answers offline
@@ -38,7 +38,8 @@ from sync.ops import EDIT, Op, make_op
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFINITIONS = ROOT / "forms" / "definitions"
-TEMPLATES = ROOT / "tests" / "data" / "records" / "sdi_settlement_profile"
+DATA = ROOT / "tests" / "data" / "records"
+TEMPLATES = DATA / "sdi_settlement_profile"
 FORMS = ("sdi_settlement_profile", "sdi_structure_numbering", "sdi_household_enumeration",
          "sdi_city_profile")
 
@@ -417,6 +418,11 @@ def load_demo(seed: int = 2026) -> DemoSummary:
                 summary.households += form_id == "sdi_household_enumeration"
                 if summary.created:
                     writer.write(specs[form_id], record_id, answers)
+        city = DATA / "sdi_city_profile" / f"{fed.city.lower()}.json"
+        if summary.created:
+            writer = tablets[enumerators[0][0]]
+            writer.write(specs["sdi_city_profile"], stable_id("city", fed.city),
+                         json.loads(city.read_text(encoding="utf-8")))
         for tablet in tablets.values():
             tablet.flush()
     if summary.created:

@@ -20,7 +20,7 @@ def test_demo_data_loads_once_through_the_op_path_and_everyone_can_log_in(app: F
         assert 800 <= summary.households <= 1500
         records = db.session.execute(select(Record.form_id, func.count())
                                      .group_by(Record.form_id)).all()
-        assert dict(records) == {"sdi_settlement_profile": 6,
+        assert dict(records) == {"sdi_settlement_profile": 6, "sdi_city_profile": 2,
                                  "sdi_structure_numbering": summary.structures,
                                  "sdi_household_enumeration": summary.households}
         # Every record arrived as an op from an enumerator's tablet (or the leader's
