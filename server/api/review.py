@@ -37,7 +37,8 @@ def index() -> Response:
     state = {"none": ""}.get(args["state"], args["state"])
     rows, total = list_records(visible=visible_record_ids(current_user()),
                                form_id=args["form_id"], settlement_id=args["settlement_id"],
-                               state=state, limit=args["limit"], offset=args["offset"])
+                               state=state, text=args["q"], limit=args["limit"],
+                               offset=args["offset"])
     return json_response(RecordListSchema().dump({"records": rows, "total": total}))
 
 

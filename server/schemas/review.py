@@ -12,6 +12,8 @@ class RecordQuery(Schema):
     settlement_id = fields.String(load_default=None)
     state = fields.String(load_default=None, validate=validate.OneOf(
         [*REVIEW_STATES, "none"]), metadata={"description": "review state; none: not reviewed"})
+    q = fields.String(load_default=None, validate=validate.Length(max=100),
+                      metadata={"description": "text to look for in the answers"})
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
     offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
 

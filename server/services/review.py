@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, Text, cast, func, select
 from sqlalchemy.orm import aliased
 
 from forms.spec import DEFAULT_LANG, MULTI_TYPES, SELECT_TYPES, FormSpec, Node, text_in
@@ -78,9 +78,11 @@ def record_title(record: Record) -> str:
 
 def list_records(*, visible: Select[tuple[str]] | None, form_id: str | None = None,
                  settlement_id: str | None = None, state: str | None = None,
-                 limit: int = 100, offset: int = 0) -> tuple[list[RecordRow], int]:
+                 text: str | None = None, limit: int = 100, offset: int = 0
+                 ) -> tuple[list[RecordRow], int]:
     """Records newest first, filtered; `visible` is the query of record ids the user may
-    see (None: all). `state` "" means not reviewed. Returns a page and the total."""
+    see (None: all). `state` "" means not reviewed; `text` is looked for in the answers
+    (a structure number, a name). Returns a page and the total."""
     newest = (select(Review.record_id, func.max(Review.server_seq).label("seq"))
               .group_by(Review.record_id).subquery())
     latest = aliased(Review)
@@ -94,6 +96,9 @@ def list_records(*, visible: Select[tuple[str]] | None, form_id: str | None = No
         query = query.where(Record.form_id == form_id)
     if settlement_id:
         query = query.where(RecordScope.settlement_id == settlement_id)
+    if text and text.strip():
+        query = query.where(func.lower(cast(Record.fields, Text)).contains(
+            text.strip().lower(), autoescape=True))
     if state == "":
         query = query.where(newest.c.seq.is_(None))
     elif state is not None:

@@ -58,15 +58,16 @@ def index() -> str:
     settlement = request.args.get("settlement") or None
     state = request.args.get("state")
     state = None if state in (None, "any") else state
+    text = (request.args.get("q") or "").strip()[:100]
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     rows, total = list_records(visible=visible_record_ids(user), form_id=form_id,
-                               settlement_id=settlement, state=state, limit=PAGE,
+                               settlement_id=settlement, state=state, text=text, limit=PAGE,
                                offset=(page - 1) * PAGE)
     return render_template("review/records.html", rows=rows, total=total, page=page,
                            pages=max((total + PAGE - 1) // PAGE, 1), names=names,
                            form_names=FORM_NAMES, states=STATE_LABELS,
                            chosen={"form": form_id or "", "settlement": settlement or "",
-                                   "state": "any" if state is None else state})
+                                   "state": "any" if state is None else state, "q": text})
 
 
 @bp.get("/<record_id>")

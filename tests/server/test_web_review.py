@@ -75,6 +75,9 @@ def test_leaders_see_and_review_only_their_federations_records(
     listing = text(leader.get("/records/"))
     assert "KSE-0001" in listing and "CHS-0001" not in listing
     assert leader.get(f"/records/{theirs.record_id}").status_code == 404
+    found = text(leader.get("/records/?q=kse-0001"))
+    assert "KSE-0001" in found and 'data-total>1<' in found
+    assert 'data-total>0<' in text(leader.get("/records/?q=CHS-0001"))  # not theirs
     page = text(leader.get(f"/records/{mine.record_id}"))
     assert "Structure number" in page and "Mud" in page  # labels and choice labels
     assert people.official_a.client.get("/records/").status_code == 403
@@ -259,6 +262,8 @@ def test_the_json_api_lists_reviews_and_resolves_within_the_federation(
     assert record["fields"]["structure_number"] == "KSE-0010"
     assert api.get("/api/records?state=rejected").json["total"] == 1
     assert api.get("/api/records?state=none").json["total"] == 0
+    assert api.get("/api/records?q=KSE-0010").json["total"] == 1
+    assert api.get("/api/records?q=nowhere").json["total"] == 0
 
     edited = api.patch(f"/api/records/{mine.record_id}", json={"fields": {"storeys": 2}})
     assert edited.status_code == 200, edited.json
