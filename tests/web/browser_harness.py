@@ -69,6 +69,6 @@ def log_in(page: Page, site: Site, username: str, password: str) -> None:
     page.goto(f"{site.url}/login")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("button[type=submit]")
     assert "/login" not in page.url, f"{username} could not log in"

@@ -74,8 +74,8 @@ def test_leader_resolves_a_conflict_by_keeping_a_value(laptop: Page, site: Site,
     first = cards.first
     kept = first.locator(".version .value").first.inner_text()
     laptop.screenshot(path=str(shots / "conflicts-before.png"), full_page=True)
-    first.get_by_role("button", name="Keep this").first.click()
-    laptop.wait_for_load_state()
+    with laptop.expect_navigation():
+        first.get_by_role("button", name="Keep this").first.click()
     assert "Resolved" in laptop.locator(".flash").inner_text()
     assert kept in laptop.locator(".flash").inner_text()
     assert laptop.locator("section.conflict").count() == before - 1
@@ -87,16 +87,16 @@ def test_leader_approves_a_record_and_types_a_comment(laptop: Page, site: Site,
     laptop.goto(f"{site.url}/records/")
     laptop.select_option("select[name=form]", "sdi_household_enumeration")
     laptop.select_option("select[name=state]", "")
-    laptop.get_by_role("button", name="Show").click()
-    laptop.wait_for_load_state()
-    laptop.locator("table tbody a").first.click()
-    laptop.wait_for_load_state()
+    with laptop.expect_navigation():
+        laptop.get_by_role("button", name="Show").click()
+    with laptop.expect_navigation():
+        laptop.locator("table tbody a").first.click()
     assert laptop.locator("[data-review-state]").inner_text() == "Not reviewed"
     assert laptop.locator("section.group table").count() >= 1  # members: a repeat as a table
     laptop.check("input[name=state][value=approved]")
     laptop.fill("textarea[name=comment]", "Checked with the family, thank you.")
-    laptop.get_by_role("button", name="Save review").click()
-    laptop.wait_for_load_state()
+    with laptop.expect_navigation():
+        laptop.get_by_role("button", name="Save review").click()
     assert laptop.locator("[data-review-state]").inner_text() == "Approved"
     assert "Checked with the family" in laptop.locator("[aria-label='Review history']"
                                                        ).inner_text()
@@ -126,8 +126,8 @@ def test_admin_uploads_a_form_with_an_error_and_sees_its_row(laptop: Page, site:
     log_in(laptop, site, "admin", DEMO_PASSWORDS["admin"])
     laptop.goto(f"{site.url}/forms/")
     laptop.set_input_files("input[type=file]", str(broken_form(tmp_path)))
-    laptop.get_by_role("button", name="Check the form").click()
-    laptop.wait_for_load_state()
+    with laptop.expect_navigation():
+        laptop.get_by_role("button", name="Check the form").click()
     problems = laptop.locator("[data-problem]")
     assert problems.count() >= 1
     assert "row 3" in problems.first.inner_text()
@@ -158,8 +158,8 @@ def test_api_docs_page_works_offline(laptop: Page, site: Site) -> None:
 def test_a_household_record_reads_on_a_phone(phone: Page, site: Site, shots: Path) -> None:
     log_in(phone, site, "leader.nairobi", DEMO_PASSWORDS["leader"])
     phone.goto(f"{site.url}/records/?form=sdi_household_enumeration")
-    phone.locator("table tbody a").first.click()
-    phone.wait_for_load_state()
+    with phone.expect_navigation():
+        phone.locator("table tbody a").first.click()
     assert phone.locator("section.group table").count() >= 1
     assert fits(phone), "a record page is wider than a phone screen"
     assert phone.get_by_role("button", name="Save review").is_visible()
