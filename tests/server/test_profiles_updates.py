@@ -60,3 +60,15 @@ def test_pages_escape_what_people_typed(app: Flask, people: People) -> None:
     for path in ("/settlements", f"/settlements/{MASHIMONI}", "/cities/Nairobi"):
         html = page(people.admin, path)
         assert "<script>alert(1)" not in html and "&lt;script&gt;" in html, path
+
+
+def test_the_small_count_threshold_is_a_setting(make_app: Any) -> None:
+    app = make_app(HESABU_SMALL_COUNT_THRESHOLD=8)
+    people = make_personas(app)
+    load_kyc(app, people.federation_a, people.federation_b)
+    _, profile = get(people.official_a, f"/api/settlements/{MASHIMONI}/profile")
+    # 7 men and 9 women: with a threshold of 8 the 7 is hidden, and so is the 9 (or
+    # 16 members - 9 women would give the 7 back).
+    assert profile["enumeration"]["sex"] == {"male": None, "female": None, "other": 0}
+    assert 'id="suppression-note"' in page(people.official_a, f"/settlements/{MASHIMONI}")
+    assert "&lt;8" in page(people.official_a, f"/settlements/{MASHIMONI}")
