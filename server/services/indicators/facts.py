@@ -89,9 +89,10 @@ def refresh_facts(session: Session) -> int:
             _apply_page(session, ours, fresh)
             seen += len(ours)
             mark = page[-1].server_seq
-        latest = session.execute(select(func.max(Record.server_seq))).scalar_one_or_none()
+        # The last record read, not max(server_seq) now: a push that committed after
+        # the last page must be read by the next refresh.
         session.execute(FactsWatermark.__table__.update().where(FactsWatermark.id == 1)
-                        .values(seq=max(mark, latest or 0)))
+                        .values(seq=mark))
         session.commit()
     except BaseException:
         session.rollback()
