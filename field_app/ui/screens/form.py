@@ -10,14 +10,17 @@ from typing import Any
 
 from kivy.app import App
 from kivy.clock import Clock
+from kivy.metrics import dp
 from kivy.properties import BooleanProperty, NumericProperty, StringProperty
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.popup import Popup
 from kivy.uix.screenmanager import Screen
 
 from field_app.core import listing
 from field_app.core.navigation import Navigator, form_language
 from field_app.core.session import SurveySession
 from field_app.ui.questions import QuestionView, SelectQuestion, view_for
-from field_app.ui.widgets import Body, QuietButton
+from field_app.ui.widgets import BigButton, Body, QuietButton
 from forms.answers import Path, get
 
 
@@ -64,6 +67,10 @@ class FormScreen(Screen):
         if not rows:
             return ""
         row, parts = rows[0], []
+        if row.review_state:
+            from field_app.core.reviews import mark_seen
+
+            mark_seen(App.get_running_app().store, record_id)
         if row.review_comment:
             parts.append(t("Leader's comment: {comment}").format(comment=row.review_comment))
         if row.conflicts:
@@ -131,6 +138,9 @@ class FormScreen(Screen):
         answers = nav.session.answers
         choices = [(c.name, nav.question_choice_label(c))
                    for c in nav.engine.visible_choices(answers, view.path)]
+        if view.node.or_other and "other" not in {name for name, _ in choices}:
+            # "or_other": the form's `<name>_other` question appears for the text.
+            choices.append(("other", App.get_running_app().t("Other")))
         view.set_choices(choices, get(answers, view.path))
 
     def refresh_views(self, changed: set[Path]) -> None:
@@ -178,10 +188,31 @@ class FormScreen(Screen):
         self.nav.add_instance()
         self.show_page()
 
-    def remove_instance(self) -> None:
-        if self.nav.page.index is not None:
+    def remove_instance(self) -> Popup | None:
+        """Ask first: removing a member deletes their answers."""
+        page = self.nav.page
+        if page.index is None:
+            return None
+        t = App.get_running_app().t
+        box = BoxLayout(orientation="vertical", spacing=dp(8), padding=dp(8))
+        box.add_widget(Body(text=t("Remove {name}? Their answers will be deleted.").format(
+            name=self.nav.title()), color=(1, 1, 1, 1)))
+        yes = BigButton(text=t("Remove"))
+        no = QuietButton(text=t("Keep"))
+        box.add_widget(yes)
+        box.add_widget(no)
+        popup = Popup(title=t("Remove"), content=box, size_hint=(0.9, None), height=dp(300),
+                      auto_dismiss=False)
+
+        def remove(*_: Any) -> None:
+            popup.dismiss()
             self.nav.remove_instance()
             self.show_page()
+
+        yes.bind(on_release=remove)
+        no.bind(on_release=lambda *_: popup.dismiss())
+        popup.open()
+        return popup
 
     def jump(self, path: Path) -> None:
         self.showing_issues = False

@@ -180,6 +180,19 @@ def scenario_full(args: dict) -> None:
     facts["pages"] = seen["pages"]
     facts["questions_age_30"] = seen["after 30 at household/members/1/member_age"]
     facts["questions_age_3"] = ["/".join(map(str, p)) for p in form.nav.pages[3].questions]
+    # Add a third member by mistake, then remove them (after confirming).
+    form.jump((*MEMBERS, 1, "member_name"))
+    tap(form.ids.add_one)
+    facts["after_add"] = form.nav.title()
+    tap(form.ids.remove_one)
+    from kivy.uix.popup import Popup
+
+    popup = next(w for w in app.root_window.children if isinstance(w, Popup))
+    h.tap(find_button(popup, "Remove"))
+    h.pump(3)
+    facts["after_remove"] = form.nav.title()
+    form.nav.go(len(form.nav.pages) - 1)
+    form.show_page()
     record_id = form.nav.session.record_id
     tap(form.ids.next)  # Finish
     assert app.root.current == "home", form.ids.issues.children

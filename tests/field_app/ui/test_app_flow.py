@@ -127,6 +127,12 @@ def test_pages_are_the_form_groups_and_each_member(full_run: dict[str, Any]) -> 
         "Household member 2/2", "Household"]
 
 
+def test_a_member_added_by_mistake_is_removed_after_confirming(
+        full_run: dict[str, Any]) -> None:
+    assert full_run["after_add"] == "Household member 3/3"
+    assert full_run["after_remove"] == "Household member 2/2"
+
+
 def test_a_relevance_rule_hides_a_question(full_run: dict[str, Any]) -> None:
     age30 = full_run["questions_age_30"]
     assert "household/members/1/schooling" in age30
