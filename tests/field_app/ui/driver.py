@@ -226,10 +226,13 @@ def scenario_resume(args: dict) -> None:
     tap(screen(app).ids.records)
     records = screen(app)
     assert records.name == "records"
+    marks = [w.text for w in records.ids.list.walk(restrict=True)
+             if getattr(w, "text", "").startswith("! ")]
     tap(find_button(records.ids.list, "Continue"))
     form = screen(app)
     assert form.name == "form"
-    shown: dict[str, Any] = {"title": form.nav.title()}
+    shown: dict[str, Any] = {"title": form.nav.title(), "marks": marks,
+                             "notice": form.notice}
     form.nav.go(0)
     form.show_page()
     while True:

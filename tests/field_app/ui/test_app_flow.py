@@ -174,8 +174,17 @@ def test_killing_the_app_mid_form_loses_no_answer(hub: FlaskHub, tmp_path: Path)
             proc.send_signal(signal.SIGKILL)  # mid-form, like a dead battery
             proc.wait(10)
     assert proc.returncode == -signal.SIGKILL
+    # Meanwhile a leader commented on it (as a pulled review would leave it).
+    store = open_store(store_path)
+    with store.transaction() as db:
+        db.execute("INSERT INTO review_notes (record_id, state, comment, reviewer, reviewed_at,"
+                   " seq) VALUES (?, 'has_issues', 'Check the phone number', 'leader',"
+                   " '2026-11-20T10:00:00Z', 3)", [stopped["record_id"]])
+    store.close()
     shown = run_driver("resume", {"store": str(store_path), "pin": "1357"}, tmp_path)
     assert shown.pop("title") == stopped["title"] == "Household member 1/2"
+    assert shown.pop("marks") == ["! Leader's comment: Check the phone number"]
+    assert shown.pop("notice") == "Leader's comment: Check the phone number"
     assert shown == {
         "structure_number": "KB-045", "household_in_structure": "1", "consent": "yes",
         "household/head_name": "Amina Wanjiru", "household/phone": "+254712345678",
