@@ -64,11 +64,19 @@ def pending_queued(store: Store) -> list[QueuedOp]:
 
 
 def pending(store: Store, limit: int = 100_000) -> list[dict[str, Any]]:
-    """Ready ops not yet acked, oldest first."""
+    """Ready ops not yet acked, oldest first, with their `fields` flat even if they are
+    stored (and travel) as nested answers."""
     rows = store.query(
         "SELECT op FROM outbox WHERE sent_at IS NULL AND ready = 1 ORDER BY seq LIMIT ?",
         [limit])
-    return [json.loads(r["op"]) for r in rows]
+    return [_flat(json.loads(r["op"])) for r in rows]
+
+
+def _flat(op: dict[str, Any]) -> dict[str, Any]:
+    if "answers" in op:
+        op["fields"] = wire_fields(op)
+        del op["answers"]
+    return op
 
 
 def counts(store: Store) -> OutboxCounts:

@@ -141,11 +141,13 @@ def apply_op(store: Store, op: Mapping[str, Any],
     db = store.db
     record_id = op["record_id"]
     if record_hint is None:
-        rows = list(db.query("SELECT * FROM records WHERE record_id = ?", [record_id]))
+        rows = list(db.query("SELECT 1 FROM records WHERE record_id = ?", [record_id]))
         if not rows:
             links = (op.get("meta") or {}).get("links") or {}
             _insert_record(store, record_id, op["form_id"], op["form_version"], "finalized",
                            links)
+            _apply_first_op(store, op)
+            return True
     paths = list(op["fields"])
     existing = _field_rows(store, record_id, paths)
     # Paths for which some stored op already names this op as a parent (one query).
@@ -194,6 +196,31 @@ def apply_op(store: Store, op: Mapping[str, Any],
     if upserts:
         refresh_answers(store, record_id)
     return bool(upserts)
+
+
+def _apply_first_op(store: Store, op: Mapping[str, Any]) -> None:
+    """The first op of a record this device had never seen (a pulled household): no
+    field has heads and no stored op names this one as a parent, so every field's only
+    head is the incoming version; the rows are written in one go, without the merge."""
+    record_id = op["record_id"]
+    head = {"op_id": op["op_id"], "hlc": op["hlc"], "device_id": op["device_id"]}
+    parents = op.get("parents") or {}
+    fields = op["fields"]
+    store.db.conn.executemany(
+        "INSERT INTO fields (record_id, path, value, heads, conflict) VALUES (?, ?, ?, ?, 0)",
+        [(record_id, path, canonical_json(value),
+          json.dumps([{**head, "value": value}], ensure_ascii=False))
+         for path, value in fields.items()])
+    parent_rows = [(record_id, path, p) for path, ids in parents.items() for p in ids]
+    if parent_rows:
+        store.db.conn.executemany(
+            "INSERT INTO field_parents (record_id, path, op_id) VALUES (?, ?, ?) "
+            "ON CONFLICT DO NOTHING", parent_rows)
+    values = {p: v for p, v in fields.items() if p != DELETED}
+    store.db.execute(
+        "UPDATE records SET answers = ?, deleted = ?, updated_at = ? WHERE record_id = ?",
+        [json.dumps(unflatten(values), ensure_ascii=False), 1 if fields.get(DELETED) else 0,
+         store.now(), record_id])
 
 
 def refresh_answers(store: Store, record_id: str) -> None:
