@@ -58,7 +58,12 @@ def _system_run(system: str, data: Any, proxy: Link, folder: Path, photos: int,
                 batches: tuple[int, ...] | None = None) -> list[Phase]:
     folder.mkdir(parents=True, exist_ok=True)
     if system == "hesabu":
-        return hesabu_push.run(data, proxy, folder, photos, cut=cut)
+        options = None
+        if cfg.get("hesabu_max_kb"):  # a what-if: the app's batch byte limit changed
+            from field_app.core.sync_runner import SyncOptions
+
+            options = SyncOptions(max_bytes=cfg["hesabu_max_kb"] * 1024)
+        return hesabu_push.run(data, proxy, folder, photos, cut=cut, options=options)
     if system == "pouchdb":
         return pouch.run(data, proxy, folder, photos,
                          batch_sizes=batches or _pouch_batches(cfg, profile), cut=cut)
@@ -184,6 +189,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--interrupt", default="3g", help="profiles on which to cut the link "
                    "mid-transfer ('none' for no interruption test)")
     p.add_argument("--outage", type=float, default=3.0, help="seconds the link stays cut")
+    p.add_argument("--hesabu-max-kb", type=int, help="what-if: Hesabu's push batch limit "
+                   "in KB of uncompressed JSON (default: the app's own)")
     p.add_argument("--no-netns", action="store_true", help="loopback only, in this process "
                    "(no root needed)")
     p.add_argument("--quick", action="store_true", help="smoke test: loopback, no netns, "
@@ -216,7 +223,8 @@ def config(args: argparse.Namespace) -> dict[str, Any]:
             if args.pouch_batches else None,
             "interrupt": [] if args.interrupt == "none" else
             [i.strip().lower() for i in args.interrupt.split(",")],
-            "outage": args.outage, "seed": args.seed, "netns": not args.no_netns}
+            "outage": args.outage, "seed": args.seed, "netns": not args.no_netns,
+            "hesabu_max_kb": args.hesabu_max_kb}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -168,3 +168,20 @@ def chart(doc: dict[str, Any], path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+def results_markdown(doc: dict[str, Any], title: str) -> str:
+    """One run as a docs section: machine, load, commit, the table."""
+    m = doc["machine"]
+    dirty = ", ".join(m.get("git_uncommitted_sync_path") or []) or "none"
+    lines = [f"### {title}", "",
+             f"- machine: {m['nproc']} cores, {m['cpu']}, kernel {m['kernel']}, "
+             f"Python {m['python']}; commit {m.get('git_commit')} (uncommitted changes to "
+             f"the sync path: {dirty}); whole run {doc.get('seconds')} s",
+             f"- command: `{doc.get('commands')}`"]
+    for prof in doc["profiles"].values():
+        load = prof.get("uptime_before", "").split("load average:")[-1].strip()
+        after = prof.get("uptime_after", "").split("load average:")[-1].strip()
+        lines.append(f"- load average (1/5/15 min) before {prof['profile']}: {load}; "
+                     f"after: {after}")
+    return "\n".join([*lines, "", table(doc), ""])
