@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import date, datetime, time
 from typing import Any
 
 from field_app.core.i18n import _
@@ -117,3 +117,50 @@ def as_text(value: Any) -> str:
     if isinstance(value, list):
         return " ".join(map(str, value))
     return str(value)
+
+
+def picker_parts(kind: str, today: date | None = None) -> list[tuple[str, list[str]]]:
+    """The parts a date or time picker offers, in order: (name, choices)."""
+    if kind == "time":
+        return [("hour", [f"{h:02d}" for h in range(24)]),
+                ("minute", [f"{m:02d}" for m in range(0, 60, 5)])]
+    year = (today or date.today()).year
+    return [("day", [f"{d:02d}" for d in range(1, 32)]),
+            ("month", [f"{m:02d}" for m in range(1, 13)]),
+            ("year", [str(y) for y in range(year + 1, year - 101, -1)])]
+
+
+def picked(kind: str, text: str, part: str, value: str, today: date | None = None) -> str:
+    """The field text after choosing `value` for `part` in a picker (the other parts
+    keep what the field says, else today / now); a day past the month's end is clamped."""
+    import calendar
+
+    today = today or date.today()
+    if kind == "time":
+        try:
+            current = time.fromisoformat(text.strip())
+        except ValueError:
+            current = time(datetime.now().hour, 0)
+        hour = int(value) if part == "hour" else current.hour
+        minute = int(value) if part == "minute" else current.minute
+        return f"{hour:02d}:{minute:02d}"
+    try:
+        current_date = date.fromisoformat(text.strip())
+    except ValueError:
+        current_date = today
+    parts = {"year": current_date.year, "month": current_date.month, "day": current_date.day}
+    parts[part] = int(value)
+    last = calendar.monthrange(parts["year"], parts["month"])[1]
+    return date(parts["year"], parts["month"], min(parts["day"], last)).isoformat()
+
+
+def picker_values(kind: str, text: str) -> dict[str, str]:
+    """What each picker part shows for the field's text ("" when it says nothing)."""
+    try:
+        if kind == "time":
+            t = time.fromisoformat(text.strip())
+            return {"hour": f"{t.hour:02d}", "minute": f"{t.minute:02d}"}
+        d = date.fromisoformat(text.strip())
+        return {"day": f"{d.day:02d}", "month": f"{d.month:02d}", "year": str(d.year)}
+    except ValueError:
+        return {}

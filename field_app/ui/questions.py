@@ -13,10 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from kivy.app import App
+from kivy.metrics import dp, sp
 from kivy.properties import StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.filechooser import FileChooserListView
 from kivy.uix.popup import Popup
+from kivy.uix.spinner import Spinner
 
 from field_app.core import inputs
 from field_app.core.devices import Fix
@@ -89,17 +91,44 @@ class TextQuestion(QuestionView):
             self.field.hint_text = "14:30"
         self.field.bind(text=self._typed)
         self.body.add_widget(self.field)
+        self.pickers: dict[str, Spinner] = {}
         if kind in ("date", "time"):
+            row = BoxLayout(size_hint_y=None, height=dp(52), spacing=dp(6))
+            for part, values in inputs.picker_parts(kind):
+                spinner = Spinner(text="--", values=values, font_size=sp(18))
+                spinner.part = part
+                spinner.bind(text=self._picked)
+                self.pickers[part] = spinner
+                row.add_widget(spinner)
             now = QuietButton(text=_t("Today") if kind == "date" else _t("Now"))
             now.bind(on_release=lambda *_: self._now())
-            self.body.add_widget(now)
+            row.add_widget(now)
+            self.body.add_widget(row)
         self._local_error: str | None = None
+
+    def _picked(self, spinner: Spinner, value: str) -> None:
+        if self._syncing or value == "--":
+            return
+        self.field.text = inputs.picked(self.node.type, self.field.text, spinner.part, value)
+
+    _syncing = False
+
+    def _sync_pickers(self) -> None:
+        values = inputs.picker_values(self.node.type, self.field.text)
+        self._syncing = True
+        try:
+            for part, spinner in self.pickers.items():
+                spinner.text = values.get(part, "--")
+        finally:
+            self._syncing = False
 
     def _now(self) -> None:
         self.field.text = (date.today().isoformat() if self.node.type == "date"
                            else datetime.now().strftime("%H:%M"))
 
     def _typed(self, _field: Field, text: str) -> None:
+        if self.pickers:
+            self._sync_pickers()
         if self._showing:
             return
         parsed = inputs.parse_text(self.node, text)

@@ -118,3 +118,17 @@ def test_walking_a_shape() -> None:
     assert inputs.remove_last_point(shape) == "1 1 0 3;1 2 0 3"
     assert inputs.close_shape(shape) == "1 1 0 3;1 2 0 3;2 2 0 3;1 1 0 3"
     assert inputs.accuracy_of(inputs.point_answer(-1.3, 36.8, 1700, 4.5)) == 4.5
+
+
+def test_date_and_time_pickers() -> None:
+    from datetime import date
+
+    today = date(2026, 11, 27)
+    assert [p for p, _ in inputs.picker_parts("date", today)] == ["day", "month", "year"]
+    assert inputs.picker_parts("date", today)[2][1][0] == "2027"
+    assert inputs.picked("date", "", "month", "02", today) == "2026-02-27"
+    assert inputs.picked("date", "2024-01-31", "month", "02", today) == "2024-02-29"
+    assert inputs.picked("time", "09:05", "minute", "30") == "09:30"
+    assert inputs.picker_values("date", "2024-02-29") == {"day": "29", "month": "02",
+                                                          "year": "2024"}
+    assert inputs.picker_values("time", "nonsense") == {}

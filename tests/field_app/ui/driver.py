@@ -276,8 +276,13 @@ def scenario_types(args: dict) -> None:
     answer(form, ("rooms",), "3")
     facts["double_rooms_shown"] = form.view(("double_rooms",)).value_label.text
     answer(form, ("rent",), "1500.5")
-    tap(find_button(form.view(("visit",)), "Today"))
+    visit = form.view(("visit",))
+    for part, value in (("day", "30"), ("month", "02"), ("year", "2025")):
+        visit.pickers[part].text = value  # what choosing in the spinner's list does
+        h.pump(1)
+    facts["visit_field"] = visit.field.text
     tap(find_button(form.view(("at",)), "Now"))
+    form.view(("at",)).pickers["minute"].text = "15"
     facts["wards_before"] = list(form.view(("ward",)).buttons)
     answer(form, ("district",), "mathare")
     facts["wards_mathare"] = list(form.view(("ward",)).buttons)
