@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from click.testing import CliRunner
 from flask import Flask
 from personas import browser, csrf_from
 from server_harness import table_counts
 from sqlalchemy import func, select
 
+from hesabu.cli import main
 from server.extensions import db
 from server.models import Conflict, Op, Record, RecordScope, Review, User
 from server.services.demo import DEMO_PASSWORDS, load_demo
@@ -52,3 +56,17 @@ def test_demo_data_loads_once_through_the_op_path_and_everyone_can_log_in(app: F
                                             "csrf_token": csrf_from(client.get("/login")
                                                                    .get_data(as_text=True))})
         assert login.status_code == 302, username
+
+
+def test_the_demo_data_command_prints_the_logins_and_adds_nothing_the_second_time(
+        tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'hesabu.db'}"
+    args = ["server", "demo-data", "--database-url", url, "--instance", str(tmp_path)]
+    first = CliRunner().invoke(main, args)
+    assert first.exit_code == 0, first.output
+    assert "demo data loaded: 6 settlements" in first.output
+    assert "leader.nairobi" in first.output and DEMO_PASSWORDS["leader"] in first.output
+    second = CliRunner().invoke(main, args)
+    assert second.exit_code == 0, second.output
+    assert "already loaded (nothing added)" in second.output
+    assert "official.lusaka" in second.output
