@@ -70,7 +70,7 @@ class SyncApi:
     def pull(self, cursor: int, limit: int) -> PullPage:
         resp = self.transport.request("GET", "/api/sync/pull",
                                       query={"cursor": cursor, "limit": limit,
-                                             "protocol": PROTOCOL_VERSION})
+                                             "protocol": PROTOCOL_VERSION, "records": 0})
         try:
             return PullPage.from_wire(_decode(resp, "pull page"), cursor=cursor)
         except BodyError as exc:

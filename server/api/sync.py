@@ -70,5 +70,6 @@ def pull() -> Response:
     max_limit = int(current_app.config["HESABU_MAX_PULL_LIMIT"])
     limit = min(query["limit"] or int(current_app.config["HESABU_DEFAULT_PULL_LIMIT"]),
                 max_limit)
-    page = pull_changes(current_device(), query["cursor"], limit, protocol=query["protocol"])
+    page = pull_changes(current_device(), query["cursor"], limit, protocol=query["protocol"],
+                        with_records=query["records"])
     return json_response({**page.to_wire(), "server_hlc": server_clock().now()})

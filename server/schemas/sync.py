@@ -29,3 +29,5 @@ class PullQuery(Schema):
     limit = fields.Integer(load_default=None, allow_none=True,
                            validate=validate.Range(min=1))
     protocol = _protocol()
+    #: `records=0`: leave out the records block (the field app merges ops itself).
+    records = fields.Boolean(load_default=True)

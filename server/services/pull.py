@@ -21,13 +21,16 @@ from sync.messages import PROTOCOL_VERSION, v1_op_payload
 @dataclass(frozen=True)
 class ChangePage:
     changes: tuple[dict[str, Any], ...]
-    records: dict[str, dict[str, Any]]
+    records: dict[str, dict[str, Any]] | None  # None: left out at the client's request
     next_cursor: int
     has_more: bool
 
     def to_wire(self) -> dict[str, Any]:
-        return {"changes": list(self.changes), "records": self.records,
-                "next_cursor": self.next_cursor, "has_more": self.has_more}
+        wire: dict[str, Any] = {"changes": list(self.changes), "next_cursor": self.next_cursor,
+                                "has_more": self.has_more}
+        if self.records is not None:
+            wire["records"] = self.records
+        return wire
 
 
 def visible_records_query(device: DeviceIdentity) -> Select[tuple[str]]:
@@ -37,7 +40,7 @@ def visible_records_query(device: DeviceIdentity) -> Select[tuple[str]]:
 
 
 def pull_changes(device: DeviceIdentity, cursor: int, limit: int, *,
-                 protocol: int = PROTOCOL_VERSION) -> ChangePage:
+                 protocol: int = PROTOCOL_VERSION, with_records: bool = True) -> ChangePage:
     """Up to `limit` changes with server_seq > `cursor`, oldest first.
 
     Everything is read from one snapshot (REPEATABLE READ on PostgreSQL, a read
@@ -45,7 +48,9 @@ def pull_changes(device: DeviceIdentity, cursor: int, limit: int, *,
     every number up to the counter it shows, so the cursor never skips a change. When
     nothing more is visible to this device `next_cursor` is the counter itself, so changes
     it may not see are passed over once, not re-scanned on every sync. Ops are sent in
-    the form of the client's `protocol` (1: every parents entry and meta spelled out).
+    the form of the client's `protocol` (1: every parents entry and meta spelled out);
+    `with_records=False` leaves out the records block (a client that merges the ops
+    itself does not need the server's view, which is most of a page's bytes).
     """
     check_rescan(device.id, cursor)  # newly assigned settlements: pull from 0 (scoping.py)
     session = db.session
@@ -82,7 +87,7 @@ def pull_changes(device: DeviceIdentity, cursor: int, limit: int, *,
         page = merged[:limit]
         next_cursor = page[-1][0] if has_more else top
         record_ids = sorted({rid for _, _, rid in page if rid is not None})
-        records = _record_states(record_ids)
+        records = _record_states(record_ids) if with_records else None
     finally:
         session.rollback()
     return ChangePage(tuple(change for _, change, _ in page), records, next_cursor, has_more)
@@ -97,7 +102,9 @@ def _record_states(record_ids: list[str]) -> dict[str, dict[str, Any]]:
     states: dict[str, dict[str, Any]] = {}
     for start in range(0, len(record_ids), 500):
         chunk = record_ids[start:start + 500]
-        for rec in session.execute(select(Record).where(Record.record_id.in_(chunk))).scalars():
+        for rec in session.execute(  # only the columns shown (not answers, heads)
+                select(Record.record_id, Record.form_id, Record.form_version, Record.deleted,
+                       Record.server_seq, Record.fields).where(Record.record_id.in_(chunk))):
             states[rec.record_id] = {
                 "form_id": rec.form_id, "form_version": rec.form_version,
                 "deleted": rec.deleted, "server_seq": rec.server_seq,

@@ -366,3 +366,13 @@ def test_a_record_created_from_nested_answers_shows_exactly_those_answers(
         assert rows[edited].answers["household"]["members"][1]["age"] == 7
         assert rows[edited].answers == unflatten(rows[edited].fields)
         db.session.rollback()
+
+
+def test_a_client_that_merges_itself_can_leave_the_records_block_out(
+        live: LiveServer, form: tuple[str, str], tablet: Device) -> None:
+    client = HttpClient(live.port, tablet.token)
+    client.push(tablet, [tablet.op(fields={"name": "Amina"})])
+    full = client.request("GET", "/api/sync/pull?cursor=0&protocol=2").json()
+    lean = client.request("GET", "/api/sync/pull?cursor=0&protocol=2&records=0").json()
+    assert len(full["records"]) == 1 and "records" not in lean
+    assert lean["changes"] == full["changes"] and lean["next_cursor"] == full["next_cursor"]
