@@ -1,6 +1,6 @@
 """Hesabu against its peers, side by side, on loopback and on slow links.
 
-    sudo .venv/bin/python bench/run_all.py                      # everything (~15 min)
+    sudo .venv/bin/python bench/run_all.py                      # everything (~9 min)
     .venv/bin/python bench/run_all.py --quick                   # smoke: loopback, no npm
     sudo .venv/bin/python bench/run_all.py --profiles edge --systems hesabu,pouchdb
 

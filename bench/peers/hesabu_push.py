@@ -12,11 +12,12 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from netlab.proxy import Link
 
-from field_app.core import attachments
+from field_app.core import attachments, outbox
 from field_app.core.api import SyncApi
 from field_app.core.errors import SyncError
 from field_app.core.store import Store, open_store
@@ -86,7 +87,7 @@ def build_device(path: Path, data: DataSet, photos: int) -> Store:
     return store
 
 
-def _until_done(step, pending) -> int:
+def _until_done(step: Callable[[], object], pending: Callable[[], bool]) -> int:
     """Run `step` like a user who syncs again until nothing is pending; returns re-syncs."""
     resyncs = 0
     while True:
@@ -123,7 +124,7 @@ def run(data: DataSet, proxy: Link, folder: Path, photos: int,
         if "households" in cut:
             proxy.arm_cut(cut["households"].after_up_bytes, cut["households"].outage_s)
         started = time.perf_counter()
-        resyncs = _until_done(runner.push, lambda: bool(_pending_ops(store)))
+        resyncs = _until_done(runner.push, lambda: bool(outbox.pending_queued(store)))
         phases.append(measure(proxy, started, "hesabu", "households", len(data.households),
                               resyncs))
         if runner.tally.rejected:
@@ -140,9 +141,3 @@ def run(data: DataSet, proxy: Link, folder: Path, photos: int,
         runner.api.transport.close()
         store.close()
     return phases
-
-
-def _pending_ops(store: Store) -> list:
-    from field_app.core import outbox
-
-    return outbox.pending_queued(store)
