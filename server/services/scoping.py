@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Select, false, select, update
+from sqlalchemy import Select, false, insert, select, update
 
 from server.auth.roles import Role, role_of
 from server.errors import ApiError
@@ -56,9 +56,16 @@ def _text(value: Any) -> str | None:
     return value.strip() if isinstance(value, str) and value.strip() else None
 
 
+_ORDER = {SETTLEMENT_FORM: 0, STRUCTURE_FORM: 1, HOUSEHOLD_FORM: 2}
+
+
 def link_records(record_ids: Sequence[str], pushed_by: str | None = None) -> None:
     """Link these (new or changed) records to their settlements. Runs in the caller's
-    transaction; `pushed_by` is the device whose federation a new settlement joins."""
+    transaction; `pushed_by` is the device whose federation a new settlement joins.
+
+    A few set-wise lookups per batch, not per record: settlements first, then
+    structures, then households, so a batch may carry a whole tree.
+    """
     if not record_ids:
         return
     session = db.session
@@ -72,26 +79,44 @@ def link_records(record_ids: Sequence[str], pushed_by: str | None = None) -> Non
             Record.record_id.in_(chunk), Record.form_id.in_(LINKED_FORMS))).all()
     if not rows:
         return
+    rows.sort(key=lambda r: _ORDER[r[1]])
     scopes = {s.record_id: s for chunk in _chunks([r[0] for r in rows])
               for s in session.execute(select(RecordScope)
                                        .where(RecordScope.record_id.in_(chunk))).scalars()}
     account = session.get(DeviceAccount, pushed_by) if pushed_by else None
     own = _FederationCheck(account.federation_id if account is not None else None)
+    parents = {_text(r[2]) for r in rows if r[1] == STRUCTURE_FORM} | \
+        {r[0] for r in rows if r[1] == SETTLEMENT_FORM}
+    own.load(sorted(p for p in parents if p))
+    # Where the households' structures are (structures of this batch come in `linked`).
+    structure_ids = sorted({p for r in rows if r[1] == HOUSEHOLD_FORM
+                            if (p := _text(r[3])) is not None})
+    linked: dict[str, str | None] = {
+        rid: sid for chunk in _chunks(structure_ids)
+        for rid, sid in session.execute(select(RecordScope.record_id, RecordScope.settlement_id)
+                                        .where(RecordScope.record_id.in_(chunk)))}
     moved: list[tuple[str, str | None]] = []  # (record id, its settlement) for the children
+    fresh: list[dict[str, Any]] = []  # new scope rows, inserted in one executemany
     for record_id, form_id, settlement_ref, structure_ref, *names in rows:
         scope = scopes.get(record_id)
+        old = scope.settlement_id if scope is not None else None
         if form_id == SETTLEMENT_FORM:
             parent = None
             settlement = _profile_settlement(record_id, names, account, own)
         else:
-            parent = _text(settlement_ref if form_id == STRUCTURE_FORM else structure_ref)
-            settlement = _settlement_of(parent, form_id)
-            old = scope.settlement_id if scope is not None else None
+            if form_id == STRUCTURE_FORM:
+                parent = _text(settlement_ref)
+                settlement = parent if own.exists(parent) else None
+            else:
+                parent = _text(structure_ref)
+                settlement = linked.get(parent) if parent is not None else None
             if settlement != old and not (own.allows(old) and own.allows(settlement)):
+                linked[record_id] = old
                 continue  # a device may not move records into or out of another federation
+        linked[record_id] = settlement
         if scope is None:
-            session.add(RecordScope(record_id=record_id, form_id=form_id, parent_id=parent,
-                                    settlement_id=settlement))
+            fresh.append({"record_id": record_id, "form_id": form_id, "parent_id": parent,
+                          "settlement_id": settlement})
         elif (scope.parent_id, scope.settlement_id) == (parent, settlement):
             continue
         else:
@@ -99,34 +124,42 @@ def link_records(record_ids: Sequence[str], pushed_by: str | None = None) -> Non
         if form_id != HOUSEHOLD_FORM:
             moved.append((record_id, settlement))
     session.flush()
+    if fresh:
+        session.execute(insert(RecordScope), fresh)
     _relink_children(moved)
 
 
-def _settlement_of(parent: str | None, form_id: str) -> str | None:
-    if parent is None:
-        return None
-    if form_id == STRUCTURE_FORM:
-        return parent if db.session.get(Settlement, parent) is not None else None
-    return db.session.execute(select(RecordScope.settlement_id)
-                              .where(RecordScope.record_id == parent)).scalar_one_or_none()
-
-
 class _FederationCheck:
-    """Whether a settlement is in the pushing device's federation (any, for a device of
-    no federation: the office laptop, a hub)."""
+    """Whether a settlement exists and is in the pushing device's federation (any
+    federation, for a device of none: the office laptop, a hub)."""
 
     def __init__(self, federation_id: str | None) -> None:
         self.federation_id = federation_id
-        self._known: dict[str, str | None] = {}
+        self._known: dict[str, str | None] = {}  # settlement id -> federation (None: none)
+
+    def load(self, settlement_ids: Sequence[str]) -> None:
+        wanted = [s for s in settlement_ids if s not in self._known]
+        for chunk in _chunks(wanted):
+            self._known.update(dict.fromkeys(chunk))
+            for sid, federation in db.session.execute(
+                    select(Settlement.id, Settlement.federation_id)
+                    .where(Settlement.id.in_(chunk))):
+                self._known[sid] = federation
+
+    def exists(self, settlement_id: str | None) -> bool:
+        if settlement_id is None:
+            return False
+        self.load([settlement_id])
+        return self._known[settlement_id] is not None
 
     def allows(self, settlement_id: str | None) -> bool:
         if self.federation_id is None or settlement_id is None:
             return True
-        if settlement_id not in self._known:
-            self._known[settlement_id] = db.session.execute(
-                select(Settlement.federation_id).where(Settlement.id == settlement_id)
-            ).scalar_one_or_none()
+        self.load([settlement_id])
         return self._known[settlement_id] == self.federation_id
+
+    def founded(self, settlement_id: str, federation_id: str) -> None:
+        self._known[settlement_id] = federation_id
 
 
 def _profile_settlement(record_id: str, names: list[Any], account: DeviceAccount | None,
@@ -134,39 +167,48 @@ def _profile_settlement(record_id: str, names: list[Any], account: DeviceAccount
     """The settlement a profile is; created when a federation's device profiles it."""
     session = db.session
     name = next((n for n in map(_text, names[:len(NAME_FIELDS)]) if n), None)
-    settlement = session.get(Settlement, record_id)
-    if settlement is None:
+    if not own.exists(record_id):
         if account is None or account.federation_id is None:
             return None  # a device of no federation cannot found a settlement
-        settlement = Settlement(id=record_id, federation_id=account.federation_id,
-                                name=(name or "Unnamed settlement")[:200],
-                                city=(_text(names[-1]) or "")[:100])
-        session.add(settlement)
+        session.add(Settlement(id=record_id, federation_id=account.federation_id,
+                               name=(name or "Unnamed settlement")[:200],
+                               city=(_text(names[-1]) or "")[:100]))
         session.flush()
+        own.founded(record_id, account.federation_id)
         if account.user_id is not None:
             session.add(Assignment(user_id=account.user_id, settlement_id=record_id))
-    elif name and settlement.name != name[:200] and own.allows(record_id):
-        settlement.name = name[:200]
+    elif name and own.allows(record_id):
+        settlement = session.get(Settlement, record_id)
+        if settlement is not None and settlement.name != name[:200]:
+            settlement.name = name[:200]
     return record_id
 
 
 def _relink_children(moved: list[tuple[str, str | None]]) -> None:
-    """Structures under moved settlements and households under moved structures follow."""
+    """Structures under moved settlements and households under moved structures follow
+    (records that arrived before their parent, or whose parent moved)."""
     session = db.session
     while moved:
+        target = dict(moved)
+        children: list[tuple[str, str, str, str | None]] = []
+        for chunk in _chunks(sorted(target)):
+            children += session.execute(
+                select(RecordScope.record_id, RecordScope.form_id, RecordScope.parent_id,
+                       RecordScope.settlement_id)
+                .where(RecordScope.parent_id.in_(chunk))).all()  # type: ignore[arg-type]
+        changes: dict[str | None, list[str]] = {}
         next_level: list[tuple[str, str | None]] = []
-        for parent, settlement in moved:
-            children = session.execute(
-                select(RecordScope.record_id, RecordScope.form_id).where(
-                    RecordScope.parent_id == parent,
-                    RecordScope.settlement_id.is_distinct_from(settlement))).all()
-            if not children:
+        for record_id, form_id, parent, current in children:
+            settlement = target[parent]
+            if current == settlement:
                 continue
-            session.execute(update(RecordScope)
-                            .where(RecordScope.record_id.in_([c[0] for c in children]))
-                            .values(settlement_id=settlement))
-            next_level += [(rid, settlement) for rid, form in children
-                           if form != HOUSEHOLD_FORM]
+            changes.setdefault(settlement, []).append(record_id)
+            if form_id != HOUSEHOLD_FORM:
+                next_level.append((record_id, settlement))
+        for settlement, ids in changes.items():
+            for chunk in _chunks(ids):
+                session.execute(update(RecordScope).where(RecordScope.record_id.in_(chunk))
+                                .values(settlement_id=settlement))
         moved = next_level
 
 
