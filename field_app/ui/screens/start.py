@@ -24,6 +24,9 @@ class StartScreen(Screen):
         self.settlement_id = self.structure_id = None
         self._fill_settlements()
         self._fill_structures()
+        settlements = listing.settlements(app.store) if self.needs_settlement else []
+        if len(settlements) == 1:  # most enumerators work in one settlement
+            self.pick_settlement(settlements[0][0])
 
     @property
     def needs_settlement(self) -> bool:
@@ -60,13 +63,20 @@ class StartScreen(Screen):
                       t("No structure numbered here yet.") if self.needs_structure else "",
                       lambda b: self.pick_structure(b.record_id))
 
+    def _show_picked(self, box_id: str, record_id: str | None) -> None:
+        for button in self.ids[box_id].children:
+            if hasattr(button, "record_id"):
+                button.state = "down" if button.record_id == record_id else "normal"
+
     def pick_settlement(self, record_id: str) -> None:
         self.settlement_id = record_id
         self.structure_id = None
+        self._show_picked("settlements", record_id)
         self._fill_structures()
 
     def pick_structure(self, record_id: str) -> None:
         self.structure_id = record_id
+        self._show_picked("structures", record_id)
 
     def begin(self) -> None:
         app = App.get_running_app()
