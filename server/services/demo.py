@@ -396,6 +396,25 @@ def _link_device(device_id: str, user: Any) -> None:
         db.session.commit()
 
 
+def _idle_tablets(users: dict[str, Any]) -> None:
+    """A spare tablet that has not synced for days, and a lost one the leader revoked,
+    so the dashboard shows every state."""
+    from datetime import timedelta
+
+    from server.models.types import utcnow
+    from server.services.devices import revoke_device
+
+    spare = _Tablet("tab-nairobi-spare", "Nairobi spare tablet")
+    _link_device(spare.id, users["baraka"])
+    device = db.session.get(Device, spare.id)
+    assert device is not None
+    device.last_seen = utcnow() - timedelta(days=5)
+    db.session.commit()
+    lost = _Tablet("tab-lusaka-lost", "Lusaka tablet (lost)")
+    _link_device(lost.id, users["chanda"])
+    revoke_device(lost.id)
+
+
 def load_demo(seed: int = 2026) -> DemoSummary:
     """Load the demo dataset (inside an app context); a second call adds nothing."""
     specs = _specs()
@@ -427,6 +446,7 @@ def load_demo(seed: int = 2026) -> DemoSummary:
             tablet.flush()
     if summary.created:
         _conflicts_and_reviews(tablets, summary)
+        _idle_tablets(users)
     return summary
 
 
