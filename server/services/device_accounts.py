@@ -18,6 +18,17 @@ from server.models import DeviceAccount, EnrolmentCodeAccount, User
 ENROL_SCHEME = "hesabu://enrol"
 
 
+class _Nobody:
+    """The actor of an enrolment: a device with a code, not a logged-in person."""
+
+    id = None
+    username = ""
+    federation_id = None
+
+
+_NOBODY = _Nobody()
+
+
 @dataclass(frozen=True)
 class EnrolmentOffer:
     """A one-time code (shown once) and what the tablet scans to use it."""
@@ -52,10 +63,17 @@ def create_code_for(user: User, server_url: str, ttl_hours: float,
 def bind_enrolled_device(code_hash: str, device_id: str) -> None:
     """Inside enrol_device's transaction: a code made for a user binds the device to them.
     A code made on the command line binds nothing (and leaves an old binding alone)."""
+    from server.services.audit import audit
+
     session = db.session
     offer = session.get(EnrolmentCodeAccount, code_hash)
     if offer is None:
+        audit("device.enrol", device_id, user=_NOBODY, commit=False, in_federation=None,
+              code="made on the command line")
         return
+    audit("device.enrol", device_id, user=_NOBODY, commit=False,
+          in_federation=offer.federation_id, for_user_id=offer.user_id,
+          code_made_by=offer.created_by)
     account = session.get(DeviceAccount, device_id)
     if account is None:
         session.add(DeviceAccount(device_id=device_id, user_id=offer.user_id,

@@ -47,8 +47,11 @@ def test_a_leader_creates_an_enumerator_assigns_a_settlement_and_enrols_a_tablet
     refused = app.test_client().get("/api/sync/pull?cursor=0", headers={
         "Authorization": f"Bearer {enrolled.json['token']}"})
     assert refused.status_code == 403
-    assert {"user.create", "assignment.add", "device.enrolment_code", "device.revoke"} <= \
-        set(actions(people))
+    assert {"user.create", "assignment.add", "device.enrolment_code", "device.enrol",
+            "device.revoke"} <= set(actions(people))
+    enrol_event = people.leader_a.api.get("/api/audit?action=device.enrol").json[0]
+    assert enrol_event["target"] == "tab-baraka"
+    assert enrol_event["details"]["for_user_id"] == baraka["id"]
 
 
 def test_leaders_cannot_make_leaders_change_roles_or_touch_another_federation(
