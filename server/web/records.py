@@ -22,6 +22,7 @@ from server.services.review import (
     parse_input,
     question_at,
     record_title,
+    record_visible,
     render_answers,
     review_history,
     set_review,
@@ -85,8 +86,13 @@ def show(record_id: str) -> str:
                     and node.type not in ("note", "image", "geoshape"):
                 label = next(iter(node.label.values()), node.name) if node.label else node.name
                 questions.append((path, f"{label} ({path})", value))
+    parents = [(label, str(record.fields[key])) for key, label in
+               (("settlement_id", "Settlement profile"), ("structure_id", "Structure"))
+               if record.fields.get(key) and record_visible(current_user(),
+                                                            str(record.fields[key]))]
     return render_template(
         "review/record.html", record=record, title=record_title(record), items=items,
+        parents=parents,
         spec=spec, settlement=settlement_names(None).get(settlement or "", ""),
         history=review_history(record_id), states=STATE_LABELS,
         review=latest_reviews([record_id]).get(record_id),

@@ -80,6 +80,7 @@ def test_leaders_see_and_review_only_their_federations_records(
     assert 'data-total>0<' in text(leader.get("/records/?q=CHS-0001"))  # not theirs
     page = text(leader.get(f"/records/{mine.record_id}"))
     assert "Structure number" in page and "Mud" in page  # labels and choice labels
+    assert "data-parent" not in page  # its settlement has no profile record here
     assert people.official_a.client.get("/records/").status_code == 403
     assert people.anonymous.get("/records/").status_code == 302
     # An enumerator reads the records of their assignment but does not review them.

@@ -101,6 +101,9 @@ def test_leader_approves_a_record_and_types_a_comment(laptop: Page, site: Site,
     assert "Checked with the family" in laptop.locator("[aria-label='Review history']"
                                                        ).inner_text()
     laptop.screenshot(path=str(shots / "record-approved.png"), full_page=True)
+    with laptop.expect_navigation():
+        laptop.locator("a[data-parent]").click()  # the household's structure
+    assert "Structure number painted on the wall" in laptop.inner_text("main")
 
 
 def broken_form(folder: Path) -> Path:
