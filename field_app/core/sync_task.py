@@ -47,6 +47,26 @@ class Outcome:
     details: tuple[str, ...] = field(default=())
 
 
+def describe(summary: SyncSummary) -> str:
+    """What a finished sync did, in the app's language (SyncSummary.describe is English)."""
+    if not (summary.sent or summary.received or summary.conflicts or summary.rejected
+            or summary.errors):
+        return _("Everything is up to date.")
+    lines = [_("Sent: {sent}. Received: {received}.").format(sent=summary.sent,
+                                                             received=summary.received)]
+    if summary.conflicts:
+        lines.append(_("Answers changed on two tablets: {n}. A leader will choose.").format(
+            n=summary.conflicts))
+    if summary.waiting:
+        lines.append(_("Kept on this tablet to send later: {n}.").format(
+            n=len(summary.waiting)))
+    if summary.refused:
+        lines.append(_("Refused by the server: {n}. Tell your leader: {why}").format(
+            n=len(summary.refused), why=summary.refused[0].message))
+    lines.extend(summary.errors)
+    return " ".join(lines)
+
+
 def explain(error: BaseException | None) -> tuple[str, str]:
     """(what happened, what to do) for a sync or store error."""
     code = getattr(error, "code", "")
@@ -123,8 +143,7 @@ def sync_once(store: Store, progress: Callable[[str, int, int], None] | None = N
         # Our explanation replaces the runner's English message for the same error.
         return Outcome(False, *explain(runner.error), summary=summary)
     store.set_setting("app:last_sync", store.now())
-    return Outcome(summary.ok, summary.describe(), summary=summary,
-                   details=tuple(summary.errors))
+    return Outcome(summary.ok, describe(summary), summary=summary)
 
 
 def enrol_device(store: Store, server: str, code: str) -> Outcome:

@@ -53,7 +53,7 @@ def test_records_go_from_draft_to_waiting_to_sent(tablet: Store, hub: FlaskHub) 
     assert [(f.form_id, f.drafts, f.waiting, f.sent) for f in summary.forms] == [
         ("sdi_household_enumeration", 0, 1, 0)]
     outcome = sync_once(tablet)
-    assert outcome.ok and outcome.headline.startswith("Sent 1 change")
+    assert outcome.ok and outcome.headline.startswith("Sent: 1. Received:")
     assert listing.list_records(tablet, status=listing.SENT)[0].record_id == session.record_id
     assert listing.list_records(tablet, search="amina")
     assert not listing.list_records(tablet, search="nobody")

@@ -315,6 +315,15 @@ def scenario_types(args: dict) -> None:
     record = app.store.record(record_id)
     facts.update(status=record["status"], answers=record["answers"])
     facts["attachments"] = app.store.query("SELECT path, size FROM attachments")
+    # Settings: a larger text size and Swahili apply at once, everywhere.
+    tap(screen(app).ids.settings)
+    settings = screen(app)
+    before = settings.ids.about.font_size
+    tap(settings.ids.large)
+    facts["font_growth"] = round(settings.ids.about.font_size / before, 2)
+    tap(settings.ids.sw)
+    facts["settings_title_sw"] = settings.children[0].children[-1].text
+    facts["sync_button_sw"] = screen(app, "home").ids.sync.text
     app.stop()
     result(facts)
 

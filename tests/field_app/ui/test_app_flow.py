@@ -104,7 +104,7 @@ def without_ids(value: Any) -> Any:
 def test_enrol_fill_two_members_finalize_sync_and_the_server_holds_it(
         full_run: dict[str, Any], hub: FlaskHub) -> None:
     assert full_run["status"] == "finalized"
-    assert full_run["sync_headline"].startswith("Sent 1 change")
+    assert full_run["sync_headline"].startswith("Sent: 1. Received:")
     answers = full_run["answers"]
     assert full_run["prefilled_number"] == "KB-045"
     assert answers["structure_id"] == hub.structure_id
@@ -230,5 +230,8 @@ def test_every_question_type_through_its_widget(tmp_path: Path) -> None:
         "gps": "-1.31331 36.78761 1701 4", "photo": "door.png", "consent": "OK",
         "boundary": "-1.313 36.787 0 0;-1.313 36.788 0 0;-1.314 36.788 0 0;-1.313 36.787 0 0",
         "tag": "HH-000123"}
+    assert got["font_growth"] == 1.25
+    assert got["settings_title_sw"] == "Mipangilio"
+    assert got["sync_button_sw"] == "Sinkronisha"
     assert [(a["size"], Path(a["path"]).name) for a in got["attachments"]] == [
         (photo.stat().st_size, "door.png")]
