@@ -12,6 +12,8 @@ import struct
 import zlib
 from pathlib import Path
 
+from field_app.core.i18n import _
+
 
 class QrError(ValueError):
     """The picture could not be read, or holds no QR code."""
@@ -28,7 +30,7 @@ def qr_available() -> bool:
 def read_png_gray(data: bytes) -> tuple[int, int, bytes]:
     """(width, height, 8-bit gray pixels) of a non-interlaced 8-bit PNG."""
     if data[:8] != b"\x89PNG\r\n\x1a\n":
-        raise QrError("not a PNG picture")
+        raise QrError(_("This is not a PNG picture."))
     pos, chunks, header = 8, [], None
     while pos < len(data):
         length, kind = struct.unpack(">I4s", data[pos:pos + 8])
@@ -39,11 +41,11 @@ def read_png_gray(data: bytes) -> tuple[int, int, bytes]:
             chunks.append(body)
         pos += 12 + length
     if header is None:
-        raise QrError("a damaged PNG picture")
+        raise QrError(_("This PNG picture is damaged."))
     width, height, depth, color, _c, _f, interlace = header
     channels = {0: 1, 2: 3, 4: 2, 6: 4}.get(color)
     if depth != 8 or channels is None or interlace:
-        raise QrError("this PNG kind is not supported: save it as an ordinary PNG")
+        raise QrError(_("This kind of PNG cannot be read: save it as an ordinary PNG."))
     raw = zlib.decompress(b"".join(chunks))
     stride = width * channels
     rows, prev = [], bytearray(stride)
@@ -96,17 +98,18 @@ def decode_qr_file(path: str | Path) -> str:
     try:
         import zxingcpp
     except ImportError as exc:
-        raise QrError("Reading QR pictures is not available on this device: type the "
-                      "address and code instead.") from exc
+        raise QrError(_("Reading QR pictures is not available on this device: type the "
+                        "address and code instead.")) from exc
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
-        raise QrError(f"Could not open {Path(path).name}: {exc.strerror}") from exc
+        raise QrError(_("Could not open {name}: {why}").format(
+            name=Path(path).name, why=exc.strerror)) from exc
     width, height, gray = read_png_gray(data)
     view = zxingcpp.ImageView(gray, width, height, zxingcpp.ImageFormat.Lum)
     found = zxingcpp.read_barcodes(view, formats=zxingcpp.BarcodeFormat.QRCode)
     if not found:
-        raise QrError("No QR code found in this picture.")
+        raise QrError(_("No QR code found in this picture."))
     return found[0].text
 
 

@@ -158,8 +158,11 @@ def scenario_full(args: dict) -> None:
     tap(screen(app).ids.en)
     enrol = screen(app)
     assert enrol.name == "enrol"
-    h.type_into(enrol.ids.server, args["server"])
-    h.type_into(enrol.ids.code, args["code"])
+    # A picture that is not a QR code says so; the leader's QR picture fills both fields.
+    assert not enrol.read_qr(args["not_qr"])
+    facts_qr = {"not_qr_message": enrol.message}
+    assert enrol.read_qr(args["qr"]), enrol.message
+    facts_qr["qr_filled"] = [enrol.ids.server.text, enrol.ids.code.text]
     tap(enrol.ids.enrol)
     assert app.root.current == "pin_set", (app.root.current, enrol.message)
     assert h.wait_for(lambda: not app.sync_task.running), "the first sync never ended"
@@ -170,7 +173,7 @@ def scenario_full(args: dict) -> None:
     assert app.root.current == "home"
     form = new_household(app)
     facts: dict[str, Any] = {"prefilled_number": form.nav.session.answers.get(
-        "structure_number")}
+        "structure_number"), **facts_qr}
     # A constraint message appears next to the question, and goes once corrected.
     answer(form, ("household_in_structure",), "500")
     facts["constraint_message"] = form.view(("household_in_structure",)).error_text

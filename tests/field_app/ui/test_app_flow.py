@@ -78,9 +78,15 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FlaskHub]:
 
 @pytest.fixture(scope="module")
 def full_run(hub: FlaskHub, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    from field_app.core.qr import make_qr_png, write_png_gray
+
     tmp = tmp_path_factory.mktemp("app")
-    return run_driver("full", {"store": str(tmp / "tablet.db"), "server": hub.url,
-                               "code": hub.new_code()}, tmp)
+    code = hub.new_code()
+    (tmp / "qr.png").write_bytes(make_qr_png(f"hesabu://enrol?server={hub.url}&code={code}"))
+    (tmp / "cat.png").write_bytes(write_png_gray(50, 50, bytes(2500)))
+    return run_driver("full", {"store": str(tmp / "tablet.db"), "qr": str(tmp / "qr.png"),
+                               "not_qr": str(tmp / "cat.png"), "code": code,
+                               "server": hub.url}, tmp)
 
 
 def server_record(hub: FlaskHub, record_id: str) -> dict[str, Any]:
@@ -119,6 +125,13 @@ def test_enrol_fill_two_members_finalize_sync_and_the_server_holds_it(
         "member_name": "Amina Wanjiru", "member_age": 34, "member_sex": "female",
         "relationship": "head", "schooling": "secondary", "occupation": "self_employed",
         "is_under_5": 0, "is_head": 1}
+
+
+def test_enrolment_reads_the_leaders_qr_picture(full_run: dict[str, Any],
+                                                hub: FlaskHub) -> None:
+    assert full_run["not_qr_message"] == "No QR code found in this picture."
+    server, code = full_run["qr_filled"]
+    assert server == hub.url and len(code) >= 12
 
 
 def test_pages_are_the_form_groups_and_each_member(full_run: dict[str, Any]) -> None:
