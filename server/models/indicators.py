@@ -80,3 +80,14 @@ class HouseholdFacts(db.Model):
     savings_member: Mapped[str | None] = mapped_column(String(20))
     monthly_rent: Mapped[float | None] = mapped_column(Float)
     water_cost_month: Mapped[float | None] = mapped_column(Float)
+
+
+class SettlementEnumeration(db.Model):
+    """The household facts of one settlement added up (columns of
+    services.indicators.enumeration), recomputed for the settlements a refresh touched."""
+
+    __tablename__ = "settlement_enumeration"
+
+    settlement_id: Mapped[str] = mapped_column(String(UUID_LEN), primary_key=True)
+    structures: Mapped[int] = mapped_column(Integer)
+    totals: Mapped[dict[str, Any]] = mapped_column(JSON)

@@ -72,3 +72,53 @@ def test_the_small_count_threshold_is_a_setting(make_app: Any) -> None:
     assert profile["enumeration"]["sex"] == {"male": None, "female": None, "other": 0}
     assert 'id="suppression-note"' in page(people.official_a, f"/settlements/{MASHIMONI}")
     assert "&lt;8" in page(people.official_a, f"/settlements/{MASHIMONI}")
+
+
+def test_stored_enumeration_totals_follow_every_kind_of_change(app: Flask,
+                                                              people: People) -> None:
+    from kyc_data import CHS_2210, MSH_0142, household
+
+    from server.extensions import db
+    from server.services.indicators.enumeration import (
+        aggregate_live,
+        enumeration_by_settlement,
+        summarise,
+    )
+    from server.services.indicators.facts import refresh_facts
+
+    def stored_and_live() -> tuple[dict[str, Any], dict[str, Any]]:
+        with app.app_context():
+            refresh_facts(db.session)
+            stored = enumeration_by_settlement(db.session)
+            live = {sid: summarise(totals, n)
+                    for sid, (totals, n) in aggregate_live(db.session).items()}
+            db.session.rollback()
+        return stored, live
+
+    stored, live = stored_and_live()
+    assert stored == live and stored[MASHIMONI]["households"] == 7
+    # A household arrives before its structure; then the structure (in Chaisa).
+    new_structure = "01964c02-0000-7e3c-8d5f-000000000099"
+    push(app, make_ops([("sdi_household_enumeration", "0196bbbb-0000-7000-8000-000000000001",
+                         household(new_structure, 1, "Late Arrival", "+260900000001",
+                                   "owner", "solar", [(40, "female")]))], "tab-a"))
+    stored, live = stored_and_live()
+    assert stored == live and stored[CHAISA]["households"] == 1
+    push(app, make_ops([("sdi_structure_numbering", new_structure,
+                         {"settlement_id": CHAISA, "structure_number": "CHS-9999"})], "tab-b"))
+    stored, live = stored_and_live()
+    assert stored == live and stored[CHAISA]["households"] == 2
+    # MSH-0142 is re-numbered into Chaisa: its 7 households move with it.
+    push(app, make_ops([("sdi_structure_numbering", MSH_0142, {"settlement_id": CHAISA})],
+                       "tab-c"))
+    stored, live = stored_and_live()
+    assert stored == live and stored[CHAISA]["households"] == 9
+    assert stored[MASHIMONI]["households"] == 0 and stored[MASHIMONI]["structures"] == 1
+    # A structure is deleted: its households no longer count anywhere.
+    clock = HybridClock("tab-d")
+    push(app, [make_op(DELETE, clock=clock, device_id="tab-d", record_id=CHS_2210,
+                       form_id="sdi_structure_numbering",
+                       form_version=form_specs()["sdi_structure_numbering"].version,
+                       fields={}, heads={})])
+    stored, live = stored_and_live()
+    assert stored == live and stored[CHAISA]["households"] == 8

@@ -70,10 +70,18 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_household_facts_structure_id"), "household_facts",
                     ["structure_id"])
+    op.create_table(
+        "settlement_enumeration",
+        sa.Column("settlement_id", sa.String(length=36), nullable=False),
+        sa.Column("structures", sa.Integer(), nullable=False),
+        sa.Column("totals", sa.JSON(), nullable=False),
+        sa.PrimaryKeyConstraint("settlement_id", name=op.f("pk_settlement_enumeration")),
+    )
     op.execute(sa.text("INSERT INTO facts_watermark (id, seq) VALUES (1, 0)"))
 
 
 def downgrade() -> None:
+    op.drop_table("settlement_enumeration")
     op.drop_index(op.f("ix_household_facts_structure_id"), table_name="household_facts")
     op.drop_table("household_facts")
     op.drop_index(op.f("ix_structure_facts_settlement_id"), table_name="structure_facts")

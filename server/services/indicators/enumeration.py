@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Select, case, delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from server.models.indicators import HouseholdFacts, StructureFacts
+from server.models.indicators import HouseholdFacts, SettlementEnumeration, StructureFacts
 from server.services.indicators import formulas
 from server.services.indicators.formulas import ratio
 
@@ -58,19 +58,20 @@ def _columns() -> list[Any]:
     return columns
 
 
-def enumeration_by_settlement(session: Session, settlement_ids: Iterable[str] | Select[Any]
-                              | None = None) -> dict[str, dict[str, Any]]:
-    """{settlement id: summary} for the given settlements: a list of ids, a subquery
-    selecting them (one GROUP BY however many there are), or None for all."""
+def _chunks(settlement_ids: Iterable[str] | Select[Any] | None) -> list[Any]:
+    if settlement_ids is None or isinstance(settlement_ids, Select):
+        return [settlement_ids]
+    ids = sorted(set(settlement_ids))
+    return [ids[i:i + _CHUNK] for i in range(0, len(ids), _CHUNK)]
+
+
+def aggregate_live(session: Session, settlement_ids: Iterable[str] | Select[Any] | None = None
+                   ) -> dict[str, tuple[dict[str, Any], int]]:
+    """{settlement id: (summed household facts, structures)} computed now from the facts
+    tables: one GROUP BY per chunk of ids (or one for a subquery, or all)."""
     raw: dict[str, dict[str, Any]] = {}
     structures: dict[str, int] = {}
-    chunks: list[Any]
-    if settlement_ids is None or isinstance(settlement_ids, Select):
-        chunks = [settlement_ids]
-    else:
-        ids = sorted(set(settlement_ids))
-        chunks = [ids[i:i + _CHUNK] for i in range(0, len(ids), _CHUNK)]
-    for chunk in chunks:
+    for chunk in _chunks(settlement_ids):
         query = (select(StructureFacts.settlement_id, *_columns())
                  .join(StructureFacts, StructureFacts.structure_id == HouseholdFacts.structure_id)
                  .group_by(StructureFacts.settlement_id))
@@ -79,15 +80,52 @@ def enumeration_by_settlement(session: Session, settlement_ids: Iterable[str] | 
         if chunk is not None:
             query = query.where(StructureFacts.settlement_id.in_(chunk))
             count_query = count_query.where(StructureFacts.settlement_id.in_(chunk))
-        for row in session.execute(query).mappings():
-            raw[row["settlement_id"]] = dict(row)
-        for sid, n in session.execute(count_query):
+        for row in session.connection().execute(query).mappings():
+            raw[row["settlement_id"]] = {k: v for k, v in row.items() if k != "settlement_id"}
+        for sid, n in session.connection().execute(count_query):
             structures[sid] = n
+    return {sid: (raw.get(sid) or empty_row(), structures.get(sid, 0))
+            for sid in set(raw) | set(structures) if sid is not None}
+
+
+def store(session: Session, settlement_ids: Iterable[str] | None) -> None:
+    """Recompute the stored totals of these settlements (None: of all) from the facts."""
+    table = SettlementEnumeration.__table__
+    if settlement_ids is None:
+        session.execute(delete(table))
+        chunks: list[Any] = [None]
+    else:
+        chunks = _chunks(settlement_ids)
+        for chunk in chunks:
+            session.execute(delete(table).where(table.c.settlement_id.in_(chunk)))
+    for chunk in chunks:
+        rows = [{"settlement_id": sid, "structures": n,
+                 "totals": {k: _plain(v) for k, v in totals.items()}}
+                for sid, (totals, n) in aggregate_live(session, chunk).items()]
+        if rows:
+            session.execute(insert(table), rows)
+
+
+def _plain(value: Any) -> float | int:
+    """Sums come back as int, float or Decimal (PostgreSQL): JSON wants int or float."""
+    if value is None:
+        return 0
+    return int(value) if float(value).is_integer() else float(value)
+
+
+def enumeration_by_settlement(session: Session, settlement_ids: Iterable[str] | Select[Any]
+                              | None = None) -> dict[str, dict[str, Any]]:
+    """{settlement id: summary} for the given settlements (a list of ids, a subquery
+    selecting them, or None for all), from the totals stored at the last facts refresh:
+    a city of a million households is a few thousand small rows, not a GROUP BY."""
+    table = SettlementEnumeration.__table__
     result = {}
-    for sid in set(raw) | set(structures):
-        if sid is None:
-            continue
-        result[sid] = summarise(raw.get(sid), structures.get(sid, 0))
+    for chunk in _chunks(settlement_ids):
+        query = select(table.c.settlement_id, table.c.structures, table.c.totals)
+        if chunk is not None:
+            query = query.where(table.c.settlement_id.in_(chunk))
+        for sid, structures, totals in session.connection().execute(query):
+            result[sid] = summarise(totals, structures)
     return result
 
 

@@ -21,10 +21,11 @@ from server.models import Record
 from server.models.indicators import (
     FactsWatermark,
     HouseholdFacts,
+    SettlementEnumeration,
     SettlementFacts,
     StructureFacts,
 )
-from server.services.indicators import formulas
+from server.services.indicators import enumeration, formulas
 
 SETTLEMENT_FORM = "sdi_settlement_profile"
 STRUCTURE_FORM = "sdi_structure_numbering"
@@ -63,7 +64,7 @@ def refresh_facts(session: Session) -> int:
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
     mark = _watermark(session)
     if mark is None:  # first run after the tables were emptied: rebuild everything
-        for model in (SettlementFacts, StructureFacts, HouseholdFacts):
+        for model in (SettlementFacts, StructureFacts, HouseholdFacts, SettlementEnumeration):
             session.execute(delete(model))
         session.add(FactsWatermark(id=1, seq=0))
         session.flush()
@@ -71,6 +72,7 @@ def refresh_facts(session: Session) -> int:
     seen = 0
     records = Record.__table__
     fresh = mark == 0  # empty facts tables: nothing to delete first
+    affected: set[str] = set()  # settlements whose enumeration totals change
     try:
         while True:
             # Only the server_seq range in SQL: the index on server_seq then serves the
@@ -86,9 +88,10 @@ def refresh_facts(session: Session) -> int:
             if not page:
                 break
             ours = [row for row in page if row.form_id in FACT_FORMS]
-            _apply_page(session, ours, fresh)
+            _apply_page(session, ours, fresh, affected)
             seen += len(ours)
             mark = page[-1].server_seq
+        enumeration.store(session, None if fresh else affected)
         # The last record read, not max(server_seq) now: a push that committed after
         # the last page must be read by the next refresh.
         session.execute(FactsWatermark.__table__.update().where(FactsWatermark.id == 1)
@@ -100,7 +103,10 @@ def refresh_facts(session: Session) -> int:
     return seen
 
 
-def _apply_page(session: Session, page: Sequence[Any], fresh: bool) -> None:
+def _apply_page(session: Session, page: Sequence[Any], fresh: bool,
+                affected: set[str]) -> None:
+    """Replace the facts of these records; add to `affected` the settlements whose
+    enumeration totals change (before and after: a household or structure can move)."""
     by_form: dict[str, list[Any]] = {form: [] for form in FACT_FORMS}
     for row in page:
         by_form[row.form_id].append(row)
@@ -110,14 +116,31 @@ def _apply_page(session: Session, page: Sequence[Any], fresh: bool) -> None:
         rows = by_form[form_id]
         if not rows:
             continue
+        ids = [r.record_id for r in rows]
+        column = getattr(model, key)
         if not fresh:
-            ids = [r.record_id for r in rows]
-            column = getattr(model, key)
             for start in range(0, len(ids), _CHUNK):
-                session.execute(delete(model).where(column.in_(ids[start:start + _CHUNK])))
+                chunk = ids[start:start + _CHUNK]
+                if form_id != SETTLEMENT_FORM:
+                    affected.update(_settlements_of(session, form_id, chunk))
+                session.execute(delete(model).where(column.in_(chunk)))
         values = [_facts(form_id, r) for r in rows if not r.deleted]
         if values:  # a Core executemany: the ORM's bulk path costs twice as much here
             session.execute(insert(model.__table__), values)
+        if not fresh and form_id != SETTLEMENT_FORM:
+            for start in range(0, len(ids), _CHUNK):
+                affected.update(_settlements_of(session, form_id, ids[start:start + _CHUNK]))
+
+
+def _settlements_of(session: Session, form_id: str, ids: Sequence[str]) -> set[str]:
+    """The settlements these structures or households are in, per the facts now."""
+    if form_id == STRUCTURE_FORM:
+        query = select(StructureFacts.settlement_id).where(StructureFacts.structure_id.in_(ids))
+    else:
+        query = (select(StructureFacts.settlement_id)
+                 .join(HouseholdFacts, HouseholdFacts.structure_id == StructureFacts.structure_id)
+                 .where(HouseholdFacts.household_id.in_(ids)))
+    return {sid for sid in session.connection().execute(query.distinct()).scalars() if sid}
 
 
 def _facts(form_id: str, row: Any) -> dict[str, Any]:

@@ -95,7 +95,7 @@ def _scoped(query: Any, viewer: Viewer, filters: Filters) -> Any:
 
 
 def _base_query(viewer: Viewer, filters: Filters) -> Any:
-    query = select(SettlementFacts, _federation_column().label("federation_id"))
+    query = select(*SettlementFacts.__table__.c, _federation_column().label("federation_id"))
     return _scoped(query, viewer, filters).order_by(
         SettlementFacts.city, SettlementFacts.name, SettlementFacts.settlement_id)
 
@@ -115,7 +115,13 @@ def _ids_for(found: list[Any], viewer: Viewer, filters: Filters) -> Any:
     return _scoped(select(SettlementFacts.settlement_id), viewer, filters)
 
 
-def _summary(facts: SettlementFacts, federation_id: str | None) -> dict[str, Any]:
+def _fetch(session: Session, query: Any) -> list[tuple[Any, str | None]]:
+    """(settlement facts row, federation id) pairs as plain rows: they stay readable
+    after the transaction ends (ORM objects would expire and reload one by one)."""
+    return [(row, row.federation_id) for row in session.connection().execute(query)]
+
+
+def _summary(facts: Any, federation_id: str | None) -> dict[str, Any]:
     ind = facts.indicators or {}
     return {
         "settlement_id": facts.settlement_id,
@@ -137,7 +143,7 @@ def list_settlements(viewer: Viewer, filters: Filters = Filters(),
     """One summary per visible settlement profile (no enumeration figures)."""
     session = session or db.session
     refresh_facts(session)
-    rows = [_summary(facts, fid) for facts, fid in session.execute(_base_query(viewer, filters))]
+    rows = [_summary(facts, fid) for facts, fid in _fetch(session, _base_query(viewer, filters))]
     session.rollback()
     return rows
 
@@ -147,7 +153,7 @@ def settlement_profiles(viewer: Viewer, filters: Filters = Filters(),
     """Full profiles of the visible settlements matching `filters`."""
     session = session or db.session
     refresh_facts(session)
-    found = list(session.execute(_base_query(viewer, filters)))
+    found = _fetch(session, _base_query(viewer, filters))
     enum = enumeration.enumeration_by_settlement(session, _ids_for(found, viewer, filters))
     session.rollback()
     return [_profile(facts, fid, enum.get(facts.settlement_id), viewer) for facts, fid in found]
@@ -162,7 +168,7 @@ def settlement_profile(viewer: Viewer, settlement_id: str,
     return found[0] if found else None
 
 
-def _profile(facts: SettlementFacts, federation_id: str | None,
+def _profile(facts: Any, federation_id: str | None,
              enum: dict[str, Any] | None, viewer: Viewer) -> dict[str, Any]:
     indicators = dict(facts.indicators or {})
     if viewer.aggregates_only:
@@ -336,7 +342,7 @@ def city_profile(viewer: Viewer, city: str,
     session = session or db.session
     refresh_facts(session)
     filters = Filters(city=city)
-    found = list(session.execute(_base_query(viewer, filters)))
+    found = _fetch(session, _base_query(viewer, filters))
     enum = enumeration.enumeration_by_settlement(session, _ids_for(found, viewer, filters))
     reports = _city_reports(session, city)
     session.rollback()
