@@ -63,7 +63,8 @@ def _system_run(system: str, data: Any, proxy: Link, folder: Path, photos: int,
             from field_app.core.sync_runner import SyncOptions
 
             options = SyncOptions(max_bytes=cfg["hesabu_max_kb"] * 1024)
-        return hesabu_push.run(data, proxy, folder, photos, cut=cut, options=options)
+        return hesabu_push.run(data, proxy, folder, photos, cut=cut, options=options,
+                               server=cfg.get("hesabu_server") or "serve")
     if system == "pouchdb":
         return pouch.run(data, proxy, folder, photos,
                          batch_sizes=batches or _pouch_batches(cfg, profile), cut=cut)
@@ -191,6 +192,10 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--outage", type=float, default=3.0, help="seconds the link stays cut")
     p.add_argument("--hesabu-max-kb", type=int, help="what-if: Hesabu's push batch limit "
                    "in KB of uncompressed JSON (default: the app's own)")
+    p.add_argument("--hesabu-server", choices=("serve", "gthread", "gthread-bz2"),
+                   default="serve", help="what-if: run Hesabu's server as gunicorn -k "
+                   "gthread (keep-alive) instead of `hesabu serve`; -bz2: push bodies in "
+                   "bzip2 (a WSGI wrapper decodes them)")
     p.add_argument("--no-netns", action="store_true", help="loopback only, in this process "
                    "(no root needed)")
     p.add_argument("--quick", action="store_true", help="smoke test: loopback, no netns, "
@@ -224,7 +229,7 @@ def config(args: argparse.Namespace) -> dict[str, Any]:
             "interrupt": [] if args.interrupt == "none" else
             [i.strip().lower() for i in args.interrupt.split(",")],
             "outage": args.outage, "seed": args.seed, "netns": not args.no_netns,
-            "hesabu_max_kb": args.hesabu_max_kb}
+            "hesabu_max_kb": args.hesabu_max_kb, "hesabu_server": args.hesabu_server}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,11 +9,15 @@ own `SyncRunner` over `SyncApi(HttpTransport)`: households with `push()`, photos
 
 from __future__ import annotations
 
+import bz2
+import gzip
+import os
 import subprocess
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from netlab.proxy import Link
 
@@ -22,22 +26,30 @@ from field_app.core.api import SyncApi
 from field_app.core.errors import SyncError
 from field_app.core.store import Store, open_store
 from field_app.core.sync_runner import SyncOptions, SyncRunner, enrol
-from field_app.core.transport import HttpTransport
+from field_app.core.transport import HttpTransport, Response
 from peers.common import Cut, Phase, free_port, measure, start, stop, wait_port
 from peers.data import DataSet
 
 HESABU = str(Path(sys.executable).with_name("hesabu"))
-FORM = Path(__file__).resolve().parents[2] / "forms" / "definitions" / \
-    "sdi_household_enumeration.xlsx"
+ROOT = Path(__file__).resolve().parents[2]
+FORM = ROOT / "forms" / "definitions" / "sdi_household_enumeration.xlsx"
 #: A user taps "sync" again after a failed sync, at most this often per phase.
 MAX_RESYNCS = 20
 
 
-class HesabuServer:
-    """`hesabu serve` on SQLite in `folder`, with the household form and one enrol code."""
+GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
 
-    def __init__(self, folder: Path) -> None:
+
+class HesabuServer:
+    """`hesabu serve` on SQLite in `folder`, with the household form and one enrol code.
+
+    `kind="gthread"` runs gunicorn's threaded worker instead (keeps connections open,
+    unlike `hesabu serve` and gunicorn's default sync worker): a what-if for the report.
+    """
+
+    def __init__(self, folder: Path, kind: str = "serve") -> None:
         self.folder = folder
+        self.kind = kind
         self.port = 0
         self.code = ""
         self.proc: subprocess.Popen | None = None
@@ -49,8 +61,17 @@ class HesabuServer:
         where = ["--database-url", url, "--instance", str(instance)]
         self.port = free_port()
         log = self.folder / "server.log"
-        self.proc = start(
-            [HESABU, "serve", "--host", "127.0.0.1", "--port", str(self.port), *where], log)
+        if self.kind in ("gthread", "gthread-bz2"):
+            env = {**os.environ, "HESABU_DATABASE_URL": url,
+                   "HESABU_INSTANCE_PATH": str(instance)}
+            wsgi = "bench.peers.bz2_wsgi:app" if self.kind == "gthread-bz2" \
+                else "server.wsgi:app"
+            self.proc = start([GUNICORN, "-k", "gthread", "-w", "1", "--threads", "4",
+                               "--keep-alive", "30", "-b", f"127.0.0.1:{self.port}",
+                               "--chdir", str(ROOT), wsgi], log, env=env)
+        else:
+            self.proc = start([HESABU, "serve", "--host", "127.0.0.1", "--port",
+                               str(self.port), *where], log)
         wait_port(self.port, self.proc, log)
         return self
 
@@ -74,6 +95,17 @@ def _prepare(url: str, instance: Path) -> str:
         finally:
             db.session.remove()
             db.engine.dispose()
+
+
+class Bz2PushTransport(HttpTransport):
+    """What-if: the same push body, bzip2 (level 9) instead of gzip (server: bz2_wsgi)."""
+
+    def request(self, method: str, path: str, **kwargs: Any) -> Response:
+        headers = dict(kwargs.get("headers") or {})
+        if path == "/api/sync/push" and headers.get("Content-Encoding") == "gzip":
+            kwargs["body"] = bz2.compress(gzip.decompress(kwargs["body"]), 9)
+            kwargs["headers"] = {**headers, "Content-Encoding": "bzip2"}
+        return super().request(method, path, **kwargs)
 
 
 def build_device(path: Path, data: DataSet, photos: int) -> Store:
@@ -104,20 +136,20 @@ def _until_done(step: Callable[[], object], pending: Callable[[], bool]) -> int:
 
 def run(data: DataSet, proxy: Link, folder: Path, photos: int,
         cut: dict[str, Cut] | None = None,
-        options: SyncOptions | None = None) -> list[Phase]:
+        options: SyncOptions | None = None, server: str = "serve") -> list[Phase]:
     """Push the households, then upload `photos` photos; one Phase each. The options
     are the app's defaults unless given (batch limits are part of what is measured)."""
     cut = cut or {}
     phases = []
-    with HesabuServer(folder / "server") as server:
-        proxy.target_port = server.port
+    with HesabuServer(folder / "server", server) as hesabu:
+        proxy.target_port = hesabu.port
         store = build_device(folder / "device.db", data, photos)
         url = f"http://127.0.0.1:{proxy.port}"
         api = SyncApi(HttpTransport(url, timeout_s=120))
-        enrol(store, api, server.code)
+        enrol(store, api, hesabu.code)
         api.transport.close()
-        runner = SyncRunner(store, SyncApi(HttpTransport(url, store.device.token,
-                                                         timeout_s=120)),
+        transport = Bz2PushTransport if server.endswith("-bz2") else HttpTransport
+        runner = SyncRunner(store, SyncApi(transport(url, store.device.token, timeout_s=120)),
                             options or SyncOptions())
 
         proxy.reset()
