@@ -13,6 +13,11 @@ TARGET_LOOPBACK_RATIO = 2.0  # Hesabu households/s >= 2x PouchDB batch_size 1000
 TARGET_EDGE_SECONDS = 10.0  # 1,000 households over EDGE
 
 
+#: One colour per system in every panel of the chart.
+COLORS = {"hesabu": "#1f77b4", "pouchdb-b100": "#ffbb78", "pouchdb-b1000": "#ff7f0e",
+          "odk-model": "#2ca02c"}
+
+
 def machine() -> dict[str, Any]:
     cpu = ""
     cpuinfo = Path("/proc/cpuinfo")
@@ -130,6 +135,7 @@ def chart(doc: dict[str, Any], path: Path) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker
 
     phases = [ph for ph in ("households", "photos")
               if any(p["phase"] == ph for prof in doc["profiles"].values()
@@ -144,26 +150,32 @@ def chart(doc: dict[str, Any], path: Path) -> None:
                     systems.append(p["system"])
         width = 0.8 / max(1, len(systems))
         for i, system in enumerate(systems):
-            xs, ys = [], []
+            xs, ys, hatches = [], [], []
             for j, prof in enumerate(profiles):
                 row = _by(prof["phases"], phase).get(system)
                 if row:
                     xs.append(j + (i - (len(systems) - 1) / 2) * width)
                     ys.append(max(row["seconds"], 1e-3))
-            bars = ax.bar(xs, ys, width, label=system)
+                    hatches.append("//" if "scaled" in row["note"] else "")
+            bars = ax.bar(xs, ys, width, label=system, color=COLORS.get(system),
+                          hatch=hatches)
             ax.bar_label(bars, labels=[f"{y:.3g}" for y in ys], fontsize=7)
         ticks = []
         for prof in profiles:
             counts = {p["items"] for p in prof["phases"] if p["phase"] == phase}
+            noun = phase[:-1] if counts == {1} else phase
             ticks.append(f"{prof['profile']}\n({'/'.join(str(c) for c in sorted(counts))} "
-                         f"{phase})")
+                         f"{noun})")
         ax.set_xticks(range(len(profiles)), ticks)
         ax.set_yscale("log")
+        ax.yaxis.set_major_locator(matplotlib.ticker.LogLocator(subs=(1.0, 2.0, 5.0)))
+        ax.yaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
+        ax.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
         ax.set_title(f"seconds to send the {phase} (lower is better)", fontsize=10)
         ax.set_ylabel("seconds (log)")
         ax.legend(fontsize=8)
-    fig.text(0.01, 0.01, "odk-model: a model of the OpenRosa protocol, not ODK Central",
-             fontsize=7)
+    fig.text(0.01, 0.01, "odk-model: a model of the OpenRosa protocol, not ODK Central; "
+             "hatched: measured on a sample, scaled to all households", fontsize=7)
     fig.tight_layout(rect=(0, 0.03, 1, 1))
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
