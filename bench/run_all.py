@@ -213,6 +213,8 @@ def config(args: argparse.Namespace) -> dict[str, Any]:
         args.systems = "hesabu,odk" if args.systems == ",".join(SYSTEMS) else args.systems
         args.households = 20 if args.households == 1000 else args.households
         args.photos = 2 if args.photos is None else args.photos
+    if args.no_netns and args.profiles == "loopback,3g,edge":
+        args.profiles = "loopback"
     profiles = [p.strip().lower() for p in args.profiles.split(",") if p.strip()]
     systems = [s.strip().lower() for s in args.systems.split(",") if s.strip()]
     for name, allowed, given in (("profile", PROFILES, profiles), ("system", SYSTEMS, systems)):
