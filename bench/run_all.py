@@ -248,7 +248,9 @@ def main(argv: list[str] | None = None) -> int:
     if "pouchdb" in cfg["systems"]:
         pouch.ensure_installed()  # outside the namespace: npm needs the registry
     started = time.time()
-    doc: dict[str, Any] = {"bench": "peers", "machine": machine(), "config": cfg,
+    doc: dict[str, Any] = {"bench": "peers",
+                           "started_utc": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+                           "machine": machine(), "config": cfg,
                            "commands": " ".join([os.path.relpath(sys.executable, ROOT),
                                                  "bench/run_all.py", *(argv or sys.argv[1:])]),
                            "odk_note": ODK_NOTE, "profiles": {}}
