@@ -145,3 +145,13 @@ def test_settlements_are_added_to_the_leaders_own_federation(people: People) -> 
     assert other.status_code == 403
     assert people.enumerator_a.api.post("/api/settlements",
                                         json={"name": "x"}).status_code == 403
+
+
+def test_a_browser_session_calling_the_api_needs_the_csrf_token(people: People) -> None:
+    body = {"username": "zawadi", "password": "long enough pw", "role": "enumerator"}
+    forged = people.leader_a.client.post("/api/users", json=body, csrf=False)
+    assert forged.status_code == 403 and forged.json["error"]["code"] == "auth.csrf"
+    assert people.leader_a.client.post("/api/users", json=body).status_code == 201
+    # A bearer token needs no CSRF token: browsers never send one on their own.
+    made = people.leader_a.api.post("/api/tokens", json={"name": "cron"})
+    assert made.status_code == 201
