@@ -32,7 +32,7 @@ sys.path.insert(0, str(HERE))
 from flaskhub import FlaskHub  # noqa: E402
 
 
-def run_driver(scenario: str, args: dict, tmp: Path, timeout: float = 60) -> dict:
+def run_driver(scenario: str, args: dict, tmp: Path, timeout: float = 150) -> dict:
     env = {**os.environ, "KIVY_HOME": str(tmp / "kivy"), "DRIVER_TIMEOUT": str(timeout - 10)}
     proc = subprocess.run([sys.executable, str(HERE / "driver.py"), scenario, json.dumps(args)],
                           capture_output=True, text=True, timeout=timeout, env=env)
