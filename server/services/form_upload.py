@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,10 +37,24 @@ class UploadCheck:
         return self.spec is not None and not self.errors
 
 
+#: Checked uploads nobody published are removed after this many seconds.
+KEEP_SECONDS = 24 * 3600
+
+
 def _folder(instance_path: str | Path) -> Path:
     folder = Path(instance_path) / "form_uploads"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+def _forget_old(folder: Path) -> None:
+    cutoff = time.time() - KEEP_SECONDS
+    for old in folder.glob("*.xlsx"):
+        try:
+            if old.stat().st_mtime < cutoff:
+                old.unlink()
+        except OSError:
+            pass  # another request removed it first
 
 
 def check_upload(data: bytes, filename: str, instance_path: str | Path) -> UploadCheck:
@@ -57,7 +72,9 @@ def check_upload(data: bytes, filename: str, instance_path: str | Path) -> Uploa
         raise ApiError("request.invalid", "this is not an .xlsx workbook (is it an old .xls "
                        "renamed? save it as .xlsx)", details={"fields": {"file": ["not xlsx"]}})
     token = hashlib.sha256(data).hexdigest()
-    path = _folder(instance_path) / f"{token}.xlsx"
+    folder = _folder(instance_path)
+    _forget_old(folder)
+    path = folder / f"{token}.xlsx"
     path.write_bytes(data)
     warnings: list[Problem] = []
     try:
