@@ -145,6 +145,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="profile the device side of the pull (stderr)")
     parser.add_argument("--profile-push", action="store_true",
                         help="profile the device side of the push (stderr)")
+    parser.add_argument("--profile-noop", action="store_true",
+                        help="profile the device side of the no-op sync (stderr)")
     args = parser.parse_args(argv)
     n = args.households
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no request log on stderr
@@ -225,7 +227,12 @@ def main(argv: list[str] | None = None) -> int:
             proxy.reset()
             api = new_api(url, device_b)
             started = time.perf_counter()
-            summary = run_sync(device_b, api, options=options)
+            if args.profile_noop:
+                summaries: list[Any] = []
+                _profiled(lambda: summaries.append(run_sync(device_b, api, options=options)))
+                summary = summaries[0]
+            else:
+                summary = run_sync(device_b, api, options=options)
             noop_ms = (time.perf_counter() - started) * 1000
             noop_requests = api.transport.stats.requests
             noop_bytes = proxy.up + proxy.down
