@@ -103,10 +103,13 @@ def _settlement_name(answers: dict[str, Any]) -> str:
 
 
 def list_records(store: Store, *, form_id: str | None = None, search: str = "",
-                 status: str | None = None, settlement_id: str | None = None
-                 ) -> list[RecordRow]:
+                 status: str | None = None, settlement_id: str | None = None,
+                 record_id: str | None = None) -> list[RecordRow]:
     """Records newest first, filtered by form, status, settlement and a search text."""
     where, params = ["deleted = 0"], []
+    if record_id:
+        where.append("record_id = ?")
+        params.append(record_id)
     if form_id:
         where.append("form_id = ?")
         params.append(form_id)

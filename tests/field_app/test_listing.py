@@ -56,3 +56,5 @@ def test_review_comments_and_conflicts_are_marked(store: Store) -> None:
     assert {r.status for r in rows.values()} == {listing.WAITING}
     assert [r.record_id for r in listing.list_records(store, search="a-2")] == [reviewed]
     assert listing.list_records(store, status=listing.DRAFT) == []
+    assert [r.review_state for r in listing.list_records(store, record_id=reviewed)] == [
+        "has_issues"]

@@ -62,8 +62,7 @@ class FormScreen(Screen):
         if record_id is None:
             return ""
         t = App.get_running_app().t
-        rows = [r for r in listing.list_records(App.get_running_app().store)
-                if r.record_id == record_id]
+        rows = listing.list_records(App.get_running_app().store, record_id=record_id)
         if not rows:
             return ""
         row, parts = rows[0], []
