@@ -133,7 +133,7 @@ def _is_answer_name(name: object) -> bool:
 
 @functools.lru_cache(maxsize=4096)
 def _answer_name(name: str) -> bool:
-    return _NAME_RE.match(name) is not None and not name.startswith("__")
+    return _NAME_RE.fullmatch(name) is not None and not name.startswith("__")
 
 
 def _flatten_into(prefix: str, group: Mapping[str, Any], out: dict[str, Any]) -> None:

@@ -55,4 +55,4 @@ def new_instance_id() -> str:
 
 
 def is_instance_id(value: object) -> bool:
-    return isinstance(value, str) and INSTANCE_ID_RE.match(value) is not None
+    return isinstance(value, str) and INSTANCE_ID_RE.fullmatch(value) is not None

@@ -41,6 +41,7 @@ from sync.canonical import canonical_json
 from sync.codes import OP_INVALID
 from sync.fields import (
     DELETED,
+    MAX_PATH_LENGTH,
     FieldPathError,
     flatten,
     is_valid_path,
@@ -130,7 +131,7 @@ class Op:
         meta = data.get("meta", {})
         if not isinstance(meta, Mapping):
             raise OpError("meta", "must be an object")
-        op = cls(
+        values = dict(
             op_id=data["op_id"],
             device_id=data["device_id"],
             record_id=data["record_id"],
@@ -142,8 +143,15 @@ class Op:
             parents={p: tuple(parents[p]) if p in parents else _NO_PARENTS for p in fields_},
             meta=dict(meta),
         )
-        if answers is not None:
-            op.__dict__["_answers"] = answers  # the nested form it came in: no re-check
+        if answers is None:
+            return cls(**values)
+        # `flatten` checked every name, instance id and value as it built the paths, so
+        # only their length is left to check (this is most of a push's validation).
+        op = cls.__new__(cls)
+        for name, value in values.items():
+            object.__setattr__(op, name, value)
+        _validate(op, paths_checked=True)
+        op.__dict__["_answers"] = answers  # the nested form it came in: no re-check
         return op
 
     @functools.cached_property
@@ -246,7 +254,7 @@ def _text(name: str, value: Any, limit: int = MAX_TEXT) -> None:
         raise OpError(name, f"must be a non-empty string of at most {limit} characters")
 
 
-def _validate(op: Op) -> None:
+def _validate(op: Op, paths_checked: bool = False) -> None:
     if not is_uuid7(op.op_id):
         raise OpError("op_id", "must be a UUIDv7 in canonical lowercase form")
     if not is_uuid7(op.record_id):
@@ -265,7 +273,11 @@ def _validate(op: Op) -> None:
     if op.fields.keys() != op.parents.keys():
         path = sorted(set(op.fields) ^ set(op.parents))[0]
         raise OpError(f"parents.{path}", "every field needs a parents entry and vice versa")
-    for path, value in op.fields.items():
+    longest = max(op.fields, key=len) if paths_checked else ""
+    if len(longest) > MAX_PATH_LENGTH:
+        raise OpError(f"fields.{longest[:40]}...",
+                      f"paths are at most {MAX_PATH_LENGTH} characters")
+    for path, value in () if paths_checked else op.fields.items():
         # validate_value admits only JSON scalars (finite numbers) and lists of them,
         # so the value is JSON without encoding it. Strings and ints at plain paths
         # (most answers) are fine as they are: the full check is for the rest.

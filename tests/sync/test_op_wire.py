@@ -274,6 +274,10 @@ def test_ops_that_answers_cannot_express_exactly_stay_flat() -> None:
         ({"answers": ["a"]}, "answers"),
         ({"answers": {"g": {"__x": 1}}}, "answers"),
         ({"answers": {"a": 1}, "kind": "delete"}, "fields"),
+        ({"answers": {"name\n": 1}}, "answers"),
+        ({"answers": {"m": [{"__id": "a1\n", "age": 3}]}}, "answers"),
+        ({"answers": {"g" * 300: {"h" * 300: 1}}}, "fields." + "g" * 40 + "..."),
+        ({"answers": {"a": float("nan")}}, "answers"),
     ],
 )
 def test_bad_nested_answers_are_refused(change: dict[str, Any], field: str) -> None:
