@@ -13,6 +13,8 @@ STATUS_FILTERS = ("all", listing.DRAFT, listing.WAITING, listing.SENT)
 
 class RecordsScreen(Screen):
     status = "all"
+    #: Cards shown at most (flagged records come first).
+    SHOWN = 60
 
     def on_pre_enter(self, *_: object) -> None:
         self.prepare()
@@ -40,7 +42,10 @@ class RecordsScreen(Screen):
         box.clear_widgets()
         if not rows:
             box.add_widget(Body(text=t("No records.")))
-        for row in rows:
+        if len(rows) > self.SHOWN:  # a card per record: keep the screen quick
+            box.add_widget(Body(text=t("Showing {shown} of {total}: search to find others.")
+                                .format(shown=self.SHOWN, total=len(rows))))
+        for row in rows[: self.SHOWN]:
             card = Card()
             form = forms[row.form_id].title if row.form_id in forms else row.form_id
             card.add_widget(Body(text=f"{row.title}", bold=True))
