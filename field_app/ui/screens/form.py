@@ -98,6 +98,7 @@ class FormScreen(Screen):
         box = self.ids.questions
         box.clear_widgets()
         self.shown_paths = page.questions
+        self.shown_key, self.shown_index = page.key, page.index
         for path in page.questions:
             box.add_widget(self._view(path))
         if page.repeat is not None and page.index is None:
@@ -161,10 +162,28 @@ class FormScreen(Screen):
     def answer(self, path: Path, value: Any) -> None:
         self._missing.pop(tuple(path), None)
         changed = self.nav.set_answer(path, value)
-        if self.nav.page.questions != self.shown_paths:
-            self.show_page()  # a question appeared or went away
-        else:
-            self.refresh_views(changed | {tuple(path)})
+        page = self.nav.page
+        if page.key != self.shown_key or page.index != self.shown_index:
+            self.show_page()  # the page itself went away (its group no longer applies)
+            return
+        if page.questions != self.shown_paths:
+            self._relayout(page.questions)  # a question appeared or went away
+        self.refresh_views(changed | {tuple(path)} | set(page.questions))
+
+    def _relayout(self, paths: tuple[Path, ...]) -> None:
+        """Show exactly `paths`, keeping the views that stay where they are: the field
+        being typed in keeps its focus (and the keyboard stays open)."""
+        box = self.ids.questions
+        wanted = [self._view(p) for p in paths]
+        for widget in list(box.children):
+            if widget not in wanted:
+                box.remove_widget(widget)
+        for position, view in enumerate(wanted):
+            if view.parent is not box:
+                if view.parent is not None:
+                    view.parent.remove_widget(view)
+                box.add_widget(view, index=len(box.children) - position)
+        self.shown_paths = paths
 
     def attach(self, path: Path, file: str) -> None:
         changed = self.nav.session.attach_file(path, file)

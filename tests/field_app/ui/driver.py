@@ -183,8 +183,19 @@ def scenario_full(args: dict) -> None:
     facts["pages"] = seen["pages"]
     facts["questions_age_30"] = seen["after 30 at household/members/1/member_age"]
     facts["questions_age_3"] = ["/".join(map(str, p)) for p in form.nav.pages[3].questions]
+    # Typing an age that shows and then hides questions keeps the keyboard on the field.
+    form.jump((*MEMBERS, 1, "member_age"))
+    age = form.view((*MEMBERS, 1, "member_age")).field
+    tap(age)
+    age.text = "40"
+    h.pump(2)
+    facts["focus_when_shown"] = [age.focus, "/".join(map(str, (*MEMBERS, 1, "schooling")))
+                                 in ["/".join(map(str, v.path)) for v in form.views]]
+    age.text = "3"
+    h.pump(2)
+    facts["focus_when_hidden"] = [age.focus, len(form.views)]
+    age.focus = False
     # Add a third member by mistake, then remove them (after confirming).
-    form.jump((*MEMBERS, 1, "member_name"))
     tap(form.ids.add_one)
     facts["after_add"] = form.nav.title()
     tap(form.ids.remove_one)

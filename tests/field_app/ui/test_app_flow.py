@@ -154,6 +154,12 @@ def test_a_relevance_rule_hides_a_question(full_run: dict[str, Any]) -> None:
     assert "household/members/1/member_sex" in full_run["questions_age_3"]
 
 
+def test_typing_that_shows_or_hides_questions_keeps_the_keyboard(
+        full_run: dict[str, Any]) -> None:
+    assert full_run["focus_when_shown"] == [True, True]
+    assert full_run["focus_when_hidden"] == [True, 4]  # name, age, sex, relationship
+
+
 def test_a_constraint_message_appears(full_run: dict[str, Any]) -> None:
     assert full_run["constraint_message"]
     assert full_run["constraint_after_fix"] == ""
