@@ -132,3 +132,11 @@ def test_date_and_time_pickers() -> None:
     assert inputs.picker_values("date", "2024-02-29") == {"day": "29", "month": "02",
                                                           "year": "2024"}
     assert inputs.picker_values("time", "nonsense") == {}
+
+
+def test_the_servers_qr_payload_is_understood() -> None:
+    from server.services.device_accounts import enrolment_payload
+
+    text = enrolment_payload("https://hesabu.example.org:8443/", "ABCD-EFGH-JKLM")
+    got = parse_enrolment(text)
+    assert (got.server, got.code) == ("https://hesabu.example.org:8443", "ABCD-EFGH-JKLM")
