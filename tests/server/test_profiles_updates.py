@@ -122,3 +122,20 @@ def test_stored_enumeration_totals_follow_every_kind_of_change(app: Flask,
                        fields={}, heads={})])
     stored, live = stored_and_live()
     assert stored == live and stored[CHAISA]["households"] == 8
+
+
+def test_pages_and_files_before_any_record_arrives(make_app: Any) -> None:
+    app = make_app()
+    people = make_personas(app)
+    html = page(people.admin, "/settlements")
+    assert 'data-total="0"' in html and "No settlement has GPS coordinates yet" in html
+    assert "No settlement profile that you may see yet" in page(people.admin, "/cities")
+    assert 'id="download-records"' in page(people.leader_a, "/downloads")
+    assert people.admin.client.get("/cities/Nairobi").status_code == 404
+    response = people.official_a.api.get("/api/exports/settlements.csv")
+    assert response.status_code == 200
+    assert response.get_data().decode("utf-8-sig").count("\r\n") == 1  # the header alone
+    _, body = get(people.official_a, "/api/cities")
+    assert body == {"cities": []}
+    response = people.leader_a.api.get("/api/exports/records/sdi_household_enumeration.csv")
+    assert response.status_code == 404  # the form is not published yet
