@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from field_app.core import listing
 from field_app.core.navigation import Navigator, form_language
 from field_app.core.session import SurveySession
 from field_app.core.store import Store, open_store
@@ -161,6 +162,12 @@ def test_finalize_then_edit_makes_new_changes(device: Store) -> None:
     assert session.finalize() == []
     assert device.record(session.record_id)["status"] == "finalized"
     nav = Navigator(SurveySession.open(device, session.record_id))
+    device.db.execute("UPDATE outbox SET sent_at = 'x'")  # as if synced
+    assert listing.list_records(device)[0].status == listing.SENT
     nav.set_answer(("household", "head_name"), "Amina W.")
     assert device.record(session.record_id)["answers"]["household"]["head_name"] == "Amina W."
     assert device.record(session.record_id)["status"] == "finalized"
+    # The correction is queued to be sent at the next sync.
+    assert listing.list_records(device)[0].status == listing.WAITING
+    [op] = device.query("SELECT op FROM outbox WHERE sent_at IS NULL AND ready = 1")
+    assert "Amina W." in op["op"]
