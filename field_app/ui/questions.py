@@ -186,11 +186,6 @@ class SelectQuestion(QuestionView):
         for name, button in self.buttons.items():
             button.state = "down" if name in chosen else "normal"
 
-    def choose(self, name: str) -> None:
-        """Tap a choice by its name (tests and keyboard users)."""
-        button = self.buttons[name]
-        button._do_press()
-
 
 class NoteQuestion(QuestionView):
     pass

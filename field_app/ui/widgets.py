@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from kivy.uix.behaviors import ToggleButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.button import Button
 from kivy.uix.label import Label
@@ -43,7 +42,7 @@ class ChoiceButton(ToggleButton):
 
 
 class Card(BoxLayout):
-    """A question or list item: a white box with a border."""
+    """A question or list item: a light box with a border."""
 
 
 class PinField(Field):
@@ -51,4 +50,4 @@ class PinField(Field):
 
 
 __all__ = ["BigButton", "Body", "Card", "ChoiceButton", "ErrorText", "Field", "Heading",
-           "Hint", "PinField", "QuietButton", "ToggleButtonBehavior"]
+           "Hint", "PinField", "QuietButton"]
