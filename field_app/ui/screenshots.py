@@ -62,8 +62,8 @@ def demo_store(path: Path) -> dict[str, str]:
     return ids
 
 
-def render_screenshots(out_dir: str | Path, languages: tuple[str, ...] = LANGUAGES
-                       ) -> list[Path]:
+def render_screenshots(out_dir: str | Path, languages: tuple[str, ...] = LANGUAGES,
+                       size: tuple[int, int] | None = None) -> list[Path]:
     """Write `<screen>-<lang>.png` for every main screen; returns the files."""
     from field_app.ui import headless
 
@@ -71,6 +71,8 @@ def render_screenshots(out_dir: str | Path, languages: tuple[str, ...] = LANGUAG
     out.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="hesabu-shots-"))
     headless.offscreen_environment(work / "kivy")
+    if size is not None:
+        headless.window_size(*size)
     from field_app.ui.app import HesabuApp
 
     ids = demo_store(work / "tablet.db")

@@ -20,16 +20,16 @@ DEFAULT_STORE = Path.home() / ".hesabu" / "tablet.db"
               help="Window size WIDTHxHEIGHT (portrait phone; try 800x1280 for a tablet).")
 def app_command(store: Path, screenshots: Path | None, size: str) -> None:
     """Start the field app on this computer."""
-    if screenshots is not None:
-        from field_app.ui.screenshots import render_screenshots
-
-        for path in render_screenshots(screenshots):
-            click.echo(path)
-        return
     try:
         width, height = (int(x) for x in size.lower().split("x"))
     except ValueError as exc:
         raise click.BadParameter("use WIDTHxHEIGHT, like 540x960", param_hint="--size") from exc
+    if screenshots is not None:
+        from field_app.ui.screenshots import render_screenshots
+
+        for path in render_screenshots(screenshots, size=(width, height)):
+            click.echo(path)
+        return
     import os
 
     os.environ.setdefault("KIVY_NO_ARGS", "1")
