@@ -173,30 +173,38 @@ class SyncTask:
 
     def start(self, on_progress: Callable[[str, int, int], Any],
               on_done: Callable[[Outcome], Any]) -> bool:
-        """Start a sync unless one is running; False if it was already running."""
+        """Start a sync, reporting to these callbacks. If one is running already (the
+        first sync after enrolment), the callbacks follow that one instead: False."""
+        self._on_progress, self._on_done = on_progress, on_done
         if self.running:
             return False
         self._cancel.clear()
 
         def work() -> None:
+            # The callbacks are looked up when used: a screen may take over a running sync.
             try:
                 store = open_store(self.store_path)
             except StoreError as exc:
-                self.post(on_done, Outcome(False, *explain(exc)))
+                self.post(self._finish, Outcome(False, *explain(exc)))
                 return
             try:
-                outcome = sync_once(
-                    store, lambda phase, done, total: self.post(on_progress, phase, done, total),
-                    self._cancel)
+                outcome = sync_once(store, lambda phase, done, total: self.post(
+                    self._report, phase, done, total), self._cancel)
             except Exception as exc:  # a bug must not leave the screen spinning forever
                 outcome = Outcome(False, *explain(exc))
             finally:
                 store.close()
-            self.post(on_done, outcome)
+            self.post(self._finish, outcome)
 
         self._thread = threading.Thread(target=work, name="hesabu-sync", daemon=True)
         self._thread.start()
         return True
+
+    def _report(self, phase: str, done: int, total: int) -> None:
+        self._on_progress(phase, done, total)
+
+    def _finish(self, outcome: Outcome) -> None:
+        self._on_done(outcome)
 
     def cancel(self) -> None:
         self._cancel.set()

@@ -90,8 +90,12 @@ def test_background_sync_reports_on_the_posting_thread_and_cancels(
     outcomes = []
     task = SyncTask(tablet.path, post)
     task.cancel()  # a cancel before start does not stop the next sync
-    assert task.start(lambda *a: None, lambda o: (outcomes.append(o), done.set()))
-    assert not task.start(lambda *a: None, lambda o: None)  # one at a time
+    def on_done(outcome):
+        outcomes.append(outcome)
+        done.set()
+
+    assert task.start(lambda *a: None, on_done)
+    assert not task.start(lambda *a: None, on_done)  # one at a time
     assert done.wait(20)
     assert outcomes[0].ok, outcomes[0]
     # A cancelled sync ends with "stopped" and loses nothing.
@@ -111,3 +115,22 @@ def test_background_sync_reports_on_the_posting_thread_and_cancels(
     [waiting] = listing.list_records(tablet, status=listing.WAITING)
     assert waiting.record_id == session.record_id
     assert {name for name, _ in posted} == {"hesabu-sync"}
+
+
+def test_a_screen_can_follow_a_sync_that_is_already_running(tablet: Store) -> None:
+    release = threading.Event()
+    finished = threading.Event()
+
+    def post(fn, *args):
+        release.wait(10)  # hold the worker until the second screen attached
+        fn(*args)
+
+    first: list = []
+    second: list = []
+    task = SyncTask(tablet.path, post)
+    assert task.start(lambda *a: None, first.append)
+    assert not task.start(lambda *a: None, lambda o: (second.append(o), finished.set()))
+    release.set()
+    assert finished.wait(20)
+    task.join(5)
+    assert first == [] and second[0].ok
