@@ -69,9 +69,16 @@ class EnrolScreen(Screen):
             return False
         self.message = ""
         # The forms come with the first sync; it runs while the PIN is being chosen.
-        app.sync_task.start(lambda *a: None, lambda outcome: None)
+        app.sync_task.start(lambda *a: None, lambda outcome: self._first_sync_done())
         app.after_setup()
         return True
+
+
+    def _first_sync_done(self) -> None:
+        """Forms and settlements have arrived: show them if home is already open."""
+        app = App.get_running_app()
+        if app.root.current == "home":
+            app.root.get_screen("home").prepare()
 
 
 SCREEN = EnrolScreen
