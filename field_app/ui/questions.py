@@ -325,7 +325,7 @@ class MediaQuestion(QuestionView):
         self.value_label = Body()
         self.body.add_widget(self.value_label)
         camera = App.get_running_app().camera
-        if camera.available:
+        if camera.available and self.node.type == "image":
             take = BigButton(text=_t("Take a photo"))
             take.bind(on_release=lambda *_: self.take_photo())
             self.body.add_widget(take)
@@ -345,8 +345,9 @@ class MediaQuestion(QuestionView):
             self.screen.attach(self.path, path)
 
     def choose_file(self) -> None:
+        images = ["*.jpg", "*.jpeg", "*.png", "*.JPG", "*.JPEG", "*.PNG"]
         chooser = FileChooserListView(path=str(Path.home()),
-                                      filters=["*.jpg", "*.jpeg", "*.png", "*.JPG"])
+                                      filters=images if self.node.type == "image" else [])
         box = BoxLayout(orientation="vertical")
         box.add_widget(chooser)
         use = BigButton(text=_t("Use this file"))
