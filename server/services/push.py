@@ -74,7 +74,16 @@ def push_ops(pushed_by: str, ops: Sequence[Op], *, now_ms: int, max_drift_ms: in
     (clock too far ahead, unknown form version, a reused op id, a record of another
     form) is listed in `rejected` and the others still apply. `invalid` are the
     rejections of ops that failed validation at the wire; they are reported as well.
+    This is the one way ops enter the server (push, bundle import, hub, web edits);
+    `PushResult.records` lists the records whose state changed.
     """
+    with gc_paused():
+        return _push_ops(pushed_by, ops, now_ms=now_ms, max_drift_ms=max_drift_ms,
+                         invalid=invalid)
+
+
+def _push_ops(pushed_by: str, ops: Sequence[Op], *, now_ms: int, max_drift_ms: int,
+              invalid: Sequence[Rejection]) -> PushResult:
     session = db.session
     seq = SequenceLock(session)
     known = KnownForms(session)

@@ -376,3 +376,24 @@ def test_a_client_that_merges_itself_can_leave_the_records_block_out(
     lean = client.request("GET", "/api/sync/pull?cursor=0&protocol=2&records=0").json()
     assert len(full["records"]) == 1 and "records" not in lean
     assert lean["changes"] == full["changes"] and lean["next_cursor"] == full["next_cursor"]
+
+
+def test_the_cycle_collector_is_paused_only_while_batches_run() -> None:
+    import gc
+
+    from server.services.push import gc_paused
+
+    assert gc.isenabled()
+    with gc_paused():
+        assert not gc.isenabled()
+        with gc_paused():  # a second batch (another thread) at the same time
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()  # a host that runs without it keeps it off
+    try:
+        with gc_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
