@@ -130,6 +130,7 @@ class RecordState:
     #: The nested answers of the one op that created this record in this batch, when
     #: they are exactly its state (saves rebuilding them from the fields).
     answers: dict[str, Any] | None = None
+    answers_text: str | None = None  # their JSON, already made for the op's payload
 
 
 class Batch:
@@ -174,15 +175,17 @@ class Batch:
     def apply(self, op: Op, seq: int, pushed_by: str) -> bool:
         """Store `op` at sequence `seq` and merge its fields; True if any heads changed."""
         rid, op_id = op.record_id, op.op_id
+        payload, answers_text = _payload_json(op)
         self._ops.append((op_id, seq, op.device_id, pushed_by, rid, op.form_id,
-                          op.form_version, op.hlc, op.kind, _json(op.to_wire(copy=False))))
+                          op.form_version, op.hlc, op.kind, payload))
         record = self.records.get(rid)
         if record is None:
             record = RecordState(rid, op.form_id, op.form_version, op.hlc, op_id, {}, False,
-                                 seq, seq, new=True, answers=op.__dict__.get("_answers"))
+                                 seq, seq, new=True, answers=op.__dict__.get("_answers"),
+                                 answers_text=answers_text)
             self.records[rid] = record
         else:
-            record.answers = None
+            record.answers = record.answers_text = None
             if (op.hlc, op_id) > (record.latest_hlc, record.latest_op_id):
                 # A record is shown in the form version of its latest op.
                 record.latest_hlc, record.latest_op_id = op.hlc, op_id
@@ -215,7 +218,7 @@ class Batch:
                 winner_value: Any = value
                 changed = True
             else:
-                record.answers = None
+                record.answers = record.answers_text = None
                 field_changed, winner = self._merge(op, path, value, parents, seq,
                                                     heads_by_path.setdefault(path, {}))
                 changed = changed or field_changed
@@ -291,9 +294,11 @@ class Batch:
                 continue
             answers = record.answers if record.answers is not None else unflatten(record.fields)
             if record.new:
+                answers_text = (record.answers_text if record.answers is not None
+                                and record.answers_text is not None else _json(answers))
                 new_records.append((
                     record.record_id, record.form_id, record.form_version, record.latest_hlc,
-                    record.latest_op_id, _json(record.fields), _json(answers),
+                    record.latest_op_id, _json(record.fields), answers_text,
                     record.deleted, record.created_seq, record.server_seq,
                     _json(encode_heads(record.heads))))
                 record.new = False
@@ -323,6 +328,17 @@ _RECORD_COLUMNS = ("record_id", "form_id", "form_version", "latest_hlc", "latest
                    "fields", "answers", "deleted", "created_seq", "server_seq", "heads")
 _json = functools.partial(json.dumps, ensure_ascii=False, separators=(",", ":"),
                           allow_nan=False)
+
+
+def _payload_json(op: Op) -> tuple[str, str | None]:
+    """The op's wire form as JSON and, when it came as nested answers, their JSON too
+    (encoded once: it is also the new record's `answers` column)."""
+    wire = op.to_wire(copy=False)
+    nested = wire.pop("answers", None)
+    if nested is None:
+        return _json(wire), None
+    answers_text = _json(nested)
+    return _json(wire)[:-1] + ',"answers":' + answers_text + "}", answers_text
 
 
 def _insert_rows(conn: Connection, table: str, columns: Sequence[str],
