@@ -48,7 +48,7 @@ def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
         yield items[start:start + _CHUNK]
 
 
-def encode_heads(heads: FieldHeads) -> dict[str, Any]:
+def encode_heads(heads: FieldHeads, values: dict[str, Any] | None = None) -> dict[str, Any]:
     """The stored form of a record's heads:
 
         {"ops": [[op_id, hlc, device_id], ...],
@@ -57,7 +57,9 @@ def encode_heads(heads: FieldHeads) -> dict[str, Any]:
 
     Each op is listed once, however many fields it heads. A field's only head is its
     winner, so its value is the record's (`fields`, or `deleted` for `__deleted__`) and
-    is not stored twice: a new household's heads are one op and a list of paths.
+    is not stored twice. When one op heads every field of the record (a household as
+    its tablet created it) `won` is the string "all": the paths are the keys of the
+    record's `fields` (`values`), so they are not listed again.
     """
     index: dict[str, int] = {}
     ops: list[list[str]] = []
@@ -86,19 +88,30 @@ def encode_heads(heads: FieldHeads) -> dict[str, Any]:
                 won.append([])
             entry.append([i, value])
         fields[path] = entry
+    if (values is not None and len(ops) == 1 and not fields and DELETED not in heads
+            and values.keys() == set(won[0])):
+        return {"ops": ops, "won": _ALL, "fields": fields}
     return {"ops": ops, "won": won, "fields": fields}
+
+
+_ALL = "all"
 
 
 def decode_heads(stored: dict[str, Any] | None, values: dict[str, Any] | None = None,
                  deleted: bool | None = None) -> FieldHeads:
-    """`encode_heads` reversed; `values` and `deleted` are the record's (the values of
-    single heads; None where not given, for callers that need only op ids)."""
+    """`encode_heads` reversed; `values` and `deleted` are the record's `fields` and
+    `deleted` (the values of single heads; `values` is needed for the "all" form)."""
     if not stored:
         return {}
     ops = stored["ops"]
     heads: FieldHeads = {}
     values = values or {}
-    for i, paths in enumerate(stored.get("won", ())):
+    won = stored.get("won", ())
+    if won == _ALL:
+        if not values:
+            raise ValueError("heads stored as 'all' need the record's fields")
+        won = [list(values)]
+    for i, paths in enumerate(won):
         op_id, hlc, device_id = ops[i]
         for path in paths:
             value = deleted if path == DELETED else values.get(path)
@@ -300,14 +313,14 @@ class Batch:
                     record.record_id, record.form_id, record.form_version, record.latest_hlc,
                     record.latest_op_id, _json(record.fields), answers_text,
                     record.deleted, record.created_seq, record.server_seq,
-                    _json(encode_heads(record.heads))))
+                    _json(encode_heads(record.heads, record.fields))))
                 record.new = False
             else:
                 changed_records.append(dict(
                     rid=record.record_id, form_version=record.form_version,
                     latest_hlc=record.latest_hlc, latest_op_id=record.latest_op_id,
                     fields=record.fields, answers=answers, deleted=record.deleted,
-                    server_seq=record.server_seq, heads=encode_heads(record.heads)))
+                    server_seq=record.server_seq, heads=encode_heads(record.heads, record.fields)))
             record.dirty = False
         if new_records:
             _insert_rows(conn, "records", _RECORD_COLUMNS, new_records)
@@ -362,7 +375,7 @@ def _bind(conn: Connection, column: Any, value: Any) -> Any:
 def current_heads(session: Session, record_id: str, paths: Iterable[str]) -> dict[str, list[str]]:
     """The op ids of the current heads of `paths` of a record (what a new edit of
     those paths has seen and must name as parents); paths without heads are left out."""
-    stored = session.execute(
-        select(Record.heads).where(Record.record_id == record_id)).scalar_one_or_none()
-    heads = decode_heads(stored)  # op ids only: values not needed
+    row = session.execute(select(Record.heads, Record.fields)
+                          .where(Record.record_id == record_id)).one_or_none()
+    heads = decode_heads(row[0], row[1]) if row is not None else {}
     return {path: sorted(heads[path]) for path in paths if heads.get(path)}

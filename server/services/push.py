@@ -122,7 +122,10 @@ def _push_ops(pushed_by: str, ops: Sequence[Op], *, now_ms: int, max_drift_ms: i
             hlcs.append(op.hlc)
             touched.setdefault(op.record_id, []).append(op)
         changed_records = batch.write()
-        link_records(changed_records, pushed_by)  # settlements (services/scoping.py)
+        link_records(changed_records, pushed_by,  # settlements (services/scoping.py)
+                     known={rid: (state.form_id, state.fields)
+                            for rid in changed_records
+                            if (state := batch.records.get(rid)) is not None})
         device = session.get(Device, pushed_by)
         if device is not None:
             device.last_seen = utcnow()

@@ -59,9 +59,9 @@ def _record(record_id: str) -> Record:
 
 def current_heads(record_id: str, paths: list[str]) -> dict[str, list[str]]:
     """The op ids of each path's current heads (what an edit made now has seen)."""
-    stored = db.session.execute(select(Record.heads).where(
-        Record.record_id == record_id)).scalar_one_or_none()
-    decoded = decode_heads(stored)
+    row = db.session.execute(select(Record.heads, Record.fields).where(
+        Record.record_id == record_id)).one_or_none()
+    decoded = decode_heads(row[0], row[1]) if row is not None else {}
     return {path: sorted(decoded[path]) for path in paths if path in decoded}
 
 

@@ -13,7 +13,7 @@ does not exist yet, and assigns it to the enumerator who profiled it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Select, false, insert, select, update
@@ -43,6 +43,8 @@ NAME_FIELDS = ("section_B/B7_Settlement_Name_Community",
                "section_B/B8_Settlement_Name_Municipality")
 CITY_FIELD = "section_B/B5_City"
 LINKED_FORMS = (SETTLEMENT_FORM, *PARENT_FIELD)
+#: The fields `link_records` reads, in the order its rows hold them.
+_LINK_FIELDS = ("settlement_id", "structure_id", *NAME_FIELDS, CITY_FIELD)
 
 _CHUNK = 400
 
@@ -59,9 +61,12 @@ def _text(value: Any) -> str | None:
 _ORDER = {SETTLEMENT_FORM: 0, STRUCTURE_FORM: 1, HOUSEHOLD_FORM: 2}
 
 
-def link_records(record_ids: Sequence[str], pushed_by: str | None = None) -> None:
+def link_records(record_ids: Sequence[str], pushed_by: str | None = None,
+                 known: Mapping[str, tuple[str, Mapping[str, Any]]] | None = None) -> None:
     """Link these (new or changed) records to their settlements. Runs in the caller's
     transaction; `pushed_by` is the device whose federation a new settlement joins.
+    `known` may give records' current (form id, flat fields) when the caller holds them
+    (push does), which saves reading them back.
 
     A few set-wise lookups per batch, not per record: settlements first, then
     structures, then households, so a batch may carry a whole tree.
@@ -69,12 +74,20 @@ def link_records(record_ids: Sequence[str], pushed_by: str | None = None) -> Non
     if not record_ids:
         return
     session = db.session
+    known = known or {}
+    rows: list[Sequence[Any]] = []
+    unknown = []
+    for record_id in sorted(set(record_ids)):
+        state = known.get(record_id)
+        if state is None:
+            unknown.append(record_id)
+        elif state[0] in LINKED_FORMS:
+            fields = state[1]
+            rows.append((record_id, state[0], *(fields.get(name) for name in _LINK_FIELDS)))
     field = Record.fields
     columns = [Record.record_id, Record.form_id,
-               field["settlement_id"].as_string(), field["structure_id"].as_string(),
-               *(field[name].as_string() for name in (*NAME_FIELDS, CITY_FIELD))]
-    rows = []
-    for chunk in _chunks(sorted(set(record_ids))):
+               *(field[name].as_string() for name in _LINK_FIELDS)]
+    for chunk in _chunks(unknown):
         rows += session.execute(select(*columns).where(
             Record.record_id.in_(chunk), Record.form_id.in_(LINKED_FORMS))).all()
     if not rows:

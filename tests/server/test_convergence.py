@@ -62,8 +62,9 @@ def server_state(app: Flask) -> dict[str, Any]:
         records = {r.record_id: (r.fields, r.deleted)
                    for r in db.session.execute(select(Record)).scalars()}
         heads: dict[tuple[str, str], set[str]] = {}
-        for rid, stored in db.session.execute(select(Record.record_id, Record.heads)):
-            for path, versions in decode_heads(stored).items():
+        for rid, stored, fields in db.session.execute(
+                select(Record.record_id, Record.heads, Record.fields)):
+            for path, versions in decode_heads(stored, fields).items():
                 if versions:
                     heads[(rid, path)] = set(versions)
         conflicts = sorted(

@@ -78,8 +78,12 @@ def downgrade() -> None:
         rows = [(path, index, value) for path, versions in heads.get("fields", {}).items()
                 for index, value in versions]
         # "won": fields whose only head is that op; the value is the record's own.
+        # "all": one op heads every field of `fields`.
+        won = heads.get("won", [])
+        if won == "all":
+            won = [list(fields or {})]
         rows += [(path, index, bool(deleted) if path == "__deleted__" else fields.get(path))
-                 for index, paths in enumerate(heads.get("won", [])) for path in paths]
+                 for index, paths in enumerate(won) for path in paths]
         for path, index, value in rows:
             op_id, hlc, device_id = ops[index]
             conn.execute(insert, {"rid": rid, "path": path, "op_id": op_id, "hlc": hlc,
