@@ -30,6 +30,8 @@ DEFAULTS: dict[str, Any] = {
     "HESABU_ENROL_WINDOW_S": 15 * 60,
     # The node id in the server's HLC (`server_hlc`); a hub can use its own name.
     "HESABU_NODE_ID": "server",
+    # Only devices allowed with `hesabu hub allow` may push ops other devices wrote.
+    "HESABU_RELAY_ONLY_FROM_HUBS": True,
 }
 
 

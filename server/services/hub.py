@@ -11,10 +11,9 @@ central (upstream) server with the same protocol whenever a link appears.
   ops) and applies it through the same `push_ops` path, marked as pushed by
   `UPSTREAM`, so conflicts found upstream exist on the hub and reach its tablets.
 
-Upstream, with `HESABU_RELAY_ONLY_FROM_HUBS` on, a device may only push ops written by
-other devices if it is a relay (`RelayDevice`, created with `hesabu hub allow HUB_ID`):
-see `relay_rejections`. It is off by default for now because older test personas relay
-without being allowed; production servers should turn it on.
+Upstream, a device may only push ops written by other devices if it is a relay
+(`RelayDevice`, created with `hesabu hub allow HUB_ID`): see `relay_rejections`.
+`HESABU_RELAY_ONLY_FROM_HUBS = False` turns the check off.
 """
 
 from __future__ import annotations
@@ -73,7 +72,7 @@ def relay_rejections(pusher: str, ops: Sequence[Op]) -> tuple[list[Op], list[Rej
     """Split a push: ops the pusher may send, and rejections of ops written by other
     devices when the pusher is not a relay. Costs nothing when every op is its own."""
     foreign = [op for op in ops if op.device_id != pusher]
-    if not foreign or not current_app.config.get("HESABU_RELAY_ONLY_FROM_HUBS", False):
+    if not foreign or not current_app.config.get("HESABU_RELAY_ONLY_FROM_HUBS", True):
         return list(ops), []
     allowed = db.session.get(RelayDevice, pusher) is not None
     db.session.rollback()

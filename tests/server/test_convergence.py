@@ -8,12 +8,13 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from server_harness import FORM_ID, FORM_VERSION, enrol_device, push_body
+from server_harness import FORM_ID, FORM_VERSION, Device, enrol_device, push_body
 from sqlalchemy import select
 
 from server.extensions import db
 from server.models import Conflict, Record
 from server.services.apply import decode_heads
+from server.services.hub import allow_relay
 from sync.hlc import HybridClock
 from sync.ids import new_uuid7
 from sync.ops import Op
@@ -57,6 +58,12 @@ def history(seed: int, devices: int = 3, steps: int = 60) -> list[Op]:
     return [op for ops in written for op in ops]
 
 
+def allow_hub(app: Flask, hub: Device) -> None:
+    """Let `hub` relay other devices' ops (`hesabu hub allow`)."""
+    with app.app_context():
+        allow_relay(hub.id)
+
+
 def server_state(app: Flask) -> dict[str, Any]:
     with app.app_context():
         records = {r.record_id: (r.fields, r.deleted)
@@ -97,6 +104,7 @@ def test_any_delivery_order_gives_the_reference_state(app: Flask, form: tuple[st
     delivery = ops + rng.sample(ops, len(ops) // 4)  # some ops arrive twice
     rng.shuffle(delivery)  # descendants before ancestors, other devices interleaved
     pusher = enrol_device(app, "hub-1", "Office hub")  # a hub relays everyone's ops
+    allow_hub(app, pusher)
     client = app.test_client()
     position = 0
     while position < len(delivery):
@@ -127,6 +135,7 @@ def test_one_batch_holding_the_whole_shuffled_history_gives_the_reference_state(
         per_record[op.record_id] = per_record.get(op.record_id, 0) + 1
     assert max(per_record.values()) > 10, "the scenario should edit one record many times"
     pusher = enrol_device(app, "hub-1", "Office hub")
+    allow_hub(app, pusher)
     client = app.test_client()
     response = client.post("/api/sync/push", json=push_body(pusher, delivery),
                            headers=pusher.auth)
