@@ -55,7 +55,7 @@ CODES: dict[str, CodeInfo] = {
         CodeInfo(RESOLVE_FORBIDDEN, 403, False,
                  "Only a federation leader may resolve conflicts."),
         CodeInfo(RECORD_FORBIDDEN, 403, False,
-                 "This device may not write to this record (not in its assignment)."),
+                 "This device may not write to this record (it belongs to another federation)."),
         CodeInfo(BATCH_TOO_LARGE, 413, False, "The request has too many ops or bytes."),
         CodeInfo(BODY_INVALID, 400, False, "The request body is not the expected JSON."),
         CodeInfo(CURSOR_INVALID, 400, False, "The pull cursor is not a valid position."),

@@ -16,10 +16,10 @@ from server.models import Op as OpRow
 from server.models.types import utcnow
 from server.services.apply import Batch
 from server.services.forms import KnownForms
-from server.services.scoping import link_records
+from server.services.scoping import link_records, records_of_other_federations
 from server.services.sequence import SequenceLock
 from sync.admission import check_admission, check_reuse
-from sync.codes import Rejection
+from sync.codes import RECORD_FORBIDDEN, Rejection
 from sync.ops import Op
 
 
@@ -99,6 +99,7 @@ def _push_ops(pushed_by: str, ops: Sequence[Op], *, now_ms: int, max_drift_ms: i
         stored = _stored_ops([op.op_id for op in ops])
         fresh = [op for op in ops if op.op_id not in stored]  # replays need no state
         batch = Batch(session, {op.record_id for op in fresh}, [op.op_id for op in fresh])
+        forbidden = records_of_other_federations(pushed_by, {op.record_id for op in fresh})
         for op in ops:
             previous = stored.get(op.op_id)
             if previous is not None:
@@ -108,6 +109,11 @@ def _push_ops(pushed_by: str, ops: Sequence[Op], *, now_ms: int, max_drift_ms: i
                     replayed.setdefault(op.record_id, []).append(op)
                 else:
                     rejected.append(reuse)
+                continue
+            if op.record_id in forbidden:
+                rejected.append(Rejection(
+                    op.op_id, RECORD_FORBIDDEN, f"record {op.record_id} belongs to a "
+                    "settlement of another federation; this device may not change it", False))
                 continue
             record = batch.records.get(op.record_id)
             rejection = check_admission(

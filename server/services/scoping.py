@@ -225,6 +225,24 @@ def _relink_children(moved: list[tuple[str, str | None]]) -> None:
         moved = next_level
 
 
+def records_of_other_federations(device_id: str, record_ids: Iterable[str]) -> set[str]:
+    """Those of `record_ids` that belong to a settlement of another federation than the
+    device's: the device may not write to them. A device of no federation (an office
+    laptop, a hub relaying its tablets, the server's own replica) may write anywhere."""
+    session = db.session
+    account = session.get(DeviceAccount, device_id)
+    if account is None or account.federation_id is None:
+        return set()
+    found: set[str] = set()
+    for chunk in _chunks(sorted(set(record_ids))):
+        found.update(session.execute(
+            select(RecordScope.record_id)
+            .join(Settlement, Settlement.id == RecordScope.settlement_id)
+            .where(RecordScope.record_id.in_(chunk),
+                   Settlement.federation_id != account.federation_id)).scalars())
+    return found
+
+
 def record_settlement(record: Record | str) -> str | None:
     """The settlement a record belongs to (None: not linked, or not an SDI form)."""
     record_id = record if isinstance(record, str) else record.record_id

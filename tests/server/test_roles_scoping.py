@@ -15,7 +15,7 @@ from field_app.core.store import open_store
 from field_app.core.sync_runner import enrol, run_sync
 from field_app.core.transport import HttpTransport
 from server.extensions import db
-from server.models import Assignment, DeviceAccount, Settlement
+from server.models import Assignment, DeviceAccount, Record, Settlement
 from server.services.scoping import (
     HOUSEHOLD_FORM,
     SETTLEMENT_FORM,
@@ -223,9 +223,24 @@ def test_a_device_cannot_move_records_into_or_out_of_another_federation(
     tablet_b = bound_device(app, "tab-b", people.leader_b.user_id, people.federation_b)
     a_structure = structure(people.s1)
     push(app, people.tablet_a, a_structure)
-    # B's tablet points A's structure at B's settlement: the link stays in A.
-    push(app, tablet_b, (STRUCTURE_FORM, a_structure[1], {"settlement_id": people.s3}))
+    # B's tablet may not change A's structure at all (here: point it at B's settlement).
+    edit = tablet_b.op(a_structure[1], {"settlement_id": people.s3,
+                                        "structure_number": "HIJACKED"},
+                       form_id=STRUCTURE_FORM, form_version="1")
+    answer = app.test_client().post("/api/sync/push", json=push_body(tablet_b, [edit]),
+                                    headers=tablet_b.auth)
+    assert answer.status_code == 200, answer.json
+    assert answer.json["acked"] == []
+    assert [(r["op_id"], r["code"], r["retryable"]) for r in answer.json["rejected"]] == [
+        (edit.op_id, "sync.record_forbidden", False)]
     assert settlement_of(app, a_structure[1]) == people.s1
+    with app.app_context():
+        stored = db.session.get(Record, a_structure[1])
+        assert stored is not None and stored.fields["structure_number"] == "KSE-0001"
+        db.session.rollback()
+    # An office laptop (a device of no federation) may correct it.
+    office = enrol_device(app, "office-laptop", "Office laptop")
+    push(app, office, (STRUCTURE_FORM, a_structure[1], {"structure_number": "KSE-0001A"}))
     # B's tablet files a new structure under A's settlement: it is linked nowhere.
     sneaky = structure(people.s1)
     push(app, tablet_b, sneaky)
