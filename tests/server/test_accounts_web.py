@@ -135,3 +135,15 @@ def test_an_admin_adds_a_federation_and_its_first_leader(people: People) -> None
                        follow_redirects=True)
     assert "Added sarah." in text(added)
     assert people.leader_a.client.post("/federations", data={"name": "x"}).status_code == 403
+
+
+def test_page_titles_are_plain_text_and_sections_appear_once(people: People) -> None:
+    for persona, paths in ((people.admin, ("/", "/users", "/devices", "/assignments",
+                                           "/audit", "/account/password")),
+                           (people.leader_a, ("/users", "/devices", "/assignments"))):
+        for path in paths:
+            page = text(persona.client.get(path))
+            title = re.search(r"<title>(.*?)</title>", page, re.S)
+            assert title and "<" not in title.group(1), (path, title and title.group(1)[:80])
+    users = text(people.admin.client.get("/users"))
+    assert users.count("<h2>Federations</h2>") == 1
