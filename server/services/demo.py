@@ -169,6 +169,18 @@ def profile_answers(plan: SettlementPlan, federation: FederationPlan, rng: rando
     # The community's own estimate, which need not match the enumeration exactly.
     c["C9_Households"] = round(households * rng.uniform(0.92, 1.12))
     c["C12_Total_Population"] = round(population * rng.uniform(0.9, 1.15))
+    # Taps, toilet seats and electricity connections shrink with the settlement, so
+    # people per seat or tap and the share connected stay what the template says.
+    for section, suffixes in (("section_F", ("_Count", "_Working")),
+                              ("section_G", ("_Seats", "_Working"))):
+        values = answers.get(section, {})
+        for key, value in values.items():
+            if key.endswith(suffixes) and isinstance(value, int) and value > 0:
+                values[key] = max(1, round(value * scale))
+    j = answers.get("section_J", {})
+    if isinstance(j.get("J3_Households_Connected"), int):
+        j["J3_Households_Connected"] = min(round(j["J3_Households_Connected"] * scale),
+                                           c["C9_Households"])
     return answers
 
 

@@ -114,7 +114,7 @@ def bar_chart(title: str, bars: Sequence[Bar], chart_id: str) -> Markup:
              f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">']
     for i, bar in enumerate(bars):
         y = 5 + i * row
-        label = bar.label if len(bar.label) <= 20 else bar.label[:19].rstrip() + "…"
+        label = bar.label if len(bar.label) <= 17 else bar.label[:16].rstrip() + "…"
         parts.append(f'<text class="chart-label" x="{label_w}" y="{y + 19}" '
                      f'text-anchor="end"><title>{escape(bar.label)}</title>'
                      f'{escape(label)}</text>')
