@@ -53,10 +53,10 @@ def serve(host: str, port: int, database_url: str | None, instance: str | None,
           as_hub: bool = False, upstream: str | None = None) -> None:
     """Run the sync server (upgrades the database first).
 
-    This is the development server, fine for a hub laptop; for production run
-    `gunicorn server.wsgi:app` (docs/deploy.md).
+    It runs on waitress (threads, keep-alive), fine for a hub laptop; a national
+    deployment runs `gunicorn server.wsgi:app` on PostgreSQL (docs/deploy.md).
     """
-    from werkzeug.serving import run_simple
+    import waitress
 
     app = _app(database_url, instance, **({"HESABU_NODE_ID": "hub"} if as_hub else {}))
     if as_hub:
@@ -65,7 +65,12 @@ def serve(host: str, port: int, database_url: str | None, instance: str | None,
         start_hub(app, upstream)
     click.echo(f"Hesabu server on http://{host}:{port} (database: "
                f"{app.config['SQLALCHEMY_DATABASE_URI'].split('@')[-1]})")
-    run_simple(host, port, app, threaded=True, use_reloader=False)
+    # waitress keeps a tablet's connection open between requests (werkzeug's server
+    # closes every one, and on a link with a 600 ms round trip each new connection
+    # costs a handshake); it runs the same on a Windows or Linux office laptop.
+    waitress.serve(app, host=host, port=port, threads=8, ident="hesabu",
+                   max_request_body_size=app.config["MAX_CONTENT_LENGTH"] + 1024,
+                   _quiet=True)
 
 
 @click.group()

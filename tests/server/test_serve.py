@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import socket
 import subprocess
 import sys
@@ -36,6 +37,19 @@ def test_serve_answers_on_its_port_with_a_fresh_sqlite_database(tmp_path: Path) 
         assert reply.status == 401
         assert reply.json()["error"]["code"] == "auth.token_invalid"
         assert db_file.exists()
+        # Keep-alive: several requests, streamed or not, over one connection.
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        try:
+            for path in ("/api/openapi.json", "/login", "/api/sync/pull?cursor=0"):
+                conn.request("GET", path)
+                answer = conn.getresponse()
+                body = answer.read()
+                assert answer.status in (200, 401), (path, answer.status)
+                assert body and answer.version == 11, path
+                assert answer.getheader("Connection", "").lower() != "close", path
+            assert conn.sock is not None  # still the first connection
+        finally:
+            conn.close()
     finally:
         proc.terminate()
         proc.wait(timeout=10)
