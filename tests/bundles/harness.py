@@ -17,7 +17,7 @@ from sqlalchemy import select
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "server"))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "field_app"))
 
-from pg_databases import create_pg_database, drop_pg_database
+from pg_databases import fresh_database_url
 from server_harness import LiveServer, publish_test_form, wipe
 
 from field_app.core.api import SyncApi
@@ -99,14 +99,7 @@ def serving(app: Flask) -> Iterator[str]:
 def central_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
                 ) -> Iterator[str]:
     """A fresh database for the central server of this module: SQLite, then PostgreSQL."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path_factory.mktemp('central') / 'hesabu.db'}"
-        return
-    name = create_pg_database()
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    finally:
-        drop_pg_database(name)
+    yield from fresh_database_url(request.param, tmp_path_factory.mktemp("central"))
 
 
 def close_app(app: Flask) -> None:

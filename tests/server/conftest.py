@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from pg_databases import create_pg_database, drop_pg_database
+from pg_databases import fresh_database_url
 from server_harness import Device, LiveServer, enrol_device, publish_test_form, wipe
 
 from server.app import create_app
@@ -24,14 +24,7 @@ from server.extensions import db
 def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
            ) -> Iterator[str]:
     """A fresh, empty database for this test module: a SQLite file or a PostgreSQL db."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'hesabu.db'}"
-        return
-    name = create_pg_database()
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    finally:
-        drop_pg_database(name)
+    yield from fresh_database_url(request.param, tmp_path_factory.mktemp("sqlite"))
 
 
 @pytest.fixture

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterator
+from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
@@ -27,3 +29,16 @@ def drop_pg_database(name: str) -> None:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     finally:
         engine.dispose()
+
+
+def fresh_database_url(kind: str, folder: Path) -> Iterator[str]:
+    """Yield the URL of a fresh, empty database of `kind` ("sqlite": a file in `folder`,
+    "postgresql": a new database, dropped afterwards): the body of database fixtures."""
+    if kind == "sqlite":
+        yield f"sqlite:///{folder / 'hesabu.db'}"
+        return
+    name = create_pg_database()
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    finally:
+        drop_pg_database(name)
