@@ -35,23 +35,20 @@ class FormNotOnDeviceError(StoreError):
     """The form (or that version of it) has not been downloaded to this device yet."""
 
 
-def _with_instance_ids(value: Any) -> Any:
-    """A copy of `value` where every repeat instance (dict in a list) has an `__id`."""
+def with_instance_ids(value: Any) -> Any:
+    """A copy of `value` where every repeat instance (dict in a list) has an `__id`
+    (existing ids are kept); also for code that creates records from plain answers."""
     if isinstance(value, Mapping):
-        return {k: _with_instance_ids(v) for k, v in value.items()}
+        return {k: with_instance_ids(v) for k, v in value.items()}
     if isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
         out = []
         for instance in value:
-            copy = _with_instance_ids(instance)
+            copy = with_instance_ids(instance)
             if not copy.get(INSTANCE_KEY):
                 copy = {INSTANCE_KEY: new_instance_id(), **copy}
             out.append(copy)
         return out
     return value
-
-
-#: Public name for code that creates records from plain answers (demo data, imports).
-with_instance_ids = _with_instance_ids
 
 
 def _default_value(node: Node) -> Any:
@@ -91,7 +88,7 @@ class SurveySession:
         self.form = form
         self.engine = FormEngine.for_form(form)
         self.language = language
-        self._answers = self.engine.recompute_all(_with_instance_ids(answers))
+        self._answers = self.engine.recompute_all(with_instance_ids(answers))
         self._problems: dict[Path, Problem] = {}
         self._attachments: dict[str, dict[str, Any]] = {}
         self.dirty = False
@@ -121,7 +118,7 @@ class SurveySession:
         top = {n.name for n in form.children if n.is_question}
         start.update({k: v for k, v in (prefill or {}).items() if k in top and v is not None})
         answers = FormEngine.for_form(form).recompute_all(start)
-        record_id = store.create_record(form.id, form.version, _with_instance_ids(answers),
+        record_id = store.create_record(form.id, form.version, with_instance_ids(answers),
                                         settlement_id=settlement_id,
                                         structure_id=structure_id)
         return cls(store, record_id, form, answers, language)
@@ -157,7 +154,7 @@ class SurveySession:
         """Apply one answer (None clears it); returns the paths whose value or relevance
         changed (the widgets to refresh). Problems of the affected questions are updated."""
         answers, changed = self.engine.set_answer(self._answers, tuple(path), value, now=now)
-        self._answers = _with_instance_ids(answers)
+        self._answers = with_instance_ids(answers)
         self.dirty = True
         checked = set(changed) | self.engine.affected_checks(self._answers, changed) | {
             tuple(path)}
@@ -246,7 +243,7 @@ class SurveySession:
 
         Returns the problems (empty when the record was finalized).
         """
-        self._answers = _with_instance_ids(self.engine.recompute_all(self._answers, now=now))
+        self._answers = with_instance_ids(self.engine.recompute_all(self._answers, now=now))
         problems = validate_record(self.form, self._answers, language=self.language, now=now)
         if problems:
             return problems

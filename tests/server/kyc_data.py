@@ -15,12 +15,13 @@ from typing import Any
 
 from flask import Flask
 
+from field_app.core.session import with_instance_ids
 from forms import load_form
 from server.services.forms import publish_form
 from server.services.push import push_ops
 from sync.fields import flatten
 from sync.hlc import HybridClock, wall_clock_ms
-from sync.ids import new_instance_id, new_uuid7
+from sync.ids import new_uuid7
 from sync.ops import EDIT, Op, make_op
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,15 +58,6 @@ def form_specs() -> dict[str, Any]:
 
 def read(form_id: str, name: str) -> dict[str, Any]:
     return json.loads((RECORDS / form_id / f"{name}.json").read_text(encoding="utf-8"))
-
-
-def with_instance_ids(answers: Any) -> Any:
-    """Repeat instances as a device saves them: each with its `__id`."""
-    if isinstance(answers, dict):
-        return {k: with_instance_ids(v) for k, v in answers.items()}
-    if isinstance(answers, list) and answers and all(isinstance(v, dict) for v in answers):
-        return [{"__id": new_instance_id(), **with_instance_ids(v)} for v in answers]
-    return answers
 
 
 def household(structure_id: str, number: int, name: str, phone: str, tenure: str,
