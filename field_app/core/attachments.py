@@ -1,9 +1,14 @@
 """Photos and other files: registered by SHA-256, uploaded in resumable chunks.
 
 A record may reach the server before its photo; the photo follows whenever the link
-allows. Upload resumes from the offset the server reports (HEAD), sends each chunk
-with its own SHA-256, and after a dropped connection asks the offset again, so at
-most the chunk that was in flight is sent twice.
+allows. Each chunk goes with its own SHA-256. A file of which this tablet never sent a
+byte (no stored offset, no earlier attempt recorded) starts at offset 0 without asking
+first: on a slow link the HEAD is a round trip per photo, and the server rarely has
+a new photo already. If it does (a hub or a bundle brought it, or an earlier answer
+was lost), it answers 409 with its `Upload-Offset` and the upload goes on from there,
+or is finished if the server has the whole file. Otherwise the upload resumes from
+the offset the server reports (HEAD), and after a dropped connection asks the offset
+again, so at most the chunk that was in flight is sent twice.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from field_app.core.errors import SyncCancelled, SyncError
 if TYPE_CHECKING:
     from field_app.core.api import SyncApi
     from field_app.core.store import Store
+    from field_app.core.transport import Response
 
 DEFAULT_CHUNK = 256 * 1024
 #: Drops tolerated for one file in one sync before giving up until the next sync.
@@ -60,12 +66,64 @@ def pending_uploads(store: Store) -> list[dict]:
     return store.query("SELECT * FROM attachments WHERE uploaded_at IS NULL ORDER BY created_at")
 
 
+_ATTEMPT = "attachment_attempt:"  # settings key prefix, + sha256
+
+
+def _attempt_key(sha: str) -> str:
+    return _ATTEMPT + sha
+
+
+def note_attempts(store: Store, shas: list[str]) -> None:
+    """Record that these files may have reached the server (a chunk was sent, a bundle
+    carried them): their next upload asks the offset (HEAD) before sending."""
+    with store.transaction() as db:
+        for sha in shas:
+            db.execute("INSERT INTO settings (key, value) VALUES (?, 'true') "
+                       "ON CONFLICT (key) DO NOTHING", [_attempt_key(sha)])
+        # Files finished another way (a bundle's return acks them) need no mark.
+        db.execute("DELETE FROM settings WHERE key LIKE ? AND substr(key, ?) IN "
+                   "(SELECT sha256 FROM attachments WHERE uploaded_at IS NOT NULL)",
+                   [_ATTEMPT + "%", len(_ATTEMPT) + 1])
+
+
+def _attempted(store: Store, sha: str) -> bool:
+    return bool(store.query("SELECT 1 FROM settings WHERE key = ?", [_attempt_key(sha)]))
+
+
 def _save_offset(store: Store, sha: str, offset: int, done: bool) -> None:
     with store.transaction() as db:
         # max(): the recorded offset only grows, whatever order answers come in.
         db.execute("UPDATE attachments SET uploaded_offset = max(uploaded_offset, ?), "
                    "uploaded_at = CASE WHEN ? THEN ? ELSE uploaded_at END WHERE sha256 = ?",
                    [offset, done, store.now(), sha])
+        if done:
+            db.execute("DELETE FROM settings WHERE key = ?", [_attempt_key(sha)])
+
+
+def _conflict_offset(resp: Response) -> int | None:
+    """Where the server is, from a 409 answer (`Upload-Offset`, else `details.offset`)."""
+    raw = resp.headers.get("upload-offset", "")
+    if raw.isdigit():
+        return int(raw)
+    try:
+        err = resp.json()["error"]
+        offset = err["details"]["offset"] if err["code"] == "attachment.offset_mismatch" \
+            else None
+    except (ValueError, TypeError, KeyError):
+        return None
+    return offset if isinstance(offset, int) and offset >= 0 else None
+
+
+def _refused(resp: Response, path: Path) -> SyncError:
+    """A 409 that is not about the offset (e.g. another Upload-Length for this hash)."""
+    code, message = "attachment.refused", f"the server answered {resp.status}"
+    try:
+        err = resp.json()["error"]
+        code, message = str(err["code"]), str(err["message"])
+    except (ValueError, TypeError, KeyError):
+        pass
+    return SyncError(f"The server refused {path.name}: {message}", code=code,
+                     status=resp.status)
 
 
 def upload_attachment(
@@ -79,7 +137,14 @@ def upload_attachment(
 ) -> UploadResult:
     """Upload one registered file, resuming where the server says it stopped."""
     sha, size, path = row["sha256"], int(row["size"]), Path(row["path"])
-    offset = api.attachment_offset(sha)
+    if cancel is not None and cancel.is_set():
+        raise SyncCancelled()
+    if row.get("uploaded_offset") == 0 and not _attempted(store, sha):
+        # Never sent a byte of it: send the first chunk at once (a 409 says otherwise).
+        note_attempts(store, [sha])
+        offset = 0
+    else:
+        offset = api.attachment_offset(sha)
     chunks = sent = drops = 0
     with path.open("rb") as f:
         while offset < size:
@@ -106,7 +171,11 @@ def upload_attachment(
             chunks += 1
             sent += len(chunk)
             if resp.status == 409:
-                offset = api.attachment_offset(sha)
+                tried = offset
+                found = _conflict_offset(resp)
+                offset = api.attachment_offset(sha) if found is None else found
+                if offset == tried:
+                    raise _refused(resp, path)
             else:
                 offset = int(resp.headers.get("upload-offset", offset + len(chunk)))
             _save_offset(store, sha, offset, offset >= size)

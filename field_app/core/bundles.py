@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from field_app.core import inbox, outbox
-from field_app.core.attachments import pending_uploads
+from field_app.core.attachments import note_attempts, pending_uploads
 from sync import bundle_crypto
 from sync.bundle import (
     ACKS,
@@ -92,7 +92,7 @@ def export_bundle(store: Store, out: IO[bytes]) -> ExportResult:
     writer = BundleWriter(out)
     writer.add(OPS, "".join(q.text + "\n" for q in queued).encode("utf-8"))
     missing: list[str] = []
-    files = 0
+    carried: list[str] = []
     for row in pending_uploads(store):
         try:
             data = Path(row["path"]).read_bytes()
@@ -103,7 +103,8 @@ def export_bundle(store: Store, out: IO[bytes]) -> ExportResult:
             missing.append(str(row["path"]))
             continue
         writer.add(ATTACHMENT_PREFIX + row["sha256"], data, compress=False)
-        files += 1
+        carried.append(row["sha256"])
+    files = len(carried)
     key = device_private_key(store)
     bundle_id = new_uuid7()
     writer.finish({
@@ -113,6 +114,7 @@ def export_bundle(store: Store, out: IO[bytes]) -> ExportResult:
         "ops": op_range(ops), "forms": form_versions(ops), "attachments": files,
     }, lambda data: bundle_crypto.sign(key, data))
     outbox.mark_attempted(store, [q.op_id for q in queued])
+    note_attempts(store, carried)  # the server may get them first: ask before sending
     return ExportResult(bundle_id, len(ops), files, tuple(missing))
 
 

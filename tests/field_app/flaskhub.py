@@ -1,8 +1,9 @@
 """The real Flask server (`server.app.create_app`) on a loopback port, for client tests.
 
 It offers what the client tests look at: the ops the server stored (in server_seq
-order), attachments, fresh enrolment codes, and a hook that runs after a push was
-committed and before its answer is sent (to kill the client at that moment).
+order), attachments, the requests it answered, fresh enrolment codes, and a hook that
+runs after a push was committed and before its answer is sent (to kill the client at
+that moment).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ class FlaskHub:
             for form_id, version in forms:
                 publish_form(FormSpec(id=form_id, version=version, title=form_id))
         self.before_push_reply: Callable[[], None] | None = None
+        self.requests: list[str] = []  # "METHOD /path" of every request, in order
         self._server = make_server("127.0.0.1", 0, self._wsgi, threaded=True)
         self.port = self._server.server_port
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
@@ -44,6 +46,7 @@ class FlaskHub:
         self._thread.start()
 
     def _wsgi(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        self.requests.append(f"{environ['REQUEST_METHOD']} {environ.get('PATH_INFO', '')}")
         hook = self.before_push_reply
         if hook is None or environ.get("PATH_INFO") != "/api/sync/push":
             return self.app(environ, start_response)

@@ -74,6 +74,20 @@ def test_a_chunk_at_the_wrong_offset_is_a_409_with_the_offset(client: HttpClient
     assert head_offset(client, SHA) == 1000
 
 
+def test_a_first_chunk_of_a_complete_file_is_a_409_with_its_size(app: Flask,
+                                                                 client: HttpClient) -> None:
+    """Tablets send a new photo's first chunk without asking (HEAD) first: for a file
+    the server already has, the 409's Upload-Offset (= its size) ends the upload."""
+    assert patch(client, SHA, 0, PHOTO, len(PHOTO)).status == 204
+    stored = Path(app.instance_path) / "attachments" / SHA[:2] / SHA
+    before = stored.stat().st_mtime_ns
+    reply = patch(client, SHA, 0, PHOTO[:64 * 1024], len(PHOTO))
+    assert reply.status == 409
+    assert reply.json()["error"]["code"] == "attachment.offset_mismatch"
+    assert reply.headers["upload-offset"] == str(len(PHOTO))
+    assert stored.read_bytes() == PHOTO and stored.stat().st_mtime_ns == before
+
+
 def test_a_chunk_that_fails_its_checksum_writes_nothing(app: Flask, client: HttpClient) -> None:
     patch(client, SHA, 0, PHOTO[:1000], len(PHOTO))
     before = table_counts(app)
