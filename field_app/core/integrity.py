@@ -12,14 +12,20 @@ if TYPE_CHECKING:
 
 
 def check_store(store: Store) -> list[str]:
-    """Problems found (empty when sound): SQLite integrity, edits without ops, ops not applied.
+    """Problems found (empty when sound): SQLite integrity, outbox rows without their op
+    text (or the reverse), edits without ops, ops not applied.
 
     Only the device's own ops are in its outbox; heads written by pulled ops are skipped.
     """
     problems = [r[0] for r in store.db.execute("PRAGMA integrity_check").fetchall()
                 if r[0] != "ok"]
     device_id = store.device.device_id
-    ops = {r["op_id"]: json.loads(r["op"]) for r in store.query("SELECT op_id, op FROM outbox")}
+    ops = {r["op_id"]: json.loads(r["op"]) for r in store.query(
+        "SELECT o.op_id, t.op FROM outbox o JOIN outbox_ops t ON t.seq = o.seq")}
+    problems.extend(f"outbox op {r['op_id']}: its text is missing" for r in store.query(
+        "SELECT op_id FROM outbox WHERE seq NOT IN (SELECT seq FROM outbox_ops)"))
+    problems.extend(f"outbox text {r['seq']}: no outbox row" for r in store.query(
+        "SELECT seq FROM outbox_ops WHERE seq NOT IN (SELECT seq FROM outbox)"))
     latest: dict[tuple[str, str], dict] = {}
     for op in ops.values():
         for path in wire_fields(op):

@@ -134,6 +134,54 @@ def _v2(db: Database) -> None:
     )
 
 
+@device_migrations(name="0003_outbox_op_text")
+def _v3(db: Database) -> None:
+    # The op text (~1.5 KB for a household) moves to its own table, so the outbox rows
+    # that sync updates (attempts, sent_at, ready) are ~100 bytes and an UPDATE rewrites
+    # only those. Same seq as the outbox row; every other column keeps its meaning.
+    # SQLite cannot drop a column before 3.35, so the table is rebuilt (new table, copy,
+    # drop, rename), all inside this migration's transaction.
+    row = db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'outbox'").fetchone()
+    high_water = row[0] if row else 0
+    db.executescript(
+        """
+        -- The canonical JSON text of each outbox op, keyed by the outbox row's seq.
+        CREATE TABLE outbox_ops (
+            seq INTEGER PRIMARY KEY,
+            op TEXT NOT NULL
+        );
+        INSERT INTO outbox_ops (seq, op) SELECT seq, op FROM outbox ORDER BY seq;
+        CREATE TABLE outbox_new (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            op_id TEXT NOT NULL UNIQUE,
+            record_id TEXT NOT NULL,
+            ready INTEGER NOT NULL DEFAULT 1,
+            created_at TEXT NOT NULL,
+            sent_at TEXT,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT
+        );
+        INSERT INTO outbox_new
+            (seq, op_id, record_id, ready, created_at, sent_at, attempts, last_error)
+            SELECT seq, op_id, record_id, ready, created_at, sent_at, attempts, last_error
+            FROM outbox ORDER BY seq;
+        DROP TABLE outbox;
+        ALTER TABLE outbox_new RENAME TO outbox;
+        CREATE INDEX outbox_pending ON outbox (sent_at, ready, seq);
+        CREATE INDEX outbox_record ON outbox (record_id);
+        """
+    )
+    # An outbox row that goes (a folded draft, a deleted draft) takes its text along.
+    db.execute("CREATE TRIGGER outbox_ops_follow AFTER DELETE ON outbox "
+               "BEGIN DELETE FROM outbox_ops WHERE seq = old.seq; END")
+    # Seq numbers are never reused (AUTOINCREMENT): keep the old table's high-water mark.
+    db.execute("UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = 'outbox'",
+               [high_water])
+    db.execute("INSERT INTO sqlite_sequence (name, seq) SELECT 'outbox', ? WHERE ? > 0 "
+               "AND NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'outbox')",
+               [high_water, high_water])
+
+
 #: Migration names in order; the schema version is the number applied.
 MIGRATION_NAMES = tuple(m.name for m in device_migrations._migrations)
 SCHEMA_VERSION = len(MIGRATION_NAMES)

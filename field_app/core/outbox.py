@@ -5,6 +5,11 @@ States of a row (`ready`): 0 held (its record is still a draft), 1 ready to push
 see why). `sent_at` is set only when the server acked the op. `attempts` counts
 pushes that carried it: an op that was ever sent may be on the server even without
 an ack, so it is never rewritten after that.
+
+The op's canonical JSON text lives in `outbox_ops` (same `seq`), apart from these small
+state rows: marking a batch attempted or acked then rewrites ~100-byte rows, not the
+~1.5 KB text of every household (device migration 0003). A trigger deletes the text
+with its outbox row.
 """
 
 from __future__ import annotations
@@ -50,24 +55,28 @@ class QueuedOp:
 
 def append(store: Store, op: dict[str, Any], ready: bool) -> None:
     """Queue an op; call inside the transaction that saved the edit."""
-    store.db.execute(
-        "INSERT INTO outbox (op_id, record_id, op, ready, created_at) VALUES (?, ?, ?, ?, ?)",
-        [op["op_id"], op["record_id"], canonical_json(op), READY if ready else HELD,
-         store.now()],
-    )
+    text = canonical_json(op)
+    with store.transaction() as db:
+        seq = db.execute(
+            "INSERT INTO outbox (op_id, record_id, ready, created_at) VALUES (?, ?, ?, ?)",
+            [op["op_id"], op["record_id"], READY if ready else HELD, store.now()],
+        ).lastrowid
+        db.execute("INSERT INTO outbox_ops (seq, op) VALUES (?, ?)", [seq, text])
 
 
 def pending_queued(store: Store) -> list[QueuedOp]:
     """Ready ops not yet acked, oldest first, as stored text."""
     return [QueuedOp(r["op_id"], r["op"]) for r in store.query(
-        "SELECT op_id, op FROM outbox WHERE sent_at IS NULL AND ready = 1 ORDER BY seq")]
+        "SELECT o.op_id, t.op FROM outbox o JOIN outbox_ops t ON t.seq = o.seq "
+        "WHERE o.sent_at IS NULL AND o.ready = 1 ORDER BY o.seq")]
 
 
 def pending(store: Store, limit: int = 100_000) -> list[dict[str, Any]]:
     """Ready ops not yet acked, oldest first, with their `fields` flat even if they are
     stored (and travel) as nested answers."""
     rows = store.query(
-        "SELECT op FROM outbox WHERE sent_at IS NULL AND ready = 1 ORDER BY seq LIMIT ?",
+        "SELECT t.op FROM outbox o JOIN outbox_ops t ON t.seq = o.seq "
+        "WHERE o.sent_at IS NULL AND o.ready = 1 ORDER BY o.seq LIMIT ?",
         [limit])
     return [_flat(json.loads(r["op"])) for r in rows]
 
@@ -154,8 +163,9 @@ def compact_record(store: Store, record_id: str) -> None:
     """
     db = store.db
     rows = list(db.query(
-        "SELECT seq, op_id, op FROM outbox WHERE record_id = ? AND sent_at IS NULL "
-        "AND attempts = 0 AND ready != ? ORDER BY seq", [record_id, PARKED]))
+        "SELECT o.seq, o.op_id, t.op FROM outbox o JOIN outbox_ops t ON t.seq = o.seq "
+        "WHERE o.record_id = ? AND o.sent_at IS NULL AND o.attempts = 0 AND o.ready != ? "
+        "ORDER BY o.seq", [record_id, PARKED]))
     ops = [json.loads(r["op"]) for r in rows]
     if len(ops) < 2 or any(op["kind"] != "edit" for op in ops):
         return
@@ -179,10 +189,11 @@ def compact_record(store: Store, record_id: str) -> None:
         "parents": {p: sorted(parents.get(p, set()) - folded) for p in fields},
         "meta": meta,
     }
+    # The folded rows' text goes with them (trigger outbox_ops_follow).
     db.execute(f"DELETE FROM outbox WHERE seq IN ({','.join('?' * (len(rows) - 1))})",
                [r["seq"] for r in rows[:-1]])
     survivor = canonical_json(Op.from_wire(merged).to_wire())
-    db.execute("UPDATE outbox SET op = ? WHERE seq = ?", [survivor, rows[-1]["seq"]])
+    db.execute("UPDATE outbox_ops SET op = ? WHERE seq = ?", [survivor, rows[-1]["seq"]])
     # Heads that pointed at a folded op now point at the survivor.
     for path, heads_json in db.execute("SELECT path, heads FROM fields WHERE record_id = ?",
                                        [record_id]).fetchall():

@@ -253,6 +253,7 @@ def delete_record(store: Store, record_id: str) -> str | None:
     with store.transaction() as db:
         record = _record_row(store, record_id)
         if record["status"] == "draft" and outbox.only_local(store, record_id):
+            # The ops' text in outbox_ops goes with their outbox rows (a trigger).
             for table in ("outbox", "fields", "field_parents", "conflict_notices", "records"):
                 db.execute(f"DELETE FROM {table} WHERE record_id = ?", [record_id])
             return None

@@ -66,7 +66,10 @@ def test_sigkill_during_edits_keeps_every_saved_edit_with_exactly_one_op(tmp_pat
         missing = [op_id for op_id in saved if counts.get(op_id) != 1]
         assert not missing, f"{len(missing)} saved edits have no single outbox op"
         # Every op in the outbox is a complete op of the protocol.
-        for row in store.query("SELECT op FROM outbox"):
-            Op.from_wire(json.loads(row["op"]))  # raises if it is not
+        rows = store.query("SELECT o.op_id, t.op FROM outbox o "
+                           "JOIN outbox_ops t ON t.seq = o.seq")
+        assert len(rows) == sum(counts.values()), "every outbox row has its op text"
+        for row in rows:
+            assert Op.from_wire(json.loads(row["op"])).op_id == row["op_id"]  # raises if not an op
     finally:
         store.close()

@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
+import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from refserver import RefServer
 from sqlite_utils import Database
 
 from field_app.core import outbox
+from field_app.core.api import SyncApi
 from field_app.core.errors import SchemaTooNewError
+from field_app.core.integrity import check_store
 from field_app.core.migrations import MIGRATION_NAMES, SCHEMA_VERSION, schema_version
 from field_app.core.store import open_store
+from field_app.core.sync_runner import run_sync
+from field_app.core.transport import HttpTransport, RetryPolicy
 
-DATA = Path(__file__).resolve().parent.parent / "data" / "store"
+ROOT = Path(__file__).resolve().parents[2]
+DATA = ROOT / "tests" / "data" / "store"
+#: Schema versions whose outbox keeps the op text in its own `op` column.
+OP_IN_OUTBOX = (1, 2)
+OUTBOX_STATE = "seq, op_id, record_id, ready, created_at, sent_at, attempts, last_error"
 
 
 def shipped() -> list[Path]:
@@ -79,3 +91,150 @@ def test_an_upgraded_store_has_exactly_the_schema_of_a_new_one(old: Path,
     open_store(tmp_path / "new.db").close()
     with Database(upgraded) as a, Database(tmp_path / "new.db") as b:
         assert schema_of(a) == schema_of(b)
+
+
+def version_of(path: Path) -> int:
+    return int(path.stem[1:])
+
+
+def outbox_rows(db: Database, old: bool) -> list[dict]:
+    """Every outbox row with its op text, whichever schema the file has."""
+    sql = (f"SELECT {OUTBOX_STATE}, op FROM outbox ORDER BY seq" if old else
+           f"SELECT {', '.join('o.' + c for c in OUTBOX_STATE.split(', '))}, t.op "
+           "FROM outbox o JOIN outbox_ops t ON t.seq = o.seq ORDER BY o.seq")
+    return [dict(r) for r in db.query(sql)]
+
+
+def old_store(tmp_path: Path, old: Path) -> Path:
+    """A copy of a shipped store whose outbox holds every state an op can be in."""
+    path = tmp_path / "device.db"
+    shutil.copy(old, path)
+    with Database(path) as db:
+        seqs = [r[0] for r in db.execute("SELECT seq FROM outbox ORDER BY seq")]
+        assert len(seqs) == 3 and db.execute(
+            "SELECT count(*) FROM outbox WHERE ready = 0").fetchone()[0] == 1
+        with db.atomic():
+            # One ready op was tried twice and refused (retryable), and one acked by
+            # the server; the draft's op stays held. A deleted row leaves a seq gap.
+            ready = [r[0] for r in db.execute(
+                "SELECT seq FROM outbox WHERE ready = 1 ORDER BY seq")]
+            db.execute("UPDATE outbox SET attempts = 2, last_error = ? WHERE seq = ?",
+                       ['{"code":"sync.form_unknown","message":"later"}', ready[0]])
+            db.execute("UPDATE outbox SET attempts = 1, sent_at = '2026-11-20T10:00:00.000Z' "
+                       "WHERE seq = ?", [ready[1]])
+            db.execute("UPDATE sqlite_sequence SET seq = 9 WHERE name = 'outbox'")
+    return path
+
+
+@pytest.mark.parametrize("old", shipped(), ids=lambda p: p.name)
+def test_an_upgrade_keeps_every_outbox_row_with_its_state_and_text(old: Path,
+                                                                  tmp_path: Path) -> None:
+    path = old_store(tmp_path, old)
+    with Database(path) as db:
+        before = outbox_rows(db, version_of(old) in OP_IN_OUTBOX)
+    store = open_store(path)
+    after = outbox_rows(store.db, old=False)
+    assert after == before and len(after) == 3
+    assert {r["op_id"] for r in outbox.errors(store)} == {before[0]["op_id"]}
+    assert outbox.counts(store) == outbox.OutboxCounts(ready=1, held=1, parked=0)
+    assert [(q.op_id, q.text) for q in outbox.pending_queued(store)] == [
+        (r["op_id"], r["op"]) for r in before if r["ready"] == 1 and r["sent_at"] is None]
+    assert "op" not in {c.name for c in store.db["outbox"].columns}, "state rows are small"
+    assert check_store(store) == []
+    # Seq numbers are never reused, even those of rows deleted before the upgrade.
+    rid = store.query("SELECT record_id FROM records WHERE status = 'finalized'")[0]["record_id"]
+    op_id = store.save_answer(rid, "head_name", "Amina Wanjiru")
+    assert store.query("SELECT seq FROM outbox WHERE op_id = ?", [op_id])[0]["seq"] == 10
+    store.close()
+
+
+class RecordingServer(RefServer):
+    """The reference server, keeping the ops of every push as they arrived."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.pushed: list[dict] = []
+
+    def push(self, body: dict) -> tuple[int, dict]:
+        self.pushed.extend(body["ops"])
+        return super().push(body)
+
+
+@pytest.mark.parametrize("old", shipped(), ids=lambda p: p.name)
+def test_an_upgraded_store_pushes_its_pending_ops_with_identical_text(old: Path,
+                                                                     tmp_path: Path) -> None:
+    path = tmp_path / "device.db"
+    shutil.copy(old, path)
+    with Database(path) as db:
+        rows = outbox_rows(db, version_of(old) in OP_IN_OUTBOX)
+    waiting = [r["op"] for r in rows if r["ready"] == 1 and r["sent_at"] is None]
+    assert len(waiting) == 2
+    server = RecordingServer()
+    store = open_store(path)
+    try:
+        store.set_server(server.url)
+        server.tokens[store.device.token] = store.device.device_id
+        api = SyncApi(HttpTransport(server.url, store.device.token,
+                                    retry=RetryPolicy(attempts=2, base_s=0.01, cap_s=0.05)))
+        summary = run_sync(store, api)
+        api.transport.close()
+        assert summary.ok and summary.sent == 2, summary.describe()
+        # What reached the server is the stored text, byte for byte, in the order made.
+        body = ",".join(json.dumps(op, ensure_ascii=False, separators=(",", ":"))
+                        for op in server.pushed)
+        assert body == ",".join(waiting)
+        assert outbox.pending_queued(store) == []
+        assert outbox.counts(store) == outbox.OutboxCounts(ready=0, held=1, parked=0)
+        sent = store.query("SELECT o.op_id, t.op, o.attempts FROM outbox o JOIN outbox_ops t "
+                           "ON t.seq = o.seq WHERE o.sent_at IS NOT NULL ORDER BY o.seq")
+        assert [r["op"] for r in sent] == waiting, "acked ops keep their text"
+        assert all(r["attempts"] == 1 for r in sent)
+    finally:
+        store.close()
+        server.close()
+
+
+# Migrates a store the way open_store does, and dies (like a battery pull) the moment
+# migration 0003 renames the rebuilt outbox: its old table is already dropped by then.
+CRASHING_MIGRATION = """
+import os, sqlite3, sys
+from sqlite_utils import Database
+from field_app.core.migrations import migrate
+
+conn = sqlite3.connect(sys.argv[1])
+db = Database(conn)
+db.execute("PRAGMA journal_mode=wal")
+db.execute("PRAGMA synchronous=FULL")
+
+def die_at_rename(sql):
+    if "RENAME TO outbox" in sql:
+        os._exit(9)
+
+conn.set_trace_callback(die_at_rename)
+migrate(db)
+print("migrated")
+"""
+
+
+@pytest.mark.parametrize("old", [p for p in shipped() if version_of(p) in OP_IN_OUTBOX],
+                         ids=lambda p: p.name)
+def test_a_crash_in_the_middle_of_the_outbox_migration_loses_nothing(old: Path,
+                                                                   tmp_path: Path) -> None:
+    path = old_store(tmp_path, old)
+    with Database(path) as db:
+        before = outbox_rows(db, old=True)
+    proc = subprocess.run([sys.executable, "-c", CRASHING_MIGRATION, str(path)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 9 and "migrated" not in proc.stdout, proc.stderr
+    with Database(path) as db:
+        # The whole of 0003 rolled back: old schema, old table, every row and text.
+        applied = {m[0] for m in db.execute("SELECT name FROM _sqlite_migrations")}
+        assert "0003_outbox_op_text" not in applied
+        assert "outbox_ops" not in db.table_names() and "outbox_new" not in db.table_names()
+        assert outbox_rows(db, old=True) == before
+    store = open_store(path)  # the next start migrates for real
+    assert schema_version(store.db) == SCHEMA_VERSION
+    assert outbox_rows(store.db, old=False) == before
+    assert check_store(store) == []
+    store.close()
+

@@ -18,7 +18,12 @@ HOUSEHOLD = {"head_name": "Amina Wanjiru", "tenure": "tenant", "rent": 1500,
 
 
 def outbox_ops(store: Store) -> list[dict]:
-    return [json.loads(r["op"]) for r in store.query("SELECT op FROM outbox ORDER BY seq")]
+    return [json.loads(r["op"]) for r in store.query(
+        "SELECT t.op FROM outbox o JOIN outbox_ops t ON t.seq = o.seq ORDER BY o.seq")]
+
+
+def count(store: Store, table: str) -> int:
+    return store.query(f"SELECT count(*) AS n FROM {table}")[0]["n"]
 
 
 def test_store_file_is_wal_with_full_sync(store: Store, store_path: Path) -> None:
@@ -48,6 +53,8 @@ def test_a_draft_keeps_its_ops_until_finalized_then_sends_one(store: Store) -> N
     store.finalize(rid)
     ops = outbox.pending(store)
     assert len(ops) == 1, "a finalized draft travels as one op"
+    assert count(store, "outbox") == count(store, "outbox_ops") == 1, "folded texts went too"
+    assert outbox_ops(store) == ops
     op = ops[0]
     assert op["fields"]["rent"] == 1800
     assert op["fields"]["members[m2]"] is None  # the removed member
@@ -80,7 +87,7 @@ def test_delete_of_an_unsent_draft_leaves_nothing(store: Store) -> None:
     rid = store.create_record("hh", "1", HOUSEHOLD)
     assert store.delete_record(rid) is None
     assert store.record(rid) is None
-    assert store.query("SELECT count(*) AS n FROM outbox")[0]["n"] == 0
+    assert count(store, "outbox") == count(store, "outbox_ops") == 0
 
 
 def test_delete_of_a_finalized_record_is_a_tombstone_op(store: Store) -> None:
@@ -110,6 +117,43 @@ def test_a_failed_save_leaves_neither_edit_nor_op(store: Store) -> None:
     assert store.record(rid)["answers"]["rent"] == 1500
 
 
+def test_a_failed_write_of_the_op_text_leaves_neither_edit_nor_outbox_row(
+        store: Store) -> None:
+    rid = store.create_record("hh", "1", HOUSEHOLD, finalized=True)
+    rows = count(store, "outbox")
+    store.db.execute("CREATE TRIGGER boom BEFORE INSERT ON outbox_ops "
+                     "BEGIN SELECT RAISE(ABORT, 'op text broken'); END")
+    with pytest.raises(sqlite3.IntegrityError):
+        store.save_answer(rid, "rent", 99)
+    assert count(store, "outbox") == count(store, "outbox_ops") == rows
+    assert store.record(rid)["answers"]["rent"] == 1500
+
+
+def test_sync_bookkeeping_changes_the_state_rows_and_never_the_op_text(store: Store) -> None:
+    ids = [store.create_record("hh", "1", {**HOUSEHOLD, "rent": i}, finalized=True)
+           for i in range(4)]
+    texts = {r["seq"]: r["op"] for r in store.query("SELECT seq, op FROM outbox_ops")}
+    queued = outbox.pending_queued(store)
+    assert [q.text for q in queued] == [texts[s] for s in sorted(texts)], "in seq order"
+    assert [json.loads(q.text)["record_id"] for q in queued] == ids
+    op_ids = [q.op_id for q in queued]
+    outbox.mark_attempted(store, op_ids)
+    outbox.mark_attempted(store, op_ids[:1])
+    outbox.mark_acked(store, op_ids[:2])
+    outbox.mark_rejected(store, [
+        {"op_id": op_ids[2], "code": "sync.form_unknown", "message": "no", "retryable": True},
+        {"op_id": op_ids[3], "code": "sync.op_invalid", "message": "bad", "retryable": False}])
+    state = {r["op_id"]: r for r in store.query(
+        "SELECT op_id, ready, sent_at, attempts, last_error FROM outbox")}
+    assert [state[i]["attempts"] for i in op_ids] == [2, 1, 1, 1]
+    assert [state[i]["sent_at"] is not None for i in op_ids] == [True, True, False, False]
+    assert [state[i]["ready"] for i in op_ids] == [outbox.READY, outbox.READY, outbox.READY,
+                                                   outbox.PARKED]
+    assert [q.op_id for q in outbox.pending_queued(store)] == [op_ids[2]]
+    assert outbox.counts(store) == outbox.OutboxCounts(ready=1, held=0, parked=1)
+    assert {r["seq"]: r["op"] for r in store.query("SELECT seq, op FROM outbox_ops")} == texts
+
+
 def test_clock_survives_restart_even_if_the_tablet_clock_goes_back(store_path: Path) -> None:
     s = open_store(store_path, now_ms=lambda: 2_000_000_000_000)
     rid = s.create_record("hh", "1", {"a": 1}, finalized=True)
@@ -136,3 +180,14 @@ def test_the_checker_spots_an_edit_without_its_op(store: Store) -> None:
     assert check_store(store) == []
     store.db.execute("DELETE FROM outbox")
     assert any("edit without its op" in p for p in check_store(store))
+
+
+def test_the_checker_spots_an_outbox_row_without_its_text_and_a_stray_text(
+        store: Store) -> None:
+    from field_app.core.integrity import check_store
+    store.create_record("hh", "1", HOUSEHOLD, finalized=True)
+    [row] = store.query("SELECT seq, op_id FROM outbox")
+    store.db.execute("UPDATE outbox_ops SET seq = seq + 100")
+    problems = check_store(store)
+    assert f"outbox op {row['op_id']}: its text is missing" in problems
+    assert f"outbox text {row['seq'] + 100}: no outbox row" in problems

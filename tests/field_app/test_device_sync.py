@@ -130,7 +130,7 @@ def test_lost_ack_is_resent_and_stored_once(tmp_path: Path, server: Hub) -> None
     proxy.close()
     assert proxy.dropped_acks == 2
     assert summary.sent == 20 and outbox.pending(a) == []
-    ops = {json.loads(r["op"])["op_id"] for r in a.query("SELECT op FROM outbox")}
+    ops = {json.loads(r["op"])["op_id"] for r in a.query("SELECT op FROM outbox_ops")}
     assert len(server.log) == 20 and all(server.op_count(o) == 1 for o in ops)
     assert {op.record_id for op in server.log} == set(ids)
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from field_app.core import listing
+from field_app.core import listing, outbox
 from field_app.core.navigation import Navigator, form_language
 from field_app.core.session import SurveySession
 from field_app.core.store import Store, open_store
@@ -169,5 +169,5 @@ def test_finalize_then_edit_makes_new_changes(device: Store) -> None:
     assert device.record(session.record_id)["status"] == "finalized"
     # The correction is queued to be sent at the next sync.
     assert listing.list_records(device)[0].status == listing.WAITING
-    [op] = device.query("SELECT op FROM outbox WHERE sent_at IS NULL AND ready = 1")
-    assert "Amina W." in op["op"]
+    [op] = outbox.pending_queued(device)
+    assert "Amina W." in op.text
