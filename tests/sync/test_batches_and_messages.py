@@ -15,11 +15,14 @@ from sync.hlc import HybridClock
 from sync.ids import new_uuid7
 from sync.messages import (
     BodyError,
+    BodyTooLarge,
     Change,
     PullPage,
     PushRequest,
     PushResponse,
+    compress,
     decode_body,
+    decompress,
     encode_body,
     op_changes,
 )
@@ -132,3 +135,40 @@ def test_summary_in_plain_words() -> None:
     assert "1 change was refused by the server and needs attention: fields.q: bad" in text
     both = SyncSummary(sent=1) + SyncSummary(sent=2, errors=("no network",))
     assert both.sent == 3 and not both.ok and "Sync stopped: no network" in both.describe()
+
+
+def _wire(value: dict) -> dict:
+    return json.loads(json.dumps(value))
+
+
+def test_acked_rest_stands_for_every_op_sent_but_not_rejected() -> None:
+    refused = Rejection.of("b", FORM_VERSION_UNKNOWN, "later")
+    response = PushResponse(("a", "c"), (refused,), 17, 0, f"{NOW:013d}-000000-server")
+    compact = response.to_wire(sent=["a", "b", "c"])
+    assert compact["acked_rest"] is True and "acked" not in compact
+    assert PushResponse.from_wire(_wire(compact), sent=["a", "b", "c"]) == response
+    # Without the ids sent (a protocol 2 client), or when some op was neither acked nor
+    # rejected, the answer lists the acked ids as before.
+    assert response.to_wire()["acked"] == ["a", "c"]
+    partial = response.to_wire(sent=["a", "b", "c", "d"])
+    assert partial["acked"] == ["a", "c"] and "acked_rest" not in partial
+    with pytest.raises(BodyError, match="acked"):
+        PushResponse.from_wire({"server_seq": 1, "conflicts": 0})
+
+
+@pytest.mark.parametrize("coding", ["gzip", "bzip2"])
+def test_compress_round_trip_and_refusals(coding: str) -> None:
+    raw = json.dumps([o.to_wire() for o in outbox(50)]).encode()
+    body = compress(raw, coding)
+    assert len(body) < len(raw) / 3
+    assert decompress(body, coding) == raw
+    with pytest.raises(BodyTooLarge):
+        decompress(compress(b" " * 1_000_000, coding), coding, limit=100_000)
+    for broken in (body[:-8], body + b"more", b"junk" * 10):
+        with pytest.raises(BodyError):
+            decompress(broken, coding)
+    with pytest.raises(BodyError, match="coding"):
+        decompress(body, "br")
+    with pytest.raises(ValueError):
+        compress(raw, "br")
+
