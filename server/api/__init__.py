@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask
+import time
+
+from flask import Flask, Response, g, request
 
 from server.api.accounts import bp as accounts_bp
 from server.api.attachments import bp as attachments_bp
@@ -15,6 +17,29 @@ from server.api.openapi import bp as openapi_bp
 from server.api.profiles import bp as profiles_bp
 from server.api.review import bp as review_api_bp
 from server.api.sync import bp as sync_bp
+from sync.messages import PROTOCOL_HEADER, PROTOCOL_VERSION
+
+
+def _start_clock() -> None:
+    g.api_started = time.perf_counter()
+
+
+def _name_protocol(response: Response) -> Response:
+    """Every /api answer (errors too) names the sync protocol version this server
+    speaks, so a device knows, from its enrolment on, what it may send; and, where it
+    can tell, how long the server worked once it had the whole request
+    (`Server-Timing: app;dur=<ms>`), so a device can tell its link's speed from ours."""
+    if not request.path.startswith("/api/"):
+        return response
+    response.headers[PROTOCOL_HEADER] = str(PROTOCOL_VERSION)
+    # From the end of the body (json_body marks it) or, without a body, the start: a
+    # server that reads the body from the socket (gunicorn) would count the upload.
+    since = g.get("body_received_at")
+    if since is None and not request.content_length and "api_started" in g:
+        since = g.api_started
+    if since is not None:
+        response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - since) * 1000:.1f}"
+    return response
 
 
 def register_blueprints(app: Flask) -> None:
@@ -29,3 +54,5 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(review_api_bp)
     app.register_blueprint(conflicts_api_bp)
+    app.before_request(_start_clock)
+    app.after_request(_name_protocol)

@@ -16,7 +16,7 @@ from server.services.pull import pull_changes
 from server.services.push import gc_paused, push_ops
 from sync.admission import decode_ops
 from sync.hlc import wall_clock_ms
-from sync.messages import PushResponse
+from sync.messages import BZIP2_SINCE, PushResponse
 
 bp = Blueprint("sync", __name__, url_prefix="/api/sync")
 
@@ -27,7 +27,8 @@ def push() -> Response:
     """Apply a batch `{device_id, ops}` in one transaction.
 
     Answers `{acked, rejected, server_seq, conflicts, server_hlc}`; replayed ops are
-    acked again, invalid ops are rejected one by one (`sync.op_invalid`).
+    acked again, invalid ops are rejected one by one (`sync.op_invalid`). To a protocol 3
+    client `"acked_rest": true` stands for every op of the request not rejected.
     """
     with gc_paused():  # a big batch allocates many objects; see gc_paused
         return _push()
@@ -54,7 +55,10 @@ def _push() -> Response:
     clock.receive(list(result.applied_hlcs))
     answer = PushResponse(result.acked, result.rejected, result.server_seq, result.conflicts,
                           clock.now())
-    return json_response(answer.to_wire())
+    # Protocol 3 clients know which ops they sent: "acked_rest" spares the id list.
+    sent = [op.get("op_id") if isinstance(op, dict) else None for op in body["ops"]]
+    compact = body["protocol"] >= BZIP2_SINCE and all(isinstance(i, str) for i in sent)
+    return json_response(answer.to_wire(sent if compact else None))
 
 
 @bp.get("/pull")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import gzip
 import json
-import zlib
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -14,6 +14,7 @@ from marshmallow import Schema, ValidationError
 
 from server.errors import ApiError, too_large_code
 from server.services.devices import DeviceIdentity, authenticate
+from sync.messages import BZIP2, GZIP, BodyError, BodyTooLarge, decompress
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -33,34 +34,38 @@ def current_device() -> DeviceIdentity:
     return g.device
 
 
-def _gunzip(raw: bytes, limit: int) -> bytes:
-    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+#: Request body codings a server accepts (`Content-Encoding`); bzip2 since protocol 3.
+BODY_CODINGS = (GZIP, BZIP2)
+
+
+def _inflate(raw: bytes, encoding: str, limit: int) -> bytes:
     try:
-        data = inflater.decompress(raw, limit + 1)
-    except zlib.error as exc:
-        raise ApiError("sync.body_invalid", f"the body is not valid gzip: {exc}") from None
-    if len(data) > limit:
+        return decompress(raw, encoding, limit)
+    except BodyTooLarge:
         raise ApiError(too_large_code(),
                        f"the body is larger than {limit} bytes once decompressed",
-                       details={"max_bytes": limit})
-    if not inflater.eof or inflater.unused_data:
-        raise ApiError("sync.body_invalid", "the gzip body is truncated or has trailing data")
-    return data
+                       details={"max_bytes": limit}) from None
+    except BodyError as exc:
+        raise ApiError("sync.body_invalid", str(exc)) from None
 
 
 def json_body() -> Any:
-    """The request's JSON (plain or Content-Encoding: gzip), within MAX_CONTENT_LENGTH."""
+    """The request's JSON (plain, or `Content-Encoding` gzip or bzip2), within
+    MAX_CONTENT_LENGTH both as sent and once decompressed."""
     if request.mimetype != "application/json":
         raise ApiError("request.unsupported_media_type",
                        "send the body as Content-Type: application/json")
     limit = int(current_app.config["MAX_CONTENT_LENGTH"])
     raw = request.get_data(cache=False)  # werkzeug answers 413 past MAX_CONTENT_LENGTH
+    g.body_received_at = time.perf_counter()  # Server-Timing counts from here
     encoding = request.headers.get("Content-Encoding", "").strip().lower()
-    if encoding == "gzip":
-        raw = _gunzip(raw, limit)
+    if encoding in BODY_CODINGS:
+        raw = _inflate(raw, encoding, limit)
     elif encoding not in ("", "identity"):
         raise ApiError("request.unsupported_media_type",
-                       f"Content-Encoding {encoding!r} is not supported; use gzip")
+                       f"Content-Encoding {encoding!r} is not supported; use "
+                       + " or ".join(BODY_CODINGS),
+                       details={"accepted": list(BODY_CODINGS)})
     try:
         return json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:

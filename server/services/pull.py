@@ -48,7 +48,8 @@ def pull_changes(device: DeviceIdentity, cursor: int, limit: int, *,
     every number up to the counter it shows, so the cursor never skips a change. When
     nothing more is visible to this device `next_cursor` is the counter itself, so changes
     it may not see are passed over once, not re-scanned on every sync. Ops are sent in
-    the form of the client's `protocol` (1: every parents entry and meta spelled out);
+    the form of the client's `protocol` (1: every parents entry and meta spelled out; from
+    3 on, ops the device wrote itself are left out);
     `with_records=False` leaves out the records block (a client that merges the ops
     itself does not need the server's view, which is most of a page's bytes).
     """
@@ -63,11 +64,15 @@ def pull_changes(device: DeviceIdentity, cursor: int, limit: int, *,
                            f"cursor {cursor} is beyond this server's latest change ({top}); "
                            "was the device synced with another server?",
                            details={"server_seq": top})
+        wanted = [OpRow.server_seq > cursor,
+                  OpRow.record_id.in_(visible_records_query(device).scalar_subquery())]
+        if protocol >= 3:
+            # The device wrote these and holds them: sending them back doubled the
+            # bytes of a sync after a big push (protocol 3 clients know to expect it).
+            wanted.append(OpRow.device_id != device.id)
         ops = session.execute(
             select(OpRow.server_seq, OpRow.record_id, OpRow.payload)
-            .where(OpRow.server_seq > cursor,
-                   OpRow.record_id.in_(visible_records_query(device).scalar_subquery()))
-            .order_by(OpRow.server_seq).limit(limit + 1)
+            .where(*wanted).order_by(OpRow.server_seq).limit(limit + 1)
         ).all()
         forms = session.execute(
             select(FormVersion).where(FormVersion.server_seq > cursor)

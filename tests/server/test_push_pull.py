@@ -336,7 +336,7 @@ def test_pull_sends_ops_in_the_form_of_the_clients_protocol(
     assert v2[0]["answers"] == {"name": "Amina", "age": 34} and "parents" not in v2[0]
     assert v2[1]["fields"] == {"name": "Amina O.", "__deleted__": False}
     assert v2[1]["parents"] == {"name": [create.op_id]}
-    assert client.request("GET", "/api/sync/pull?cursor=0&protocol=3").status == 422
+    assert client.request("GET", "/api/sync/pull?cursor=0&protocol=4").status == 422
 
 
 def test_a_record_created_from_nested_answers_shows_exactly_those_answers(
