@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-import gzip
 import json
 from typing import Any
 
 from field_app.core.errors import SyncError
 from field_app.core.outbox import QueuedOp
 from field_app.core.transport import HttpTransport, Response
-from sync.messages import PROTOCOL_VERSION, BodyError, PullPage, PushRequest, PushResponse
+from sync.messages import (
+    GZIP,
+    PROTOCOL_VERSION,
+    BodyError,
+    PullPage,
+    PushRequest,
+    PushResponse,
+    compress,
+)
 from sync.ops import Op
 
 
@@ -46,26 +53,40 @@ class SyncApi:
         resp = self.transport.request(
             "POST", "/api/sync/push", json_body=PushRequest(device_id, tuple(ops)).to_wire())
         try:
-            return PushResponse.from_wire(_decode(resp, "push answer"))
+            return PushResponse.from_wire(_decode(resp, "push answer"),
+                                          sent=[op.op_id for op in ops])
         except BodyError as exc:
             raise SyncError(f"The server's push answer breaks the protocol: {exc}",
                             code="sync.bad_response", retryable=True) from exc
 
     def push_queued(self, device_id: str, ops: list[QueuedOp],
                     attempts: int | None = None) -> PushResponse:
-        """Push stored ops as they are: the body is built from their canonical text."""
+        """Push stored ops as they are: the body is built from their canonical text,
+        compressed as the link calls for (`LinkMeter.push_coding`: bzip2 on slow links)."""
         text = ('{"device_id":' + json.dumps(device_id, ensure_ascii=False)
                 + f',"protocol":{PROTOCOL_VERSION},"ops":['
-                + ",".join(op.text for op in ops) + "]}")
-        resp = self.transport.request(
-            "POST", "/api/sync/push", body=gzip.compress(text.encode("utf-8"), 6, mtime=0),
-            headers={"Content-Type": "application/json", "Content-Encoding": "gzip"},
-            attempts=attempts)
+                + ",".join(op.text for op in ops) + "]}").encode("utf-8")
+        link = self.transport.link
+        coding = link.push_coding()
         try:
-            return PushResponse.from_wire(_decode(resp, "push answer"))
+            resp = self._post_push(text, coding, attempts)
+        except SyncError as exc:
+            if exc.status != 415 or coding == GZIP:
+                raise
+            link.refused(coding)  # a server or proxy that does not take it: gzip from now on
+            resp = self._post_push(text, GZIP, attempts)
+        try:
+            return PushResponse.from_wire(_decode(resp, "push answer"),
+                                          sent=[op.op_id for op in ops])
         except BodyError as exc:
             raise SyncError(f"The server's push answer breaks the protocol: {exc}",
                             code="sync.bad_response", retryable=True) from exc
+
+    def _post_push(self, text: bytes, coding: str, attempts: int | None) -> Response:
+        return self.transport.request(
+            "POST", "/api/sync/push", body=compress(text, coding),
+            headers={"Content-Type": "application/json", "Content-Encoding": coding},
+            attempts=attempts)
 
     def pull(self, cursor: int, limit: int) -> PullPage:
         resp = self.transport.request("GET", "/api/sync/pull",

@@ -14,6 +14,7 @@ Progress is reported as `progress(phase, done, total)` with phase one of
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -72,6 +73,7 @@ class SyncRunner:
         self.progress = progress or (lambda phase, done, total: None)
         self.cancel = cancel or threading.Event()
         self.tally = _Tally()
+        restore_link(store, api)  # what earlier syncs measured decides the compression
 
     def _check_cancel(self) -> None:
         if self.cancel.is_set():
@@ -90,6 +92,8 @@ class SyncRunner:
             self.upload_attachments()
         except (SyncError, StoreError) as exc:
             self.tally.errors.append(str(exc))
+        finally:
+            save_link(self.store, self.api)
         new_conflicts = len(_conflicted(self.store) - before)
         t = self.tally
         return SyncSummary(sent=t.sent, received=t.received, conflicts=new_conflicts,
@@ -194,6 +198,20 @@ class SyncRunner:
             self.progress("attachments", i, len(rows))
 
 
+def _link_key(api: SyncApi) -> str:
+    return f"link {api.transport.base_url}"
+
+
+def restore_link(store: Store, api: SyncApi) -> None:
+    """What earlier syncs learned about this server's link (see core.link)."""
+    api.transport.link.restore(store.get_setting(_link_key(api)))
+
+
+def save_link(store: Store, api: SyncApi) -> None:
+    with contextlib.suppress(StoreError):  # a full disk: the next sync measures again
+        store.set_setting(_link_key(api), api.transport.link.state())
+
+
 def run_sync(store: Store, api: SyncApi, *, options: SyncOptions = SyncOptions(),
              progress: ProgressFn | None = None,
              cancel: threading.Event | None = None) -> SyncSummary:
@@ -212,3 +230,4 @@ def enrol(store: Store, api: SyncApi, code: str) -> None:
         store.save_cursor(0)
     store.set_server(url=api.transport.base_url, token=answer["token"])
     bundles.remember_server_key(store, answer.get("bundle_key"))
+    save_link(store, api)  # the enrolment told the server's protocol and round trip

@@ -21,7 +21,8 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from field_app.core.errors import SyncError
-from sync.messages import encode_body
+from field_app.core.link import Exchange, LinkMeter, parse_protocol, parse_server_timing
+from sync.messages import PROTOCOL_HEADER, encode_body
 
 #: Network failures worth another try: the request may or may not have arrived, and every
 #: sync request is idempotent (ops by op_id, attachment chunks by offset).
@@ -59,6 +60,8 @@ class WireStats:
     bytes_received: int = 0
     retries: int = 0
     by_path: dict[str, int] = field(default_factory=dict)
+    #: Request bodies sent per Content-Encoding ("gzip", "bzip2", ...).
+    codings: dict[str, int] = field(default_factory=dict)
 
 
 class HttpTransport:
@@ -90,6 +93,8 @@ class HttpTransport:
         self._rng = rng or random.Random()
         self._conn: http.client.HTTPConnection | None = None
         self.stats = WireStats()
+        #: What every exchange taught about the link and the server (see core.link).
+        self.link = LinkMeter()
 
     # -- connection ---------------------------------------------------------------------
     def _connection(self) -> http.client.HTTPConnection:
@@ -118,10 +123,12 @@ class HttpTransport:
     def _send_once(self, method: str, path: str, body: bytes | None,
                    headers: Mapping[str, str]) -> Response:
         conn = self._connection()
+        started = time.perf_counter()
         try:
             conn.request(method, self._prefix + path, body=body, headers=dict(headers))
             raw = conn.getresponse()
             data = raw.read()
+            seconds = time.perf_counter() - started
         except BaseException:
             # The connection is in an unknown state: drop it, the next try opens a new one.
             self.close()
@@ -131,7 +138,14 @@ class HttpTransport:
         self.stats.bytes_received += len(data)
         key = path.split("?")[0]
         self.stats.by_path[key] = self.stats.by_path.get(key, 0) + 1
+        coding = headers.get("Content-Encoding")
+        if body and coding:
+            self.stats.codings[coding] = self.stats.codings.get(coding, 0) + 1
         resp_headers = {k.lower(): v for k, v in raw.getheaders()}
+        self.link.observe(Exchange(
+            len(body or b""), len(data), seconds,
+            server_protocol=parse_protocol(resp_headers.get(PROTOCOL_HEADER.lower())),
+            server_seconds=parse_server_timing(resp_headers.get("server-timing"))))
         if resp_headers.get("content-encoding") == "gzip" and data:
             data = gzip.decompress(data)
         if resp_headers.get("connection", "").lower() == "close":

@@ -10,12 +10,17 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 #: What buildozer.spec may list: python-for-android recipes and pure-Python packages.
-ALLOWED = {"python3", "kivy", "sqlite3", "pyjnius", "android", "cryptography", "plyer",
+ALLOWED = {"python3", "libbz2", "kivy", "sqlite3", "pyjnius", "android", "cryptography", "plyer",
            "sqlite-utils", "click", "click-default-group", "tabulate", "python-dateutil",
            "six", "pluggy", "sqlite-fts4"}
 #: Import names of those packages (what device code may import at the top of a module).
 IMPORTABLE = {"kivy", "plyer", "sqlite_utils", "cryptography", "android", "jnius", "field_app",
               "forms", "sync", "hesabu"}
+
+
+#: Standard modules that python-for-android's python3 builds only when the recipe of
+#: their C library is in the requirements (its `opt_depends`).
+NEEDS_RECIPE = {"bz2": "libbz2", "lzma": "liblzma", "sqlite3": "sqlite3", "ctypes": "libffi"}
 
 
 def spec() -> configparser.ConfigParser:
@@ -38,6 +43,7 @@ def test_device_code_imports_only_what_the_build_ships() -> None:
     stdlib = set(sys.stdlib_module_names)
     files = [*sorted((ROOT / "field_app").rglob("*.py")), *sorted((ROOT / "sync").rglob("*.py")),
              *sorted((ROOT / "forms").rglob("*.py")), ROOT / "main.py"]
+    requirements = {r.split("==")[0].strip() for r in spec()["app"]["requirements"].split(",")}
     bad = []
     for path in files:
         tree = ast.parse(path.read_text(encoding="utf-8"))
@@ -52,4 +58,7 @@ def test_device_code_imports_only_what_the_build_ships() -> None:
                 top = name.split(".")[0]
                 if top not in stdlib and top not in IMPORTABLE and top != "__future__":
                     bad.append(f"{path.relative_to(ROOT)}: {name}")
+                elif NEEDS_RECIPE.get(top, "python3") not in requirements:
+                    bad.append(f"{path.relative_to(ROOT)}: {name} needs the "
+                               f"{NEEDS_RECIPE[top]} recipe in buildozer.spec")
     assert not bad, bad

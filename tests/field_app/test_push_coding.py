@@ -1,0 +1,142 @@
+"""How the field app compresses a push, end to end with the real server on loopback:
+bzip2 on a slow link, gzip on a fast one, gzip again after a 415, and the compact
+acks of protocol 3. The link's speed is what earlier syncs measured (`core.link`),
+saved in the store; these tests set it as a slow link would have left it."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flaskhub import FlaskHub
+
+from field_app.core import outbox
+from field_app.core.api import SyncApi
+from field_app.core.link import SLOW_RATE
+from field_app.core.store import Store, open_store
+from field_app.core.sync_runner import enrol, run_sync
+from field_app.core.transport import HttpTransport, RetryPolicy
+from sync.ids import new_instance_id
+
+NAMES = ["Amina", "Baraka", "Chipo", "Thandiwe", "Nomvula", "Otieno", "Wanjiru", "Kofi"]
+
+
+@pytest.fixture
+def hub(tmp_path: Path) -> Iterator[FlaskHub]:
+    h = FlaskHub(tmp_path / "instance")
+    yield h
+    h.close()
+
+
+def tablet(tmp_path: Path, hub: FlaskHub, households: int = 200, name: str = "a") -> Store:
+    store = open_store(tmp_path / f"{name}.db", device_name=name)
+    api = SyncApi(HttpTransport(hub.url))
+    enrol(store, api, hub.new_code())
+    api.transport.close()
+    rng = random.Random(3)
+    with store.transaction():
+        for i in range(households):
+            family = rng.choice(NAMES)
+            store.create_record("hh", "1", {
+                "structure_number": f"KB-{i // 3:04d}", "head_name": f"{family} {i}",
+                "household_size": rng.randint(1, 9), "tenure": rng.choice(["owner", "tenant"]),
+                "members": [{"__id": new_instance_id(), "member_name": rng.choice(NAMES),
+                             "member_age": rng.randint(0, 90)}
+                            for _ in range(rng.randint(1, 6))]}, finalized=True)
+    return store
+
+
+def sync(store: Store, hub: FlaskHub) -> HttpTransport:
+    transport = HttpTransport(hub.url, store.device.token,
+                              retry=RetryPolicy(attempts=2, base_s=0.01))
+    summary = run_sync(store, SyncApi(transport))
+    transport.close()
+    assert summary.ok, summary.describe()
+    return transport
+
+
+def link_key(hub: FlaskHub) -> str:
+    return f"link {hub.url}"
+
+
+def test_enrolment_teaches_the_tablet_the_servers_protocol_and_round_trip(
+        tmp_path: Path, hub: FlaskHub) -> None:
+    store = tablet(tmp_path, hub, households=0)
+    state = store.get_setting(link_key(hub))
+    assert state["server_protocol"] == 3
+    assert 0 < state["rtt_s"] < 0.15  # loopback: a fast link, so gzip
+
+
+def test_a_slow_link_sends_bzip2_and_a_fast_one_gzip(tmp_path: Path, hub: FlaskHub) -> None:
+    store = tablet(tmp_path, hub)
+    texts = [op.text for op in outbox.pending_queued(store)]
+    store.set_setting(link_key(hub), {"server_protocol": 3, "upload_rate": SLOW_RATE / 8})
+    slow = sync(store, hub)
+    assert slow.stats.codings == {"bzip2": 1}
+    assert len(hub.log) == len(texts) == 200 and outbox.pending_queued(store) == []
+    # The compact acks: 200 op ids would be ~3.5 KB of gzip; "acked_rest" is a few bytes.
+    assert slow.stats.bytes_received < 1500
+    bzip2_bytes = slow.stats.bytes_sent
+
+    # The same 200 households from a second tablet on a link measured fast: gzip, and
+    # about a third more bytes for this data.
+    other = tablet(tmp_path, hub, name="b")
+    other.set_setting(link_key(hub), {"server_protocol": 3, "upload_rate": SLOW_RATE * 40})
+    fast = sync(other, hub)
+    assert fast.stats.codings == {"gzip": 1}
+    assert fast.stats.bytes_sent > 1.15 * bzip2_bytes
+    assert len(hub.log) == 400
+
+
+def test_what_a_push_measured_is_kept_for_the_next_sync(tmp_path: Path, hub: FlaskHub) -> None:
+    store = tablet(tmp_path, hub, households=600)  # a body big enough to measure a rate
+    store.set_setting(link_key(hub), {"server_protocol": 3})  # nothing measured yet: slow
+    first = sync(store, hub)
+    assert first.stats.codings == {"bzip2": 1}
+    state = store.get_setting(link_key(hub))
+    # Loopback: the body's bytes over the link's share of the exchange (Server-Timing
+    # takes the server's own work out) is far above the slow threshold.
+    assert state["upload_rate"] > SLOW_RATE
+    store.create_record("hh", "1", {"head_name": "Late"}, finalized=True)
+    second = sync(store, hub)
+    assert second.stats.codings == {"gzip": 1}
+
+
+def refuse_bzip2(app: Callable[..., Iterable[bytes]]) -> Callable[..., Iterable[bytes]]:
+    """A proxy in front of the server that does not let bzip2 bodies through."""
+
+    def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if environ.get("HTTP_CONTENT_ENCODING") == "bzip2":
+            start_response("415 Unsupported Media Type", [("Content-Type", "text/plain")])
+            return [b"bzip2? no"]
+        return app(environ, start_response)
+
+    return wsgi
+
+
+def test_a_415_to_bzip2_falls_back_to_gzip_for_good(tmp_path: Path, hub: FlaskHub) -> None:
+    hub.app.wsgi_app = refuse_bzip2(hub.app.wsgi_app)  # type: ignore[method-assign]
+    store = tablet(tmp_path, hub)
+    store.set_setting(link_key(hub), {"server_protocol": 3, "upload_rate": 1000.0})
+    first = sync(store, hub)
+    assert first.stats.codings == {"bzip2": 1, "gzip": 1}
+    assert len(hub.log) == 200 and outbox.pending_queued(store) == []
+    assert store.get_setting(link_key(hub))["refused"] == ["bzip2"]
+    store.create_record("hh", "1", {"head_name": "Late"}, finalized=True)
+    assert sync(store, hub).stats.codings == {"gzip": 1}  # no second try of bzip2
+
+
+def test_an_older_server_gets_gzip(tmp_path: Path, hub: FlaskHub) -> None:
+    store = tablet(tmp_path, hub)
+    # A server of protocol 2 named that version (or none) when the tablet enrolled.
+    store.set_setting(link_key(hub), {"server_protocol": 2, "upload_rate": 1000.0})
+    transport = HttpTransport(hub.url, store.device.token)
+    api = SyncApi(transport)
+    from field_app.core.sync_runner import restore_link
+
+    restore_link(store, api)
+    assert transport.link.push_coding() == "gzip"
+    transport.close()
