@@ -192,10 +192,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--outage", type=float, default=3.0, help="seconds the link stays cut")
     p.add_argument("--hesabu-max-kb", type=int, help="what-if: Hesabu's push batch limit "
                    "in KB of uncompressed JSON (default: the app's own)")
-    p.add_argument("--hesabu-server", choices=("serve", "gthread", "gthread-bz2"),
+    p.add_argument("--hesabu-server", choices=("serve", "gthread"),
                    default="serve", help="what-if: run Hesabu's server as gunicorn -k "
-                   "gthread (keep-alive) instead of `hesabu serve`; -bz2: push bodies in "
-                   "bzip2 (a WSGI wrapper decodes them)")
+                   "gthread instead of `hesabu serve` (waitress)")
     p.add_argument("--no-netns", action="store_true", help="loopback only, in this process "
                    "(no root needed)")
     p.add_argument("--quick", action="store_true", help="smoke test: loopback, no netns, "

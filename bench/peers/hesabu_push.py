@@ -9,15 +9,12 @@ own `SyncRunner` over `SyncApi(HttpTransport)`: households with `push()`, photos
 
 from __future__ import annotations
 
-import bz2
-import gzip
 import os
 import subprocess
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from netlab.proxy import Link
 
@@ -26,7 +23,7 @@ from field_app.core.api import SyncApi
 from field_app.core.errors import SyncError
 from field_app.core.store import Store, open_store
 from field_app.core.sync_runner import SyncOptions, SyncRunner, enrol
-from field_app.core.transport import HttpTransport, Response
+from field_app.core.transport import HttpTransport
 from peers.common import Cut, Phase, free_port, measure, start, stop, wait_port
 from peers.data import DataSet
 
@@ -61,11 +58,10 @@ class HesabuServer:
         where = ["--database-url", url, "--instance", str(instance)]
         self.port = free_port()
         log = self.folder / "server.log"
-        if self.kind in ("gthread", "gthread-bz2"):
+        if self.kind == "gthread":
             env = {**os.environ, "HESABU_DATABASE_URL": url,
                    "HESABU_INSTANCE_PATH": str(instance)}
-            wsgi = "bench.peers.bz2_wsgi:app" if self.kind == "gthread-bz2" \
-                else "server.wsgi:app"
+            wsgi = "server.wsgi:app"
             self.proc = start([GUNICORN, "-k", "gthread", "-w", "1", "--threads", "4",
                                "--keep-alive", "30", "-b", f"127.0.0.1:{self.port}",
                                "--chdir", str(ROOT), wsgi], log, env=env)
@@ -95,17 +91,6 @@ def _prepare(url: str, instance: Path) -> str:
         finally:
             db.session.remove()
             db.engine.dispose()
-
-
-class Bz2PushTransport(HttpTransport):
-    """What-if: the same push body, bzip2 (level 9) instead of gzip (server: bz2_wsgi)."""
-
-    def request(self, method: str, path: str, **kwargs: Any) -> Response:
-        headers = dict(kwargs.get("headers") or {})
-        if path == "/api/sync/push" and headers.get("Content-Encoding") == "gzip":
-            kwargs["body"] = bz2.compress(gzip.decompress(kwargs["body"]), 9)
-            kwargs["headers"] = {**headers, "Content-Encoding": "bzip2"}
-        return super().request(method, path, **kwargs)
 
 
 def build_device(path: Path, data: DataSet, photos: int) -> Store:
@@ -148,8 +133,10 @@ def run(data: DataSet, proxy: Link, folder: Path, photos: int,
         api = SyncApi(HttpTransport(url, timeout_s=120))
         enrol(store, api, hesabu.code)
         api.transport.close()
-        transport = Bz2PushTransport if server.endswith("-bz2") else HttpTransport
-        runner = SyncRunner(store, SyncApi(transport(url, store.device.token, timeout_s=120)),
+        # The runner starts from what enrolling over this link taught the store (the
+        # server's protocol, the round trip): that picks gzip or bzip2 (core.link).
+        runner = SyncRunner(store, SyncApi(HttpTransport(url, store.device.token,
+                                                         timeout_s=120)),
                             options or SyncOptions())
 
         proxy.reset()
@@ -157,8 +144,10 @@ def run(data: DataSet, proxy: Link, folder: Path, photos: int,
             proxy.arm_cut(cut["households"].after_up_bytes, cut["households"].outage_s)
         started = time.perf_counter()
         resyncs = _until_done(runner.push, lambda: bool(outbox.pending_queued(store)))
+        codings = runner.api.transport.stats.codings
         phases.append(measure(proxy, started, "hesabu", "households", len(data.households),
-                              resyncs))
+                              resyncs, note="push bodies: " + ", ".join(
+                                  f"{n} {c}" for c, n in sorted(codings.items()))))
         if runner.tally.rejected:
             raise RuntimeError(f"hesabu rejected ops: {runner.tally.rejected[:3]}")
 
