@@ -95,6 +95,7 @@ class HttpTransport:
         self.stats = WireStats()
         #: What every exchange taught about the link and the server (see core.link).
         self.link = LinkMeter()
+        self._sndbuf: int | None = None
 
     # -- connection ---------------------------------------------------------------------
     def _connection(self) -> http.client.HTTPConnection:
@@ -103,6 +104,19 @@ class HttpTransport:
                    else http.client.HTTPConnection)
             self._conn = cls(self._host, self._port, timeout=self.timeout_s)
         return self._conn
+
+    @property
+    def socket(self) -> socket.socket | None:
+        """The open connection's socket, if any (for tests and diagnostics)."""
+        return self._conn.sock if self._conn is not None else None
+
+    def _size_send_buffer(self, sock: socket.socket) -> None:
+        """A small send buffer on a slow link (see `LinkMeter.send_buffer`); set once
+        per size, and never back to autotuning on this connection."""
+        size = self.link.send_buffer()
+        if size is not None and size != self._sndbuf:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, size)
+            self._sndbuf = size
 
     def close(self) -> None:
         if self._conn is not None:
@@ -125,6 +139,10 @@ class HttpTransport:
         conn = self._connection()
         started = time.perf_counter()
         try:
+            if conn.sock is None:
+                conn.connect()
+                self._sndbuf = None
+            self._size_send_buffer(conn.sock)
             conn.request(method, self._prefix + path, body=body, headers=dict(headers))
             raw = conn.getresponse()
             data = raw.read()

@@ -80,3 +80,15 @@ def test_header_parsing() -> None:
     assert parse_server_timing('db;dur=3, app;desc="x";dur="40"') == pytest.approx(0.04)
     for bad in (None, "", "app", "app;dur=abc", "app;dur=-5", "db;dur=3", "app;dur=inf"):
         assert parse_server_timing(bad) is None, bad
+
+
+def test_a_slow_link_gets_a_small_send_buffer_sized_by_its_rate() -> None:
+    meter = LinkMeter()
+    meter.observe(Exchange(200, 300, 0.004, server_protocol=3))
+    assert meter.send_buffer() is None  # a LAN: the system's autotuning
+    meter.observe(Exchange(300, 500, 1.2))  # now averaged with 1.2 s: slow
+    assert meter.send_buffer() == 16 * 1024
+    meter.observe(Exchange(100_000, 200, 7.7, server_seconds=0.2))  # EDGE, ~13 KB/s
+    assert meter.send_buffer() == round(100_000 / 7.5)
+    meter.upload_rate = 100.0  # a crawl still gets a usable buffer
+    assert meter.send_buffer() == 8 * 1024

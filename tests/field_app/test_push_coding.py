@@ -6,7 +6,10 @@ saved in the store; these tests set it as a slow link would have left it."""
 from __future__ import annotations
 
 import random
+import socket
+import threading
 from collections.abc import Callable, Iterable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +18,7 @@ from flaskhub import FlaskHub
 
 from field_app.core import outbox
 from field_app.core.api import SyncApi
-from field_app.core.link import SLOW_RATE
+from field_app.core.link import SLOW_RATE, SLOW_SNDBUF
 from field_app.core.store import Store, open_store
 from field_app.core.sync_runner import enrol, run_sync
 from field_app.core.transport import HttpTransport, RetryPolicy
@@ -140,3 +143,37 @@ def test_an_older_server_gets_gzip(tmp_path: Path, hub: FlaskHub) -> None:
     restore_link(store, api)
     assert transport.link.push_coding() == "gzip"
     transport.close()
+
+
+
+class _KeepAlive(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keeps the connection open, unlike the test server
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"{}")
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_on_a_slow_link_the_socket_send_buffer_is_kept_small() -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _KeepAlive)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        for state, small in (({"server_protocol": 3, "rtt_s": 0.8}, True),
+                             ({"server_protocol": 3, "rtt_s": 0.002}, False)):
+            transport = HttpTransport(f"http://127.0.0.1:{server.server_address[1]}")
+            transport.link.restore(state)
+            transport.request("GET", "/api/sync/pull")
+            sock = transport.socket
+            assert sock is not None
+            size = sock.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF)
+            # Linux reports twice what was asked; untouched, the system's default.
+            assert (size == 2 * SLOW_SNDBUF) is small, size
+            transport.close()
+    finally:
+        server.shutdown()
+        server.server_close()
