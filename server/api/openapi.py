@@ -279,7 +279,8 @@ def _describe_core() -> None:
     describe("attachments.download", content="application/octet-stream",
              errors=["auth.token_invalid", "request.not_found", "attachment.hash_invalid"])
     describe("attachments.upload", body={"type": "string", "format": "binary"},
-             body_content="application/octet-stream", status=204,
+             body_content="application/octet-stream", status=200,
+             answer_text="Empty body; the new Upload-Offset and Upload-Complete headers",
              errors=["attachment.chunk_checksum", "attachment.offset_mismatch",
                      "attachment.length_mismatch", "attachment.too_large"])
     describe("hub.status", answer={
