@@ -407,3 +407,33 @@ def test_editing_while_a_sync_runs_in_the_background(tmp_path: Path, server: Hub
     assert all(server.op_count(op_id) == 1 for op_id in saved)
     for i, rid in enumerate(ids):
         assert a.record(rid)["answers"]["rent"] == 2000 + 55 + i
+
+
+def test_a_cut_link_does_not_shrink_the_batches(tmp_path: Path, server: Hub) -> None:
+    """A reset connection is the link going away, not a batch too big: the batch goes
+    again whole (a timeout, above, is what shrinks batches)."""
+    proxy = FaultProxy(server.port)
+    a = device(tmp_path, "a", server)
+    for i in range(40):
+        a.create_record("hh", "1", household(i), finalized=True)
+    sizes: list[int] = []
+    real_push = SyncApi.push_queued
+
+    def watching(self: SyncApi, device_id: str, ops: list, attempts: int | None = None):
+        sizes.append(len(ops))
+        return real_push(self, device_id, ops, attempts)
+
+    # Both tries of the first push are cut mid-way through the body.
+    proxy.faults.cut_after_bytes, proxy.faults.cuts = 1_500, 2
+    SyncApi.push_queued = watching  # type: ignore[method-assign]
+    try:
+        first, _ = sync(a, proxy.url)
+        assert proxy.cut_count == 2 and not first.ok
+        assert sizes == [40]  # no halving: the sync ends, nothing is lost
+        second, _ = sync(a, proxy.url)
+    finally:
+        SyncApi.push_queued = real_push  # type: ignore[method-assign]
+        proxy.close()
+    assert second.ok and second.sent == 40, second.describe()
+    assert sizes == [40, 40]  # the next sync sends the batch again whole
+    assert len(server.log) == 40
