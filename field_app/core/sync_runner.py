@@ -15,6 +15,7 @@ Progress is reported as `progress(phase, done, total)` with phase one of
 from __future__ import annotations
 
 import contextlib
+import http.client
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -65,12 +66,14 @@ def _conflicted(store: Store) -> set[tuple[str, str]]:
 
 
 def _worth_shrinking(exc: SyncError) -> bool:
-    """A network failure shrinks the batches only when it was a timeout. A reset or
-    refused connection is the link going away: the same batch is no less likely to get
-    through than a smaller one, and halving after a cut made the rest of the sync 16
-    requests instead of 1 (3G benchmark). The batch goes again whole, now or next sync."""
+    """A network failure shrinks the batches only when the batch may be what failed: a
+    timeout, or the server hanging up without an answer (a worker killed for taking too
+    long does that). A reset or refused connection is the link going away: a smaller
+    batch is no more likely to get through, and halving after a cut made the rest of the
+    sync 16 requests instead of 1 (3G benchmark). The batch goes again whole, now or at
+    the next sync."""
     if exc.code == "sync.network":
-        return isinstance(exc.__cause__, TimeoutError)
+        return isinstance(exc.__cause__, TimeoutError | http.client.RemoteDisconnected)
     return exc.code in SHRINK_ON
 
 

@@ -2,7 +2,8 @@
 
 - `cut_after_bytes`: close both sides each time another that many request bytes went
   upstream, over all connections (a link that dies in the middle of an upload, again
-  and again); counts down `cuts`.
+  and again); counts down `cuts`. With `reset`, the client side is reset (RST, as a
+  mobile network or NAT dropping the connection does) instead of closed (FIN).
 - `drop_ack_for`: when the server starts answering a request whose request line
   starts with this prefix, close the client side instead of forwarding the answer (the
   server committed, the device never heard it); counts down `drops`.
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import struct
 import threading
 from dataclasses import dataclass
 
@@ -20,6 +22,7 @@ from dataclasses import dataclass
 class Faults:
     cut_after_bytes: int | None = None
     cuts: int = 0
+    reset: bool = False
     drop_ack_for: bytes | None = None
     drops: int = 0
 
@@ -87,6 +90,13 @@ class FaultProxy:
                         self._up_since_cut += len(data)
                 if cut:
                     upstream.sendall(data[:keep])
+                    if self.faults.reset:  # linger 0: close() sends RST, not FIN
+                        client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                          struct.pack("ii", 1, 0))
+                        state["closed"] = True
+                        client.close()
+                        upstream.close()
+                        return
                     self._close(client, upstream, state)
                     return
                 upstream.sendall(data)

@@ -423,8 +423,8 @@ def test_a_cut_link_does_not_shrink_the_batches(tmp_path: Path, server: Hub) -> 
         sizes.append(len(ops))
         return real_push(self, device_id, ops, attempts)
 
-    # Both tries of the first push are cut mid-way through the body.
-    proxy.faults.cut_after_bytes, proxy.faults.cuts = 1_500, 2
+    # Both tries of the first push are cut (reset) mid-way through the body.
+    proxy.faults.cut_after_bytes, proxy.faults.cuts, proxy.faults.reset = 1_500, 2, True
     SyncApi.push_queued = watching  # type: ignore[method-assign]
     try:
         first, _ = sync(a, proxy.url)
