@@ -100,7 +100,7 @@ def _save_offset(store: Store, sha: str, offset: int, done: bool) -> None:
             db.execute("DELETE FROM settings WHERE key = ?", [_attempt_key(sha)])
 
 
-def _conflict_offset(resp: Response) -> int | None:
+def conflict_offset(resp: Response) -> int | None:
     """Where the server is, from a 409 answer (`Upload-Offset`, else `details.offset`)."""
     raw = resp.headers.get("upload-offset", "")
     if raw.isdigit():
@@ -114,7 +114,7 @@ def _conflict_offset(resp: Response) -> int | None:
     return offset if isinstance(offset, int) and offset >= 0 else None
 
 
-def _refused(resp: Response, path: Path) -> SyncError:
+def refusal(resp: Response, path: Path) -> SyncError:
     """A 409 that is not about the offset (e.g. another Upload-Length for this hash)."""
     code, message = "attachment.refused", f"the server answered {resp.status}"
     try:
@@ -172,10 +172,10 @@ def upload_attachment(
             sent += len(chunk)
             if resp.status == 409:
                 tried = offset
-                found = _conflict_offset(resp)
+                found = conflict_offset(resp)
                 offset = api.attachment_offset(sha) if found is None else found
                 if offset == tried:
-                    raise _refused(resp, path)
+                    raise refusal(resp, path)
             else:
                 offset = int(resp.headers.get("upload-offset", offset + len(chunk)))
             _save_offset(store, sha, offset, offset >= size)

@@ -31,6 +31,7 @@ from flask import Flask, current_app
 from sqlalchemy import func, select
 
 from field_app.core.api import SyncApi
+from field_app.core.attachments import conflict_offset, refusal
 from field_app.core.errors import SyncError
 from field_app.core.outbox import QueuedOp
 from field_app.core.transport import HttpTransport, RetryPolicy
@@ -56,6 +57,12 @@ _LINK = 1
 #: The upstream is the time authority: its ops are not refused for clock drift.
 _NO_DRIFT_LIMIT = 10 * 365 * 24 * 60 * 60 * 1000
 CHUNK = 256 * 1024
+#: What each upstream link taught this process (field_app.core.link: the server's
+#: protocol, round trip, upload rate), by URL: the worker's next round starts from it.
+_links: dict[str, Any] = {}
+#: (upstream URL, file) pairs this process has sent a chunk of; a file not in it goes
+#: without a HEAD first.
+_tried: set[tuple[str, str]] = set()
 
 
 # -- upstream side: who may relay -------------------------------------------------------------
@@ -190,13 +197,17 @@ def sync_once(*, batch: int = 500, retry: RetryPolicy | None = None,
     try:
         with HttpTransport(url, token, timeout_s=timeout_s,
                            retry=retry or RetryPolicy(attempts=3)) as transport:
+            transport.link.restore(_links.get(url))
             api = SyncApi(transport)
-            for phase, step in (("push", lambda: _push(api, hub_id, batch, result)),
-                                ("files", lambda: _upload_files(api, result)),
-                                ("pull", lambda: _pull(api, result))):
-                started = time.perf_counter()
-                step()
-                result.seconds[phase] = round(time.perf_counter() - started, 3)
+            try:
+                for phase, step in (("push", lambda: _push(api, hub_id, batch, result)),
+                                    ("files", lambda: _upload_files(api, result)),
+                                    ("pull", lambda: _pull(api, result))):
+                    started = time.perf_counter()
+                    step()
+                    result.seconds[phase] = round(time.perf_counter() - started, 3)
+            finally:
+                _links[url] = transport.link.state()
     except (SyncError, OSError) as exc:
         result.error = str(exc) or type(exc).__name__
         _update_link(last_error=result.error)
@@ -263,7 +274,11 @@ def _upload_files(api: SyncApi, result: HubSyncResult) -> None:
 
 
 def _upload_file(api: SyncApi, path: Path, sha: str, size: int) -> None:
-    offset = api.attachment_offset(sha)
+    """Send one file from where upstream has it. A file this process never sent a chunk
+    of starts at 0 without asking (a 409 names upstream's offset), as tablets do."""
+    key = (api.transport.base_url, sha)
+    offset = api.attachment_offset(sha) if key in _tried else 0
+    _tried.add(key)
     with open(path, "rb") as fh:
         while offset < size:
             fh.seek(offset)
@@ -272,8 +287,13 @@ def _upload_file(api: SyncApi, path: Path, sha: str, size: int) -> None:
                 raise OSError(f"{path} is shorter than its {size} bytes")
             resp = api.attachment_chunk(sha, offset, size, chunk,
                                         hashlib.sha256(chunk).hexdigest())
-            offset = api.attachment_offset(sha) if resp.status == 409 else \
-                int(resp.headers.get("upload-offset", offset + len(chunk)))
+            if resp.status == 409:
+                tried, found = offset, conflict_offset(resp)
+                offset = api.attachment_offset(sha) if found is None else found
+                if offset == tried:  # not about the offset (another length): refused
+                    raise refusal(resp, path)
+            else:
+                offset = int(resp.headers.get("upload-offset", offset + len(chunk)))
 
 
 def _pull(api: SyncApi, result: HubSyncResult) -> None:

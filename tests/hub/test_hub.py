@@ -99,8 +99,24 @@ def test_a_bundle_imported_at_the_hub_goes_upstream(central, hub, tmp_path: Path
     with hub_app.app_context():
         assert len(import_bundle(buf).acked) == 4
         assert hub_status()["waiting_ops"] == 4
+    seen: list[str] = []
+    inner = central_app.wsgi_app
+
+    def logged(environ, start_response):
+        seen.append(f"{environ['REQUEST_METHOD']} {environ['PATH_INFO']}")
+        return inner(environ, start_response)
+
+    central_app.wsgi_app = logged
     result = _hub_sync(hub_app)
+    central_app.wsgi_app = inner
     assert (result.pushed, result.files) == (4, 1)
+    # A file the hub never sent goes up without asking HEAD first (one round trip less
+    # per photo on the office's link); the push is one request.
+    assert [r for r in seen if r.startswith(("HEAD", "PATCH", "POST"))] == \
+        ["POST /api/sync/push", f"PATCH /api/attachments/{sha}"]
+    from server.services import hub as hub_service
+
+    assert hub_service._links[central[1]]["server_protocol"] == 3  # kept for the next round
     assert server_state(central_app) == server_state(hub_app)
     assert (tmp_path / "central" / "attachments" / sha[:2] / sha).read_bytes() == \
         photo.read_bytes()
