@@ -255,13 +255,20 @@ def _describe_core() -> None:
                                          "server_hlc": {"type": "string"}}},
              errors=["auth.enrolment_code_invalid", "request.invalid"])
     describe("sync.push", body=PushRequest, answer={
-        "type": "object", "properties": {
-            "acked": {"type": "array", "items": {"type": "string"}},
+        "type": "object",
+        "description": "The body may be sent with Content-Encoding gzip or (protocol 3) "
+                       "bzip2; see docs/sync-protocol.md section 8.",
+        "properties": {
+            "acked": {"type": "array", "items": {"type": "string"},
+                      "description": "op ids the device may drop from its outbox"},
+            "acked_rest": {"type": "boolean", "description": "protocol 3: true instead of "
+                           "`acked` when every op of the request not rejected was acked"},
             "rejected": {"type": "array", "items": {"type": "object"}},
             "server_seq": {"type": "integer"}, "conflicts": {"type": "integer"},
             "server_hlc": {"type": "string"}}},
              errors=["auth.token_invalid", "auth.device_revoked", "auth.device_mismatch",
-                     "sync.batch_too_large", "sync.body_invalid", "request.invalid"])
+                     "sync.batch_too_large", "sync.body_invalid", "request.invalid",
+                     "request.unsupported_media_type"])
     describe("sync.pull", query=PullQuery, answer={
         "type": "object", "properties": {
             "changes": {"type": "array", "items": {
