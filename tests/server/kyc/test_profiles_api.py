@@ -3,7 +3,6 @@ through the real push path, for each role (personas.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -12,26 +11,8 @@ from kyc_data import (
     CHAISA,
     MASHIMONI,
     NAMES,
-    kyc_world,
 )
 from personas import People
-
-
-@pytest.fixture(scope="module")
-def world(db_url: str, tmp_path_factory: pytest.TempPathFactory
-          ) -> Iterator[tuple[Flask, People]]:
-    """One app with the personas and the test records for this module's read-only tests."""
-    yield from kyc_world(db_url, tmp_path_factory.mktemp("instance"))
-
-
-@pytest.fixture
-def people(world: tuple[Flask, People]) -> People:
-    return world[1]
-
-
-@pytest.fixture
-def app(world: tuple[Flask, People]) -> Flask:
-    return world[0]
 
 
 def get(persona: Any, path: str) -> Any:

@@ -4,29 +4,9 @@ each role sees them in a browser session."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
-import pytest
-from flask import Flask
-from kyc_data import CHAISA, MASHIMONI, NAMES, kyc_world
+from kyc_data import CHAISA, MASHIMONI, NAMES
 from personas import People
-
-
-@pytest.fixture(scope="module")
-def world(db_url: str, tmp_path_factory: pytest.TempPathFactory
-          ) -> Iterator[tuple[Flask, People]]:
-    """One app with the personas and the test records for this module's read-only tests."""
-    yield from kyc_world(db_url, tmp_path_factory.mktemp("instance"))
-
-
-@pytest.fixture
-def people(world: tuple[Flask, People]) -> People:
-    return world[1]
-
-
-@pytest.fixture
-def app(world: tuple[Flask, People]) -> Flask:
-    return world[0]
 
 
 def page(persona: object, path: str) -> str:

@@ -7,11 +7,10 @@ import csv
 import io
 import json
 import zipfile
-from collections.abc import Iterator
 
 import pytest
 from flask import Flask
-from kyc_data import NAMES, kyc_world
+from kyc_data import NAMES
 from openpyxl import load_workbook
 from personas import People
 
@@ -20,23 +19,6 @@ from server.models import AuditEvent
 
 PROFILE_DOWNLOADS = [f"/api/exports/{what}.{fmt}" for what in ("settlements", "cities")
                      for fmt in ("csv", "xlsx", "geojson")]
-
-
-@pytest.fixture(scope="module")
-def world(db_url: str, tmp_path_factory: pytest.TempPathFactory
-          ) -> Iterator[tuple[Flask, People]]:
-    """One app with the personas and the test records for this module's read-only tests."""
-    yield from kyc_world(db_url, tmp_path_factory.mktemp("instance"))
-
-
-@pytest.fixture
-def people(world: tuple[Flask, People]) -> People:
-    return world[1]
-
-
-@pytest.fixture
-def app(world: tuple[Flask, People]) -> Flask:
-    return world[0]
 
 
 def xlsx_text(data: bytes) -> str:
