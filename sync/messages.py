@@ -28,8 +28,11 @@ from sync.ops import Op, wire_fields
 #: a push answer may say `"acked_rest": true` instead of listing every acked op id
 #: (`PushResponse.to_wire`), and a server accepts push bodies with
 #: `Content-Encoding: bzip2` (`BZIP2`). A server names its version in the
-#: `Hesabu-Protocol` header of every answer, so a client knows what it may send.
+#: `Hesabu-Protocol` header of every answer, so a client knows what it may send (a
+#: server that names none is taken to speak 2, the last version without the header).
 PROTOCOL_VERSION = 3
+#: What a client assumes of a server that has not named its version.
+UNNAMED_SERVER_PROTOCOL = 2
 #: The answer header that carries the server's protocol version.
 PROTOCOL_HEADER = "Hesabu-Protocol"
 #: The first protocol version whose servers accept bzip2 bodies and answer `acked_rest`.
@@ -117,9 +120,10 @@ def _optional_hlc(data: Mapping[str, Any]) -> str | None:
 class PushRequest:
     device_id: str
     ops: tuple[Op, ...]
+    protocol: int = PROTOCOL_VERSION  # what the client speaks with this server
 
     def to_wire(self) -> dict[str, Any]:
-        return {"device_id": self.device_id, "protocol": PROTOCOL_VERSION,
+        return {"device_id": self.device_id, "protocol": self.protocol,
                 "ops": [op.to_wire() for op in self.ops]}
 
     @classmethod

@@ -11,6 +11,7 @@ from field_app.core.transport import HttpTransport, Response
 from sync.messages import (
     GZIP,
     PROTOCOL_VERSION,
+    UNNAMED_SERVER_PROTOCOL,
     BodyError,
     PullPage,
     PushRequest,
@@ -34,6 +35,14 @@ class SyncApi:
     def __init__(self, transport: HttpTransport) -> None:
         self.transport = transport
 
+    @property
+    def protocol(self) -> int:
+        """The version to speak: ours, or the server's if it is older. A server that has
+        not named one (no `Hesabu-Protocol` header yet) is taken to speak 2: a newer
+        body would be refused by an older server or hub as an unknown value."""
+        named = self.transport.link.server_protocol
+        return min(PROTOCOL_VERSION, named or UNNAMED_SERVER_PROTOCOL)
+
     def enrol(self, code: str, device_id: str, name: str,
               public_key: str | None = None) -> dict[str, Any]:
         """Trade a one-time enrolment code for this device's token (and register the
@@ -50,8 +59,8 @@ class SyncApi:
         return data
 
     def push(self, device_id: str, ops: list[Op]) -> PushResponse:
-        resp = self.transport.request(
-            "POST", "/api/sync/push", json_body=PushRequest(device_id, tuple(ops)).to_wire())
+        body = PushRequest(device_id, tuple(ops), self.protocol).to_wire()
+        resp = self.transport.request("POST", "/api/sync/push", json_body=body)
         try:
             return PushResponse.from_wire(_decode(resp, "push answer"),
                                           sent=[op.op_id for op in ops])
@@ -64,7 +73,7 @@ class SyncApi:
         """Push stored ops as they are: the body is built from their canonical text,
         compressed as the link calls for (`LinkMeter.push_coding`: bzip2 on slow links)."""
         text = ('{"device_id":' + json.dumps(device_id, ensure_ascii=False)
-                + f',"protocol":{PROTOCOL_VERSION},"ops":['
+                + f',"protocol":{self.protocol},"ops":['
                 + ",".join(op.text for op in ops) + "]}").encode("utf-8")
         link = self.transport.link
         coding = link.push_coding()
@@ -91,7 +100,7 @@ class SyncApi:
     def pull(self, cursor: int, limit: int) -> PullPage:
         resp = self.transport.request("GET", "/api/sync/pull",
                                       query={"cursor": cursor, "limit": limit,
-                                             "protocol": PROTOCOL_VERSION, "records": 0})
+                                             "protocol": self.protocol, "records": 0})
         try:
             return PullPage.from_wire(_decode(resp, "pull page"), cursor=cursor)
         except BodyError as exc:

@@ -5,6 +5,7 @@ saved in the store; these tests set it as a slow link would have left it."""
 
 from __future__ import annotations
 
+import io
 import random
 import socket
 import threading
@@ -177,3 +178,49 @@ def test_on_a_slow_link_the_socket_send_buffer_is_kept_small() -> None:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_the_tablet_speaks_the_version_its_server_named(tmp_path: Path, hub: FlaskHub) -> None:
+    """A server (or hub) that names no version is taken to speak 2: a newer tablet
+    must not send it `protocol: 3`, which a protocol 2 server refuses."""
+    import bz2
+    import gzip
+    import json
+
+    sent: list[tuple[str, int]] = []
+    inner = hub.app.wsgi_app
+    old = {"server": True}
+
+    def recording(environ: dict[str, Any], start_response: Callable[..., Any]):
+        if environ["PATH_INFO"] == "/api/sync/push":
+            raw = environ["wsgi.input"].read(int(environ["CONTENT_LENGTH"]))
+            coding = environ.get("HTTP_CONTENT_ENCODING")
+            body = json.loads(bz2.decompress(raw) if coding == "bzip2" else gzip.decompress(raw))
+            sent.append((coding, body["protocol"]))
+            environ["wsgi.input"] = io.BytesIO(raw)
+        elif "protocol=" in environ.get("QUERY_STRING", ""):
+            sent.append(("pull", int(environ["QUERY_STRING"].split("protocol=")[1][0])))
+
+        def maybe_without_header(status: str, headers: list, exc_info: Any = None) -> Any:
+            if old["server"]:  # a protocol 2 server sends no Hesabu-Protocol header
+                headers = [h for h in headers if h[0] != "Hesabu-Protocol"]
+            return start_response(status, headers, exc_info)
+
+        return inner(environ, maybe_without_header)
+
+    hub.app.wsgi_app = recording  # type: ignore[method-assign]
+    store = tablet(tmp_path, hub, households=5)
+    assert store.get_setting(link_key(hub))["server_protocol"] is None
+    sync(store, hub)
+    assert sent == [("gzip", 2), ("pull", 2)]
+
+    old["server"] = False  # the server is upgraded; the tablet learns it from an answer
+    sent.clear()
+    store.create_record("hh", "1", {"head_name": "Late"}, finalized=True)
+    sync(store, hub)
+    assert sent == [("gzip", 2), ("pull", 3)]
+    sent.clear()
+    store.create_record("hh", "1", {"head_name": "Later"}, finalized=True)
+    sync(store, hub)
+    assert sent[0][1] == 3 and sent[1] == ("pull", 3)
+    assert store.get_setting(link_key(hub))["server_protocol"] == 3
