@@ -5,11 +5,12 @@
     answers = recompute(spec, answers)      # calculations, relevance
     evaluate("${age} >= 18", {"age": 20})   # any XLSForm expression
 
-`Problem` here is a problem in a *form* (sheet/row/column); record problems come from
-`forms.validation`.
+A `FormProblem` is something wrong in a form definition (sheet/row/column), carried by
+`FormError` or returned by `check_form`; `validate_record` returns
+`forms.validation.Problem`s, each one thing wrong in a record's answers (path/code).
 """
 
-from forms.errors import FormError, Problem
+from forms.errors import FormError, FormProblem
 from forms.expressions import ExpressionError, evaluate
 from forms.loader import check_form, load_form
 from forms.recompute import recompute
@@ -20,9 +21,9 @@ __all__ = [
     "Choice",
     "ExpressionError",
     "FormError",
+    "FormProblem",
     "FormSpec",
     "Node",
-    "Problem",
     "check_form",
     "evaluate",
     "load_form",

@@ -357,12 +357,12 @@ def check_cycles(form: FormSpec) -> None:
     cycle = find_cycle(form)
     if cycle is None:
         return
-    from forms.errors import FormError, Problem
+    from forms.errors import FormError, FormProblem
 
     chain = " -> ".join(n.name for n in cycle)
     rows = sorted({n.row for n in cycle if n.row is not None})
     where = f" (survey rows {', '.join(map(str, rows))})" if rows else ""
-    raise FormError(Problem(
+    raise FormError(FormProblem(
         f"these questions depend on each other in a circle: {chain}{where}",
         code="form.calculation_cycle",
         sheet="survey",

@@ -1,6 +1,6 @@
 """Problems found in an XLSForm, and the exception that carries them.
 
-A `Problem` says where (sheet, row, column), what is wrong and what to do, in words a
+A `FormProblem` says where (sheet, row, column), what is wrong and what to do, in words a
 form author understands. Codes are stable (`form.unknown_type`, ...) so people and
 tools can look them up; `CODES` lists every one with a one-line meaning.
 """
@@ -46,7 +46,7 @@ CODES: dict[str, str] = {
 
 
 @dataclass(frozen=True)
-class Problem:
+class FormProblem:
     """One thing wrong (or worth a look) in a form, located as precisely as known."""
 
     message: str
@@ -92,17 +92,17 @@ class Problem:
 class FormError(Exception):
     """The form cannot be used; `problems` says every reason found (errors first)."""
 
-    def __init__(self, problems: Iterable[Problem] | Problem) -> None:
-        if isinstance(problems, Problem):
+    def __init__(self, problems: Iterable[FormProblem] | FormProblem) -> None:
+        if isinstance(problems, FormProblem):
             problems = [problems]
         ordered = sorted(problems, key=lambda p: not p.is_error)  # stable: keeps form order
         if not ordered:
             raise ValueError("FormError needs at least one problem")
-        self.problems: list[Problem] = ordered
+        self.problems: list[FormProblem] = ordered
         super().__init__(str(self))
 
     @property
-    def errors(self) -> list[Problem]:
+    def errors(self) -> list[FormProblem]:
         return [p for p in self.problems if p.is_error]
 
     @property

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from forms.errors import WARNING, FormError, Problem
+from forms.errors import WARNING, FormError, FormProblem
 from forms.pyxform_messages import translate
 from forms.spec import FormSpec, Node
 
@@ -30,7 +30,7 @@ EXPRESSION_COLUMNS = (
 )
 
 
-def duplicate_names(spec: FormSpec) -> list[Problem]:
+def duplicate_names(spec: FormSpec) -> list[FormProblem]:
     """Names must be unique in the whole form so ${name} always means one question."""
     first: dict[str, Node] = {}
     problems = []
@@ -38,7 +38,7 @@ def duplicate_names(spec: FormSpec) -> list[Problem]:
         if node.name in first:
             other = first[node.name]
             where = f"row {other.row}" if other.row else "/".join(other.path)
-            problems.append(Problem(
+            problems.append(FormProblem(
                 f"the name '{node.name}' is already used at {where}",
                 code="form.duplicate_name", sheet="survey", row=node.row, column="name",
                 hint="give each question, group and repeat its own name, even in "
@@ -49,7 +49,7 @@ def duplicate_names(spec: FormSpec) -> list[Problem]:
     return problems
 
 
-def check_expressions(spec: FormSpec) -> list[Problem]:
+def check_expressions(spec: FormSpec) -> list[FormProblem]:
     """Syntax of every expression, and ${name} references to questions that exist."""
     from forms import expressions
 
@@ -83,7 +83,7 @@ def _default_is_dynamic(node: Node) -> bool:
 
 def _check_one(
     expressions: Any, text: str, names: set[str], sheet: str, row: int | None, column: str
-) -> list[Problem]:
+) -> list[FormProblem]:
     try:
         expressions.parse(text)
         references = expressions.compile_expression(text).references
@@ -91,19 +91,19 @@ def _check_one(
         position = getattr(err, "position", None)
         where = f" at character {position + 1}" if isinstance(position, int) else ""
         reason = getattr(err, "reason", None) or getattr(err, "message", None) or str(err)
-        return [Problem(
+        return [FormProblem(
             f"cannot read the expression{where}: {reason}", code="form.expression_syntax",
             sheet=sheet, row=row, column=column,
             hint=f"check brackets, quotes and operators in: {text}",
         )]
     return [
-        Problem(f"unknown field ${{{name}}}", code="form.unknown_reference", sheet=sheet,
-                row=row, column=column, hint="check the name or add the question")
+        FormProblem(f"unknown field ${{{name}}}", code="form.unknown_reference", sheet=sheet,
+                    row=row, column=column, hint="check the name or add the question")
         for name in sorted(set(references) - names)
     ]
 
 
-def check_cycles(spec: FormSpec) -> list[Problem]:
+def check_cycles(spec: FormSpec) -> list[FormProblem]:
     from forms.dependencies import check_cycles as find_cycles
 
     try:
@@ -115,7 +115,7 @@ def check_cycles(spec: FormSpec) -> list[Problem]:
 
 def check_with_pyxform_builder(
     parsed: Mapping[str, Any], warnings: list[str], spec: FormSpec
-) -> list[Problem]:
+) -> list[FormProblem]:
     """Run pyxform's XForm step too: it catches a few things its parse step does not."""
     from pyxform.builder import create_survey_element_from_dict
     from pyxform.errors import PyXFormError
@@ -149,7 +149,7 @@ _CHOICES_COLUMNS = {"list_name", "name", "label", "image", "audio", "video", "bi
                     "media"}
 
 
-def misspelt_columns(workbook: Any) -> list[Problem]:
+def misspelt_columns(workbook: Any) -> list[FormProblem]:
     """Warn about a column that looks like a misspelt XLSForm column ('lable', 'relevent').
 
     pyxform silently ignores columns it does not know, so a misspelt `relevant` column
@@ -171,7 +171,7 @@ def misspelt_columns(workbook: Any) -> list[Problem]:
                 continue
             close = difflib.get_close_matches(base.lower(), sorted(known), n=1, cutoff=0.75)
             if close:
-                problems.append(Problem(
+                problems.append(FormProblem(
                     f"column '{column}' is not an XLSForm column, so it is ignored",
                     code="form.unknown_column", sheet=sheet, row=1, column=str(column),
                     hint=f"did you mean '{close[0]}'?", severity=WARNING,

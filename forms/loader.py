@@ -32,7 +32,7 @@ from os import PathLike
 from pathlib import Path
 from typing import Any
 
-from forms.errors import WARNING, FormError, Problem
+from forms.errors import WARNING, FormError, FormProblem
 from forms.form_checks import (
     check_cycles,
     check_expressions,
@@ -50,7 +50,7 @@ FILE_TYPES = {".xlsx": "Excel", ".xlsm": "Excel", ".xls": "Excel 97", ".csv": "C
               ".md": "markdown"}
 
 
-def load_form(source: Source, *, warnings: list[Problem] | None = None) -> FormSpec:
+def load_form(source: Source, *, warnings: list[FormProblem] | None = None) -> FormSpec:
     """Read an XLSForm and return its `FormSpec`; raise `FormError` listing every error.
 
     `source` is a path to a .xlsx/.xls/.csv/.md file or a dict of sheets (as pyxform
@@ -65,7 +65,7 @@ def load_form(source: Source, *, warnings: list[Problem] | None = None) -> FormS
     return spec
 
 
-def check_form(source: Source) -> list[Problem]:
+def check_form(source: Source) -> list[FormProblem]:
     """Every error and warning in a form, in form order, without raising."""
     _, problems = _load_cached(source)
     return sorted(problems, key=lambda p: not p.is_error)
@@ -75,12 +75,12 @@ def check_form(source: Source) -> list[Problem]:
 #: profile takes about a second (openpyxl and pyxform's XForm check); servers, tests and
 #: the CLI load the same few files again and again. A FormSpec is immutable, so sharing
 #: one is safe; a changed file has a new digest and is loaded afresh.
-_CACHE: dict[tuple[str, str], tuple[FormSpec | None, tuple[Problem, ...]]] = {}
+_CACHE: dict[tuple[str, str], tuple[FormSpec | None, tuple[FormProblem, ...]]] = {}
 _CACHE_SIZE = 32
 _CACHE_LOCK = threading.Lock()
 
 
-def _load_cached(source: Source) -> tuple[FormSpec | None, list[Problem]]:
+def _load_cached(source: Source) -> tuple[FormSpec | None, list[FormProblem]]:
     if isinstance(source, Mapping):
         return _load(source)
     path = Path(source)
@@ -107,12 +107,13 @@ def _load_cached(source: Source) -> tuple[FormSpec | None, list[Problem]]:
 class _Stop(Exception):
     """Internal: loading cannot go on; carries the problems found so far."""
 
-    def __init__(self, problems: list[Problem]) -> None:
+    def __init__(self, problems: list[FormProblem]) -> None:
         super().__init__()
         self.problems = problems
 
 
-def _load(source: Source, content: bytes | None = None) -> tuple[FormSpec | None, list[Problem]]:
+def _load(source: Source, content: bytes | None = None
+          ) -> tuple[FormSpec | None, list[FormProblem]]:
     pyxform_warnings: list[str] = []
     try:
         workbook = _read(source, content)
@@ -131,12 +132,12 @@ def _load(source: Source, content: bytes | None = None) -> tuple[FormSpec | None
         problems += check_with_pyxform_builder(parsed, pyxform_warnings, spec)
     problems += translate_warnings(pyxform_warnings)
     if not any(n.row is not None for n in spec.walk()):
-        problems.append(Problem(
+        problems.append(FormProblem(
             "the form has no questions", code="form.empty", sheet="survey", severity=WARNING,
             hint="add rows with a type, name and label to the survey sheet",
         ))
     if not spec.version:
-        problems.append(Problem(
+        problems.append(FormProblem(
             "the form has no version", code="form.no_version", sheet="settings",
             column="version", severity=WARNING,
             hint="add a version (e.g. 2024061501) so devices can tell versions apart",
@@ -166,12 +167,12 @@ def _read(source: Source, content: bytes | None = None) -> Any:
 
     path = Path(source)
     if not path.is_file():
-        raise _Stop([Problem(
+        raise _Stop([FormProblem(
             f"no form file at {path}", code="form.file_not_found",
             hint="check the path" if not path.exists() else "give a file, not a folder",
         )])
     if path.suffix.lower() not in FILE_TYPES:
-        raise _Stop([Problem(
+        raise _Stop([FormProblem(
             f"{path.name} is not a form file Hesabu can read", code="form.unsupported_file",
             hint="save the form as .xlsx (or .xls, .csv, .md)",
         )])
@@ -186,7 +187,7 @@ def _read(source: Source, content: bytes | None = None) -> Any:
         kind = FILE_TYPES[path.suffix.lower()]
         # pyxform's "not recognized as a supported type" only repeats what we say.
         detail = "" if "was not recognized" in str(err) else f" ({err})"
-        raise _Stop([Problem(
+        raise _Stop([FormProblem(
             f"{path.name} could not be read as a {kind} file{detail}",
             code="form.unreadable",
             hint="open it in a spreadsheet program and save it again as .xlsx; "
@@ -213,11 +214,11 @@ def _parse(workbook: Any, warnings: list[str]) -> dict[str, Any]:
         raise _Stop([problem]) from err
     except (KeyError, TypeError, AttributeError, ValueError) as err:
         # pyxform fails this way on some malformed sheets (e.g. a header-less dict).
-        raise _Stop([Problem(f"the form could not be read: {err!r}", code="form.invalid",
-                             hint="compare the sheets with the XLSForm template")]) from err
+        raise _Stop([FormProblem(f"the form could not be read: {err!r}", code="form.invalid",
+                                 hint="compare the sheets with the XLSForm template")]) from err
 
 
-def _at_first_select(problem: Problem, workbook: Any) -> Problem:
+def _at_first_select(problem: FormProblem, workbook: Any) -> FormProblem:
     """pyxform names no row for a missing choices sheet: point at the first select."""
     for number, cells in enumerate(workbook.survey or [], start=2):
         kind = str(cells.get("type", "")).strip()

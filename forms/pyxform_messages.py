@@ -1,4 +1,4 @@
-"""Turn pyxform's error and warning texts into located, coded `Problem`s.
+"""Turn pyxform's error and warning texts into located, coded `FormProblem`s.
 
 pyxform 4.5 reports most problems as text that starts with "[row : N]" and often says
 "On the 'SHEET' sheet, the 'COLUMN' value is invalid." We pull the location out of
@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from forms.errors import ERROR, WARNING, Problem
+from forms.errors import ERROR, WARNING, FormProblem
 
 _ROW = re.compile(r"^\s*\[row\s*:\s*(\d+)\]\s*")
 _SHEET_COLUMN = re.compile(
@@ -101,8 +101,8 @@ _RULES: tuple[_Rule, ...] = (
 )
 
 
-def translate(text: str, *, severity: str = ERROR, context: dict | None = None) -> Problem:
-    """A `Problem` from one pyxform message (error or warning)."""
+def translate(text: str, *, severity: str = ERROR, context: dict | None = None) -> FormProblem:
+    """A `FormProblem` from one pyxform message (error or warning)."""
     context = context or {}
     message = text.strip()
     row: int | None = None
@@ -151,14 +151,14 @@ def translate(text: str, *, severity: str = ERROR, context: dict | None = None) 
     column = column or None  # pyxform names an empty header as ''
     if row is not None and sheet is None:
         sheet = "survey"  # pyxform numbers survey rows unless it names another sheet
-    return Problem(
+    return FormProblem(
         message=message, code=code, sheet=sheet, row=row, column=column, hint=hint,
         severity=severity,
     )
 
 
-def translate_warnings(texts: list[str]) -> list[Problem]:
-    """One warning `Problem` per line: pyxform joins several warnings with newlines."""
+def translate_warnings(texts: list[str]) -> list[FormProblem]:
+    """One warning `FormProblem` per line: pyxform joins several warnings with newlines."""
     return [
         translate(line, severity=WARNING)
         for text in texts

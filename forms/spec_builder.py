@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from forms.errors import Problem
+from forms.errors import FormProblem
 from forms.spec import DEFAULT_LANG, GROUP, QUESTION, REPEAT, SELECT_TYPES, Choice, FormSpec, Node
 from forms.xlsform_types import (
     CANONICAL,
@@ -89,7 +89,7 @@ def survey_rows(workbook: Any, parsed: Mapping[str, Any]) -> dict[tuple[str, ...
 @dataclass
 class SpecBuilder:
     rows: dict[tuple[str, ...], SurveyRow]
-    problems: list[Problem] = field(default_factory=list)
+    problems: list[FormProblem] = field(default_factory=list)
 
     def form(self, parsed: Mapping[str, Any], workbook: Any) -> FormSpec:
         default_language = parsed.get("default_language")
@@ -194,14 +194,14 @@ class SpecBuilder:
         if path == ("meta", "instanceID") and (item.get("bind") or {}).get("jr:preload") == "uid":
             return "instanceID"
         if pyxform_type == "entity":  # pyxform adds this node for an entities sheet
-            self.problems.append(Problem(
+            self.problems.append(FormProblem(
                 "the form declares ODK entities, which Hesabu does not support",
                 code="form.unsupported_type", sheet="entities", row=2, column="list_name",
                 hint=UNSUPPORTED["entity"],
             ))
             return None
         if pyxform_type in UNSUPPORTED:
-            self.problems.append(Problem(
+            self.problems.append(FormProblem(
                 f"question type '{written}' is not supported by Hesabu",
                 code="form.unsupported_type", sheet="survey", row=row, column="type",
                 hint=UNSUPPORTED[pyxform_type],
@@ -209,7 +209,7 @@ class SpecBuilder:
             return None
         list_name = str(item.get("list_name") or item.get("itemset") or "")
         if list_name.lower().endswith(FILE_LIST_SUFFIXES):
-            self.problems.append(Problem(
+            self.problems.append(FormProblem(
                 f"choices from a file ('{list_name}') are not supported by Hesabu",
                 code="form.unsupported_type", sheet="survey", row=row, column="type",
                 hint="put the choices on the choices sheet and use select_one/select_multiple",
@@ -217,7 +217,7 @@ class SpecBuilder:
             return None
         found = canonical_type(pyxform_type)
         if found is None:
-            self.problems.append(Problem(
+            self.problems.append(FormProblem(
                 f"unknown question type '{written}'", code="form.unknown_type",
                 sheet="survey", row=row, column="type", hint=_type_hint(written),
             ))

@@ -31,8 +31,8 @@ __all__ = ["FormEngine", "Problem", "recompute", "validate_paths", "validate_rec
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong in a record (not to be confused with `forms.errors.Problem`,
-    which is a problem in a form definition)."""
+    """One thing wrong in a record's answers, at `path` (a problem in the form definition
+    itself is a `forms.errors.FormProblem`)."""
 
     path: tuple[str | int, ...]
     code: str  # required, constraint, type, unknown_choice, not_relevant, repeat_count

@@ -6,7 +6,7 @@ import re
 
 import click
 
-from forms.errors import FormError, Problem
+from forms.errors import FormError, FormProblem
 from forms.loader import check_form, load_form
 from forms.spec import GROUP, REPEAT, FormSpec, Node, text_in
 
@@ -31,7 +31,7 @@ def forms() -> None:
     """Work with XLSForm definitions."""
 
 
-def problem_line(problem: Problem) -> str:
+def problem_line(problem: FormProblem) -> str:
     """`SHEET:ROW:COLUMN: severity: message; hint` (`-` where the place is unknown)."""
     where = ":".join(
         str(part) if part not in (None, "") else "-"

@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from forms import FormError, FormSpec, Problem, load_form
+from forms import FormError, FormProblem, FormSpec, load_form
 from server.errors import ApiError
 from server.services.forms import Published, publish_form
 
@@ -26,10 +26,10 @@ class UploadCheck:
     token: str
     filename: str
     spec: FormSpec | None
-    problems: list[Problem] = field(default_factory=list)
+    problems: list[FormProblem] = field(default_factory=list)
 
     @property
-    def errors(self) -> list[Problem]:
+    def errors(self) -> list[FormProblem]:
         return [p for p in self.problems if p.is_error]
 
     @property
@@ -76,16 +76,17 @@ def check_upload(data: bytes, filename: str, instance_path: str | Path) -> Uploa
     _forget_old(folder)
     path = folder / f"{token}.xlsx"
     path.write_bytes(data)
-    warnings: list[Problem] = []
+    warnings: list[FormProblem] = []
     try:
         spec = load_form(path, warnings=warnings)
     except FormError as err:
         return UploadCheck(token, filename, None, list(err.problems))
     except Exception as exc:  # a workbook openpyxl cannot read at all
-        return UploadCheck(token, filename, None, [Problem(f"the workbook cannot be read: {exc}")])
+        return UploadCheck(token, filename, None,
+                           [FormProblem(f"the workbook cannot be read: {exc}")])
     if not spec.version:
-        warnings.insert(0, Problem("the settings sheet has no version; add one to publish",
-                                   code="form.no_version", sheet="settings"))
+        warnings.insert(0, FormProblem("the settings sheet has no version; add one to publish",
+                                       code="form.no_version", sheet="settings"))
     return UploadCheck(token, filename, spec, warnings)
 
 

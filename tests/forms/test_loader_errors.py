@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from forms import FormError, Problem, check_form, load_form
+from forms import FormError, FormProblem, check_form, load_form
 from forms.errors import CODES, WARNING
 
 
@@ -18,7 +18,7 @@ def write(tmp_path: Path, text: str, name: str = "form.md") -> Path:
     return path
 
 
-def only_error(path: Path | dict) -> Problem:
+def only_error(path: Path | dict) -> FormProblem:
     with pytest.raises(FormError) as caught:
         load_form(path)
     errors = caught.value.errors
@@ -389,7 +389,7 @@ def test_check_form_returns_warnings_and_errors_without_raising(tmp_path: Path) 
     codes = {p.code for p in problems}
     assert "form.no_version" in codes
     assert any("Repeat has no label" in p.message and p.row == 2 for p in problems)
-    warnings: list[Problem] = []
+    warnings: list[FormProblem] = []
     spec = load_form(path, warnings=warnings)
     assert spec.node("r/a").type == "text"
     assert warnings == problems
@@ -411,7 +411,7 @@ def test_form_error_needs_a_problem() -> None:
 
 
 def test_problem_without_location_reads_plainly() -> None:
-    problem = Problem("the form has no 'survey' sheet", hint="add one")
+    problem = FormProblem("the form has no 'survey' sheet", hint="add one")
     assert str(problem) == "the form has no 'survey' sheet; add one"
     assert problem.to_dict()["severity"] == "error"
 
