@@ -14,7 +14,7 @@ from server.models.accounts import (
 )
 from server.models.attachments import Attachment
 from server.models.bundles import BundleImport, DeviceKey, HubLink, HubUpload, RelayDevice
-from server.models.devices import Device, EnrolmentCode
+from server.models.devices import Device, EnrolmentCode, EnrolmentFailure
 from server.models.forms import FormVersion
 from server.models.indicators import (
     FactsWatermark,
@@ -39,6 +39,7 @@ __all__ = [
     "DeviceRescan",
     "EnrolmentCode",
     "EnrolmentCodeAccount",
+    "EnrolmentFailure",
     "FactsWatermark",
     "Federation",
     "FieldParent",

@@ -4,21 +4,20 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import threading
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from server.errors import ApiError
 from server.extensions import begin_write, db
-from server.models import Device, EnrolmentCode
+from server.models import Device, EnrolmentCode, EnrolmentFailure
+from server.models.devices import CLIENT_LEN
 from server.models.types import utcnow
 from server.services.device_accounts import bind_enrolled_device
 
@@ -68,51 +67,81 @@ class GuessLimiter:
     """Failed enrolment attempts per client address in a sliding window.
 
     Codes have 30^12 values, so guessing is hopeless anyway; the limit keeps a script
-    from trying and keeps the logs quiet. Counted in memory, per server process.
+    from trying and keeps the logs quiet. Each failure is a row of `enrolment_failures`,
+    so every gunicorn worker and every server on the same database counts together,
+    and a restart forgets nothing. Two failures at the same moment are two inserted
+    rows: both count, nothing is read and written back. `clock` gives seconds since
+    the epoch (wall time: the rows are compared across processes).
     """
 
-    def __init__(self, max_failures: int, window_s: float,
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        self.max_failures = max_failures
-        self.window_s = window_s
-        self.clock = clock
-        self._failures: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
+    #: Rows older than the window deleted at most per recorded failure (the cost of one
+    #: failure stays bounded; each failure adds one row, so pruning keeps up).
+    PRUNE_BATCH = 500
 
-    def _recent(self, client: str, now: float) -> deque[float]:
-        times = self._failures.setdefault(client, deque())
-        while times and times[0] <= now - self.window_s:
-            times.popleft()
-        return times
+    def __init__(self, max_failures: int, window_s: float,
+                 clock: Callable[[], float] = time.time) -> None:
+        try:
+            self.max_failures, self.window_s = int(max_failures), float(window_s)
+        except (TypeError, ValueError):
+            self.max_failures, self.window_s = 0, 0.0
+        if self.max_failures < 1 or not self.window_s > 0:
+            raise ValueError("HESABU_ENROL_MAX_FAILURES must be a whole number of at least 1 "
+                             "and HESABU_ENROL_WINDOW_S more than 0 seconds; got "
+                             f"{max_failures!r} and {window_s!r}")
+        self.clock = clock
+
+    @staticmethod
+    def _at(seconds: float) -> datetime:
+        return datetime.fromtimestamp(seconds, UTC)
 
     def check(self, client: str) -> None:
-        """ApiError auth.enrolment_rate_limited while `client` is over the limit."""
+        """ApiError auth.enrolment_rate_limited while `client` is over the limit.
+
+        One indexed query; it ends the session's (read) transaction, so call it with
+        no transaction of the caller's open."""
         now = self.clock()
-        with self._lock:
-            times = self._recent(client, now)
-            if len(times) < self.max_failures:
-                if not times:
-                    self._failures.pop(client, None)
-                return
-            wait = max(1, int(times[0] + self.window_s - now) + 1)
+        session = db.session
+        newest = session.execute(
+            select(EnrolmentFailure.failed_at)
+            .where(EnrolmentFailure.client == client[:CLIENT_LEN],
+                   EnrolmentFailure.failed_at > self._at(now - self.window_s))
+            .order_by(EnrolmentFailure.failed_at.desc())
+            .limit(self.max_failures)).scalars().all()
+        session.rollback()
+        if len(newest) < self.max_failures:
+            return
+        # Under the limit again once the max_failures-th newest failure leaves the window.
+        wait = max(1, int(newest[-1].timestamp() + self.window_s - now) + 1)
         raise ApiError("auth.enrolment_rate_limited",
                        f"too many wrong enrolment codes from this address; try again in "
                        f"{wait} seconds", details={"retry_after_s": wait},
                        headers={"Retry-After": str(wait)})
 
     def failed(self, client: str) -> None:
+        """Count one wrong code from `client` (its own transaction, committed), and
+        delete failures of any address that have left the window."""
         now = self.clock()
-        with self._lock:
-            self._recent(client, now).append(now)
+        session = db.session
+        begin_write(session)
+        # SKIP LOCKED (PostgreSQL; SQLite has one writer anyway): two workers pruning at
+        # once never wait for, or deadlock on, each other's rows.
+        old = (select(EnrolmentFailure.id)
+               .where(EnrolmentFailure.failed_at <= self._at(now - self.window_s))
+               .limit(self.PRUNE_BATCH).with_for_update(skip_locked=True))
+        session.execute(delete(EnrolmentFailure).where(EnrolmentFailure.id.in_(old)))
+        session.execute(insert(EnrolmentFailure).values(client=client[:CLIENT_LEN],
+                                                        failed_at=self._at(now)))
+        session.commit()
 
 
 def enrolment_limiter() -> GuessLimiter:
-    """This app's limiter (HESABU_ENROL_MAX_FAILURES per HESABU_ENROL_WINDOW_S)."""
+    """This app's limiter (HESABU_ENROL_MAX_FAILURES per HESABU_ENROL_WINDOW_S); the
+    counts themselves are in the database, shared by every app on it."""
     limiter = current_app.extensions.get("hesabu_enrol_limiter")
     if limiter is None:
         limiter = current_app.extensions["hesabu_enrol_limiter"] = GuessLimiter(
-            int(current_app.config["HESABU_ENROL_MAX_FAILURES"]),
-            float(current_app.config["HESABU_ENROL_WINDOW_S"]))
+            current_app.config["HESABU_ENROL_MAX_FAILURES"],
+            current_app.config["HESABU_ENROL_WINDOW_S"])
     return limiter
 
 

@@ -170,3 +170,113 @@ def test_the_same_device_id_enrolling_from_many_threads_at_once_is_clean(
     working = [r for r in replies
                if HttpClient(live.port, r.json()["token"]).pull(0).status == 200]
     assert len(working) == 1
+
+
+def _enrol_from(app: Flask, address: str, code: str, device_id: str = "tab-07") -> Any:
+    return app.test_client().post("/api/devices/enrol", environ_base={"REMOTE_ADDR": address},
+                                  json={"code": code, "device_id": device_id, "name": "Tablet"})
+
+
+def test_two_workers_share_the_count_and_a_restart_keeps_it(make_app: Any) -> None:
+    """Two apps on one database (two gunicorn workers) count wrong codes together: the
+    limit is reached after HESABU_ENROL_MAX_FAILURES failures spread over both, and an
+    app started afterwards (a restart) still refuses the address."""
+    config = {"HESABU_ENROL_MAX_FAILURES": 4, "HESABU_ENROL_WINDOW_S": 600}
+    worker_a, worker_b = make_app(**config), make_app(**config)
+    for i, worker in enumerate((worker_a, worker_b, worker_a, worker_b)):
+        assert _enrol_from(worker, "10.0.0.9", f"AAAA-BBBB-CCC{i + 2}").status_code == 401
+    good = new_code(worker_a)
+    for worker in (worker_a, worker_b, make_app(**config)):
+        limited = _enrol_from(worker, "10.0.0.9", good)
+        assert limited.status_code == 429, limited.json
+        assert 590 <= int(limited.headers["Retry-After"]) <= 601
+    assert _enrol_from(worker_b, "10.0.0.10", new_code(worker_b), "tab-08").status_code == 201
+
+
+def test_failures_at_the_same_moment_on_two_workers_all_count(make_app: Any) -> None:
+    """Wrong codes sent at once through two real servers (two apps, real threads, SQLite
+    and PostgreSQL) are all counted: none is lost to a race, so the next try is a 429."""
+    import threading
+
+    from server.models import EnrolmentFailure
+
+    per_worker = 4
+    config = {"HESABU_ENROL_MAX_FAILURES": 2 * per_worker, "HESABU_ENROL_WINDOW_S": 600}
+    workers = [make_app(**config), make_app(**config)]
+    servers = [LiveServer(worker) for worker in workers]
+    try:
+        barrier = threading.Barrier(2 * per_worker)
+        replies: list[Any] = [None] * (2 * per_worker)
+
+        def guess(i: int) -> None:
+            barrier.wait()
+            replies[i] = HttpClient(servers[i % 2].port).post_json("/api/devices/enrol", {
+                "code": f"WRONG-CODE-{i:04d}", "device_id": f"tab-{i}", "name": "T"})
+
+        threads = [threading.Thread(target=guess, args=(i,)) for i in range(len(replies))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert [r.status for r in replies] == [401] * len(replies), [r.body for r in replies]
+        with workers[0].app_context():
+            clients = db.session.execute(select(EnrolmentFailure.client)).scalars().all()
+            db.session.rollback()
+        assert clients == ["127.0.0.1"] * len(replies)
+        good = new_code(workers[0])
+        for server in servers:
+            again = HttpClient(server.port).post_json("/api/devices/enrol", {
+                "code": good, "device_id": "tab-late", "name": "T"})
+            assert again.status == 429
+            assert again.json()["error"]["code"] == "auth.enrolment_rate_limited"
+    finally:
+        for server in servers:
+            server.close()
+
+
+def test_old_failures_are_pruned_and_a_success_erases_no_count(make_app: Any) -> None:
+    """A new failure deletes every address's failures that left the window; a right code
+    from one address leaves the counts of the others (and its own) as they were."""
+    from server.models import EnrolmentFailure
+    from server.services.devices import GuessLimiter
+
+    app = make_app()
+    now = [1_800_000_000.0]
+    limiter = app.extensions["hesabu_enrol_limiter"] = GuessLimiter(
+        2, 600, clock=lambda: now[0])
+
+    def rows() -> list[tuple[str, float]]:
+        with app.app_context():
+            found = db.session.execute(
+                select(EnrolmentFailure.client, EnrolmentFailure.failed_at)
+                .order_by(EnrolmentFailure.id)).all()
+            db.session.rollback()
+        return [(client, at.timestamp() - 1_800_000_000) for client, at in found]
+
+    assert _enrol_from(app, "10.0.0.1", "AAAA-AAAA-AAAA").status_code == 401
+    now[0] += 300
+    assert _enrol_from(app, "10.0.0.2", "AAAA-AAAA-AAAB").status_code == 401
+    assert _enrol_from(app, "10.0.0.3", "AAAA-AAAA-AAAC").status_code == 401
+    assert rows() == [("10.0.0.1", 0), ("10.0.0.2", 300), ("10.0.0.3", 300)]
+    assert _enrol_from(app, "10.0.0.3", new_code(app)).status_code == 201
+    assert rows() == [("10.0.0.1", 0), ("10.0.0.2", 300), ("10.0.0.3", 300)]
+    now[0] += 301  # 10.0.0.1's failure is 601 s old
+    assert _enrol_from(app, "10.0.0.2", "AAAA-AAAA-AAAD").status_code == 401
+    assert rows() == [("10.0.0.2", 300), ("10.0.0.3", 300), ("10.0.0.2", 601)]
+    limited = _enrol_from(app, "10.0.0.2", new_code(app), "tab-09")
+    assert limited.status_code == 429
+    # Free again when the older of its two failures (at 300) leaves the window.
+    assert int(limited.headers["Retry-After"]) == 300
+    with app.app_context():
+        limiter.check("10.0.0.3")  # one failure of two: not limited
+        limiter.check("10.0.0.1")  # its failure was pruned
+
+
+def test_a_bad_limit_setting_is_a_clear_error() -> None:
+    import pytest
+
+    from server.services.devices import GuessLimiter
+
+    for bad in ((0, 600), (10, 0), ("ten", 600), (10, None)):
+        with pytest.raises(ValueError, match="HESABU_ENROL_MAX_FAILURES"):
+            GuessLimiter(*bad)  # type: ignore[arg-type]

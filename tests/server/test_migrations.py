@@ -45,3 +45,27 @@ def test_db_upgrade_command_creates_the_sqlite_file(tmp_path: Path) -> None:
         assert "ops" in inspect(engine).get_table_names()
     finally:
         engine.dispose()
+
+
+def test_0008_adds_the_enrolment_failures_table_to_a_0007_database(db_url: str) -> None:
+    """A database made before 0008 (at 0007, as deployed) gains the shared enrolment
+    failure count with its indexes; the downgrade takes it away again."""
+    from alembic import command
+
+    from server.migrate import alembic_config
+
+    engine = create_engine(db_url)
+    try:
+        upgrade(engine)
+        with engine.begin() as conn:
+            command.downgrade(alembic_config(conn), "0007")
+        assert current_revision(engine) == "0007"
+        assert "enrolment_failures" not in inspect(engine).get_table_names()
+        upgrade(engine)
+        assert current_revision(engine) == head_revision()
+        indexes = {ix["name"]: ix["column_names"]
+                   for ix in inspect(engine).get_indexes("enrolment_failures")}
+        assert indexes == {"ix_enrolment_failures_client": ["client", "failed_at"],
+                           "ix_enrolment_failures_failed_at": ["failed_at"]}
+    finally:
+        engine.dispose()
