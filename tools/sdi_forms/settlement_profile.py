@@ -52,7 +52,7 @@ from xlsform_table import (
     choice_list,
 )
 
-VERSION = "2026112601"
+VERSION = "2026112701"
 
 # -- choices -----------------------------------------------------------------------------
 CHOICES = [
