@@ -57,9 +57,19 @@ ENUMERATION_CHARTS = (("sex", "Household members by sex"), ("age", "Household me
                       ("toilet", "Toilet used"), ("electricity", "Electricity"))
 
 
+def notes_of(values: dict[str, Any]) -> dict[str, str]:
+    """Why a figure is not available, or which settlements it leaves out, as sentences
+    (`not_available` and `left_out` of the indicator services)."""
+    found = {**(values.get("left_out") or {}), **(values.get("not_available") or {})}
+    return {key: text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
+            for key, text in found.items() if text}
+
+
 def cards(values: dict[str, Any], spec: tuple[tuple[str, str, str, int], ...]
           ) -> list[dict[str, str]]:
-    return [{"key": key, "label": label, "text": number_text(values.get(key), digits, unit=unit)}
+    notes = notes_of(values)
+    return [{"key": key, "label": label, "text": number_text(values.get(key), digits, unit=unit),
+             "note": notes.get(key, "")}
             for key, label, unit, digits in spec]
 
 
@@ -166,6 +176,7 @@ def city(name: str | None) -> str | Response:
         abort(404)
     ours = found["from_settlement_profiles"]
     reported = found["reported"] or {}
+    reported_notes = notes_of(reported)
     status = [Bar(code_label(k), v, number_text(v)) for k, v in ours["legal_status"].items()]
     priorities = [Bar(code_label(p["priority"]), p["points"],
                       f"{p['points']} pts")
@@ -173,7 +184,8 @@ def city(name: str | None) -> str | Response:
     return render_template(
         "profiles/city.html", c=found, viewer=viewer, reported=reported,
         cards=cards(ours, CITY_CARDS),
-        reported_rows=[(label, number_text(reported.get(key), unit=unit))
+        reported_rows=[(label, number_text(reported.get(key), unit=unit),
+                        reported_notes.get(key, ""))
                        for key, label, unit in (
                            ("settlements_known", "Settlements known", ""),
                            ("settlements_profiled", "Settlements profiled", ""),
@@ -198,4 +210,5 @@ def city(name: str | None) -> str | Response:
         settlement_map=_map(found["settlements"]),
         settlements=found["settlements"], fmt=number_text, code_label=code_label,
         pct_profiled=ours.get("settlements_profiled_pct"),
+        pct_profiled_note=notes_of(ours).get("settlements_profiled_pct", ""),
     )

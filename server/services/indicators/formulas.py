@@ -2,7 +2,9 @@
 
 Every formula is written out in docs/indicators.md. A value that cannot be computed
 (missing answer, zero or missing denominator) is `None`, shown as "not available":
-never an exception, never infinity.
+never an exception, never infinity. A figure whose part exceeds its whole (more
+households with electricity than households) is impossible: it is `None` too, and the
+reason, for people, is under `not_available` (see `check_parts`).
 """
 
 from __future__ import annotations
@@ -40,6 +42,18 @@ AGE_BANDS = (("age_0_4", 0, 4), ("age_5_17", 5, 17), ("age_18_59", 18, 59),
              ("age_60_plus", 60, 200))
 
 
+#: Figures resting on a part of a whole: (indicator, part, whole, the part in words, the
+#: whole in words). When the part is larger than the whole the indicator is not
+#: available, with the reason under `not_available[indicator]`.
+SETTLEMENT_PARTS = (
+    ("electricity_households_pct", "households_connected", "households",
+     "households with electricity", "households"),
+    ("people_per_working_toilet_seat", "working_toilet_seats", "toilet_seats",
+     "working toilet seats", "toilet seats"),
+    ("people_per_working_tap", "working_taps", "taps", "working taps", "taps"),
+)
+
+
 def number(value: Any) -> float | None:
     """A finite number from an answer, or None (text that is not a number, bools, NaN)."""
     if isinstance(value, bool) or value is None:
@@ -62,6 +76,40 @@ def ratio(numerator: float | None, denominator: float | None, scale: float = 1.0
     if numerator is None or denominator is None or denominator <= 0:
         return None
     return numerator / denominator * scale
+
+
+def exceeds(part: float | None, whole: float | None) -> bool:
+    """Whether a part is larger than its whole (both known): an impossible pair."""
+    return part is not None and whole is not None and part > whole
+
+
+def figure(value: float) -> str:
+    """A count for a sentence: 1,900 (decimals only when there are some)."""
+    return f"{value:,.0f}" if value == int(value) else f"{value:,.2f}".rstrip("0")
+
+
+def more_than(lead: str, part_words: str, part: float, whole_words: str,
+              whole: float) -> str:
+    """'the profile reports more households with electricity (130) than households (100)'
+    (`lead` is "the profile reports")."""
+    return f"{lead} more {part_words} ({figure(part)}) than {whole_words} ({figure(whole)})"
+
+
+def check_parts(indicators: dict[str, Any]) -> dict[str, Any]:
+    """Make the figures of `SETTLEMENT_PARTS` whose part exceeds the whole not available,
+    with the reason in `indicators["not_available"]`. Changes and returns `indicators`.
+
+    Idempotent, and it reads only indicators (not answers), so it also corrects a
+    settlement's stored facts computed before this check existed.
+    """
+    reasons = dict(indicators.get("not_available") or {})
+    for name, part_key, whole_key, part_words, whole_words in SETTLEMENT_PARTS:
+        part, whole = number(indicators.get(part_key)), number(indicators.get(whole_key))
+        if part is not None and whole is not None and part > whole:
+            indicators[name] = None
+            reasons[name] = more_than("the profile reports", part_words, part, whole_words, whole)
+    indicators["not_available"] = reasons
+    return indicators
 
 
 def total(values: Iterable[float | None]) -> float | None:
@@ -167,7 +215,7 @@ def settlement_profile(answers: Mapping[str, Any]) -> dict[str, Any]:
         if count:
             water_sources[name] = {"count": count, "working": number(f.get(f"F{n}_Working"))}
 
-    return {
+    return check_parts({
         "name": text(b.get("B7_Settlement_Name_Community")),
         "name_municipality": text(b.get("B8_Settlement_Name_Municipality")),
         "city": text(b.get("B5_City")),
@@ -222,7 +270,8 @@ def settlement_profile(answers: Mapping[str, Any]) -> dict[str, Any]:
         "city_meetings": text(p.get("P3_City_Meetings")),
         "city_relationship": text(p.get("P4_City_Relationship")),
         "priorities": priorities,
-    }
+        "not_available": {},  # indicator -> why it is not available (check_parts)
+    })
 
 
 def household_facts(answers: Mapping[str, Any]) -> dict[str, Any]:

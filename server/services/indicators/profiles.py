@@ -121,8 +121,14 @@ def _fetch(session: Session, query: Any) -> list[tuple[Any, str | None]]:
     return [(row, row.federation_id) for row in session.connection().execute(query)]
 
 
+def _indicators(facts: Any) -> dict[str, Any]:
+    """A settlement's stored indicators, with impossible shares made not available
+    (facts stored before that check existed are corrected here, on reading)."""
+    return formulas.check_parts(dict(facts.indicators or {}))
+
+
 def _summary(facts: Any, federation_id: str | None) -> dict[str, Any]:
-    ind = facts.indicators or {}
+    ind = _indicators(facts)
     return {
         "settlement_id": facts.settlement_id,
         "name": facts.name,
@@ -170,7 +176,7 @@ def settlement_profile(viewer: Viewer, settlement_id: str,
 
 def _profile(facts: Any, federation_id: str | None,
              enum: dict[str, Any] | None, viewer: Viewer) -> dict[str, Any]:
-    indicators = dict(facts.indicators or {})
+    indicators = _indicators(facts)
     if viewer.aggregates_only:
         for name in _FREE_TEXT:
             indicators.pop(name, None)
@@ -243,6 +249,16 @@ def _city_reports(session: Session, city: str) -> list[dict[str, Any]]:
     return [dict(answers, record_id=record_id) for _, record_id, answers in found]
 
 
+def _share(reasons: dict[str, str], name: str, part: float | None, whole: float | None,
+           lead: str, part_words: str, whole_words: str) -> float | None:
+    """part / whole x 100; not available, with the reason in `reasons[name]`, when the
+    part is larger than the whole (a share above 100 % is impossible)."""
+    if part is not None and whole is not None and part > whole:
+        reasons[name] = formulas.more_than(lead, part_words, part, whole_words, whole)
+        return None
+    return ratio(part, whole, 100)
+
+
 def _reported_city(answers: dict[str, Any] | None, viewer: Viewer) -> dict[str, Any] | None:
     if answers is None:
         return None
@@ -253,6 +269,8 @@ def _reported_city(answers: dict[str, Any] | None, viewer: Viewer) -> dict[str, 
     threatened = formulas.number(settlements.get("settlements_eviction_threat"))
     informal = formulas.number(settlements.get("informal_population"))
     population = formulas.number(settlements.get("city_population"))
+    reasons: dict[str, str] = {}  # share -> why it is not available
+    said = "the city profile reports"
     reported = {
         "record_id": answers.get("record_id"),
         "profile_date": formulas.text(city.get("profile_date")),
@@ -260,14 +278,20 @@ def _reported_city(answers: dict[str, Any] | None, viewer: Viewer) -> dict[str, 
         "federation": formulas.text(city.get("federation")),
         "settlements_known": known,
         "settlements_profiled": profiled,
-        "settlements_profiled_pct": ratio(profiled, known, 100),
+        "settlements_profiled_pct": _share(reasons, "settlements_profiled_pct", profiled,
+                                           known, said, "settlements profiled",
+                                           "settlements known"),
         "settlements_declared": formulas.number(settlements.get("settlements_declared")),
         "settlements_resettled": formulas.number(settlements.get("settlements_resettled")),
         "settlements_eviction_threat": threatened,
-        "settlements_eviction_threat_pct": ratio(threatened, profiled, 100),
+        "settlements_eviction_threat_pct": _share(
+            reasons, "settlements_eviction_threat_pct", threatened, profiled, said,
+            "settlements under eviction threat", "settlements profiled"),
         "city_population": population,
         "informal_population": informal,
-        "informal_population_pct": ratio(informal, population, 100),
+        "informal_population_pct": _share(reasons, "informal_population_pct", informal,
+                                          population, said, "people in informal settlements",
+                                          "people in the city"),
         "city_forum": formulas.text(engagement.get("city_forum")),
         "city_meeting_frequency": formulas.text(engagement.get("city_meeting_frequency")),
         "city_relationship": formulas.text(engagement.get("city_relationship")),
@@ -277,6 +301,7 @@ def _reported_city(answers: dict[str, Any] | None, viewer: Viewer) -> dict[str, 
             {"rank": n, "priority": priorities.get(f"city_priority{n}"),
              "term": priorities.get(f"city_priority{n}_term")}
             for n in range(1, 4) if formulas.text(priorities.get(f"city_priority{n}"))],
+        "not_available": reasons,
     }
     if not viewer.aggregates_only:
         reported["history"] = formulas.text(city.get("history"))
@@ -288,22 +313,54 @@ def _sum(values: Iterable[Any]) -> float | None:
     return formulas.total(formulas.number(v) for v in values)
 
 
+#: How many settlements a "left out" sentence names before "and N more".
+_NAMED_LEFT_OUT = 5
+
+
+def _left_out_text(names_and_reasons: list[tuple[str, str]]) -> str:
+    """'1 settlement left out: Kibera (the profile reports more ... than ...).'"""
+    n = len(names_and_reasons)
+    named = "; ".join(f"{name} ({reason})" for name, reason in names_and_reasons[:_NAMED_LEFT_OUT])
+    more = f"; and {n - _NAMED_LEFT_OUT} more" if n > _NAMED_LEFT_OUT else ""
+    return f"{n} settlement{'s' if n != 1 else ''} left out: {named}{more}."
+
+
 def aggregate_profiles(profiles: list[dict[str, Any]]) -> dict[str, Any]:
-    """City figures from its settlement profiles (profile-reported side)."""
+    """City figures from its settlement profiles (profile-reported side).
+
+    A settlement whose part exceeds its whole (formulas.SETTLEMENT_PARTS: more households
+    with electricity than households ...) is left out of that city ratio, as a settlement
+    that does not report both parts is, but not silently: `left_out[indicator]` names it
+    with the reason, and the pages show that sentence under the figure.
+    """
     inds = [p["profile"] for p in profiles]
+    left_out: dict[str, list[tuple[str, str]]] = {}
+    for p in profiles:
+        reasons = p["profile"].get("not_available") or {}
+        for name, *_ in formulas.SETTLEMENT_PARTS:
+            if reasons.get(name):
+                left_out.setdefault(name, []).append((p.get("name") or "(no name)",
+                                                      reasons[name]))
+
+    def possible(i: dict[str, Any], name: str) -> bool:
+        return not (i.get("not_available") or {}).get(name)
+
     n = len(inds)
     status = Counter(i.get("legal_status") or "unknown" for i in inds)
     threatened = sum(1 for i in inds if i.get("eviction_threat_current") == "yes")
     # Ratios are computed over the settlements that report both parts, so a settlement
     # without a toilet count does not make the city look better served.
     pop_seats = [(i["population"], i["working_toilet_seats"]) for i in inds
-                 if i.get("population") is not None and i.get("working_toilet_seats") is not None]
+                 if i.get("population") is not None and i.get("working_toilet_seats") is not None
+                 and possible(i, "people_per_working_toilet_seat")]
     pop_taps = [(i["population"], i["working_taps"]) for i in inds
-                if i.get("population") is not None and i.get("working_taps") is not None]
+                if i.get("population") is not None and i.get("working_taps") is not None
+                and possible(i, "people_per_working_tap")]
     pop_area = [(i["population"], i["area_m2"]) for i in inds
                 if i.get("population") is not None and i.get("area_m2") is not None]
     hh_conn = [(i["households"], i["households_connected"]) for i in inds
-               if i.get("households") is not None and i.get("households_connected") is not None]
+               if i.get("households") is not None and i.get("households_connected") is not None
+               and possible(i, "electricity_households_pct")]
     priority_points: Counter[str] = Counter()
     priority_mentions: Counter[str] = Counter()
     for i in inds:
@@ -332,6 +389,8 @@ def aggregate_profiles(profiles: list[dict[str, Any]]) -> dict[str, Any]:
                             "settlements": priority_mentions[name]}
                            for name, points in sorted(priority_points.items(),
                                                       key=lambda kv: (-kv[1], kv[0]))[:5]],
+        "left_out": {name: _left_out_text(found) for name, found in left_out.items()},
+        "not_available": {},
     }
 
 
@@ -363,8 +422,10 @@ def city_profile(viewer: Viewer, city: str,
     from_profiles = aggregate_profiles(profiles)
     reported = _reported_city(reports[0] if reports else None, viewer)
     if reported and reported.get("settlements_known"):
-        from_profiles["settlements_profiled_pct"] = ratio(
-            from_profiles["settlements_profiled"], reported["settlements_known"], 100)
+        from_profiles["settlements_profiled_pct"] = _share(
+            from_profiles["not_available"], "settlements_profiled_pct",
+            from_profiles["settlements_profiled"], reported["settlements_known"],
+            "there are", "settlement profiles", "settlements known in the city profile")
     return {
         "city": found[0][0].city if found else (reports[0]["city"]["city_name"]),
         "country": found[0][0].country if found else reported and reported["country"],
