@@ -9,7 +9,8 @@ What is checked, per question (each repeat instance on its own):
 - a repeat's number of instances against its repeat_count.
 
 Messages come from the form (constraint_message / required_message in the language
-asked for) or else from `forms.record_messages`.
+asked for, with `${name}` references replaced by the answers: `forms.text`) or else
+from `forms.record_messages`.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from forms.answers import Path, get, is_empty
 from forms.recompute import FormEngine, recompute
 from forms.record_messages import builtin, pick_text
 from forms.spec import NO_ANSWER_TYPES, SELECT_TYPES, FormSpec, Node
+from forms.text import render_text
 
 __all__ = ["FormEngine", "Problem", "recompute", "validate_paths", "validate_record"]
 
@@ -58,6 +60,11 @@ class _Checker:
 
     def _add(self, path: Path, code: str, message: str) -> None:
         self.problems.append(Problem(tuple(path), code, message))
+
+    def _form_message(self, texts: Mapping[str, str], path: Path) -> str:
+        """The form's own message for the question at `path`, references filled in."""
+        message = pick_text(texts, self.language, self.fallback)
+        return render_text(message, self.form, self.answers, path, language=self.language)
 
     def _eval(self, expression: str, path: Path) -> Any:
         return self.engine.evaluate(expression, self.answers, path, self.now)
@@ -119,10 +126,10 @@ class _Checker:
                 return
             if node.constraint and not self.engine.evaluate_boolean(
                     node.constraint, self.answers, path, self.now):
-                message = pick_text(node.constraint_message, self.language, self.fallback)
+                message = self._form_message(node.constraint_message, path)
                 self._add(path, "constraint", message or self._say("constraint"))
         elif node.required and self.engine.is_required(self.answers, path, now=self.now):
-            message = pick_text(node.required_message, self.language, self.fallback)
+            message = self._form_message(node.required_message, path)
             self._add(path, "required", message or self._say("required"))
 
 

@@ -13,6 +13,10 @@ apply is not shown.
     nav.add_instance(("household", "members"))
     missing = nav.missing()     # [(problem, page index)] blocking finalize
 
+Labels, hints, page titles and problem messages may name questions (`${name}`): they
+show the current answers (`forms.text.render_text`), inside a repeat instance that
+instance's, as ODK Collect does. `label_at`, `hint_at` and `title()` give them so.
+
 The page the enumerator was on is remembered in the store, so a draft reopens where
 they stopped.
 """
@@ -25,6 +29,7 @@ from typing import Any
 from field_app.core.session import SurveySession
 from forms.answers import Path, get
 from forms.spec import METADATA_TYPES, Node, text_in
+from forms.text import has_references, render_text
 from forms.validation import Problem, validate_record
 
 #: Question types never shown (filled by the device or pure bookkeeping).
@@ -35,6 +40,8 @@ HIDDEN_TYPES = METADATA_TYPES | {"hidden", "start-geopoint", "background-audio"}
 class Page:
     """One screen of a record."""
 
+    #: The group's or repeat's label as written (`${name}` references are filled in
+    #: by `Navigator.title()`, so the title follows the answers).
     title: str
     #: The group or repeat instance this page belongs to (() for the form's top level).
     where: Path
@@ -180,9 +187,10 @@ class Navigator:
 
     def title(self) -> str:
         page = self.page
+        title = self.render(page.title, page.where).strip()
         if page.repeat is not None and page.index is not None:
-            return f"{page.title} {page.index + 1}/{page.count}"
-        return page.title
+            return f"{title} {page.index + 1}/{page.count}".strip()
+        return title
 
     # -- moving ---------------------------------------------------------------------------
     def go(self, index: int) -> Page:
@@ -298,9 +306,29 @@ class Navigator:
         problems = validate_record(self.form, self.session.answers, language=self.language)
         return [(p, self.page_of(p.path)) for p in problems]
 
-    def question_label(self, path: Path) -> str:
+    # -- texts ------------------------------------------------------------------------------
+    def render(self, text: str, path: Path) -> str:
+        """`text` with its `${name}` references replaced by the answers, seen from `path`."""
+        return render_text(text, self.form, self.session.answers, tuple(path),
+                           language=self.language)
+
+    def label_at(self, path: Path) -> str:
+        """The label of the question at `path` as shown: references filled in."""
         node = self.engine.node(path)
-        text = label(node, self.language, self.form.default_language)
+        return self.render(label(node, self.language, self.form.default_language), path)
+
+    def hint_at(self, path: Path) -> str:
+        """The hint of the question at `path` as shown ("" when it has none)."""
+        node = self.engine.node(path)
+        return self.render(text_in(node.hint, self.language, self.form.default_language), path)
+
+    def texts_change(self, path: Path) -> bool:
+        """Whether the label or hint at `path` names questions (so answers change it)."""
+        node = self.engine.node(path)
+        return any(has_references(t) for t in (*node.label.values(), *node.hint.values()))
+
+    def question_label(self, path: Path) -> str:
+        text = self.label_at(path)
         positions = [p for p in path if isinstance(p, int)]
         if positions:
             text += " (" + ", ".join(str(i + 1) for i in positions) + ")"

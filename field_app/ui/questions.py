@@ -45,8 +45,8 @@ class QuestionView(Card):
         self.screen = screen
         self.path = path
         self.node = node
-        self.label_text = label + ("  *" if required else "")
-        self.hint_text = hint
+        self.required = required
+        self.show_texts(label, hint)
         self._showing = False
         self.build()
 
@@ -73,6 +73,11 @@ class QuestionView(Card):
 
     def show_error(self, message: str | None) -> None:
         self.error_text = message or ""
+
+    def show_texts(self, label: str, hint: str) -> None:
+        """The label and hint as they read now (they may show answers: `${name}`)."""
+        self.label_text = label + ("  *" if self.required else "")
+        self.hint_text = hint
 
 
 class TextQuestion(QuestionView):
@@ -376,9 +381,13 @@ VIEWS = {
 
 
 def view_for(screen: Any, path: AnswerPath, node: Node, language: str | None,
-             fallback: str | None, required: bool) -> QuestionView:
-    from field_app.core.navigation import label
+             fallback: str | None, required: bool, *, label: str | None = None,
+             hint: str | None = None) -> QuestionView:
+    """The view of the question at `path`; `label` and `hint` as shown (the navigator's
+    `label_at` / `hint_at`, with answers in place of `${name}`), else the form's own."""
+    from field_app.core.navigation import label as form_label
 
     cls = VIEWS.get(node.type, TextQuestion)
-    return cls(screen, path, node, label(node, language, fallback),
-               text_in(node.hint, language, fallback), required)
+    return cls(screen, path, node,
+               form_label(node, language, fallback) if label is None else label,
+               text_in(node.hint, language, fallback) if hint is None else hint, required)

@@ -119,7 +119,7 @@ class FormScreen(Screen):
             except Exception:  # a broken required expression must not hide the question
                 required = False
             view = view_for(self, path, node, nav.language, nav.form.default_language,
-                            required)
+                            required, label=nav.label_at(path), hint=nav.hint_at(path))
             self._views[path] = view
         return view
 
@@ -146,11 +146,14 @@ class FormScreen(Screen):
     def refresh_views(self, changed: set[Path]) -> None:
         nav = self.nav
         answers = nav.session.answers
+        self.page_title = nav.title()  # "Member ${name}" follows the answer
         for view in self.views:
             if isinstance(view, SelectQuestion):
                 self._fill_choices(view)
             elif view.path in changed or view.node.type == "calculate":
                 view.show(get(answers, view.path))
+            if nav.texts_change(view.path):  # "${name}" in the label or hint
+                view.show_texts(nav.label_at(view.path), nav.hint_at(view.path))
             problem = nav.session.problem_at(view.path)
             if problem is None and self.finishing:
                 problem = self._missing.get(view.path)

@@ -234,7 +234,7 @@ def test_every_question_type_through_its_widget(tmp_path: Path) -> None:
     assert got["rooms_message"] == "At least one room."
     assert got["double_rooms_shown"] == "6"
     assert got["wards_before"] == [] and got["wards_mathare"] == ["mabatini"]
-    assert got["note"] == "Thank the household."
+    assert got["note"] == "Thank Amina for the 3 rooms."  # ${name}, ${rooms} live
     assert got["gps_status"] == "Accuracy: 4.0 m"
     assert got["shape_points"] == "Points: 3"
     assert got["screen_after_finish"] == "home" and got["status"] == "finalized"

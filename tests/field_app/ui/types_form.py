@@ -25,7 +25,7 @@ TYPES_FORM = FormSpec(id="types", version="1", title="Every question type", chil
     q("select_one", "district", "District", list_name="district"),
     q("select_one", "ward", "Ward", list_name="ward", choice_filter="district = ${district}"),
     q("select_multiple", "assets", "Assets", list_name="assets"),
-    q("note", "remember", "Thank the household."),
+    q("note", "remember", "Thank ${name} for the ${rooms} rooms."),  # answers shown
     q("geopoint", "gps", "Position"),
     q("geoshape", "boundary", "Boundary"),
     q("image", "photo", "Photo of the door"),
