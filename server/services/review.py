@@ -16,6 +16,7 @@ from sqlalchemy import Select, Text, cast, func, select
 from sqlalchemy.orm import aliased
 
 from forms.spec import DEFAULT_LANG, MULTI_TYPES, SELECT_TYPES, FormSpec, Node, text_in
+from forms.text import render_text
 from server.errors import ApiError
 from server.extensions import db
 from server.models import FormVersion, Record, RecordScope, Review
@@ -172,8 +173,31 @@ def form_spec(form_id: str, version: str) -> FormSpec | None:
 
 # -- rendering a record with its form's labels ---------------------------------------
 
-def _label(node: Node, lang: str | None) -> str:
-    return text_in(node.label, lang, DEFAULT_LANG) or node.name
+def _label(node: Node, lang: str | None, spec: FormSpec | None = None,
+           root: Mapping[str, Any] | None = None, path: tuple[Any, ...] = ()) -> str:
+    """A node's label, with `${name}` filled in from the record's answers (as the
+    tablet shows it) when the record is given."""
+    text = text_in(node.label, lang, DEFAULT_LANG) or node.name
+    if spec is None or "${" not in text:
+        return text
+    return render_text(text, spec, root, path, language=lang) or node.name
+
+
+_REFERENCE = re.compile(r"\$\{([^}]+)\}")
+
+
+def _column_label(node: Node, lang: str | None, spec: FormSpec, root: Mapping[str, Any],
+                  path: tuple[Any, ...], siblings: Iterable[Node]) -> str:
+    """A repeat table's column heading: a reference to another question of the same
+    instance differs per row, so it shows as that question's label in brackets ("Age of
+    [Name]"); references outside the repeat are filled in as in `_label`."""
+    text = text_in(node.label, lang, DEFAULT_LANG) or node.name
+    names = {s.name: s for s in siblings}
+    text = _REFERENCE.sub(lambda m: f"[{_label(names[m.group(1)], lang)}]"
+                          if m.group(1) in names else m.group(0), text)
+    if "${" not in text:
+        return text
+    return render_text(text, spec, root, path, language=lang) or node.name
 
 
 def _choice_text(spec: FormSpec, node: Node, value: Any, lang: str | None) -> str:
@@ -200,30 +224,35 @@ def render_answers(spec: FormSpec, answers: Mapping[str, Any],
     "value", "path"}`, `{"kind": "group", "label", "items"}`, and `{"kind": "repeat",
     "label", "columns", "rows"}` (one row per instance, a table on the page)."""
     lang = lang or spec.default_language
-    return _render_nodes(spec, spec.children, answers, lang)
+    return _render_nodes(spec, spec.children, answers, lang, answers, ())
 
 
 def _render_nodes(spec: FormSpec, nodes: Iterable[Node], answers: Mapping[str, Any],
-                  lang: str | None) -> list[dict[str, Any]]:
+                  lang: str | None, root: Mapping[str, Any],
+                  where: tuple[Any, ...]) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
     for node in nodes:
         if node.name == "meta":  # instanceID and instanceName: the page's title already
             continue
         value = answers.get(node.name) if isinstance(answers, Mapping) else None
+        path = (*where, node.name)
         if node.is_group:
-            inner = _render_nodes(spec, node.children, value or {}, lang)
+            inner = _render_nodes(spec, node.children, value or {}, lang, root, path)
             if inner:
-                items.append({"kind": "group", "label": _label(node, lang), "items": inner})
+                items.append({"kind": "group", "label": _label(node, lang, spec, root, path),
+                              "items": inner})
         elif node.is_repeat:
             instances = [i for i in (value or []) if isinstance(i, Mapping)]
             columns = [c for c in node.children if c.is_question and c.type != "note"]
             rows = [[display_value(spec, c, inst.get(c.name), lang) for c in columns]
                     for inst in instances]
-            items.append({"kind": "repeat", "label": _label(node, lang),
-                          "columns": [_label(c, lang) for c in columns], "rows": rows,
+            items.append({"kind": "repeat", "label": _label(node, lang, spec, root, path),
+                          "columns": [_column_label(c, lang, spec, root, (*path, c.name),
+                                                    node.children)
+                                      for c in columns], "rows": rows,
                           "ids": [str(inst.get(INSTANCE_KEY, "")) for inst in instances]})
         elif node.type != "note" and value not in (None, "", []):
-            items.append({"kind": "question", "label": _label(node, lang),
+            items.append({"kind": "question", "label": _label(node, lang, spec, root, path),
                           "value": display_value(spec, node, value, lang),
                           "path": "/".join(node.path)})
     return items

@@ -124,3 +124,28 @@ def test_answers_render_with_labels_choices_and_repeats_as_tables() -> None:
     assert items[2]["kind"] == "repeat"
     assert items[2]["columns"] == ["Name", "Age"]
     assert items[2]["rows"] == [["Esther", "56"], ["Chanda", ""]]
+
+
+def test_labels_naming_answers_show_them_as_the_tablet_does() -> None:
+    spec = FormSpec(
+        id="hh", version="1", title="Household", choices={"yn": (
+            Choice("yes", {"default": "Yes"}), Choice("no", {"default": "No"}))},
+        children=(
+            Node("question", "text", "head", ("head",), label={"default": "Head of household"}),
+            Node("question", "select_one", "owner", ("owner",), list_name="yn",
+                 label={"default": "Does ${head} own the house?"}),
+            Node("question", "integer", "rooms", ("rooms",),
+                 label={"default": "Rooms (${head}, owner: ${owner}, ${unknown})"}),
+            Node("repeat", "repeat", "members", ("members",), label={"default": "Members"},
+                 children=(
+                     Node("question", "text", "m_name", ("members", "m_name"),
+                          label={"default": "Name"}),
+                     Node("question", "integer", "m_age", ("members", "m_age"),
+                          label={"default": "Age of ${m_name} (${head}'s household)"}))),
+        ))
+    items = render_answers(spec, {"head": "Esther", "owner": "yes", "rooms": 2, "members": [
+        {"__id": "a1", "m_name": "Esther", "m_age": 56}, {"__id": "b2", "m_name": "Chanda"}]})
+    assert items[1]["label"] == "Does Esther own the house?"
+    assert items[2]["label"] == "Rooms (Esther, owner: Yes, )"
+    # A column heading cannot name one row's answer: the other question's label instead.
+    assert items[3]["columns"] == ["Name", "Age of [Name] (Esther's household)"]
