@@ -21,6 +21,7 @@ in a circle, as ODK Collect would refuse the form at open time; the loader calls
 from __future__ import annotations
 
 import heapq
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -192,6 +193,19 @@ def references(form_nodes: Mapping[str, Node], expression: str | None,
 # -- the graph -------------------------------------------------------------------------
 
 
+_MESSAGE_REFERENCE = re.compile(r"\$\{([A-Za-z_][\w.-]*)\}")
+
+
+def _message_names(node: Node) -> str | None:
+    """The questions a node's constraint and required messages name (`${name}`, in any
+    language), as an expression reading them all: a message is rebuilt when they change,
+    not only when what its rule reads changes."""
+    found = {name for texts in (node.constraint_message, node.required_message)
+             for text in (texts or {}).values()
+             for name in _MESSAGE_REFERENCE.findall(text or "")}
+    return " + ".join(f"${{{name}}}" for name in sorted(found)) or None
+
+
 def _nodes_by_name(form: FormSpec) -> dict[str, Node]:
     return {n.name: n for n in form.walk()}
 
@@ -294,7 +308,7 @@ def build_graph(form: FormSpec) -> Graph:
     checks: dict[Item, list[tuple[tuple[str, ...], int]]] = {}
     for node in form.walk():
         for expression in (node.constraint, node.required, node.choice_filter,
-                           node.repeat_count):
+                           node.repeat_count, _message_names(node)):
             for ref in references(names, expression, node.path, by_path):
                 source = _val_item(by_path[ref.path])
                 if source is not None:

@@ -110,3 +110,17 @@ def test_the_household_forms_head_check_note_counts_the_heads(store: Store) -> N
 
 def load_form_of(store: Store) -> FormSpec:
     return FormSpec.from_dict(store.form("roster"))
+
+
+def test_a_message_naming_another_answer_follows_it(roster: Store) -> None:
+    """The age constraint reads only the age, but its message names the member: renaming
+    the member rebuilds the message at once, not only at finalize."""
+    session = SurveySession.start(roster, "roster", language="English (en)")
+    nav = Navigator(session)
+    nav.add_instance(("members",))
+    nav.set_answer(("members", 0, "m_name"), "Amina")
+    nav.set_answer(("members", 0, "age"), 130)
+    age = ("members", 0, "age")
+    assert session.problem_at(age).message == "Amina is not 130"
+    nav.set_answer(("members", 0, "m_name"), "Amina Otieno")
+    assert session.problem_at(age).message == "Amina Otieno is not 130"
