@@ -7,7 +7,14 @@ from typing import Any
 from flask import Blueprint, Response, current_app, request
 from marshmallow import ValidationError
 
-from server.api.wire import current_device, json_body, json_response, load, require_device
+from server.api.wire import (
+    current_device,
+    json_bytes,
+    json_response,
+    load,
+    parse_json,
+    require_device,
+)
 from server.errors import ApiError
 from server.schemas.sync import PullQuery, PushRequest
 from server.services.clock import server_clock
@@ -30,12 +37,14 @@ def push() -> Response:
     acked again, invalid ops are rejected one by one (`sync.op_invalid`). To a protocol 3
     client `"acked_rest": true` stands for every op of the request not rejected.
     """
+    # The body first: on a slow link (or a client that stalls) reading it takes seconds,
+    # and the cycle collector must not stay paused for the whole process meanwhile.
+    raw = json_bytes()
     with gc_paused():  # a big batch allocates many objects; see gc_paused
-        return _push()
+        return _push(parse_json(raw))
 
 
-def _push() -> Response:
-    data: Any = json_body()
+def _push(data: Any) -> Response:
     limit = int(current_app.config["HESABU_MAX_OPS_PER_BATCH"])
     if isinstance(data, dict) and isinstance(data.get("ops"), list) and len(data["ops"]) > limit:
         raise ApiError("sync.batch_too_large",

@@ -49,9 +49,10 @@ def _inflate(raw: bytes, encoding: str, limit: int) -> bytes:
         raise ApiError("sync.body_invalid", str(exc)) from None
 
 
-def json_body() -> Any:
-    """The request's JSON (plain, or `Content-Encoding` gzip or bzip2), within
-    MAX_CONTENT_LENGTH both as sent and once decompressed."""
+def json_bytes() -> bytes:
+    """The request's JSON text, decompressed (plain, or `Content-Encoding` gzip or
+    bzip2), within MAX_CONTENT_LENGTH both as sent and once decompressed. Reading it
+    waits for the network: callers that pause the cycle collector read it first."""
     if request.mimetype != "application/json":
         raise ApiError("request.unsupported_media_type",
                        "send the body as Content-Type: application/json")
@@ -60,16 +61,25 @@ def json_body() -> Any:
     g.body_received_at = time.perf_counter()  # Server-Timing counts from here
     encoding = request.headers.get("Content-Encoding", "").strip().lower()
     if encoding in BODY_CODINGS:
-        raw = _inflate(raw, encoding, limit)
-    elif encoding not in ("", "identity"):
+        return _inflate(raw, encoding, limit)
+    if encoding not in ("", "identity"):
         raise ApiError("request.unsupported_media_type",
                        f"Content-Encoding {encoding!r} is not supported; use "
                        + " or ".join(BODY_CODINGS),
                        details={"accepted": list(BODY_CODINGS)})
+    return raw
+
+
+def parse_json(raw: bytes) -> Any:
     try:
         return json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ApiError("sync.body_invalid", f"the body is not valid JSON: {exc}") from None
+
+
+def json_body() -> Any:
+    """The request's JSON (see `json_bytes`)."""
+    return parse_json(json_bytes())
 
 
 def load(schema: Schema, data: Any) -> dict[str, Any]:

@@ -41,6 +41,8 @@ class PushResult:
 
 _gc_lock = threading.Lock()
 _gc_state = {"pausers": 0, "was_enabled": True}
+#: Names of the threads inside a pause (diagnostics: which batch holds it).
+_gc_holders: list[str] = []
 
 
 @contextmanager
@@ -52,16 +54,19 @@ def gc_paused() -> Iterator[None]:
     the time of a push. They hold no cycles (reference counting frees them), so the
     collector is paused while any batch of this process runs and then restored.
     """
+    me = threading.current_thread().name
     with _gc_lock:
         if _gc_state["pausers"] == 0:
             _gc_state["was_enabled"] = gc.isenabled()
             gc.disable()
         _gc_state["pausers"] += 1
+        _gc_holders.append(me)
     try:
         yield
     finally:
         with _gc_lock:
             _gc_state["pausers"] -= 1
+            _gc_holders.remove(me)
             if _gc_state["pausers"] == 0 and _gc_state["was_enabled"]:
                 gc.enable()
 

@@ -382,14 +382,15 @@ def test_the_cycle_collector_is_paused_only_while_batches_run() -> None:
     import gc
     import time
 
-    from server.services.push import _gc_state, gc_paused
+    from server.services.push import _gc_holders, _gc_state, gc_paused
 
     # A live server of an earlier test may still be finishing a push in its thread
     # (the pause is per process): wait for it, but a pause that never ends fails here.
     deadline = time.monotonic() + 10
     while _gc_state["pausers"] and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert _gc_state["pausers"] == 0, "a batch's pause of the cycle collector never ended"
+    assert _gc_state["pausers"] == 0, \
+        f"a batch's pause of the cycle collector never ended (threads: {_gc_holders})"
     assert gc.isenabled()
     with gc_paused():
         assert not gc.isenabled()
