@@ -19,6 +19,7 @@ from server.errors import ApiError
 from server.schemas.sync import PullQuery, PushRequest
 from server.services.clock import server_clock
 from server.services.hub import relay_rejections
+from server.services.permissions import resolve_rejections
 from server.services.pull import pull_changes
 from server.services.push import gc_paused, push_ops
 from sync.admission import decode_ops
@@ -58,7 +59,10 @@ def _push(data: Any) -> Response:
     ops, invalid = decode_ops(body["ops"])
     # Only a hub allowed with `hesabu hub allow` may send ops written by other devices.
     ops, foreign = relay_rejections(device.id, ops)
-    result = push_ops(device.id, ops, invalid=[*invalid, *foreign], now_ms=wall_clock_ms(),
+    # Only a leader's or admin's device, or an allowed hub, may send `resolve` ops.
+    ops, unresolvable = resolve_rejections(device.id, ops)
+    result = push_ops(device.id, ops, invalid=[*invalid, *foreign, *unresolvable],
+                      now_ms=wall_clock_ms(),
                       max_drift_ms=int(current_app.config["HESABU_MAX_CLOCK_DRIFT_MS"]))
     clock = server_clock()
     clock.receive(list(result.applied_hlcs))

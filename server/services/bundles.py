@@ -30,6 +30,7 @@ from server.services.attachments import _final_path
 from server.services.clock import server_clock
 from server.services.devices import DeviceIdentity
 from server.services.forms import form_version
+from server.services.permissions import resolve_rejections
 from server.services.pull import pull_changes
 from server.services.push import push_ops
 from server.services.sequence import current_seq
@@ -156,7 +157,9 @@ def import_bundle(src: IO[bytes]) -> ImportResult:
                              f"{device_id} who signed the bundle", False)
                    for op in ops if op.device_id != device_id]
         ops = [op for op in ops if op.device_id == device_id]
-        result = push_ops(device_id, ops, invalid=[*invalid, *foreign], now_ms=wall_clock_ms(),
+        ops, unresolvable = resolve_rejections(device_id, ops)
+        result = push_ops(device_id, ops, invalid=[*invalid, *foreign, *unresolvable],
+                          now_ms=wall_clock_ms(),
                           max_drift_ms=int(current_app.config["HESABU_MAX_CLOCK_DRIFT_MS"]))
         server_clock().receive(list(result.applied_hlcs))
         root = Path(current_app.instance_path)

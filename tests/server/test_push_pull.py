@@ -20,6 +20,9 @@ from server_harness import (
     table_counts,
 )
 
+from server.extensions import db
+from server.models import DeviceAccount
+from server.services.accounts import create_federation, create_user
 from sync.hlc import HybridClock, is_hlc, wall_clock_ms
 from sync.ids import new_uuid7
 from sync.messages import PullPage, PushResponse
@@ -180,6 +183,11 @@ def test_concurrent_edits_make_a_conflict_that_a_resolve_ends(
     assert page["records"][record]["fields"]["toilet"] == reference.value(record, "toilet")
 
     leader = enrol_device(app, "tab-leader", "Federation leader")
+    with app.app_context():  # resolve ops come only from a leader's (or admin's) device
+        fed = create_federation("Muungano").id
+        boss = create_user("neema", "", "leader", federation_id=fed, password_hash="-")
+        db.session.add(DeviceAccount(device_id=leader.id, user_id=boss.id, federation_id=fed))
+        db.session.commit()
     settle = leader.op(record, {"toilet": "communal"}, {"toilet": sorted([mine.op_id,
                                                                           theirs.op_id])},
                        kind="resolve")
