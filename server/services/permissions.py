@@ -11,13 +11,16 @@ here). A device may send `resolve` ops if it is
 
 Every other device (an enumerator's tablet, a device enrolled with a command-line code,
 the device of a deactivated user) has its `resolve` ops rejected one by one with
-`sync.resolve_forbidden` (not retryable); the rest of its batch applies.
+`sync.resolve_forbidden` (not retryable); the rest of its batch applies. Where the
+operator lets any device relay (`HESABU_RELAY_ONLY_FROM_HUBS = False`), resolve ops
+written by another node pass on as relayed; a device's own are still checked.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from flask import current_app
 from sqlalchemy import select
 
 from server.auth.roles import Role
@@ -52,9 +55,18 @@ def resolve_rejections(pusher: str, ops: Sequence[Op]) -> tuple[list[Op], list[R
     is asked once, and only when the batch holds a `resolve` op."""
     if not any(op.kind == RESOLVE for op in ops) or may_resolve(pusher):
         return list(ops), []
-    return ([op for op in ops if op.kind != RESOLVE],
+    if not current_app.config.get("HESABU_RELAY_ONLY_FROM_HUBS", True):
+        # Any device may relay (the operator turned the hub check off): a resolve that
+        # another node wrote passes on as relayed, so a hub's resolutions are not lost.
+        refused = [op for op in ops if op.kind == RESOLVE and op.device_id == pusher]
+    else:
+        refused = [op for op in ops if op.kind == RESOLVE]
+    if not refused:
+        return list(ops), []
+    ids = {op.op_id for op in refused}
+    return ([op for op in ops if op.op_id not in ids],
             [Rejection.of(op.op_id, RESOLVE_FORBIDDEN,
                           f"op {op.op_id} resolves a conflict; only the device of a federation "
                           f"leader or admin, or a hub allowed with `hesabu hub allow`, may send "
                           f"resolve ops, and {pusher} is neither")
-             for op in ops if op.kind == RESOLVE])
+             for op in refused])

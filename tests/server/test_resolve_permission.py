@@ -224,3 +224,25 @@ def test_the_permission_is_looked_up_once_per_batch_and_only_for_resolve_ops(
             assert 0 < len(statements) == once
         finally:
             event.remove(engine, "before_cursor_execute", count)
+
+
+def test_where_any_device_may_relay_a_relayed_resolve_passes_but_not_its_own(
+        make_app: Any) -> None:
+    from server_harness import publish_test_form
+
+    app = make_app(HESABU_RELAY_ONLY_FROM_HUBS=False)
+    publish_test_form(app)
+    a, b = enrol_device(app, "tab-a", "a"), enrol_device(app, "tab-b", "b")
+    hub = enrol_device(app, "hub-kibera", "Kibera office")  # never allowed
+    server = LiveServer(app)
+    try:
+        record, heads = make_conflict(server, a, b)
+        own = settle(hub, record, heads)
+        answer = push(server, hub, [own])
+        assert [r["code"] for r in answer["rejected"]] == ["sync.resolve_forbidden"]
+        relayed = settle(Device("hub", ""), record, heads, "none")  # its web's node id
+        answer = push(server, hub, [relayed])
+        assert answer["acked"] == [relayed.op_id] and answer["rejected"] == []
+        assert conflicts_of(server, a, record) == []
+    finally:
+        server.close()
