@@ -14,6 +14,8 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import Engine, MetaData, event
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session
 
+from server.services.text_fold import SQLITE_FUNCTION, fold_sql_value
+
 #: Constraint names are fixed so migrations and the models name things the same way.
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -47,7 +49,8 @@ def engine_options(uri: str) -> dict[str, Any]:
 
 
 def install_sqlite_hooks(engine: Engine) -> None:
-    """Take transaction control from the sqlite3 module so BEGIN IMMEDIATE is possible.
+    """Take transaction control from the sqlite3 module so BEGIN IMMEDIATE is possible,
+    and give every connection the SQL function `hesabu_fold` (record search).
 
     pysqlite's own implicit BEGIN is switched off; SQLAlchemy's "begin" event emits
     BEGIN (or BEGIN IMMEDIATE when the connection carries WRITE_LOCK) itself.
@@ -64,6 +67,9 @@ def install_sqlite_hooks(engine: Engine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+        # Record search folds case and accents with it (services/text_fold).
+        dbapi_connection.create_function(SQLITE_FUNCTION, 1, fold_sql_value,
+                                         deterministic=True)
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Any) -> None:

@@ -12,16 +12,18 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, Text, cast, func, select
+from sqlalchemy import ColumnElement, Select, Text, cast, func, literal, select
+from sqlalchemy.dialects.postgresql import JSONB, JSONPATH
 from sqlalchemy.orm import aliased
 
 from forms.spec import DEFAULT_LANG, MULTI_TYPES, SELECT_TYPES, FormSpec, Node, text_in
 from forms.text import render_text
 from server.errors import ApiError
-from server.extensions import db
+from server.extensions import db, is_sqlite
 from server.models import FormVersion, Record, RecordScope, Review
 from server.models.review import REVIEW_STATES
 from server.services.sequence import SequenceLock
+from server.services.text_fold import SQLITE_FUNCTION, fold, like_escape, search_regex
 from sync.fields import INSTANCE_KEY
 
 STATE_LABELS = {"approved": "Approved", "has_issues": "Has issues", "rejected": "Rejected",
@@ -77,6 +79,30 @@ def record_title(record: Record) -> str:
     return record.record_id[:13]
 
 
+#: Between two answers in the text a search looks in: no search matches across it.
+_ANSWER_SEPARATOR = "\x1f"
+#: PostgreSQL: every string and number in a record's fields (lists of choices included).
+_ANSWER_ITEMS = 'strict $.** ? (@.type() == "string" || @.type() == "number")'
+
+
+def answers_contain(text: str) -> ColumnElement[bool]:
+    """A record whose answers contain `text`, ignoring case and accents ("joao" finds
+    "João"; services/text_fold); % and _ are plain characters. Only the answers are
+    searched, not the field names, and JSON escapes (\\u00e3) read as the letter."""
+    if is_sqlite(db.engine):
+        atoms = func.json_tree(Record.fields).table_valued("atom", "type")
+        answers = (select(func.group_concat(atoms.c.atom, _ANSWER_SEPARATOR, type_=Text))
+                   .where(atoms.c.type.in_(("text", "integer", "real"))).scalar_subquery())
+        pattern = literal(f"%{like_escape(fold(text))}%", Text)
+        return getattr(func, SQLITE_FUNCTION)(answers, type_=Text).like(pattern, escape="/")
+    # \u0000 is valid JSON but no PostgreSQL text: read it as a space, not an error.
+    document = cast(func.replace(cast(Record.fields, Text), "\\u0000", "\\u0020"), JSONB)
+    item = func.jsonb_array_elements_text(func.jsonb_path_query_array(
+        document, cast(_ANSWER_ITEMS, JSONPATH))).column_valued("item", Text)
+    answers = select(func.string_agg(item, _ANSWER_SEPARATOR, type_=Text)).scalar_subquery()
+    return answers.op("~")(literal(search_regex(text), Text))
+
+
 def list_records(*, visible: Select[tuple[str]] | None, form_id: str | None = None,
                  settlement_id: str | None = None, state: str | None = None,
                  text: str | None = None, limit: int = 100, offset: int = 0
@@ -98,8 +124,7 @@ def list_records(*, visible: Select[tuple[str]] | None, form_id: str | None = No
     if settlement_id:
         query = query.where(RecordScope.settlement_id == settlement_id)
     if text and text.strip():
-        query = query.where(func.lower(cast(Record.fields, Text)).contains(
-            text.strip().lower(), autoescape=True))
+        query = query.where(answers_contain(text.strip()))
     if state == "":
         query = query.where(newest.c.seq.is_(None))
     elif state is not None:
