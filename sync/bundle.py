@@ -27,7 +27,7 @@ import hashlib
 import json
 import re
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -124,12 +124,34 @@ class BundleWriter:
         self.members: dict[str, dict[str, Any]] = {}
 
     def add(self, name: str, data: bytes, *, compress: bool = True) -> None:
-        if not _MEMBER_RE.match(name) or name in self.members:
-            raise ValueError(f"bad or repeated member name {name!r}")
+        self._check_name(name)
         self.members[name] = {"sha256": sha256_hex(data), "size": len(data)}
         info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
         info.compress_type = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
         self._zip.writestr(info, data, compresslevel=6 if compress else None)
+
+    def add_stream(self, name: str, chunks: Iterable[bytes], *, compress: bool = True) -> int:
+        """Write a member from `chunks` as they come (none is kept), hashing and counting
+        them on the way, so the manifest entry is the one `add(name, b"".join(chunks))`
+        would make. Returns the member's size. Members are at most 2 GiB (no ZIP64
+        header is written; readers refuse far less, see `Limits.max_member_bytes`)."""
+        self._check_name(name)
+        digest, size = hashlib.sha256(), 0
+        info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
+        info.compress_type = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
+        # zlib's default level is 6, the level `add` asks for.
+        with self._zip.open(info, "w") as dest:
+            for chunk in chunks:
+                if chunk:
+                    digest.update(chunk)
+                    size += len(chunk)
+                    dest.write(chunk)
+        self.members[name] = {"sha256": digest.hexdigest(), "size": size}
+        return size
+
+    def _check_name(self, name: str) -> None:
+        if not _MEMBER_RE.match(name) or name in self.members:
+            raise ValueError(f"bad or repeated member name {name!r}")
 
     def finish(self, manifest: dict[str, Any], sign: Callable[[bytes], bytes]) -> dict[str, Any]:
         """Write manifest.json (with the member list) and its signature; close the zip."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -31,7 +31,7 @@ from server.services.clock import server_clock
 from server.services.devices import DeviceIdentity
 from server.services.forms import form_version
 from server.services.permissions import resolve_rejections
-from server.services.pull import pull_changes
+from server.services.pull import ChangePage, pull_changes
 from server.services.push import push_ops
 from server.services.sequence import current_seq
 from sync import bundle_crypto
@@ -295,17 +295,19 @@ def write_return_bundle(device_id: str, out: IO[bytes], *, cursor: int | None = 
         Attachment.uploaded_by == device_id, Attachment.status == COMPLETE)
         .order_by(Attachment.sha256)).scalars())
     session.rollback()
-    start, changes, next_cursor = _pull_all(identity, cursor)
-    specs = []
-    for change in changes:
-        if change.get("type") == "form":
-            found = form_version(str(change["form_id"]), str(change["version"]))
-            if found is not None:
-                specs.append(found["spec"])
+    # The changes go into the zip page by page as they are pulled (a tablet away for
+    # months has tens of thousands); only the ids of the forms they announce are kept.
+    # The first page is pulled before anything is written (a refused cursor restarts).
+    start, pages = _pull_pages(identity, cursor)
     writer = BundleWriter(out)
     writer.add(ACKS, _json({"acked": acked, "rejected": rejected, "attachments": files}))
-    writer.add(CHANGES, _json({"changes": changes, "from_cursor": start,
-                               "next_cursor": next_cursor}))
+    pulled = _PulledChanges(start)
+    writer.add_stream(CHANGES, pulled.member(pages))
+    specs = []
+    for form_id, version in pulled.forms:
+        found = form_version(form_id, version)
+        if found is not None:
+            specs.append(found["spec"])
     writer.add(FORMS, _json({"forms": specs}))
     key = server_private_key()
     return writer.finish({
@@ -313,26 +315,58 @@ def write_return_bundle(device_id: str, out: IO[bytes], *, cursor: int | None = 
         "source": str(current_app.config.get("HESABU_NODE_ID", "server")),
         "source_key": bundle_crypto.public_key(key),
         "target": device_id, "in_reply_to": in_reply_to or (last.bundle_id if last else None),
-        "server_hlc": server_clock().now(), "acked": len(acked), "changes": len(changes),
-        "from_cursor": start, "next_cursor": next_cursor,
+        "server_hlc": server_clock().now(), "acked": len(acked), "changes": pulled.count,
+        "from_cursor": start, "next_cursor": pulled.next_cursor,
     }, lambda data: bundle_crypto.sign(key, data))
 
 
-def _pull_all(device: DeviceIdentity, cursor: int) -> tuple[int, list[dict[str, Any]], int]:
-    """Every change after `cursor` (restarting at 0 if the cursor is from elsewhere)."""
+def _pull_pages(device: DeviceIdentity, cursor: int) -> tuple[int, Iterator[ChangePage]]:
+    """(the cursor pulled from, the pages of every change after it): restarting at 0 if
+    `cursor` is from elsewhere. The first page is pulled now, the others as they are
+    read."""
     try:
-        page = pull_changes(device, cursor, _PULL_PAGE)
+        first = pull_changes(device, cursor, _PULL_PAGE, with_records=False)
     except ApiError as exc:
         if exc.code != "sync.cursor_invalid":
             raise
         cursor = 0
-        page = pull_changes(device, cursor, _PULL_PAGE)
-    start = cursor
-    changes = list(page.changes)
-    while page.has_more:
-        page = pull_changes(device, page.next_cursor, _PULL_PAGE)
-        changes.extend(page.changes)
-    return start, changes, page.next_cursor
+        first = pull_changes(device, cursor, _PULL_PAGE, with_records=False)
+
+    def pages(page: ChangePage) -> Iterator[ChangePage]:
+        yield page
+        while page.has_more:
+            page = pull_changes(device, page.next_cursor, _PULL_PAGE, with_records=False)
+            yield page
+
+    return cursor, pages(first)
+
+
+class _PulledChanges:
+    """changes.json written piece by piece: the same bytes as
+    `_json({"changes": [...], "from_cursor": start, "next_cursor": end})` (canonical JSON:
+    the keys sort in that order, so the cursor known only at the end comes last). Counts
+    the changes and notes the forms they announce on the way."""
+
+    def __init__(self, start: int) -> None:
+        self.start = start
+        self.next_cursor = start
+        self.count = 0
+        self.forms: list[tuple[str, str]] = []
+
+    def member(self, pages: Iterator[ChangePage]) -> Iterator[bytes]:
+        yield b'{"changes":['
+        for page in pages:
+            parts = []
+            for change in page.changes:
+                if change.get("type") == "form":
+                    self.forms.append((str(change["form_id"]), str(change["version"])))
+                parts.append(_json(change))
+            if parts:
+                yield (b"," if self.count else b"") + b",".join(parts)
+                self.count += len(parts)
+            self.next_cursor = page.next_cursor
+        yield b'],"from_cursor":' + _json(self.start) + b',"next_cursor":' + \
+            _json(self.next_cursor) + b"}"
 
 
 def _json(value: Any) -> bytes:
