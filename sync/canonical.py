@@ -49,4 +49,18 @@ def same_value(a: Any, b: Any) -> bool:
 def is_json_scalar(value: Any) -> bool:
     if isinstance(value, float):
         return math.isfinite(value)
-    return value is None or isinstance(value, bool | int | str)
+    if isinstance(value, str):
+        return is_text(value)
+    return value is None or isinstance(value, bool | int)
+
+
+def is_text(value: str) -> bool:
+    """Whether `value` is text UTF-8 can carry: JSON's `"\ud800"` escape decodes to an
+    unpaired surrogate, which no database or JSON writer downstream accepts."""
+    if value.isascii():
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

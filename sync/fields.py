@@ -37,7 +37,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sync.canonical import is_json_scalar, same_value
+from sync.canonical import is_json_scalar, is_text, same_value
 from sync.ids import INSTANCE_ID_RE, is_instance_id
 
 #: The record tombstone: `True` once deleted. Not an answer; never in `flatten` output.
@@ -109,11 +109,22 @@ def validate_value(path: str, value: Any) -> None:
         if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)
                                   or not is_json_scalar(value)):
             raise FieldPathError(f"{path}: a repeat position key must be a number or null")
+    elif not _all_text_valid(value):
+        raise FieldPathError(f"{path}: the text is not valid Unicode (an unpaired "
+                             "surrogate such as \\ud800)")
     elif isinstance(value, list):
         if not all(is_json_scalar(v) for v in value):
             raise FieldPathError(f"{path}: a list value may hold only JSON scalars")
     elif not is_json_scalar(value):
         raise FieldPathError(f"{path}: a value must be a JSON scalar or a list of scalars")
+
+
+def _all_text_valid(value: Any) -> bool:
+    if isinstance(value, str):
+        return is_text(value)
+    if isinstance(value, list):
+        return all(is_text(v) for v in value if isinstance(v, str))
+    return True
 
 
 # -- flatten ----------------------------------------------------------------------------
@@ -143,8 +154,8 @@ def _flatten_into(prefix: str, group: Mapping[str, Any], out: dict[str, Any]) ->
         if not _is_answer_name(name):
             raise FieldPathError(f"{prefix}{name!r}: not a valid answer name")
         path = prefix + name
-        if type(value) in _SCALARS:  # most answers: nothing more to check
-            out[path] = value
+        if type(value) in _SCALARS and (type(value) is not str or is_text(value)):
+            out[path] = value  # most answers: nothing more to check
         elif isinstance(value, Mapping):
             _flatten_into(path + "/", value, out)
         elif isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):

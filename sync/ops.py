@@ -284,7 +284,8 @@ def _validate(op: Op, paths_checked: bool = False) -> None:
         try:
             if not is_valid_path(path):
                 raise FieldPathError(f"bad field path {path!r}")
-            if type(value) not in _PLAIN or path[-1] == "]" or path == DELETED:
+            if type(value) not in _PLAIN or path[-1] == "]" or path == DELETED or (
+                    type(value) is str and not value.isascii()):
                 validate_value(path, value)
         except FieldPathError as exc:
             raise OpError(f"fields.{path}", str(exc)) from None

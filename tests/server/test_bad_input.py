@@ -190,3 +190,24 @@ def test_an_unreachable_database_is_a_503_to_retry_later(tmp_path: Path) -> None
     assert response.status_code == 503
     assert response.json["error"]["code"] == "server.unavailable"
     assert response.headers["Retry-After"] == "5"
+
+
+def test_text_with_an_unpaired_surrogate_is_refused_per_op(
+        app: Flask, client: HttpClient, tablet: Device) -> None:
+    """JSON's "\\ud800" escape decodes to text no database can store: that op is refused
+    (sync.op_invalid, not a 500) and the rest of the batch applies."""
+    good = tablet.op(fields={"name": "João"})
+    bad_nested = tablet.op(fields={"name": "placeholder-2"})  # a new record: nested answers
+    bad_flat = tablet.op(good.record_id, {"name": "placeholder-1"},  # an edit: flat fields
+                         {"name": [good.op_id]})
+    assert "fields" in bad_flat.to_wire() and "answers" in bad_nested.to_wire()
+    body = json.dumps(push_body(tablet, [good, bad_flat, bad_nested]))
+    # Put the escapes in as they arrive on the wire (json.dumps would keep them escaped).
+    body = body.replace("placeholder-1", "a\\ud800b").replace("placeholder-2", "\\udfff")
+    reply = _post(client, body.encode())
+    assert reply.status == 200, reply.body
+    answer = reply.json()
+    assert answer["acked"] == [good.op_id]
+    assert {r["op_id"]: r["code"] for r in answer["rejected"]} == {
+        bad_flat.op_id: "sync.op_invalid", bad_nested.op_id: "sync.op_invalid"}
+    assert "Unicode" in answer["rejected"][0]["message"]
