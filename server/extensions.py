@@ -8,6 +8,8 @@ the same effect from the row lock on the sequence counter (see services/sequence
 
 from __future__ import annotations
 
+import functools
+import json
 from typing import Any
 
 from flask_sqlalchemy import SQLAlchemy
@@ -41,11 +43,17 @@ def is_sqlite(engine: Engine) -> bool:
 
 
 def engine_options(uri: str) -> dict[str, Any]:
-    """Engine keyword arguments for `uri` (SQLALCHEMY_ENGINE_OPTIONS)."""
+    """Engine keyword arguments for `uri` (SQLALCHEMY_ENGINE_OPTIONS). JSON columns
+    written through the ORM keep text as UTF-8 ("João", not "Jo\\u00e3o"), like the
+    rows a push writes: smaller, and searchable as people type it."""
+    json_options = {"json_serializer": _utf8_json}
     if uri.startswith("sqlite"):
         # Writers wait for each other instead of failing at once with "database is locked".
-        return {"connect_args": {"timeout": 30, "check_same_thread": False}}
-    return {"pool_pre_ping": True}
+        return {"connect_args": {"timeout": 30, "check_same_thread": False}, **json_options}
+    return {"pool_pre_ping": True, **json_options}
+
+
+_utf8_json = functools.partial(json.dumps, ensure_ascii=False)
 
 
 def install_sqlite_hooks(engine: Engine) -> None:

@@ -149,3 +149,19 @@ def test_labels_naming_answers_show_them_as_the_tablet_does() -> None:
     assert items[2]["label"] == "Rooms (Esther, owner: Yes, )"
     # A column heading cannot name one row's answer: the other question's label instead.
     assert items[3]["columns"] == ["Name", "Age of [Name] (Esther's household)"]
+
+
+def test_an_edited_record_keeps_its_text_as_utf8(app: Flask, form: tuple[str, str],
+                                                  tablet: Device) -> None:
+    """ORM writes (a web edit re-merges the record) store "Hélène" as typed, like a push
+    does, so the stored JSON is searchable as people type it."""
+    from sqlalchemy import Text, cast
+
+    op = tablet.op(fields={"name": "Juma"})
+    push(app, tablet, [op])
+    with app.app_context():
+        edit_record(op.record_id, {"name": "Hélène Conceição"}, user="neema")
+        text = db.session.execute(select(cast(Record.fields, Text)).where(
+            Record.record_id == op.record_id)).scalar_one()
+        db.session.rollback()
+    assert "Hélène Conceição" in text and "\\u00e9" not in text
