@@ -88,7 +88,7 @@ def build(app: Any, settlements: int, households: int, seed: int) -> dict[str, f
     rng = random.Random(seed)
     spec = households_module.load_household_form()
     pool = [households_module.make_household(spec, rng, f"B-{i:04d}") for i in range(300)]
-    template = json.loads((ROOT / "tests/data/records/sdi_settlement_profile/"
+    template = json.loads((ROOT / "forms/examples/sdi_settlement_profile/"
                            "mashimoni_nairobi.json").read_text(encoding="utf-8"))
     structures = max(settlements, households // 2)
     seq = 0

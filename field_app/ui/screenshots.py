@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 FORMS = Path(__file__).resolve().parents[2] / "forms" / "definitions"
-RECORDS = Path(__file__).resolve().parents[2] / "tests" / "data" / "records"
+RECORDS = Path(__file__).resolve().parents[2] / "forms" / "examples"
 LANGUAGES = ("en", "sw")
 
 

@@ -38,7 +38,7 @@ from sync.ops import EDIT, Op, make_op
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFINITIONS = ROOT / "forms" / "definitions"
-DATA = ROOT / "tests" / "data" / "records"
+DATA = ROOT / "forms" / "examples"
 TEMPLATES = DATA / "sdi_settlement_profile"
 FORMS = ("sdi_settlement_profile", "sdi_structure_numbering", "sdi_household_enumeration",
          "sdi_city_profile")

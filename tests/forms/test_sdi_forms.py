@@ -1,6 +1,6 @@
 """The SDI form set in forms/definitions/: converts, loads, keeps KYC names, checks records.
 
-Realistic filled records live in tests/data/records/<form_id>/*.json (answers as a
+Realistic filled records live in forms/examples/<form_id>/*.json (answers as a
 device saves them: groups as dicts, repeats as lists, calculations included). Broken
 variants are those records with one realistic mistake each.
 """
@@ -23,7 +23,7 @@ from forms.recompute import FormEngine
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFINITIONS = ROOT / "forms" / "definitions"
-RECORDS = ROOT / "tests" / "data" / "records"
+RECORDS = ROOT / "forms" / "examples"
 FORM_IDS = [
     "sdi_settlement_profile",
     "sdi_structure_numbering",

@@ -20,7 +20,7 @@ from forms import FormSpec, load_form, validate_record
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFINITIONS = ROOT / "forms" / "definitions"
-RECORD = ROOT / "tests" / "data" / "records" / "sdi_settlement_profile" / "mashimoni_nairobi.json"
+RECORD = ROOT / "forms" / "examples" / "sdi_settlement_profile" / "mashimoni_nairobi.json"
 NOW = datetime(2026, 11, 26, 10, 0)
 J3 = ("section_J", "J3_Households_Connected")
 CONNECTED_MESSAGES = {

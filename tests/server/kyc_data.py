@@ -1,4 +1,4 @@
-"""The SDI test records (tests/data/records) as ops pushed through the real push path,
+"""The SDI example records (forms/examples) as ops pushed through the real push path,
 plus a few more households so counts pass the small-count threshold.
 
 Settlements: Mashimoni (Nairobi, Muungano) and Chaisa (Lusaka, Zambia federation).
@@ -25,7 +25,7 @@ from sync.ids import new_uuid7
 from sync.ops import EDIT, Op, make_op
 
 ROOT = Path(__file__).resolve().parents[2]
-RECORDS = ROOT / "tests" / "data" / "records"
+RECORDS = ROOT / "forms" / "examples"
 DEFINITIONS = ROOT / "forms" / "definitions"
 FORMS = ("sdi_settlement_profile", "sdi_structure_numbering", "sdi_household_enumeration",
          "sdi_city_profile")

@@ -10,7 +10,7 @@ import pytest
 from server.services.indicators import formulas, privacy
 from server.services.indicators.formulas import household_facts, settlement_profile
 
-RECORDS = Path(__file__).resolve().parents[2] / "tests" / "data" / "records"
+RECORDS = Path(__file__).resolve().parents[2] / "forms" / "examples"
 
 
 def record(form_id: str, name: str) -> dict:
