@@ -53,7 +53,8 @@ CODES: dict[str, CodeInfo] = {
         CodeInfo(RECORD_FORM_MISMATCH, 409, False,
                  "The record already exists with a different form."),
         CodeInfo(RESOLVE_FORBIDDEN, 403, False,
-                 "Only a federation leader may resolve conflicts."),
+                 "Only the device of a federation leader or admin, or an allowed hub, "
+                 "may send resolve ops."),
         CodeInfo(RECORD_FORBIDDEN, 403, False,
                  "This device may not write to this record (it belongs to another federation)."),
         CodeInfo(BATCH_TOO_LARGE, 413, False, "The request has too many ops or bytes."),
