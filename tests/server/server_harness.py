@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import http.client
 import json
+import os
+import socket
+import subprocess
+import sys
 import threading
-from collections.abc import Mapping
+import time
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -164,3 +171,45 @@ class HttpClient:
     def pull(self, cursor: int, limit: int | None = None) -> Reply:
         query = f"cursor={cursor}" + (f"&limit={limit}" if limit else "")
         return self.request("GET", f"/api/sync/pull?{query}")
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def gunicorn_server(args: list[str], env: Mapping[str, str], folder: Path) -> Iterator[int]:
+    """`gunicorn <args> server.wsgi:app` on a free loopback port, with `env` added to the
+    environment, its output in `folder/gunicorn.log`; yields the port once it answers,
+    stops it afterwards."""
+    port = free_port()
+    log = open(folder / "gunicorn.log", "wb")  # noqa: SIM115  (closed below)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", *args, "-b", f"127.0.0.1:{port}",
+         "--graceful-timeout", "5", "server.wsgi:app"],
+        cwd=ROOT, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if HttpClient(port).pull(0).status == 401:
+                    break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError((folder / "gunicorn.log").read_text())
+            time.sleep(0.2)
+        yield port
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()

@@ -4,11 +4,6 @@ and two gunicorn worker processes on one PostgreSQL database."""
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,17 +12,15 @@ import pytest
 from flask import Flask
 from pg_databases import create_pg_database, drop_pg_database
 from server_harness import (
-    HttpClient,
     LiveServer,
     enrol_device,
+    gunicorn_server,
     publish_test_form,
     stored_seqs,
 )
 
 from server.app import create_app
 from server.extensions import db
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_threads_push_while_one_pulls(app: Flask, live: LiveServer) -> None:
@@ -39,12 +32,6 @@ def test_threads_push_while_one_pulls(app: Flask, live: LiveServer) -> None:
     assert stored_seqs(app) == list(range(2, 2 + len(out.pushed)))
     # The shared records were written concurrently by four devices: conflicts exist.
     assert any(state["conflicts"] for state in out.records.values())
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
@@ -59,34 +46,9 @@ def pg_url() -> Iterator[str]:
 @pytest.fixture
 def gunicorn(pg_url: str, tmp_path: Path) -> Iterator[int]:
     """Two gunicorn workers on an empty PostgreSQL database: both migrate at start."""
-    port = _free_port()
-    env = {**os.environ, "HESABU_DATABASE_URL": pg_url,
-           "HESABU_INSTANCE_PATH": str(tmp_path / "instance")}
-    log = open(tmp_path / "gunicorn.log", "wb")  # noqa: SIM115  (closed below)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}",
-         "--graceful-timeout", "5", "server.wsgi:app"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if HttpClient(port).pull(0).status == 401:
-                    break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError((tmp_path / "gunicorn.log").read_text())
-            time.sleep(0.2)
+    env = {"HESABU_DATABASE_URL": pg_url, "HESABU_INSTANCE_PATH": str(tmp_path / "instance")}
+    with gunicorn_server(["-w", "2"], env, tmp_path) as port:
         yield port
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
 
 
 def test_two_gunicorn_workers_on_postgresql(gunicorn: int, pg_url: str,

@@ -11,30 +11,20 @@ from __future__ import annotations
 
 import hashlib
 import os
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from flask import Flask
-from server_harness import HttpClient
+from server_harness import gunicorn_server
 
 from field_app.core.api import SyncApi
 from field_app.core.transport import HttpTransport
 from server.services.devices import create_enrolment_code
 
-ROOT = Path(__file__).resolve().parents[2]
 #: The command of docs/deploy.md, with one worker (enough to see connections).
 GTHREAD = ["-k", "gthread", "--threads", "4", "--keep-alive", "30"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(params=["gthread", "sync"])
@@ -42,39 +32,13 @@ def gunicorn(request: pytest.FixtureRequest, app: Flask, db_url: str,
              tmp_path: Path) -> Iterator[tuple[str, int, Path]]:
     """gunicorn on this module's database (SQLite file or PostgreSQL), one worker."""
     worker = request.param
-    port = _free_port()
     access = tmp_path / "access.log"
-    env = {**os.environ, "HESABU_DATABASE_URL": db_url,
-           "HESABU_INSTANCE_PATH": app.instance_path}
-    log = open(tmp_path / "gunicorn.log", "wb")  # noqa: SIM115  (closed below)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", "1",
-         *(GTHREAD if worker == "gthread" else ["-k", "sync"]),
-         "-b", f"127.0.0.1:{port}", "--graceful-timeout", "5",
-         "--access-logfile", str(access),
-         "--access-logformat", "%({remote_port}e)s %(m)s %(U)s %(s)s",
-         "server.wsgi:app"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if HttpClient(port).pull(0).status == 401:
-                    break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError((tmp_path / "gunicorn.log").read_text())
-            time.sleep(0.2)
+    args = ["-w", "1", *(GTHREAD if worker == "gthread" else ["-k", "sync"]),
+            "--access-logfile", str(access),
+            "--access-logformat", "%({remote_port}e)s %(m)s %(U)s %(s)s"]
+    env = {"HESABU_DATABASE_URL": db_url, "HESABU_INSTANCE_PATH": app.instance_path}
+    with gunicorn_server(args, env, tmp_path) as port:
         yield worker, port, access
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
 
 
 def _lines(access: Path) -> list[str]:
