@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -346,13 +347,9 @@ def test_ops_the_server_refuses_for_good_are_parked(tmp_path: Path, server: Hub)
     assert new_uuid7()  # ids still come from the protocol module
 
 
-def test_batches_shrink_when_the_server_is_slower_than_the_timeout(tmp_path: Path,
-                                                                   server: Hub) -> None:
-    """A big batch takes the server longer than the tablet waits: smaller batches get
-    through, and what the server applied from the timed-out batches is not doubled."""
-    a = device(tmp_path, "a", server)
-    for i in range(24):
-        a.create_record("hh", "1", household(i), finalized=True)
+@contextlib.contextmanager
+def push_sizes() -> Iterator[list[int]]:
+    """The number of ops of every push request sent meanwhile, in order."""
     sizes: list[int] = []
     real_push = SyncApi.push_queued
 
@@ -360,19 +357,33 @@ def test_batches_shrink_when_the_server_is_slower_than_the_timeout(tmp_path: Pat
         sizes.append(len(ops))
         return real_push(self, device_id, ops, attempts)
 
-    def slow_for_big_batches() -> None:
-        if sizes and sizes[-1] > 6:
-            time.sleep(1.5)
-
-    server.before_push_reply = slow_for_big_batches
     SyncApi.push_queued = watching  # type: ignore[method-assign]
-    api = SyncApi(HttpTransport(server.url, a.device.token, retry=FAST_RETRY, timeout_s=1))
     try:
-        summary = run_sync(a, api)
+        yield sizes
     finally:
         SyncApi.push_queued = real_push  # type: ignore[method-assign]
-        server.before_push_reply = None
-        api.transport.close()
+
+
+def test_batches_shrink_when_the_server_is_slower_than_the_timeout(tmp_path: Path,
+                                                                   server: Hub) -> None:
+    """A big batch takes the server longer than the tablet waits: smaller batches get
+    through, and what the server applied from the timed-out batches is not doubled."""
+    a = device(tmp_path, "a", server)
+    for i in range(24):
+        a.create_record("hh", "1", household(i), finalized=True)
+    api = SyncApi(HttpTransport(server.url, a.device.token, retry=FAST_RETRY, timeout_s=1))
+    with push_sizes() as sizes:
+
+        def slow_for_big_batches() -> None:
+            if sizes and sizes[-1] > 6:
+                time.sleep(1.5)
+
+        server.before_push_reply = slow_for_big_batches
+        try:
+            summary = run_sync(a, api)
+        finally:
+            server.before_push_reply = None
+            api.transport.close()
     assert summary.ok and summary.sent == 24, summary.describe()
     assert sizes[0] == 24 and min(sizes) <= 6
     assert len(server.log) == 24 and outbox.pending(a) == []
@@ -416,23 +427,15 @@ def test_a_cut_link_does_not_shrink_the_batches(tmp_path: Path, server: Hub) -> 
     a = device(tmp_path, "a", server)
     for i in range(40):
         a.create_record("hh", "1", household(i), finalized=True)
-    sizes: list[int] = []
-    real_push = SyncApi.push_queued
-
-    def watching(self: SyncApi, device_id: str, ops: list, attempts: int | None = None):
-        sizes.append(len(ops))
-        return real_push(self, device_id, ops, attempts)
-
     # Both tries of the first push are cut (reset) mid-way through the body.
     proxy.faults.cut_after_bytes, proxy.faults.cuts, proxy.faults.reset = 1_500, 2, True
-    SyncApi.push_queued = watching  # type: ignore[method-assign]
     try:
-        first, _ = sync(a, proxy.url)
-        assert proxy.cut_count == 2 and not first.ok
-        assert sizes == [40]  # no halving: the sync ends, nothing is lost
-        second, _ = sync(a, proxy.url)
+        with push_sizes() as sizes:
+            first, _ = sync(a, proxy.url)
+            assert proxy.cut_count == 2 and not first.ok
+            assert sizes == [40]  # no halving: the sync ends, nothing is lost
+            second, _ = sync(a, proxy.url)
     finally:
-        SyncApi.push_queued = real_push  # type: ignore[method-assign]
         proxy.close()
     assert second.ok and second.sent == 40, second.describe()
     assert sizes == [40, 40]  # the next sync sends the batch again whole
