@@ -121,6 +121,12 @@ class LiveServer:
         self._server.server_close()
         self._thread.join(timeout=10)
 
+    def __enter__(self) -> LiveServer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
 
 @dataclass(frozen=True)
 class Reply:

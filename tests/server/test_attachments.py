@@ -162,8 +162,7 @@ def test_bad_ids_headers_and_sizes(make_app: Any) -> None:
     from server_harness import enrol_device
 
     device = enrol_device(app, "tab-x", "x")
-    server = LiveServer(app)
-    try:
+    with LiveServer(app) as server:
         client = HttpClient(server.port, device.token)
         assert patch(client, "not-a-hash", 0, b"x", 1).json()["error"]["code"] == \
             "attachment.hash_invalid"
@@ -180,8 +179,6 @@ def test_bad_ids_headers_and_sizes(make_app: Any) -> None:
         assert past_end.json()["error"]["code"] == "attachment.length_mismatch"
         no_token = HttpClient(server.port).request("HEAD", f"/api/attachments/{sha(b'x')}")
         assert no_token.status == 401
-    finally:
-        server.close()
 
 
 def test_a_part_file_longer_than_the_committed_offset_is_cut_back(

@@ -57,8 +57,7 @@ def test_body_over_the_byte_limit(make_app: Any, tablet: Device) -> None:
 
     publish_test_form(app)
     device = enrol_device(app, "tab-small", "small")
-    server = LiveServer(app)
-    try:
+    with LiveServer(app) as server:
         client = HttpClient(server.port, device.token)
         before = table_counts(app)
         ops = [device.op(fields={"note": "x" * 500}) for _ in range(10)]
@@ -71,8 +70,6 @@ def test_body_over_the_byte_limit(make_app: Any, tablet: Device) -> None:
         assert len(bomb) < 4096
         assert_error(_post(client, bomb, gzipped=True), 413, "sync.batch_too_large")
         assert table_counts(app) == before
-    finally:
-        server.close()
 
 
 def test_too_many_ops(make_app: Any) -> None:

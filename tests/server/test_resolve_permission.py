@@ -234,8 +234,7 @@ def test_where_any_device_may_relay_a_relayed_resolve_passes_but_not_its_own(
     publish_test_form(app)
     a, b = enrol_device(app, "tab-a", "a"), enrol_device(app, "tab-b", "b")
     hub = enrol_device(app, "hub-kibera", "Kibera office")  # never allowed
-    server = LiveServer(app)
-    try:
+    with LiveServer(app) as server:
         record, heads = make_conflict(server, a, b)
         own = settle(hub, record, heads)
         answer = push(server, hub, [own])
@@ -244,5 +243,3 @@ def test_where_any_device_may_relay_a_relayed_resolve_passes_but_not_its_own(
         answer = push(server, hub, [relayed])
         assert answer["acked"] == [relayed.op_id] and answer["rejected"] == []
         assert conflicts_of(server, a, record) == []
-    finally:
-        server.close()
