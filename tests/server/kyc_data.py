@@ -161,3 +161,10 @@ def kyc_world(db_url: str, instance: Path) -> Iterator[tuple[Flask, Any]]:
             db.session.remove()
             wipe()
             db.engine.dispose()
+
+
+def page(persona: Any, path: str) -> str:
+    """A web page as `persona` sees it (asserting it answered 200)."""
+    response = persona.client.get(path)
+    assert response.status_code == 200, (path, response.status_code)
+    return response.get_data(as_text=True)

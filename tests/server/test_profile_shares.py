@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from kyc_data import CHAISA, MASHIMONI, NAIROBI_CITY, load_kyc, make_ops, push, read
+from kyc_data import CHAISA, MASHIMONI, NAIROBI_CITY, load_kyc, make_ops, page, push, read
 from personas import People, make_personas
 
 from server.services.indicators import formulas
@@ -151,11 +151,6 @@ def api(persona: Any, path: str) -> Any:
     assert response.status_code == 200, (path, response.status_code)
     return response.get_json()
 
-
-def page(persona: Any, path: str) -> str:
-    response = persona.client.get(path)
-    assert response.status_code == 200, (path, response.status_code)
-    return response.get_data(as_text=True)
 
 
 def card(html: str, key: str) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from kyc_data import CHAISA, MASHIMONI, form_specs, load_kyc, make_ops, push
+from kyc_data import CHAISA, MASHIMONI, form_specs, load_kyc, make_ops, page, push
 from personas import People, make_personas
 
 from sync.hlc import HybridClock
@@ -26,11 +26,6 @@ def get(persona: Any, path: str) -> Any:
     response = persona.api.get(path)
     return response.status_code, response.get_json()
 
-
-def page(persona: Any, path: str) -> str:
-    response = persona.client.get(path)
-    assert response.status_code == 200, (path, response.status_code)
-    return response.get_data(as_text=True)
 
 
 def test_edits_and_deletes_reach_the_profile(app: Flask, people: People) -> None:

@@ -5,14 +5,8 @@ from __future__ import annotations
 
 import re
 
-from kyc_data import CHAISA, MASHIMONI, NAMES
+from kyc_data import CHAISA, MASHIMONI, NAMES, page
 from personas import People
-
-
-def page(persona: object, path: str) -> str:
-    response = persona.client.get(path)  # type: ignore[attr-defined]
-    assert response.status_code == 200, (path, response.status_code)
-    return response.get_data(as_text=True)
 
 
 def test_settlements_list_filters_and_draws_an_offline_map(people: People) -> None:
