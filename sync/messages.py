@@ -35,8 +35,9 @@ PROTOCOL_VERSION = 3
 UNNAMED_SERVER_PROTOCOL = 2
 #: The answer header that carries the server's protocol version.
 PROTOCOL_HEADER = "Hesabu-Protocol"
-#: The first protocol version whose servers accept bzip2 bodies and answer `acked_rest`.
-BZIP2_SINCE = 3
+#: Protocol 3: servers accept bzip2 bodies, answer `acked_rest`, and leave a device's
+#: own ops out of its pulls.
+PROTOCOL_3 = 3
 GZIP, BZIP2 = "gzip", "bzip2"
 
 #: A decompressed body larger than this is refused (a small gzip can inflate hugely).
@@ -49,10 +50,6 @@ class BodyError(ValueError):
 
 class BodyTooLarge(BodyError):
     """A compressed body that inflates past the limit."""
-
-    def __init__(self, message: str, limit: int) -> None:
-        super().__init__(message)
-        self.limit = limit
 
 
 def encode_body(value: Any) -> bytes:
@@ -87,7 +84,7 @@ def decompress(data: bytes, encoding: str, limit: int = MAX_BODY_BYTES) -> bytes
     except (error, EOFError, ValueError) as exc:
         raise BodyError(f"body is not valid {encoding}: {exc}") from None
     if len(raw) > limit:
-        raise BodyTooLarge(f"body inflates past {limit} bytes", limit)
+        raise BodyTooLarge(f"body inflates past {limit} bytes")
     if not inflater.eof or inflater.unused_data:
         raise BodyError(f"the {encoding} body is truncated or has trailing data")
     return raw

@@ -26,7 +26,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from sync.messages import BZIP2, BZIP2_SINCE, GZIP
+from sync.messages import BZIP2, GZIP, PROTOCOL_3
 
 #: Below this upload rate (bytes/s) a push is sent as bzip2 (2 Mbit/s; bzip2 breaks
 #: even around 4 Mbit/s on a desktop CPU, and a tablet's CPU is slower).
@@ -118,7 +118,7 @@ class LinkMeter:
 
     def push_coding(self) -> str:
         """The `Content-Encoding` for the next push body."""
-        if (self.server_protocol or 0) < BZIP2_SINCE or BZIP2 in self.refused_codings:
+        if (self.server_protocol or 0) < PROTOCOL_3 or BZIP2 in self.refused_codings:
             return GZIP  # an older (or not yet heard) server only takes gzip
         return BZIP2 if self.slow() else GZIP
 

@@ -24,7 +24,7 @@ from server.services.pull import pull_changes
 from server.services.push import gc_paused, push_ops
 from sync.admission import decode_ops
 from sync.hlc import wall_clock_ms
-from sync.messages import BZIP2_SINCE, PushResponse
+from sync.messages import PROTOCOL_3, PushResponse
 
 bp = Blueprint("sync", __name__, url_prefix="/api/sync")
 
@@ -70,7 +70,7 @@ def _push(data: Any) -> Response:
                           clock.now())
     # Protocol 3 clients know which ops they sent: "acked_rest" spares the id list.
     sent = [op.get("op_id") if isinstance(op, dict) else None for op in body["ops"]]
-    compact = body["protocol"] >= BZIP2_SINCE and all(isinstance(i, str) for i in sent)
+    compact = body["protocol"] >= PROTOCOL_3 and all(isinstance(i, str) for i in sent)
     return json_response(answer.to_wire(sent if compact else None))
 
 

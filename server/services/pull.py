@@ -15,7 +15,7 @@ from server.services.devices import DeviceIdentity
 from server.services.review import review_changes
 from server.services.scoping import check_rescan, device_record_ids
 from server.services.sequence import current_seq
-from sync.messages import PROTOCOL_VERSION, v1_op_payload
+from sync.messages import PROTOCOL_3, PROTOCOL_VERSION, v1_op_payload
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ def pull_changes(device: DeviceIdentity, cursor: int, limit: int, *,
                            details={"server_seq": top})
         wanted = [OpRow.server_seq > cursor,
                   OpRow.record_id.in_(visible_records_query(device).scalar_subquery())]
-        if protocol >= 3:
+        if protocol >= PROTOCOL_3:
             # The device wrote these and holds them: sending them back doubled the
             # bytes of a sync after a big push (protocol 3 clients know to expect it).
             wanted.append(OpRow.device_id != device.id)
