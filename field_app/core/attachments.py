@@ -126,6 +126,21 @@ def refusal(resp: Response, path: Path) -> SyncError:
                      status=resp.status)
 
 
+def offset_after(api: SyncApi, sha: str, offset: int, sent: int, resp: Response,
+                 path: Path) -> int:
+    """Where the upload goes on after a chunk of `sent` bytes at `offset` was answered
+    with `resp`: the server's new Upload-Offset, or on a 409 the offset it says it has
+    (asked with HEAD if the answer does not say). A 409 that leaves the offset where it
+    was is not about the offset (e.g. another Upload-Length): the file is refused."""
+    if resp.status != 409:
+        return int(resp.headers.get("upload-offset", offset + sent))
+    found = conflict_offset(resp)
+    now = api.attachment_offset(sha) if found is None else found
+    if now == offset:
+        raise refusal(resp, path)
+    return now
+
+
 def upload_attachment(
     store: Store,
     api: SyncApi,
@@ -170,14 +185,7 @@ def upload_attachment(
                 continue
             chunks += 1
             sent += len(chunk)
-            if resp.status == 409:
-                tried = offset
-                found = conflict_offset(resp)
-                offset = api.attachment_offset(sha) if found is None else found
-                if offset == tried:
-                    raise refusal(resp, path)
-            else:
-                offset = int(resp.headers.get("upload-offset", offset + len(chunk)))
+            offset = offset_after(api, sha, offset, len(chunk), resp, path)
             _save_offset(store, sha, offset, offset >= size)
             if progress is not None:
                 progress(min(offset, size), size)

@@ -31,7 +31,7 @@ from flask import Flask, current_app
 from sqlalchemy import func, select
 
 from field_app.core.api import SyncApi
-from field_app.core.attachments import conflict_offset, refusal
+from field_app.core.attachments import offset_after
 from field_app.core.errors import SyncError
 from field_app.core.outbox import QueuedOp
 from field_app.core.transport import HttpTransport, RetryPolicy
@@ -287,13 +287,7 @@ def _upload_file(api: SyncApi, path: Path, sha: str, size: int) -> None:
                 raise OSError(f"{path} is shorter than its {size} bytes")
             resp = api.attachment_chunk(sha, offset, size, chunk,
                                         hashlib.sha256(chunk).hexdigest())
-            if resp.status == 409:
-                tried, found = offset, conflict_offset(resp)
-                offset = api.attachment_offset(sha) if found is None else found
-                if offset == tried:  # not about the offset (another length): refused
-                    raise refusal(resp, path)
-            else:
-                offset = int(resp.headers.get("upload-offset", offset + len(chunk)))
+            offset = offset_after(api, sha, offset, len(chunk), resp, path)
 
 
 def _pull(api: SyncApi, result: HubSyncResult) -> None:
