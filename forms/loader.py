@@ -129,7 +129,9 @@ def _load(source: Source, content: bytes | None = None
     if not any(p.is_error for p in problems):
         problems += check_cycles(spec)
     if not any(p.is_error for p in problems):
-        problems += check_with_pyxform_builder(parsed, pyxform_warnings, spec)
+        # An XForm has one title: translated titles (form_title::<language>) stay ours.
+        untranslated = {**parsed, "title": spec.title} if spec.titles else parsed
+        problems += check_with_pyxform_builder(untranslated, pyxform_warnings, spec)
     problems += translate_warnings(pyxform_warnings)
     if not any(n.row is not None for n in spec.walk()):
         problems.append(FormProblem(

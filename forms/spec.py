@@ -159,6 +159,17 @@ class FormSpec:
     children: tuple[Node, ...] = ()
     choices: Mapping[str, tuple[Choice, ...]] = field(default_factory=dict)
     format: int = SPEC_FORMAT
+    #: The title per form language (`form_title::Kiswahili (sw)` on the settings sheet);
+    #: `title` is the form's own (default language) title.
+    titles: Mapping[str, str] = field(default_factory=dict)
+
+    def title_in(self, language: str | None) -> str:
+        """The title in a form language name ("Kiswahili (sw)") or app code ("sw")."""
+        for name, text in self.titles.items():
+            if language and text and (name == language or name.endswith(f"({language})")
+                                      or name.lower() == language.lower()):
+                return text
+        return self.title
 
     # -- navigation -------------------------------------------------------------
     def walk(self) -> Iterator[Node]:
@@ -207,6 +218,7 @@ class FormSpec:
             "default_language": self.default_language,
             "languages": list(self.languages),
             "instance_name": self.instance_name,
+            **({"titles": dict(self.titles)} if self.titles else {}),
             "children": [c.to_dict() for c in self.children],
             "choices": {
                 name: [
@@ -239,6 +251,7 @@ class FormSpec:
                 for name, options in data.get("choices", {}).items()
             },
             format=data.get("format", SPEC_FORMAT),
+            titles=dict(data.get("titles", {})),
         )
 
     def to_json(self, **kwargs: Any) -> str:

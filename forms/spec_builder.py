@@ -86,6 +86,23 @@ def survey_rows(workbook: Any, parsed: Mapping[str, Any]) -> dict[tuple[str, ...
 # -- building the FormSpec -----------------------------------------------------------
 
 
+#: Settings column with the form title per language, `translated_title::Swahili (sw)`.
+#: An XForm has one title, so stock pyxform (ODK Central, Kobo) cannot take translated
+#: `form_title::<language>` columns; it passes this column through and ignores it.
+TRANSLATED_TITLE = "translated_title"
+
+
+def _titles(title: Any, default_language: str | None) -> tuple[str, dict[str, str]]:
+    """The form title and its translations: pyxform gives a dict when the settings
+    sheet has `form_title::<language>` columns (the untranslated one as "default")."""
+    if not isinstance(title, Mapping):
+        return str(title or ""), {}
+    titles = {str(k): str(v) for k, v in title.items() if v and k != DEFAULT_LANG}
+    own = title.get(DEFAULT_LANG) or (titles.get(default_language) if default_language
+                                      else None) or next(iter(titles.values()), "")
+    return str(own or ""), titles
+
+
 @dataclass
 class SpecBuilder:
     rows: dict[tuple[str, ...], SurveyRow]
@@ -94,10 +111,15 @@ class SpecBuilder:
     def form(self, parsed: Mapping[str, Any], workbook: Any) -> FormSpec:
         default_language = parsed.get("default_language")
         languages = _languages(workbook)
+        title, titles = _titles(parsed.get("title"), default_language)
+        extra = parsed.get(TRANSLATED_TITLE)
+        if isinstance(extra, Mapping):
+            titles.update({str(k): str(v) for k, v in extra.items() if v and k != DEFAULT_LANG})
         return FormSpec(
             id=str(parsed.get("id_string") or "data"),
             version=str(parsed.get("version") or ""),
-            title=str(parsed.get("title") or parsed.get("id_string") or ""),
+            title=title or str(parsed.get("id_string") or ""),
+            titles=titles,
             default_language=None if default_language in (None, DEFAULT_LANG)
             else str(default_language),
             languages=languages,

@@ -153,3 +153,26 @@ def test_a_600_question_form_loads_quickly(tmp_path: Path) -> None:
     elapsed = time.perf_counter() - started
     assert len(spec.questions) == 601
     assert elapsed < 3.0, f"loading took {elapsed:.2f}s"
+
+
+def test_form_titles_in_each_language_survive_json_and_stay_one_title_for_xforms(
+        tmp_path: Path) -> None:
+    def write_md(text: str) -> Path:
+        path = tmp_path / f"form{len(list(tmp_path.iterdir()))}.md"
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+        return path
+
+    form = FORM.replace("""|          | form_id | version | default_language |
+|          | rooms   | 5       | English (en)     |""", """|          | form_id | version | default_language | form_title | translated_title::Français (fr) |
+|          | rooms   | 5       | English (en)     | Rooms      | Pièces                          |""")
+    spec = load_form(write_md(form))
+    assert spec.title == "Rooms" and spec.titles == {"Français (fr)": "Pièces"}
+    assert spec.title_in("fr") == spec.title_in("Français (fr)") == "Pièces"
+    assert spec.title_in("sw") == spec.title_in(None) == "Rooms"  # no Swahili: the title
+    assert FormSpec.from_json(spec.to_json()).titles == spec.titles
+    assert "titles" not in load_form(write_md(FORM)).to_dict()  # nothing when untranslated
+    # Translated form_title::<language> columns (which stock pyxform cannot turn into an
+    # XForm) load too: the default language's is the title.
+    spec = load_form(write_md(form.replace("translated_title::", "form_title::").replace(
+        "| form_title | form_title::", "| form_title::English (en) | form_title::")))
+    assert spec.title == "Rooms" and spec.title_in("fr") == "Pièces"

@@ -90,6 +90,10 @@ def test_every_question_and_choice_is_translated(specs: dict[str, FormSpec],
         for choice in options:
             assert set(choice.label) == set(LANGUAGES)
             assert all(choice.label[lang].strip() for lang in LANGUAGES), choice.name
+    # The title too (settings `translated_title::<language>`, which pyxform ignores).
+    assert set(spec.titles) == set(LANGUAGES)
+    assert spec.title_in("en") == spec.title == spec.titles["English (en)"]
+    assert len({spec.title_in(code) for code in ("en", "fr", "pt", "sw")}) == 4
 
 
 def test_committed_files_are_what_the_generator_writes() -> None:

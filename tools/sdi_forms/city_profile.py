@@ -18,7 +18,7 @@ from shared_choices import (
 )
 from xlsform_table import Form, Row, T, count, group, q
 
-VERSION = "2026112601"
+VERSION = "2026120601"
 NOT_MORE_THAN_PROFILED = T(
     "Cannot be more than the settlements profiled.",
     "Pas plus que les quartiers profilés.",
@@ -139,7 +139,8 @@ def survey() -> list[Row]:
 def build() -> Form:
     return Form(
         form_id="sdi_city_profile",
-        title="SDI Know Your City city profile",
+        title=T("SDI Know Your City city profile", "Profil de ville SDI Know Your City",
+                "Perfil de cidade SDI Know Your City", "Wasifu wa jiji wa SDI Know Your City"),
         version=VERSION,
         instance_name="concat(${city_name}, ' (', ${profile_date}, ')')",
         survey=tuple(survey()),

@@ -24,7 +24,7 @@ from xlsform_table import (
     repeat,
 )
 
-VERSION = "2026112601"
+VERSION = "2026120601"
 CONSENTED = "${consent} = 'yes'"
 
 
@@ -202,7 +202,8 @@ def survey() -> list[Row]:
 def build() -> Form:
     return Form(
         form_id="sdi_household_enumeration",
-        title="SDI household enumeration",
+        title=T("SDI household enumeration", "Dénombrement des ménages SDI",
+                "Recenseamento de agregados SDI", "Uhesabuji wa kaya wa SDI"),
         version=VERSION,
         instance_name="concat(${structure_number}, '/', ${household_in_structure}, ' ', "
                       "${head_name})",

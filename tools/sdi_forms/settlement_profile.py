@@ -52,7 +52,7 @@ from xlsform_table import (
     choice_list,
 )
 
-VERSION = "2026112701"
+VERSION = "2026120601"
 
 # -- choices -----------------------------------------------------------------------------
 CHOICES = [
@@ -189,7 +189,10 @@ def build() -> Form:
     ]
     return Form(
         form_id="sdi_settlement_profile",
-        title="SDI Know Your City settlement profile",
+        title=T("SDI Know Your City settlement profile",
+                "Profil d'établissement SDI Know Your City",
+                "Perfil de assentamento SDI Know Your City",
+                "Wasifu wa makazi wa SDI Know Your City"),
         version=VERSION,
         instance_name="concat(${B7_Settlement_Name_Community}, ', ', ${B5_City}, ' (', "
                       "${A1_Profile_Date}, ')')",

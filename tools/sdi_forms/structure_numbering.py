@@ -10,7 +10,7 @@ from __future__ import annotations
 from shared_choices import OTHER, SPECIFY_OTHER
 from xlsform_table import Form, Row, T, choice_list, count, q
 
-VERSION = "2026112601"
+VERSION = "2026120601"
 #: Settlement letters, a dash and a number: KB-045, MTW-1200.
 STRUCTURE_NUMBER = "regex(., '^[A-Z]{1,4}-[0-9]{1,5}$')"
 STRUCTURE_NUMBER_MSG = T(
@@ -71,7 +71,9 @@ def survey() -> list[Row]:
         q("geopoint", "gps", T("Location of the structure", "Position de la construction",
                                "Localização da construção", "Mahali pa jengo"),
           hint=T("Stand at the door.", "Tenez-vous à la porte.", "Fique junto à porta.",
-                 "Simama mlangoni.")),
+                 "Simama mlangoni."),
+          # Structures stand a few metres apart: a fix worse than 20 m may be the neighbour's.
+          parameters="capture-accuracy=5 warning-accuracy=20"),
         q("geoshape", "footprint", T("Outline of the structure", "Contour de la construction",
                                      "Contorno da construção", "Umbo la jengo"),
           required=False),
@@ -106,7 +108,8 @@ def survey() -> list[Row]:
 def build() -> Form:
     return Form(
         form_id="sdi_structure_numbering",
-        title="SDI structure numbering",
+        title=T("SDI structure numbering", "Numérotation des constructions SDI",
+                "Numeração de construções SDI", "Uwekaji namba wa majengo wa SDI"),
         version=VERSION,
         instance_name="concat(${structure_number}, ' - ', ${settlement_name})",
         survey=tuple(survey()),

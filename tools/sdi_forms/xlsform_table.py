@@ -82,7 +82,9 @@ class Form:
     """Everything one XLSForm file holds."""
 
     form_id: str
-    title: str
+    #: The title in every language (settings `form_title` in English, and Hesabu's
+    #: `translated_title::<language>` columns, which other XLSForm tools ignore).
+    title: T
     version: str
     instance_name: str
     survey: tuple[Row, ...]
@@ -253,8 +255,10 @@ def sheet_rows(form: Form) -> dict[str, list[list[str | None]]]:
         [ln, name, *(label.by_code(c) for c, _ in LANGUAGES)] for ln, name, label in form.choices
     ]
     settings = [
-        ["form_id", "form_title", "version", "default_language", "instance_name"],
-        [form.form_id, form.title, form.version, DEFAULT_LANGUAGE, form.instance_name],
+        ["form_id", "form_title", "version", "default_language", "instance_name",
+         *(f"translated_title::{s}" for _, s in LANGUAGES)],
+        [form.form_id, form.title.en, form.version, DEFAULT_LANGUAGE, form.instance_name,
+         *(form.title.by_code(c) for c, _ in LANGUAGES)],
     ]
     return {"survey": survey, "choices": choices, "settings": settings}
 
