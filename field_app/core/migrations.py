@@ -182,6 +182,38 @@ def _v3(db: Database) -> None:
                [high_water, high_water])
 
 
+@device_migrations(name="0004_record_times")
+def _v4(db: Database) -> None:
+    # When a record was made and last changed by whoever wrote it, as the enumerator
+    # understands dates: created_at/updated_at are when *this* tablet stored it, which
+    # for a record pulled from the server is the time of the sync. Times come from the
+    # ops' hybrid clocks (13 digits of Unix ms at the start of every HLC).
+    db.executescript(
+        """
+        ALTER TABLE records ADD COLUMN made_at TEXT;
+        ALTER TABLE records ADD COLUMN changed_at TEXT;
+        UPDATE records SET changed_at = (
+            SELECT strftime('%Y-%m-%dT%H:%M:%fZ',
+                            CAST(substr(max(json_extract(h.value, '$.hlc')), 1, 13)
+                                 AS INTEGER) / 1000.0, 'unixepoch')
+            FROM fields f, json_each(f.heads) h WHERE f.record_id = records.record_id);
+        UPDATE records SET changed_at = updated_at WHERE changed_at IS NULL;
+        -- A record made here has its own ops in the outbox: created_at is its making.
+        -- One pulled from the server was made no later than its oldest current value.
+        UPDATE records SET made_at = CASE
+            WHEN EXISTS (SELECT 1 FROM outbox o WHERE o.record_id = records.record_id)
+            THEN created_at
+            ELSE coalesce((
+                SELECT strftime('%Y-%m-%dT%H:%M:%fZ',
+                                CAST(substr(min(json_extract(h.value, '$.hlc')), 1, 13)
+                                     AS INTEGER) / 1000.0, 'unixepoch')
+                FROM fields f, json_each(f.heads) h WHERE f.record_id = records.record_id),
+                created_at)
+            END;
+        """
+    )
+
+
 #: Migration names in order; the schema version is the number applied.
 MIGRATION_NAMES = tuple(m.name for m in device_migrations._migrations)
 SCHEMA_VERSION = len(MIGRATION_NAMES)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from field_app.core import outbox
@@ -68,15 +69,27 @@ def create_record(
 
 
 def _insert_record(store: Store, record_id: str, form_id: str, form_version: str,
-                   status: str, links: Mapping[str, str]) -> None:
+                   status: str, links: Mapping[str, str], made_at: str | None = None) -> None:
+    """`made_at`: when its author made it (a pulled record's op time); default now."""
     now = store.now()
+    made_at = made_at or now
     store.db.execute(
         "INSERT INTO records (record_id, form_id, form_version, status, answers, created_at, "
-        "updated_at, settlement_id, structure_id) VALUES (?, ?, ?, ?, '{}', ?, ?, ?, ?) "
-        "ON CONFLICT (record_id) DO NOTHING",
+        "updated_at, settlement_id, structure_id, made_at, changed_at) "
+        "VALUES (?, ?, ?, ?, '{}', ?, ?, ?, ?, ?, ?) ON CONFLICT (record_id) DO NOTHING",
         [record_id, form_id, form_version, status, now, now, links.get("settlement_id"),
-         links.get("structure_id")],
+         links.get("structure_id"), made_at, made_at],
     )
+
+
+def hlc_time(hlc: str) -> str:
+    """The wall time an op was written (its HLC's milliseconds) as ISO text, UTC."""
+    try:
+        when = datetime.fromtimestamp(int(hlc[:13]) / 1000, UTC)
+    except (TypeError, ValueError, OverflowError, OSError):
+        when = datetime.now(UTC)
+    return when.isoformat(
+        timespec="milliseconds").replace("+00:00", "Z")
 
 
 def save_answers(store: Store, record_id: str, changes: Mapping[str, Any],
@@ -145,7 +158,7 @@ def apply_op(store: Store, op: Mapping[str, Any],
         if not rows:
             links = (op.get("meta") or {}).get("links") or {}
             _insert_record(store, record_id, op["form_id"], op["form_version"], "finalized",
-                           links)
+                           links, made_at=hlc_time(op["hlc"]))
             _apply_first_op(store, op)
             return True
     paths = list(op["fields"])
@@ -194,7 +207,7 @@ def apply_op(store: Store, op: Mapping[str, Any],
         db.conn.executemany("DELETE FROM conflict_notices WHERE record_id = ? AND path = ?",
                             [(record_id, p) for p in settled])
     if upserts:
-        refresh_answers(store, record_id)
+        refresh_answers(store, record_id, changed_at=hlc_time(op["hlc"]))
     return bool(upserts)
 
 
@@ -223,15 +236,17 @@ def _apply_first_op(store: Store, op: Mapping[str, Any]) -> None:
          store.now(), record_id])
 
 
-def refresh_answers(store: Store, record_id: str) -> None:
-    """Rebuild the record's answers and deleted flag from its field values."""
+def refresh_answers(store: Store, record_id: str, changed_at: str | None = None) -> None:
+    """Rebuild the record's answers and deleted flag from its field values;
+    `changed_at` (an op's time) moves the record's change time forward, never back."""
     values = {r["path"]: json.loads(r["value"]) for r in store.db.query(
         "SELECT path, value FROM fields WHERE record_id = ? AND value IS NOT NULL",
         [record_id])}
     store.db.execute(
-        "UPDATE records SET answers = ?, deleted = ?, updated_at = ? WHERE record_id = ?",
+        "UPDATE records SET answers = ?, deleted = ?, updated_at = ?, changed_at = CASE WHEN "
+        "? > coalesce(changed_at, '') THEN ? ELSE changed_at END WHERE record_id = ?",
         [json.dumps(unflatten(values), ensure_ascii=False), 1 if values.get(DELETED) else 0,
-         store.now(), record_id],
+         store.now(), changed_at or "", changed_at or "", record_id],
     )
 
 
@@ -241,8 +256,9 @@ def finalize(store: Store, record_id: str) -> None:
         record = _record_row(store, record_id)
         if record["status"] == "finalized":
             return
-        db.execute("UPDATE records SET status = 'finalized', updated_at = ? WHERE record_id = ?",
-                   [store.now(), record_id])
+        now = store.now()
+        db.execute("UPDATE records SET status = 'finalized', updated_at = ?, changed_at = ? "
+                   "WHERE record_id = ?", [now, now, record_id])
         outbox.compact_record(store, record_id)
         db.execute("UPDATE outbox SET ready = 1 WHERE record_id = ? AND sent_at IS NULL "
                    "AND ready = 0", [record_id])

@@ -238,3 +238,29 @@ def test_a_crash_in_the_middle_of_the_outbox_migration_loses_nothing(old: Path,
     assert check_store(store) == []
     store.close()
 
+
+
+def test_record_times_come_from_the_ops_for_records_received_before_the_upgrade(
+        tmp_path: Path) -> None:
+    """Migration 0004: a record pulled before it (no op of this tablet) was made and
+    changed when its author's ops say, not when this tablet synced it."""
+    path = tmp_path / "device.db"
+    shutil.copy(DATA / "v3.db", path)
+    made, changed = "1780000000000-000000-tab-b", "1790000000000-000003-tab-b"
+    with Database(path) as db, db.atomic():
+        db.execute("INSERT INTO records (record_id, form_id, form_version, status, answers, "
+                   "created_at, updated_at) VALUES ('pulled', 'sdi_household_enumeration', '1',"
+                   " 'finalized', '{}', '2026-12-01T08:00:00.000Z', '2026-12-01T08:00:00.000Z')")
+        for path_, hlc in (("head_name", made), ("phone", changed)):
+            db.execute("INSERT INTO fields (record_id, path, value, heads) VALUES "
+                       "('pulled', ?, '\"x\"', ?)", [path_, json.dumps([
+                           {"op_id": hlc, "hlc": hlc, "device_id": "tab-b", "value": "x"}])])
+    store = open_store(path)
+    try:
+        row = store.query("SELECT made_at, changed_at FROM records WHERE record_id = 'pulled'")
+        assert row == [{"made_at": "2026-05-28T20:26:40.000Z",
+                        "changed_at": "2026-09-21T14:13:20.000Z"}]
+        own = store.query("SELECT created_at, made_at FROM records WHERE record_id != 'pulled'")
+        assert own and all(r["made_at"] == r["created_at"] for r in own)
+    finally:
+        store.close()
