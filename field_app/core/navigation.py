@@ -12,6 +12,11 @@ apply is not shown.
     nav.next(); nav.back(); nav.go(3)
     nav.add_instance(("household", "members"))
     missing = nav.missing()     # [(problem, page index)] blocking finalize
+    nav.progress                # relevant questions answered / relevant questions
+    nav.needs_attention(path)   # passed (or asked to finish) and still unanswered
+
+The overview of the whole record (groups, members, questions and their states) is
+`field_app.core.overview`.
 
 Labels, hints, page titles and problem messages may name questions (`${name}`): they
 show the current answers (`forms.text.render_text`), inside a repeat instance that
@@ -27,8 +32,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from field_app.core.session import SurveySession
-from forms.answers import Path, get
-from forms.spec import METADATA_TYPES, Node, text_in
+from forms.answers import Path, get, is_empty
+from forms.spec import METADATA_TYPES, NO_ANSWER_TYPES, Node, text_in
 from forms.text import has_references, render_text
 from forms.validation import Problem, validate_record
 
@@ -81,6 +86,12 @@ def form_language(languages: tuple[str, ...], code: str | None) -> str | None:
 LINK_QUESTIONS = frozenset({"settlement_id", "structure_id"})
 
 
+def answerable(node: Node) -> bool:
+    """Whether the enumerator answers this question (counted by the progress bar)."""
+    return shown(node) and node.type not in NO_ANSWER_TYPES and node.type != "calculate" \
+        and (node.read_only or "").strip().lower() not in ("true()", "true", "yes", "1")
+
+
 def shown(node: Node) -> bool:
     """Whether a question gets a widget (calculations only when they have a label)."""
     if node.type in HIDDEN_TYPES or (len(node.path) == 1 and node.name in LINK_QUESTIONS):
@@ -102,11 +113,18 @@ class Navigator:
         self.language = session.language
         self.pages: list[Page] = []
         self.index = 0
+        #: Questions on pages the enumerator moved on from: an unanswered required one
+        #: among them says "answer needed" (a page not reached yet stays calm).
+        self.passed: set[Path] = set()
+        #: Problems listed when the enumerator last asked to finish.
+        self.flagged: set[Path] = set()
         self.refresh()
         if resume:
             saved = session.store.get_setting(self.POSITION_KEY + session.record_id)
             if isinstance(saved, list):
                 self.index = self._find_page(tuple(saved[0]), saved[1])
+                for page in self.pages[: self.index]:  # a reopened draft: seen already
+                    self.passed.update(page.questions)
 
     # -- pages ----------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -180,10 +198,23 @@ class Navigator:
     def page(self) -> Page:
         return self.pages[self.index]
 
+    def counts(self) -> tuple[int, int]:
+        """(answered, to answer) among the questions that apply now (notes and
+        calculations do not count)."""
+        answers = self.session.answers
+        answered = total = 0
+        for page in self.pages:
+            for path in page.questions:
+                if answerable(self.engine.node(path)):
+                    total += 1
+                    answered += not is_empty(get(answers, path))
+        return answered, total
+
     @property
     def progress(self) -> float:
-        """0..1: how far through the pages the enumerator is."""
-        return (self.index + 1) / len(self.pages)
+        """0..1: the relevant questions answered out of the relevant questions."""
+        answered, total = self.counts()
+        return answered / total if total else 1.0
 
     def title(self) -> str:
         page = self.page
@@ -194,12 +225,19 @@ class Navigator:
 
     # -- moving ---------------------------------------------------------------------------
     def go(self, index: int) -> Page:
-        self.index = max(0, min(index, len(self.pages) - 1))
+        index = max(0, min(index, len(self.pages) - 1))
+        if index > self.index:  # moving on: the page left behind counts as passed
+            self.passed.update(self.page.questions)
+        self.index = index
         self.remember()
         return self.page
 
     def next(self) -> Page:
         return self.go(self.index + 1)
+
+    @property
+    def at_start(self) -> bool:
+        return self.index == 0
 
     def back(self) -> Page:
         return self.go(self.index - 1)
@@ -224,11 +262,23 @@ class Navigator:
                 return i
         return None
 
+    def page_of_node(self, path: Path) -> int | None:
+        """The first page inside a group, repeat or repeat instance (None: no page)."""
+        path = tuple(path)
+        for i, page in enumerate(self.pages):
+            if page.where[: len(path)] == path or page.repeat == path:
+                return i
+        return None
+
     def jump_to(self, path: Path) -> Page:
         found = self.page_of(path)
         if found is not None:
             self.go(found)
         return self.page
+
+    def go_instance(self, repeat: Path, index: int) -> Page:
+        """Go to the first page of one repeat instance (a household member)."""
+        return self.go(self._find_instance(tuple(repeat), index))
 
     # -- repeats ---------------------------------------------------------------------------
     def add_instance(self, repeat: Path | None = None) -> Page:
@@ -248,6 +298,7 @@ class Navigator:
             raise ValueError("this page is not a repeat instance")
         self.session.remove_instance(page.repeat, page.index)
         self.session.save()
+        self._forget_instance(page.repeat, page.index)
         self.refresh()
         self.index = self._find_instance(page.repeat, max(0, page.index - 1))
         self.remember()
@@ -255,6 +306,63 @@ class Navigator:
 
     def instances(self, repeat: Path) -> list[int]:
         return list(range(len(get(self.session.answers, repeat) or [])))
+
+    def remove_instance_at(self, repeat: Path, index: int) -> Page:
+        """Remove one instance of `repeat` from anywhere (the members list)."""
+        repeat = tuple(repeat)
+        self.session.remove_instance(repeat, index)
+        self.session.save()
+        self._forget_instance(repeat, index)
+        self.refresh()
+        if self.page.repeat == repeat and self.page.index is not None \
+                and self.page.index >= len(self.instances(repeat)):
+            self.index = self._find_instance(repeat, max(0, index - 1))
+        self.remember()
+        return self.page
+
+    def _forget_instance(self, repeat: Path, index: int) -> None:
+        """After removing instance `index`: its questions leave `passed` and `flagged`,
+        and the paths of the instances after it move down one place."""
+        n = len(repeat)
+
+        def shifted(paths: set[Path]) -> set[Path]:
+            out = set()
+            for p in paths:
+                if p[:n] != repeat or len(p) <= n or not isinstance(p[n], int):
+                    out.add(p)
+                elif p[n] > index:
+                    out.add((*p[:n], p[n] - 1, *p[n + 1:]))
+                elif p[n] < index:
+                    out.add(p)
+            return out
+
+        self.passed, self.flagged = shifted(self.passed), shifted(self.flagged)
+
+    #: Question types that name a person or thing in a list of instances.
+    SUMMARY_TYPES = frozenset({"text", "integer", "decimal", "select_one", "date"})
+
+    def instance_summary(self, repeat: Path, index: int, parts: int = 2) -> str:
+        """A member in a few words: the first answered questions of the instance that
+        say who it is ("Amina Wanjiru, 34"), in form order; "" when nothing is yet."""
+        node = self.engine.node(tuple(repeat))
+        found: list[str] = []
+        for child in node.walk():
+            if len(found) >= parts:
+                break
+            if not child.is_question or child.type not in self.SUMMARY_TYPES \
+                    or not shown(child):
+                continue
+            path = (*repeat, index, *child.path[len(node.path):])
+            value = get(self.session.answers, path)
+            if is_empty(value):
+                continue
+            if child.type == "select_one":
+                choice = next((c for c in self.form.choice_list(child.list_name or "")
+                               if c.name == value), None)
+                value = self.question_choice_label(choice) if choice else value
+            found.append(str(int(value)) if isinstance(value, float) and value.is_integer()
+                         else str(value))
+        return ", ".join(found)
 
     # -- answering ------------------------------------------------------------------------
     def set_answer(self, path: Path, value: Any) -> set[Path]:
@@ -305,6 +413,19 @@ class Navigator:
         """Every problem blocking finalize, with the page to jump to for each."""
         problems = validate_record(self.form, self.session.answers, language=self.language)
         return [(p, self.page_of(p.path)) for p in problems]
+
+    def ask_to_finish(self) -> list[tuple[Problem, int | None]]:
+        """What blocks finalize now; each of those questions shows its message from now
+        on (until answered), wherever the enumerator goes."""
+        missing = self.missing()
+        self.flagged = {problem.path for problem, _ in missing}
+        return missing
+
+    def needs_attention(self, path: Path) -> bool:
+        """Whether an unanswered required question should say so: the enumerator has
+        moved on from its page, or asked to finish while it was missing."""
+        path = tuple(path)
+        return path in self.passed or path in self.flagged
 
     # -- texts ------------------------------------------------------------------------------
     def render(self, text: str, path: Path) -> str:
