@@ -76,6 +76,11 @@ def explain(error: BaseException | None) -> tuple[str, str]:
     if isinstance(error, StoreFullError):
         return (_("The tablet's storage is full."),
                 _("Delete old photos or apps you do not need, then sync again."))
+    if code == "sync.certificate_untrusted":
+        return (_("The server's certificate is not trusted."),
+                _("Nothing was sent. Check the server address with your leader: it must be "
+                  "exactly the one they gave. If it is, the server needs a valid certificate. "
+                  "Your records are safe on this tablet."))
     if code == "sync.network":
         return (_("No connection to the server."),
                 _("Check Wi-Fi or mobile data, move to where the signal is better, "

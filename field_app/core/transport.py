@@ -5,6 +5,12 @@ retries with exponential backoff and jitter on network errors and 5xx answers.
 A 4xx answer is never retried (it will not get better by asking again), except that
 callers may accept 409 (an attachment offset that moved) and handle it themselves.
 Every error becomes a `SyncError` with the server's stable code when it sent one.
+
+HTTPS checks the server's certificate against Mozilla's CA bundle (certifi, shipped in
+the APK: Python on Android cannot read the system's store, so without a bundle every
+certificate would fail), or a CA file the caller names. A certificate that does not check
+out is `sync.certificate_untrusted` at once: it is not retried, and it is not a network
+problem (a better signal will not fix it).
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import http.client
 import json
 import random
 import socket
+import ssl
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -27,6 +34,28 @@ from sync.messages import PROTOCOL_HEADER, encode_body
 #: Network failures worth another try: the request may or may not have arrived, and every
 #: sync request is idempotent (ops by op_id, attachment chunks by offset).
 NETWORK_ERRORS = (OSError, http.client.HTTPException, socket.timeout)
+
+
+def tls_context(ca_file: str | None = None) -> ssl.SSLContext:
+    """Certificate and host name checks against `ca_file`, else certifi's bundle where it
+    is installed (always on the tablet), else the system's store (a desktop without it)."""
+    if ca_file is None:
+        try:
+            import certifi
+        except ImportError:
+            pass
+        else:
+            ca_file = certifi.where()
+    return ssl.create_default_context(cafile=ca_file)
+
+
+def untrusted(base_url: str, exc: ssl.SSLCertVerificationError) -> SyncError:
+    """The SyncError for a server certificate that does not check out."""
+    why = exc.verify_message or exc.reason or str(exc)
+    return SyncError(f"The server's certificate is not trusted ({why}): {base_url}. "
+                     "Check the server address; if it is right, the server needs a "
+                     "certificate from a known authority.",
+                     code="sync.certificate_untrusted")
 
 
 @dataclass(frozen=True)
@@ -76,7 +105,10 @@ class HttpTransport:
         retry: RetryPolicy = RetryPolicy(),
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
+        ca_file: str | None = None,
     ) -> None:
+        """`ca_file`: a PEM file of the authorities to trust for HTTPS (default: certifi's
+        bundle, see `tls_context`)."""
         parts = urlsplit(base_url.rstrip("/"))
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise SyncError(f"not a server address: {base_url!r} (want http://host:port)",
@@ -91,6 +123,7 @@ class HttpTransport:
         self.retry = retry
         self._sleep = sleep
         self._rng = rng or random.Random()
+        self._tls = tls_context(ca_file) if parts.scheme == "https" else None
         self._conn: http.client.HTTPConnection | None = None
         self.stats = WireStats()
         #: What every exchange taught about the link and the server (see core.link).
@@ -100,9 +133,12 @@ class HttpTransport:
     # -- connection ---------------------------------------------------------------------
     def _connection(self) -> http.client.HTTPConnection:
         if self._conn is None:
-            cls = (http.client.HTTPSConnection if self._scheme == "https"
-                   else http.client.HTTPConnection)
-            self._conn = cls(self._host, self._port, timeout=self.timeout_s)
+            if self._tls is not None:
+                self._conn = http.client.HTTPSConnection(
+                    self._host, self._port, timeout=self.timeout_s, context=self._tls)
+            else:
+                self._conn = http.client.HTTPConnection(self._host, self._port,
+                                                        timeout=self.timeout_s)
         return self._conn
 
     @property
@@ -208,6 +244,8 @@ class HttpTransport:
                 self.pause(attempt - 1)
             try:
                 resp = self._send_once(method, path, body, all_headers)
+            except ssl.SSLCertVerificationError as exc:  # an OSError, but not the network's
+                raise untrusted(self.base_url, exc) from exc
             except NETWORK_ERRORS as exc:
                 last_error = exc
                 continue

@@ -8,6 +8,7 @@ that moment).
 
 from __future__ import annotations
 
+import ssl
 import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -29,8 +30,11 @@ from sync.ops import Op
 
 class FlaskHub:
     def __init__(self, instance: Path, forms: Iterable[tuple[str, str]] = (("hh", "1"),),
-                 database_url: str | None = None, **config: Any) -> None:
+                 database_url: str | None = None, ssl_context: ssl.SSLContext | None = None,
+                 **config: Any) -> None:
+        """`ssl_context`: serve HTTPS with it (the url then starts with https://)."""
         self.instance = instance
+        self.scheme = "https" if ssl_context is not None else "http"
         self.app = create_app({
             "SQLALCHEMY_DATABASE_URI": database_url or f"sqlite:///{instance / 'hesabu.db'}",
             "INSTANCE_PATH": str(instance), **config})
@@ -39,7 +43,8 @@ class FlaskHub:
                 publish_form(FormSpec(id=form_id, version=version, title=form_id))
         self.before_push_reply: Callable[[], None] | None = None
         self.requests: list[str] = []  # "METHOD /path" of every request, in order
-        self._server = make_server("127.0.0.1", 0, self._wsgi, threaded=True)
+        self._server = make_server("127.0.0.1", 0, self._wsgi, threaded=True,
+                                   ssl_context=ssl_context)
         self.port = self._server.server_port
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
                                         daemon=True)
@@ -62,7 +67,7 @@ class FlaskHub:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{self.scheme}://127.0.0.1:{self.port}"
 
     def close(self) -> None:
         self._server.shutdown()
