@@ -19,11 +19,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import os
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -31,15 +29,13 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # before bench/, whose sync.py would shadow the package
 
-import waitress  # noqa: E402
-
+from bench.local_server import local_server  # noqa: E402
 from bench.netlab.proxy import LinkProxy  # noqa: E402
 from field_app.core import attachments  # noqa: E402
 from field_app.core.api import SyncApi  # noqa: E402
 from field_app.core.store import open_store  # noqa: E402
 from field_app.core.sync_runner import enrol  # noqa: E402
 from field_app.core.transport import HttpTransport  # noqa: E402
-from server.app import create_app  # noqa: E402
 from server.services.devices import create_enrolment_code  # noqa: E402
 
 
@@ -50,22 +46,18 @@ def main() -> None:
     parser.add_argument("--photo-kb", type=int, default=20,
                         help="size of each photo (keep it under one 256 KiB chunk)")
     args = parser.parse_args()
-    logging.getLogger("waitress").setLevel(logging.ERROR)
     out: dict[str, Any] = {"photos": args.photos, "rtt_ms": args.rtt_ms,
                            "photo_kb": args.photo_kb, "server": "waitress"}
-    with tempfile.TemporaryDirectory() as tmp_name:
+    with tempfile.TemporaryDirectory() as tmp_name, \
+            local_server(Path(tmp_name)) as (app, server_port):
         tmp = Path(tmp_name)
-        app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'server.db'}",
-                          "INSTANCE_PATH": str(tmp / "instance")})
-        server = waitress.create_server(app, host="127.0.0.1", port=0, threads=8)
-        threading.Thread(target=server.run, daemon=True).start()
-        proxy = LinkProxy(server.effective_port, one_way_delay_s=args.rtt_ms / 2000).start()
+        proxy = LinkProxy(server_port, one_way_delay_s=args.rtt_ms / 2000).start()
         try:
             for mode in ("head first", "unasked"):
                 store = open_store(tmp / f"{mode[:4]}.db", device_name=mode)
                 with app.app_context():
                     code, _ = create_enrolment_code(1)
-                api = SyncApi(HttpTransport(f"http://127.0.0.1:{server.effective_port}"))
+                api = SyncApi(HttpTransport(f"http://127.0.0.1:{server_port}"))
                 enrol(store, api, code)
                 api.transport.close()
                 shas = []
@@ -90,7 +82,7 @@ def main() -> None:
                       f"requests, {stats.connections} connection(s)", file=sys.stderr)
                 store.close()
         finally:
-            server.close()
+            proxy.close()
     print(json.dumps(out))
 
 
