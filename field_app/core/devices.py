@@ -1,16 +1,20 @@
 """Hardware behind small interfaces: GPS and camera.
 
-On Android they go through plyer; on a desktop there is no GPS (the form shows the
-manual entry) and the camera is a file chooser. Callbacks may arrive on another thread:
+On Android GPS goes through plyer and the camera through `android_camera` (intents on
+pyjnius); on a desktop there is no GPS (the form shows the manual entry) and the camera
+is a file chooser. Callbacks may arrive on another thread:
 the UI wraps them with its clock (`field_app.ui.app.on_main_thread`) before touching
 widgets. Tests use `FakeGps`, which plays back fixed positions.
 """
 
 from __future__ import annotations
 
+import contextlib
+import shutil
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 
@@ -97,38 +101,79 @@ class PlyerGps:
         self._gps.stop()
 
 
-class Camera(Protocol):
-    available: bool
+OnPicture = Callable[[str | None], None]
+OnCameraError = Callable[[str], None]
 
-    def take_picture(self, filename: str, on_done: Callable[[str | None], None]) -> None: ...
+
+class Camera(Protocol):
+    """Photos (and, where `can_pick`, pictures chosen from the tablet's storage).
+
+    Each request ends in exactly one call, possibly on another thread: `on_done(path)`
+    with the picture written at `filename`, `on_done(None)` if the person cancelled, or
+    `on_error(message)` with plain words to show (without `on_error`: `on_done(None)`).
+    """
+
+    available: bool
+    can_pick: bool
+
+    def take_picture(self, filename: str, on_done: OnPicture,
+                     on_error: OnCameraError | None = None) -> None: ...
+
+    def pick_picture(self, filename: str, on_done: OnPicture,
+                     on_error: OnCameraError | None = None) -> None: ...
 
 
 class NoCamera:
     """A desktop: the form shows a file chooser instead."""
 
     available = False
+    can_pick = False
 
-    def take_picture(self, filename: str, on_done: Callable[[str | None], None]) -> None:
+    def take_picture(self, filename: str, on_done: OnPicture,
+                     on_error: OnCameraError | None = None) -> None:
+        on_done(None)
+
+    def pick_picture(self, filename: str, on_done: OnPicture,
+                     on_error: OnCameraError | None = None) -> None:
         on_done(None)
 
 
-class PlyerCamera:
+class StillCamera:
+    """A stand-in that "takes" the same picture every time (copied on a thread, as a real
+    camera answers later): desktop demos and tests of what happens after a photo."""
+
     available = True
+    can_pick = True
 
-    def __init__(self) -> None:
-        from plyer import camera
+    def __init__(self, picture: str | Path) -> None:
+        self.picture = Path(picture)
 
-        self._camera = camera
+    def take_picture(self, filename: str, on_done: OnPicture,
+                     on_error: OnCameraError | None = None) -> None:
+        def copy() -> None:
+            try:
+                shutil.copyfile(self.picture, filename)
+            except OSError as exc:
+                (on_error or (lambda _m: on_done(None)))(str(exc.strerror or exc))
+                return
+            on_done(filename)
 
-    def take_picture(self, filename: str, on_done: Callable[[str | None], None]) -> None:
-        self._camera.take_picture(filename=filename, on_complete=lambda path: on_done(path))
+        threading.Thread(target=copy, daemon=True).start()
+
+    pick_picture = take_picture
 
 
 def default_devices(android: bool) -> tuple[Gps, Camera]:
-    """plyer's GPS and camera on Android, the desktop stand-ins elsewhere."""
+    """On Android plyer's GPS and our camera (android_camera: FileProvider URIs; plyer's
+    camera passes file:// URIs, which Android 7+ refuses); desktop stand-ins elsewhere.
+    Whatever fails to start falls back to its stand-in: the form then offers typing."""
+    gps: Gps = NoGps()
+    camera: Camera = NoCamera()
     if android:
-        try:
-            return PlyerGps(), PlyerCamera()
-        except (ImportError, NotImplementedError):
-            pass
-    return NoGps(), NoCamera()
+        with contextlib.suppress(ImportError, NotImplementedError):
+            gps = PlyerGps()
+        with contextlib.suppress(Exception):  # no camera is better than no app
+            from field_app.core.android_camera import AndroidCamera
+
+            camera = AndroidCamera()
+    return gps, camera
