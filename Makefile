@@ -42,7 +42,8 @@ browser:
 
 # The app's UI tests render with real OpenGL offscreen (Mesa, EGL): install the system
 # libraries when missing (root on a fresh Debian machine); a quick no-op when present.
-KIVY_LIBS := libegl1 libegl-mesa0 libgl1-mesa-dri libglx-mesa0 libgbm1 libmtdev1
+# libzbar0: pyzbar, the tablet's QR decoder, is tested on the desktop too (tests/field_app/test_qr.py).
+KIVY_LIBS := libegl1 libegl-mesa0 libgl1-mesa-dri libglx-mesa0 libgbm1 libmtdev1 libzbar0
 kivy-libs:
 	@dpkg -s $(KIVY_LIBS) >/dev/null 2>&1 || apt-get install -y -qq --no-install-recommends $(KIVY_LIBS) || \
 	  { apt-get update -qq && apt-get install -y -qq --no-install-recommends $(KIVY_LIBS); } || \

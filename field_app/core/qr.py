@@ -1,30 +1,59 @@
-"""Reading an enrolment QR code from a picture (a PNG file or camera photo).
+"""Reading an enrolment QR code from a picture: a camera photo or a PNG file.
 
-Decoding uses zxing-cpp when it is installed (desktop; there is no python-for-android
-recipe for it, so on a tablet the enumerator types the address and code, or the
-camera app's own QR reader hands the text over). PNG files are read here with zlib, so
-no imaging library is needed.
+    if can_read_pictures():                    # else hide "Read a QR code picture"
+        read_enrolment_from_camera(app.camera, photo_path,
+                                   lambda reading: on_main_thread(show, reading))
+    decode_qr_file(path)                       # the text of the code in a picture
+
+Decoders, the first one importable wins: pyzbar with the zbar library (python-for-android
+has recipes for both: the tablet), then zxing-cpp (desktop; no recipe). Pictures are read
+with Pillow (camera JPEGs; large photos decoded at a reduced scale, which QR codes
+survive), or, without Pillow, as PNG with zlib here.
 """
 
 from __future__ import annotations
 
 import struct
 import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
+from field_app.core.app_state import BadEnrolmentError, Enrolment, parse_enrolment
+from field_app.core.devices import Camera
 from field_app.core.i18n import _
+
+#: Longest side a picture is decoded at: a QR code filling a tenth of a 12-megapixel
+#: photo still has ~5 pixels per module there, and zbar is 10x faster than at full size.
+DECODE_PIXELS = 1600
 
 
 class QrError(ValueError):
     """The picture could not be read, or holds no QR code."""
 
 
-def qr_available() -> bool:
+def _pyzbar():  # -> the pyzbar.pyzbar module, or None (no zbar library)
     try:
-        import zxingcpp  # noqa: F401
+        from pyzbar import pyzbar
+    except ImportError:  # pyzbar missing, or installed without libzbar
+        return None
+    return pyzbar
+
+
+def _zxing():  # -> the zxingcpp module, or None
+    try:
+        import zxingcpp
     except ImportError:
-        return False
-    return True
+        return None
+    return zxingcpp
+
+
+def can_read_pictures() -> bool:
+    """True when some QR decoder works here (the UI hides picture reading otherwise)."""
+    return _pyzbar() is not None or _zxing() is not None
+
+
+qr_available = can_read_pictures  # the name the enrolment screen used first
 
 
 def read_png_gray(data: bytes) -> tuple[int, int, bytes]:
@@ -93,24 +122,77 @@ def write_png_gray(width: int, height: int, pixels: bytes) -> bytes:
             + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
 
 
-def decode_qr_file(path: str | Path) -> str:
-    """The text of the QR code in the PNG at `path`."""
+def read_gray(path: str | Path) -> tuple[int, int, bytes]:
+    """(width, height, 8-bit gray pixels) of a picture, at most DECODE_PIXELS wide/high."""
+    path = Path(path)
     try:
-        import zxingcpp
-    except ImportError as exc:
-        raise QrError(_("Reading QR pictures is not available on this device: type the "
-                        "address and code instead.")) from exc
-    try:
-        data = Path(path).read_bytes()
+        data = path.read_bytes()
     except OSError as exc:
         raise QrError(_("Could not open {name}: {why}").format(
-            name=Path(path).name, why=exc.strerror)) from exc
-    width, height, gray = read_png_gray(data)
-    view = zxingcpp.ImageView(gray, width, height, zxingcpp.ImageFormat.Lum)
-    found = zxingcpp.read_barcodes(view, formats=zxingcpp.BarcodeFormat.QRCode)
-    if not found:
-        raise QrError(_("No QR code found in this picture."))
-    return found[0].text
+            name=path.name, why=exc.strerror)) from exc
+    try:
+        from PIL import Image
+    except ImportError:
+        return read_png_gray(data)
+    import io
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.draft("L", (DECODE_PIXELS, DECODE_PIXELS))
+            gray = image.convert("L")
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
+        raise QrError(_("This is not a picture that can be read.")) from exc
+    gray.thumbnail((DECODE_PIXELS, DECODE_PIXELS))
+    return gray.width, gray.height, gray.tobytes()
+
+
+def decode_qr_file(path: str | Path) -> str:
+    """The text of the QR code in the picture at `path` (JPEG, PNG...)."""
+    pyzbar, zxingcpp = _pyzbar(), _zxing()
+    if pyzbar is None and zxingcpp is None:
+        raise QrError(_("Reading QR pictures is not available on this device: type the "
+                        "address and code instead."))
+    width, height, gray = read_gray(path)
+    if pyzbar is not None:
+        found = pyzbar.decode((gray, width, height), symbols=[pyzbar.ZBarSymbol.QRCODE])
+        texts = [f.data.decode("utf-8", "replace") for f in found]
+    else:
+        view = zxingcpp.ImageView(gray, width, height, zxingcpp.ImageFormat.Lum)
+        texts = [f.text for f in zxingcpp.read_barcodes(
+            view, formats=zxingcpp.BarcodeFormat.QRCode)]
+    if not texts:
+        raise QrError(_("No QR code found in this picture. Hold the tablet so the whole "
+                        "code is in the picture, sharp and not too small."))
+    return texts[0]
+
+
+@dataclass(frozen=True)
+class QrReading:
+    """What reading the enrolment QR by camera gave: `enrolment` on success; otherwise
+    `message` in plain words ("" when the person cancelled the camera)."""
+
+    enrolment: Enrolment | None
+    message: str = ""
+
+
+def read_enrolment_from_camera(camera: Camera, filename: str | Path,
+                               on_done: Callable[[QrReading], None]) -> None:
+    """Take a picture with `camera` into `filename` and read the enrolment QR code in it.
+    `on_done` is called once, maybe on another thread (wrap it with on_main_thread)."""
+
+    def taken(path: str | None) -> None:
+        if path is None:
+            on_done(QrReading(None))
+            return
+        try:
+            reading = QrReading(parse_enrolment(decode_qr_file(path)))
+        except (QrError, BadEnrolmentError) as exc:
+            reading = QrReading(None, str(exc))
+        Path(path).unlink(missing_ok=True)  # the picture served its purpose
+        on_done(reading)
+
+    camera.take_picture(str(filename), taken, lambda message: on_done(QrReading(None,
+                                                                                message)))
 
 
 def make_qr_png(text: str, scale: int = 6) -> bytes:
