@@ -191,3 +191,17 @@ def upload_attachment(
                 progress(min(offset, size), size)
     _save_offset(store, sha, size, True)
     return UploadResult(sha, size, chunks, sent, drops)
+
+
+def file_for(store: Store, record_id: str, name: str | None) -> Path | None:
+    """The file on this tablet that a record's photo/file answer `name` stands for (the
+    newest registered with that name), or None if it is not here (another tablet's)."""
+    if not name:
+        return None
+    rows = store.query("SELECT path FROM attachments WHERE record_id = ? ORDER BY created_at "
+                       "DESC", [record_id])
+    for row in rows:
+        path = Path(row["path"])
+        if path.name == name and path.exists():
+            return path
+    return None

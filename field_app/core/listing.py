@@ -94,6 +94,16 @@ def latest_forms(store: Store) -> dict[str, FormSpec]:
     return out
 
 
+#: Top-level questions a record's links answer (picked on the start screen).
+LINKS = ("settlement_id", "structure_id")
+
+
+def link_questions(spec: FormSpec) -> frozenset[str]:
+    """Which links a form asks for: a household its structure, a structure its
+    settlement; a form without them starts with nothing to pick."""
+    return frozenset(n.name for n in spec.children if n.is_question and n.name in LINKS)
+
+
 def form_title(spec: FormSpec, language: str | None) -> str:
     """The form's title in an app language ("sw"), as the form translates it."""
     return spec.title_in(language)

@@ -133,8 +133,9 @@ class Navigator:
         pages: list[Page] = []
         answers = self.session.answers
         memo: dict[Path, bool] = {}
-        self._collect(self.form.children, (), self.form.title, answers, memo, pages)
-        self.pages = pages or [Page(self.form.title, ())]
+        title = self.form.title_in(self.language)
+        self._collect(self.form.children, (), title, answers, memo, pages)
+        self.pages = pages or [Page(title, ())]
         if key:
             self.index = self._find_page(key, self.index)
         self.index = min(self.index, len(self.pages) - 1)
@@ -296,27 +297,25 @@ class Navigator:
         page = self.page
         if page.repeat is None or page.index is None:
             raise ValueError("this page is not a repeat instance")
-        self.session.remove_instance(page.repeat, page.index)
-        self.session.save()
-        self._forget_instance(page.repeat, page.index)
-        self.refresh()
-        self.index = self._find_instance(page.repeat, max(0, page.index - 1))
-        self.remember()
-        return self.page
+        return self.remove_instance_at(page.repeat, page.index)
 
     def instances(self, repeat: Path) -> list[int]:
         return list(range(len(get(self.session.answers, repeat) or [])))
 
     def remove_instance_at(self, repeat: Path, index: int) -> Page:
-        """Remove one instance of `repeat` from anywhere (the members list)."""
+        """Remove one instance of `repeat` from anywhere (the members list). The page
+        shown stays the same person; the removed one's page gives way to the member
+        before it."""
         repeat = tuple(repeat)
+        page = self.page
+        shown = page.index if page.repeat == repeat else None
         self.session.remove_instance(repeat, index)
         self.session.save()
         self._forget_instance(repeat, index)
         self.refresh()
-        if self.page.repeat == repeat and self.page.index is not None \
-                and self.page.index >= len(self.instances(repeat)):
-            self.index = self._find_instance(repeat, max(0, index - 1))
+        if shown is not None:
+            self.index = self._find_instance(
+                repeat, shown - 1 if shown > index else max(0, shown - (shown == index)))
         self.remember()
         return self.page
 

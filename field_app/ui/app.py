@@ -30,8 +30,12 @@ from field_app.core.sync_task import SyncTask
 
 UI_DIR = Path(__file__).resolve().parent
 #: The screens, in the order of their .kv files (each `screens/<name>.py` + `<name>.kv`).
-SCREENS = ("language", "enrol", "pin_set", "pin_unlock", "home", "start", "form", "records",
-           "sync", "settings")
+SCREENS = ("language", "enrol", "pin_set", "pin_unlock", "home", "start", "form",
+           "overview", "records", "sync", "settings")
+#: Screens the Back key leaves for home (the form and overview have their own rules).
+BACK_TO_HOME = frozenset({"start", "records", "sync", "settings"})
+#: The Back key code (Escape on a keyboard, Back on Android).
+BACK_KEY = 27
 
 
 def on_main_thread(fn: Callable[..., Any], *args: Any) -> None:
@@ -75,6 +79,10 @@ class HesabuApp(App):
         if self.state is not None:
             self.state.language = code
         self.lang = code
+        if self.root is not None:  # texts built in Python (not kv) are rebuilt too
+            screen = self.root.get_screen(self.root.current)
+            if hasattr(screen, "prepare") and screen.name in ("settings", "home"):
+                screen.prepare()
 
     def set_text_size(self, size: str) -> None:
         assert self.state is not None
@@ -93,6 +101,8 @@ class HesabuApp(App):
         self.scale = self.state.font_scale
         self.sync_task = SyncTask(self.store_path, on_main_thread)
         Window.clearcolor = (1, 1, 1, 1)
+        # The on-screen keyboard pushes the screen up so the field typed in stays seen.
+        Window.softinput_mode = "below_target"
         # Importing the widget modules registers their classes for the kv rules.
         import field_app.ui.questions
         import field_app.ui.widgets  # noqa: F401
@@ -107,7 +117,31 @@ class HesabuApp(App):
             Builder.load_file(str(UI_DIR / "screens" / f"{name}.kv"))
             manager.add_widget(module.SCREEN(name=name))
         manager.current = self.state.first_screen()
+        Window.bind(on_keyboard=self._on_keyboard)
         return manager
+
+    def _on_keyboard(self, _window: Any, key: int, *_args: Any) -> bool:
+        return self.on_back() if key == BACK_KEY else False
+
+    def on_back(self) -> bool:
+        """The hardware Back key (Escape on a desktop), as in ODK Collect: close the
+        topmost popup, else the form's previous page (and a question before leaving a
+        record), else home. True when handled; on home, Android sends the app to the
+        background (False)."""
+        from field_app.ui.dialogs import open_popups
+
+        popups = open_popups(Window)
+        if popups:
+            popups[-1].dismiss(animation=False)
+            return True
+        screen = self.root.get_screen(self.root.current)
+        handler = getattr(screen, "back_key", None)
+        if handler is not None:
+            return bool(handler())
+        if screen.name in BACK_TO_HOME:
+            self.go("home")
+            return True
+        return platform != "android"  # a desktop window stays open
 
     def go(self, name: str, **kwargs: Any) -> Any:
         """Show screen `name`; its `prepare(**kwargs)` fills it first."""

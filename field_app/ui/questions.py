@@ -7,24 +7,30 @@ tells every view on the page what changed; `show(value)` never saves.
 
 from __future__ import annotations
 
+import threading
 import time as _time
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from kivy.app import App
+from kivy.graphics import Color, Ellipse, Line, Rectangle
 from kivy.metrics import dp, sp
-from kivy.properties import StringProperty
+from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.filechooser import FileChooserListView
+from kivy.uix.image import Image
 from kivy.uix.popup import Popup
 from kivy.uix.spinner import Spinner
+from kivy.uix.widget import Widget
 
-from field_app.core import inputs
+from field_app.core import attachments, geo, inputs, photos
 from field_app.core.devices import Fix
 from field_app.ui.app import on_main_thread
+from field_app.ui.dialogs import confirm
 from field_app.ui.widgets import BigButton, Body, Card, ChoiceButton, Field, QuietButton
 from forms.answers import Path as AnswerPath
+from forms.answers import get
 from forms.spec import Node, text_in
 
 
@@ -38,6 +44,8 @@ class QuestionView(Card):
     label_text = StringProperty("")
     hint_text = StringProperty("")
     error_text = StringProperty("")
+    #: Outlined for a moment when reached from the missing list or the overview.
+    highlight = BooleanProperty(False)
 
     def __init__(self, screen: Any, path: AnswerPath, node: Node, label: str, hint: str,
                  required: bool) -> None:
@@ -70,6 +78,9 @@ class QuestionView(Card):
 
     def show_value(self, value: Any) -> None:
         pass
+
+    def focus_input(self) -> None:
+        """Put the cursor in the question's input, if it has one to type in."""
 
     def show_error(self, message: str | None) -> None:
         self.error_text = message or ""
@@ -152,6 +163,9 @@ class TextQuestion(QuestionView):
     def show_error(self, message: str | None) -> None:
         super().show_error(message or self._local_error)
 
+    def focus_input(self) -> None:
+        self.field.focus = True
+
 
 class SelectQuestion(QuestionView):
     """select_one (one choice) and select_multiple (several), with choice filters."""
@@ -216,29 +230,55 @@ class AcknowledgeQuestion(QuestionView):
 
 
 class _GpsMixin:
-    """Start the GPS, show accuracy as fixes arrive (from the GPS thread, via the clock)."""
+    """Start the GPS, show accuracy as fixes arrive (from the GPS thread, via the clock),
+    judged against the question's `capture-accuracy` / `warning-accuracy`."""
 
     fix: Fix | None = None
+    quality: str = ""
 
     def start_gps(self) -> None:
         gps = App.get_running_app().gps
+        self.limits = geo.accuracy_limits(self.node)
         if not gps.available:
             self.status.text = _t("No GPS on this device: type the position below.")
             return
         self.status.text = _t("Looking for the position... stay outside, away from walls.")
+        self.status.color = (0.07, 0.07, 0.07, 1)
         gps.start(lambda fix: on_main_thread(self._fixed, fix),
                   lambda status: None)
 
     def _fixed(self, fix: Fix) -> None:
         self.fix = fix
-        self.status.text = _t("Accuracy: {metres} m").format(metres=round(fix.accuracy, 1))
+        self.quality = geo.judge(fix.accuracy, self.limits)
+        metres = round(fix.accuracy, 1)
+        if self.quality == geo.GOOD:
+            self.status.text = _t("Accuracy: {metres} m. Good.").format(metres=metres)
+            self.status.color = (0.0, 0.4, 0.15, 1)
+        elif self.quality == geo.FAIR:
+            self.status.text = _t(
+                "Accuracy: {metres} m. Usable; waiting for {best} m or better.").format(
+                metres=metres, best=_n(self.limits.capture))
+            self.status.color = (0.45, 0.3, 0.0, 1)
+        else:
+            self.status.text = _t(
+                "Accuracy: {metres} m. Too poor: this form needs {worst} m or better. "
+                "Wait, or move away from walls and roofs.").format(
+                metres=metres, worst=_n(self.limits.warning))
+            self.status.color = (0.7, 0.0, 0.0, 1)
         self.on_fix(fix)
 
     def on_fix(self, fix: Fix) -> None:
         pass
 
 
+def _n(metres: float) -> str:
+    return inputs.as_text(float(metres))
+
+
 class GeopointQuestion(_GpsMixin, QuestionView):
+    """A position: live accuracy; a fix as good as `capture-accuracy` is taken at once,
+    one worse than `warning-accuracy` only after the enumerator confirms."""
+
     def build(self) -> None:
         self.value_label = Body()
         self.status = Body()
@@ -254,12 +294,27 @@ class GeopointQuestion(_GpsMixin, QuestionView):
 
     def on_fix(self, fix: Fix) -> None:
         self.use.disabled = False
+        self.use.text = (_t("Use this position anyway") if self.quality == geo.POOR
+                         else _t("Use this position"))
+        if self.quality == geo.GOOD:
+            self.use_fix()
 
-    def use_fix(self) -> None:
-        if self.fix is not None:
-            App.get_running_app().gps.stop()
-            self.commit(inputs.point_answer(self.fix.lat, self.fix.lon, self.fix.altitude,
-                                            self.fix.accuracy))
+    def use_fix(self) -> Any:
+        fix = self.fix
+        if fix is None:
+            return None
+        if self.quality == geo.POOR:
+            return confirm(_t("Poor accuracy"), _t(
+                "This position may be {metres} m off. Use it anyway?").format(
+                metres=round(fix.accuracy)), _t("Use it"), _t("Keep waiting"),
+                lambda: self._keep(fix))
+        self._keep(fix)
+        return None
+
+    def _keep(self, fix: Fix) -> None:
+        App.get_running_app().gps.stop()
+        self.use.disabled = True
+        self.commit(inputs.point_answer(fix.lat, fix.lon, fix.altitude, fix.accuracy))
 
     def _typed(self) -> None:
         if self.manual.text.strip():
@@ -280,6 +335,43 @@ class GeopointQuestion(_GpsMixin, QuestionView):
             if accuracy else "")
 
 
+class OutlineView(Widget):
+    """A trace or shape drawn to scale: its lines, a dot per point, a scale bar."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(size_hint_y=None, height=dp(200), **kwargs)
+        self.outline = geo.measure(None)
+        self.bind(pos=self.redraw, size=self.redraw)
+
+    def show(self, outline: geo.Outline) -> None:
+        self.outline = outline
+        self.redraw()
+
+    def redraw(self, *_: Any) -> None:
+        self.canvas.clear()
+        margin = dp(14)
+        with self.canvas:
+            Color(1, 1, 1, 1)
+            Rectangle(pos=self.pos, size=self.size)
+            Color(0.75, 0.75, 0.75, 1)
+            Line(rectangle=(self.x, self.y, self.width, self.height), width=1)
+            if not self.outline.points:
+                return
+            points, scale = geo.fit(self.outline, self.width, self.height, margin)
+            flat = [c for x, y in points for c in (self.x + x, self.y + y)]
+            Color(0.0, 0.35, 0.2, 1)
+            if len(points) > 1:
+                Line(points=flat, width=dp(1.5), close=self.outline.closed and len(points) > 2)
+            r = dp(4)
+            for x, y in points:
+                Ellipse(pos=(self.x + x - r, self.y + y - r), size=(2 * r, 2 * r))
+            bar = geo.scale_bar(max(self.outline.width_m, self.outline.height_m, 1.0))
+            Color(0.1, 0.1, 0.1, 1)
+            Line(points=[self.x + dp(8), self.y + dp(8), self.x + dp(8) + bar * scale,
+                         self.y + dp(8)], width=dp(1.5))
+        self.bar_metres = bar
+
+
 class TraceQuestion(_GpsMixin, QuestionView):
     """geotrace / geoshape: walk the line or boundary and add a point at each corner."""
 
@@ -294,7 +386,8 @@ class TraceQuestion(_GpsMixin, QuestionView):
         undo.bind(on_release=lambda *_: self.commit(inputs.remove_last_point(self.value)))
         self.manual = Field(hint_text=_t("or type: latitude longitude"))
         self.value: str | None = None
-        for w in (self.value_label, self.status, find, add, undo, self.manual):
+        self.drawing = OutlineView()
+        for w in (self.drawing, self.value_label, self.status, find, add, undo, self.manual):
             self.body.add_widget(w)
 
     def add_point(self) -> None:
@@ -320,36 +413,63 @@ class TraceQuestion(_GpsMixin, QuestionView):
             points = points[:-1]  # keep the ring open while walking
             value = ";".join(points)
         self.value = value or None
-        self.value_label.text = _t("Points: {n}").format(n=len(points))
+        outline = geo.measure(value, closed=self.node.type == "geoshape")
+        self.drawing.show(outline)
+        parts = [_t("Points: {n}").format(n=len(points))]
+        if self.node.type == "geoshape" and len(points) >= 3:
+            parts += [_t("Area: {area}").format(area=geo.describe_area(outline.area_m2)),
+                      _t("Perimeter: {length}").format(
+                          length=geo.describe_length(outline.length_m))]
+        elif len(points) >= 2:
+            parts.append(_t("Length: {length}").format(
+                length=geo.describe_length(outline.length_m)))
+        self.value_label.text = "   ".join(parts)
 
 
 class MediaQuestion(QuestionView):
-    """A photo from the camera, or (desktop) a file chosen on disk."""
+    """A photo from the camera or chosen from the tablet (a file chooser on a desktop),
+    stored upright and no larger than the form's `max-pixels`, shown as a thumbnail
+    with Retake and Remove. Other files (audio, video) are attached as they are."""
 
     def build(self) -> None:
+        self.thumbnail = Image(size_hint_y=None, height=0, fit_mode="contain")
         self.value_label = Body()
+        self.body.add_widget(self.thumbnail)
         self.body.add_widget(self.value_label)
         camera = App.get_running_app().camera
+        self.take = None
         if camera.available and self.node.type == "image":
-            take = BigButton(text=_t("Take a photo"))
-            take.bind(on_release=lambda *_: self.take_photo())
-            self.body.add_widget(take)
-        choose = QuietButton(text=_t("Choose a file"))
-        choose.bind(on_release=lambda *_: self.choose_file())
-        self.body.add_widget(choose)
+            self.take = BigButton(text=_t("Take a photo"))
+            self.take.bind(on_release=lambda *_: self.take_photo())
+            self.body.add_widget(self.take)
+        self.choose = QuietButton(text=_t("Choose a picture") if self.node.type == "image"
+                                  else _t("Choose a file"))
+        self.choose.bind(on_release=lambda *_: self.choose_file())
+        self.body.add_widget(self.choose)
+        self.remove = QuietButton(text=_t("Remove"), opacity=0, disabled=True)
+        self.remove.bind(on_release=lambda *_: self.ask_remove())
+        self.body.add_widget(self.remove)
+
+    @property
+    def folder(self) -> Path:
+        """Where this tablet keeps photos: beside its store, in the app's own storage."""
+        folder = Path(App.get_running_app().store_path).parent / "photos"
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
 
     def take_photo(self) -> None:
-        app = App.get_running_app()
-        folder = Path(app.user_data_dir) / "photos"
-        folder.mkdir(parents=True, exist_ok=True)
-        target = folder / f"{self.node.name}-{int(_time.time())}.jpg"
-        app.camera.take_picture(str(target), lambda path: on_main_thread(self._taken, path))
-
-    def _taken(self, path: str | None) -> None:
-        if path:
-            self.screen.attach(self.path, path)
+        target = self.folder / f"camera-{int(_time.time() * 1000)}.jpg"
+        App.get_running_app().camera.take_picture(
+            str(target), lambda path: on_main_thread(self._picked, path, True),
+            lambda message: on_main_thread(self.show_error, message))
 
     def choose_file(self) -> None:
+        camera = App.get_running_app().camera
+        if self.node.type == "image" and camera.can_pick:  # the tablet's own picker
+            target = self.folder / f"picked-{int(_time.time() * 1000)}"
+            camera.pick_picture(str(target), lambda p: on_main_thread(self._picked, p, True),
+                                lambda message: on_main_thread(self.show_error, message))
+            return
         images = ["*.jpg", "*.jpeg", "*.png", "*.JPG", "*.JPEG", "*.PNG"]
         chooser = FileChooserListView(path=str(Path.home()),
                                       filters=images if self.node.type == "image" else [])
@@ -361,14 +481,62 @@ class MediaQuestion(QuestionView):
 
         def chosen(*_: Any) -> None:
             if chooser.selection:
-                popup.dismiss()
-                self.screen.attach(self.path, chooser.selection[0])
+                popup.dismiss(animation=False)
+                self._picked(chooser.selection[0], False)
 
         use.bind(on_release=chosen)
         popup.open()
 
+    def _picked(self, path: str | None, ours: bool) -> None:
+        """A picture arrived (None: cancelled). A photo is stored resized on a worker
+        thread, so the screen stays alive; `ours`: a copy made for us, removed after."""
+        if not path:
+            return
+        if self.node.type != "image":
+            self.screen.attach(self.path, path)
+            return
+        self.value_label.text = _t("Saving the photo...")
+        limit = photos.max_pixels(self.node.parameters)
+
+        def prepare() -> None:
+            try:
+                prepared = photos.prepare_photo(path, self.folder, limit)
+            except photos.PhotoError as exc:
+                on_main_thread(self._not_stored, str(exc))
+                return
+            finally:
+                if ours:
+                    Path(path).unlink(missing_ok=True)
+            on_main_thread(self.screen.attach, self.path, str(prepared.path))
+
+        threading.Thread(target=prepare, name="photo", daemon=True).start()
+
+    def _not_stored(self, message: str) -> None:
+        self.show_error(message)
+        self.show(get(self.screen.nav.session.answers, self.path))
+
+    def ask_remove(self) -> Any:
+        return confirm(_t("Remove"), _t("Remove this photo from the record?")
+                       if self.node.type == "image" else _t("Remove this file from the record?"),
+                       _t("Remove"), _t("Keep"), lambda: self.screen.attach(self.path, None))
+
     def show_value(self, value: Any) -> None:
-        self.value_label.text = str(value) if value else _t("No file yet.")
+        has = bool(value)
+        self.value_label.text = str(value) if has else _t("No file yet.")
+        self.remove.opacity, self.remove.disabled = (1, False) if has else (0, True)
+        if self.take is not None:
+            self.take.text = _t("Retake the photo") if has else _t("Take a photo")
+        thumb = None
+        if has and self.node.type == "image":
+            session = self.screen.nav.session
+            file = attachments.file_for(session.store, session.record_id, str(value))
+            if file is not None:
+                try:
+                    thumb = photos.thumbnail_for(file)
+                except photos.PhotoError:
+                    thumb = None
+        self.thumbnail.source = str(thumb) if thumb else ""
+        self.thumbnail.height = dp(180) if thumb else 0
 
 
 VIEWS = {

@@ -1,8 +1,14 @@
 """First run: enrol the tablet with the server address and code (typed or from a QR
-picture), then download the forms in the background."""
+picture), then download the forms in the background.
+
+Enrolment talks to the server, which on a weak link takes seconds: it runs on a worker
+thread with its own store connection, the screen says "Connecting..." and stays alive,
+and the outcome comes back through the Kivy clock.
+"""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from kivy.app import App
@@ -13,14 +19,21 @@ from kivy.uix.popup import Popup
 from kivy.uix.screenmanager import Screen
 
 from field_app.core.app_state import BadEnrolmentError, check_server_address, parse_enrolment
-from field_app.core.qr import QrError, decode_qr_file
-from field_app.core.sync_task import enrol_device
+from field_app.core.qr import QrError, decode_qr_file, qr_available
+from field_app.core.store import open_store
+from field_app.core.sync_task import Outcome, enrol_device
+from field_app.ui.app import on_main_thread
 from field_app.ui.widgets import BigButton
 
 
 class EnrolScreen(Screen):
     message = StringProperty("")
     busy = BooleanProperty(False)
+    #: Whether this device can read a QR code picture (no decoder: the button is hidden).
+    can_read_qr = BooleanProperty(False)
+
+    def on_pre_enter(self, *_: object) -> None:
+        self.can_read_qr = qr_available()
 
     def read_qr(self, path: str | Path) -> bool:
         """Fill the address and code from a QR code picture; False (and a message) if not."""
@@ -62,17 +75,30 @@ class EnrolScreen(Screen):
             self.message = app.t("Type the enrolment code from your federation leader.")
             return False
         self.busy = True
-        outcome = enrol_device(app.store, server, code)
+        self.message = ""
+        threading.Thread(target=self._enrol_in_background, args=(app.store_path, server, code),
+                         name="enrol", daemon=True).start()
+        return True
+
+    def _enrol_in_background(self, store_path: Path, server: str, code: str) -> None:
+        store = open_store(store_path)
+        try:
+            outcome = enrol_device(store, server, code)
+        except Exception as exc:  # never leave the screen busy forever
+            outcome = Outcome(False, App.get_running_app().t("Enrolment failed."), str(exc))
+        finally:
+            store.close()
+        on_main_thread(self._enrolled, outcome)
+
+    def _enrolled(self, outcome: Outcome) -> None:
         self.busy = False
         if not outcome.ok:
             self.message = f"{outcome.headline} {outcome.advice}"
-            return False
-        self.message = ""
+            return
+        app = App.get_running_app()
         # The forms come with the first sync; it runs while the PIN is being chosen.
         app.sync_task.start(lambda *a: None, lambda outcome: self._first_sync_done())
         app.after_setup()
-        return True
-
 
     def _first_sync_done(self) -> None:
         """Forms and settlements have arrived: show them if home is already open."""

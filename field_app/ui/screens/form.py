@@ -1,41 +1,49 @@
 """Filling a record: one page at a time, every answer saved as it is entered.
 
 All the form logic is in `field_app.core.navigation.Navigator` (pages, relevance,
-repeats, what is missing); this screen builds a view per question and passes answers.
+repeats, what is missing, progress) and `field_app.core.overview`; this screen builds a
+view per question, passes answers, and moves between pages (buttons, a sideways swipe,
+the hardware Back key, the overview, the list of what is missing).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from kivy.app import App
 from kivy.clock import Clock
-from kivy.metrics import dp
 from kivy.properties import BooleanProperty, NumericProperty, StringProperty
-from kivy.uix.boxlayout import BoxLayout
-from kivy.uix.popup import Popup
 from kivy.uix.screenmanager import Screen
 
 from field_app.core import listing
 from field_app.core.navigation import Navigator, form_language
 from field_app.core.session import SurveySession
+from field_app.ui.dialogs import confirm
+from field_app.ui.members import members_popup
 from field_app.ui.questions import QuestionView, SelectQuestion, view_for
-from field_app.ui.widgets import BigButton, Body, QuietButton
-from forms.answers import Path, get
+from field_app.ui.widgets import Body, ProblemButton, QuietButton
+from forms.answers import Path, get, is_empty
+from forms.validation import Problem
+
+#: How long a question reached from the missing list or the overview stays outlined.
+HIGHLIGHT_S = 2.5
 
 
 class FormScreen(Screen):
     page_title = StringProperty("")
     progress = NumericProperty(0)
+    progress_text = StringProperty("")
     notice = StringProperty("")
     in_repeat = BooleanProperty(False)
     at_end = BooleanProperty(False)
+    at_start = BooleanProperty(True)
     showing_issues = BooleanProperty(False)
+    #: After Finish found problems: how many still block it (rebuilt on every answer).
+    problems_left = NumericProperty(0)
+    members_text = StringProperty("")
 
     nav: Navigator | None = None
-    #: "An answer is needed" shows only once the enumerator tried to finish: a fresh
-    #: page full of red would only alarm.
-    finishing = False
 
     def prepare(self, form_id: str | None = None, settlement_id: str | None = None,
                 structure_id: str | None = None, record_id: str | None = None) -> None:
@@ -52,10 +60,12 @@ class FormScreen(Screen):
             session.language = form_language(session.form.languages, app.lang)
         self.nav = Navigator(session)
         self._views: dict[Path, QuestionView] = {}
+        self._highlighted: QuestionView | None = None
         self.notice = self._notices(record_id)
         self.showing_issues = False
         self.finishing = False
-        self._missing: dict[Path, Any] = {}
+        self._missing: list[tuple[Problem, int | None]] = []
+        self._last_problem: Path | None = None
         self.show_page()
 
     def _notices(self, record_id: str | None) -> str:
@@ -91,10 +101,7 @@ class FormScreen(Screen):
     def show_page(self) -> None:
         nav = self.nav
         page = nav.page
-        self.page_title = nav.title()
-        self.progress = nav.progress
         self.in_repeat = page.repeat is not None
-        self.at_end = nav.at_end
         box = self.ids.questions
         box.clear_widgets()
         self.shown_paths = page.questions
@@ -106,7 +113,7 @@ class FormScreen(Screen):
                 "Nobody added yet. Press Add to add the first one.")))
         self.refresh_views(set(page.questions))
         self.ids.scroll.scroll_y = 1
-        Clock.schedule_once(self._prefetch, 0.2)
+        Clock.schedule_once(self._prefetch, 0)
 
     def _view(self, path: Path) -> QuestionView:
         """The view of a question, built once per open record (pages are revisited)."""
@@ -124,14 +131,17 @@ class FormScreen(Screen):
         return view
 
     def _prefetch(self, _dt: float = 0) -> None:
-        """Build the next page while the enumerator reads this one (Next is then quick)."""
+        """Build the pages next to this one while the enumerator reads it (Next, Back
+        and a swipe are then quick)."""
         nav = self.nav
-        if nav is None or nav.index + 1 >= len(nav.pages):
+        if nav is None:
             return
-        for path in nav.pages[nav.index + 1].questions:
-            view = self._view(path)
-            if isinstance(view, SelectQuestion):
-                self._fill_choices(view)
+        for index in (nav.index + 1, nav.index - 1):
+            if 0 <= index < len(nav.pages):
+                for path in nav.pages[index].questions:
+                    view = self._view(path)
+                    if isinstance(view, SelectQuestion):
+                        self._fill_choices(view)
 
     def _fill_choices(self, view: SelectQuestion) -> None:
         nav = self.nav
@@ -144,9 +154,13 @@ class FormScreen(Screen):
         view.set_choices(choices, get(answers, view.path))
 
     def refresh_views(self, changed: set[Path]) -> None:
+        """Show answers, texts and messages of the page's views; update the bar,
+        the Next/Finish button and the list of what blocks finishing."""
         nav = self.nav
         answers = nav.session.answers
-        self.page_title = nav.title()  # "Member ${name}" follows the answer
+        self._update_status()
+        problems = {p.path: p for p, _ in self._missing} if self.finishing else {
+            p.path: p for p, _ in nav.missing()}
         for view in self.views:
             if isinstance(view, SelectQuestion):
                 self._fill_choices(view)
@@ -154,16 +168,35 @@ class FormScreen(Screen):
                 view.show(get(answers, view.path))
             if nav.texts_change(view.path):  # "${name}" in the label or hint
                 view.show_texts(nav.label_at(view.path), nav.hint_at(view.path))
-            problem = nav.session.problem_at(view.path)
-            if problem is None and self.finishing:
-                problem = self._missing.get(view.path)
-            if problem is not None and problem.code == "required" and not self.finishing:
-                problem = None
+            problem = problems.get(view.path)
+            if problem is not None and problem.code == "required" and not (
+                    nav.needs_attention(view.path) and is_empty(get(answers, view.path))):
+                problem = None  # a page not reached yet stays calm
             view.show_error(problem.message if problem else None)
+
+    def _update_status(self) -> None:
+        nav = self.nav
+        t = App.get_running_app().t
+        self.page_title = nav.title()  # "Member ${name}" follows the answer
+        self.at_end = nav.at_end  # Next or Finish, from what applies now
+        self.at_start = nav.at_start
+        answered, total = nav.counts()
+        self.progress = answered / total if total else 1.0
+        self.progress_text = t("{answered} of {total} answered").format(
+            answered=answered, total=total)
+        page = nav.page
+        if page.repeat is not None:
+            self.members_text = t("List ({n})").format(n=len(nav.instances(page.repeat)))
+        if self.finishing:
+            self._missing = nav.missing()
+            self.problems_left = len(self._missing)
+            if self.showing_issues:
+                self._fill_issues()
+            if not self._missing:
+                self.showing_issues = False
 
     # -- answering -----------------------------------------------------------------------
     def answer(self, path: Path, value: Any) -> None:
-        self._missing.pop(tuple(path), None)
         changed = self.nav.set_answer(path, value)
         page = self.nav.page
         if page.key != self.shown_key or page.index != self.shown_index:
@@ -182,13 +215,17 @@ class FormScreen(Screen):
             if widget not in wanted:
                 box.remove_widget(widget)
         for position, view in enumerate(wanted):
-            if view.parent is not box:
+            if view not in box.children:  # (box is a weak proxy: `is` never matches)
                 if view.parent is not None:
                     view.parent.remove_widget(view)
                 box.add_widget(view, index=len(box.children) - position)
         self.shown_paths = paths
 
-    def attach(self, path: Path, file: str) -> None:
+    def attach(self, path: Path, file: str | None) -> None:
+        """Answer a photo/file question with a file (None removes the answer)."""
+        if file is None:
+            self.answer(path, None)
+            return
         changed = self.nav.session.attach_file(path, file)
         self.nav.session.save()
         self.refresh_views(changed | {tuple(path)})
@@ -201,65 +238,152 @@ class FormScreen(Screen):
             self.nav.next()
             self.show_page()
 
-    def previous_page(self) -> None:
+    def previous_page(self) -> bool:
+        """One page back; False on the first page (nothing to go back to)."""
+        if self.nav.at_start:
+            return False
         self.nav.back()
         self.show_page()
+        return True
+
+    def swiped(self, direction: str) -> None:
+        """A sideways swipe: the next page, or the one before. The last page is never
+        finished by a swipe (that takes the Finish button)."""
+        if direction == "next" and not self.nav.at_end:
+            self.next_page()
+        elif direction == "back":
+            self.previous_page()
 
     def add_instance(self) -> None:
         self.nav.add_instance()
         self.show_page()
 
-    def remove_instance(self) -> Popup | None:
-        """Ask first: removing a member deletes their answers."""
+    def remove_instance(self, index: int | None = None,
+                        after: Callable[[], Any] | None = None) -> Any:
+        """Ask first: removing a member deletes their answers. `index`: that instance
+        of this page's repeat (default: the one shown); `after` runs once removed."""
         page = self.nav.page
-        if page.index is None:
+        index = page.index if index is None else index
+        if page.repeat is None or index is None:
             return None
         t = App.get_running_app().t
-        box = BoxLayout(orientation="vertical", spacing=dp(8), padding=dp(8))
-        box.add_widget(Body(text=t("Remove {name}? Their answers will be deleted.").format(
-            name=self.nav.title()), color=(1, 1, 1, 1)))
-        yes = BigButton(text=t("Remove"))
-        no = QuietButton(text=t("Keep"))
-        box.add_widget(yes)
-        box.add_widget(no)
-        popup = Popup(title=t("Remove"), content=box, size_hint=(0.9, None), height=dp(300),
-                      auto_dismiss=False)
+        name = self.nav.instance_summary(page.repeat, index) or f"{index + 1}"
+        repeat = page.repeat
 
-        def remove(*_: Any) -> None:
-            popup.dismiss()
-            self.nav.remove_instance()
+        def remove() -> None:
+            self.nav.remove_instance_at(repeat, index)
             self.show_page()
+            if after is not None:
+                after()
 
-        yes.bind(on_release=remove)
-        no.bind(on_release=lambda *_: popup.dismiss())
-        popup.open()
-        return popup
+        return confirm(t("Remove"), t("Remove {name}? Their answers will be deleted.").format(
+            name=name), t("Remove"), t("Keep"), remove)
 
-    def jump(self, path: Path) -> None:
+    def go_member(self, repeat: Path, index: int) -> None:
+        self.showing_issues = False
+        self.nav.go_instance(repeat, index)
+        self.show_page()
+
+    def show_members(self) -> Any:
+        """The members of this page's repeat: open, add or remove one."""
+        return members_popup(self)
+
+    def jump(self, path: Path, focus: bool = True) -> None:
+        """Go to the page of the question at `path`, scroll to it, outline it for a
+        moment and put the cursor in it (a typed question)."""
         self.showing_issues = False
         self.nav.jump_to(path)
         self.show_page()
+        if tuple(path) in self.shown_paths:
+            Clock.schedule_once(lambda _dt: self._reach(tuple(path), focus), 0)
 
+    def _reach(self, path: Path, focus: bool) -> None:
+        view = self._views.get(path)
+        if view is None or view not in self.ids.questions.children:  # ids are weak proxies
+            return
+        self.ids.scroll.scroll_to(view, padding=20, animate=False)
+        if self._highlighted is not None:
+            self._highlighted.highlight = False
+        view.highlight = True
+        self._highlighted = view
+        Clock.schedule_once(lambda _dt: setattr(view, "highlight", False), HIGHLIGHT_S)
+        if focus:
+            view.focus_input()
+
+    def show_overview(self) -> Any:
+        return App.get_running_app().go("overview", screen=self)
+
+    # -- finishing -----------------------------------------------------------------------
     def finish(self) -> bool:
-        """Finalize, or list what is missing with a button to jump to each."""
+        """Finalize, or list what is missing with a button to go to each."""
         app = App.get_running_app()
-        missing = self.nav.missing()
+        missing = self.nav.ask_to_finish()
         self.finishing = True
-        self._missing = {problem.path: problem for problem, _ in missing}
         if not missing and self.nav.session.finalize() == []:
             app.go("home")
             return True
+        self._missing = missing
+        self.problems_left = len(missing)
+        self.showing_issues = True
+        self._fill_issues()
+        self.refresh_views(set())
+        self.ids.scroll.scroll_y = 1
+        return False
+
+    def on_showing_issues(self, _screen: Any, showing: bool) -> None:
+        if not showing:  # hidden rows would still catch touches meant for the page
+            self.ids.issues.clear_widgets()
+
+    def _fill_issues(self) -> None:
+        app = App.get_running_app()
         box = self.ids.issues
         box.clear_widgets()
-        box.add_widget(Body(text=app.t("Before finishing, answer these:"), bold=True))
-        for problem, _page in missing:
-            button = QuietButton(text=f"{self.nav.question_label(problem.path)}: "
-                                      f"{problem.message}")
+        box.add_widget(Body(text=app.t("Before finishing, answer these ({n}):").format(
+            n=len(self._missing)), bold=True))
+        for problem, _page in self._missing:
+            button = ProblemButton(text=f"{self.nav.question_label(problem.path)}\n"
+                                        f"{problem.message}")
             button.problem_path = problem.path
             button.bind(on_release=lambda b: self.jump(b.problem_path))
             box.add_widget(button)
-        self.showing_issues = True
-        return False
+        hide = QuietButton(text=app.t("Hide this list"))
+        hide.bind(on_release=lambda *_: self.toggle_issues())
+        box.add_widget(hide)
+
+    def toggle_issues(self) -> None:
+        self.showing_issues = not self.showing_issues and bool(self._missing)
+        if self.showing_issues:
+            self._fill_issues()
+            self.ids.scroll.scroll_y = 1
+
+    def next_problem(self) -> None:
+        """Go to the next question that blocks finishing: after the last one reached
+        this way, else the first from this page on, else the first."""
+        if not self._missing:
+            return
+        paths = [problem.path for problem, _ in self._missing]
+        if self._last_problem in paths:
+            at = paths.index(self._last_problem) + 1
+        else:
+            at = next((i for i, (_, page) in enumerate(self._missing)
+                       if page is not None and page >= self.nav.index), 0)
+        self._last_problem = paths[at % len(paths)]
+        self.jump(self._last_problem)
+
+    # -- leaving -------------------------------------------------------------------------
+    def back_key(self) -> bool:
+        """The hardware Back key: close the list, else the page before, else ask
+        before leaving the record."""
+        if self.showing_issues:
+            self.showing_issues = False
+            return True
+        if self.previous_page():
+            return True
+        t = App.get_running_app().t
+        confirm(t("Leave this record?"),
+                t("Everything is saved. You can continue it later from Records."),
+                t("Leave"), t("Stay"), self.close)
+        return True
 
     def close(self) -> None:
         """Everything is saved already: back home, the draft continues later."""

@@ -1,5 +1,5 @@
-"""Home: assigned settlements, per form the drafts / waiting / sent counts, last sync,
-a big Sync button."""
+"""Home: assigned settlements, per form my drafts / waiting / sent / returned records and
+how many came from the server for reference, last sync, a big Sync button."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ class HomeScreen(Screen):
     def prepare(self) -> None:
         app = App.get_running_app()
         t = app.t
-        summary = listing.home_summary(app.store)
+        summary = listing.home_summary(app.store, app.lang)
         self.sync_text = (t("Last sync: {when}").format(when=when(summary.last_sync)) + "\n"
                           + t("Waiting to be sent: {n}").format(n=summary.waiting_changes))
         places: BoxLayout = self.ids.settlements
@@ -42,6 +42,12 @@ class HomeScreen(Screen):
             card.add_widget(Body(text=counts.title, bold=True))
             card.add_widget(Body(text=t("Drafts: {d}   Waiting: {w}   Sent: {s}").format(
                 d=counts.drafts, w=counts.waiting, s=counts.sent)))
+            if counts.returned:
+                card.add_widget(Body(text="! " + t("Returned by a leader: {n}").format(
+                    n=counts.returned), color=(0.6, 0.2, 0, 1)))
+            if counts.reference:
+                card.add_widget(Body(text=t("From the server, for reference: {n}").format(
+                    n=counts.reference), color=(0.3, 0.3, 0.3, 1)))
             new = QuietButton(text=t("New record"))
             new.form_id = counts.form_id
             new.bind(on_release=lambda b: app.go("start", form_id=b.form_id))

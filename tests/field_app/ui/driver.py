@@ -23,133 +23,21 @@ from field_app.ui.headless import offscreen_environment  # noqa: E402
 
 offscreen_environment(os.environ.get("KIVY_HOME"))
 
+from uikit import (  # noqa: E402
+    HOUSEHOLD,
+    MEMBERS,
+    answer,
+    fill,
+    find_button,
+    new_household,
+    result,
+    screen,
+    tap,
+    unlock,
+)
+
 from field_app.ui import headless as h  # noqa: E402
 from field_app.ui.app import HesabuApp  # noqa: E402
-
-MEMBERS = ("household", "members")
-#: A household of two, answer by answer (member 2's age is first typed as 30, then 3).
-HOUSEHOLD = {
-    ("household_in_structure",): "1", ("consent",): "yes",
-    ("household", "head_name"): "Amina Wanjiru", ("household", "phone"): "+254712345678",
-    ("household", "members_count"): "2",
-    (*MEMBERS, 0, "member_name"): "Amina Wanjiru", (*MEMBERS, 0, "member_age"): "34",
-    (*MEMBERS, 0, "member_sex"): "female", (*MEMBERS, 0, "relationship"): "head",
-    (*MEMBERS, 0, "schooling"): "secondary", (*MEMBERS, 0, "occupation"): "self_employed",
-    (*MEMBERS, 1, "member_name"): "Juma", (*MEMBERS, 1, "member_age"): "3",
-    (*MEMBERS, 1, "member_sex"): "male", (*MEMBERS, 1, "relationship"): "child",
-    ("household", "tenure"): "tenant", ("household", "monthly_rent"): "1500",
-    ("household", "years_in_settlement"): "6", ("household", "water_source"): "shared_tap",
-    ("household", "toilet"): "shared", ("household", "electricity"): "none",
-    ("household", "income_band"): "half_to_one_min_wage", ("household", "disasters"): ["fires"],
-    ("household", "evicted_before"): "no", ("household", "savings_member"): "yes",
-}
-
-
-def result(value: Any) -> None:
-    print("RESULT " + json.dumps(value), flush=True)
-
-
-def screen(app: HesabuApp, name: str | None = None) -> Any:
-    return app.root.get_screen(name or app.root.current)
-
-
-def tap(widget: Any) -> None:
-    from kivy.uix.scrollview import ScrollView
-
-    scroller, seen = widget.parent, set()
-    while scroller is not None and id(scroller) not in seen and not isinstance(
-            scroller, ScrollView):
-        seen.add(id(scroller))
-        scroller = scroller.parent
-    if isinstance(scroller, ScrollView):
-        # Nested layouts settle over a few frames after a page is rebuilt: scroll until
-        # the widget really is inside the visible part, as a person would.
-        for _ in range(30):
-            h.pump(1)
-            scroller.scroll_to(widget, padding=20, animate=False)
-            h.pump(1)
-            bottom = scroller.to_window(scroller.x, scroller.y)[1]
-            y = widget.to_window(*widget.center)[1]
-            if bottom < y < bottom + scroller.height:
-                break
-        else:
-            raise AssertionError(f"could not scroll to {widget}")
-    h.tap(widget)
-
-
-def find_button(box: Any, text: str) -> Any:
-    for widget in box.walk(restrict=True):
-        if getattr(widget, "text", None) == text and hasattr(widget, "state"):
-            return widget
-    raise AssertionError(f"no button {text!r} in {box}")
-
-
-def answer(form: Any, path: tuple, value: Any) -> None:
-    view = form.view(path)
-    if hasattr(view, "buttons"):
-        for name in value if isinstance(value, list) else [value]:
-            tap(view.buttons[name])
-            button = view.buttons[name]
-            assert button.state == "down", (path, name, button.to_window(*button.center),
-                                             button.size, button.disabled,
-                                             [b.state for b in view.buttons.values()])
-    else:
-        tap(view.field)  # a touch focuses the field, as on a tablet
-        h.type_into(view.field, str(value))
-
-
-def unlock(app: HesabuApp, pin: str) -> None:
-    assert app.root.current == "pin_unlock", app.root.current
-    unlock_screen = screen(app)
-    h.type_into(unlock_screen.ids.pin, pin)
-    tap(unlock_screen.ids.unlock)
-    assert app.root.current == "home", app.root.current
-
-
-def new_household(app: HesabuApp) -> Any:
-    home = screen(app, "home")
-    home.prepare()
-    h.pump(2)
-    cards = [c for c in home.ids.forms.children
-             if any(getattr(w, "form_id", "") == "sdi_household_enumeration"
-                    for w in c.children)]
-    assert cards, "the household form is not on the home screen"
-    tap(find_button(cards[0], "New record"))
-    start = screen(app)
-    assert start.name == "start"
-    tap(start.ids.settlements.children[-1])
-    h.pump(2)
-    tap(start.ids.structures.children[-1])
-    tap(start.ids.begin)
-    assert app.root.current == "form"
-    return screen(app)
-
-
-def fill(form: Any, plan: dict, before: dict | None = None, stop_after: int | None = None
-         ) -> dict:
-    """Answer the plan page by page with Next; returns what was seen on the way."""
-    seen: dict[str, Any] = {"pages": []}
-    done: set[tuple] = set()
-    while True:
-        seen["pages"].append(form.nav.title())
-        progress = True
-        while progress:
-            progress = False
-            for path in list(form.nav.page.questions):
-                if path in plan and path not in done:
-                    for early in (before or {}).get(path, []):
-                        answer(form, path, early)
-                        seen[f"after {early} at {'/'.join(map(str, path))}"] = [
-                            "/".join(map(str, p)) for p in form.nav.page.questions]
-                    answer(form, path, plan[path])
-                    done.add(path)
-                    progress = True
-                    if stop_after is not None and len(done) >= stop_after:
-                        return seen
-                    break
-        if form.nav.at_end:
-            return seen
-        tap(form.ids.next)
 
 
 def scenario_full(args: dict) -> None:
@@ -164,7 +52,8 @@ def scenario_full(args: dict) -> None:
     assert enrol.read_qr(args["qr"]), enrol.message
     facts_qr["qr_filled"] = [enrol.ids.server.text, enrol.ids.code.text]
     tap(enrol.ids.enrol)
-    assert app.root.current == "pin_set", (app.root.current, enrol.message)
+    assert h.wait_for(lambda: app.root.current == "pin_set"), (app.root.current,
+                                                                enrol.message)
     assert h.wait_for(lambda: not app.sync_task.running), "the first sync never ended"
     pin = screen(app)
     h.type_into(pin.ids.pin, "2468")
@@ -306,8 +195,7 @@ def scenario_types(args: dict) -> None:
     gps = form.view(("gps",))
     tap(find_button(gps, "Find my position"))
     assert h.wait_for(lambda: gps.fix is not None and gps.fix.accuracy == 4.0, 10)
-    facts["gps_status"] = gps.status.text
-    tap(gps.use)
+    facts["gps_status"] = gps.status.text  # 4 m is within 5 m: taken on its own
     shape = form.view(("boundary",))
     for point in ("-1.3130 36.7870", "-1.3130 36.7880", "-1.3140 36.7880"):
         tap(shape.manual)
@@ -315,12 +203,12 @@ def scenario_types(args: dict) -> None:
         tap(find_button(shape, "Add this point"))
     facts["shape_points"] = shape.value_label.text
     photo = form.view(("photo",))
-    tap(find_button(photo, "Choose a file"))
+    tap(find_button(photo, "Choose a picture"))
     popup = next(w for w in app.root_window.children if isinstance(w, Popup))
     chooser = next(w for w in popup.walk() if isinstance(w, FileChooserListView))
     chooser.selection = [args["photo"]]
     h.tap(find_button(popup, "Use this file"))
-    h.pump(3)
+    assert h.wait_for(lambda: bool(form.nav.session.answers.get("photo")), 10)
     tap(find_button(form.view(("consent",)), "OK, done"))
     answer(form, ("tag",), "HH-000123")
     record_id = form.nav.session.record_id
@@ -342,8 +230,20 @@ def scenario_types(args: dict) -> None:
     result(facts)
 
 
+def find_scenario(name: str) -> Any:
+    """`scenario_<name>` from this module or one of the scenario modules next to it."""
+    import enumerator
+    import records_screens
+
+    for module in (sys.modules[__name__], enumerator, records_screens):
+        found = getattr(module, f"scenario_{name}", None)
+        if found is not None:
+            return found
+    raise SystemExit(f"no scenario {name!r}")
+
+
 if __name__ == "__main__":
     import faulthandler
 
     faulthandler.dump_traceback_later(float(os.environ.get("DRIVER_TIMEOUT", "100")), exit=True)
-    globals()[f"scenario_{sys.argv[1]}"](json.loads(sys.argv[2]))
+    find_scenario(sys.argv[1])(json.loads(sys.argv[2]))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from forms.spec import Choice, FormSpec, Node
 
 
@@ -26,9 +28,10 @@ TYPES_FORM = FormSpec(id="types", version="1", title="Every question type", chil
     q("select_one", "ward", "Ward", list_name="ward", choice_filter="district = ${district}"),
     q("select_multiple", "assets", "Assets", list_name="assets"),
     q("note", "remember", "Thank ${name} for the ${rooms} rooms."),  # answers shown
-    q("geopoint", "gps", "Position"),
+    q("geopoint", "gps", "Position",
+      parameters={"capture-accuracy": "5", "warning-accuracy": "20"}),
     q("geoshape", "boundary", "Boundary"),
-    q("image", "photo", "Photo of the door"),
+    q("image", "photo", "Photo of the door", parameters={"max-pixels": "32"}),
     q("acknowledge", "consent", "I read the statement"),
     q("barcode", "tag", "Tag number"),
 ), choices={
@@ -38,3 +41,18 @@ TYPES_FORM = FormSpec(id="types", version="1", title="Every question type", chil
              c("mabatini", "Mabatini", district="mathare")),
     "assets": (c("radio", "Radio"), c("phone", "Phone"), c("fridge", "Fridge")),
 })
+
+
+def types_tablet(path: Path, pin: str) -> Path:
+    """A tablet store holding only TYPES_FORM, enrolled (to nowhere), English, `pin`."""
+    from field_app.core.app_state import AppState
+    from field_app.core.store import open_store
+
+    store = open_store(path)
+    store.save_form(TYPES_FORM.to_dict())
+    store.set_server("http://127.0.0.1:9", token="t")
+    state = AppState(store)
+    state.language = "en"
+    state.set_pin(pin)
+    store.close()
+    return path
