@@ -28,7 +28,15 @@ from field_app.core import attachments, geo, inputs, photos
 from field_app.core.devices import Fix
 from field_app.ui.app import on_main_thread
 from field_app.ui.dialogs import confirm
-from field_app.ui.widgets import BigButton, Body, Card, ChoiceButton, Field, QuietButton
+from field_app.ui.widgets import (
+    BigButton,
+    Body,
+    Card,
+    ChoiceButton,
+    Field,
+    LazySpinner,
+    QuietButton,
+)
 from forms.answers import Path as AnswerPath
 from forms.answers import get
 from forms.spec import Node, text_in
@@ -111,7 +119,7 @@ class TextQuestion(QuestionView):
         if kind in ("date", "time"):
             row = BoxLayout(size_hint_y=None, height=dp(52), spacing=dp(6))
             for part, values in inputs.picker_parts(kind):
-                spinner = Spinner(text="--", values=values, font_size=sp(18))
+                spinner = LazySpinner(values, text="--", font_size=sp(18))
                 spinner.part = part
                 spinner.bind(text=self._picked)
                 self.pickers[part] = spinner

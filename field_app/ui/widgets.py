@@ -12,6 +12,7 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.button import Button
 from kivy.uix.label import Label
 from kivy.uix.scrollview import ScrollView
+from kivy.uix.spinner import Spinner
 from kivy.uix.textinput import TextInput
 from kivy.uix.togglebutton import ToggleButton
 
@@ -76,6 +77,19 @@ class PageScroll(ScrollView):
                 self.dispatch("on_swipe", "next" if dx < 0 else "back")
             return True
         return super().on_scroll_stop(touch, check_children)
+
+
+class LazySpinner(Spinner):
+    """A Spinner whose list is built when first opened: a date picker's day, month and
+    year lists are ~70 buttons, which made a page with two dates take half a second."""
+
+    def __init__(self, choices: list[str], **kwargs: Any) -> None:
+        self.choices = list(choices)
+        super().__init__(**kwargs)
+
+    def on_press(self) -> None:
+        if not self.values:
+            self.values = self.choices
 
 
 class Bar(BoxLayout):
@@ -148,6 +162,20 @@ class PinField(Field):
     pass
 
 
-__all__ = ["Bar", "BigButton", "Body", "Card", "ChoiceButton", "ErrorText", "Field", "Heading",
-           "Hint", "PageScroll", "PinField", "ProblemButton", "QuietButton",
-           "SteadyScrollEffect"]
+__all__ = [
+    "Bar",
+    "BigButton",
+    "Body",
+    "Card",
+    "ChoiceButton",
+    "ErrorText",
+    "Field",
+    "Heading",
+    "Hint",
+    "LazySpinner",
+    "PageScroll",
+    "PinField",
+    "ProblemButton",
+    "QuietButton",
+    "SteadyScrollEffect",
+]

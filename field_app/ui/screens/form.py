@@ -8,11 +8,15 @@ the hardware Back key, the overview, the list of what is missing).
 
 from __future__ import annotations
 
+import gc
+import time
 from collections.abc import Callable
 from typing import Any
 
 from kivy.app import App
 from kivy.clock import Clock
+from kivy.core.window import Window
+from kivy.metrics import dp
 from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
@@ -28,6 +32,17 @@ from forms.validation import Problem
 
 #: How long a question reached from the missing list or the overview stays outlined.
 HIGHLIGHT_S = 2.5
+#: Time a frame may spend building the rest of a page or the pages next to it.
+BUILD_SLICE_S = 0.01
+
+
+def estimated_height(view: QuestionView, choices: int) -> float:
+    """Roughly how tall a question will be before it is laid out (to build a screenful
+    first): a line per ~40 characters of label and hint, a row per choice or input."""
+    lines = 1 + len(view.label_text) // 40 + (1 + len(view.hint_text) // 50 if view.hint_text
+                                              else 0)
+    rows = choices or (3 if view.node.type.startswith(("geo", "date", "time")) else 1)
+    return dp(30) + lines * dp(26) + rows * dp(58)
 
 
 class FormScreen(Screen):
@@ -45,10 +60,20 @@ class FormScreen(Screen):
 
     nav: Navigator | None = None
 
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._pending: list[Path] = []
+        #: Builds the rest of the page, then the pages next to it, a slice a frame.
+        self._builder = Clock.create_trigger(self._build_more, 1 / 60)
+
     def prepare(self, form_id: str | None = None, settlement_id: str | None = None,
                 structure_id: str | None = None, record_id: str | None = None) -> None:
         app = App.get_running_app()
         store = app.store
+        if self.nav is not None:  # the record open before: its views are garbage now
+            self.ids.questions.clear_widgets()
+            self._views = {}
+            gc.collect()  # now, not in the middle of the pages of this record
         if record_id is None:
             spec = listing.latest_forms(store)[form_id]
             session = SurveySession.start(
@@ -93,12 +118,16 @@ class FormScreen(Screen):
         return [w for w in self.ids.questions.children if isinstance(w, QuestionView)][::-1]
 
     def view(self, path: Path) -> QuestionView:
+        """The view of a question on this page (the rest of the page is built first)."""
+        self.finish_page()
         for view in self.views:
             if view.path == tuple(path):
                 return view
         raise KeyError(f"{path} is not on this page")
 
     def show_page(self) -> None:
+        """Show the current page: a screenful of questions before the first frame, the
+        rest over the next frames (`_build_more`), so a long page appears at once."""
         nav = self.nav
         page = nav.page
         self.in_repeat = page.repeat is not None
@@ -106,14 +135,57 @@ class FormScreen(Screen):
         box.clear_widgets()
         self.shown_paths = page.questions
         self.shown_key, self.shown_index = page.key, page.index
-        for path in page.questions:
-            box.add_widget(self._view(path))
+        self._pending = list(page.questions)
+        # A screenful: the page's scroll area (before its first layout, most of the window).
+        room = max(self.ids.scroll.height, Window.height * 0.75)
+        while self._pending and room > 0:
+            path = self._pending.pop(0)
+            view = self._view(path)
+            box.add_widget(view)
+            room -= estimated_height(view, len(nav.form.choice_list(view.node.list_name or "")))
         if page.repeat is not None and page.index is None:
             box.add_widget(Body(text=App.get_running_app().t(
                 "Nobody added yet. Press Add to add the first one.")))
         self.refresh_views(set(page.questions))
         self.ids.scroll.scroll_y = 1
-        Clock.schedule_once(self._prefetch, 0)
+        self._builder.cancel()
+        # The rest waits until the frame showing this much is drawn: Clock callbacks
+        # scheduled now run in the coming tick, before that frame, so hop once more.
+        Clock.schedule_once(lambda _dt: self._builder(), 0)
+
+    def _build_more(self, _dt: float = 0) -> None:
+        """One frame's share of work: the rest of the page, then the pages next to it
+        (so Next, Back and a swipe find them built); at most BUILD_SLICE_S a frame."""
+        if self.nav is None:
+            return
+        end = time.perf_counter() + BUILD_SLICE_S
+        while self._pending and time.perf_counter() < end:
+            path = self._pending.pop(0)
+            view = self._view(path)
+            self.ids.questions.add_widget(view)
+            self._refresh_view(view, {path}, self._problems())
+        if not self._pending:
+            nav = self.nav
+            nearby = [p for i in (nav.index + 1, nav.index - 1) if 0 <= i < len(nav.pages)
+                      for p in nav.pages[i].questions if p not in self._views]
+            for path in nearby:
+                if time.perf_counter() >= end:
+                    break
+                view = self._view(path)
+                if isinstance(view, SelectQuestion):
+                    self._fill_choices(view)
+            else:
+                return
+        self._builder()  # more next frame
+
+    def finish_page(self) -> None:
+        """Build the rest of the page now (before answering or reading its views)."""
+        pending, self._pending = self._pending, []
+        problems = self._problems() if pending else {}
+        for path in pending:
+            view = self._view(path)
+            self.ids.questions.add_widget(view)
+            self._refresh_view(view, {path}, problems)
 
     def _view(self, path: Path) -> QuestionView:
         """The view of a question, built once per open record (pages are revisited)."""
@@ -130,19 +202,6 @@ class FormScreen(Screen):
             self._views[path] = view
         return view
 
-    def _prefetch(self, _dt: float = 0) -> None:
-        """Build the pages next to this one while the enumerator reads it (Next, Back
-        and a swipe are then quick)."""
-        nav = self.nav
-        if nav is None:
-            return
-        for index in (nav.index + 1, nav.index - 1):
-            if 0 <= index < len(nav.pages):
-                for path in nav.pages[index].questions:
-                    view = self._view(path)
-                    if isinstance(view, SelectQuestion):
-                        self._fill_choices(view)
-
     def _fill_choices(self, view: SelectQuestion) -> None:
         nav = self.nav
         answers = nav.session.answers
@@ -153,26 +212,34 @@ class FormScreen(Screen):
             choices.append(("other", App.get_running_app().t("Other")))
         view.set_choices(choices, get(answers, view.path))
 
+    def _problems(self) -> dict[Path, Problem]:
+        if self.finishing:
+            return {p.path: p for p, _ in self._missing}
+        return {p.path: p for p, _ in self.nav.missing()}
+
     def refresh_views(self, changed: set[Path]) -> None:
         """Show answers, texts and messages of the page's views; update the bar,
         the Next/Finish button and the list of what blocks finishing."""
+        self._update_status()
+        problems = self._problems()
+        for view in self.views:
+            self._refresh_view(view, changed, problems)
+
+    def _refresh_view(self, view: QuestionView, changed: set[Path],
+                      problems: dict[Path, Problem]) -> None:
         nav = self.nav
         answers = nav.session.answers
-        self._update_status()
-        problems = {p.path: p for p, _ in self._missing} if self.finishing else {
-            p.path: p for p, _ in nav.missing()}
-        for view in self.views:
-            if isinstance(view, SelectQuestion):
-                self._fill_choices(view)
-            elif view.path in changed or view.node.type == "calculate":
-                view.show(get(answers, view.path))
-            if nav.texts_change(view.path):  # "${name}" in the label or hint
-                view.show_texts(nav.label_at(view.path), nav.hint_at(view.path))
-            problem = problems.get(view.path)
-            if problem is not None and problem.code == "required" and not (
-                    nav.needs_attention(view.path) and is_empty(get(answers, view.path))):
-                problem = None  # a page not reached yet stays calm
-            view.show_error(problem.message if problem else None)
+        if isinstance(view, SelectQuestion):
+            self._fill_choices(view)
+        elif view.path in changed or view.node.type == "calculate":
+            view.show(get(answers, view.path))
+        if nav.texts_change(view.path):  # "${name}" in the label or hint
+            view.show_texts(nav.label_at(view.path), nav.hint_at(view.path))
+        problem = problems.get(view.path)
+        if problem is not None and problem.code == "required" and not (
+                nav.needs_attention(view.path) and is_empty(get(answers, view.path))):
+            problem = None  # a page not reached yet stays calm
+        view.show_error(problem.message if problem else None)
 
     def _update_status(self) -> None:
         nav = self.nav
@@ -197,6 +264,7 @@ class FormScreen(Screen):
 
     # -- answering -----------------------------------------------------------------------
     def answer(self, path: Path, value: Any) -> None:
+        self.finish_page()
         changed = self.nav.set_answer(path, value)
         page = self.nav.page
         if page.key != self.shown_key or page.index != self.shown_index:
@@ -294,6 +362,8 @@ class FormScreen(Screen):
         self.showing_issues = False
         self.nav.jump_to(path)
         self.show_page()
+        # All of it: views added below later would move the question out of sight.
+        self.finish_page()
         if tuple(path) in self.shown_paths:
             Clock.schedule_once(lambda _dt: self._reach(tuple(path), focus), 0)
 

@@ -22,6 +22,11 @@ class HomeScreen(Screen):
     def on_pre_enter(self, *_: object) -> None:
         self.prepare()
 
+    def on_enter(self, *_: object) -> None:
+        from field_app.ui.app import collect_when_idle
+
+        collect_when_idle()  # a record was maybe closed: free its page views
+
     def prepare(self) -> None:
         app = App.get_running_app()
         t = app.t
