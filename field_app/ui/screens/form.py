@@ -89,6 +89,7 @@ class FormScreen(Screen):
         self.notice = self._notices(record_id)
         self.showing_issues = False
         self.finishing = False
+        self.problems_left = 0
         self._missing: list[tuple[Problem, int | None]] = []
         self._last_problem: Path | None = None
         self.show_page()

@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 
 SCREENS = ("language", "enrol", "pin_set", "pin_unlock", "home", "start", "form",
-           "form_missing", "records", "sync", "settings")
+           "form_missing", "form_reached", "members", "overview", "structure", "records",
+           "records_reference", "sync", "settings")
 
 
 def test_every_main_screen_in_english_and_swahili(tmp_path: Path) -> None:
