@@ -104,6 +104,20 @@ class AppState:
     def font_scale(self) -> float:
         return TEXT_SIZES[self.text_size]
 
+    # -- the record open ----------------------------------------------------------------
+    @property
+    def open_record(self) -> str | None:
+        """The record open on the form screen when the app last stopped (Android may
+        kill an app in the background): after the PIN it opens again, on its page."""
+        record_id = self.store.get_setting("app:open_record")
+        if record_id and self.store.record(record_id) is not None:
+            return record_id
+        return None
+
+    @open_record.setter
+    def open_record(self, record_id: str | None) -> None:
+        self.store.set_setting("app:open_record", record_id)
+
     # -- what to show first ----------------------------------------------------------------
     def first_screen(self) -> str:
         """The screen the app opens on: setting up, unlocking, or home."""

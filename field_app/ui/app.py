@@ -178,7 +178,11 @@ class HesabuApp(App):
         return platform != "android"  # a desktop window stays open
 
     def go(self, name: str, **kwargs: Any) -> Any:
-        """Show screen `name`; its `prepare(**kwargs)` fills it first."""
+        """Show screen `name`; its `prepare(**kwargs)` fills it first. Leaving the form
+        (for anything but its overview) closes the record it showed."""
+        if name not in ("form", "overview") and self.state is not None and \
+                self.root.current in ("form", "overview"):
+            self.state.open_record = None
         screen = self.root.get_screen(name)
         prepare = getattr(screen, "prepare", None)
         if prepare is not None:

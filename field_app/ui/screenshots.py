@@ -100,10 +100,9 @@ def render_screenshots(out_dir: str | Path, languages: tuple[str, ...] = LANGUAG
     headless.offscreen_environment(work / "kivy")
     if size is not None:
         headless.window_size(*size)
-    from field_app.ui.app import HesabuApp
-
     from kivy.core.window import Window
 
+    from field_app.ui.app import HesabuApp
     from field_app.ui.dialogs import open_popups
 
     ids = demo_store(work / "tablet.db")

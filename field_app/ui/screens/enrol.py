@@ -19,7 +19,13 @@ from kivy.uix.popup import Popup
 from kivy.uix.screenmanager import Screen
 
 from field_app.core.app_state import BadEnrolmentError, check_server_address, parse_enrolment
-from field_app.core.qr import QrError, decode_qr_file, qr_available
+from field_app.core.qr import (
+    QrError,
+    QrReading,
+    decode_qr_file,
+    qr_available,
+    read_enrolment_from_camera,
+)
 from field_app.core.store import open_store
 from field_app.core.sync_task import Outcome, enrol_device
 from field_app.ui.app import on_main_thread
@@ -31,9 +37,31 @@ class EnrolScreen(Screen):
     busy = BooleanProperty(False)
     #: Whether this device can read a QR code picture (no decoder: the button is hidden).
     can_read_qr = BooleanProperty(False)
+    #: ... and take one with its camera (the leader's QR on a screen or on paper).
+    can_scan = BooleanProperty(False)
 
     def on_pre_enter(self, *_: object) -> None:
         self.can_read_qr = qr_available()
+        self.can_scan = self.can_read_qr and App.get_running_app().camera.available
+
+    def _picture_path(self) -> Path:
+        """Where a QR picture is put for reading: the app's own storage (the camera
+        app may write only there), deleted once read."""
+        return Path(App.get_running_app().store_path).parent / "enrolment-qr.jpg"
+
+    def scan_qr(self) -> None:
+        """Take a picture of the leader's QR code with the camera and fill both fields."""
+        self.message = ""
+        read_enrolment_from_camera(App.get_running_app().camera, self._picture_path(),
+                                   lambda reading: on_main_thread(self._scanned, reading))
+
+    def _scanned(self, reading: QrReading) -> None:
+        if reading.enrolment is None:
+            self.message = reading.message  # "" when the camera was closed
+            return
+        self.ids.server.text, self.ids.code.text = (reading.enrolment.server,
+                                                    reading.enrolment.code)
+        self.message = ""
 
     def read_qr(self, path: str | Path) -> bool:
         """Fill the address and code from a QR code picture; False (and a message) if not."""
@@ -47,6 +75,21 @@ class EnrolScreen(Screen):
         return True
 
     def choose_qr(self) -> None:
+        """A picture of the QR code chosen on the device: the tablet's own picker where
+        the camera offers one (shared storage), else a file chooser (a desktop)."""
+        camera = App.get_running_app().camera
+        if camera.can_pick:
+            target = self._picture_path()
+
+            def picked(path: str | None) -> None:
+                if path:
+                    self.read_qr(path)
+                    Path(path).unlink(missing_ok=True)
+
+            camera.pick_picture(str(target), lambda p: on_main_thread(picked, p),
+                                lambda message: on_main_thread(setattr, self, "message",
+                                                               message))
+            return
         chooser = FileChooserListView(path=str(Path.home()), filters=["*.png", "*.PNG"])
         box = BoxLayout(orientation="vertical")
         box.add_widget(chooser)

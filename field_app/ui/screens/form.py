@@ -84,6 +84,7 @@ class FormScreen(Screen):
             session = SurveySession.open(store, record_id)
             session.language = form_language(session.form.languages, app.lang)
         self.nav = Navigator(session)
+        app.state.open_record = session.record_id  # reopened after a restart
         self._views: dict[Path, QuestionView] = {}
         self._highlighted: QuestionView | None = None
         self.notice = self._notices(record_id)

@@ -20,6 +20,9 @@ class PinUnlockScreen(Screen):
         self.message = ""
         app.unlocked = True
         app.go("home")
+        record_id = app.state.open_record
+        if record_id is not None:  # the app stopped with a record open: back to its page
+            app.go("form", record_id=record_id)
         return True
 
 

@@ -41,17 +41,30 @@ from field_app.ui.app import HesabuApp  # noqa: E402
 
 
 def scenario_full(args: dict) -> None:
-    app = h.start(HesabuApp(store_path=args["store"]))
+    from field_app.core.devices import StillCamera
+
+    camera = StillCamera(args["not_qr"])  # the tablet's camera, pointed at a cat first
+    app = h.start(HesabuApp(store_path=args["store"], camera=camera))
     assert app.root.current == "language"
     tap(screen(app).ids.en)
     enrol = screen(app)
     assert enrol.name == "enrol"
-    # A picture that is not a QR code says so; the leader's QR picture fills both fields.
-    assert not enrol.read_qr(args["not_qr"])
+    # A picture that is not a QR code says so; the leader's QR code fills both fields,
+    # taken with the camera or chosen among the tablet's pictures.
+    tap(enrol.ids.scan)
+    assert h.wait_for(lambda: bool(enrol.message), 10)
     facts_qr = {"not_qr_message": enrol.message}
-    assert enrol.read_qr(args["qr"]), enrol.message
+    camera.picture = Path(args["qr"])
+    tap(enrol.ids.scan)
+    assert h.wait_for(lambda: bool(enrol.ids.code.text), 10), enrol.message
     facts_qr["qr_filled"] = [enrol.ids.server.text, enrol.ids.code.text]
-    tap(enrol.ids.enrol)
+    enrol.ids.server.text = enrol.ids.code.text = ""
+    tap(enrol.ids.qr)
+    assert h.wait_for(lambda: bool(enrol.ids.code.text), 10), enrol.message
+    facts_qr["qr_picked"] = [enrol.ids.server.text, enrol.ids.code.text]
+    # Connecting happens off the UI thread: the screen says so and keeps drawing.
+    enrol.ids.enrol.dispatch("on_release")
+    facts_qr["connecting"] = [enrol.busy, app.root.current, enrol.ids.enrol.text]
     assert h.wait_for(lambda: app.root.current == "pin_set"), (app.root.current,
                                                                 enrol.message)
     assert h.wait_for(lambda: not app.sync_task.running), "the first sync never ended"
@@ -126,6 +139,15 @@ def scenario_partial(args: dict) -> None:
 def scenario_resume(args: dict) -> None:
     app = h.start(HesabuApp(store_path=args["store"]))
     unlock(app, args["pin"])
+    # The app was killed with the record open: it opens again, on its page.
+    reopened = [app.root.current, screen(app).nav.title() if app.root.current == "form"
+                else None]
+    # Paused and resumed (switching apps): still there.
+    app.dispatch("on_pause")
+    app.dispatch("on_resume")
+    h.pump(2)
+    reopened.append([app.root.current, screen(app).nav.title()])
+    tap(screen(app).ids.close)
     tap(screen(app).ids.records)
     records = screen(app)
     assert records.name == "records"
@@ -135,7 +157,7 @@ def scenario_resume(args: dict) -> None:
     form = screen(app)
     assert form.name == "form"
     shown: dict[str, Any] = {"title": form.nav.title(), "marks": marks,
-                             "notice": form.notice}
+                             "notice": form.notice, "reopened": reopened}
     form.nav.go(0)
     form.show_page()
     while True:

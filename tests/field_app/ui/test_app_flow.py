@@ -127,11 +127,16 @@ def test_enrol_fill_two_members_finalize_sync_and_the_server_holds_it(
         "is_under_5": 0, "is_head": 1}
 
 
-def test_enrolment_reads_the_leaders_qr_picture(full_run: dict[str, Any],
+def test_enrolment_reads_the_leaders_qr_code_by_camera_or_picture(full_run: dict[str, Any],
                                                 hub: FlaskHub) -> None:
     assert full_run["not_qr_message"].startswith("No QR code found in this picture.")
     server, code = full_run["qr_filled"]
     assert server == hub.url and len(code) >= 12
+    assert full_run["qr_picked"] == full_run["qr_filled"]
+
+
+def test_enrolment_runs_off_the_ui_thread(full_run: dict[str, Any]) -> None:
+    assert full_run["connecting"] == [True, "enrol", "Connecting..."]
 
 
 def test_pages_are_the_form_groups_and_each_member(full_run: dict[str, Any]) -> None:
@@ -201,6 +206,8 @@ def test_killing_the_app_mid_form_loses_no_answer(hub: FlaskHub, tmp_path: Path)
                    " '2026-11-20T10:00:00Z', 3)", [stopped["record_id"]])
     store.close()
     shown = run_driver("resume", {"store": str(store_path), "pin": "1357"}, tmp_path)
+    assert shown.pop("reopened") == ["form", "Household member 1/2",
+                                     ["form", "Household member 1/2"]]
     assert shown.pop("title") == stopped["title"] == "Household member 1/2"
     assert shown.pop("marks") == ["! Leader's comment: Check the phone number"]
     assert shown.pop("notice") == "Leader's comment: Check the phone number"

@@ -250,8 +250,9 @@ def test_my_work_is_apart_from_records_received_for_reference(listed: dict,
     titles = [c[0] for c in listed["my_work"]]
     assert "MSH-1420/1 Grace Njeri" not in titles
     assert titles[0] == "MSH-0140/1 Peter Mwangi"  # returned by a leader: first
-    assert [c[0] for c in listed["reference"]] == ["MSH-1420/1 Grace Njeri"]
-    reference = listed["reference"][0]
+    # demo_store's household from another tablet (today), and Grace's (in May).
+    assert [c[0] for c in listed["reference"]] == ["MSH-0142/2", "MSH-1420/1 Grace Njeri"]
+    reference = listed["reference"][1]
     assert reference[1] == "SDI household enumeration - From the server"
     # Made when its enumerator made it (2026-05-28), not when this tablet synced.
     assert reference[2] == "Made 2026-05-28 20:26   Changed 2026-05-28 20:26"
@@ -261,7 +262,7 @@ def test_my_work_is_apart_from_records_received_for_reference(listed: dict,
 def test_home_counts_my_work_and_the_reference_records_apart(listed: dict) -> None:
     assert listed["home_household"] == [
         "SDI household enumeration", "Drafts: 1   Waiting: 2   Sent: 0",
-        "! Returned by a leader: 1", "From the server, for reference: 1"]
+        "! Returned by a leader: 1", "From the server, for reference: 2"]
 
 
 def test_records_sort_by_name_or_making(listed: dict) -> None:
