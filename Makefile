@@ -49,8 +49,9 @@ kivy-libs:
 	  { apt-get update -qq && apt-get install -y -qq --no-install-recommends $(KIVY_LIBS); } || \
 	  { echo "The Kivy UI tests need (as root): apt-get install $(KIVY_LIBS)"; exit 1; }
 
+# Two workers (the project machines have 2 cores), a test module per worker at a time.
 test: setup lint browser kivy-libs
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n 2 --dist loadscope
 
 bench: setup
 	$(PY) bench/forms.py
