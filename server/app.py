@@ -73,6 +73,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_error_handlers(app)
     install_clock(app)
     from server.api import register_blueprints
+    from server.api.wire import Int64Converter
+
+    app.url_map.converters["int"] = Int64Converter
 
     register_blueprints(app)
     from server.web import register_web

@@ -17,6 +17,7 @@ from server.api.openapi import bp as openapi_bp
 from server.api.profiles import bp as profiles_bp
 from server.api.review import bp as review_api_bp
 from server.api.sync import bp as sync_bp
+from server.api.wire import refuse_unstorable_text
 from sync.messages import PROTOCOL_HEADER, PROTOCOL_VERSION
 
 
@@ -55,4 +56,5 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(review_api_bp)
     app.register_blueprint(conflicts_api_bp)
     app.before_request(_start_clock)
+    app.before_request(refuse_unstorable_text)
     app.after_request(_name_protocol)

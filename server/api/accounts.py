@@ -9,7 +9,7 @@ from flask import Blueprint, Response, current_app, request
 from marshmallow import Schema, ValidationError
 
 from server.api.openapi import doc, field_schema
-from server.api.wire import json_body, json_response, load
+from server.api.wire import json_body, json_response, load, optional_json_body
 from server.auth import Role, api_roles_required, current_user, visible_federation_ids
 from server.errors import ApiError
 from server.schemas.accounts import (
@@ -123,7 +123,7 @@ def update_user(user_id: str) -> Response:
      errors=["account.invalid", "request.not_found"])
 def enrolment_code(user_id: str) -> Response:
     """A one-time code (and its QR code) that enrols a tablet for this user."""
-    body = load(EnrolmentCodeRequest(), request.get_json(silent=True) or {})
+    body = load(EnrolmentCodeRequest(), optional_json_body())
     offer = admin.enrolment_code(_me(), user_id, server_url(), body["ttl_hours"])
     return _dump(EnrolmentCodeSchema(), {
         "code": offer.code, "expires_at": offer.expires_at.isoformat(),

@@ -8,6 +8,7 @@ from flask import Blueprint, Response, current_app, request, send_file
 
 from server.api.wire import current_device, require_device
 from server.errors import ApiError
+from server.schemas.values import INT64_MAX, whole_number
 from server.services.attachments import complete_file, upload_state, write_chunk
 
 bp = Blueprint("attachments", __name__, url_prefix="/api/attachments")
@@ -19,9 +20,11 @@ def _int_header(name: str, required: bool) -> int | None:
         if required:
             raise ApiError("request.bad", f"the {name} header is required")
         return None
-    if not raw.isdigit():
-        raise ApiError("request.bad", f"the {name} header must be a whole number of bytes")
-    return int(raw)
+    number = whole_number(raw)
+    if number is None:
+        raise ApiError("request.bad", f"the {name} header must be a whole number of bytes "
+                                      f"(0 to {INT64_MAX})")
+    return number
 
 
 def _root() -> Path:

@@ -11,12 +11,24 @@ from typing import Any, TypeVar
 
 from flask import Response, current_app, g, request
 from marshmallow import Schema, ValidationError
+from werkzeug.exceptions import BadRequest
+from werkzeug.routing import IntegerConverter
 
 from server.errors import ApiError, too_large_code
+from server.schemas.values import INT64_MAX, storable_text
 from server.services.devices import DeviceIdentity, authenticate
 from sync.messages import BZIP2, GZIP, BodyError, BodyTooLarge, decompress
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Int64Converter(IntegerConverter):
+    """`<int:...>` in routes: only numbers a database column can hold (a longer one
+    answers 404 instead of overflowing the query). Replaces werkzeug's `int`."""
+
+    def __init__(self, url_map: Any, fixed_digits: int = 0, min: int | None = None,
+                 max: int | None = INT64_MAX, signed: bool = False) -> None:
+        super().__init__(url_map, fixed_digits, min, max, signed)
 
 
 def require_device(view: F) -> F:
@@ -75,11 +87,35 @@ def parse_json(raw: bytes) -> Any:
         return json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ApiError("sync.body_invalid", f"the body is not valid JSON: {exc}") from None
+    except RecursionError:
+        # e.g. 100,000 "[": the parser gives up past Python's recursion limit.
+        raise ApiError("sync.body_invalid", "the body is not valid JSON: it nests too deeply"
+                       ) from None
 
 
 def json_body() -> Any:
     """The request's JSON (see `json_bytes`)."""
     return parse_json(json_bytes())
+
+
+def optional_json_body() -> Any:
+    """The request's JSON, or {} for a request without a body."""
+    if not request.content_length and request.mimetype != "application/json":
+        return {}
+    raw = json_bytes()
+    return parse_json(raw) if raw.strip() else {}
+
+
+def refuse_unstorable_text() -> None:
+    """Before every request: the path, query and form fields must be text a database can
+    store (PostgreSQL refuses NUL characters in text). A 400 `request.bad` (a page on the
+    web) instead of a 500 wherever the text would have gone."""
+    values = [request.path, *request.args.keys(), *request.args.values()]
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        values += [*request.form.keys(), *request.form.values()]
+    if not all(storable_text(v) for v in values):
+        raise BadRequest("The address or a form field holds a NUL character or other text "
+                         "that cannot be stored.")
 
 
 def load(schema: Schema, data: Any) -> dict[str, Any]:

@@ -5,27 +5,29 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from server.schemas.values import Int, Text
+
 _ROLES = validate.OneOf(["admin", "leader", "enumerator", "official"])
 _ID = validate.Length(min=1, max=64)
 
 
 class FederationSchema(Schema):
     id = fields.String(dump_only=True)
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    country = fields.String(load_default="", validate=validate.Length(max=100))
-    city = fields.String(load_default="", validate=validate.Length(max=100))
+    name = Text(required=True, validate=validate.Length(min=1, max=200))
+    country = Text(load_default="", validate=validate.Length(max=100))
+    city = Text(load_default="", validate=validate.Length(max=100))
     created_at = fields.String(dump_only=True)
 
 
 class UserSchema(Schema):
     id = fields.String(dump_only=True)
-    username = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    display_name = fields.String(load_default="", validate=validate.Length(max=200))
-    role = fields.String(required=True, validate=_ROLES)
-    federation_id = fields.String(load_default=None, allow_none=True, validate=_ID)
-    password = fields.String(required=True, load_only=True,
-                             validate=validate.Length(min=10, max=500),
-                             metadata={"description": "at least 10 characters"})
+    username = Text(required=True, validate=validate.Length(min=1, max=100))
+    display_name = Text(load_default="", validate=validate.Length(max=200))
+    role = Text(required=True, validate=_ROLES)
+    federation_id = Text(load_default=None, allow_none=True, validate=_ID)
+    password = Text(required=True, load_only=True,
+                    validate=validate.Length(min=10, max=500),
+                    metadata={"description": "at least 10 characters"})
     active = fields.Boolean(dump_only=True)
     created_at = fields.String(dump_only=True)
     last_login = fields.String(dump_only=True, allow_none=True)
@@ -34,24 +36,24 @@ class UserSchema(Schema):
 class UserUpdateSchema(Schema):
     """Every field optional: only what is sent changes."""
 
-    display_name = fields.String(validate=validate.Length(max=200))
-    role = fields.String(validate=_ROLES)
-    federation_id = fields.String(validate=_ID)
+    display_name = Text(validate=validate.Length(max=200))
+    role = Text(validate=_ROLES)
+    federation_id = Text(validate=_ID)
     active = fields.Boolean()
-    password = fields.String(load_only=True, validate=validate.Length(min=10, max=500))
+    password = Text(load_only=True, validate=validate.Length(min=10, max=500))
 
 
 class SettlementSchema(Schema):
     id = fields.String(dump_only=True)
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    city = fields.String(load_default="", validate=validate.Length(max=100))
-    federation_id = fields.String(load_default=None, allow_none=True, validate=_ID)
+    name = Text(required=True, validate=validate.Length(min=1, max=200))
+    city = Text(load_default="", validate=validate.Length(max=100))
+    federation_id = Text(load_default=None, allow_none=True, validate=_ID)
     created_at = fields.String(dump_only=True)
 
 
 class AssignmentSchema(Schema):
-    user_id = fields.String(required=True, validate=_ID)
-    settlement_id = fields.String(required=True, validate=_ID)
+    user_id = Text(required=True, validate=_ID)
+    settlement_id = Text(required=True, validate=_ID)
     username = fields.String(dump_only=True)
     settlement_name = fields.String(dump_only=True)
     federation_id = fields.String(dump_only=True)
@@ -85,7 +87,7 @@ class DeviceSchema(Schema):
 class TokenSchema(Schema):
     id = fields.String(dump_only=True)
     user_id = fields.String(dump_only=True)
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    name = Text(required=True, validate=validate.Length(min=1, max=200))
     created_at = fields.String(dump_only=True)
     last_used = fields.String(dump_only=True, allow_none=True)
     revoked = fields.Boolean(dump_only=True)
@@ -93,9 +95,9 @@ class TokenSchema(Schema):
 
 
 class AuditQuery(Schema):
-    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
-    before_id = fields.Integer(load_default=None, validate=validate.Range(min=1))
-    action = fields.String(load_default=None, validate=validate.Length(max=100))
+    limit = Int(load_default=100, validate=validate.Range(min=1, max=1000))
+    before_id = Int(load_default=None, validate=validate.Range(min=1))
+    action = Text(load_default=None, validate=validate.Length(max=100))
 
 
 class AuditEventSchema(Schema):

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, validate
 
+from server.schemas.values import Text
 from sync.hlc import NODE_RE
 
 
 class EnrolRequest(Schema):
-    code = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    code = Text(required=True, validate=validate.Length(min=1, max=64))
     #: Device ids become HLC node ids, so they follow the node id alphabet.
-    device_id = fields.String(required=True, validate=validate.Regexp(
+    device_id = Text(required=True, validate=validate.Regexp(
         NODE_RE, error="must be 1-64 characters of A-Z a-z 0-9 _ . : -"))
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    name = Text(required=True, validate=validate.Length(min=1, max=200))
     #: The device's Ed25519 public key (hex): it signs the device's USB bundles.
-    public_key = fields.String(load_default=None, validate=validate.Regexp(
+    public_key = Text(load_default=None, validate=validate.Regexp(
         r"^[0-9a-f]{64}$", error="must be an Ed25519 public key in 64 lowercase hex digits"))

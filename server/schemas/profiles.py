@@ -4,38 +4,40 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from server.schemas.values import Text
+
 _SHORT = validate.Length(min=1, max=200)
 
 
 class SettlementFilterSchema(Schema):
     """Filters of the settlements list and of settlement profile downloads."""
 
-    city = fields.String(load_default=None, validate=_SHORT,
-                         metadata={"description": "city name, any case"})
-    federation_id = fields.String(load_default=None, validate=validate.Length(max=36))
-    eviction_threat = fields.String(load_default=None, validate=validate.OneOf(["yes", "no"]),
-                                    metadata={"description": "current eviction threat"})
-    legal_status = fields.String(load_default=None, validate=validate.OneOf([
+    city = Text(load_default=None, validate=_SHORT,
+                metadata={"description": "city name, any case"})
+    federation_id = Text(load_default=None, validate=validate.Length(max=36))
+    eviction_threat = Text(load_default=None, validate=validate.OneOf(["yes", "no"]),
+                           metadata={"description": "current eviction threat"})
+    legal_status = Text(load_default=None, validate=validate.OneOf([
         "declared_legal_protected", "undeclared_illegal_unprotected", "resettled"]))
-    q = fields.String(load_default=None, validate=_SHORT,
-                      metadata={"description": "part of a settlement or city name"})
+    q = Text(load_default=None, validate=_SHORT,
+             metadata={"description": "part of a settlement or city name"})
 
 
 class SettlementExportQuerySchema(SettlementFilterSchema):
-    geometry = fields.String(load_default="point",
-                             validate=validate.OneOf(["point", "boundary"]),
-                             metadata={"description": "GeoJSON: settlement point or "
-                                       "boundary polygon (falls back to the point)"})
+    geometry = Text(load_default="point",
+                    validate=validate.OneOf(["point", "boundary"]),
+                    metadata={"description": "GeoJSON: settlement point or "
+                              "boundary polygon (falls back to the point)"})
 
 
 class CityExportQuerySchema(Schema):
-    city = fields.String(load_default=None, validate=_SHORT,
-                         metadata={"description": "one city only"})
+    city = Text(load_default=None, validate=_SHORT,
+                metadata={"description": "one city only"})
 
 
 class RecordExportQuerySchema(Schema):
-    settlement_id = fields.String(load_default=None, validate=validate.Length(min=1, max=36),
-                                  metadata={"description": "one settlement only"})
+    settlement_id = Text(load_default=None, validate=validate.Length(min=1, max=36),
+                         metadata={"description": "one settlement only"})
 
 
 class SettlementSummarySchema(Schema):

@@ -5,17 +5,18 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from server.models.review import REVIEW_STATES
+from server.schemas.values import Int, JsonObject, JsonValue, Text
 
 
 class RecordQuery(Schema):
-    form_id = fields.String(load_default=None)
-    settlement_id = fields.String(load_default=None)
-    state = fields.String(load_default=None, validate=validate.OneOf(
+    form_id = Text(load_default=None)
+    settlement_id = Text(load_default=None)
+    state = Text(load_default=None, validate=validate.OneOf(
         [*REVIEW_STATES, "none"]), metadata={"description": "review state; none: not reviewed"})
-    q = fields.String(load_default=None, validate=validate.Length(max=100),
-                      metadata={"description": "text to look for in the answers"})
-    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    q = Text(load_default=None, validate=validate.Length(max=100),
+             metadata={"description": "text to look for in the answers"})
+    limit = Int(load_default=100, validate=validate.Range(min=1, max=1000))
+    offset = Int(load_default=0, validate=validate.Range(min=0))
 
 
 class RecordRowSchema(Schema):
@@ -35,9 +36,9 @@ class RecordListSchema(Schema):
 
 class ReviewSchema(Schema):
     record_id = fields.String(dump_only=True)
-    state = fields.String(required=True, validate=validate.OneOf(REVIEW_STATES))
-    comment = fields.String(load_default="", validate=validate.Length(max=4000),
-                            metadata={"description": "needed unless approved"})
+    state = Text(required=True, validate=validate.OneOf(REVIEW_STATES))
+    comment = Text(load_default="", validate=validate.Length(max=4000),
+                   metadata={"description": "needed unless approved"})
     reviewer = fields.String(dump_only=True)
     reviewed_at = fields.DateTime(dump_only=True)
 
@@ -55,8 +56,8 @@ class RecordSchema(Schema):
 
 
 class EditSchema(Schema):
-    fields_ = fields.Dict(data_key="fields", required=True, keys=fields.String(),
-                          metadata={"description": "field path -> new value"})
+    fields_ = JsonObject(data_key="fields", required=True, keys=Text(),
+                         metadata={"description": "field path -> new value"})
 
 
 class VersionSchema(Schema):
@@ -82,8 +83,8 @@ class ConflictListSchema(Schema):
 
 
 class ResolveSchema(Schema):
-    value = fields.Raw(required=True, allow_none=True,
-                       metadata={"description": "one of the versions' values or a new one"})
+    value = JsonValue(required=True, allow_none=True,
+                      metadata={"description": "one of the versions' values or a new one"})
 
 
 class ResolutionSchema(Schema):

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from server.schemas.values import Int, Text
 from sync.hlc import NODE_RE
 from sync.messages import PROTOCOL_VERSION
 
 
-def _protocol() -> fields.Integer:
+def _protocol() -> Int:
     """The protocol version the client speaks (absent: 1); see sync.messages."""
-    return fields.Integer(load_default=1, strict=False,
-                          validate=validate.Range(min=1, max=PROTOCOL_VERSION))
+    return Int(load_default=1, strict=False,
+               validate=validate.Range(min=1, max=PROTOCOL_VERSION))
 
 
 class PushRequest(Schema):
-    device_id = fields.String(required=True, validate=validate.Regexp(
+    device_id = Text(required=True, validate=validate.Regexp(
         NODE_RE, error="must be 1-64 characters of A-Z a-z 0-9 _ . : -"))
     #: Each op is checked by the protocol's own rules (`sync.admission.decode_ops`), so
     #: one malformed op is rejected on its own (`sync.op_invalid`) and the rest apply.
@@ -24,10 +25,8 @@ class PushRequest(Schema):
 
 
 class PullQuery(Schema):
-    cursor = fields.Integer(load_default=0, validate=validate.Range(min=0),
-                            strict=False)
-    limit = fields.Integer(load_default=None, allow_none=True,
-                           validate=validate.Range(min=1))
+    cursor = Int(load_default=0, validate=validate.Range(min=0), strict=False)
+    limit = Int(load_default=None, allow_none=True, validate=validate.Range(min=1))
     protocol = _protocol()
     #: `records=0`: leave out the records block (the field app merges ops itself).
     records = fields.Boolean(load_default=True)

@@ -24,6 +24,7 @@ from werkzeug.wrappers import Response
 from server.auth import Role, current_user, login_required, roles_required
 from server.auth import visible_federation_ids as _visible
 from server.errors import ApiError
+from server.schemas.values import whole_number
 from server.services import account_admin as admin
 from server.services.audit import audit_events
 from server.services.device_accounts import qr_png, qr_svg
@@ -193,7 +194,7 @@ def create_settlement() -> Response:
 @roles_required(*_STAFF)
 def audit_log() -> str:
     """Who did what: logins, role changes, devices, exports, reviews, resolutions."""
-    before = request.args.get("before", type=int)
+    before = whole_number(request.args.get("before"), lo=1)
     action = request.args.get("action") or None
     events = audit_events(_visible(current_user()), limit=AUDIT_PAGE, before_id=before,
                           action=action)

@@ -11,6 +11,7 @@ from server.auth import Role, current_user, roles_required
 from server.errors import ApiError
 from server.extensions import db
 from server.models import Conflict, Record, RecordScope
+from server.schemas.values import whole_number
 from server.services.audit import audit
 from server.services.dashboard import settlement_names
 from server.services.resolution import describe_versions, open_conflicts, resolve_conflict
@@ -72,8 +73,8 @@ def resolve(conflict_id: int) -> Response:
         if choice == "new":
             spec = form_spec(record.form_id, record.form_version)
             value = parse_input(spec, conflict.path, request.form.get("new_value", ""))
-        elif choice.isdigit() and int(choice) < len(versions):
-            value = versions[int(choice)]["value"]
+        elif (index := whole_number(choice, hi=len(versions) - 1)) is not None:
+            value = versions[index]["value"]
         else:
             raise ApiError("request.invalid", "choose one of the values or type a new one")
         resolver = current_user().username

@@ -11,6 +11,7 @@ from server.auth import Role, current_user, role_of, roles_required
 from server.errors import ApiError
 from server.extensions import db
 from server.models import Record, RecordScope
+from server.schemas.values import whole_number
 from server.services.audit import audit
 from server.services.dashboard import settlement_names
 from server.services.resolution import edit_record, open_conflicts
@@ -34,6 +35,8 @@ from server.web.dashboard import FORM_NAMES
 bp = Blueprint("records", __name__, url_prefix="/records")
 
 PAGE = 50
+#: Pages past this are not asked for by people; the offset stays far from overflowing.
+MAX_PAGE = 10**9
 _STAFF = (Role.ADMIN, Role.LEADER)
 
 
@@ -60,7 +63,7 @@ def index() -> str:
     state = request.args.get("state")
     state = None if state in (None, "any") else state
     text = (request.args.get("q") or "").strip()[:100]
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = whole_number(request.args.get("page"), lo=1, hi=MAX_PAGE) or 1
     rows, total = list_records(visible=visible_record_ids(user), form_id=form_id,
                                settlement_id=settlement, state=state, text=text, limit=PAGE,
                                offset=(page - 1) * PAGE)
