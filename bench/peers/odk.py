@@ -24,7 +24,8 @@ from email.parser import BytesParser
 from email.policy import HTTP
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape
+
+from forms.submission import write_instance
 
 OPENROSA = {"X-OpenRosa-Version": "1.0"}
 ACCEPT_LENGTH = 10 * 1024 * 1024
@@ -32,46 +33,9 @@ MAX_RESENDS = 50
 
 
 # -- the instance XML ------------------------------------------------------------------------
-def _value(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        return " ".join(str(v) for v in value)
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return escape(str(value))
-
-
-def _elements(nodes: Any, answers: dict[str, Any], out: list[str]) -> None:
-    for node in nodes:
-        name = node.name
-        if node.is_repeat:
-            for instance in answers.get(name) or []:
-                out.append(f"<{name}>")
-                _elements(node.children, instance, out)
-                out.append(f"</{name}>")
-        elif node.is_group:
-            out.append(f"<{name}>")
-            _elements(node.children, answers.get(name) or {}, out)
-            out.append(f"</{name}>")
-        else:
-            text = _value(answers.get(name))
-            out.append(f"<{name}>{text}</{name}>" if text else f"<{name}/>")
-
-
 def instance_xml(spec: Any, record_id: str, answers: dict[str, Any]) -> bytes:
     """The household as an XLSForm instance, as ODK Collect would submit it."""
-    data = dict(answers)
-    meta = dict(data.get("meta") or {})
-    meta["instanceID"] = f"uuid:{record_id}"
-    data["meta"] = meta
-    body: list[str] = []
-    _elements(spec.children, data, body)
-    root = spec.id
-    return ("<?xml version='1.0' ?>"
-            f'<{root} xmlns:jr="http://openrosa.org/javarosa" '
-            f'xmlns:orx="http://openrosa.org/xforms" id="{escape(spec.id)}" '
-            f'version="{escape(spec.version)}">' + "".join(body) + f"</{root}>").encode()
+    return write_instance(spec, answers, f"uuid:{record_id}")
 
 
 def multipart(xml: bytes, files: list[Path]) -> tuple[bytes, str]:
