@@ -9,7 +9,12 @@ from typing import Any
 from flask import Flask
 
 from server.errors import register_error_handlers
-from server.extensions import db, engine_options, install_sqlite_hooks
+from server.extensions import (
+    DEFAULT_SQLITE_BUSY_TIMEOUT_S,
+    db,
+    engine_options,
+    install_sqlite_hooks,
+)
 from server.services.clock import install_clock
 
 #: Settings and their defaults; any of them can be passed to create_app.
@@ -32,6 +37,11 @@ DEFAULTS: dict[str, Any] = {
     "HESABU_NODE_ID": "server",
     # Only devices allowed with `hesabu hub allow` may push ops other devices wrote.
     "HESABU_RELAY_ONLY_FROM_HUBS": True,
+    # SQLite: how long a request waits for the write lock before it is a 503.
+    "HESABU_SQLITE_BUSY_TIMEOUT_S": DEFAULT_SQLITE_BUSY_TIMEOUT_S,
+    # SQLite, for tests: a GET that writes after reading without the write lock (which
+    # fails under load) is an error at once.
+    "HESABU_SQLITE_STRICT_WRITES": False,
 }
 
 
@@ -58,11 +68,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     uri = database_url(app.instance_path, app.config)
     app.config["SQLALCHEMY_DATABASE_URI"] = uri
-    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(uri))
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(
+        uri, app.config["HESABU_SQLITE_BUSY_TIMEOUT_S"]))
 
     db.init_app(app)
     with app.app_context():
-        install_sqlite_hooks(db.engine)
+        install_sqlite_hooks(db.engine, strict=bool(app.config.get(
+            "HESABU_SQLITE_STRICT_WRITES")))
         if app.config["HESABU_AUTO_UPGRADE"]:
             from server.migrate import upgrade
 

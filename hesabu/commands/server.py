@@ -30,10 +30,13 @@ def _app(database_url: str | None, instance: str | None, **extra: Any) -> Any:
 def _in_app(database_url: str | None, instance: str | None, job: Callable[[], Any]) -> Any:
     app = _app(database_url, instance)
     with app.app_context():
-        from server.extensions import db
+        from server.extensions import db, expect_writes
 
         try:
-            return job()
+            # A command that reads and then writes takes SQLite's write lock at the start
+            # of each transaction: it waits for tablets' pushes instead of failing.
+            with expect_writes():
+                return job()
         finally:
             db.session.remove()
             db.engine.dispose()

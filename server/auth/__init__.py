@@ -66,18 +66,21 @@ def bearer_token() -> str | None:
     return token.strip() if scheme.lower() == "bearer" else ""
 
 
-def _load_user() -> User | None:
+def _load_user() -> tuple[User | None, str | None]:
+    """The caller, and the id of its API token if that token's last use is due to be
+    recorded."""
     from flask import session
 
     from server.services.accounts import user_for_session, user_for_token
 
     token = bearer_token()
     if token is not None:
-        return user_for_token(token) if token else None
+        found = user_for_token(token) if token else None
+        return found if found is not None else (None, None)
     user_id, stamp = session.get("user_id"), session.get("auth")
     if not isinstance(user_id, str) or not isinstance(stamp, str):
-        return None
-    return user_for_session(user_id, stamp)
+        return None, None
+    return user_for_session(user_id, stamp), None
 
 
 def current_user() -> User | None:
@@ -88,15 +91,24 @@ def current_user() -> User | None:
     if cached is not _UNSET:
         return cached  # type: ignore[return-value]
     outer = db.session().in_transaction()
-    user = _load_user()
+    user, token_used = _load_user()
     if user is not None:
         db.session.expunge(user)
     if not outer:
-        # End the read (keeping a token's last_used) so services can open their own
-        # write transaction.
+        # End the read so services can open their own write transaction.
         db.session.commit()
+        if token_used is not None:
+            from server.services.accounts import record_token_use
+
+            record_token_use(token_used)
     request._hesabu_user = user  # type: ignore[attr-defined]
     return user
+
+
+def assume_anonymous() -> None:
+    """Render the rest of this request as for a visitor (when the database cannot say
+    who is calling: its error page must not ask it again)."""
+    request._hesabu_user = None  # type: ignore[attr-defined]
 
 
 def forget_current_user() -> None:

@@ -12,11 +12,11 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from server.auth.roles import Role
-from server.extensions import db
+from server.extensions import begin_write, db
 from server.models import ApiToken, AuditEvent, Federation, User
 from server.models.types import utcnow
 
@@ -134,24 +134,35 @@ def check_login(username: str, password: str) -> User:
     """The user these credentials belong to, or LoginRefused.
 
     After MAX_FAILED_LOGINS wrong passwords in a row the account is locked for
-    LOCK_MINUTES, even for the right password; inactive accounts never log in.
+    LOCK_MINUTES, even for the right password; inactive accounts never log in. The
+    password is checked outside any transaction (scrypt takes a while), then the
+    outcome is written in a transaction that holds the write lock from its start.
     """
     session = db.session
     try:
         name = normalise_username(username)
     except AccountError:
         name = ""
-    user = session.execute(select(User).where(User.username == name)).scalar_one_or_none() \
-        if name else None
-    if user is None:
+    found = session.execute(select(User.id, User.password_hash).where(User.username == name)
+                            ).first() if name else None
+    session.rollback()
+    if found is None:
         check_password_hash(_dummy_hash(), password)
+        raise LoginRefused("unknown user")
+    user_id, checked_hash = found
+    right = check_password_hash(checked_hash, password)
+    begin_write(session)
+    user = session.get(User, user_id)
+    if user is None:
         session.rollback()
         raise LoginRefused("unknown user")
+    if user.password_hash != checked_hash:  # changed meanwhile: check the new one
+        right = check_password_hash(user.password_hash, password)
     now = utcnow()
     if user.locked_until is not None and user.locked_until > now:
         session.rollback()
         raise LoginRefused("locked after repeated failures", user)
-    if not check_password_hash(user.password_hash, password):
+    if not right:
         user.failed_logins += 1
         reason = "wrong password"
         if user.failed_logins >= MAX_FAILED_LOGINS:
@@ -234,8 +245,10 @@ def create_api_token(user_id: str, name: str) -> tuple[TokenInfo, str]:
     return _token_info(row), raw
 
 
-def user_for_token(token: str) -> User | None:
-    """The active user an API token belongs to (None: unknown, revoked or inactive)."""
+def user_for_token(token: str) -> tuple[User, str | None] | None:
+    """The active user an API token belongs to (None: unknown, revoked or inactive),
+    and the token's id if its `last_used` is due for a refresh (`record_token_use`,
+    in a transaction of its own: this one only reads)."""
     if not token.startswith(TOKEN_PREFIX):
         return None
     found = db.session.execute(
@@ -246,10 +259,16 @@ def user_for_token(token: str) -> User | None:
     user, row = found
     if row.revoked_at is not None or not user.active:
         return None
-    now = utcnow()
-    if row.last_used is None or now - row.last_used > _USED_EVERY:
-        row.last_used = now  # the caller (current_user) commits
-    return user
+    due = row.last_used is None or utcnow() - row.last_used > _USED_EVERY
+    return user, row.id if due else None
+
+
+def record_token_use(token_id: str) -> None:
+    """Set a token's `last_used` to now (its own transaction, with the write lock)."""
+    begin_write(db.session)
+    db.session.execute(update(ApiToken).where(ApiToken.id == token_id)
+                       .values(last_used=utcnow()))
+    db.session.commit()
 
 
 def user_for_session(user_id: str, stamp: str) -> User | None:

@@ -16,11 +16,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Select, false, insert, select, update
+from sqlalchemy import Select, delete, false, insert, select, update
 
 from server.auth.roles import Role, role_of
 from server.errors import ApiError
-from server.extensions import db
+from server.extensions import begin_write, db
 from server.models import (
     Assignment,
     Device,
@@ -325,7 +325,12 @@ def check_rescan(device_id: str, cursor: int) -> None:
         session.rollback()
         return
     if cursor == 0:
-        session.delete(row)
+        requested_at = row.requested_at
+        session.rollback()
+        begin_write(session)  # a pull is a GET: its transactions begin without the lock
+        # Not a rescan asked for since this read: the next pull must still honour it.
+        session.execute(delete(DeviceRescan).where(DeviceRescan.device_id == device_id,
+                                                   DeviceRescan.requested_at == requested_at))
         session.commit()
         return
     reason = row.reason

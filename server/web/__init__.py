@@ -9,12 +9,14 @@ Protect every view with server.auth's `roles_required(...)` / `login_required`.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 
 from flask import Blueprint, Flask, render_template, request, url_for
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
-from server.auth import Role, current_user, role_of
+from server.auth import Role, assume_anonymous, current_user, role_of
 from server.auth.web_security import init_web_security
 from server.web.accounts import bp as accounts_bp
 from server.web.auth import bp as auth_bp
@@ -138,3 +140,19 @@ def register_web(app: Flask) -> None:
             return render_template("error.html", title=titles.get(err.code or 0, err.name),
                                    message=err.description), err.code
         return json_handler(err) if json_handler else err
+
+    json_unavailable = app.error_handler_spec[None][None].get(OperationalError)
+
+    @app.errorhandler(OperationalError)
+    def _web_unavailable(err: OperationalError):  # type: ignore[no-untyped-def]
+        """A database that is locked past the wait or unreachable: a page for people
+        (the JSON error shape for API clients)."""
+        if json_unavailable is None or _is_web_request():
+            logging.getLogger(__name__).warning("database unavailable: %s", err.orig)
+            assume_anonymous()  # the page must not ask the database who is logged in
+            page = render_template(
+                "error.html", title="The server is busy",
+                message="The database is busy or cannot be reached just now, so nothing "
+                        "was changed. Wait a moment, then try again.")
+            return page, 503, {"Retry-After": "5"}
+        return json_unavailable(err)

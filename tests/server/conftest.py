@@ -34,7 +34,8 @@ def make_app(db_url: str, tmp_path: Path) -> Iterator[Any]:
 
     def build(**config: Any) -> Flask:
         app = create_app({"SQLALCHEMY_DATABASE_URI": db_url,
-                          "INSTANCE_PATH": str(tmp_path / "instance"), **config})
+                          "INSTANCE_PATH": str(tmp_path / "instance"),
+                          "HESABU_SQLITE_STRICT_WRITES": True, **config})
         apps.append(app)
         return app
 
