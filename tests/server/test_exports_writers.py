@@ -11,16 +11,47 @@ from openpyxl import load_workbook
 
 from server.services.exports import writers
 
+#: OWASP's CSV injection examples and their kin: each must reach a spreadsheet as text.
+FORMULAS = ["=HYPERLINK(\"http://x\")", "@SUM(A1)", "-cmd", "+cmd",
+            "+1+cmd|' /C calc'!A0", "-2+3+HYPERLINK(\"http://x\",\"y\")",
+            "\t=1+1", "\r=1+1", "=1+1", "-1+1", "+254 7+cmd|x!A0", "-1.5e3+A1"]
+#: Numbers typed as text (phone numbers, geopoints, geoshapes) stay as typed.
+NUMBERS = ["+254712345678", "-1.31325 36.78925 1702 4.5", "-12", "-1 36 0 0;-1 37 0 0;"]
+
 
 def test_cells_keep_data_and_defuse_formulas() -> None:
     assert writers.cell(None) == "" and writers.cell(3) == 3 and writers.cell(2.5) == 2.5
+    assert writers.cell(-3) == -3
     assert writers.cell(True) == "yes" and writers.cell(["fires", "floods"]) == "fires floods"
-    assert writers.cell("=HYPERLINK(\"http://x\")") == "'=HYPERLINK(\"http://x\")"
-    assert writers.cell("@SUM(A1)") == "'@SUM(A1)"
-    assert writers.cell("-cmd") == "'-cmd" and writers.cell("+cmd") == "'+cmd"
-    # Phone numbers, negative numbers typed as text and geopoints stay as they are.
-    assert writers.cell("+254712345678") == "+254712345678"
-    assert writers.cell("-1.31325 36.78925 1702 4.5") == "-1.31325 36.78925 1702 4.5"
+    for text in FORMULAS:
+        assert writers.cell(text) == "'" + text, text
+    assert writers.cell(["-2+3", "x"]) == "'-2+3 x"
+    for text in NUMBERS:
+        assert writers.cell(text) == text
+
+
+def test_no_cell_of_any_file_starts_a_formula() -> None:
+    """Every CSV and XLSX writer, headers included, read back as a spreadsheet would."""
+    header = ["name", *FORMULAS[:2]]
+    rows = [[text, text, "ok"] for text in FORMULAS] + [[n, n, n] for n in NUMBERS]
+    tables = [("main.csv", header), ("more.csv", header)]
+    indexed = [(i % 2, row) for i, row in enumerate(rows)]
+    found = list(csv.reader(io.StringIO(
+        b"".join(writers.csv_stream(header, iter(rows))).decode("utf-8-sig"))))
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(writers.zip_of_tables(tables,
+                                                                         iter(indexed)))))
+    for name in archive.namelist():
+        found += csv.reader(io.StringIO(archive.read(name).decode("utf-8-sig")))
+    for data in (b"".join(writers.xlsx_of_tables(tables, iter(indexed))),
+                 b"".join(writers.xlsx_stream([("main", header, iter(rows))]))):
+        book = load_workbook(io.BytesIO(data))  # not read-only: cell types are kept
+        for sheet in book.worksheets:
+            found += [[c.value for c in row] for row in sheet.iter_rows()]
+            assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)
+    texts = [v for row in found for v in row if isinstance(v, str)]
+    assert len(texts) > 4 * len(rows)
+    dangerous = [v for v in texts if v.startswith(writers.FORMULA_STARTS) and v not in NUMBERS]
+    assert dangerous == []
 
 
 def test_csv_is_chunked_with_a_byte_order_mark() -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -22,17 +23,27 @@ _CHUNK_CHARS = 32 * 1024
 _FILE_CHUNK = 64 * 1024
 
 
+#: A cell a spreadsheet may run as a formula starts with one of these (OWASP's list for
+#: CSV injection: "+1+cmd|' /C calc'!A0", "-2+3+HYPERLINK(...)", "\t=1+1").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: Plain numbers, alone or separated by spaces or ';' (a phone number, a negative
+#: number typed as text, a geopoint, a geoshape): data, whatever their first character;
+#: no function call, link or command fits in them.
+_NUMBERS = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?([ ;]+[+-]?[0-9]+(\.[0-9]+)?)*;?")
+
+
 def cell(value: Any) -> Any:
     """A value as a CSV/XLSX cell: lists joined by spaces (as ODK does), None empty.
 
-    Text that a spreadsheet would run as a formula (=..., @..., +name, -name) gets a
-    leading apostrophe; numbers, phone numbers and "-1.31 36.78" geopoints stay as typed.
+    Text starting with =, +, -, @, a tab or a carriage return gets a leading apostrophe
+    (so no spreadsheet runs it), unless it is only numbers: phone numbers, negative
+    numbers and geopoints stay as typed.
     """
     kind = type(value)
     if kind is int or kind is float:
         return value
     if kind is str:
-        return "'" + value if value and _looks_like_formula(value) else value
+        return "'" + value if _looks_like_formula(value) else value
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -47,19 +58,21 @@ def cell(value: Any) -> Any:
 
 
 def _looks_like_formula(text: str) -> bool:
-    first, second = text[:1], text[1:2]
-    if first in ("=", "@"):
-        return True
-    return first in ("+", "-") and not (second.isdigit() or second in (".", " ", ""))
+    return text.startswith(FORMULA_STARTS) and _NUMBERS.fullmatch(text) is None
+
+
+def cells(row: Iterable[Any]) -> list[Any]:
+    """Every value of a row (or a header) as a cell."""
+    return [cell(v) for v in row]
 
 
 def csv_chunks(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[str]:
     """CSV text in chunks of about 32 KB."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
+    writer.writerow(cells(header))
     for row in rows:
-        writer.writerow([cell(v) for v in row])
+        writer.writerow(cells(row))
         if buffer.tell() >= _CHUNK_CHARS:
             yield buffer.getvalue()
             buffer.seek(0)
@@ -105,7 +118,7 @@ def _spooled_csv(header: Sequence[str]) -> tuple[Any, Any]:
     # Closed by zip_of_tables' finally: it lives across the generator's yields.
     spool = tempfile.TemporaryFile(mode="w+", encoding="utf-8", newline="")  # noqa: SIM115
     writer = csv.writer(spool, lineterminator="\r\n")
-    writer.writerow(header)
+    writer.writerow(cells(header))
     return spool, writer
 
 
@@ -123,12 +136,12 @@ def zip_of_tables(tables: Tables, rows: Iterable[tuple[int, Sequence[Any]]]
                 member.write("\ufeff".encode())
                 buffer = io.StringIO()
                 writer = csv.writer(buffer, lineterminator="\r\n")
-                writer.writerow(header)
+                writer.writerow(cells(header))
                 for index, row in rows:
                     if index:
-                        spools[index - 1][1].writerow([cell(v) for v in row])
+                        spools[index - 1][1].writerow(cells(row))
                         continue
-                    writer.writerow([cell(v) for v in row])
+                    writer.writerow(cells(row))
                     if buffer.tell() >= _CHUNK_CHARS:
                         member.write(buffer.getvalue().encode("utf-8"))
                         buffer.seek(0)
@@ -161,10 +174,10 @@ def xlsx_of_tables(tables: Tables, rows: Iterable[tuple[int, Sequence[Any]]]
     sheets = []
     for title, header in tables:
         sheet = workbook.create_sheet(title=_sheet_title(title))
-        sheet.append(list(header))
+        sheet.append(cells(header))
         sheets.append(sheet)
     for index, row in rows:
-        sheets[index].append([cell(v) for v in row])
+        sheets[index].append(cells(row))
     yield from _saved(workbook)
 
 
@@ -184,9 +197,9 @@ def xlsx_stream(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence[Any
     workbook = Workbook(write_only=True)
     for title, header, rows in sheets:
         sheet = workbook.create_sheet(title=_sheet_title(title))
-        sheet.append(list(header))
+        sheet.append(cells(header))
         for row in rows:
-            sheet.append([cell(v) for v in row])
+            sheet.append(cells(row))
     yield from _saved(workbook)
 
 
