@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, current_app, jsonify, request
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -111,9 +111,15 @@ class ApiError(Exception):
         return ERRORS[self.code].status
 
 
+def error_document(code: str, message: str, details: dict[str, Any] | None = None
+                   ) -> dict[str, Any]:
+    """The one error shape, as a JSON-ready dict."""
+    return {"error": {"code": code, "message": message, "details": details or {}}}
+
+
 def error_response(code: str, message: str, details: dict[str, Any] | None = None,
                    headers: dict[str, str] | None = None) -> Response:
-    response = jsonify({"error": {"code": code, "message": message, "details": details or {}}})
+    response = jsonify(error_document(code, message, details))
     response.status_code = ERRORS[code].status
     for name, value in (headers or {}).items():
         response.headers[name] = value
@@ -129,11 +135,16 @@ _HTTP_CODES = {
 }
 
 
-def too_large_code() -> str:
+def too_large_code(path: str | None = None) -> str:
     """A push over the byte limit is a batch to split (the protocol's code); elsewhere
-    the body is simply too large."""
-    return "sync.batch_too_large" if request.path.startswith("/api/sync/") else \
+    the body is simply too large. `path`: the request's, by default."""
+    return "sync.batch_too_large" if (path or request.path).startswith("/api/sync/") else \
         "request.too_large"
+
+
+def too_large_details(max_bytes: int) -> tuple[str, dict[str, Any]]:
+    """The message and details of a 413 for a body over `max_bytes`."""
+    return f"the body is larger than {max_bytes} bytes", {"max_bytes": max_bytes}
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -149,7 +160,10 @@ def register_error_handlers(app: Flask) -> None:
         headers = {}
         if err.code == 405 and err.valid_methods:  # type: ignore[attr-defined]
             headers["Allow"] = ", ".join(err.valid_methods)  # type: ignore[attr-defined]
-        response = error_response(code, err.description or ERRORS[code].meaning, {}, headers)
+        message, details = err.description or ERRORS[code].meaning, {}
+        if err.code == 413:  # the limit a client must split its body under
+            message, details = too_large_details(int(current_app.config["MAX_CONTENT_LENGTH"]))
+        response = error_response(code, message, details, headers)
         response.status_code = err.code or 500
         return response
 

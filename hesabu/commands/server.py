@@ -59,7 +59,7 @@ def serve(host: str, port: int, database_url: str | None, instance: str | None,
     It runs on waitress (threads, keep-alive), fine for a hub laptop; a national
     deployment runs `gunicorn server.wsgi:app` on PostgreSQL (docs/deploy.md).
     """
-    import waitress
+    from server.waitress_serve import serve as serve_with_waitress
 
     app = _app(database_url, instance, **({"HESABU_NODE_ID": "hub"} if as_hub else {}))
     if as_hub:
@@ -71,9 +71,7 @@ def serve(host: str, port: int, database_url: str | None, instance: str | None,
     # waitress keeps a tablet's connection open between requests (werkzeug's server
     # closes every one, and on a link with a 600 ms round trip each new connection
     # costs a handshake); it runs the same on a Windows or Linux office laptop.
-    waitress.serve(app, host=host, port=port, threads=8, ident="hesabu",
-                   max_request_body_size=app.config["MAX_CONTENT_LENGTH"] + 1024,
-                   _quiet=True)
+    serve_with_waitress(app, host, port, threads=8, ident="hesabu")
 
 
 @click.group()

@@ -14,7 +14,7 @@ from marshmallow import Schema, ValidationError
 from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter
 
-from server.errors import ApiError, too_large_code
+from server.errors import ApiError, too_large_code, too_large_details
 from server.schemas.values import INT64_MAX, storable_text
 from server.services.devices import DeviceIdentity, authenticate
 from sync.messages import BZIP2, GZIP, BodyError, BodyTooLarge, decompress
@@ -54,9 +54,9 @@ def _inflate(raw: bytes, encoding: str, limit: int) -> bytes:
     try:
         return decompress(raw, encoding, limit)
     except BodyTooLarge:
-        raise ApiError(too_large_code(),
-                       f"the body is larger than {limit} bytes once decompressed",
-                       details={"max_bytes": limit}) from None
+        message, details = too_large_details(limit)
+        raise ApiError(too_large_code(), f"{message} once decompressed",
+                       details=details) from None
     except BodyError as exc:
         raise ApiError("sync.body_invalid", str(exc)) from None
 

@@ -219,3 +219,31 @@ def gunicorn_server(args: list[str], env: Mapping[str, str], folder: Path) -> It
             proc.kill()
             proc.wait()
         log.close()
+
+
+@contextlib.contextmanager
+def hesabu_serve(folder: Path, *args: str) -> Iterator[int]:
+    """`hesabu serve` (waitress) on a free loopback port with a fresh SQLite database in
+    `folder`; yields the port once it answers, stops it afterwards."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hesabu.cli", "serve", "--port", str(port),
+         "--database-url", f"sqlite:///{folder / 'hub.db'}", "--instance",
+         str(folder / "inst"), *args],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                HttpClient(port).pull(0)
+                break
+            except OSError:
+                assert proc.poll() is None, proc.stdout.read().decode() if proc.stdout else ""
+                assert time.monotonic() < deadline, "the server did not start"
+                time.sleep(0.1)
+        yield port
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        if proc.stdout:
+            proc.stdout.close()
