@@ -75,6 +75,10 @@ def check_reuse(op: Op, stored: Op | None) -> Rejection | None:
     """
     if stored is None or stored.canonical() == op.canonical():
         return None
+    if stored.device_id != op.device_id:  # a leader should know whose op holds the id
+        return Rejection.of(op.op_id, OP_ID_REUSED,
+                            f"op {op.op_id} was already received from {stored.device_id}, "
+                            f"not {op.device_id}, with different content")
     return Rejection.of(op.op_id, OP_ID_REUSED,
                         f"op {op.op_id} was already received with different content")
 

@@ -2,9 +2,11 @@
 
 Codes are part of the protocol (docs/sync-protocol.md): clients branch on them and
 people look them up. A *retryable* rejection means "not now": the device keeps the op
-in its outbox and sends it again later (after updating its forms, or once the
-receiver's clock has caught up). A non-retryable one means the op can never be
-accepted as it is; the device keeps it aside and shows it to a person.
+in its outbox and sends it again later (after updating its forms, once the
+receiver's clock has caught up, or once a leader fixed what a leader can fix: a form
+published, a hub allowed to relay). A non-retryable one means the op cannot be
+accepted as it is; the device keeps it aside ("parked") and shows it to a person, who
+can send it again once the cause is dealt with.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ FORM_VERSION_UNKNOWN = "sync.form_version_unknown"
 RECORD_FORM_MISMATCH = "sync.record_form_mismatch"
 RESOLVE_FORBIDDEN = "sync.resolve_forbidden"
 RECORD_FORBIDDEN = "sync.record_forbidden"
+RELAY_FORBIDDEN = "hub.relay_forbidden"
+BUNDLE_OP_FOREIGN = "bundle.op_foreign"
 # Request-level codes (the whole HTTP request fails; see the HTTP contract).
 BATCH_TOO_LARGE = "sync.batch_too_large"
 BODY_INVALID = "sync.body_invalid"
@@ -57,6 +61,12 @@ CODES: dict[str, CodeInfo] = {
                  "may send resolve ops."),
         CodeInfo(RECORD_FORBIDDEN, 403, False,
                  "This device may not write to this record (it belongs to another federation)."),
+        # Retryable: a leader fixes it (`hesabu hub allow`), and then the same op passes.
+        CodeInfo(RELAY_FORBIDDEN, 403, True,
+                 "The op was written by another device, and the device that sent it is not "
+                 "(yet) allowed to relay: a leader runs `hesabu hub allow` for a hub."),
+        CodeInfo(BUNDLE_OP_FOREIGN, 403, False,
+                 "A device bundle may carry only ops written by the device that signed it."),
         CodeInfo(BATCH_TOO_LARGE, 413, False, "The request has too many ops or bytes."),
         CodeInfo(BODY_INVALID, 400, False, "The request body is not the expected JSON."),
         CodeInfo(CURSOR_INVALID, 400, False, "The pull cursor is not a valid position."),

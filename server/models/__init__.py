@@ -24,7 +24,7 @@ from server.models.indicators import (
 )
 from server.models.records import Conflict, FieldParent, Record
 from server.models.review import Review
-from server.models.sync import Op, ServerSeq
+from server.models.sync import Op, OpRefusal, ServerSeq
 
 __all__ = [
     "ApiToken",
@@ -48,6 +48,7 @@ __all__ = [
     "HubLink",
     "HubUpload",
     "Op",
+    "OpRefusal",
     "Record",
     "RecordScope",
     "RelayDevice",

@@ -25,14 +25,17 @@ class DeviceKey(db.Model):
 class BundleImport(db.Model):
     """A device bundle that was imported: importing it again changes nothing.
 
-    `cursor` is the device's pull cursor when it wrote the bundle (the return bundle
-    starts there); `rejected` are the per-op refusals to send back.
+    A bundle is identified by its signer and its id together: the id is the device's
+    own (a UUIDv7 it made), so the same id signed by another device is another bundle,
+    never a replay of this one. `cursor` is the device's pull cursor when it wrote the
+    bundle (the return bundle starts there); `rejected` are the per-op refusals to send
+    back to that device.
     """
 
     __tablename__ = "bundle_imports"
 
+    device_id: Mapped[str] = mapped_column(String(DEVICE_LEN), primary_key=True)
     bundle_id: Mapped[str] = mapped_column(String(UUID_LEN), primary_key=True)
-    device_id: Mapped[str] = mapped_column(String(DEVICE_LEN), index=True)
     ops: Mapped[int] = mapped_column(Integer)
     attachments: Mapped[int] = mapped_column(Integer)
     cursor: Mapped[int] = mapped_column(BigInteger)

@@ -1,11 +1,11 @@
-"""The op log and the server sequence counter."""
+"""The op log, the server sequence counter, and the ops this server refused."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Integer, String
+from sqlalchemy import JSON, BigInteger, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.extensions import db
@@ -46,3 +46,23 @@ class ServerSeq(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     value: Mapped[int] = mapped_column(BigInteger)
+
+
+class OpRefusal(db.Model):
+    """An op this server did not apply, per device that sent it: what a leader sees on
+    the devices page (the tablet keeps the op, with the same reason).
+
+    `device_id` is the enrolled device the op came from (for a bundle, its signer).
+    On a hub, `upstream` rows are refusals by the upstream server of ops the hub relays
+    for that device. A row goes when the op is accepted from that device.
+    """
+
+    __tablename__ = "op_refusals"
+
+    device_id: Mapped[str] = mapped_column(String(DEVICE_LEN), primary_key=True)
+    op_id: Mapped[str] = mapped_column(String(UUID_LEN), primary_key=True)
+    code: Mapped[str] = mapped_column(String(64))
+    message: Mapped[str] = mapped_column(Text)
+    retryable: Mapped[bool] = mapped_column()
+    upstream: Mapped[bool] = mapped_column(default=False)
+    refused_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)

@@ -73,6 +73,19 @@ class EnrolmentCodeSchema(Schema):
     federation_id = fields.String(allow_none=True)
 
 
+class RefusalGroupSchema(Schema):
+    code = fields.String()
+    count = fields.Integer()
+    #: Whether the device sends these again by itself (they pass once a leader fixes
+    #: the cause, e.g. publishes the form or allows the hub); else it keeps them aside
+    #: until someone sends them again from the tablet.
+    retryable = fields.Boolean()
+    #: Refused by the upstream server (on a hub, for the ops it relays).
+    upstream = fields.Boolean()
+    #: The latest of these refusals' messages.
+    message = fields.String()
+
+
 class DeviceSchema(Schema):
     id = fields.String()
     name = fields.String()
@@ -82,6 +95,8 @@ class DeviceSchema(Schema):
     enrolled_at = fields.String()
     last_seen = fields.String(allow_none=True)
     revoked = fields.Boolean()
+    #: Changes of this device the server (on a hub: its upstream) refused, by reason.
+    refused = fields.List(fields.Nested(RefusalGroupSchema))
 
 
 class TokenSchema(Schema):

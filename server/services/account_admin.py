@@ -29,6 +29,7 @@ from server.models.types import utcnow
 from server.services import accounts
 from server.services.audit import audit
 from server.services.device_accounts import EnrolmentOffer, create_code_for
+from server.services.refusals import refusals_by_device
 from server.services.scoping import request_rescan
 
 
@@ -308,7 +309,9 @@ def unassign(actor: Any, user_id: str, settlement_id: str) -> None:
 # Devices -------------------------------------------------------------------------------
 
 def list_devices(actor: Any) -> list[dict[str, Any]]:
-    """Devices with their person and federation. Leaders: their federation's."""
+    """Devices with their person and federation, and the changes of each that this
+    server (or, on a hub, its upstream) refused, grouped by reason. Leaders: their
+    federation's."""
     _require(actor, Role.ADMIN, Role.LEADER)
     query = (select(Device, DeviceAccount.user_id, DeviceAccount.federation_id,
                     User.username)
@@ -318,10 +321,13 @@ def list_devices(actor: Any) -> list[dict[str, Any]]:
     visible = visible_federation_ids(actor)
     if visible is not None:
         query = query.where(DeviceAccount.federation_id.in_(visible))
+    rows = db.session.execute(query).all()
+    refused = refusals_by_device(db.session, [d.id for d, *_ in rows])
     return [{"id": d.id, "name": d.name, "user_id": uid, "username": username,
              "federation_id": fed, "enrolled_at": _iso(d.enrolled_at),
-             "last_seen": _iso(d.last_seen), "revoked": d.revoked}
-            for d, uid, fed, username in db.session.execute(query)]
+             "last_seen": _iso(d.last_seen), "revoked": d.revoked,
+             "refused": [g.to_wire() for g in refused.get(d.id, [])]}
+            for d, uid, fed, username in rows]
 
 
 def enrolment_code(actor: Any, user_id: str, server_url: str, ttl_hours: float

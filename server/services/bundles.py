@@ -41,6 +41,7 @@ from sync.bundle import (
     ATTACHMENT_PREFIX,
     CHANGES,
     DEVICE_BUNDLE,
+    FORMAT_UNSUPPORTED,
     FORMS,
     RETURN_BUNDLE,
     WRONG_TARGET,
@@ -49,9 +50,9 @@ from sync.bundle import (
     open_bundle,
 )
 from sync.canonical import canonical_bytes
-from sync.codes import Rejection
+from sync.codes import BUNDLE_OP_FOREIGN, Rejection
 from sync.hlc import wall_clock_ms
-from sync.ids import new_uuid7
+from sync.ids import is_uuid7, new_uuid7
 
 KEY_FILE = "bundle_signing_key"
 _PULL_PAGE = 1000
@@ -111,6 +112,7 @@ class ImportResult:
     ops: int
     acked: tuple[str, ...]
     rejected: tuple[Rejection, ...]
+    #: The bundle's files the server holds whole for it (0 if all its ops were refused).
     attachments: int
     already_imported: bool
     server_seq: int
@@ -133,9 +135,10 @@ def _device_key_for(manifest: dict[str, Any]) -> str | None:
 def import_bundle(src: IO[bytes]) -> ImportResult:
     """Verify a device bundle completely, then apply it like a push from that device.
 
-    Raises BundleError (nothing applied) for any problem with the file, ApiError if
-    the device was revoked. Importing the same bundle again acks the same ops and
-    changes nothing.
+    A bundle is identified by (signer, bundle id): the same id signed by another
+    device is another import, never a replay of this one. Raises BundleError (nothing
+    applied) for any problem with the file, ApiError if the device was revoked.
+    Importing the same bundle again acks the same ops and changes nothing.
     """
     with open_bundle(src, _device_key_for) as bundle:
         device_id = bundle.source
@@ -145,16 +148,19 @@ def import_bundle(src: IO[bytes]) -> ImportResult:
         session.rollback()
         if revoked:
             raise ApiError("auth.device_revoked", f"device {device_id} is revoked or unknown")
-        bundle_id = str(bundle.manifest.get("bundle_id"))
+        bundle_id = bundle.manifest.get("bundle_id")
+        if not is_uuid7(bundle_id):
+            raise BundleError(FORMAT_UNSUPPORTED, "the manifest's bundle_id is not a UUIDv7")
         wire = bundle.ops_wire()
-        files = bundle.names(ATTACHMENT_PREFIX)
-        replay = _replay(bundle_id, device_id, wire, len(files))
+        shas = [name[len(ATTACHMENT_PREFIX):] for name in bundle.names(ATTACHMENT_PREFIX)]
+        replay = _replay(bundle_id, device_id, wire, shas)
         if replay is not None:
             return replay
         ops, invalid = decode_ops(wire)
-        foreign = [Rejection(op.op_id, "hub.relay_forbidden",
-                             f"op {op.op_id} was written by {op.device_id}, not by "
-                             f"{device_id} who signed the bundle", False)
+        # Only the signer's own ops: a hub relays over HTTP, never inside a bundle.
+        foreign = [Rejection.of(op.op_id, BUNDLE_OP_FOREIGN,
+                                f"op {op.op_id} was written by {op.device_id}, not by "
+                                f"{device_id}, who signed the bundle")
                    for op in ops if op.device_id != device_id]
         ops = [op for op in ops if op.device_id == device_id]
         ops, unresolvable = resolve_rejections(device_id, ops)
@@ -162,26 +168,39 @@ def import_bundle(src: IO[bytes]) -> ImportResult:
                           now_ms=wall_clock_ms(),
                           max_drift_ms=int(current_app.config["HESABU_MAX_CLOCK_DRIFT_MS"]))
         server_clock().receive(list(result.applied_hlcs))
-        root = Path(current_app.instance_path)
-        held = _complete_files([name[len(ATTACHMENT_PREFIX):] for name in files])
-        store_complete_files(root, [
-            (name[len(ATTACHMENT_PREFIX):], lambda name=name: bundle.read(name))
-            for name in files if name[len(ATTACHMENT_PREFIX):] not in held], device_id)
+        # The files travel with the ops: a bundle none of whose ops was accepted stores
+        # none (nor credits them to its signer). One without ops may carry the photos
+        # of ops sent before (over HTTP, say).
+        if result.acked or not wire:
+            held = _complete_files(shas)
+            store_complete_files(Path(current_app.instance_path), [
+                (sha, lambda sha=sha: bundle.read(ATTACHMENT_PREFIX + sha))
+                for sha in shas if sha not in held], device_id)
         cursor = bundle.manifest.get("cursor", 0)
-        already = _record_import(bundle_id, device_id, len(wire), len(files),
+        already = _record_import(bundle_id, device_id, len(wire), len(shas),
                                  cursor if isinstance(cursor, int) and cursor >= 0 else 0,
                                  result.rejected)
     return ImportResult(bundle_id, device_id, len(wire), result.acked, result.rejected,
-                        len(files), already, result.server_seq)
+                        _files_kept(shas, wire, result.acked), already, result.server_seq)
 
 
-def _replay(bundle_id: str, device_id: str, wire: list[Any], files: int
+def _files_kept(shas: list[str], wire: list[Any], acked: tuple[str, ...]) -> int:
+    """How many of the bundle's files the server holds whole for it (none when all its
+    ops were refused)."""
+    return len(_complete_files(shas)) if acked or not wire else 0
+
+
+def _import_key(device_id: str, bundle_id: str) -> dict[str, str]:
+    return {"device_id": device_id, "bundle_id": bundle_id}
+
+
+def _replay(bundle_id: str, device_id: str, wire: list[Any], shas: list[str]
             ) -> ImportResult | None:
-    """The answer to a bundle imported before, without applying anything again; None if
-    it was not imported, or if some of its ops were refused "for now" (they may pass now,
-    so the import runs again)."""
+    """The answer to a bundle this device imported before, without applying anything
+    again; None if it was not imported, or if some of its ops were refused "for now"
+    (they may pass now, so the import runs again)."""
     session = db.session
-    previous = session.get(BundleImport, bundle_id)
+    previous = session.get(BundleImport, _import_key(device_id, bundle_id))
     if previous is None or any(r.get("retryable") for r in previous.rejected):
         session.rollback()
         return None
@@ -189,12 +208,14 @@ def _replay(bundle_id: str, device_id: str, wire: list[Any], files: int
     ids = [op["op_id"] for op in wire if isinstance(op, dict) and isinstance(op.get("op_id"), str)]
     held: set[str] = set()
     for start in range(0, len(ids), 400):
+        # Ops this device wrote: the same id held from another device is not its ack.
         held.update(session.execute(select(OpRow.op_id).where(
-            OpRow.op_id.in_(ids[start:start + 400]))).scalars())
+            OpRow.op_id.in_(ids[start:start + 400]), OpRow.device_id == device_id)).scalars())
     top = current_seq(session)
     session.rollback()
-    return ImportResult(bundle_id, device_id, len(wire), tuple(i for i in ids if i in held),
-                        rejected, files, True, top)
+    acked = tuple(i for i in ids if i in held)
+    return ImportResult(bundle_id, device_id, len(wire), acked, rejected,
+                        _files_kept(shas, wire, acked), True, top)
 
 
 def _complete_files(shas: list[str]) -> set[str]:
@@ -210,10 +231,10 @@ def _complete_files(shas: list[str]) -> set[str]:
 
 def _record_import(bundle_id: str, device_id: str, ops: int, files: int, cursor: int,
                    rejected: tuple[Rejection, ...]) -> bool:
-    """Remember the import; True if this bundle had been imported before."""
+    """Remember the import; True if this device's bundle had been imported before."""
     session = db.session
     begin_write(session)
-    previous = session.get(BundleImport, bundle_id)
+    previous = session.get(BundleImport, _import_key(device_id, bundle_id))
     if previous is not None:  # imported again after a "not now" refusal
         previous.rejected = [r.to_wire() for r in rejected]
         session.commit()
@@ -273,7 +294,8 @@ def _write_file(final: Path, data: bytes) -> None:
 def write_return_bundle(device_id: str, out: IO[bytes], *, cursor: int | None = None,
                         in_reply_to: str | None = None) -> dict[str, Any]:
     """Write the signed answer for `device_id`: every op of it this server holds (acks),
-    the rejections of its last imported bundle, its complete attachments, and every
+    the rejections of its last imported bundle (or of its bundle `in_reply_to`: only
+    ever a bundle it signed), its complete attachments, and every
     change it would pull after `cursor` (default: the cursor its last bundle carried),
     with the specs of the forms those changes announce. Returns the manifest."""
     session = db.session
@@ -282,10 +304,16 @@ def write_return_bundle(device_id: str, out: IO[bytes], *, cursor: int | None = 
         session.rollback()
         raise ApiError("request.not_found", f"no device {device_id!r} is enrolled here")
     identity = DeviceIdentity(device.id, device.name)
-    last = session.execute(
-        select(BundleImport).where(BundleImport.device_id == device_id)
-        .order_by(BundleImport.imported_at.desc()).limit(1)
-    ).scalar_one_or_none() if in_reply_to is None else session.get(BundleImport, in_reply_to)
+    if in_reply_to is None:
+        last = session.execute(
+            select(BundleImport).where(BundleImport.device_id == device_id)
+            .order_by(BundleImport.imported_at.desc()).limit(1)).scalar_one_or_none()
+    else:  # only this device's own import: never another signer's with the same id
+        last = session.get(BundleImport, _import_key(device_id, in_reply_to))
+        if last is None:
+            session.rollback()
+            raise ApiError("request.not_found", f"device {device_id!r} has no bundle "
+                                                f"{in_reply_to!r} imported here")
     rejected = list(last.rejected) if last is not None else []
     if cursor is None:
         cursor = last.cursor if last is not None else 0

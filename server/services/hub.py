@@ -44,8 +44,9 @@ from server.models.types import utcnow
 from server.services.clock import server_clock
 from server.services.forms import KnownForms, publish_form
 from server.services.push import push_ops
+from server.services.refusals import note_refusals
 from sync.canonical import canonical_json
-from sync.codes import CURSOR_INVALID, Rejection
+from sync.codes import CURSOR_INVALID, RELAY_FORBIDDEN, Rejection
 from sync.hlc import wall_clock_ms
 from sync.ops import Op
 
@@ -86,9 +87,9 @@ def relay_rejections(pusher: str, ops: Sequence[Op]) -> tuple[list[Op], list[Rej
     if allowed:
         return list(ops), []
     return ([op for op in ops if op.device_id == pusher],
-            [Rejection(op.op_id, "hub.relay_forbidden",
-                       f"op {op.op_id} was written by {op.device_id}; only a hub allowed with "
-                       "`hesabu hub allow` may relay other devices' ops", False)
+            [Rejection.of(op.op_id, RELAY_FORBIDDEN,
+                          f"op {op.op_id} was written by {op.device_id}; only a hub allowed "
+                          "with `hesabu hub allow` may relay other devices' ops")
              for op in foreign])
 
 
@@ -223,7 +224,7 @@ def _push(api: SyncApi, hub_id: str, batch: int, result: HubSyncResult) -> None:
     while True:
         _, _, _, push_seq, _ = _link()
         rows = db.session.execute(
-            select(OpRow.server_seq, OpRow.op_id, OpRow.payload)
+            select(OpRow.server_seq, OpRow.op_id, OpRow.payload, OpRow.pushed_by)
             .where(OpRow.server_seq > push_seq, OpRow.pushed_by != UPSTREAM)
             .order_by(OpRow.server_seq).limit(batch)).all()
         db.session.rollback()
@@ -241,11 +242,31 @@ def _push(api: SyncApi, hub_id: str, batch: int, result: HubSyncResult) -> None:
                 break  # keep order: retry from here next time
             done = row.server_seq
         result.pushed += sum(1 for r in rows if r.server_seq <= done)
+        _note_upstream_refusals(rows, answer.acked, answer.rejected)
         _update_link(push_seq=done)
         if waiting:
             first = next(r for r in answer.rejected if r.retryable)
             result.error = f"upstream asks to retry later: [{first.code}] {first.message}"
             return
+
+
+def _note_upstream_refusals(rows: Sequence[Any], acked: Sequence[str],
+                            rejected: Sequence[Rejection]) -> None:
+    """Keep upstream's refusals with the tablet each op came from, so the hub's leader
+    sees them on the devices page; forget those upstream now accepted."""
+    came_from = {row.op_id: row.pushed_by for row in rows}
+    by_device: dict[str, tuple[list[str], list[Rejection]]] = {}
+    for op_id in acked:
+        if op_id in came_from:
+            by_device.setdefault(came_from[op_id], ([], []))[0].append(op_id)
+    for rejection in rejected:
+        if rejection.op_id in came_from:
+            by_device.setdefault(came_from[rejection.op_id], ([], []))[1].append(rejection)
+    session = db.session
+    begin_write(session)
+    for device_id, (accepted, refused) in by_device.items():
+        note_refusals(session, device_id, refused, accepted, upstream=True)
+    session.commit()
 
 
 def _upload_files(api: SyncApi, result: HubSyncResult) -> None:

@@ -16,6 +16,7 @@ from server.models import Op as OpRow
 from server.models.types import utcnow
 from server.services.apply import Batch
 from server.services.forms import KnownForms
+from server.services.refusals import note_refusals
 from server.services.scoping import link_records, records_of_other_federations
 from server.services.sequence import SequenceLock
 from sync.admission import check_admission, check_reuse
@@ -80,7 +81,9 @@ def push_ops(pushed_by: str, ops: Sequence[Op], *, now_ms: int, max_drift_ms: in
     form) is listed in `rejected` and the others still apply. `invalid` are the
     rejections of ops that failed validation at the wire; they are reported as well.
     This is the one way ops enter the server (push, bundle import, hub, web edits);
-    `PushResult.records` lists the records whose state changed.
+    `PushResult.records` lists the records whose state changed. For an enrolled
+    device, the refusals are kept (and those of ops now accepted forgotten) in the
+    same transaction: services/refusals.py.
     """
     with gc_paused():
         return _push_ops(pushed_by, ops, now_ms=now_ms, max_drift_ms=max_drift_ms,
@@ -140,6 +143,8 @@ def _push_ops(pushed_by: str, ops: Sequence[Op], *, now_ms: int, max_drift_ms: i
         device = session.get(Device, pushed_by)
         if device is not None:
             device.last_seen = utcnow()
+            # What the leader sees on the devices page (services/refusals.py).
+            note_refusals(session, pushed_by, rejected, acked)
         # Replayed ops count too, so a retried batch reports what the lost answer said.
         conflicts = sum(1 for rid, path in batch.conflicts
                         if any(path in op.fields for op in touched.get(rid, ())))

@@ -3,14 +3,17 @@ replica state (records and open conflicts) to compare across them."""
 
 from __future__ import annotations
 
+import io
 import json
 import sys
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from flask import Flask
 from sqlalchemy import select
 
@@ -24,14 +27,18 @@ from field_app.core.api import SyncApi
 from field_app.core.store import Store, open_store
 from field_app.core.sync_runner import enrol, run_sync
 from field_app.core.transport import HttpTransport, RetryPolicy
+from hesabu.cli import main
 from server.app import create_app
 from server.extensions import db
-from server.models import Conflict, Record
+from server.models import Conflict, Record, User
+from server.services.accounts import create_user
 from server.services.devices import create_enrolment_code
+from sync import bundle_crypto
 
 __all__ = ["LiveServer", "Replica", "central", "central_url", "close_app", "enrolment_code",
-           "make_server", "new_tablet", "publish_test_form", "server_state", "store_state",
-           "sync_tablet", "wipe"]
+           "linked_hub", "make_server", "new_tablet", "publish_test_form", "refusals_shown",
+           "resigned_by",
+           "run_cli", "server_state", "store_state", "sync_tablet", "wipe"]
 
 #: (records: {record_id: {path: value}}, conflicts: {(record_id, path, head ids)})
 Replica = tuple[dict[str, dict[str, Any]], set[tuple[str, str, tuple[str, ...]]]]
@@ -86,6 +93,45 @@ def server_state(app: Flask) -> Replica:
     return records, conflicts
 
 
+def run_cli(*args: str, code: int = 0) -> str:
+    """Run a `hesabu` command; its output (after checking its exit status)."""
+    result = CliRunner().invoke(main, list(args))
+    assert result.exit_code == code, result.output
+    return result.output
+
+
+def resigned_by(bundle: bytes, device_id: str, private_key: str) -> bytes:
+    """A bundle as another tablet would pass it off: the same bundle id and members,
+    `source` and `source_key` set to that tablet, signed with its own key."""
+    with zipfile.ZipFile(io.BytesIO(bundle)) as zf:
+        members = {name: zf.read(name) for name in zf.namelist()}
+    manifest = json.loads(members["manifest.json"])
+    manifest["source"] = device_id
+    manifest["source_key"] = bundle_crypto.public_key(private_key)
+    members["manifest.json"] = json.dumps(manifest, sort_keys=True).encode()
+    members["manifest.sig"] = bundle_crypto.sign(private_key, members["manifest.json"])
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return out.getvalue()
+
+
+def refusals_shown(app: Flask) -> dict[str, list[tuple[str, int, bool, bool]]]:
+    """What an admin sees on the devices page: per device with refused changes,
+    (code, how many, retryable, refused upstream) for each reason."""
+    from server.services.account_admin import list_devices
+
+    with app.app_context():
+        admin = db.session.execute(select(User).where(User.username == "refusals-admin")
+                                   ).scalar_one_or_none() or \
+            create_user("refusals-admin", "", "admin", password_hash="not-used")
+        shown = {d["id"]: [(g["code"], g["count"], g["retryable"], g["upstream"])
+                           for g in d["refused"]] for d in list_devices(admin)}
+        db.session.rollback()
+    return {device: groups for device, groups in shown.items() if groups}
+
+
 @contextmanager
 def serving(app: Flask) -> Iterator[str]:
     server = LiveServer(app)
@@ -100,6 +146,26 @@ def central_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
                 ) -> Iterator[str]:
     """A fresh database for the central server of this module: SQLite, then PostgreSQL."""
     yield from fresh_database_url(request.param, tmp_path_factory.mktemp("central"))
+
+
+def linked_hub(central: tuple[Flask, str], tmp_path: Path, hub_id: str, name: str,
+               allowed: bool) -> Iterator[tuple[Flask, str]]:
+    """(app, url): a hub on SQLite, live on loopback, linked to `central` as `hub_id`,
+    and allowed to relay there if `allowed` (`hesabu hub allow`). The body of the hub
+    fixtures."""
+    from server.services.hub import allow_relay, link_hub
+
+    central_app, central_link = central
+    app = make_server(f"sqlite:///{tmp_path / 'hub.db'}", tmp_path / "hub",
+                      HESABU_NODE_ID="hub")
+    with app.app_context():
+        link_hub(central_link, enrolment_code(central_app), hub_id, name)
+    if allowed:
+        with central_app.app_context():
+            allow_relay(hub_id)
+    with serving(app) as url:
+        yield app, url
+    close_app(app)
 
 
 def close_app(app: Flask) -> None:

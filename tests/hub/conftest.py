@@ -11,9 +11,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bundles"))
 
-from harness import central, central_url, close_app, enrolment_code, make_server, serving
-
-from server.services.hub import allow_relay, link_hub
+from harness import central, central_url, linked_hub
 
 __all__ = ["central", "central_url", "hub"]
 
@@ -21,13 +19,4 @@ __all__ = ["central", "central_url", "hub"]
 @pytest.fixture
 def hub(central, tmp_path: Path) -> Iterator[tuple]:
     """(app, url): a hub on SQLite, linked to `central` and allowed to relay there."""
-    central_app, central_link = central
-    app = make_server(f"sqlite:///{tmp_path / 'hub.db'}", tmp_path / "hub",
-                      HESABU_NODE_ID="hub")
-    with app.app_context():
-        link_hub(central_link, enrolment_code(central_app), "hub-1", "Kibera office")
-    with central_app.app_context():
-        allow_relay("hub-1")
-    with serving(app) as url:
-        yield app, url
-    close_app(app)
+    yield from linked_hub(central, tmp_path, "hub-1", "Kibera office", allowed=True)

@@ -69,3 +69,42 @@ def test_0008_adds_the_enrolment_failures_table_to_a_0007_database(db_url: str) 
                            "ix_enrolment_failures_failed_at": ["failed_at"]}
     finally:
         engine.dispose()
+
+
+def test_0009_identifies_bundles_by_signer_and_id_and_keeps_refusals(db_url: str) -> None:
+    """Issue 19: a 0008 database keeps its imported bundles; afterwards the same bundle
+    id signed by another device is a row of its own, and refusals have a table. The
+    downgrade keeps the first import of each bundle id."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from server.migrate import alembic_config
+
+    bundle = "019b76da-a7fb-7119-9717-2b7ff7ccc15e"
+    insert = text("INSERT INTO bundle_imports (bundle_id, device_id, ops, attachments, cursor, "
+                  "rejected, imported_at) VALUES (:b, :d, 3, 0, 0, '[]', :t)")
+    engine = create_engine(db_url)
+    try:
+        upgrade(engine, "0008")
+        with engine.begin() as conn:
+            conn.execute(insert, {"b": bundle, "d": "tab-b", "t": "2026-12-01 10:00:00+00:00"})
+        upgrade(engine)
+        assert current_revision(engine) == head_revision()
+        with engine.begin() as conn:
+            conn.execute(insert, {"b": bundle, "d": "tab-a", "t": "2026-12-01 11:00:00+00:00"})
+            assert sorted(conn.execute(text("SELECT device_id, ops FROM bundle_imports"))) == [
+                ("tab-a", 3), ("tab-b", 3)]
+        assert inspect(engine).get_pk_constraint("bundle_imports")["constrained_columns"] == [
+            "device_id", "bundle_id"]
+        assert inspect(engine).get_pk_constraint("op_refusals")["constrained_columns"] == [
+            "device_id", "op_id"]
+        with engine.begin() as conn:
+            command.downgrade(alembic_config(conn), "0008")
+        with engine.connect() as conn:
+            assert list(conn.execute(text("SELECT device_id FROM bundle_imports"))) == [
+                ("tab-b",)]
+        assert "op_refusals" not in inspect(engine).get_table_names()
+        upgrade(engine)
+        assert current_revision(engine) == head_revision()
+    finally:
+        engine.dispose()
