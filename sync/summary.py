@@ -17,18 +17,22 @@ def _count(n: int, one: str, many: str) -> str:
 
 @dataclass(frozen=True)
 class SyncSummary:
-    """Counts of one sync run. `sent` ops were acknowledged; `received` ops were new here."""
+    """Counts of one sync run. `sent` ops were acknowledged; `received` ops were new here;
+    `parked` ops are kept aside on the device after a refusal, from this sync or an
+    earlier one (they wait for a person to send them again)."""
 
     sent: int = 0
     received: int = 0
     conflicts: int = 0
     rejected: tuple[Rejection, ...] = ()
     errors: tuple[str, ...] = ()
+    parked: int = 0
 
     @property
     def ok(self) -> bool:
         """True when nothing needs a person's attention on this device."""
-        return not self.errors and not any(not r.retryable for r in self.rejected)
+        return not self.errors and not self.parked and \
+            not any(not r.retryable for r in self.rejected)
 
     @property
     def waiting(self) -> tuple[Rejection, ...]:
@@ -39,7 +43,8 @@ class SyncSummary:
         return tuple(r for r in self.rejected if not r.retryable)
 
     def describe(self) -> str:
-        if not (self.sent or self.received or self.conflicts or self.rejected or self.errors):
+        if not (self.sent or self.received or self.conflicts or self.rejected or self.errors
+                or self.parked):
             return "Everything is up to date."
         lines = [
             f"Sent {_count(self.sent, 'change', 'changes')}, "
@@ -67,6 +72,12 @@ class SyncSummary:
             head = _count(len(refused), "change was refused by the server and needs",
                           "changes were refused by the server and need")
             lines.append(f"{head} attention: {refused[0].message}")
+        earlier = self.parked - len(refused)
+        if earlier > 0:
+            lines.append(
+                f"{_count(earlier, 'change refused earlier is', 'changes refused earlier are')}"
+                f" kept aside on this device; send them again once the cause is fixed."
+            )
         lines.extend(f"Sync stopped: {e}" for e in self.errors)
         return " ".join(lines)
 
@@ -77,4 +88,5 @@ class SyncSummary:
             self.conflicts + other.conflicts,
             self.rejected + other.rejected,
             self.errors + other.errors,
+            max(self.parked, other.parked),  # a count of the device's state, not of a run
         )

@@ -214,6 +214,19 @@ def _v4(db: Database) -> None:
     )
 
 
+@device_migrations(name="0005_relay_refusals_wait")
+def _v5(db: Database) -> None:
+    # `hub.relay_forbidden` is retryable now (issue 19): a leader fixes it by allowing
+    # the hub, and a tablet's own op is never "written by another device". A tablet
+    # parked its ops for it only when a server handed it another device's refusals (a
+    # copy of its bundle signed by another tablet): they go back in the queue, keeping
+    # their last reason until the server accepts them.
+    db.execute(
+        "UPDATE outbox SET ready = 1 WHERE ready = 2 AND sent_at IS NULL AND CASE WHEN "
+        "json_valid(last_error) THEN json_extract(last_error, '$.code') END = "
+        "'hub.relay_forbidden'")
+
+
 #: Migration names in order; the schema version is the number applied.
 MIGRATION_NAMES = tuple(m.name for m in device_migrations._migrations)
 SCHEMA_VERSION = len(MIGRATION_NAMES)

@@ -1,8 +1,9 @@
 """The outbox: ops waiting for the server, in the order they were made.
 
 States of a row (`ready`): 0 held (its record is still a draft), 1 ready to push,
-2 parked (the server refused it for good; kept so nothing is lost and a person can
-see why). `sent_at` is set only when the server acked the op. `attempts` counts
+2 parked (the server refused it and retrying alone cannot help; kept so nothing is
+lost and a person can see why, and sent again with `send_again` once the cause is
+fixed). `sent_at` is set only when the server acked the op. `attempts` counts
 pushes that carried it: an op that was ever sent may be on the server even without
 an ack, so it is never rewritten after that.
 
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sync.canonical import canonical_json
+from sync.codes import CODES
 from sync.ops import Op, wire_fields
 
 if TYPE_CHECKING:
@@ -118,23 +120,40 @@ def mark_acked(store: Store, op_ids: list[str]) -> None:
                        [now, *part])
 
 
+def _retryable(item: dict[str, Any]) -> bool:
+    """A refusal is "not now" if the server says so, or if the protocol's registry
+    says its code is (a server from before a code became retryable still says no)."""
+    info = CODES.get(str(item.get("code")))
+    return bool(item.get("retryable")) or (info is not None and info.retryable)
+
+
 def mark_rejected(store: Store, rejected: list[dict[str, Any]]) -> None:
     """Keep refused ops with the server's reason; park those that retrying cannot fix."""
     with store.transaction() as db:
         for item in rejected:
             error = json.dumps({"code": item.get("code"), "message": item.get("message")},
                                ensure_ascii=False)
-            state = READY if item.get("retryable") else PARKED
+            state = READY if _retryable(item) else PARKED
             db.execute("UPDATE outbox SET last_error = ?, ready = ? "
                        "WHERE op_id = ? AND sent_at IS NULL",
                        [error, state, item["op_id"]])
 
 
 def errors(store: Store) -> list[dict[str, Any]]:
-    """Unacked ops that carry a refusal reason, for the sync screen."""
+    """Unacked ops that carry a refusal reason (parked, or waiting to be sent again),
+    for the sync screen and `hesabu device status`."""
     rows = store.query("SELECT op_id, record_id, ready, last_error FROM outbox "
                        "WHERE sent_at IS NULL AND last_error IS NOT NULL ORDER BY seq")
     return [{**r, "last_error": json.loads(r["last_error"])} for r in rows]
+
+
+def send_again(store: Store) -> int:
+    """Put every parked op back in the queue (once the cause of its refusal is fixed);
+    the next sync or bundle sends it. Its last reason stays until the server accepts
+    it or refuses it again. Returns how many ops were parked."""
+    with store.transaction() as db:
+        return db.execute("UPDATE outbox SET ready = ? WHERE ready = ? AND sent_at IS NULL",
+                          [READY, PARKED]).rowcount
 
 
 def only_local(store: Store, record_id: str) -> bool:

@@ -111,7 +111,8 @@ class SyncRunner:
         new_conflicts = len(_conflicted(self.store) - before)
         t = self.tally
         return SyncSummary(sent=t.sent, received=t.received, conflicts=new_conflicts,
-                           rejected=tuple(t.rejected), errors=tuple(t.errors))
+                           rejected=tuple(t.rejected), errors=tuple(t.errors),
+                           parked=outbox.counts(self.store).parked)
 
     # -- phases ---------------------------------------------------------------------------
     def push(self) -> None:

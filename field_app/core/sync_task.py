@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from field_app.core import outbox
 from field_app.core.api import SyncApi
 from field_app.core.errors import StoreError, StoreFullError, SyncCancelled, SyncError
 from field_app.core.i18n import _
@@ -50,7 +51,7 @@ class Outcome:
 def describe(summary: SyncSummary) -> str:
     """What a finished sync did, in the app's language (SyncSummary.describe is English)."""
     if not (summary.sent or summary.received or summary.conflicts or summary.rejected
-            or summary.errors):
+            or summary.errors or summary.parked):
         return _("Everything is up to date.")
     lines = [_("Sent: {sent}. Received: {received}.").format(sent=summary.sent,
                                                              received=summary.received)]
@@ -63,8 +64,33 @@ def describe(summary: SyncSummary) -> str:
     if summary.refused:
         lines.append(_("Refused by the server: {n}. Tell your leader: {why}").format(
             n=len(summary.refused), why=summary.refused[0].message))
+    earlier = summary.parked - len(summary.refused)
+    if earlier > 0:
+        lines.append(_("Refused earlier and kept on this tablet: {n}.").format(n=earlier))
     lines.extend(summary.errors)
     return " ".join(lines)
+
+
+#: Reasons shown under a sync's outcome, at most.
+MAX_REASONS = 3
+
+
+def refusal_details(store: Store) -> tuple[str, ...]:
+    """Why changes are kept aside on this tablet, one line per reason (the server's
+    words, which name the change), and what to do about them."""
+    parked: dict[str, tuple[int, str]] = {}
+    for row in outbox.errors(store):
+        if row["ready"] == outbox.PARKED:
+            code = str(row["last_error"].get("code"))
+            count, message = parked.get(code, (0, str(row["last_error"].get("message"))))
+            parked[code] = (count + 1, message)
+    if not parked:
+        return ()
+    lines = [_("Kept aside: {n}. {why}").format(n=count, why=message)
+             for count, message in sorted(parked.values(), key=lambda p: -p[0])[:MAX_REASONS]]
+    lines.append(_("Once your leader has fixed the cause, press \"Send refused changes "
+                   "again\"."))
+    return tuple(lines)
 
 
 def explain(error: BaseException | None) -> tuple[str, str]:
@@ -146,9 +172,17 @@ def sync_once(store: Store, progress: Callable[[str, int, int], None] | None = N
         api.transport.close()
     if runner.error is not None:
         # Our explanation replaces the runner's English message for the same error.
-        return Outcome(False, *explain(runner.error), summary=summary)
+        return Outcome(False, *explain(runner.error), summary=summary,
+                       details=refusal_details(store))
     store.set_setting("app:last_sync", store.now())
-    return Outcome(summary.ok, describe(summary), summary=summary)
+    return Outcome(summary.ok, describe(summary), summary=summary,
+                   details=refusal_details(store))
+
+
+def send_refused_again(store: Store) -> int:
+    """Put the changes kept aside after a refusal back in the queue, for the next sync
+    (once a leader fixed what made the server refuse them). Returns how many."""
+    return outbox.send_again(store)
 
 
 def enrol_device(store: Store, server: str, code: str) -> Outcome:

@@ -127,8 +127,41 @@ def device_status(store_path: Path) -> None:
             ("conflicts", conflicts),
         ]:
             click.echo(f"{label:>12}: {value}")
+        _echo_refusals(outbox.errors(store))
     finally:
         store.close()
+
+
+def _echo_refusals(errors: list[dict]) -> None:
+    """The server's reasons for the changes it refused, one line per reason."""
+    groups: dict[tuple[bool, str], list[str]] = {}
+    for row in errors:
+        error = row["last_error"]
+        groups.setdefault((row["ready"] == outbox.PARKED, str(error.get("code"))),
+                          []).append(str(error.get("message")))
+    for parked, title in ((True, "refused, kept aside (send them again with `hesabu device "
+                                 "resend` once the cause is fixed)"),
+                          (False, "refused for now, sent again at each sync")):
+        found = [(code, messages) for (p, code), messages in sorted(groups.items()) if p == parked]
+        if found:
+            click.echo(f"{title}:")
+        for code, messages in found:
+            click.echo(f"  {len(messages)} x [{code}] {messages[-1]}")
+
+
+@device.command("resend")
+@STORE_OPTION
+def device_resend(store_path: Path) -> None:
+    """Send refused changes again: they go back in the queue for the next sync or bundle
+    (once a leader fixed what made the server refuse them)."""
+    if not store_path.exists():
+        raise click.ClickException(f"no store at {store_path}")
+    store = open_store(store_path)
+    try:
+        count = outbox.send_again(store)
+    finally:
+        store.close()
+    click.echo(f"{count} refused changes will be sent again at the next sync or bundle export")
 
 
 @device.command("check")

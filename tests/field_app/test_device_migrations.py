@@ -17,9 +17,10 @@ from field_app.core.api import SyncApi
 from field_app.core.errors import SchemaTooNewError
 from field_app.core.integrity import check_store
 from field_app.core.migrations import MIGRATION_NAMES, SCHEMA_VERSION, schema_version
-from field_app.core.store import open_store
+from field_app.core.store import Store, open_store
 from field_app.core.sync_runner import run_sync
 from field_app.core.transport import HttpTransport, RetryPolicy
+from sync.summary import SyncSummary
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data" / "store"
@@ -159,6 +160,17 @@ class RecordingServer(RefServer):
         self.pushed.extend(body["ops"])
         return super().push(body)
 
+    def sync(self, store: Store) -> SyncSummary:
+        """Sync an upgraded store (which keeps its token) with this server."""
+        store.set_server(self.url)
+        self.tokens[store.device.token] = store.device.device_id
+        api = SyncApi(HttpTransport(self.url, store.device.token,
+                                    retry=RetryPolicy(attempts=2, base_s=0.01, cap_s=0.05)))
+        try:
+            return run_sync(store, api)
+        finally:
+            api.transport.close()
+
 
 @pytest.mark.parametrize("old", shipped(), ids=lambda p: p.name)
 def test_an_upgraded_store_pushes_its_pending_ops_with_identical_text(old: Path,
@@ -172,12 +184,7 @@ def test_an_upgraded_store_pushes_its_pending_ops_with_identical_text(old: Path,
     server = RecordingServer()
     store = open_store(path)
     try:
-        store.set_server(server.url)
-        server.tokens[store.device.token] = store.device.device_id
-        api = SyncApi(HttpTransport(server.url, store.device.token,
-                                    retry=RetryPolicy(attempts=2, base_s=0.01, cap_s=0.05)))
-        summary = run_sync(store, api)
-        api.transport.close()
+        summary = server.sync(store)
         assert summary.ok and summary.sent == 2, summary.describe()
         # What reached the server is the stored text, byte for byte, in the order made.
         body = ",".join(json.dumps(op, ensure_ascii=False, separators=(",", ":"))
@@ -264,3 +271,31 @@ def test_record_times_come_from_the_ops_for_records_received_before_the_upgrade(
         assert own and all(r["made_at"] == r["created_at"] for r in own)
     finally:
         store.close()
+
+
+def test_ops_parked_for_another_devices_relay_refusal_are_sent_again(tmp_path: Path) -> None:
+    """Migration 0005 (issue 19): `hub.relay_forbidden` is retryable now, and a tablet's
+    own op is never another device's, so ops an old server made it park for that go back
+    in the queue (with their reason) and the next sync sends them. Other refusals stay
+    parked."""
+    path = tmp_path / "device.db"
+    shutil.copy(DATA / "v4.db", path)
+    with Database(path) as db, db.atomic():
+        relayed, invalid = [r[0] for r in db.execute(
+            "SELECT op_id FROM outbox WHERE ready = 1 ORDER BY seq")]
+        for op_id, code in ((relayed, "hub.relay_forbidden"), (invalid, "sync.op_invalid")):
+            db.execute("UPDATE outbox SET ready = 2, attempts = 1, last_error = ? "
+                       "WHERE op_id = ?", [json.dumps({"code": code, "message": "no"}), op_id])
+    server = RecordingServer()
+    store = open_store(path)
+    try:
+        assert outbox.counts(store) == outbox.OutboxCounts(ready=1, held=1, parked=1)
+        assert [(r["op_id"], r["ready"]) for r in outbox.errors(store)] == [
+            (relayed, outbox.READY), (invalid, outbox.PARKED)]
+        summary = server.sync(store)
+        assert [op["op_id"] for op in server.pushed] == [relayed]
+        assert summary.sent == 1 and summary.parked == 1 and not summary.ok
+        assert [r["op_id"] for r in outbox.errors(store)] == [invalid]
+    finally:
+        store.close()
+        server.close()
