@@ -1,4 +1,5 @@
-"""Sync: a progress bar per phase, what was sent and received, errors in plain words.
+"""Sync: a progress bar per phase, what was sent and received, errors in plain words,
+and the changes the server refused, which can be sent again once a leader fixed why.
 
 The sync runs on a worker thread (`SyncTask`); its progress comes back through the
 Kivy clock, so the screen never freezes. Cancel stops it between batches.
@@ -7,10 +8,11 @@ Kivy clock, so the screen never freezes. Cancel stops it between batches.
 from __future__ import annotations
 
 from kivy.app import App
-from kivy.properties import BooleanProperty, DictProperty, StringProperty
+from kivy.properties import BooleanProperty, DictProperty, NumericProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
-from field_app.core.sync_task import Outcome
+from field_app.core import outbox
+from field_app.core.sync_task import Outcome, send_refused_again
 
 
 class SyncScreen(Screen):
@@ -18,11 +20,20 @@ class SyncScreen(Screen):
     headline = StringProperty("")
     advice = StringProperty("")
     progress = DictProperty({"push": 0.0, "attachments": 0.0, "pull": 0.0})
+    #: Changes kept aside after a refusal: the screen offers to send them again.
+    parked = NumericProperty(0)
     outcome: Outcome | None = None
 
     def prepare(self, start: bool = False) -> None:
+        self.parked = outbox.counts(App.get_running_app().store).parked
         if start and not self.running:
             self.start()
+
+    def send_again(self) -> None:
+        """Put the refused changes back in the queue and sync (a leader fixed the cause)."""
+        send_refused_again(App.get_running_app().store)
+        self.parked = 0
+        self.start()
 
     def start(self) -> bool:
         app = App.get_running_app()
@@ -41,6 +52,7 @@ class SyncScreen(Screen):
     def finished(self, outcome: Outcome) -> None:
         self.running = False
         self.outcome = outcome
+        self.parked = outbox.counts(App.get_running_app().store).parked
         if outcome.ok:
             self.progress = {"push": 1.0, "attachments": 1.0, "pull": 1.0}
         self.headline = outcome.headline
