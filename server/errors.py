@@ -87,9 +87,6 @@ ERRORS: dict[str, ErrorCode] = {
     "hub.not_linked": ErrorCode("hub.not_linked", 409,
                                 "This hub is not linked to an upstream server yet "
                                 "(run `hesabu hub link`)."),
-    "hub.relay_forbidden": ErrorCode("hub.relay_forbidden", 403,
-                                     "Only a device allowed as a relay (a hub) may send "
-                                     "ops written by other devices."),
 }
 
 
