@@ -45,13 +45,15 @@ def test_a_hub_not_yet_allowed_holds_the_ops_and_relays_them_once_allowed(
     assert status["waiting_ops"] == 3 and "hesabu hub allow" in status["last_error"]
     assert server_state(central_app)[0] == {}
     assert refusals_shown(central_app) == {"hub-2": [("hub.relay_forbidden", 3, True, False)]}
+    assert refusals_shown(hub_app) == {
+        tablet.device_id: [("hub.relay_forbidden", 3, True, True)]}  # on the tablet's row
 
     with central_app.app_context():
         allow_relay("hub-2")  # the leader's fix
     result = _round(hub_app)
     assert result.ok and result.pushed == 3, result.error
     assert set(server_state(central_app)[0]) == set(ids)
-    assert refusals_shown(central_app) == {}
+    assert refusals_shown(central_app) == {} and refusals_shown(hub_app) == {}
     tablet.close()
 
 
