@@ -12,6 +12,7 @@ from hesabu import __version__
 from hesabu.commands.accounts import create_federation_command, create_user_command
 from hesabu.commands.app import app_command
 from hesabu.commands.bundle import bundle
+from hesabu.commands.collect import collect_access_command
 from hesabu.commands.forms import forms
 from hesabu.commands.hub import hub
 from hesabu.commands.server import db, serve, server_group
@@ -30,6 +31,7 @@ main.add_command(db)
 main.add_command(server_group)
 server_group.add_command(create_federation_command)
 server_group.add_command(create_user_command)
+server_group.add_command(collect_access_command)
 main.add_command(sync)
 main.add_command(device)
 main.add_command(bundle)

@@ -78,10 +78,48 @@ _SERVER_CODES = (
               "The conflict was already resolved (by someone else or a newer edit)."),
 )
 
+#: The OpenRosa API (docs/openrosa.md): answered as OpenRosa XML envelopes, not JSON.
+_OPENROSA_CODES = (
+    ErrorCode("openrosa.auth_required", 401,
+              "Log in with your username and Collect password (Basic or Digest), or use "
+              "the server address with your key (/key/<token>)."),
+    ErrorCode("openrosa.forbidden", 403,
+              "This Collect access may not do this: revoked, deactivated, an official, a "
+              "key that is no longer valid, or a record of another federation."),
+    ErrorCode("openrosa.form_unknown", 404,
+              "The submission's form id or version is not published here."),
+    ErrorCode("openrosa.xml_missing", 400,
+              "A submission is multipart/form-data with an xml_submission_file part."),
+    ErrorCode("openrosa.xml_invalid", 400,
+              "The submission is not well-formed XML (or declares a DOCTYPE or entities)."),
+    ErrorCode("openrosa.root_mismatch", 400,
+              "The submission's root element is not its form's (filled in another form?)."),
+    ErrorCode("openrosa.field_unknown", 400,
+              "The submission holds an element its form version does not have; the message "
+              "gives its path."),
+    ErrorCode("openrosa.value_invalid", 400,
+              "A value does not fit its question (a number, a choice, a point...); the "
+              "message gives its path."),
+    ErrorCode("openrosa.instance_id_missing", 400,
+              "The submission has no usable meta/instanceID."),
+    ErrorCode("openrosa.instance_conflict", 409,
+              "A different submission with this instanceID was received before; an edit "
+              "needs a new instanceID and meta/deprecatedID."),
+    ErrorCode("openrosa.edit_unknown", 409,
+              "The edit's meta/deprecatedID names a submission not received here; send the "
+              "original first."),
+    ErrorCode("openrosa.refused", 422,
+              "The record cannot take this submission (e.g. an edit that changes its form)."),
+    ErrorCode("openrosa.too_large", 413,
+              "The request or a file is larger than the server takes; send the files in "
+              "several requests (X-OpenRosa-Accept-Content-Length)."),
+)
+
 #: Every code the server can answer with, its HTTP status and meaning.
 ERRORS: dict[str, ErrorCode] = {
     **{c.code: ErrorCode(c.code, c.http_status, c.meaning) for c in SYNC_CODES.values()},
     **{c.code: c for c in _SERVER_CODES},
+    **{c.code: c for c in _OPENROSA_CODES},
     # USB bundles and the office hub (docs/bundles-and-hub.md).
     **{code: ErrorCode(code, status, meaning) for code, (status, meaning) in BUNDLE_CODES.items()},
     "hub.not_linked": ErrorCode("hub.not_linked", 409,

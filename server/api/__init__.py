@@ -14,6 +14,7 @@ from server.api.exports import bp as exports_bp
 from server.api.forms import bp as forms_bp
 from server.api.hub import bp as hub_bp
 from server.api.openapi import bp as openapi_bp
+from server.api.openrosa import register as register_openrosa
 from server.api.profiles import bp as profiles_bp
 from server.api.review import bp as review_api_bp
 from server.api.sync import bp as sync_bp
@@ -55,6 +56,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(review_api_bp)
     app.register_blueprint(conflicts_api_bp)
+    register_openrosa(app)  # /formList, /submission... (and under /key/<token>)
     app.before_request(_start_clock)
     app.before_request(refuse_unstorable_text)
     app.after_request(_name_protocol)

@@ -18,6 +18,7 @@ PUBLIC = "public"    # anyone, logged in or not (login page, enrolment, static f
 WEB = "web"          # a logged-in user in a browser session; roles below
 API = "api"          # a user by session or API token (JSON errors); roles below
 DEVICE = "device"    # an enrolled device's bearer token
+COLLECT = "collect"  # a person's ODK Collect/Enketo access: Basic, Digest or a URL token
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,7 @@ class AccessRule:
     def allows(self, role: Role | None) -> bool:
         if self.kind == PUBLIC:
             return True
-        if self.kind == DEVICE or role is None:
+        if self.kind in (DEVICE, COLLECT) or role is None:
             return False
         return not self.roles or role in self.roles
 

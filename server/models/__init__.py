@@ -22,6 +22,7 @@ from server.models.indicators import (
     SettlementFacts,
     StructureFacts,
 )
+from server.models.openrosa import CollectLogin, SubmissionInstance
 from server.models.records import Conflict, FieldParent, Record
 from server.models.review import Review
 from server.models.sync import Op, OpRefusal, ServerSeq
@@ -32,6 +33,7 @@ __all__ = [
     "Attachment",
     "AuditEvent",
     "BundleImport",
+    "CollectLogin",
     "Conflict",
     "Device",
     "DeviceAccount",
@@ -57,5 +59,6 @@ __all__ = [
     "Settlement",
     "SettlementFacts",
     "StructureFacts",
+    "SubmissionInstance",
     "User",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -73,7 +73,8 @@ def gc_paused() -> Iterator[None]:
 
 
 def push_ops(pushed_by: str, ops: Sequence[Op], *, now_ms: int, max_drift_ms: int,
-             invalid: Sequence[Rejection] = ()) -> PushResult:
+             invalid: Sequence[Rejection] = (),
+             before_commit: Callable[[PushResult], None] | None = None) -> PushResult:
     """Apply a batch in one transaction.
 
     Ops already stored are acked again and change nothing; an op that fails admission
@@ -83,15 +84,18 @@ def push_ops(pushed_by: str, ops: Sequence[Op], *, now_ms: int, max_drift_ms: in
     This is the one way ops enter the server (push, bundle import, hub, web edits);
     `PushResult.records` lists the records whose state changed. For an enrolled
     device, the refusals are kept (and those of ops now accepted forgotten) in the
-    same transaction: services/refusals.py.
+    same transaction: services/refusals.py. `before_commit(result)` runs inside the
+    batch's transaction, under its write lock, just before the commit: a caller adds
+    its own rows there (an XForm instance with its record's op), or raises to undo all.
     """
     with gc_paused():
         return _push_ops(pushed_by, ops, now_ms=now_ms, max_drift_ms=max_drift_ms,
-                         invalid=invalid)
+                         invalid=invalid, before_commit=before_commit)
 
 
 def _push_ops(pushed_by: str, ops: Sequence[Op], *, now_ms: int, max_drift_ms: int,
-              invalid: Sequence[Rejection]) -> PushResult:
+              invalid: Sequence[Rejection],
+              before_commit: Callable[[PushResult], None] | None) -> PushResult:
     session = db.session
     seq = SequenceLock(session)
     known = KnownForms(session)
@@ -153,6 +157,8 @@ def _push_ops(pushed_by: str, ops: Sequence[Op], *, now_ms: int, max_drift_ms: i
                                       if not any(path in o.fields for o in touched.get(rid, ()))})
         result = PushResult(tuple(acked), tuple(rejected), seq.current, conflicts, tuple(hlcs),
                             tuple(changed_records))
+        if before_commit is not None:  # the caller's rows, in this transaction
+            before_commit(result)
         session.commit()
     except BaseException:
         session.rollback()

@@ -26,7 +26,7 @@ from personas import ApiClient, People, browser, login_client, make_personas
 from werkzeug.routing import Rule
 
 from server.auth import Role
-from server.auth.access import API, DEVICE, PUBLIC, WEB, AccessRule, rule_for
+from server.auth.access import API, COLLECT, DEVICE, PUBLIC, WEB, AccessRule, rule_for
 from server.extensions import db
 from server.models import User
 from server.services.accounts import session_stamp
@@ -57,12 +57,12 @@ def path_values(people: People, write: bool) -> dict[str, Any]:
                 "device_id": "missing-device", "token_id": "missing-token",
                 "record_id": "01900000-0000-7000-8000-000000000000", "conflict_id": 999999,
                 "sha256": "0" * 64, "form_id": "missing-form", "version": "1", "fmt": "csv",
-                "name": "Nowhere", "filename": "missing.css"}
+                "name": "Nowhere", "filename": "missing.css", "token": "missing-token"}
     return {"user_id": people.enumerator_a.user_id, "settlement_id": people.s1,
             "device_id": people.tablet_a.id, "token_id": "missing-token",
             "record_id": "01900000-0000-7000-8000-000000000000", "conflict_id": 999999,
             "sha256": "0" * 64, "form_id": "household", "version": "1", "fmt": "csv",
-            "name": "Nairobi", "filename": "hesabu.css"}
+            "name": "Nairobi", "filename": "hesabu.css", "token": "missing-token"}
 
 
 def build_url(rule: Rule, values: dict[str, Any]) -> str:
@@ -115,6 +115,8 @@ def problem(rule: AccessRule, caller: Caller, method: str, url: str, status: int
         return None if refused else "a device token got through"
     if rule.kind == DEVICE:
         return None if status in (401, 403) else "a person got through a device endpoint"
+    if rule.kind == COLLECT:  # OpenRosa: only a Collect login or URL token gets through
+        return None if status in (401, 403) else "a web session or API token got through"
     if caller.role is None:
         if rule.kind == WEB:
             return None if to_login else "anonymous was not sent to /login"

@@ -1,0 +1,45 @@
+"""OpenRosa tests: the real server on loopback, on SQLite and on PostgreSQL, with the SDI
+forms published, two federations and people who use ODK Collect (openrosa_site.py)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "server"))
+
+from openrosa_site import Site, make_site, new_app
+from pg_databases import fresh_database_url
+from server_harness import LiveServer, wipe
+
+from server.extensions import db
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+           ) -> Iterator[str]:
+    yield from fresh_database_url(request.param, tmp_path_factory.mktemp("sqlite"))
+
+
+@pytest.fixture
+def site_config() -> dict[str, Any]:
+    """Extra server settings for `site` (a test module may override it)."""
+    return {}
+
+
+@pytest.fixture
+def site(db_url: str, tmp_path: Path, site_config: dict[str, Any]) -> Iterator[Site]:
+    app = new_app(db_url, tmp_path / "instance", **site_config)
+    server = LiveServer(app)
+    try:
+        yield make_site(app, f"http://127.0.0.1:{server.port}")
+    finally:
+        server.close()
+        with app.app_context():
+            db.session.remove()
+            wipe()
+            db.engine.dispose()
