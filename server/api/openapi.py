@@ -17,11 +17,12 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, render_template_string
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from server.api.wire import json_response
 from server.auth.access import public, rule_for
 from server.errors import ERRORS
+from server.schemas.values import INT64_MAX
 
 bp = Blueprint("openapi", __name__, url_prefix="/api")
 
@@ -60,19 +61,41 @@ def field_schema(field: fields.Field) -> dict[str, Any]:
     if isinstance(field, fields.Nested):
         nested = field.nested
         schema = nested() if isinstance(nested, type) else nested
-        return schema_json(schema) if isinstance(schema, Schema) else {"type": "object"}
-    if isinstance(field, fields.List):
-        return {"type": "array", "items": field_schema(field.inner)}
-    for kind, name in _SIMPLE.items():
-        if isinstance(field, kind):
-            out: dict[str, Any] = {"type": name}
-            break
+        out = schema_json(schema) if isinstance(schema, Schema) else {"type": "object"}
+    elif isinstance(field, fields.List):
+        out = {"type": "array", "items": field_schema(field.inner)}
     else:
-        out = {}
+        out = next(({"type": name} for kind, name in _SIMPLE.items()
+                    if isinstance(field, kind)), {})
+        out.update(_bounds(field))
     if field.allow_none:
         out["nullable"] = True
     if field.metadata.get("description"):
         out["description"] = field.metadata["description"]
+    return out
+
+
+def _bounds(field: fields.Field) -> dict[str, Any]:
+    """What the field's validators allow, in JSON schema words (ranges, lengths, choices),
+    so clients and generated tests see the same limits the server checks."""
+    out: dict[str, Any] = {}
+    for rule in field.validators:
+        if isinstance(rule, validate.Range):
+            if rule.min is not None:
+                out["minimum"] = max(rule.min, out.get("minimum", rule.min))
+                if not rule.min_inclusive:
+                    out["exclusiveMinimum"] = True
+            if rule.max is not None:
+                out["maximum"] = min(rule.max, out.get("maximum", rule.max))
+                if not rule.max_inclusive:
+                    out["exclusiveMaximum"] = True
+        elif isinstance(rule, validate.Length):
+            if rule.min is not None:
+                out["minLength"] = rule.min
+            if rule.max is not None:
+                out["maxLength"] = rule.max
+        elif isinstance(rule, validate.OneOf):
+            out["enum"] = list(rule.choices)
     return out
 
 
@@ -93,6 +116,8 @@ def schema_json(schema: Schema | dict[str, Any]) -> dict[str, Any]:
 
 _CONVERTER = re.compile(r"<(?:(\w+):)?(\w+)>")
 _ERROR_SCHEMA = {"$ref": "#/components/schemas/Error"}
+#: Path parameters by route converter (`<int:...>` takes 0 to 2^63-1, server/api/wire.py).
+_PATH_TYPES = {"int": {"type": "integer", "minimum": 0, "maximum": INT64_MAX}}
 
 
 def _access(endpoint: str, view: Any) -> tuple[list[dict[str, Any]], str]:
@@ -108,7 +133,8 @@ def _access(endpoint: str, view: Any) -> tuple[list[dict[str, Any]], str]:
     return [{"apiToken": []}, {"session": []}], f"Access: {roles}."
 
 
-def _operation(endpoint: str, view: Any, method: str, params: list[str]) -> dict[str, Any]:
+def _operation(endpoint: str, view: Any, method: str, params: list[tuple[str | None, str]]
+               ) -> dict[str, Any]:
     text = inspect.getdoc(view) or ""
     summary, _, rest = text.partition("\n")
     extra = {**ENDPOINT_DOCS.get(endpoint, {}), **(getattr(view, _ATTR, None) or {})}
@@ -119,8 +145,9 @@ def _operation(endpoint: str, view: Any, method: str, params: list[str]) -> dict
         "description": "\n\n".join(p for p in (rest.strip(), who) if p),
         "tags": [endpoint.split(".")[0]],
         "security": security,
-        "parameters": [{"name": p, "in": "path", "required": True,
-                        "schema": {"type": "string"}} for p in params],
+        "parameters": [{"name": name, "in": "path", "required": True,
+                        "schema": _PATH_TYPES.get(kind, {"type": "string"})}
+                       for kind, name in params],
     }
     query = extra.get("query")
     if query is not None:
@@ -158,7 +185,7 @@ def build_spec(app: Flask) -> dict[str, Any]:
         if not rule.rule.startswith("/api/"):
             continue
         view = app.view_functions[rule.endpoint]
-        params = [m.group(2) for m in _CONVERTER.finditer(rule.rule)]
+        params = [(m.group(1), m.group(2)) for m in _CONVERTER.finditer(rule.rule)]
         path = _CONVERTER.sub(r"{\2}", rule.rule)
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             paths.setdefault(path, {})[method.lower()] = _operation(
@@ -176,8 +203,10 @@ def build_spec(app: Flask) -> dict[str, Any]:
                                 "description": "The token an enrolled device got at enrolment."},
                 "apiToken": {"type": "http", "scheme": "bearer",
                              "description": "A user's API token (for scripts)."},
-                "session": {"type": "apiKey", "in": "cookie", "name": "session",
-                            "description": "A logged-in browser session."},
+                "session": {"type": "apiKey", "in": "cookie",
+                            "name": app.config.get("SESSION_COOKIE_NAME", "session"),
+                            "description": "A logged-in browser session (unsafe methods "
+                                           "also need the X-CSRF-Token header)."},
             },
             "schemas": {"Error": {
                 "type": "object", "required": ["error"],

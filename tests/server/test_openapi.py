@@ -54,3 +54,25 @@ def test_docs_page_lists_the_endpoints_and_loads_nothing_from_elsewhere(app: Fla
     html = page.get_data(as_text=True)
     assert "/api/sync/push" in html and "Apply a batch" in html
     assert not re.search(r"(src|href)=\"https?://", html)
+
+
+def test_the_spec_says_what_the_server_does(app: Flask) -> None:
+    """Found by the API fuzz test and by hand: a settlement without a boundary answers
+    `boundary: null`, the session cookie is hesabu_session, ids in paths are numbers
+    where the route says so, and the limits the server checks are in the spec."""
+    spec = build_spec(app)
+    settlement = spec["paths"]["/api/settlements"]["get"]["responses"]["200"]["content"][
+        "application/json"]["schema"]["properties"]["settlements"]["items"]["properties"]
+    assert settlement["boundary"]["nullable"] is True
+    profile = spec["paths"]["/api/settlements/{settlement_id}/profile"]["get"]["responses"][
+        "200"]["content"]["application/json"]["schema"]["properties"]
+    assert profile["boundary"]["nullable"] is True
+    cookie = spec["components"]["securitySchemes"]["session"]
+    assert cookie["name"] == app.config["SESSION_COOKIE_NAME"] == "hesabu_session"
+    resolve = spec["paths"]["/api/conflicts/{conflict_id}/resolve"]["post"]
+    assert resolve["parameters"][0]["schema"]["type"] == "integer"
+    records = {p["name"]: p["schema"] for p in spec["paths"]["/api/records"]["get"][
+        "parameters"]}
+    assert (records["limit"]["minimum"], records["limit"]["maximum"]) == (1, 1000)
+    assert records["offset"]["maximum"] == 2**63 - 1
+    assert records["state"]["enum"] == ["approved", "has_issues", "rejected", "none"]
