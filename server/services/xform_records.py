@@ -39,7 +39,7 @@ from server.models import DeviceAccount, SubmissionInstance
 from server.services.audit import audit
 from server.services.clock import server_clock
 from server.services.push import PushResult, push_ops
-from server.services.xform_links import fill_link
+from server.services.xform_links import Linker
 from sync.canonical import canonical_json
 from sync.codes import RECORD_FORBIDDEN
 from sync.fields import DELETED, field_changes, flatten
@@ -177,7 +177,7 @@ class _Writer:
         self.written: dict[str, _State] = {}
         self.outcomes: list[Outcome] = []
         account = db.session.get(DeviceAccount, device_id)
-        self.federation_id = account.federation_id if account is not None else None
+        self.links = Linker(account.federation_id if account is not None else None)
 
     def load(self, items: Sequence[Incoming]) -> None:
         wanted = sorted({i.instance_id for i in items}
@@ -245,7 +245,7 @@ class _Writer:
             self._edit(item, base, digest)
 
     def _create(self, item: Incoming, digest: str) -> None:
-        answers = fill_link(item.form.id, item.answers, self.federation_id)
+        answers = self.links.fill(item.form.id, item.answers)
         fields = flatten(with_repeat_ids(answers, item.instance_id))
         state = _State(item.instance_id, new_uuid7(), item.form.id, item.form.version,
                        item.deprecated_id, digest, fields, {}, {}, new=True)
@@ -258,7 +258,7 @@ class _Writer:
                                      (op.op_id, *self._late_files(item, state))))
 
     def _edit(self, item: Incoming, base: _State, digest: str) -> None:
-        answers = fill_link(item.form.id, item.answers, self.federation_id, base.fields)
+        answers = self.links.fill(item.form.id, item.answers, base.fields)
         new_answers = with_repeat_ids(answers, item.instance_id, _ids_from(base.fields))
         changes = field_changes(base.fields, new_answers)
         fields = {p: v for p, v in {**base.fields, **changes}.items() if v is not None}
