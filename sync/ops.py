@@ -37,7 +37,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sync.canonical import canonical_json
+from sync.canonical import canonical_json, is_json_scalar, is_text
 from sync.codes import OP_INVALID
 from sync.fields import (
     DELETED,
@@ -61,6 +61,8 @@ MAX_FIELDS = 2000
 MAX_PARENTS = 64
 MAX_TEXT = 100
 MAX_META_BYTES = 4096
+#: How deeply objects and lists may nest in `meta` (attachments are two levels).
+MAX_META_DEPTH = 8
 
 WIRE_KEYS = ("op_id", "device_id", "record_id", "form_id", "form_version", "hlc", "kind",
              "fields", "parents", "meta", "answers")
@@ -103,6 +105,13 @@ class Op:
     @classmethod
     def from_wire(cls, data: Any) -> Op:
         """Validate a decoded JSON object and build the op; OpError says what is wrong."""
+        try:
+            return cls._from_wire(data)
+        except RecursionError:  # nested answers deeper than any form: walked recursively
+            raise OpError("answers", "nest too deeply") from None
+
+    @classmethod
+    def _from_wire(cls, data: Any) -> Op:
         if not isinstance(data, Mapping):
             raise OpError("op", "must be a JSON object")
         unknown = sorted(set(data) - set(WIRE_KEYS))
@@ -252,6 +261,39 @@ def _copy_json(value: Any) -> Any:
 def _text(name: str, value: Any, limit: int = MAX_TEXT) -> None:
     if not isinstance(value, str) or not value or len(value) > limit:
         raise OpError(name, f"must be a non-empty string of at most {limit} characters")
+    if not storable_text(value):
+        raise OpError(name, "must be text a database can store (no NUL character and no "
+                            "unpaired surrogate such as \\ud800)")
+
+
+def storable_text(value: str) -> bool:
+    """Text every receiver can store: UTF-8 can carry it, and it has no NUL character
+    (PostgreSQL text refuses NUL)."""
+    return "\x00" not in value and is_text(value)
+
+
+def _check_meta(meta: Mapping[str, Any]) -> None:
+    """`meta` is small JSON: objects with text keys, lists, finite numbers, storable text,
+    at most MAX_META_DEPTH levels (walked without recursion, so no depth breaks it)."""
+    stack: list[tuple[Any, int]] = [(meta, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, Mapping | list):
+            if depth > MAX_META_DEPTH:
+                raise OpError("meta", f"nests more than {MAX_META_DEPTH} levels")
+            if isinstance(value, Mapping):
+                for key in value:
+                    if not isinstance(key, str) or not storable_text(key):
+                        raise OpError("meta", "has a key that is not storable text")
+                stack.extend((v, depth + 1) for v in value.values())
+            else:
+                stack.extend((v, depth + 1) for v in value)
+        elif isinstance(value, str):
+            if not storable_text(value):
+                raise OpError("meta", "has text a database cannot store (a NUL character "
+                                      "or an unpaired surrogate)")
+        elif not is_json_scalar(value):
+            raise OpError("meta", "holds a value that is not JSON (a number too large?)")
 
 
 def _validate(op: Op, paths_checked: bool = False) -> None:
@@ -300,6 +342,7 @@ def _validate(op: Op, paths_checked: bool = False) -> None:
             raise OpError(f"parents.{path}", "lists an op id twice")
         if op.op_id in ids:
             raise OpError(f"parents.{path}", "an op cannot be its own parent")
+    _check_meta(op.meta)
     try:
         meta_size = len(canonical_json(dict(op.meta)).encode("utf-8")) if op.meta else 0
     except (TypeError, ValueError):

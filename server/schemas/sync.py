@@ -20,7 +20,7 @@ class PushRequest(Schema):
         NODE_RE, error="must be 1-64 characters of A-Z a-z 0-9 _ . : -"))
     #: Each op is checked by the protocol's own rules (`sync.admission.decode_ops`), so
     #: one malformed op is rejected on its own (`sync.op_invalid`) and the rest apply.
-    ops = fields.List(fields.Raw(), required=True)
+    ops = fields.List(fields.Raw(allow_none=True), required=True)
     protocol = _protocol()
 
 
