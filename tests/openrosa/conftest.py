@@ -12,17 +12,14 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "server"))
 
+import pg_databases
 from openrosa_site import Site, make_site, new_app
-from pg_databases import fresh_database_url
 from server_harness import LiveServer, wipe
 
 from server.extensions import db
 
-
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-           ) -> Iterator[str]:
-    yield from fresh_database_url(request.param, tmp_path_factory.mktemp("sqlite"))
+#: The test module's database: a SQLite file, then a PostgreSQL database.
+db_url = pg_databases.db_url
 
 
 @pytest.fixture

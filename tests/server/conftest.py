@@ -11,20 +11,16 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pg_databases
 import pytest
 from flask import Flask
-from pg_databases import fresh_database_url
 from server_harness import Device, LiveServer, enrol_device, publish_test_form, wipe
 
 from server.app import create_app
 from server.extensions import db
 
-
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-           ) -> Iterator[str]:
-    """A fresh, empty database for this test module: a SQLite file or a PostgreSQL db."""
-    yield from fresh_database_url(request.param, tmp_path_factory.mktemp("sqlite"))
+#: The test module's database: a SQLite file, then a PostgreSQL database.
+db_url = pg_databases.db_url
 
 
 @pytest.fixture

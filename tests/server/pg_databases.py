@@ -6,6 +6,7 @@ import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from sqlalchemy import create_engine, text
 
 PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -42,3 +43,11 @@ def fresh_database_url(kind: str, folder: Path) -> Iterator[str]:
         yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
     finally:
         drop_pg_database(name)
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+           ) -> Iterator[str]:
+    """A fresh, empty database for a test module: a SQLite file or a PostgreSQL db (a
+    conftest imports this fixture to run its tests on both)."""
+    yield from fresh_database_url(request.param, tmp_path_factory.mktemp("sqlite"))
