@@ -109,7 +109,8 @@ def read_answer(node: Node, text: str | None, spec: FormSpec | None = None) -> A
 def _wrong(node: Node, text: str) -> str:
     wanted = _WANTED.get(node.type, f"a {node.type} answer")
     shown = text if len(text) <= 60 else text[:57] + "..."
-    return f"{shown!r} is not {wanted} ({node.name} is a {node.type} question)"
+    article = "an" if node.type[:1] in "aeiou" else "a"
+    return f"{shown!r} is not {wanted} ({node.name} is {article} {node.type} question)"
 
 
 def is_media(node: Node) -> bool:

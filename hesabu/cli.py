@@ -15,6 +15,7 @@ from hesabu.commands.bundle import bundle
 from hesabu.commands.collect import collect_access_command
 from hesabu.commands.forms import forms
 from hesabu.commands.hub import hub
+from hesabu.commands.import_exports import import_group
 from hesabu.commands.server import db, serve, server_group
 from hesabu.commands.sync import device, sync
 
@@ -37,6 +38,7 @@ main.add_command(device)
 main.add_command(bundle)
 main.add_command(app_command)
 main.add_command(hub)
+main.add_command(import_group)
 
 
 if __name__ == "__main__":  # pragma: no cover
