@@ -30,12 +30,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from forms.spec import FormSpec
 from server.errors import ApiError
 from server.extensions import db
 from server.models import DeviceAccount, SubmissionInstance
+from server.models.types import utcnow
 from server.services.audit import audit
 from server.services.clock import server_clock
 from server.services.push import PushResult, push_ops
@@ -327,20 +328,21 @@ class _Writer:
             raise ApiError(code, f"the record cannot take this change: {first.message}",
                            details={"reason": first.code})
         session = db.session
-        for state in self.written.values():
-            row = session.get(SubmissionInstance, state.instance_id)
-            if state.new and row is not None:
+        fresh = [s for s in self.written.values() if s.new]
+        ids = [s.instance_id for s in fresh]
+        for start in range(0, len(ids), _CHUNK):  # under the write lock: no one else adds
+            if session.execute(select(SubmissionInstance.instance_id).where(
+                    SubmissionInstance.instance_id.in_(ids[start:start + _CHUNK]))).first():
                 raise _Raced()
-            values = {"record_id": state.record_id, "form_id": state.form_id,
-                      "form_version": state.form_version, "deprecated_id": state.deprecated_id,
-                      "digest": state.digest, "fields": state.fields,
-                      "versions": state.versions, "files": state.files}
-            if row is None:
-                session.add(SubmissionInstance(instance_id=state.instance_id,
-                                               device_id=self.device_id, source=self.source,
-                                               **values))
-            else:
-                for key, value in values.items():
+        if fresh:
+            now = utcnow()
+            session.execute(insert(SubmissionInstance), [
+                {"instance_id": s.instance_id, "device_id": self.device_id,
+                 "source": self.source, "received_at": now, **_row(s)} for s in fresh])
+        for state in self.written.values():
+            if not state.new:  # a replay that brought files, an export row corrected
+                row = session.get(SubmissionInstance, state.instance_id)
+                for key, value in _row(state).items():
                     setattr(row, key, value)
         if self.source == "openrosa":
             for outcome in self.outcomes:
@@ -348,6 +350,13 @@ class _Writer:
                     audit(f"openrosa.submission.{outcome.kind}", outcome.record_id,
                           user=self.actor, commit=False, instance=outcome.instance_id,
                           device_id=self.device_id)
+
+
+def _row(state: _State) -> dict[str, Any]:
+    return {"record_id": state.record_id, "form_id": state.form_id,
+            "form_version": state.form_version, "deprecated_id": state.deprecated_id,
+            "digest": state.digest, "fields": state.fields, "versions": state.versions,
+            "files": state.files}
 
 
 def write_instances(device_id: str, items: Sequence[Incoming], *, source: str, actor: Any,

@@ -28,6 +28,7 @@ from server.extensions import begin_write, db
 from server.models import Device, DeviceAccount, Federation, FormVersion
 from server.services.audit import audit
 from server.services.imports.mapping import ExportReader, Problem, Sheet
+from server.services.imports.xlsx import XlsxError, read_xlsx
 from server.services.xform_records import Incoming, write_instances
 
 SOURCES = ("kobo", "ona")
@@ -59,22 +60,17 @@ def read_sheets(path: Path) -> list[Sheet]:
     semicolon separated, as Kobo writes it)."""
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        from openpyxl import load_workbook
-
         try:
-            workbook = load_workbook(path, read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises many kinds for a damaged file
-            raise ExportFileError(f"{path.name} cannot be read as an Excel workbook: {exc}") \
-                from None
+            found = read_xlsx(path)
+        except XlsxError as exc:
+            raise ExportFileError(f"{path.name} cannot be read: {exc}") from None
         sheets = []
-        for sheet in workbook.worksheets:
-            rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+        for name, rows in found:
             while rows and not any(v not in (None, "") for v in rows[-1]):
                 rows.pop()
             headers = [str(h).strip() if h is not None else "" for h in (rows[0] if rows
                                                                          else [])]
-            sheets.append(Sheet(sheet.title, headers, rows[1:]))
-        workbook.close()
+            sheets.append(Sheet(name, headers, rows[1:]))
         return sheets
     if suffix == ".csv":
         text = path.read_text(encoding="utf-8-sig")
