@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from dataclasses import dataclass
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
@@ -41,10 +42,14 @@ def _cache() -> dict[tuple[str, str, int, str], XForm]:
     return current_app.extensions.setdefault(_CACHE_KEY, {})
 
 
-def _xform(row: FormVersion) -> XForm:
+def _key(form_id: str, version: str, server_seq: int, published_at: Any) -> tuple:
     # The sequence number and publication time tell a version apart from one published
     # under the same name after the database was emptied (tests).
-    key = (row.form_id, row.version, row.server_seq, row.published_at.isoformat())
+    return (form_id, version, server_seq, published_at.isoformat())
+
+
+def _xform(row: FormVersion) -> XForm:
+    key = _key(row.form_id, row.version, row.server_seq, row.published_at)
     cache = _cache()
     found = cache.get(key)
     if found is None:
@@ -76,13 +81,17 @@ def published_xforms(form_id: str | None = None, all_versions: bool = False) -> 
 
 
 def xform(form_id: str, version: str | None = None) -> XForm:
-    """One version's XForm (the newest when `version` is None); ApiError if unknown."""
-    query = select(FormVersion).where(FormVersion.form_id == form_id)
+    """One version's XForm (the newest when `version` is None); ApiError if unknown.
+    The version's identity is read first: its spec is read (and converted) only when
+    this process has not made its XForm yet."""
+    query = select(FormVersion.form_id, FormVersion.version, FormVersion.server_seq,
+                   FormVersion.published_at).where(FormVersion.form_id == form_id)
     if version is not None:
         query = query.where(FormVersion.version == version)
-    row = db.session.execute(query.order_by(FormVersion.server_seq.desc()).limit(1)
-                             ).scalar_one_or_none()
-    found = _xform(row) if row is not None else None
+    head = db.session.execute(query.order_by(FormVersion.server_seq.desc()).limit(1)).first()
+    found = _cache().get(_key(*head)) if head is not None else None
+    if head is not None and found is None:
+        found = _xform(db.session.get(FormVersion, (head[0], head[1])))  # type: ignore[arg-type]
     db.session.rollback()
     if found is None:
         raise ApiError("openrosa.form_unknown",

@@ -7,7 +7,9 @@ openrosa-authentication) and Collect's documented behaviour:
   counting up for the same nonce) when offered, else Basic; later requests send them
   preemptively, and a `stale=true` challenge is answered again without asking;
 - a submission is `HEAD /submission` (204 expected, it reads
-  X-OpenRosa-Accept-Content-Length) and then `POST /submission`, multipart/form-data:
+  X-OpenRosa-Accept-Content-Length; when the 204 names a Location on the same host,
+  that URL is kept and not asked about again) and then `POST /submission?deviceID=...`,
+  multipart/form-data:
   the part `xml_submission_file` (filename `<instance>.xml`, `text/xml`), then each
   attachment in a part named by its file name; when the files exceed the accepted size
   they go in several POSTs, each with the XML again and all but the last with a part
@@ -26,7 +28,7 @@ import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 USER_AGENT = ("org.odk.collect.android/v2024.2.4 okhttp/4.12.0 Dalvik/2.1.0 (Linux; U; "
               "Android 13; SM-T220 Build/TP1A.220624.014)")
@@ -65,7 +67,9 @@ class Collect:
     username: str | None = None
     password: str | None = None
     prefer_basic: bool = False
+    device_id: str = "collect:Xq3bWc9tkF2pLs7R"
     _challenge: dict[str, str] | None = None
+    _submission: tuple[str, int] | None = None  # (URL a HEAD's Location gave, its limit)
     _nc: int = 0
     sent: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
 
@@ -150,11 +154,19 @@ class Collect:
     # -- Form Submission -------------------------------------------------------------------
     def submit(self, xml: bytes, files: dict[str, bytes] | None = None,
                name: str = "instance") -> list[Reply]:
-        """HEAD, then as many POSTs as the accepted size asks for; their replies."""
-        head = self.request("HEAD", "/submission")
-        if head.status != 204:
-            return [head]
-        limit = int(head.header("X-OpenRosa-Accept-Content-Length") or 10_000_000)
+        """HEAD (unless an earlier one named the URL), then as many POSTs as the accepted
+        size asks for; their replies."""
+        if self._submission is None:
+            head = self.request("HEAD", "/submission")
+            if head.status != 204:
+                return [head]
+            limit = int(head.header("X-OpenRosa-Accept-Content-Length") or 10_000_000)
+            location = urlsplit(head.header("Location") or "")
+            if location.hostname == self._base[0] and location.port == self._base[1]:
+                self._submission = (location.path, limit)
+            url = self._base[2] + "/submission"
+        else:
+            url, limit = self._submission
         batches: list[list[tuple[str, bytes]]] = [[]]
         size = 0
         for file_name, data in (files or {}).items():
@@ -167,7 +179,8 @@ class Collect:
         for index, batch in enumerate(batches):
             body, content_type = multipart(xml, f"{name}.xml", batch,
                                            incomplete=index < len(batches) - 1)
-            reply = self.request("POST", "/submission", body,
+            reply = self.request("POST", f"http://{self._base[0]}:{self._base[1]}{url}"
+                                 f"?deviceID={quote(self.device_id, safe='')}", body,
                                  {"Content-Type": content_type})
             replies.append(reply)
             if reply.status not in (201, 202):

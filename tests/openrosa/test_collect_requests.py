@@ -99,6 +99,8 @@ def test_a_household_from_collect_becomes_a_record_once(site: Site) -> None:
     assert "received" in reply.message
     heads = [h for m, p, h in phone.sent if m == "HEAD"]
     assert heads, "Collect asks HEAD first"
+    posts = [p for m, p, h in phone.sent if m == "POST"]
+    assert posts[-1] == "/submission?deviceID=collect%3AXq3bWc9tkF2pLs7R"
     with site.ctx():
         (record,) = db.session.execute(select(Record)).scalars()
         assert record.form_id == HOUSEHOLD
@@ -115,6 +117,7 @@ def test_a_household_from_collect_becomes_a_record_once(site: Site) -> None:
     before = table_counts(site.app)
     (again,) = phone.submit(xml)  # Collect did not see the answer: it sends it again
     assert again.status == 201 and "already received" in again.message
+    assert [m for m, _, _ in phone.sent].count("HEAD") == len(heads)  # the URL was kept
     assert table_counts(site.app) == before
 
 
