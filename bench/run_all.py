@@ -10,6 +10,11 @@ Systems (each with its own server, fed the same households and photos):
   (npm, installed into a cache folder on first use) with batch_size 100 and 1000;
 - odk-model: one OpenRosa submission per household (HEAD + multipart POST) to a minimal
   endpoint. A MODEL of the protocol, not ODK Central.
+- hesabu-openrosa: the same client against Hesabu's real OpenRosa endpoint
+  (`hesabu serve`, /key/<token>/submission): what ODK Collect costs on Hesabu.
+
+Then, on this machine (no link): `hesabu import kobo` of a Kobo export of
+--import-households households (bench/kobo_import.py).
 
 Profiles (bench/netlab): loopback; 3G 1 Mbit/s +200 ms RTT 0.5% loss; EDGE 128 kbit/s
 +600 ms RTT 1% loss; each in a network namespace this script creates and deletes. Every
@@ -41,14 +46,15 @@ sys.path[:0] = [str(ROOT)]
 if str(BENCH) not in sys.path:
     sys.path.append(str(BENCH))
 
+import kobo_import  # noqa: E402
 from netlab.namespace import LINK_PORT, PROFILES, Namespace, Profile  # noqa: E402
 from netlab.proxy import Link, ProxyProcess  # noqa: E402
 from netlab.report import chart, machine, summarise, table  # noqa: E402
-from peers import hesabu_push, odk_run, pouch  # noqa: E402
+from peers import hesabu_push, odk_run, openrosa_run, pouch  # noqa: E402
 from peers.common import Cut, Phase  # noqa: E402
 from peers.data import make_dataset  # noqa: E402
 
-SYSTEMS = ("hesabu", "pouchdb", "odk")
+SYSTEMS = ("hesabu", "pouchdb", "odk", "openrosa")
 ODK_NOTE = ("odk-model is a model of the OpenRosa submission protocol (HEAD + multipart "
             "POST per household to a minimal endpoint in this benchmark), not ODK Central.")
 
@@ -68,9 +74,10 @@ def _system_run(system: str, data: Any, proxy: Link, folder: Path, photos: int,
     if system == "pouchdb":
         return pouch.run(data, proxy, folder, photos,
                          batch_sizes=batches or _pouch_batches(cfg, profile), cut=cut)
-    if system == "odk":
+    if system in ("odk", "openrosa"):
         sample = cfg["odk_sample"] if cfg["odk_sample"] is not None else profile.odk_households
-        return odk_run.run(data, proxy, folder, photos, sample=sample, cut=cut)
+        runner = odk_run.run if system == "odk" else openrosa_run.run
+        return runner(data, proxy, folder, photos, sample=sample, cut=cut)
     raise ValueError(system)
 
 
@@ -101,7 +108,7 @@ def run_profile(key: str, cfg: dict) -> dict[str, Any]:
                           file=sys.stderr, flush=True)
             for system, phases in clean.items():
                 for phase in phases:
-                    if system == "odk" and phase.phase == "households":
+                    if system in ("odk", "openrosa") and phase.phase == "households":
                         phase = odk_run.scaled(phase, cfg["households"])
                     result["phases"].append(phase.to_json())
             if key in cfg["interrupt"]:
@@ -199,6 +206,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
                    "(no root needed)")
     p.add_argument("--quick", action="store_true", help="smoke test: loopback, no netns, "
                    "hesabu and odk, 20 households, 2 photos")
+    p.add_argument("--import-households", type=int, default=10_000,
+                   help="households of the Kobo export imported with `hesabu import kobo` "
+                        "(0: no import run; --quick: 100)")
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--chart", type=Path, help="write a PNG chart of seconds per profile")
     p.add_argument("--worker", help=argparse.SUPPRESS)
@@ -212,6 +222,8 @@ def config(args: argparse.Namespace) -> dict[str, Any]:
         args.systems = "hesabu,odk" if args.systems == ",".join(SYSTEMS) else args.systems
         args.households = 20 if args.households == 1000 else args.households
         args.photos = 2 if args.photos is None else args.photos
+        args.import_households = 100 if args.import_households == 10_000 \
+            else args.import_households
     if args.no_netns and args.profiles == "loopback,3g,edge":
         args.profiles = "loopback"
     profiles = [p.strip().lower() for p in args.profiles.split(",") if p.strip()]
@@ -230,7 +242,8 @@ def config(args: argparse.Namespace) -> dict[str, Any]:
             "interrupt": [] if args.interrupt == "none" else
             [i.strip().lower() for i in args.interrupt.split(",")],
             "outage": args.outage, "seed": args.seed, "netns": not args.no_netns,
-            "hesabu_max_kb": args.hesabu_max_kb, "hesabu_server": args.hesabu_server}
+            "hesabu_max_kb": args.hesabu_max_kb, "hesabu_server": args.hesabu_server,
+            "import_households": args.import_households}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -263,9 +276,17 @@ def main(argv: list[str] | None = None) -> int:
         result["uptime_before"] = load_before
         result["uptime_after"] = _uptime()
         doc["profiles"][key] = result
+    if cfg["import_households"]:
+        print(f"hesabu import kobo of {cfg['import_households']} households...",
+              file=sys.stderr, flush=True)
+        with tempfile.TemporaryDirectory(prefix="hesabu-import-") as tmp:
+            doc["import"] = kobo_import.run(cfg["import_households"], Path(tmp),
+                                            seed=cfg["seed"])
     doc["seconds"] = round(time.time() - started, 1)
     doc.update(summarise(doc))
     print(table(doc), file=sys.stderr)
+    if "import" in doc:
+        print("\n" + kobo_import.describe(doc["import"]), file=sys.stderr)
     if args.chart:
         chart(doc, args.chart)
         print(f"chart written to {args.chart}", file=sys.stderr)

@@ -54,7 +54,7 @@ class HesabuServer:
     def __enter__(self) -> HesabuServer:
         self.folder.mkdir(parents=True, exist_ok=True)
         url, instance = f"sqlite:///{self.folder / 'server.db'}", self.folder / "instance"
-        self.code = _prepare(url, instance)
+        self.code = self.prepare(url, instance)
         where = ["--database-url", url, "--instance", str(instance)]
         self.port = free_port()
         log = self.folder / "server.log"
@@ -73,6 +73,10 @@ class HesabuServer:
 
     def __exit__(self, *exc: object) -> None:
         stop(self.proc)
+
+    def prepare(self, url: str, instance: Path) -> str:
+        """Before it starts: publish the form; the secret the client needs."""
+        return _prepare(url, instance)
 
 
 def _prepare(url: str, instance: Path) -> str:

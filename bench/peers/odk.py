@@ -115,20 +115,30 @@ def submitted(folder: Path) -> int:
 # -- the client ------------------------------------------------------------------------------
 class Client:
     """Submits one instance at a time on one keep-alive connection; a failed submission
-    is sent again whole (OpenRosa has no resume), as Collect does on its next attempt."""
+    is sent again whole (OpenRosa has no resume), as Collect does on its next attempt.
 
-    def __init__(self, port: int, timeout_s: float = 120) -> None:
+    Collect asks HEAD before a submission, and only once per upload session when the
+    server's 204 carried a Location (it then keeps that URL): `head_once`."""
+
+    def __init__(self, port: int, timeout_s: float = 120, path: str = "/submission",
+                 user_agent: str = "hesabu-bench odk-model", head_once: bool = False) -> None:
         self.port = port
         self.timeout_s = timeout_s
+        self.path = path  # e.g. /key/<token>/submission: Hesabu's URL with the key
+        self.user_agent = user_agent
+        self.head_once = head_once
+        self.headed = False
         self.conn: http.client.HTTPConnection | None = None
         self.resends = 0
 
     def _request(self, method: str, body: bytes | None, headers: dict[str, str]) -> int:
+        if method == "HEAD":
+            self.headed = True
         if self.conn is None:
             self.conn = http.client.HTTPConnection("127.0.0.1", self.port,
                                                    timeout=self.timeout_s)
         try:
-            self.conn.request(method, "/submission", body=body, headers=headers)
+            self.conn.request(method, self.path, body=body, headers=headers)
             resp = self.conn.getresponse()
             resp.read()
             return resp.status
@@ -139,15 +149,16 @@ class Client:
     def submit(self, xml: bytes, files: list[Path]) -> None:
         headers = {**OPENROSA, "Date": time.strftime("%a, %d %b %Y %H:%M:%S GMT",
                                                      time.gmtime()),
-                   "User-Agent": "hesabu-bench odk-model"}
+                   "User-Agent": self.user_agent}
         body, content_type = multipart(xml, files)
         for attempt in range(MAX_RESENDS + 1):
             try:
-                if self._request("HEAD", None, headers) != 204:
+                if not (self.head_once and self.headed) and \
+                        self._request("HEAD", None, headers) != 204:
                     raise RuntimeError("HEAD /submission did not answer 204")
                 status = self._request("POST", body, {**headers,
                                                       "Content-Type": content_type})
-                if status not in (200, 201):
+                if status not in (200, 201, 202):
                     raise RuntimeError(f"POST /submission answered {status}")
                 return
             except (OSError, http.client.HTTPException):
