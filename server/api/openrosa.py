@@ -15,11 +15,13 @@ server/errors.py, like every other answer of this server).
 
 from __future__ import annotations
 
+import logging
 from email.utils import formatdate
 from typing import Any
 from xml.sax.saxutils import escape
 
 from flask import Blueprint, Response, current_app, g, request, url_for
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from server.auth.access import COLLECT as COLLECT_KIND
@@ -30,6 +32,7 @@ from server.services.openrosa_forms import XForm, published_xforms, xform
 from server.services.openrosa_submissions import Part, receive_submission
 
 bp = Blueprint("openrosa", __name__)
+log = logging.getLogger(__name__)
 
 OPENROSA_VERSION = "1.0"
 #: Access rule of these endpoints: a person's Collect access (Basic, Digest or the token
@@ -182,6 +185,22 @@ def _error(code: str, message: str, status: int) -> Response:
 def _api_error(err: ApiError) -> Response:
     g.collect_stale = bool(err.details.get("stale"))
     return _error(err.code, err.message, err.status)
+
+
+@bp.errorhandler(OperationalError)
+def _database_busy(err: OperationalError) -> Response:
+    log.warning("database unavailable for an OpenRosa request: %s", err.orig)
+    response = _error("server.unavailable", ERRORS["server.unavailable"].meaning, 503)
+    response.headers["Retry-After"] = "5"
+    return response
+
+
+@bp.errorhandler(Exception)
+def _unexpected(err: Exception) -> Response:
+    if isinstance(err, HTTPException):
+        return _http_error(err)
+    log.exception("unhandled error in an OpenRosa request")
+    return _error("server.internal", ERRORS["server.internal"].meaning, 500)
 
 
 @bp.errorhandler(HTTPException)

@@ -113,3 +113,18 @@ def test_an_official_gets_no_collect_access(site: Site) -> None:
 
     with site.ctx(), pytest.raises(ApiError, match="does not collect data"):
         issue_access(None, "official.nairobi", site.url)
+
+
+def test_a_busy_database_is_a_503_in_openrosa_words(site: Site, monkeypatch:
+                                                    pytest.MonkeyPatch) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    from server.services import openrosa_submissions
+
+    def busy(*_args: Any, **_kwargs: Any) -> None:
+        raise OperationalError("INSERT ...", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(openrosa_submissions, "write_instances", busy)
+    reply = post_xml(site, xml("uuid:busy"))
+    refused(site, reply, 503, "busy")
+    assert reply.header("Retry-After") == "5"
