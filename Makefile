@@ -6,7 +6,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.hesabu-installed
 
-.PHONY: setup run test lint bench clean browser kivy-libs
+.PHONY: setup run test lint bench clean browser kivy-libs node
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,13 @@ browser:
 	  apt-get install -y -qq --no-install-recommends chromium chromium-driver >/dev/null; }
 	@test -x /usr/bin/chromium || { echo 'tests/web need /usr/bin/chromium' >&2; exit 1; }
 
+# Node and npm: the Enketo test (tests/openrosa/test_enketo.py) installs enketo-core and
+# enketo-transformer from npm (pinned) once per machine. Quick when they are there.
+node:
+	@command -v npm >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	  apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null; }
+	@command -v npm >/dev/null 2>&1 || { echo 'tests/openrosa need node and npm' >&2; exit 1; }
+
 # The app's UI tests render with real OpenGL offscreen (Mesa, EGL): install the system
 # libraries when missing (root on a fresh Debian machine); a quick no-op when present.
 # libzbar0: pyzbar, the tablet's QR decoder, is tested on the desktop too (tests/field_app/test_qr.py).
@@ -50,7 +57,7 @@ kivy-libs:
 	  { echo "The Kivy UI tests need (as root): apt-get install $(KIVY_LIBS)"; exit 1; }
 
 # Two workers (the project machines have 2 cores), a test module per worker at a time.
-test: setup lint browser kivy-libs
+test: setup lint browser node kivy-libs
 	$(PY) -m pytest -q -n 2 --dist loadscope
 
 bench: setup
