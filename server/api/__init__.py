@@ -8,6 +8,7 @@ from flask import Flask, Response, g, request
 
 from server.api.accounts import bp as accounts_bp
 from server.api.attachments import bp as attachments_bp
+from server.api.collect_access import bp as collect_access_bp
 from server.api.conflicts import bp as conflicts_api_bp
 from server.api.devices import bp as devices_bp
 from server.api.exports import bp as exports_bp
@@ -56,6 +57,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(review_api_bp)
     app.register_blueprint(conflicts_api_bp)
+    app.register_blueprint(collect_access_bp)
     register_openrosa(app)  # /formList, /submission... (and under /key/<token>)
     app.before_request(_start_clock)
     app.before_request(refuse_unstorable_text)

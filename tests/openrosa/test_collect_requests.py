@@ -7,10 +7,11 @@ from __future__ import annotations
 import hashlib
 import json
 import xml.etree.ElementTree as ET
+from typing import Any
 
 from collect import Collect, Reply
 from openrosa_site import ROOT, Site, sdi_form
-from server_harness import table_counts
+from server_harness import HttpClient, table_counts
 from sqlalchemy import select
 
 from forms.submission import write_instance
@@ -142,3 +143,35 @@ def test_the_command_gives_a_new_password_and_key_and_the_old_ones_stop(site: Si
     refused = CliRunner().invoke(main, ["server", "collect-access", "official.nairobi",
                                         "--url", site.url, "--database-url", url])
     assert refused.exit_code == 1 and "does not collect data" in refused.output
+
+
+def test_a_leader_gives_access_through_the_api_for_their_federation_only(site: Site) -> None:
+    from sqlalchemy import select
+
+    from server.models import User
+    from server.services.accounts import create_api_token, create_user
+
+    with site.ctx():
+        ids = dict(db.session.execute(select(User.username, User.id)).all())
+        leader_token = create_api_token(ids["leader.nairobi"], "collect")[1]
+        lusaka = create_user("leader.lusaka", "", "leader", site.lusaka,
+                             password_hash="not-used")
+        other_token = create_api_token(lusaka.id, "collect")[1]
+        enumerator_token = create_api_token(ids["amina"], "collect")[1]
+    port = int(site.url.rsplit(":", 1)[1])
+
+    def ask(token: str, user: str) -> Any:
+        return HttpClient(port, token).request("POST", f"/api/users/{ids[user]}/collect-access")
+
+    given = ask(leader_token, "amina")
+    assert given.status == 201, given.body
+    access = given.json()
+    assert access["device_id"] == site.amina.device_id
+    assert access["token_url"].startswith(f"{site.url}/key/")
+    assert len(Collect(access["token_url"]).form_list()) == 4
+    assert len(Collect(site.url, "amina", access["password"]).form_list()) == 4
+    assert ask(other_token, "amina").status == 404  # another federation's person
+    assert ask(enumerator_token, "amina").status == 403
+    official = ask(leader_token, "official.nairobi")
+    assert official.status == 422 and "does not collect" in official.json()["error"][
+        "message"]
