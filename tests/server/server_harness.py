@@ -247,3 +247,25 @@ def hesabu_serve(folder: Path, *args: str) -> Iterator[int]:
         proc.wait(timeout=20)
         if proc.stdout:
             proc.stdout.close()
+
+
+@contextlib.contextmanager
+def waitress_thread(app: Any) -> Iterator[int]:
+    """waitress (as `hesabu serve` runs it) serving the WSGI `app` on a loopback port in
+    a thread; yields the port, then stops it with every socket closed."""
+    import waitress
+    from waitress import wasyncore
+
+    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=2)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        yield server.effective_port
+    finally:
+        # Its worker threads first (one may still be waking the loop after an answer),
+        # then every socket closed by the loop's own thread: closing them from here
+        # races with its select(), which then dies on a closed descriptor and leaves a
+        # client's connection open (an unclosed socket warning in a later test).
+        server.task_dispatcher.shutdown()
+        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+        thread.join(timeout=30)

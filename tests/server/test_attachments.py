@@ -9,9 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import waitress
 from flask import Flask
-from server_harness import Device, HttpClient, LiveServer, table_counts
+from server_harness import Device, HttpClient, LiveServer, table_counts, waitress_thread
 
 from field_app.core.api import SyncApi
 from field_app.core.transport import HttpTransport
@@ -104,23 +103,18 @@ def test_photo_chunks_keep_the_connection_open_on_waitress(app: Flask,
         ports.append(environ["REMOTE_PORT"])
         return app(environ, start_response)
 
-    server = waitress.create_server(counting, host="127.0.0.1", port=0, threads=2)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    api = SyncApi(HttpTransport(f"http://127.0.0.1:{server.effective_port}", tablet.token,
-                                timeout_s=10))
-    try:
-        step = 100_000
-        for start in range(0, len(PHOTO), step):
-            chunk = PHOTO[start:start + step]
-            reply = api.attachment_chunk(SHA, start, len(PHOTO), chunk, sha(chunk))
-            assert reply.status == 200 and reply.headers["content-length"] == "0"
-            assert reply.headers["upload-offset"] == str(start + len(chunk))
-        assert api.attachment_offset(SHA) == len(PHOTO)
-    finally:
-        api.transport.close()
-        server.close()
-        server.task_dispatcher.shutdown()
+    with waitress_thread(counting) as port:
+        api = SyncApi(HttpTransport(f"http://127.0.0.1:{port}", tablet.token, timeout_s=10))
+        try:
+            step = 100_000
+            for start in range(0, len(PHOTO), step):
+                chunk = PHOTO[start:start + step]
+                reply = api.attachment_chunk(SHA, start, len(PHOTO), chunk, sha(chunk))
+                assert reply.status == 200 and reply.headers["content-length"] == "0"
+                assert reply.headers["upload-offset"] == str(start + len(chunk))
+            assert api.attachment_offset(SHA) == len(PHOTO)
+        finally:
+            api.transport.close()
     assert len(ports) == 4 and len(set(ports)) == 1, ports
 
 
@@ -198,7 +192,6 @@ def test_two_tablets_uploading_the_same_photo_at_once(app: Flask, live: LiveServ
                                                       other_tablet: Device) -> None:
     """The same photo attached on two tablets: content addressing makes it one file.
     Each uploader gets 200 or a 409 with the offset to resume from; never a 500."""
-    import threading
 
     statuses: list[int] = []
 
