@@ -127,7 +127,7 @@ def _install_strict_check(engine: Engine) -> None:
         if not state:
             return
         verb = statement.lstrip()[:6].upper()
-        if verb == "SELECT":
+        if verb == "SELECT" or verb.startswith("WITH"):
             connection.info[_DEFERRED] = "read"
         elif state == "read" and verb in ("INSERT", "UPDATE", "DELETE"):
             raise RuntimeError("this transaction read, then wrote, without SQLite's write "
