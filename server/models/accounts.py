@@ -50,6 +50,8 @@ class User(db.Model):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
     last_login: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    #: The web's language for this person (server/i18n.LANGUAGES); None: the browser's.
+    language: Mapped[str | None] = mapped_column(String(16), default=None)
 
 
 class Settlement(db.Model):

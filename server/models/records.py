@@ -33,7 +33,7 @@ class Record(db.Model):
     fields: Mapped[dict[str, Any]] = mapped_column(JSON)
     answers: Mapped[dict[str, Any]] = mapped_column(JSON)
     deleted: Mapped[bool] = mapped_column(default=False)
-    created_seq: Mapped[int] = mapped_column(BigInteger)
+    created_seq: Mapped[int] = mapped_column(BigInteger, index=True)
     server_seq: Mapped[int] = mapped_column(BigInteger, index=True)
     #: {"ops": [[op_id, hlc, device_id], ...], "fields": {path: [[op index, value], ...]}}
     #: Deferred: only the merge reads it.

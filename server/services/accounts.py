@@ -218,6 +218,16 @@ def set_password(user_id: str, password: str) -> None:
     db.session.commit()
 
 
+def set_language(user_id: str, code: str | None) -> None:
+    """Keep a person's language for the web (None: follow the browser)."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        db.session.rollback()
+        raise AccountError(f"no user {user_id!r}")
+    user.language = code
+    db.session.commit()
+
+
 @dataclass(frozen=True)
 class TokenInfo:
     id: str

@@ -8,6 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from werkzeug.wrappers import Response
 
 from server.auth import current_user, login_required, public
+from server.i18n import COOKIE, chosen_language
 from server.services.accounts import (
     LOCK_MINUTES,
     AccountError,
@@ -15,6 +16,7 @@ from server.services.accounts import (
     change_own_password,
     check_login,
     session_stamp,
+    set_language,
     too_many_failures_from,
 )
 from server.services.audit import audit
@@ -107,3 +109,19 @@ def change_password() -> Response | str | tuple[str, int]:
     audit("user.password_change", user.username, user=user)
     flash("Your password is changed; other sessions are logged out.", "success")
     return redirect(url_for("auth.home"))
+
+
+@bp.post("/language")
+@public
+def choose_language() -> Response:
+    """Pages in another language: kept with the person when logged in, else in a cookie."""
+    code = chosen_language(request.form.get("language"))
+    back = redirect(_safe_next(request.form.get("next")))
+    if code is None:
+        return back
+    user = current_user()
+    if user is not None:
+        set_language(user.id, code)
+    back.set_cookie(COOKIE, code, max_age=365 * 24 * 3600, httponly=True, samesite="Lax",
+                    secure=request.is_secure)
+    return back
