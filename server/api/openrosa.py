@@ -21,7 +21,6 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from flask import Blueprint, Response, current_app, g, request, url_for
-from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from server.auth.access import COLLECT as COLLECT_KIND
@@ -29,7 +28,7 @@ from server.auth.access import AccessRule, mark
 from server.errors import ERRORS, ApiError
 from server.services.openrosa_auth import CollectIdentity, challenges, collect_identity
 from server.services.openrosa_forms import XForm, published_xforms, xform
-from server.services.openrosa_submissions import Part, receive_submission
+from server.services.openrosa_submissions import Part, database_unavailable, receive_submission
 
 bp = Blueprint("openrosa", __name__)
 log = logging.getLogger(__name__)
@@ -187,18 +186,15 @@ def _api_error(err: ApiError) -> Response:
     return _error(err.code, err.message, err.status)
 
 
-@bp.errorhandler(OperationalError)
-def _database_busy(err: OperationalError) -> Response:
-    log.warning("database unavailable for an OpenRosa request: %s", err.orig)
-    response = _error("server.unavailable", ERRORS["server.unavailable"].meaning, 503)
-    response.headers["Retry-After"] = "5"
-    return response
-
-
 @bp.errorhandler(Exception)
 def _unexpected(err: Exception) -> Response:
     if isinstance(err, HTTPException):
         return _http_error(err)
+    if database_unavailable(err):
+        log.warning("database unavailable for an OpenRosa request: %s", err)
+        response = _error("server.unavailable", ERRORS["server.unavailable"].meaning, 503)
+        response.headers["Retry-After"] = "5"
+        return response
     log.exception("unhandled error in an OpenRosa request")
     return _error("server.internal", ERRORS["server.internal"].meaning, 500)
 

@@ -138,6 +138,16 @@ def issue_access(actor: Any, username: str, server_url: str) -> CollectAccess:
     return CollectAccess(name, password, token, device_id, base, f"{base}/key/{token}")
 
 
+def issue_access_for(actor: Any, user_id: str, server_url: str) -> CollectAccess:
+    """`issue_access` for a user given by id (the JSON API)."""
+    user = db.session.get(User, user_id)
+    username = user.username if user is not None else None
+    db.session.rollback()
+    if username is None:
+        raise ApiError("request.not_found", f"no user {user_id!r}")
+    return issue_access(actor, username, server_url)
+
+
 # -- checking a request ------------------------------------------------------------------
 
 def _challenge_error(message: str, stale: bool = False) -> ApiError:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app
+from sqlalchemy.exc import OperationalError
 
 from forms.submission import SubmissionError, instance_header, parse_xml, read_submission
 from server.errors import ApiError
@@ -57,6 +58,11 @@ def _attachments(names: tuple[str, ...], parts: list[Part]) -> dict[str, tuple[F
         found[name] = (FileInfo(hashlib.sha256(part.data).hexdigest(), len(part.data),
                                 kind.split(";")[0].strip()[:100]), part.data)
     return found
+
+
+def database_unavailable(err: Exception) -> bool:
+    """Whether `err` is the database being busy or unreachable (answered 503)."""
+    return isinstance(err, OperationalError)
 
 
 def receive_submission(identity: CollectIdentity, xml: bytes, parts: list[Part]) -> Receipt:
