@@ -21,8 +21,10 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
@@ -96,3 +98,45 @@ def serve_page(page: Any, bundle: Path) -> None:
 
     page.route("**/*", route)
     page.blocked = blocked
+
+
+T = TypeVar("T")
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+class BrowserThread:
+    """Headless Chromium driven from a thread of its own. Playwright's sync API refuses
+    to start where another sync Playwright already runs (tests/web keeps one for the
+    whole session, and a pytest worker may run both), but a new thread has no event
+    loop: every browser call goes through `call`, in that thread."""
+
+    def __init__(self) -> None:
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chromium")
+        self.browser: Any = None
+        self._playwright: Any = None
+        self.call(self._start)
+
+    def _start(self) -> None:
+        from playwright.sync_api import sync_playwright
+
+        self._playwright = sync_playwright().start()
+        self.browser = self._playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"])
+
+    def call(self, job: Callable[..., T], *args: Any) -> T:
+        """`job(*args)` in the browser's thread; its result (or its exception)."""
+        return self._thread.submit(job, *args).result()
+
+    def close(self) -> None:
+        def stop() -> None:
+            if self.browser is not None:
+                self.browser.close()
+            if self._playwright is not None:
+                self._playwright.stop()
+
+        try:
+            self.call(stop)
+        finally:
+            self._thread.shutdown(wait=True)

@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 from collect import Collect
-from enketo_client import ANDROID_CHROME, enketo_bundle, serve_page
+from enketo_client import ANDROID_CHROME, CHROMIUM, BrowserThread, enketo_bundle, serve_page
 from openrosa_site import ROOT, Site, make_site, new_app, sdi_form
 from pg_databases import fresh_database_url
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 from server_harness import LiveServer, wipe
 from sqlalchemy import select
 
@@ -30,7 +30,6 @@ from server.services.devices import create_enrolment_code
 from server.services.hub import allow_relay, link_hub, sync_once
 from server.services.indicators.profiles import Viewer, settlement_profile
 
-CHROMIUM = Path("/usr/bin/chromium")
 ST, HH = "/sdi_structure_numbering", "/sdi_household_enumeration"
 PHOTO = b"\xff\xd8\xff\xe0" + hashlib.sha256(b"wall").digest() * 300 + b"\xff\xd9"
 MEMBERS = [("Wanjiru Kamau", 36, "female", "head", "secondary", "self_employed"),
@@ -39,18 +38,14 @@ MEMBERS = [("Wanjiru Kamau", 36, "female", "head", "secondary", "self_employed")
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
+def chromium() -> Iterator[BrowserThread]:
     if not CHROMIUM.exists():
         pytest.fail("headless Chromium is missing: run `make browser`")
     bundle = enketo_bundle()  # before the clock of the first test: npm runs once a machine
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"])
-        chromium.enketo_bundle = bundle  # type: ignore[attr-defined]
-        yield chromium
-        chromium.close()
+    runner = BrowserThread()
+    runner.browser.enketo_bundle = bundle
+    yield runner
+    runner.close()
 
 
 class Enketo:
@@ -173,9 +168,13 @@ def seed_profile(site: Site) -> str:
     return settlement
 
 
-def enketo_fills_and_submits(browser: Browser, site: Site) -> tuple[str, str]:
+def enketo_fills_and_submits(chromium: BrowserThread, site: Site) -> tuple[str, str]:
     """Structure then household through Enketo; (settlement id, photo's file name)."""
     settlement = seed_profile(site)
+    return settlement, chromium.call(_in_the_browser, chromium.browser, site, settlement)
+
+
+def _in_the_browser(browser: Browser, site: Site, settlement: str) -> str:
     enketo = Enketo(browser, site.amina.token_url)
     fill_structure(enketo, settlement)
     sent = enketo.submit()
@@ -184,7 +183,7 @@ def enketo_fills_and_submits(browser: Browser, site: Site) -> tuple[str, str]:
     fill_household(enketo)
     assert "SDI household enumeration: received" in enketo.submit()["text"]
     enketo.close()
-    return settlement, photo_name
+    return photo_name
 
 
 def check_records(app: Any, settlement: str, photo_name: str, indicators: bool) -> None:
@@ -223,18 +222,18 @@ def closing(app: Any) -> None:
         db.engine.dispose()
 
 
-def test_enketo_fills_sdi_forms_for_the_central_server(browser: Browser, pg_url: str,
+def test_enketo_fills_sdi_forms_for_the_central_server(chromium: BrowserThread, pg_url: str,
                                                        tmp_path: Path) -> None:
     app = new_app(pg_url, tmp_path / "central")
     with LiveServer(app) as server:
         site = make_site(app, f"http://127.0.0.1:{server.port}")
-        settlement, photo_name = enketo_fills_and_submits(browser, site)
+        settlement, photo_name = enketo_fills_and_submits(chromium, site)
         check_records(app, settlement, photo_name, indicators=True)
     closing(app)
 
 
 def test_enketo_fills_sdi_forms_at_an_office_hub_which_relays_them(
-        browser: Browser, pg_url: str, tmp_path: Path) -> None:
+        chromium: BrowserThread, pg_url: str, tmp_path: Path) -> None:
     central = new_app(pg_url, tmp_path / "central", HESABU_RELAY_ONLY_FROM_HUBS=True)
     hub = new_app(f"sqlite:///{tmp_path / 'hub.db'}", tmp_path / "hub", HESABU_NODE_ID="hub")
     with LiveServer(central) as upstream, LiveServer(hub) as office:
@@ -250,7 +249,7 @@ def test_enketo_fills_sdi_forms_at_an_office_hub_which_relays_them(
             link_hub(f"http://127.0.0.1:{upstream.port}", code, "hub-kibera", "Kibera office")
             assert sync_once().error is None  # the hub receives the forms
         site = make_site(hub, f"http://127.0.0.1:{office.port}", publish=False)
-        settlement, photo_name = enketo_fills_and_submits(browser, site)
+        settlement, photo_name = enketo_fills_and_submits(chromium, site)
         check_records(hub, settlement, photo_name, indicators=True)
         with hub.app_context():
             result = sync_once()
