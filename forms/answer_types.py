@@ -17,6 +17,10 @@ from forms.spec import MEDIA_TYPES, METADATA_TYPES, Node
 
 _FREE_TYPES = frozenset({"calculate", "hidden", "note"}) | METADATA_TYPES
 _TEXT_TYPES = frozenset({"text", "barcode"})
+#: The longest text answer (characters). XLSForm sets no limit, but a settlement's
+#: history fits in far less, and a 200,000-character "name" is a paste gone wrong that
+#: every export, page and tablet would carry.
+MAX_TEXT_LENGTH = 10_000
 
 
 @dataclass(frozen=True)
@@ -154,6 +158,11 @@ def type_problem(node: Node, value: Any, choices: Collection[str] | None = None
         ok = isinstance(value, str) and value.strip() != ""
         return None if ok else Mismatch("type", "type.file")
     if kind in _TEXT_TYPES:
-        return None if isinstance(value, str) else Mismatch("type", "type.text")
+        if not isinstance(value, str):
+            return Mismatch("type", "type.text")
+        if len(value) > MAX_TEXT_LENGTH:
+            return Mismatch("too_long", "too_long", {"limit": f"{MAX_TEXT_LENGTH:,}",
+                                                     "length": f"{len(value):,}"})
+        return None
     # A type we do not know the shape of: anything JSON can hold is accepted.
     return None

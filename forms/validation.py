@@ -37,7 +37,7 @@ class Problem:
     itself is a `forms.errors.FormProblem`)."""
 
     path: tuple[str | int, ...]
-    code: str  # required, constraint, type, unknown_choice, not_relevant, repeat_count
+    code: str  # required, constraint, type, too_long, unknown_choice, not_relevant, repeat_count
     message: str
 
     def to_dict(self) -> dict[str, object]:

@@ -76,6 +76,13 @@ _SERVER_CODES = (
     ErrorCode("attachment.incomplete", 404, "The attachment has not been fully uploaded yet."),
     ErrorCode("conflict.already_resolved", 409,
               "The conflict was already resolved (by someone else or a newer edit)."),
+    ErrorCode("record.answer_invalid", 422,
+              "The form does not allow this correction: details.problems names each "
+              "question, the rule (type, choice, length, relevance, required, constraint) "
+              "and the form's message."),
+    ErrorCode("record.form_unknown", 409,
+              "The record's form version is not published on this server, so a "
+              "correction cannot be checked; publish that version first."),
 )
 
 #: The OpenRosa API (docs/openrosa.md): answered as OpenRosa XML envelopes, not JSON.

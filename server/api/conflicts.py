@@ -28,10 +28,13 @@ def index() -> Response:
 @bp.post("/<int:conflict_id>/resolve")
 @api_roles_required(*_STAFF)
 @doc(body=ResolveSchema, answer=schema_json(ResolutionSchema()),
-     errors=["request.invalid", "request.not_found", "conflict.already_resolved"])
+     errors=["request.invalid", "request.not_found", "conflict.already_resolved",
+             "record.answer_invalid", "record.form_unknown"])
 def resolve(conflict_id: int) -> Response:
     """Settle a conflict with `value`: a resolve op whose parents are the conflicting
-    heads, so it closes the conflict here and on every tablet at its next pull."""
+    heads, so it closes the conflict here and on every tablet at its next pull. The value
+    is checked by the form like a correction, and calculations that depend on it are
+    recomputed in the same transaction."""
     visible_conflict(current_user(), conflict_id)
     body = load(ResolveSchema(), json_body())
     resolver = current_user().username

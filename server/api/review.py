@@ -71,16 +71,20 @@ def review(record_id: str) -> Response:
 @bp.patch("/<record_id>")
 @api_roles_required(*_STAFF)
 @doc(body=EditSchema, answer={"type": "object", "properties": {"op_id": {"type": "string"}}},
-     status=200, errors=["request.invalid", "request.not_found"])
+     status=200, errors=["request.invalid", "request.not_found", "record.answer_invalid",
+                         "record.form_unknown"])
 def edit(record_id: str) -> Response:
-    """Change answers (`{"fields": {path: value}}`): an op made by the server's replica,
-    merged like a tablet's edit and pulled by the tablets."""
+    """Correct answers (`{"fields": {path: value}}`), checked by the record's form as a
+    tablet checks them (type, choice, length, relevance, required, constraint), then its
+    calculations recomputed: one op made by the server's replica, merged like a tablet's
+    edit and pulled by the tablets. A refusal (`record.answer_invalid`) lists each
+    question, rule and message in the request's language."""
     visible_record(current_user(), record_id)
     body = load(EditSchema(), json_body())
     if not body["fields_"]:
         raise ApiError("request.invalid", "say which fields to change",
                        details={"fields": {"fields": ["empty"]}})
     editor = current_user().username
-    op = edit_record(record_id, body["fields_"], user=editor)
+    op = edit_record(record_id, body["fields_"], user=editor, via="api")
     audit("record.edit", record_id, fields=sorted(body["fields_"]), op_id=op.op_id)
     return json_response({"op_id": op.op_id})

@@ -22,7 +22,9 @@ from server.models import Conflict, Device, Record
 from server.models import Op as OpRow
 from server.services.apply import decode_heads
 from server.services.clock import server_clock
+from server.services.corrections import checked_changes, is_computed
 from server.services.push import PushResult, push_ops
+from sync.fields import DELETED
 from sync.hlc import parse_hlc, wall_clock_ms
 from sync.ops import EDIT, RESOLVE, Op, OpError, make_op
 
@@ -38,8 +40,8 @@ def node_id() -> str:
     return str(current_app.config.get("HESABU_NODE_ID", "server"))
 
 
-def _apply(op: Op) -> PushResult:
-    result = push_ops(node_id(), [op], now_ms=wall_clock_ms(),
+def _apply(*ops: Op) -> PushResult:
+    result = push_ops(node_id(), list(ops), now_ms=wall_clock_ms(),
                       max_drift_ms=int(current_app.config["HESABU_MAX_CLOCK_DRIFT_MS"]))
     if result.rejected:
         rejection = result.rejected[0]
@@ -65,18 +67,61 @@ def current_heads(record_id: str, paths: list[str]) -> dict[str, list[str]]:
     return {path: sorted(decoded[path]) for path in paths if path in decoded}
 
 
-def edit_record(record_id: str, fields: Mapping[str, Any], user: str) -> Op:
-    """Change answers of a record as the server replica; `user` goes in the op's meta."""
-    record = _record(record_id)
-    form_id, version = record.form_id, record.form_version
-    heads = current_heads(record_id, [*fields, "__deleted__"])
-    db.session.rollback()
+def _checked(record: Record, changes: Mapping[str, Any]) -> dict[str, Any]:
+    """What an op must write for `changes`, checked and recomputed by the record's form
+    (services/corrections); ApiError if the form refuses."""
+    from server.i18n import form_language
+    from server.services.review import form_spec
+
+    spec = form_spec(record.form_id, record.form_version)
     try:
-        op = make_op(EDIT, clock=_ServerTicks(), device_id=node_id(), record_id=record_id,
-                     form_id=form_id, form_version=version, fields=dict(fields), heads=heads,
-                     meta={"user": user, "via": "web"})
-    except OpError as exc:
-        raise ApiError("request.invalid", exc.message, details={"field": exc.field}) from None
+        return checked_changes(spec, record.answers, record.fields, changes,
+                               language=form_language(spec))
+    except ApiError:
+        db.session.rollback()
+        raise
+
+
+@dataclass(frozen=True)
+class _Target:
+    """What an op needs of its record, read before the write transaction starts."""
+
+    record_id: str
+    form_id: str
+    form_version: str
+    heads: dict[str, list[str]]
+
+    @classmethod
+    def of(cls, record: Record, paths: list[str]) -> _Target:
+        return cls(record.record_id, record.form_id, record.form_version,
+                   current_heads(record.record_id, [*paths, DELETED]))
+
+    def edit(self, fields: Mapping[str, Any], user: str, via: str) -> Op:
+        try:
+            return make_op(EDIT, clock=_ServerTicks(), device_id=node_id(),
+                           record_id=self.record_id, form_id=self.form_id,
+                           form_version=self.form_version, fields=dict(fields),
+                           heads={p: h for p, h in self.heads.items()
+                                  if p in fields or p == DELETED},
+                           meta={"user": user, "via": via})
+        except OpError as exc:
+            raise ApiError("request.invalid", exc.message,
+                           details={"field": exc.field}) from None
+
+
+def edit_record(record_id: str, fields: Mapping[str, Any], user: str, via: str = "web") -> Op:
+    """Correct answers of a record as the server replica, the way the form allows
+    (services/corrections: checked, then calculations recomputed); `user` goes in the
+    op's meta. ApiError `record.answer_invalid` says what the form refuses."""
+    record = _record(record_id)
+    changed = _checked(record, fields)
+    if not changed:
+        db.session.rollback()
+        raise ApiError("request.invalid", "nothing to change: every answer already has "
+                       "that value", details={"fields": {"fields": ["unchanged"]}})
+    target = _Target.of(record, list(changed))
+    db.session.rollback()
+    op = target.edit(changed, user, via)
     _apply(op)
     return op
 
@@ -108,6 +153,15 @@ def resolve_conflict(conflict_id: int, value: Any, user: str) -> Resolution:
     record = _record(conflict.record_id)
     path, heads = conflict.path, list(conflict.head_op_ids)
     form_id, version, record_id = record.form_id, record.form_version, record.record_id
+    recomputed: dict[str, Any] = {}
+    if path != DELETED:
+        # The kept value is checked like a correction; a calculation is recomputed (two
+        # tablets that changed different inputs of it both wrote it).
+        computed = is_computed(record, path)
+        recomputed = _checked(record, {} if computed else {path: value})
+        value = recomputed.pop(path, record.fields.get(path)) if computed else value
+        recomputed.pop(path, None)
+    target = _Target.of(record, list(recomputed))
     db.session.rollback()
     try:
         op = make_op(RESOLVE, clock=_ServerTicks(), device_id=node_id(), record_id=record_id,
@@ -116,7 +170,10 @@ def resolve_conflict(conflict_id: int, value: Any, user: str) -> Resolution:
                                                 "conflict_id": conflict_id})
     except OpError as exc:
         raise ApiError("request.invalid", exc.message, details={"field": exc.field}) from None
-    _apply(op)
+    # What the kept value changes in calculations: an edit after the resolve op (a later
+    # clock), applied in the same transaction.
+    follow_up = [target.edit(recomputed, user, "web")] if recomputed else []
+    _apply(op, *follow_up)
     return Resolution(conflict_id, record_id, path, value, op.op_id)
 
 

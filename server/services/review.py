@@ -7,27 +7,25 @@ Which settlement a record belongs to, and who may see it, is services/scoping's 
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, Select, Text, cast, func, literal, select
 from sqlalchemy.dialects.postgresql import JSONB, JSONPATH
 from sqlalchemy.orm import aliased
 
-from forms.spec import DEFAULT_LANG, MULTI_TYPES, SELECT_TYPES, FormSpec, Node, text_in
-from forms.text import render_text
+from forms.spec import FormSpec
 from server.errors import ApiError
 from server.extensions import db, is_sqlite
 from server.models import FormVersion, Record, RecordScope, Review
 from server.models.review import REVIEW_STATES
 from server.services.sequence import SequenceLock
 from server.services.text_fold import SQLITE_FUNCTION, fold, like_escape, search_regex
-from sync.fields import INSTANCE_KEY
 
-STATE_LABELS = {"approved": "Approved", "has_issues": "Has issues", "rejected": "Rejected",
-                "": "Not reviewed"}
+STATE_LABELS = {"approved": _l("Approved"), "has_issues": _l("Has issues"),
+                "rejected": _l("Rejected"), "": _l("Not reviewed")}
 
 
 def settlement_of(records: Iterable[Record | str]) -> dict[str, str | None]:
@@ -194,137 +192,6 @@ def review_changes(cursor: int, limit: int,
 def form_spec(form_id: str, version: str) -> FormSpec | None:
     row = db.session.get(FormVersion, (form_id, version))
     return None if row is None else FormSpec.from_dict(row.spec)
-
-
-# -- rendering a record with its form's labels ---------------------------------------
-
-def _label(node: Node, lang: str | None, spec: FormSpec | None = None,
-           root: Mapping[str, Any] | None = None, path: tuple[Any, ...] = ()) -> str:
-    """A node's label, with `${name}` filled in from the record's answers (as the
-    tablet shows it) when the record is given."""
-    text = text_in(node.label, lang, DEFAULT_LANG) or node.name
-    if spec is None or "${" not in text:
-        return text
-    return render_text(text, spec, root, path, language=lang) or node.name
-
-
-_REFERENCE = re.compile(r"\$\{([^}]+)\}")
-
-
-def _column_label(node: Node, lang: str | None, spec: FormSpec, root: Mapping[str, Any],
-                  path: tuple[Any, ...], siblings: Iterable[Node]) -> str:
-    """A repeat table's column heading: a reference to another question of the same
-    instance differs per row, so it shows as that question's label in brackets ("Age of
-    [Name]"); references outside the repeat are filled in as in `_label`."""
-    text = text_in(node.label, lang, DEFAULT_LANG) or node.name
-    names = {s.name: s for s in siblings}
-    text = _REFERENCE.sub(lambda m: f"[{_label(names[m.group(1)], lang)}]"
-                          if m.group(1) in names else m.group(0), text)
-    if "${" not in text:
-        return text
-    return render_text(text, spec, root, path, language=lang) or node.name
-
-
-def _choice_text(spec: FormSpec, node: Node, value: Any, lang: str | None) -> str:
-    labels = {c.name: text_in(c.label, lang, DEFAULT_LANG) or c.name
-              for c in spec.choice_list(node.list_name or "")}
-    if node.type in MULTI_TYPES and isinstance(value, list):
-        return ", ".join(labels.get(str(v), str(v)) for v in value)
-    return labels.get(str(value), str(value))
-
-
-def display_value(spec: FormSpec, node: Node, value: Any, lang: str | None) -> str:
-    if value is None or value == "" or value == []:
-        return ""
-    if node.type in SELECT_TYPES:
-        return _choice_text(spec, node, value, lang)
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    return str(value)
-
-
-def render_answers(spec: FormSpec, answers: Mapping[str, Any],
-                   lang: str | None = None) -> list[dict[str, Any]]:
-    """The answers in form order as display items: `{"kind": "question", "label",
-    "value", "path"}`, `{"kind": "group", "label", "items"}`, and `{"kind": "repeat",
-    "label", "columns", "rows"}` (one row per instance, a table on the page)."""
-    lang = lang or spec.default_language
-    return _render_nodes(spec, spec.children, answers, lang, answers, ())
-
-
-def _render_nodes(spec: FormSpec, nodes: Iterable[Node], answers: Mapping[str, Any],
-                  lang: str | None, root: Mapping[str, Any],
-                  where: tuple[Any, ...]) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
-    for node in nodes:
-        if node.name == "meta":  # instanceID and instanceName: the page's title already
-            continue
-        value = answers.get(node.name) if isinstance(answers, Mapping) else None
-        path = (*where, node.name)
-        if node.is_group:
-            inner = _render_nodes(spec, node.children, value or {}, lang, root, path)
-            if inner:
-                items.append({"kind": "group", "label": _label(node, lang, spec, root, path),
-                              "items": inner})
-        elif node.is_repeat:
-            instances = [i for i in (value or []) if isinstance(i, Mapping)]
-            columns = [c for c in node.children if c.is_question and c.type != "note"]
-            rows = [[display_value(spec, c, inst.get(c.name), lang) for c in columns]
-                    for inst in instances]
-            items.append({"kind": "repeat", "label": _label(node, lang, spec, root, path),
-                          "columns": [_column_label(c, lang, spec, root, (*path, c.name),
-                                                    node.children)
-                                      for c in columns], "rows": rows,
-                          "ids": [str(inst.get(INSTANCE_KEY, "")) for inst in instances]})
-        elif node.type != "note" and value not in (None, "", []):
-            items.append({"kind": "question", "label": _label(node, lang, spec, root, path),
-                          "value": display_value(spec, node, value, lang),
-                          "path": "/".join(node.path)})
-    return items
-
-
-# -- turning typed text back into an answer ----------------------------------------
-
-_INSTANCE = re.compile(r"\[[^\]]*\]")
-
-
-def question_at(spec: FormSpec, path: str) -> Node | None:
-    """The question a field path answers (repeat instance ids left out), or None."""
-    try:
-        return spec.node(_INSTANCE.sub("", path))
-    except KeyError:
-        return None
-
-
-def parse_input(spec: FormSpec | None, path: str, text: str) -> Any:
-    """A value typed on a web page as the question's answer type (ApiError if it is not
-    one): numbers for integer/decimal, a list for select_multiple, a choice name for
-    select_one, None for an empty box."""
-    text = (text or "").strip()
-    node = question_at(spec, path) if spec is not None else None
-    if text == "":
-        return None
-    if node is None:
-        return text
-    try:
-        if node.type == "integer":
-            return int(text)
-        if node.type in ("decimal", "range"):
-            number = float(text)
-            return int(number) if number.is_integer() and "." not in text else number
-    except ValueError:
-        raise ApiError("request.invalid", f"{_label(node, None)!r} needs a number, not "
-                       f"{text!r}", details={"fields": {"value": ["not a number"]}}) from None
-    if node.type in SELECT_TYPES:
-        names = [c.name for c in spec.choice_list(node.list_name or "")] if spec else []
-        values = text.split() if node.type in MULTI_TYPES else [text]
-        unknown = [v for v in values if names and v not in names]
-        if unknown:
-            raise ApiError("request.invalid", f"{', '.join(unknown)} is not a choice of "
-                           f"{_label(node, None)!r}; choose from: {', '.join(names)}",
-                           details={"fields": {"value": ["unknown choice"]}})
-        return values if node.type in MULTI_TYPES else values[0]
-    return text
 
 
 def record_visible(user: Any, record_id: str) -> bool:

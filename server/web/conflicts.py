@@ -5,23 +5,27 @@ every tablet at its next sync."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from server.auth import Role, current_user, roles_required
 from server.errors import ApiError
 from server.extensions import db
+from server.i18n import form_language
 from server.models import Conflict, Record, RecordScope
 from server.schemas.values import whole_number
 from server.services.audit import audit
+from server.services.corrections import refusal_lines
 from server.services.dashboard import settlement_names
-from server.services.resolution import describe_versions, open_conflicts, resolve_conflict
-from server.services.review import (
-    form_spec,
-    parse_input,
+from server.services.record_view import (
+    answer_from_widget,
+    display_value,
+    label_of,
     question_at,
-    record_title,
-    settlement_of,
+    widget_for,
 )
+from server.services.resolution import describe_versions, open_conflicts, resolve_conflict
+from server.services.review import form_spec, record_title, settlement_of
 from server.services.scoping import visible_record_ids
 
 bp = Blueprint("conflicts", __name__, url_prefix="/conflicts")
@@ -44,13 +48,20 @@ def index() -> str:
         if record is None:
             continue
         spec = form_spec(record.form_id, record.form_version)
+        lang = form_language(spec)
         node = question_at(spec, c.path) if spec is not None else None
-        label = (next(iter(node.label.values()), node.name) if node and node.label
-                 else c.path)
+        label = label_of(node, lang) if node is not None else c.path
+        versions = describe_versions(c)
+        for version in versions:
+            version["shown"] = (display_value(spec, node, version["value"], lang)
+                                if spec is not None and node is not None
+                                else version["value"])
         if c.path == "__deleted__":  # one tablet deleted the record, another edited it
-            label = "Is this record deleted? (true: deleted, false: kept)"
+            label = _("Is this record deleted? (true: deleted, false: kept)")
+        widget = widget_for(spec, record.answers, record.fields, c.path, lang) \
+            if spec is not None else None
         rows.append({"conflict": c, "record": record, "title": record_title(record),
-                     "label": label, "versions": describe_versions(c),
+                     "label": label, "versions": versions, "widget": widget,
                      "settlement": names.get(where.get(c.record_id) or "", "")})
     return render_template("review/conflicts.html", rows=rows)
 
@@ -72,20 +83,34 @@ def resolve(conflict_id: int) -> Response:
     try:
         if choice == "new":
             spec = form_spec(record.form_id, record.form_version)
-            value = parse_input(spec, conflict.path, request.form.get("new_value", ""))
+            if spec is None:
+                raise ApiError("record.form_unknown", _("The form version of this record is "
+                                                        "not published here."))
+            value = answer_from_widget(spec, conflict.path,
+                                       request.form.getlist("new_value"), form_language(spec))
         elif (index := whole_number(choice, hi=len(versions) - 1)) is not None:
             value = versions[index]["value"]
         else:
-            raise ApiError("request.invalid", "choose one of the values or type a new one")
+            raise ApiError("request.invalid", _("Choose one of the values or type a new one."))
         resolver = current_user().username
         db.session.rollback()
         done = resolve_conflict(conflict_id, value, user=resolver)
     except ApiError as err:
-        flash(err.message, "error")
+        for line in refusal_lines(err):
+            flash(line, "error")
     else:
         audit("conflict.resolve", done.record_id, path=done.path, value=value,
               conflict_id=conflict_id, op_id=done.op_id,
               values=[v["value"] for v in versions])
-        flash(f"Resolved {done.path}: kept {value!r}. Tablets get it at their next sync.",
-              "success")
+        flash(_("Resolved %(path)s: kept %(value)s. Tablets get it at their next sync.",
+                path=done.path, value=_shown(record, done.path, done.value)), "success")
     return redirect(url_for("conflicts.index"))
+
+
+def _shown(record: Record, path: str, value: object) -> str:
+    """A kept value as people read it (choice labels in the form's language)."""
+    spec = form_spec(record.form_id, record.form_version)
+    node = question_at(spec, path) if spec is not None else None
+    if spec is None or node is None:
+        return repr(value)
+    return display_value(spec, node, value, form_language(spec)) or _("(no answer)")

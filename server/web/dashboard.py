@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template
+from flask_babel import lazy_gettext as _l
 
 from server.auth import Role, current_user, roles_required
 from server.services.dashboard import dashboard
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
-FORM_NAMES = {"sdi_settlement_profile": "Settlement profiles",
-              "sdi_structure_numbering": "Structures",
-              "sdi_household_enumeration": "Households", "sdi_city_profile": "City profiles"}
+FORM_NAMES = {"sdi_settlement_profile": _l("Settlement profiles"),
+              "sdi_structure_numbering": _l("Structures"),
+              "sdi_household_enumeration": _l("Households"),
+              "sdi_city_profile": _l("City profiles")}
 
 
 @bp.get("/")

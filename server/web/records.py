@@ -2,29 +2,33 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from server.auth import Role, current_user, role_of, roles_required
 from server.errors import ApiError
 from server.extensions import db
+from server.i18n import form_language
 from server.models import Record, RecordScope
 from server.schemas.values import whole_number
 from server.services.audit import audit
+from server.services.corrections import refusal_lines
 from server.services.dashboard import settlement_names
+from server.services.record_view import (
+    answer_from_widget,
+    record_history,
+    render_answers,
+    widget_for,
+)
 from server.services.resolution import edit_record, open_conflicts
 from server.services.review import (
     STATE_LABELS,
     form_spec,
     latest_reviews,
     list_records,
-    parse_input,
-    question_at,
     record_title,
     record_visible,
-    render_answers,
     review_history,
     set_review,
     settlement_of,
@@ -77,30 +81,32 @@ def index() -> str:
 @bp.get("/<record_id>")
 @roles_required(Role.ADMIN, Role.LEADER, Role.ENUMERATOR)
 def show(record_id: str) -> str:
-    """One record: answers with the form's labels (repeats as tables), its review."""
+    """One record: answers with the form's labels (repeats as tables), its review, its
+    edit history; leaders correct an answer with the question's own widget."""
     record, settlement = _visible_record(record_id)
     spec = form_spec(record.form_id, record.form_version)
-    items = render_answers(spec, record.answers) if spec is not None else []
-    questions: list[tuple[str, str, Any]] = []
-    if spec is not None:
-        for path, value in sorted(record.fields.items()):
-            node = question_at(spec, path)
-            if node is not None and node.is_question and not node.calculation \
-                    and node.type not in ("note", "image", "geoshape"):
-                label = next(iter(node.label.values()), node.name) if node.label else node.name
-                questions.append((path, f"{label} ({path})", value))
+    lang = form_language(spec)
+    can_review = role_of(current_user()) in _STAFF
+    unanswered = can_review and request.args.get("unanswered") == "1"
+    items = render_answers(spec, record.answers, lang, unanswered=unanswered) \
+        if spec is not None else []
+    widget = None
+    chosen = request.args.get("correct", "")
+    if can_review and spec is not None and chosen:
+        widget = widget_for(spec, record.answers, record.fields, chosen, lang)
     parents = [(label, str(record.fields[key])) for key, label in
-               (("settlement_id", "Settlement profile"), ("structure_id", "Structure"))
+               (("settlement_id", _("Settlement profile")), ("structure_id", _("Structure")))
                if record.fields.get(key) and record_visible(current_user(),
                                                             str(record.fields[key]))]
     return render_template(
         "review/record.html", record=record, title=record_title(record), items=items,
-        parents=parents,
-        spec=spec, settlement=settlement_names(None).get(settlement or "", ""),
+        parents=parents, spec=spec, form_title=(spec.title_in(lang) if spec
+                    else FORM_NAMES.get(record.form_id, record.form_id)),
+        settlement=settlement_names(None).get(settlement or "", ""),
         history=review_history(record_id), states=STATE_LABELS,
         review=latest_reviews([record_id]).get(record_id),
-        conflicts=open_conflicts([record_id]), questions=questions,
-        can_review=role_of(current_user()) in _STAFF, form_names=FORM_NAMES)
+        conflicts=open_conflicts([record_id]), widget=widget, unanswered=unanswered,
+        edits=record_history(record, spec, lang), can_review=can_review)
 
 
 @bp.post("/<record_id>/review")
@@ -117,29 +123,38 @@ def review(record_id: str) -> Response:
         flash(err.message, "error")
     else:
         audit("record.review", record_id, state=state, comment=comment.strip()[:500])
-        flash(f"Marked {STATE_LABELS.get(state, state).lower()}. The enumerator's tablet "
-              "gets the comment at its next sync.", "success")
+        flash(_("Marked %(state)s. The enumerator's tablet gets the comment at its next "
+                "sync.", state=str(STATE_LABELS.get(state, state)).lower()), "success")
     return redirect(url_for("records.show", record_id=record_id))
 
 
 @bp.post("/<record_id>/edit")
 @roles_required(*_STAFF)
 def edit(record_id: str) -> Response:
-    """Correct one answer; the change is an op like a tablet's, and syncs to tablets."""
-    record, _ = _visible_record(record_id)
-    path = request.form.get("path", "")
-    if path not in record.fields:
-        flash("Choose an answer of this record to correct.", "error")
-        return redirect(url_for("records.show", record_id=record_id))
+    """Correct one answer through the form (services/corrections): checked like a
+    tablet's answer, calculations recomputed; an op like a tablet's, synced to tablets."""
+    record, _settlement = _visible_record(record_id)
+    field = request.form.get("path", "")
     spec = form_spec(record.form_id, record.form_version)
+    lang = form_language(spec)
+    back = redirect(url_for("records.show", record_id=record_id))
+    widget = widget_for(spec, record.answers, record.fields, field, lang) if spec else None
+    if widget is None:
+        flash(_("Choose an answer of this record to correct."), "error")
+        return back
+    old = record.fields.get(field)
     try:
-        value = parse_input(spec, path, request.form.get("value", ""))
-        old, editor = record.fields.get(path), current_user().username
-        db.session.rollback()
-        op = edit_record(record_id, {path: value}, user=editor)
+        value = answer_from_widget(spec, field, request.form.getlist("value"), lang)
+        editor = current_user().username
+        op = edit_record(record_id, {field: value}, user=editor)
     except ApiError as err:
-        flash(err.message, "error")
-    else:
-        audit("record.edit", record_id, path=path, old=old, new=value, op_id=op.op_id)
-        flash(f"Saved: {path} is now {value!r}.", "success")
-    return redirect(url_for("records.show", record_id=record_id))
+        for line in refusal_lines(err):
+            flash(line, "error")
+        return redirect(url_for("records.show", record_id=record_id, correct=field,
+                                _anchor="correct"))
+    audit("record.edit", record_id, path=field, old=old,
+          new=value, op_id=op.op_id, fields=sorted(op.fields))
+    shown = widget_for(spec, record.answers, {field: value}, field, lang)
+    flash(_("Saved: %(question)s is now %(value)s.", question=widget.label,
+            value=(shown.shown if shown else str(value)) or _("(no answer)")), "success")
+    return back

@@ -119,3 +119,13 @@ def test_rank_lists_each_choice_once() -> None:
     form = one("rank", list_name="colours")
     assert code_of(form, ["blue", "red", "green"]) is None
     assert code_of(form, ["blue", "blue", "green"]) == "type"
+
+
+@pytest.mark.parametrize("language", [None, "fr", "pt", "sw"])
+def test_a_text_answer_has_a_length_limit_said_in_the_language(language: str | None) -> None:
+    from forms.answer_types import MAX_TEXT_LENGTH
+
+    assert code_of(one("text"), "x" * MAX_TEXT_LENGTH) is None
+    problems = validate_record(one("text"), {"q": "x" * 200_000}, language=language)
+    assert [p.code for p in problems] == ["too_long"]
+    assert "10,000" in problems[0].message and "200,000" in problems[0].message

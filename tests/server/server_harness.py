@@ -21,7 +21,7 @@ from flask import Flask
 from sqlalchemy import delete, func, select, update
 from werkzeug.serving import make_server
 
-from forms.spec import FormSpec
+from forms.spec import FormSpec, Node
 from server.extensions import Base, db
 from server.models import Op as OpRow
 from server.models import ServerSeq
@@ -46,8 +46,14 @@ def wipe() -> None:
 
 def publish_test_form(app: Flask, form_id: str = FORM_ID, version: str = FORM_VERSION
                       ) -> tuple[str, str]:
+    """A small form with the questions the tests' ops answer (`name`, `age`, `toilet`):
+    corrections and resolutions on the server are checked against it."""
+    questions = (Node("question", "text", "name", ("name",)),
+                 Node("question", "integer", "age", ("age",)),
+                 Node("question", "text", "toilet", ("toilet",)))
     with app.app_context():
-        publish_form(FormSpec(id=form_id, version=version, title=f"{form_id} v{version}"))
+        publish_form(FormSpec(id=form_id, version=version, title=f"{form_id} v{version}",
+                              children=questions))
     return form_id, version
 
 

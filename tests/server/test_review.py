@@ -13,8 +13,9 @@ from forms.spec import Choice, FormSpec, Node
 from server.errors import ApiError
 from server.extensions import db
 from server.models import Conflict, Record
+from server.services.record_view import render_answers
 from server.services.resolution import describe_versions, edit_record, resolve_conflict
-from server.services.review import latest_reviews, render_answers, set_review
+from server.services.review import latest_reviews, set_review
 
 
 def push(app: Flask, device: Device, ops: list[Any]) -> dict[str, Any]:
@@ -119,11 +120,14 @@ def test_answers_render_with_labels_choices_and_repeats_as_tables() -> None:
     items = render_answers(spec, {"head": "Esther", "owner": "yes", "members": [
         {"__id": "a1", "m_name": "Esther", "m_age": 56}, {"__id": "b2", "m_name": "Chanda"}]})
     assert items[0] == {"kind": "question", "label": "Head of household", "value": "Esther",
-                        "path": "head"}
+                        "path": "head", "field": "head", "correctable": True,
+                        "calculated": False}
     assert items[1]["value"] == "Yes"
     assert items[2]["kind"] == "repeat"
     assert items[2]["columns"] == ["Name", "Age"]
-    assert items[2]["rows"] == [["Esther", "56"], ["Chanda", ""]]
+    assert [[cell["value"] for cell in row] for row in items[2]["rows"]] == [
+        ["Esther", "56"], ["Chanda", ""]]
+    assert items[2]["rows"][1][1]["field"] == "members[b2]/m_age"
 
 
 def test_labels_naming_answers_show_them_as_the_tablet_does() -> None:

@@ -119,11 +119,11 @@ def test_a_correction_on_the_web_is_an_op_the_tablet_pulls(app: Flask, people: P
     bad = leader.post(f"/records/{op.record_id}/edit", data={"path": "storeys",
                                                             "value": "two"},
                       follow_redirects=True)
-    assert "needs a number" in text(bad)
+    assert "Storeys: Enter a whole number." in text(bad)
     wrong_choice = leader.post(f"/records/{op.record_id}/edit",
                                data={"path": "wall_material", "value": "glass"},
                                follow_redirects=True)
-    assert "not a choice" in text(wrong_choice)
+    assert "&#39;glass&#39; is not one of the choices." in text(wrong_choice)
     leader.post(f"/records/{op.record_id}/edit", data={"path": "storeys", "value": "2"})
     with app.app_context():
         assert db.session.get(Record, op.record_id).fields["storeys"] == 2
@@ -160,7 +160,7 @@ def test_conflicts_show_both_values_and_a_resolution_closes_them(
                                        data={"choice": "0"}).status_code == 404
     bad = leader.post(f"/conflicts/{cid}/resolve", data={"choice": "new", "new_value": "x"},
                       follow_redirects=True)
-    assert "needs a number" in text(bad)
+    assert "Storeys: Enter a whole number." in text(bad)
     done = leader.post(f"/conflicts/{cid}/resolve", data={"choice": "1"},
                        follow_redirects=True)
     assert "No open conflicts" in text(done)
