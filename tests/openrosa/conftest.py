@@ -13,10 +13,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "server"))
 
 import pg_databases
-from openrosa_site import Site, make_site, new_app
-from server_harness import LiveServer, wipe
-
-from server.extensions import db
+from openrosa_site import Site, running_site
 
 #: The test module's database: a SQLite file, then a PostgreSQL database.
 db_url = pg_databases.db_url
@@ -30,13 +27,5 @@ def site_config() -> dict[str, Any]:
 
 @pytest.fixture
 def site(db_url: str, tmp_path: Path, site_config: dict[str, Any]) -> Iterator[Site]:
-    app = new_app(db_url, tmp_path / "instance", **site_config)
-    server = LiveServer(app)
-    try:
-        yield make_site(app, f"http://127.0.0.1:{server.port}")
-    finally:
-        server.close()
-        with app.app_context():
-            db.session.remove()
-            wipe()
-            db.engine.dispose()
+    with running_site(db_url, tmp_path / "instance", **site_config) as live:
+        yield live

@@ -4,6 +4,8 @@ who use ODK Collect (used by tests/openrosa/conftest.py and the test modules).""
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,6 +13,8 @@ from typing import Any
 from flask import Flask
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "server"))
+
+from server_harness import LiveServer, wipe
 
 from forms import load_form
 from forms.spec import FormSpec
@@ -68,3 +72,16 @@ def new_app(db_url: str, folder: Path, **config: Any) -> Flask:
                        "SECRET_KEY": "openrosa-tests", **config})
 
 
+@contextmanager
+def running_site(db_url: str, folder: Path, **config: Any) -> Iterator[Site]:
+    """A `Site` live on loopback; its tables are emptied afterwards."""
+    app = new_app(db_url, folder, **config)
+    server = LiveServer(app)
+    try:
+        yield make_site(app, f"http://127.0.0.1:{server.port}")
+    finally:
+        server.close()
+        with app.app_context():
+            db.session.remove()
+            wipe()
+            db.engine.dispose()

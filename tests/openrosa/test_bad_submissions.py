@@ -4,11 +4,12 @@ a person can act on, the status of the error registry, and nothing is stored."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from collect import Collect, Reply, multipart
-from openrosa_site import ROOT, Site, sdi_form
+from openrosa_site import ROOT, Site, running_site, sdi_form
 from server_harness import table_counts
 
 from forms.submission import write_instance
@@ -18,9 +19,12 @@ ANSWERS = json.loads((ROOT / "forms" / "examples" / HOUSEHOLD / "msh_0142_tenant
                       ).read_text())
 
 
-@pytest.fixture
-def site_config() -> dict[str, Any]:
-    return {"MAX_CONTENT_LENGTH": 512 * 1024}
+@pytest.fixture(scope="module")
+def site(db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """One server for the module: every test compares the tables before and after."""
+    with running_site(db_url, tmp_path_factory.mktemp("site"),
+                      MAX_CONTENT_LENGTH=512 * 1024) as live:
+        yield live
 
 
 def xml(instance_id: str = "uuid:bad-1", **changes: Any) -> bytes:
