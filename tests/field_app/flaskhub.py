@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
-from forms.spec import FormSpec
+from forms.spec import FormSpec, Node
 from server.app import create_app
 from server.extensions import db
 from server.models import Op as OpRow
@@ -31,8 +31,10 @@ from sync.ops import Op
 class FlaskHub:
     def __init__(self, instance: Path, forms: Iterable[tuple[str, str]] = (("hh", "1"),),
                  database_url: str | None = None, ssl_context: ssl.SSLContext | None = None,
-                 **config: Any) -> None:
-        """`ssl_context`: serve HTTPS with it (the url then starts with https://)."""
+                 questions: Iterable[str] = (), **config: Any) -> None:
+        """`ssl_context`: serve HTTPS with it (the url then starts with https://).
+        `questions`: text questions every published form has (a leader's corrections and
+        conflict resolutions are checked against the form, so they need real questions)."""
         self.instance = instance
         self.scheme = "https" if ssl_context is not None else "http"
         self.app = create_app({
@@ -40,7 +42,9 @@ class FlaskHub:
             "INSTANCE_PATH": str(instance), **config})
         with self.app.app_context():
             for form_id, version in forms:
-                publish_form(FormSpec(id=form_id, version=version, title=form_id))
+                children = tuple(Node("question", "text", name, (name,)) for name in questions)
+                publish_form(FormSpec(id=form_id, version=version, title=form_id,
+                                      children=children))
         self.before_push_reply: Callable[[], None] | None = None
         self.requests: list[str] = []  # "METHOD /path" of every request, in order
         self._server = make_server("127.0.0.1", 0, self._wsgi, threaded=True,

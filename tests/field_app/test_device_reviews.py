@@ -80,7 +80,7 @@ def test_a_leaders_resolution_and_review_close_the_conflict_on_every_tablet(
     from server.services.resolution import resolve_conflict
     from server.services.review import set_review
 
-    hub = FlaskHub(tmp_path / "instance", forms=[("hh", "1")])
+    hub = FlaskHub(tmp_path / "instance", forms=[("hh", "1")], questions=["head_name"])
     try:
         a, b = _tablet(tmp_path, "a", hub), _tablet(tmp_path, "b", hub)
         rid = a.create_record("hh", "1", {"head_name": "Amina"}, finalized=True)
