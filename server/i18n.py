@@ -1,8 +1,9 @@
 """The web in English, French, Portuguese and Swahili (Flask-Babel, gettext catalogs).
 
-The language of a request is, in order: the logged-in person's choice (`users.language`),
+The language of a page is, in order: the logged-in person's choice (`users.language`),
 the `hesabu_lang` cookie (the choice of someone not logged in), the browser's
-Accept-Language, English. Catalogs are `server/translations/<code>/LC_MESSAGES/
+Accept-Language, English. The JSON API (/api/) follows only Accept-Language, else
+English. Catalogs are `server/translations/<code>/LC_MESSAGES/
 messages.po`, compiled to `.mo` beside them (`python -m server.i18n`; a test checks that
 every text of the pages and messages is translated and that the `.mo` files are current).
 
@@ -20,6 +21,7 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal, get_territory_currencies
 from flask import Flask, g, has_request_context, request
 from flask_babel import Babel, get_locale
+from flask_babel import lazy_gettext as _l
 
 from forms.record_messages import language_code
 from forms.spec import FormSpec
@@ -28,6 +30,9 @@ from forms.spec import FormSpec
 LANGUAGES = {"en": "English", "fr": "Français", "pt": "Português", "sw": "Kiswahili"}
 DEFAULT_LANGUAGE = "en"
 COOKIE = "hesabu_lang"
+#: Roles (server.auth.Role values) as people read them.
+ROLE_NAMES = {"admin": _l("administrator"), "leader": _l("federation leader"),
+              "enumerator": _l("enumerator"), "official": _l("city official")}
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 
 
@@ -41,6 +46,12 @@ def _select_language() -> str:
         return DEFAULT_LANGUAGE
     if "hesabu_language" in g:
         return str(g.hesabu_language)
+    if request.path.startswith("/api/"):
+        # The JSON API: what the request asks for, else English (scripts and tablets
+        # get stable English messages); the pages' choice is not the API's.
+        code = request.accept_languages.best_match(list(LANGUAGES)) or DEFAULT_LANGUAGE
+        g.hesabu_language = code
+        return code
     from server.auth import current_user
 
     user = None
@@ -64,10 +75,18 @@ def language() -> str:
 
 
 def init_i18n(app: Flask) -> None:
-    """Flask-Babel with Hesabu's locale selector; `_`, `ngettext` in every template."""
+    """Flask-Babel with Hesabu's locale selector; `_`, `ngettext`, `role_name` and the
+    language picker's `languages` in every template."""
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     Babel(app, locale_selector=_select_language)
-    app.jinja_env.globals.update(languages=LANGUAGES, current_language=language)
+    app.jinja_env.globals.update(languages=LANGUAGES, current_language=language,
+                                 role_name=role_name)
+
+
+def role_name(role: object) -> str:
+    """A role in the reader's language ("leader" -> "federation leader")."""
+    found = ROLE_NAMES.get(str(role))
+    return str(found) if found is not None else str(role)
 
 
 # -- forms, countries and money in the reader's language ----------------------------------

@@ -19,6 +19,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask, Response, current_app, render_template, request, session
+from flask_babel import gettext as _
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from server.errors import ApiError
@@ -86,9 +87,9 @@ def _check_csrf() -> Response | tuple[str, int] | None:
         return None
     if request.path.startswith("/api/"):
         raise ApiError("auth.csrf", f"send the session's CSRF token in {CSRF_HEADER}")
-    return render_template("error.html", title="Form expired",
-                           message="This form was open too long or came from another site. "
-                                   "Go back, reload the page and try again."), 400
+    return render_template("error.html", title=_("Form expired"),
+                           message=_("This form was open too long or came from another site. "
+                                     "Go back, reload the page and try again.")), 400
 
 
 def _security_headers(response: Response) -> Response:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from server.auth.roles import Role, can_manage_federation, role_of, visible_federation_ids
@@ -38,8 +39,7 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def _invalid(err: accounts.AccountError) -> ApiError:
-    code = "account.conflict" if "taken" in str(err) or "already" in str(err) \
-        else "account.invalid"
+    code = "account.conflict" if err.conflict else "account.invalid"
     return ApiError(code, str(err))
 
 
@@ -48,13 +48,14 @@ def _forbidden(message: str) -> ApiError:
 
 
 def _not_found(kind: str, key: str) -> ApiError:
-    return ApiError("request.not_found", f"no {kind} {key!r}")
+    return ApiError("request.not_found", _("no %(kind)s %(key)r", kind=kind, key=key))
 
 
 def _require(actor: Any, *roles: Role) -> Role:
     role = role_of(actor)
     if role not in roles:
-        raise _forbidden(f"a {getattr(actor, 'role', 'visitor')} may not do this")
+        raise _forbidden(_("a %(role)s may not do this",
+                           role=getattr(actor, "role", None) or "visitor"))
     assert role is not None
     return role
 
@@ -154,17 +155,17 @@ def update_user(actor: Any, user_id: str, *, role: str | None = None,
     if actor_role is Role.LEADER and (role is not None or federation_id is not None
                                       or user.role != Role.ENUMERATOR.value):
         db.session.rollback()
-        raise _forbidden("only an admin changes roles, federations and non-enumerators")
+        raise _forbidden(_("only an admin changes roles, federations and non-enumerators"))
     changes: dict[str, Any] = {}
     if role is not None and role != user.role:
         try:
             new_role = Role(role)
         except ValueError:
             db.session.rollback()
-            raise ApiError("account.invalid", f"unknown role {role!r}") from None
+            raise ApiError("account.invalid", _("unknown role %(role)r", role=role)) from None
         if user.id == actor.id:
             db.session.rollback()
-            raise _forbidden("you cannot change your own role")
+            raise _forbidden(_("you cannot change your own role"))
         changes["role"] = [user.role, new_role.value]
         user.role = new_role.value
         if new_role is Role.ADMIN:
@@ -172,19 +173,20 @@ def update_user(actor: Any, user_id: str, *, role: str | None = None,
     if federation_id is not None and federation_id != user.federation_id:
         if db.session.get(Federation, federation_id) is None:
             db.session.rollback()
-            raise ApiError("account.invalid", f"no federation {federation_id!r}")
+            raise ApiError("account.invalid", _("no federation %(id)r", id=federation_id))
         changes["federation_id"] = [user.federation_id, federation_id]
         user.federation_id = federation_id
     if user.role != Role.ADMIN.value and user.federation_id is None:
         db.session.rollback()
-        raise ApiError("account.invalid", f"a {user.role} must belong to a federation")
+        raise ApiError("account.invalid",
+                       _("a %(role)s must belong to a federation", role=user.role))
     if display_name is not None and display_name.strip() != user.display_name:
         changes["display_name"] = [user.display_name, display_name.strip()]
         user.display_name = display_name.strip() or user.username
     if active is not None and active != user.active:
         if user.id == actor.id:
             db.session.rollback()
-            raise _forbidden("you cannot deactivate yourself")
+            raise _forbidden(_("you cannot deactivate yourself"))
         changes["active"] = [user.active, active]
         user.active = active
     if password is not None:
@@ -233,12 +235,12 @@ def create_settlement(actor: Any, name: str, city: str = "",
                                       else None)
     if not federation_id or db.session.get(Federation, federation_id) is None:
         db.session.rollback()
-        raise ApiError("account.invalid", "a settlement needs an existing federation")
+        raise ApiError("account.invalid", _("a settlement needs an existing federation"))
     if not can_manage_federation(actor, federation_id):
-        raise _forbidden("leaders add settlements to their own federation only")
+        raise _forbidden(_("leaders add settlements to their own federation only"))
     name = name.strip()
     if not name or len(name) > 200:
-        raise ApiError("account.invalid", "a settlement needs a name of 1-200 characters")
+        raise ApiError("account.invalid", _("a settlement needs a name of 1-200 characters"))
     settlement = Settlement(federation_id=federation_id, name=name, city=city.strip()[:100])
     db.session.add(settlement)
     db.session.flush()
@@ -279,9 +281,9 @@ def assign(actor: Any, user_id: str, settlement_id: str) -> dict[str, Any]:
     user = _user_in_scope(actor, user_id)
     settlement = _settlement_in_scope(actor, settlement_id)
     if user.role != Role.ENUMERATOR.value:
-        raise ApiError("account.invalid", "settlements are assigned to enumerators")
+        raise ApiError("account.invalid", _("settlements are assigned to enumerators"))
     if user.federation_id != settlement.federation_id:
-        raise ApiError("account.invalid", "the settlement is in another federation")
+        raise ApiError("account.invalid", _("the settlement is in another federation"))
     names = (user.username, settlement.name, settlement.federation_id)
     if db.session.get(Assignment, (user_id, settlement_id)) is None:
         db.session.add(Assignment(user_id=user_id, settlement_id=settlement_id))
@@ -336,9 +338,9 @@ def enrolment_code(actor: Any, user_id: str, server_url: str, ttl_hours: float
     _require(actor, Role.ADMIN, Role.LEADER)
     user = _user_in_scope(actor, user_id)
     if not user.active:
-        raise ApiError("account.invalid", f"{user.username} is deactivated")
+        raise ApiError("account.invalid", _("%(name)s is deactivated", name=user.username))
     if user.role == Role.OFFICIAL.value:
-        raise ApiError("account.invalid", "officials do not collect data on tablets")
+        raise ApiError("account.invalid", _("officials do not collect data on tablets"))
     username = user.username
     offer = create_code_for(user, server_url, ttl_hours, actor.id)
     audit("device.enrolment_code", username, user_id=user_id,

@@ -12,6 +12,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -36,7 +37,12 @@ _USERNAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789._-")
 
 
 class AccountError(ValueError):
-    """An account could not be created or changed; the message says why."""
+    """An account could not be created or changed; the message says why (in the reader's
+    language on a web page). `conflict`: the name is already taken."""
+
+    def __init__(self, message: str, conflict: bool = False) -> None:
+        super().__init__(message)
+        self.conflict = conflict
 
 
 class LoginRefused(Exception):
@@ -65,15 +71,17 @@ def hash_password(password: str) -> str:
 
 def check_password_policy(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+        raise AccountError(_("a password needs at least %(n)d characters",
+                             n=MIN_PASSWORD_LENGTH))
     if password.strip() != password or not password.strip():
-        raise AccountError("a password cannot start or end with spaces")
+        raise AccountError(_("a password cannot start or end with spaces"))
 
 
 def normalise_username(username: str) -> str:
     name = username.strip().lower()
     if not name or len(name) > 100 or not set(name) <= _USERNAME_CHARS:
-        raise AccountError("a username is 1-100 characters: letters, digits, '.', '_', '-'")
+        raise AccountError(
+            _("a username is 1-100 characters: letters, digits, '.', '_', '-'"))
     return name
 
 
@@ -85,10 +93,11 @@ def session_stamp(user: User) -> str:
 def create_federation(name: str, country: str = "", city: str = "") -> Federation:
     name = name.strip()
     if not name:
-        raise AccountError("a federation needs a name")
+        raise AccountError(_("a federation needs a name"))
     if db.session.execute(select(Federation.id).where(Federation.name == name)).first():
         db.session.rollback()
-        raise AccountError(f"there is already a federation called {name!r}")
+        raise AccountError(_("there is already a federation called %(name)r", name=name),
+                           conflict=True)
     federation = Federation(name=name, country=country.strip(), city=city.strip())
     db.session.add(federation)
     db.session.commit()
@@ -112,16 +121,16 @@ def create_user(username: str, password: str, role: Role | str,
     try:
         role = Role(role)
     except ValueError:
-        raise AccountError(f"unknown role {role!r}; one of "
-                           f"{', '.join(r.value for r in Role)}") from None
+        raise AccountError(_("unknown role %(role)r; one of %(roles)s", role=role,
+                             roles=", ".join(r.value for r in Role))) from None
     if role is not Role.ADMIN and not federation_id:
-        raise AccountError(f"a {role.value} must belong to a federation")
+        raise AccountError(_("a %(role)s must belong to a federation", role=role.value))
     if federation_id and db.session.get(Federation, federation_id) is None:
         db.session.rollback()
-        raise AccountError(f"no federation {federation_id!r}")
+        raise AccountError(_("no federation %(id)r", id=federation_id))
     if db.session.execute(select(User.id).where(User.username == name)).first():
         db.session.rollback()
-        raise AccountError(f"the username {name!r} is taken")
+        raise AccountError(_("the username %(name)r is taken", name=name), conflict=True)
     user = User(username=name, display_name=display_name.strip() or name, role=role.value,
                 federation_id=None if role is Role.ADMIN else federation_id,
                 password_hash=password_hash or hash_password(password))
@@ -198,7 +207,7 @@ def change_own_password(user_id: str, current: str, new: str) -> str:
     user = db.session.get(User, user_id)
     if user is None or not check_password_hash(user.password_hash, current):
         db.session.rollback()
-        raise AccountError("the current password is wrong")
+        raise AccountError(_("the current password is wrong"))
     db.session.rollback()
     set_password(user_id, new)
     user = db.session.get(User, user_id)
@@ -212,7 +221,7 @@ def set_password(user_id: str, password: str) -> None:
     user = db.session.get(User, user_id)
     if user is None:
         db.session.rollback()
-        raise AccountError(f"no user {user_id!r}")
+        raise AccountError(_("no user %(id)r", id=user_id))
     user.password_hash = hash_password(password)
     user.failed_logins, user.locked_until = 0, None
     db.session.commit()
@@ -223,7 +232,7 @@ def set_language(user_id: str, code: str | None) -> None:
     user = db.session.get(User, user_id)
     if user is None:
         db.session.rollback()
-        raise AccountError(f"no user {user_id!r}")
+        raise AccountError(_("no user %(id)r", id=user_id))
     user.language = code
     db.session.commit()
 
@@ -247,7 +256,8 @@ def create_api_token(user_id: str, name: str) -> tuple[TokenInfo, str]:
     """A new API token for `user_id`: its info and the token itself (shown once)."""
     name = name.strip()
     if not name or len(name) > 200:
-        raise AccountError("give the token a name of 1-200 characters (what script uses it)")
+        raise AccountError(
+            _("give the token a name of 1-200 characters (what script uses it)"))
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     row = ApiToken(user_id=user_id, name=name, token_hash=digest(raw))
     db.session.add(row)

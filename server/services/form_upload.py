@@ -12,6 +12,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from flask_babel import gettext as _
+
 from forms import FormError, FormProblem, FormSpec, load_form
 from server.errors import ApiError
 from server.services.forms import Published, publish_form
@@ -60,17 +62,19 @@ def _forget_old(folder: Path) -> None:
 def check_upload(data: bytes, filename: str, instance_path: str | Path) -> UploadCheck:
     """Keep the upload and load it as a form; problems carry sheet, row and column."""
     if not filename.lower().endswith(".xlsx"):
-        raise ApiError("request.invalid", "upload an XLSForm saved as .xlsx",
+        raise ApiError("request.invalid", _("upload an XLSForm saved as .xlsx"),
                        details={"fields": {"file": ["must be an .xlsx file"]}})
     if not data:
-        raise ApiError("request.invalid", "the file is empty",
+        raise ApiError("request.invalid", _("the file is empty"),
                        details={"fields": {"file": ["empty"]}})
     if len(data) > MAX_UPLOAD_BYTES:
         raise ApiError("request.too_large",
-                       f"the file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB")
+                       _("the file is larger than %(mb)d MB",
+                         mb=MAX_UPLOAD_BYTES // (1024 * 1024)))
     if not data.startswith(_XLSX_MAGIC):
-        raise ApiError("request.invalid", "this is not an .xlsx workbook (is it an old .xls "
-                       "renamed? save it as .xlsx)", details={"fields": {"file": ["not xlsx"]}})
+        raise ApiError("request.invalid", _("this is not an .xlsx workbook (is it an old .xls "
+                                             "renamed? save it as .xlsx)"),
+                       details={"fields": {"file": ["not xlsx"]}})
     token = hashlib.sha256(data).hexdigest()
     folder = _folder(instance_path)
     _forget_old(folder)
@@ -93,10 +97,10 @@ def check_upload(data: bytes, filename: str, instance_path: str | Path) -> Uploa
 def publish_upload(token: str, instance_path: str | Path) -> Published:
     """Publish the checked upload `token` (its SHA-256)."""
     if not _TOKEN.match(token or ""):
-        raise ApiError("request.invalid", "unknown upload; upload the form again")
+        raise ApiError("request.invalid", _("unknown upload; upload the form again"))
     path = _folder(instance_path) / f"{token}.xlsx"
     if not path.exists():
-        raise ApiError("request.not_found", "that upload is gone; upload the form again")
+        raise ApiError("request.not_found", _("that upload is gone; upload the form again"))
     spec = load_form(path)
     try:
         result = publish_form(spec)

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, Select, Text, cast, func, literal, select
 from sqlalchemy.dialects.postgresql import JSONB, JSONPATH
@@ -139,15 +140,17 @@ def list_records(*, visible: Select[tuple[str]] | None, form_id: str | None = No
 def set_review(record_id: str, state: str, comment: str, reviewer: str) -> Review:
     """Record a review decision; it enters the change feed at the next server sequence."""
     if state not in REVIEW_STATES:
-        raise ApiError("request.invalid", f"review state must be one of {', '.join(REVIEW_STATES)}",
+        raise ApiError("request.invalid", _("review state must be one of %(states)s",
+                                             states=", ".join(REVIEW_STATES)),
                        details={"fields": {"state": [f"unknown state {state!r}"]}})
     comment = (comment or "").strip()
     if len(comment) > 4000:
-        raise ApiError("request.invalid", "the comment is longer than 4000 characters",
+        raise ApiError("request.invalid", _("the comment is longer than 4000 characters"),
                        details={"fields": {"comment": ["at most 4000 characters"]}})
     if state != "approved" and not comment:
-        raise ApiError("request.invalid", "say what is wrong: a comment is needed unless the "
-                       "record is approved", details={"fields": {"comment": ["required"]}})
+        raise ApiError("request.invalid", _("say what is wrong: a comment is needed unless "
+                                             "the record is approved"),
+                       details={"fields": {"comment": ["required"]}})
     session = db.session
     session.rollback()  # what the caller read is done; the lock starts a write transaction
     seq = SequenceLock(session)

@@ -13,6 +13,8 @@ import logging
 from dataclasses import dataclass, field
 
 from flask import Blueprint, Flask, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -28,7 +30,7 @@ class NavItem:
     exists (so an item can be listed before its page is written)."""
 
     endpoint: str
-    label: str
+    label: str  # a lazy_gettext text: shown in the reader's language
     roles: frozenset[Role] = field(default_factory=frozenset)
 
 
@@ -38,20 +40,20 @@ _PROFILES = frozenset({Role.ADMIN, Role.LEADER, Role.OFFICIAL})
 
 #: The menu, in order.
 NAV_ITEMS: list[NavItem] = [
-    NavItem("auth.home", "Home"),
-    NavItem("dashboard.index", "Dashboard", _STAFF),
-    NavItem("settlements.index", "Settlements", _PROFILES),
-    NavItem("profiles.city", "City profile", _PROFILES),
-    NavItem("records.index", "Records", _STAFF | {Role.ENUMERATOR}),
-    NavItem("conflicts.index", "Conflicts", _STAFF),
-    NavItem("forms_web.index", "Forms", _STAFF),
-    NavItem("downloads.index", "Downloads", _PROFILES),
-    NavItem("accounts_web.users", "Users", _STAFF),
-    NavItem("accounts_web.devices", "Devices", _STAFF),
-    NavItem("accounts_web.assignments", "Assignments", _STAFF),
-    NavItem("accounts_web.audit_log", "Audit log", _STAFF),
-    NavItem("hub_web.status", "Hub", _STAFF),
-    NavItem("accounts_web.tokens", "API tokens"),
+    NavItem("auth.home", _l("Home")),
+    NavItem("dashboard.index", _l("Dashboard"), _STAFF),
+    NavItem("settlements.index", _l("Settlements"), _PROFILES),
+    NavItem("profiles.city", _l("City profile"), _PROFILES),
+    NavItem("records.index", _l("Records"), _STAFF | {Role.ENUMERATOR}),
+    NavItem("conflicts.index", _l("Conflicts"), _STAFF),
+    NavItem("forms_web.index", _l("Forms"), _STAFF),
+    NavItem("downloads.index", _l("Downloads"), _PROFILES),
+    NavItem("accounts_web.users", _l("Users"), _STAFF),
+    NavItem("accounts_web.devices", _l("Devices"), _STAFF),
+    NavItem("accounts_web.assignments", _l("Assignments"), _STAFF),
+    NavItem("accounts_web.audit_log", _l("Audit log"), _STAFF),
+    NavItem("hub_web.status", _l("Hub"), _STAFF),
+    NavItem("accounts_web.tokens", _l("API tokens")),
 ]
 
 #: Templates (server/web/templates, shared by every page) and static files at /assets/.
@@ -114,8 +116,20 @@ def _nav() -> list[tuple[str, str, bool]]:
         if item.roles and role not in item.roles:
             continue
         url = url_for(item.endpoint)
-        items.append((url, item.label, request.path == url))
+        items.append((url, str(item.label), request.path == url))
     return items
+
+
+def error_description(err: HTTPException) -> str:
+    """What an error page says, in the reader's language (Werkzeug's English text for a
+    code without one of ours)."""
+    texts = {400: _("The request was not understood. Go back and try again."),
+             403: _("You may not open this page."),
+             404: _("There is no such page, or you may not see it."),
+             405: _("This page cannot be used this way."),
+             413: _("The file is too large."),
+             429: _("Too many requests. Wait a moment, then try again.")}
+    return str(texts.get(err.code or 0, err.description or ""))
 
 
 def _is_web_request() -> bool:
@@ -136,9 +150,11 @@ def register_web(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _web_error(err: HTTPException):  # type: ignore[no-untyped-def]
         if _is_web_request() and (err.code or 500) < 500:
-            titles = {403: "Not allowed", 404: "Page not found"}
+            titles = {400: _("Request not understood"), 403: _("Not allowed"),
+                      404: _("Page not found"), 405: _("Not possible here"),
+                      413: _("Too large"), 429: _("Too many requests")}
             return render_template("error.html", title=titles.get(err.code or 0, err.name),
-                                   message=err.description), err.code
+                                   message=error_description(err)), err.code
         return json_handler(err) if json_handler else err
 
     json_unavailable = app.error_handler_spec[None][None].get(OperationalError)
@@ -151,8 +167,8 @@ def register_web(app: Flask) -> None:
             logging.getLogger(__name__).warning("database unavailable: %s", err.orig)
             assume_anonymous()  # the page must not ask the database who is logged in
             page = render_template(
-                "error.html", title="The server is busy",
-                message="The database is busy or cannot be reached just now, so nothing "
-                        "was changed. Wait a moment, then try again.")
+                "error.html", title=_("The server is busy"),
+                message=_("The database is busy or cannot be reached just now, so nothing "
+                          "was changed. Wait a moment, then try again."))
             return page, 503, {"Retry-After": "5"}
         return json_unavailable(err)

@@ -19,6 +19,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from server.auth import Role, current_user, login_required, roles_required
@@ -76,7 +77,7 @@ def create_user() -> Response:
     _attempt(lambda: admin.create_user(
         user, _form("username"), request.form.get("password", ""),
         _form("role") or Role.ENUMERATOR.value, _form("federation_id") or None,
-        _form("display_name")), f"Added {_form('username').lower()}.")
+        _form("display_name")), _("Added %(name)s.", name=_form("username").lower()))
     return redirect(url_for(".users"))
 
 
@@ -93,7 +94,7 @@ def update_user(user_id: str) -> Response:
         changes["active"] = _form("active") == "1"
     if request.form.get("password"):
         changes["password"] = request.form["password"]
-    _attempt(lambda: admin.update_user(current_user(), user_id, **changes), "Saved.")
+    _attempt(lambda: admin.update_user(current_user(), user_id, **changes), _("Saved."))
     return redirect(url_for(".users"))
 
 
@@ -103,7 +104,7 @@ def create_federation() -> Response:
     """Add a federation (admins)."""
     _attempt(lambda: admin.create_federation(current_user(), _form("name"), _form("country"),
                                              _form("city")),
-             f"Added federation {_form('name')}.")
+             _("Added federation %(name)s.", name=_form("name")))
     return redirect(url_for(".users"))
 
 
@@ -146,7 +147,7 @@ def enrol() -> Response:
 def revoke(device_id: str) -> Response:
     """Refuse a lost or stolen tablet from now on."""
     _attempt(lambda: admin.revoke_device(current_user(), device_id),
-             f"Device {device_id} revoked: it can no longer sync.")
+             _("Device %(device)s revoked: it can no longer sync.", device=device_id))
     return redirect(url_for(".devices"))
 
 
@@ -167,7 +168,7 @@ def assignments() -> str:
 def assign() -> Response:
     """Assign a settlement to an enumerator."""
     _attempt(lambda: admin.assign(current_user(), _form("user_id"), _form("settlement_id")),
-             "Assigned.")
+             _("Assigned."))
     return redirect(url_for(".assignments"))
 
 
@@ -176,7 +177,7 @@ def assign() -> Response:
 def unassign() -> Response:
     """End an assignment."""
     _attempt(lambda: admin.unassign(current_user(), _form("user_id"), _form("settlement_id")),
-             "Assignment removed.")
+             _("Assignment removed."))
     return redirect(url_for(".assignments"))
 
 
@@ -186,7 +187,7 @@ def create_settlement() -> Response:
     """Add a settlement before it is profiled, so it can be assigned."""
     _attempt(lambda: admin.create_settlement(current_user(), _form("name"), _form("city"),
                                              _form("federation_id") or None),
-             f"Added settlement {_form('name')}.")
+             _("Added settlement %(name)s.", name=_form("name")))
     return redirect(url_for(".assignments"))
 
 
@@ -229,5 +230,5 @@ def create_token() -> Response:
 @login_required
 def revoke_token(token_id: str) -> Response:
     """Revoke a token: scripts using it stop working at once."""
-    _attempt(lambda: admin.revoke_token(current_user(), token_id), "Token revoked.")
+    _attempt(lambda: admin.revoke_token(current_user(), token_id), _("Token revoked."))
     return redirect(url_for(".tokens"))

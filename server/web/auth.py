@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from server.auth import current_user, login_required, public
@@ -57,16 +58,17 @@ def login() -> Response | str | tuple[str, int]:
     if too_many_failures_from(request.remote_addr or ""):
         audit("login.failed", username[:100], reason="too many failures from this address")
         return render_template("login.html", next=next_url, username=username,
-                               error="Too many failed logins from this address. Wait "
-                                     f"{LOCK_MINUTES} minutes and try again."), 429
+                               error=_("Too many failed logins from this address. Wait "
+                                       "%(minutes)d minutes and try again.",
+                                       minutes=LOCK_MINUTES)), 429
     try:
         user = check_login(username, password)
     except LoginRefused as refused:
         audit("login.failed", username[:100], user=refused.user, reason=refused.reason)
         return render_template("login.html", next=next_url, username=username,
-                               error="Wrong username or password, or the account is "
-                                     "locked or deactivated. After several failures, "
-                                     "wait a few minutes."), 401
+                               error=_("Wrong username or password, or the account is "
+                                       "locked or deactivated. After several failures, "
+                                       "wait a few minutes.")), 401
     start_session(user.id, session_stamp(user))
     audit("login", user.username, user=user)
     return redirect(next_url)
@@ -100,14 +102,15 @@ def change_password() -> Response | str | tuple[str, int]:
     assert user is not None
     new = request.form.get("new_password", "")
     if new != request.form.get("confirm_password", ""):
-        return render_template("password.html", error="The new passwords differ."), 422
+        return render_template("password.html", error=_("The new passwords differ.")), 422
     try:
         stamp = change_own_password(user.id, request.form.get("current_password", ""), new)
     except AccountError as err:
-        return render_template("password.html", error=f"Not changed: {err}."), 422
+        return render_template("password.html",
+                               error=_("Not changed: %(reason)s.", reason=err)), 422
     start_session(user.id, stamp)
     audit("user.password_change", user.username, user=user)
-    flash("Your password is changed; other sessions are logged out.", "success")
+    flash(_("Your password is changed; other sessions are logged out."), "success")
     return redirect(url_for("auth.home"))
 
 

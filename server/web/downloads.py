@@ -4,6 +4,7 @@ tables for leaders and admins. The files themselves come from /api/exports/."""
 from __future__ import annotations
 
 from flask import Blueprint, render_template
+from flask_babel import lazy_gettext as _l
 
 from server.auth import current_user, roles_required
 from server.services.exports import PROFILE_FORMATS, RECORD_FORMATS
@@ -13,9 +14,9 @@ from server.services.indicators.viewer import PROFILE_ROLES, can_export_records,
 
 bp = Blueprint("downloads", __name__)
 
-FORM_TITLES = {"sdi_settlement_profile": "Settlement profiles",
-               "sdi_structure_numbering": "Structure numbering",
-               "sdi_household_enumeration": "Household enumeration"}
+FORM_TITLES = {"sdi_settlement_profile": _l("Settlement profiles"),
+               "sdi_structure_numbering": _l("Structure numbering"),
+               "sdi_household_enumeration": _l("Household enumeration")}
 
 
 @bp.get("/downloads")

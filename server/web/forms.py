@@ -4,6 +4,7 @@ sheet and row, and publishes it as a new version."""
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -41,7 +42,7 @@ def check() -> tuple[str, int]:
     """Check an uploaded .xlsx: its problems with sheet, row and column, or its outline."""
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        flash("Choose an .xlsx file to upload.", "error")
+        flash(_("Choose an .xlsx file to upload."), "error")
         return _page(status=422)
     try:
         result = check_upload(upload.read(MAX_UPLOAD_BYTES + 1), upload.filename,
@@ -64,8 +65,10 @@ def publish() -> Response:
         return redirect(url_for("forms_web.index"))
     audit("form.publish", f"{result.form_id}@{result.version}", created=result.created)
     if result.created:
-        flash(f"Published {result.form_id} version {result.version}.", "success")
+        flash(_("Published %(form)s version %(version)s.", form=result.form_id,
+                version=result.version), "success")
     else:
-        flash(f"{result.form_id} version {result.version} was already published with "
-              "exactly this content; nothing changed.", "info")
+        flash(_("%(form)s version %(version)s was already published with exactly this "
+                "content; nothing changed.", form=result.form_id, version=result.version),
+              "info")
     return redirect(url_for("forms_web.index"))

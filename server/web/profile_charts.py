@@ -9,7 +9,13 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from flask import g, has_request_context
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
+
+from server.i18n import language
+from server.services.choice_labels import choice_labels
 
 _MAP_WIDTH = 640
 _MIN_SPAN = 0.004  # degrees: a lone settlement still gets some surroundings
@@ -46,12 +52,14 @@ def _extent(places: Sequence[Place]) -> tuple[float, float, float, float] | None
     return west - pad_x, east + pad_x, south - pad_y, north + pad_y
 
 
-def settlement_map(places: Sequence[Place], label: str = "Map of settlements") -> Markup:
+def settlement_map(places: Sequence[Place], label: str | None = None) -> Markup:
     """An SVG map (equirectangular, scaled by cos(latitude) so shapes keep their
     proportions); each settlement links to its profile."""
+    label = label or _("Map of settlements")
     extent = _extent(places)
     if extent is None:
-        return Markup('<p class="map-empty hint">No settlement has GPS coordinates yet.</p>')
+        return Markup('<p class="map-empty hint">%s</p>') % _(
+            "No settlement has GPS coordinates yet.")
     west, east, south, north = extent
     x_scale = math.cos(math.radians((south + north) / 2))
     span_x, span_y = (east - west) * x_scale, north - south
@@ -94,7 +102,8 @@ def settlement_map(places: Sequence[Place], label: str = "Map of settlements") -
 
 def _scale_text(span_x_degrees: float, width: int) -> str:
     km = span_x_degrees * 111.32
-    return f"{km:.1f} km across" if km >= 1 else f"{km * 1000:.0f} m across"
+    return _("%(km).1f km across", km=km) if km >= 1 else \
+        _("%(m).0f m across", m=km * 1000)
 
 
 @dataclass(frozen=True)
@@ -126,16 +135,40 @@ def bar_chart(title: str, bars: Sequence[Bar], chart_id: str) -> Markup:
         parts.append(f'<text class="chart-value" x="{bar_x + length + 6:.1f}" '
                      f'y="{y + 19}">{escape(bar.text)}</text>')
     if not bars:
-        parts.append('<text class="chart-label" x="10" y="25">No data</text>')
+        parts.append(f'<text class="chart-label" x="10" y="25">{escape(_("No data"))}</text>')
     parts.append("</svg></figure>")
     return Markup("".join(parts))
 
 
+#: Codes of the indicators themselves (no form lists them): land owners, water sources,
+#: compared quantities.
+INDICATOR_CODES = {
+    "households": _l("Households"), "population": _l("Population"),
+    "structures": _l("Structures"), "unknown": _l("Unknown"), "Unknown": _l("Unknown"),
+    "private_owner": _l("Private owner"), "municipality": _l("Municipality"),
+    "crown_land": _l("Crown land"), "customary_land": _l("Customary land"),
+    "church_land": _l("Church land"), "railway": _l("Railway"),
+    "airport_authority": _l("Airport authority"), "port_trust": _l("Port trust"),
+    "defense": _l("Defence"), "other_government": _l("Other government"),
+    "other": _l("Other"), "shared_taps": _l("Shared taps"),
+    "individual_taps": _l("Individual taps"), "boreholes": _l("Boreholes"),
+    "hand_pumps": _l("Hand pumps"), "protected_wells": _l("Protected wells"),
+    "unprotected_wells": _l("Unprotected wells"), "springs": _l("Springs"),
+    "kiosks_tanks": _l("Kiosks and tanks"), "vendors_trucks": _l("Vendors and trucks"),
+}
+
+
 def code_label(code: object) -> str:
-    """A choice code as words: "undeclared_illegal_unprotected" -> "Undeclared illegal
-    unprotected"."""
+    """A choice code as its label in the SDI forms, in the reader's language (the form's
+    own translation); a code no form lists as words: "age_0_4" -> "Age 0 4"."""
     if code is None or code == "":
-        return "not available"
+        return _("not available")
+    if has_request_context():
+        if "hesabu_choice_labels" not in g:
+            g.hesabu_choice_labels = choice_labels(language())
+        found = g.hesabu_choice_labels.get(str(code)) or INDICATOR_CODES.get(str(code))
+        if found:
+            return str(found)
     text = str(code).replace("_", " ").strip()
     return text[:1].upper() + text[1:]
 
@@ -147,7 +180,7 @@ def number_text(value: object, digits: int = 0, suppressed: bool = False,
     if suppressed:
         return f"<{threshold}"
     if value is None:
-        return "not available"
+        return _("not available")
     if isinstance(value, bool) or not isinstance(value, int | float):
         return code_label(value)
     shown = f"{value:,.{digits}f}" if digits or value != int(value) else f"{int(value):,}"

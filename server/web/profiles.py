@@ -5,6 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from werkzeug.wrappers import Response
 
 from server.auth import current_user, roles_required
@@ -23,38 +26,40 @@ bp = Blueprint("profiles", __name__)
 
 #: Cards of a settlement profile: (key, label, unit, decimals).
 SETTLEMENT_CARDS = (
-    ("population", "People", "", 0),
-    ("households", "Households", "", 0),
-    ("structures", "Structures", "", 0),
-    ("area_ha", "Area", " ha", 1),
-    ("density_per_ha", "People per hectare", "", 0),
-    ("density_per_km2", "People per km²", "", 0),
-    ("people_per_working_toilet_seat", "People per working toilet seat", "", 0),
-    ("people_per_working_tap", "People per working tap", "", 0),
-    ("electricity_households_pct", "Households with electricity", " %", 0),
-    ("water_cost_month", "Water cost per month", "", 0),
-    ("garbage_collections_per_week", "Garbage collections per week", "", 0),
-    ("clinic_minutes", "Minutes to a clinic", "", 0),
-    ("hospital_minutes", "Minutes to a hospital", "", 0),
-    ("savings_groups", "Savings groups", "", 0),
+    ("population", _l("People"), "", 0),
+    ("households", _l("Households"), "", 0),
+    ("structures", _l("Structures"), "", 0),
+    ("area_ha", _l("Area"), " ha", 1),
+    ("density_per_ha", _l("People per hectare"), "", 0),
+    ("density_per_km2", _l("People per km²"), "", 0),
+    ("people_per_working_toilet_seat", _l("People per working toilet seat"), "", 0),
+    ("people_per_working_tap", _l("People per working tap"), "", 0),
+    ("electricity_households_pct", _l("Households with electricity"), " %", 0),
+    ("water_cost_month", _l("Water cost per month"), "", 0),
+    ("garbage_collections_per_week", _l("Garbage collections per week"), "", 0),
+    ("clinic_minutes", _l("Minutes to a clinic"), "", 0),
+    ("hospital_minutes", _l("Minutes to a hospital"), "", 0),
+    ("savings_groups", _l("Savings groups"), "", 0),
 )
 CITY_CARDS = (
-    ("settlements_profiled", "Settlements profiled", "", 0),
-    ("population", "People in profiled settlements", "", 0),
-    ("households", "Households", "", 0),
-    ("settlements_eviction_threat_pct", "Settlements under eviction threat", " %", 0),
-    ("people_per_working_toilet_seat", "People per working toilet seat", "", 0),
-    ("people_per_working_tap", "People per working tap", "", 0),
-    ("density_per_ha", "People per hectare", "", 0),
-    ("electricity_households_pct", "Households with electricity", " %", 0),
-    ("savings_groups", "Savings groups", "", 0),
+    ("settlements_profiled", _l("Settlements profiled"), "", 0),
+    ("population", _l("People in profiled settlements"), "", 0),
+    ("households", _l("Households"), "", 0),
+    ("settlements_eviction_threat_pct", _l("Settlements under eviction threat"), " %", 0),
+    ("people_per_working_toilet_seat", _l("People per working toilet seat"), "", 0),
+    ("people_per_working_tap", _l("People per working tap"), "", 0),
+    ("density_per_ha", _l("People per hectare"), "", 0),
+    ("electricity_households_pct", _l("Households with electricity"), " %", 0),
+    ("savings_groups", _l("Savings groups"), "", 0),
 )
-COMPARISON_LABELS = {"household_size": "Household size (people)",
-                     "electricity_households_pct": "Households with electricity (%)",
-                     "water_cost_month": "Water cost per month"}
-ENUMERATION_CHARTS = (("sex", "Household members by sex"), ("age", "Household members by age"),
-                      ("tenure", "Households by tenure"), ("water_source", "Main water source"),
-                      ("toilet", "Toilet used"), ("electricity", "Electricity"))
+COMPARISON_LABELS = {"household_size": _l("Household size (people)"),
+                     "electricity_households_pct": _l("Households with electricity (%)"),
+                     "water_cost_month": _l("Water cost per month")}
+ENUMERATION_CHARTS = (("sex", _l("Household members by sex")),
+                      ("age", _l("Household members by age")),
+                      ("tenure", _l("Households by tenure")),
+                      ("water_source", _l("Main water source")),
+                      ("toilet", _l("Toilet used")), ("electricity", _l("Electricity")))
 
 
 def notes_of(values: dict[str, Any]) -> dict[str, str]:
@@ -65,11 +70,11 @@ def notes_of(values: dict[str, Any]) -> dict[str, str]:
             for key, text in found.items() if text}
 
 
-def cards(values: dict[str, Any], spec: tuple[tuple[str, str, str, int], ...]
+def cards(values: dict[str, Any], spec: tuple[tuple[str, Any, str, int], ...]
           ) -> list[dict[str, str]]:
     notes = notes_of(values)
-    return [{"key": key, "label": label, "text": number_text(values.get(key), digits, unit=unit),
-             "note": notes.get(key, "")}
+    return [{"key": key, "label": str(label),
+             "text": number_text(values.get(key), digits, unit=unit), "note": notes.get(key, "")}
             for key, label, unit, digits in spec]
 
 
@@ -82,27 +87,29 @@ def enumeration_charts(enum: dict[str, Any], threshold: int, prefix: str) -> lis
                     number_text(value, suppressed=f"{group}.{name}" in hidden,
                                 threshold=threshold))
                 for name, value in cells.items() if value != 0 or f"{group}.{name}" in hidden]
-        charts.append(bar_chart(title, bars, f"{prefix}-{group}"))
+        charts.append(bar_chart(str(title), bars, f"{prefix}-{group}"))
     return charts
 
 
 def enumeration_rows(enum: dict[str, Any], threshold: int) -> list[tuple[str, str]]:
     hidden = set(enum.get("suppressed") or ())
     rows = []
-    for key, label in (("structures", "Structures numbered"), ("households", "Households"),
-                       ("households_consented", "Households that took part"),
-                       ("population", "People"), ("household_size_mean", "Mean household size"),
-                       ("electricity_households_pct", "Households with electricity (%)"),
-                       ("savings_members_pct", "Households in a savings group (%)"),
-                       ("monthly_rent_mean", "Mean monthly rent"),
-                       ("water_cost_month_mean", "Mean water cost per month")):
+    for key, label in (("structures", _("Structures numbered")),
+                       ("households", _("Households")),
+                       ("households_consented", _("Households that took part")),
+                       ("population", _("People")),
+                       ("household_size_mean", _("Mean household size")),
+                       ("electricity_households_pct", _("Households with electricity (%)")),
+                       ("savings_members_pct", _("Households in a savings group (%)")),
+                       ("monthly_rent_mean", _("Mean monthly rent")),
+                       ("water_cost_month_mean", _("Mean water cost per month"))):
         rows.append((label, number_text(enum.get(key), suppressed=key in hidden,
                                         threshold=threshold)))
     return rows
 
 
 def place_of(row: dict[str, Any]) -> Place:
-    return Place(row["settlement_id"], row.get("name") or "(no name)",
+    return Place(row["settlement_id"], row.get("name") or _("(no name)"),
                  url_for("profiles.settlement", settlement_id=row["settlement_id"]),
                  row.get("lon"), row.get("lat"), row.get("boundary"),
                  "threat" if row.get("eviction_threat_current") == "yes" else "")
@@ -126,7 +133,7 @@ def settlement(settlement_id: str) -> str:
         status=code_label(ind.get("legal_status")),
         threat=ind.get("eviction_threat_current"),
         seriousness=code_label(ind.get("eviction_threat_seriousness")),
-        ownership_chart=bar_chart("Land ownership (% of the settlement's land)", ownership,
+        ownership_chart=bar_chart(_("Land ownership (share of the settlement's land)"), ownership,
                                   "chart-ownership"),
         priorities=[(p["rank"], code_label(p["priority"]), code_label(p.get("term")))
                     for p in ind.get("priorities") or []],
@@ -143,11 +150,12 @@ def settlement(settlement_id: str) -> str:
 def comparison_rows(rows: list[dict[str, Any]], enum: dict[str, Any], threshold: int
                     ) -> list[tuple[str, str, str, str]]:
     """(label, reported, enumerated, difference) for the side-by-side table."""
-    return [(COMPARISON_LABELS.get(c["quantity"], code_label(c["quantity"])),
+    return [(str(COMPARISON_LABELS.get(c["quantity"], code_label(c["quantity"]))),
              number_text(c["reported"]),
              number_text(c["enumerated"], threshold=threshold,
                          suppressed=c["enumerated"] is None and _hidden(c["quantity"], enum)),
-             "not available" if c["difference_pct"] is None else f"{c['difference_pct']:+.1f} %")
+             _("not available") if c["difference_pct"] is None
+             else f"{c['difference_pct']:+.1f} %")
             for c in rows]
 
 
@@ -179,7 +187,7 @@ def city(name: str | None) -> str | Response:
     reported_notes = notes_of(reported)
     status = [Bar(code_label(k), v, number_text(v)) for k, v in ours["legal_status"].items()]
     priorities = [Bar(code_label(p["priority"]), p["points"],
-                      f"{p['points']} pts")
+                      ngettext("%(num)d point", "%(num)d points", p["points"]))
                   for p in ours["top_priorities"]]
     return render_template(
         "profiles/city.html", c=found, viewer=viewer, reported=reported,
@@ -187,24 +195,24 @@ def city(name: str | None) -> str | Response:
         reported_rows=[(label, number_text(reported.get(key), unit=unit),
                         reported_notes.get(key, ""))
                        for key, label, unit in (
-                           ("settlements_known", "Settlements known", ""),
-                           ("settlements_profiled", "Settlements profiled", ""),
-                           ("settlements_profiled_pct", "Share of known settlements profiled",
-                            " %"),
-                           ("settlements_declared", "Declared (legal)", ""),
-                           ("settlements_resettled", "Resettled", ""),
-                           ("settlements_eviction_threat", "Under eviction threat", ""),
-                           ("informal_population", "Informal population", ""),
-                           ("informal_population_pct", "Share of the city's people", " %"),
-                           ("savings_groups", "Savings groups", ""))],
+                           ("settlements_known", _("Settlements known"), ""),
+                           ("settlements_profiled", _("Settlements profiled"), ""),
+                           ("settlements_profiled_pct",
+                            _("Share of known settlements profiled"), " %"),
+                           ("settlements_declared", _("Declared (legal)"), ""),
+                           ("settlements_resettled", _("Resettled"), ""),
+                           ("settlements_eviction_threat", _("Under eviction threat"), ""),
+                           ("informal_population", _("Informal population"), ""),
+                           ("informal_population_pct", _("Share of the city's people"), " %"),
+                           ("savings_groups", _("Savings groups"), ""))],
         reported_codes=[(label, code_label(reported.get(key))) for key, label in (
-            ("city_forum", "City forum"), ("city_relationship", "Relationship with the city"),
-            ("agreement_signed", "Agreement signed"))],
+            ("city_forum", _("City forum")), ("city_relationship", _("Relationship with the city")),
+            ("agreement_signed", _("Agreement signed")))],
         reported_priorities=[(p["rank"], code_label(p["priority"]), code_label(p.get("term")))
                              for p in reported.get("priorities") or []],
-        status_chart=bar_chart("Settlements by legal status", status, "chart-status"),
-        priority_chart=bar_chart("Top priorities (5 points for a first priority ... 1 for a "
-                                 "fifth)", priorities, "chart-priorities"),
+        status_chart=bar_chart(_("Settlements by legal status"), status, "chart-status"),
+        priority_chart=bar_chart(_("Top priorities (5 points for a first priority ... 1 for "
+                                   "a fifth)"), priorities, "chart-priorities"),
         enum_rows=enumeration_rows(found["enumeration"], viewer.threshold),
         enum_charts=enumeration_charts(found["enumeration"], viewer.threshold, "chart-city"),
         settlement_map=_map(found["settlements"]),

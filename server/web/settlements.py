@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 
 from server.auth import Role, current_user, role_of, roles_required
@@ -16,6 +18,20 @@ from server.web.profiles import place_of
 bp = Blueprint("settlements", __name__)
 
 LEGAL_STATUSES = ("declared_legal_protected", "undeclared_illegal_unprotected", "resettled")
+#: What a refused filter says on the page, in the reader's language (the schema's own
+#: messages, in English, are for the API).
+FILTER_PROBLEMS = {"city": _l("City: 1 to 200 characters."),
+                   "q": _l("Name: 1 to 200 characters."),
+                   "federation_id": _l("Federation: not a federation of this server."),
+                   "eviction_threat": _l("Eviction threat: choose one of the list."),
+                   "legal_status": _l("Legal status: choose one of the list.")}
+
+
+def problem_lines(messages: dict[str, object]) -> list[str]:
+    """One sentence per refused filter."""
+    return [str(FILTER_PROBLEMS[field]) if field in FILTER_PROBLEMS
+            else _("%(field)s: not a filter of this page.", field=field)
+            for field in messages]
 
 
 @bp.get("/settlements")
@@ -25,12 +41,11 @@ def index() -> tuple[str, int] | str:
     viewer = viewer_for(current_user())
     show_federation = role_of(current_user()) is Role.ADMIN  # others see one federation
     raw = {k: v for k, v in request.args.items() if v.strip()}
-    problems: dict[str, list[str]] = {}
+    problems: list[str] = []
     try:
         args = SettlementFilterSchema().load(raw)
     except ValidationError as exc:
-        problems = {k: list(v) if isinstance(v, list) else [str(v)]
-                    for k, v in exc.messages.items()}  # type: ignore[union-attr]
+        problems = problem_lines(exc.messages)  # type: ignore[arg-type]
         args = {}
     rows = list_settlements(viewer, Filters.from_args(args)) if not problems else []
     page = render_template(
