@@ -8,9 +8,11 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from forms.spec import FormSpec
 from server.auth import Role, current_user, role_of, roles_required
 from server.errors import ApiError
 from server.extensions import db
+from server.i18n import language
 from server.models import FormVersion
 from server.services.audit import audit
 from server.services.form_upload import MAX_UPLOAD_BYTES, check_upload, publish_upload
@@ -23,8 +25,18 @@ def _published() -> list[FormVersion]:
         FormVersion.form_id, FormVersion.published_at.desc())).scalars())
 
 
+def _title(row: FormVersion) -> str:
+    """A published version's title in the reader's language (the form's own translation),
+    else its default title."""
+    try:
+        return FormSpec.from_dict(row.spec).title_in(language()) or row.title
+    except (KeyError, TypeError, ValueError):
+        return row.title
+
+
 def _page(check: object = None, status: int = 200) -> tuple[str, int]:
     return render_template("review/forms.html", published=_published(), check=check,
+                           title_of=_title, language=language(),
                            is_admin=role_of(current_user()) is Role.ADMIN,
                            max_mb=MAX_UPLOAD_BYTES // (1024 * 1024)), status
 

@@ -14,9 +14,11 @@ from babel.messages.pofile import read_po
 from flask import Flask
 from personas import People, browser, csrf_from, make_personas
 
+from forms import load_form
 from server.extensions import db
 from server.i18n import LANGUAGES, TRANSLATIONS
 from server.models import User
+from server.services.forms import publish_form
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "server" / "web" / "templates"
@@ -171,3 +173,15 @@ def test_a_persons_choice_follows_them_into_messages_and_error_pages(
     answer = people.leader_a.api.post("/api/users", json=taken,
                                       headers={"Accept-Language": "pt"})
     assert "já está em uso" in answer.get_json()["error"]["message"]
+
+
+def test_form_titles_are_shown_in_the_forms_own_language(app: Flask, people: People) -> None:
+    with app.app_context():
+        publish_form(load_form(ROOT / "forms" / "definitions"
+                               / "sdi_household_enumeration.xlsx"))
+    titles = {"pt": "Recenseamento de agregados SDI", "sw": "Uhesabuji wa kaya wa SDI",
+              "en": "SDI household enumeration"}
+    for code, title in titles.items():
+        html = people.admin.client.get("/forms/", headers={"Accept-Language": code}
+                                       ).get_data(True)
+        assert f"<td>{title}</td>" in html, code
