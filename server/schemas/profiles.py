@@ -82,7 +82,12 @@ class ComparisonSchema(Schema):
     enumerated = fields.Float(allow_none=True, metadata={"description": "household records"})
     difference_pct = fields.Float(allow_none=True,
                                   metadata={"description": "(enumerated - reported) / "
-                                            "reported x 100"})
+                                            "reported x 100, for counts and amounts "
+                                            "(null for percentages)"})
+    difference_points = fields.Float(allow_none=True,
+                                     metadata={"description": "enumerated - reported in "
+                                               "percentage points, for percentages (null "
+                                               "otherwise)"})
 
 
 class SettlementProfileSchema(Schema):

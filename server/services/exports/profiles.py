@@ -1,9 +1,11 @@
 """Settlement and city profiles as flat rows and GeoJSON features.
 
 One row per settlement (or city); nested figures become dotted columns
-(`enumeration.tenure.owner`). For city officials a suppressed count is written as
-"<5" (the threshold) in CSV and XLSX and as null in GeoJSON with the names listed in
-`suppressed`.
+(`enumeration.tenure.owner`). For city officials a hidden figure is an empty cell in
+CSV and XLSX and null in GeoJSON, so numeric columns stay numeric, and its column is
+named in `suppressed_small` (a count from 1 to threshold - 1) or in
+`suppressed_protected` (hidden so that a small count cannot be worked out: its value
+may be large). A country is written as its name, with its ISO code in `country_code`.
 """
 
 from __future__ import annotations
@@ -11,10 +13,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from server.i18n import country_code, country_name
 from server.services.indicators import enumeration, formulas
+from server.services.indicators.privacy import PROTECTED, SMALL
 from server.services.indicators.profiles import Viewer, aggregate_profiles, compare
 
-_PLACE = ("settlement_id", "name", "city", "country", "federation", "lon", "lat")
+_PLACE = ("settlement_id", "name", "city", "country", "country_code", "federation", "lon",
+          "lat")
+#: The columns naming hidden figures, by reason (privacy.SMALL, privacy.PROTECTED).
+FLAG_COLUMNS = {SMALL: "suppressed_small", PROTECTED: "suppressed_protected"}
 
 
 def flatten(value: Any, prefix: str, out: dict[str, Any]) -> dict[str, Any]:
@@ -44,7 +51,7 @@ def _template_profile() -> dict[str, Any]:
 
 def _comparison_columns(rows: list[dict[str, Any]]) -> dict[str, Any]:
     return {f"{r['quantity']}.{k}": r[k] for r in rows
-            for k in ("reported", "enumerated", "difference_pct")}
+            for k in ("reported", "enumerated", "difference_pct", "difference_points")}
 
 
 def settlement_columns() -> list[str]:
@@ -53,8 +60,24 @@ def settlement_columns() -> list[str]:
     return list(row)
 
 
+def _flags(enum: dict[str, Any], flat: dict[str, Any]) -> None:
+    """`suppressed_small` and `suppressed_protected`: the columns of the hidden figures
+    of an enumeration summary, by reason (a name without a reason is PROTECTED: never
+    call a figure small without knowing it)."""
+    reasons = enum.get("suppression") or {}
+    for reason, column in FLAG_COLUMNS.items():
+        flat[column] = [f"enumeration.{name}" for name in enum.get("suppressed") or ()
+                        if reasons.get(name, PROTECTED) == reason]
+
+
+def _country(flat: dict[str, Any], value: object) -> None:
+    flat["country"] = country_name(value) or None
+    flat["country_code"] = country_code(value)
+
+
 def settlement_row(profile: dict[str, Any]) -> dict[str, Any]:
     flat: dict[str, Any] = {k: profile.get(k) for k in _PLACE}
+    _country(flat, profile.get("country"))
     body = dict(profile["profile"])
     priorities = body.pop("priorities", []) or []
     sources = body.pop("water_sources", {}) or {}
@@ -68,11 +91,12 @@ def settlement_row(profile: dict[str, Any]) -> dict[str, Any]:
         flat[f"profile.priority_{n}"] = (by_rank.get(n) or {}).get("priority")
         flat[f"profile.priority_{n}_term"] = (by_rank.get(n) or {}).get("term")
     enum = dict(profile["enumeration"])
-    suppressed = enum.pop("suppressed", []) or []
+    hidden = {"suppressed": enum.pop("suppressed", []), "suppression": enum.pop(
+        "suppression", {})}
     flatten(enum, "enumeration", flat)
     flat.update({f"comparison.{k}": v
                  for k, v in _comparison_columns(profile["comparison"]).items()})
-    flat["suppressed"] = " ".join(suppressed)
+    _flags(hidden, flat)
     return flat
 
 
@@ -82,9 +106,7 @@ def settlement_rows(profiles: list[dict[str, Any]], viewer: Viewer
 
     def rows() -> Iterator[list[Any]]:
         for profile in profiles:
-            flat = settlement_row(profile)
-            marked = {f"enumeration.{n}" for n in flat["suppressed"].split()}
-            yield [f"<{viewer.threshold}" if c in marked else flat.get(c) for c in columns]
+            yield _cells(settlement_row(profile), columns)
 
     return columns, rows()
 
@@ -100,22 +122,31 @@ def settlement_features(profiles: list[dict[str, Any]], geometry: str = "point"
         elif profile.get("lon") is not None:
             shape = {"type": "Point", "coordinates": [profile["lon"], profile["lat"]]}
         props = settlement_row(profile)
-        props["suppressed"] = props["suppressed"].split()
         yield {"type": "Feature", "id": profile["settlement_id"], "geometry": shape,
                "properties": props}
 
 
+def _cells(flat: dict[str, Any], columns: list[str]) -> list[Any]:
+    """A row of `columns`: hidden figures are already None (an empty cell); the flag
+    columns list column names separated by spaces."""
+    return [" ".join(flat[c]) if c in FLAG_COLUMNS.values() else flat.get(c) for c in columns]
+
+
 # -- cities ------------------------------------------------------------------------------
 def city_row(city: dict[str, Any]) -> dict[str, Any]:
-    flat: dict[str, Any] = {"city": city["city"], "country": city["country"]}
+    flat: dict[str, Any] = {"city": city["city"]}
+    _country(flat, city["country"])
     reported = dict(city.get("reported") or {})
     reported.pop("record_id", None)
+    if reported.get("country") is not None:
+        reported["country"] = country_name(reported["country"])
     flatten(reported, "reported", flat)
     flatten(city["from_settlement_profiles"], "from_settlement_profiles", flat)
     enum = dict(city["enumeration"])
-    suppressed = enum.pop("suppressed", []) or []
+    hidden = {"suppressed": enum.pop("suppressed", []), "suppression": enum.pop(
+        "suppression", {})}
     flatten(enum, "enumeration", flat)
-    flat["suppressed"] = " ".join(suppressed)
+    _flags(hidden, flat)
     return flat
 
 
@@ -151,9 +182,7 @@ def city_rows(cities: list[dict[str, Any]], viewer: Viewer
 
     def rows() -> Iterator[list[Any]]:
         for city in cities:
-            flat = city_row(city)
-            marked = {f"enumeration.{n}" for n in flat["suppressed"].split()}
-            yield [f"<{viewer.threshold}" if c in marked else flat.get(c) for c in columns]
+            yield _cells(city_row(city), columns)
 
     return columns, rows()
 
@@ -168,5 +197,4 @@ def city_features(cities: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
             shape = {"type": "Point", "coordinates": [
                 sum(p[0] for p in points) / len(points), sum(p[1] for p in points) / len(points)]}
         props = city_row(city)
-        props["suppressed"] = props["suppressed"].split()
         yield {"type": "Feature", "id": city["city"], "geometry": shape, "properties": props}
