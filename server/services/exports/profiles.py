@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
+
 from server.i18n import country_code, country_name
 from server.services.indicators import enumeration, formulas
 from server.services.indicators.privacy import PROTECTED, SMALL
@@ -22,6 +24,48 @@ _PLACE = ("settlement_id", "name", "city", "country", "country_code", "federatio
           "lat")
 #: The columns naming hidden figures, by reason (privacy.SMALL, privacy.PROTECTED).
 FLAG_COLUMNS = {SMALL: "suppressed_small", PROTECTED: "suppressed_protected"}
+
+
+#: Readable headings of column name parts (column_labels); other parts are their words.
+_SECTIONS = {"profile": _l("Settlement profile"), "enumeration": _l("Enumeration"),
+             "comparison": _l("Profile vs enumeration"), "reported": _l("City profile"),
+             "from_settlement_profiles": _l("Settlement profiles added up")}
+_WORDS = {
+    "settlement_id": _l("Settlement ID"), "name": _l("Settlement"), "city": _l("City"),
+    "country": _l("Country"), "country_code": _l("Country code (ISO 3166)"),
+    "federation": _l("Federation"), "lon": _l("Longitude"), "lat": _l("Latitude"),
+    "suppressed_small": _l("Hidden: small counts"),
+    "suppressed_protected": _l("Hidden to protect a small count"),
+    "reported": _l("profile"), "enumerated": _l("enumeration"),
+    "difference_pct": _l("difference (%)"),
+    "difference_points": _l("difference (percentage points)"),
+    "not_available": _l("why not available"), "left_out": _l("left out"),
+}
+
+
+def _words(part: str) -> str:
+    if part in _WORDS:
+        return str(_WORDS[part])
+    text = part.replace("_", " ").strip()
+    if text.endswith(" pct"):
+        text = text[:-4] + " (%)"
+    return text[:1].upper() + text[1:]
+
+
+def column_labels(columns: list[str]) -> list[str]:
+    """Readable headings for people ("Enumeration: Tenure: Owner" for
+    `enumeration.tenure.owner`), in the reader's language; unique (a heading that two
+    columns would share is followed by the column name in brackets)."""
+    labels = []
+    for column in columns:
+        parts = column.split(".")
+        if parts[0] in _SECTIONS and len(parts) > 1:
+            labels.append(": ".join([str(_SECTIONS[parts[0]]), *map(_words, parts[1:])]))
+        else:
+            labels.append(": ".join(map(_words, parts)))
+    folded = [label.casefold() for label in labels]
+    return [f"{label} ({column})" if folded.count(label.casefold()) > 1 else label
+            for label, column in zip(labels, columns, strict=True)]
 
 
 def flatten(value: Any, prefix: str, out: dict[str, Any]) -> dict[str, Any]:

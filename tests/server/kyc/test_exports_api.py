@@ -155,3 +155,34 @@ def test_exports_are_audited_and_bad_requests_explained(app: Flask, people: Peop
     assert response.get_json()["error"]["code"] == "export.form_not_scoped"
     response = people.leader_a.api.get("/api/exports/records/no_such_form.csv")
     assert response.status_code == 404
+
+
+def test_files_for_people_have_readable_headings(people: People) -> None:
+    # The downloads page offers files with headings in words; programs keep the names.
+    html = people.leader_a.client.get("/downloads").get_data(as_text=True)
+    assert "/api/exports/records/sdi_household_enumeration.csv?headers=labels" in html
+    response = people.leader_a.api.get(
+        "/api/exports/records/sdi_household_enumeration.csv?headers=labels")
+    assert response.status_code == 200, response.get_json()
+    archive = zipfile.ZipFile(io.BytesIO(response.get_data()))
+    households = list(csv.reader(io.StringIO(
+        archive.read("sdi_household_enumeration.csv").decode("utf-8-sig"))))
+    header = households[0]
+    assert header[:3] == ["Record ID", "Form version", "Server sequence"]
+    assert not [h for h in header if "/" in h and "(" not in h], header  # no bare paths
+    assert "household_size" not in " ".join(header) and len(set(header)) == len(header)
+    members = next(csv.reader(io.StringIO(
+        archive.read("household_members.csv").decode("utf-8-sig"))))
+    assert "Is under 5" in members and "is_under_5" not in members  # a calculation
+    book = load_workbook(io.BytesIO(people.leader_a.api.get(
+        "/api/exports/records/sdi_household_enumeration.xlsx?headers=labels").get_data()),
+        read_only=True)
+    assert next(book.worksheets[0].iter_rows(values_only=True))[:1] == ("Record ID",)
+    [row] = csv.DictReader(io.StringIO(people.official_a.api.get(
+        "/api/exports/settlements.csv?headers=labels").get_data().decode("utf-8-sig")))
+    assert row["Enumeration: Tenure: Owner"] == "" and row["Country"] == "Kenya"
+    assert "enumeration.tenure.owner" in row["Hidden: small counts"].split()
+    assert row["Profile vs enumeration: Households: difference (%)"] == "-99.8"
+    assert not [h for h in row if "." in h.split(" (")[0] or "_" in h.split(" (")[0]], row
+    response = people.leader_a.api.get("/api/exports/cities.csv?headers=words")
+    assert response.status_code == 422
