@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -31,7 +31,7 @@ from server.services.indicators.facts import (
 LINKED_FORMS = (SETTLEMENT_FORM, STRUCTURE_FORM, HOUSEHOLD_FORM)
 _NOT_DATA = ("note", "begin group", "end group")
 #: Headings of the form's bookkeeping fields, which have no label.
-_META = {("meta", "instanceID"): "Instance ID", ("meta", "instanceName"): "Record title"}
+_META = {("meta", "instanceID"): _l("Instance ID"), ("meta", "instanceName"): _l("Record title")}
 _BATCH = 1000
 
 
@@ -56,9 +56,9 @@ class Table:
         its name in words. A label that two columns share is followed by the column's
         name in brackets, so every heading stays unique."""
         lang = form_language(spec)
-        lead = [str(_(text)) for text in (
-            ("Record ID", "Form version", "Server sequence") if not self.repeat else
-            ("Record ID", "Parent instance", "Instance ID", "Position"))]
+        lead = [str(text) for text in (
+            (_l("Record ID"), _l("Form version"), _l("Server sequence")) if not self.repeat
+            else (_l("Record ID"), _l("Parent instance"), _l("Instance ID"), _l("Position")))]
         texts = [_label(node, lang) for node in self.nodes]
         seen = [t.casefold() for t in lead + texts]
         return lead + [f"{text} ({path})" if seen.count(text.casefold()) > 1 else text
@@ -67,7 +67,7 @@ class Table:
 
 def _label(node: Node, lang: str | None) -> str:
     if node.path in _META:
-        return str(_(_META[node.path]))
+        return str(_META[node.path])
     text = " ".join(text_in(node.label, lang, DEFAULT_LANG).split())
     return text or node.name.replace("_", " ").strip().capitalize()
 
