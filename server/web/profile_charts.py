@@ -176,9 +176,11 @@ def number_text(value: object, digits: int = 0, hidden: str | None = None,
         return str(_("not available"))
     if isinstance(value, bool) or not isinstance(value, int | float):
         return code_label(value)
-    shown = f"{value:,.{digits}f}" if digits or value != int(value) else f"{int(value):,}"
-    if digits == 0 and value != int(value):
-        shown = f"{value:,.1f}"
+    # Babel writes the separators of the reader's language ("2,201.5"; "2 201,5" in
+    # French), as percent_text and money do: one page never mixes two conventions.
+    decimals = digits or (0 if value == int(value) else 1)
+    shown = format_decimal(value, format="#,##0" + ("." + "0" * decimals if decimals else ""),
+                           locale=language())
     return f"{shown}{unit}"
 
 

@@ -96,3 +96,10 @@ def test_countries_money_and_percentage_points_read_as_words(people: People) -> 
     assert re.search(r"Households with electricity</th>.*?percentage points</td>", html)
     html = page(people.admin, "/cities/nairobi")
     assert 'id="city-country">Kenya' in html and "KE Kenya" not in html
+    # In French every figure follows French conventions, not a mix of two.
+    response = people.admin.client.get(f"/settlements/{MASHIMONI}",
+                                       headers={"Accept-Language": "fr"})
+    html = response.get_data(as_text=True)
+    assert re.search(r'data-indicator="density_per_km2"><span class="value">156\s067,1<',
+                     html)
+    assert "156,067" not in html and re.search(r"-99,8\s%", html)
