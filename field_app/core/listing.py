@@ -268,11 +268,14 @@ def structure_choices(store: Store, settlement_id: str | None, search: str = "",
     else:
         matched = every
     known = dict(every)
+    # Two households recorded within the same millisecond tie on time: the one stored
+    # last (the higher rowid) is the more recent.
     used = store.query(
         "SELECT structure_id, max(coalesce(changed_at, updated_at)) AS at FROM records "
         "WHERE form_id = ? AND structure_id IS NOT NULL AND deleted = 0 "
         "AND record_id IN (SELECT record_id FROM outbox) "
-        "GROUP BY structure_id ORDER BY at DESC LIMIT ?", [HOUSEHOLD_FORM, recent * 4])
+        "GROUP BY structure_id ORDER BY at DESC, max(rowid) DESC LIMIT ?",
+        [HOUSEHOLD_FORM, recent * 4])
     latest = [(r["structure_id"], known[r["structure_id"]]) for r in used
               if r["structure_id"] in known][:recent]
     return StructureChoices([] if needle else latest, matched[:limit], len(matched), exact)

@@ -38,7 +38,8 @@ def settlements(fmt: str) -> Response:
     """Settlement profiles as CSV, XLSX or GeoJSON (fmt), one row or feature each."""
     args = query_args(SettlementExportQuerySchema())
     download = exports.settlements_download(current_viewer(), filters_from(args),
-                                            fmt, geometry=args["geometry"])
+                                            fmt, geometry=args["geometry"],
+                                            headers=args["headers"])
     return send(download, "export.settlement_profiles", "settlements", format=fmt,
                 filters={k: v for k, v in args.items() if v})
 
@@ -50,7 +51,8 @@ def settlements(fmt: str) -> Response:
 def cities(fmt: str) -> Response:
     """City profiles as CSV, XLSX or GeoJSON (fmt), one row or feature per city."""
     args = query_args(CityExportQuerySchema())
-    download = exports.cities_download(current_viewer(), fmt, args["city"])
+    download = exports.cities_download(current_viewer(), fmt, args["city"],
+                                       headers=args["headers"])
     return send(download, "export.city_profiles", args["city"] or "cities", format=fmt)
 
 
@@ -63,6 +65,6 @@ def records(form_id: str, fmt: str) -> Response:
     XLSX (one sheet per table); repeats are their own tables linked by record_id."""
     args = query_args(RecordExportQuerySchema())
     download = exports.records_download(current_viewer(), form_id, fmt,
-                                        args["settlement_id"])
+                                        args["settlement_id"], headers=args["headers"])
     return send(download, "export.records", form_id, format=fmt,
                 settlement_id=args["settlement_id"])

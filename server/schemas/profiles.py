@@ -23,7 +23,13 @@ class SettlementFilterSchema(Schema):
              metadata={"description": "part of a settlement or city name"})
 
 
+_HEADERS = {"load_default": "names", "validate": validate.OneOf(["names", "labels"]),
+            "metadata": {"description": "CSV/XLSX header: column names, stable for "
+                         "programs (default), or readable labels in your language"}}
+
+
 class SettlementExportQuerySchema(SettlementFilterSchema):
+    headers = Text(**_HEADERS)
     geometry = Text(load_default="point",
                     validate=validate.OneOf(["point", "boundary"]),
                     metadata={"description": "GeoJSON: settlement point or "
@@ -31,11 +37,13 @@ class SettlementExportQuerySchema(SettlementFilterSchema):
 
 
 class CityExportQuerySchema(Schema):
+    headers = Text(**_HEADERS)
     city = Text(load_default=None, validate=_SHORT,
                 metadata={"description": "one city only"})
 
 
 class RecordExportQuerySchema(Schema):
+    headers = Text(**_HEADERS)
     settlement_id = Text(load_default=None, validate=validate.Length(min=1, max=36),
                          metadata={"description": "one settlement only"})
 
@@ -82,7 +90,12 @@ class ComparisonSchema(Schema):
     enumerated = fields.Float(allow_none=True, metadata={"description": "household records"})
     difference_pct = fields.Float(allow_none=True,
                                   metadata={"description": "(enumerated - reported) / "
-                                            "reported x 100"})
+                                            "reported x 100, for counts and amounts "
+                                            "(null for percentages)"})
+    difference_points = fields.Float(allow_none=True,
+                                     metadata={"description": "enumerated - reported in "
+                                               "percentage points, for percentages (null "
+                                               "otherwise)"})
 
 
 class SettlementProfileSchema(Schema):

@@ -6,16 +6,20 @@ print. Everything users typed is escaped.
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
+from babel.numbers import format_decimal, format_percent
 from flask import g, has_request_context
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
-from server.i18n import language
+from server.i18n import language, money_text
 from server.services.choice_labels import choice_labels
+from server.services.indicators import privacy
 
 _MAP_WIDTH = 640
 _MIN_SPAN = 0.004  # degrees: a lone settlement still gets some surroundings
@@ -110,30 +114,45 @@ def _scale_text(span_x_degrees: float, width: int) -> str:
 class Bar:
     label: str
     value: float | None
-    text: str  # what is written beside the bar ("1,234", "<5", "not available")
+    text: str  # what is written beside the bar ("1,234", "<5", "–", "not available")
+
+
+#: Characters of a bar label per line: labels wrap onto more lines, never cut.
+_LABEL_CHARS = 20
+
+
+def _label_lines(label: str) -> list[str]:
+    """A label in lines of at most _LABEL_CHARS characters, broken between words (a
+    longer word is broken where it must): every character is kept."""
+    return textwrap.wrap(label, _LABEL_CHARS, break_on_hyphens=False) or [""]
 
 
 def bar_chart(title: str, bars: Sequence[Bar], chart_id: str) -> Markup:
-    """Horizontal bars scaled to the largest value; missing values get no bar."""
-    row, label_w, bar_x, bar_w = 30, 190, 200, 300
-    height = row * max(len(bars), 1) + 10
+    """Horizontal bars scaled to the largest value; missing values get no bar. A long
+    label wraps onto several lines (the row grows), so no label is cut."""
+    line, label_w, bar_x, bar_w = 22, 230, 240, 260
+    layout = [(bar, _label_lines(bar.label)) for bar in bars]
+    heights = [max(30, line * len(lines) + 8) for _, lines in layout]
+    height = sum(heights) + 10
     top = max((b.value for b in bars if b.value is not None and b.value > 0), default=0)
     parts = [f'<figure class="chart" id="{escape(chart_id)}"><figcaption>{escape(title)}'
              f'</figcaption><svg viewBox="0 0 600 {height}" role="img" '
              f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">']
-    for i, bar in enumerate(bars):
-        y = 5 + i * row
-        label = bar.label if len(bar.label) <= 17 else bar.label[:16].rstrip() + "…"
-        parts.append(f'<text class="chart-label" x="{label_w}" y="{y + 19}" '
-                     f'text-anchor="end"><title>{escape(bar.label)}</title>'
-                     f'{escape(label)}</text>')
+    y = 5
+    for (bar, lines), row in zip(layout, heights, strict=True):
+        first = y + row / 2 - line * (len(lines) - 1) / 2 + 6
+        spans = "".join(f'<tspan x="{label_w}" y="{first + i * line:.1f}">{escape(text)}'
+                        f"</tspan>" for i, text in enumerate(lines))
+        parts.append(f'<text class="chart-label" text-anchor="end" '
+                     f'data-label="{escape(bar.label)}">{spans}</text>')
         length = 0.0
         if bar.value is not None and bar.value > 0 and top > 0:
             length = max(bar.value / top * bar_w, 2)
-            parts.append(f'<rect class="chart-bar" x="{bar_x}" y="{y + 4}" '
-                         f'width="{length:.1f}" height="{row - 10}"/>')
+            parts.append(f'<rect class="chart-bar" x="{bar_x}" y="{y + row / 2 - 10:.1f}" '
+                         f'width="{length:.1f}" height="20"/>')
         parts.append(f'<text class="chart-value" x="{bar_x + length + 6:.1f}" '
-                     f'y="{y + 19}">{escape(bar.text)}</text>')
+                     f'y="{y + row / 2 + 6:.1f}">{escape(bar.text)}</text>')
+        y += row
     if not bars:
         parts.append(f'<text class="chart-label" x="10" y="25">{escape(_("No data"))}</text>')
     parts.append("</svg></figure>")
@@ -173,17 +192,56 @@ def code_label(code: object) -> str:
     return text[:1].upper() + text[1:]
 
 
-def number_text(value: object, digits: int = 0, suppressed: bool = False,
+def number_text(value: object, digits: int = 0, hidden: str | None = None,
                 threshold: int = 5, unit: str = "") -> str:
-    """A figure for people: thousands separated, "<5" when suppressed, "not available"
-    when missing."""
-    if suppressed:
+    """A figure for people: thousands separated, "not available" when missing; for a
+    value hidden from officials (`hidden`, privacy.SMALL or PROTECTED), "<5" when it is
+    itself a small count and HIDDEN_MARK when it is hidden to protect one (its value may
+    be large: it must not read as a small count)."""
+    if hidden == privacy.SMALL:
         return f"<{threshold}"
+    if hidden is not None:
+        return HIDDEN_MARK
     if value is None:
-        return _("not available")
+        return str(_("not available"))
     if isinstance(value, bool) or not isinstance(value, int | float):
         return code_label(value)
-    shown = f"{value:,.{digits}f}" if digits or value != int(value) else f"{int(value):,}"
-    if digits == 0 and value != int(value):
-        shown = f"{value:,.1f}"
+    # Babel writes the separators of the reader's language ("2,201.5"; "2 201,5" in
+    # French), as percent_text and money do: one page never mixes two conventions.
+    decimals = digits or (0 if value == int(value) else 1)
+    shown = format_decimal(value, format="#,##0" + ("." + "0" * decimals if decimals else ""),
+                           locale=language())
     return f"{shown}{unit}"
+
+
+#: What a value hidden to protect a small count reads on pages (an en dash).
+HIDDEN_MARK = "\u2013"
+
+
+def percent_text(value: float | None, hidden: str | None = None, threshold: int = 5,
+                 signed: bool = False) -> str:
+    """A percentage (45.2 for 45.2 %) in the reader's language, one decimal at most:
+    "45.2%" in English, "45,2 %" in French; "+3.5%" when `signed`."""
+    if hidden is not None or value is None:
+        return number_text(value, hidden=hidden, threshold=threshold)
+    share = Decimal(str(round(abs(value), 1))) / 100
+    text = format_percent(share, locale=language(), decimal_quantization=False)
+    return (("+" if value > 0 else "-" if value < 0 else "") if signed else
+            ("-" if value < 0 else "")) + text
+
+
+def points_text(value: float | None) -> str:
+    """A difference between two percentages, in percentage points: "+15.0 percentage
+    points" (45 % against 60 % is 15 points, not 33 %)."""
+    if value is None:
+        return str(_("not available"))
+    number = format_decimal(round(value, 1), format="+#,##0.0;-#,##0.0", locale=language())
+    return str(_("%(number)s percentage points", number=number))
+
+
+def money(value: float | None, country: object, hidden: str | None = None,
+          threshold: int = 5) -> str:
+    """An amount with the currency of the settlement's country ("KES 1,500")."""
+    if hidden is not None or value is None:
+        return number_text(value, hidden=hidden, threshold=threshold)
+    return money_text(value, country) or str(_("not available"))

@@ -11,6 +11,8 @@ from flask_babel import ngettext
 from werkzeug.wrappers import Response
 
 from server.auth import current_user, roles_required
+from server.i18n import country_name
+from server.services.indicators.privacy import hidden_as
 from server.services.indicators.profiles import city_profile, list_cities, settlement_profile
 from server.services.indicators.viewer import PROFILE_ROLES, viewer_for
 from server.web.profile_charts import (
@@ -18,12 +20,18 @@ from server.web.profile_charts import (
     Place,
     bar_chart,
     code_label,
+    money,
     number_text,
+    percent_text,
+    points_text,
     settlement_map,
 )
 
 bp = Blueprint("profiles", __name__)
 
+#: Units of cards and rows that are not a plain suffix: a percentage and an amount of
+#: money, written by Babel in the reader's language (money in the country's currency).
+PERCENT, MONEY = "%", "money"
 #: Cards of a settlement profile: (key, label, unit, decimals).
 SETTLEMENT_CARDS = (
     ("population", _l("People"), "", 0),
@@ -34,8 +42,8 @@ SETTLEMENT_CARDS = (
     ("density_per_km2", _l("People per km²"), "", 0),
     ("people_per_working_toilet_seat", _l("People per working toilet seat"), "", 0),
     ("people_per_working_tap", _l("People per working tap"), "", 0),
-    ("electricity_households_pct", _l("Households with electricity"), " %", 0),
-    ("water_cost_month", _l("Water cost per month"), "", 0),
+    ("electricity_households_pct", _l("Households with electricity"), PERCENT, 0),
+    ("water_cost_month", _l("Water cost per month"), MONEY, 0),
     ("garbage_collections_per_week", _l("Garbage collections per week"), "", 0),
     ("clinic_minutes", _l("Minutes to a clinic"), "", 0),
     ("hospital_minutes", _l("Minutes to a hospital"), "", 0),
@@ -45,16 +53,18 @@ CITY_CARDS = (
     ("settlements_profiled", _l("Settlements profiled"), "", 0),
     ("population", _l("People in profiled settlements"), "", 0),
     ("households", _l("Households"), "", 0),
-    ("settlements_eviction_threat_pct", _l("Settlements under eviction threat"), " %", 0),
+    ("settlements_eviction_threat_pct", _l("Settlements under eviction threat"), PERCENT, 0),
     ("people_per_working_toilet_seat", _l("People per working toilet seat"), "", 0),
     ("people_per_working_tap", _l("People per working tap"), "", 0),
     ("density_per_ha", _l("People per hectare"), "", 0),
-    ("electricity_households_pct", _l("Households with electricity"), " %", 0),
+    ("electricity_households_pct", _l("Households with electricity"), PERCENT, 0),
     ("savings_groups", _l("Savings groups"), "", 0),
 )
 COMPARISON_LABELS = {"household_size": _l("Household size (people)"),
-                     "electricity_households_pct": _l("Households with electricity (%)"),
+                     "electricity_households_pct": _l("Households with electricity"),
                      "water_cost_month": _l("Water cost per month")}
+#: How each compared quantity is written (others are plain numbers).
+COMPARISON_UNITS = {"electricity_households_pct": PERCENT, "water_cost_month": MONEY}
 ENUMERATION_CHARTS = (("sex", _l("Household members by sex")),
                       ("age", _l("Household members by age")),
                       ("tenure", _l("Households by tenure")),
@@ -70,11 +80,22 @@ def notes_of(values: dict[str, Any]) -> dict[str, str]:
             for key, text in found.items() if text}
 
 
-def cards(values: dict[str, Any], spec: tuple[tuple[str, Any, str, int], ...]
-          ) -> list[dict[str, str]]:
+def figure_text(value: Any, unit: str = "", digits: int = 0, country: object = None,
+                hidden: str | None = None, threshold: int = 5) -> str:
+    """A figure with its unit: a percentage or money through Babel, else a number."""
+    if unit == PERCENT:
+        return percent_text(value, hidden=hidden, threshold=threshold)
+    if unit == MONEY:
+        return money(value, country, hidden=hidden, threshold=threshold)
+    return number_text(value, digits, hidden=hidden, threshold=threshold, unit=unit)
+
+
+def cards(values: dict[str, Any], spec: tuple[tuple[str, Any, str, int], ...],
+          country: object = None) -> list[dict[str, str]]:
     notes = notes_of(values)
     return [{"key": key, "label": str(label),
-             "text": number_text(values.get(key), digits, unit=unit), "note": notes.get(key, "")}
+             "text": figure_text(values.get(key), unit, digits, country),
+             "note": notes.get(key, "")}
             for key, label, unit, digits in spec]
 
 
@@ -84,27 +105,28 @@ def enumeration_charts(enum: dict[str, Any], threshold: int, prefix: str) -> lis
     for group, title in ENUMERATION_CHARTS:
         cells = enum.get(group) or {}
         bars = [Bar(code_label(name), value,
-                    number_text(value, suppressed=f"{group}.{name}" in hidden,
+                    number_text(value, hidden=hidden_as(enum, f"{group}.{name}"),
                                 threshold=threshold))
                 for name, value in cells.items() if value != 0 or f"{group}.{name}" in hidden]
         charts.append(bar_chart(str(title), bars, f"{prefix}-{group}"))
     return charts
 
 
-def enumeration_rows(enum: dict[str, Any], threshold: int) -> list[tuple[str, str]]:
-    hidden = set(enum.get("suppressed") or ())
+def enumeration_rows(enum: dict[str, Any], threshold: int, country: object = None
+                     ) -> list[tuple[str, str]]:
     rows = []
-    for key, label in (("structures", _("Structures numbered")),
-                       ("households", _("Households")),
-                       ("households_consented", _("Households that took part")),
-                       ("population", _("People")),
-                       ("household_size_mean", _("Mean household size")),
-                       ("electricity_households_pct", _("Households with electricity (%)")),
-                       ("savings_members_pct", _("Households in a savings group (%)")),
-                       ("monthly_rent_mean", _("Mean monthly rent")),
-                       ("water_cost_month_mean", _("Mean water cost per month"))):
-        rows.append((label, number_text(enum.get(key), suppressed=key in hidden,
-                                        threshold=threshold)))
+    for key, label, unit in (
+            ("structures", _("Structures numbered"), ""),
+            ("households", _("Households"), ""),
+            ("households_consented", _("Households that took part"), ""),
+            ("population", _("People"), ""),
+            ("household_size_mean", _("Mean household size"), ""),
+            ("electricity_households_pct", _l("Households with electricity"), PERCENT),
+            ("savings_members_pct", _l("Households in a savings group"), PERCENT),
+            ("monthly_rent_mean", _("Mean monthly rent"), MONEY),
+            ("water_cost_month_mean", _("Mean water cost per month"), MONEY)):
+        rows.append((str(label), figure_text(enum.get(key), unit, 0, country,
+                                        hidden_as(enum, key), threshold)))
     return rows
 
 
@@ -124,21 +146,24 @@ def settlement(settlement_id: str) -> str:
     if found is None:
         abort(404)
     ind = found["profile"]
-    ownership = [Bar(code_label(k.replace("_percentage", "")), v, number_text(v, unit=" %"))
+    ownership = [Bar(code_label(k.replace("_percentage", "")), v, percent_text(v))
                  for k, v in (ind.get("land_ownership_pct") or {}).items() if v]
     enum = found["enumeration"]
     return render_template(
         "profiles/settlement.html", s=found, ind=ind, viewer=viewer,
-        cards=cards(ind, SETTLEMENT_CARDS),
+        cards=cards(ind, SETTLEMENT_CARDS, found["country"]),
+        country=country_name(found["country"]),
         status=code_label(ind.get("legal_status")),
         threat=ind.get("eviction_threat_current"),
         seriousness=code_label(ind.get("eviction_threat_seriousness")),
-        ownership_chart=bar_chart(_("Land ownership (share of the settlement's land)"), ownership,
+        ownership_chart=bar_chart(_("Land ownership (share of the settlement's land)"),
+                                  ownership,
                                   "chart-ownership"),
         priorities=[(p["rank"], code_label(p["priority"]), code_label(p.get("term")))
                     for p in ind.get("priorities") or []],
-        comparison=comparison_rows(found["comparison"], enum, viewer.threshold),
-        enum_rows=enumeration_rows(enum, viewer.threshold),
+        comparison=comparison_rows(found["comparison"], enum, viewer.threshold,
+                                   found["country"]),
+        enum_rows=enumeration_rows(enum, viewer.threshold, found["country"]),
         enum_charts=enumeration_charts(enum, viewer.threshold, "chart-enum"),
         settlement_map=_map([found]),
         water_sources=[(code_label(name), number_text(v.get("count")),
@@ -147,21 +172,31 @@ def settlement(settlement_id: str) -> str:
     )
 
 
-def comparison_rows(rows: list[dict[str, Any]], enum: dict[str, Any], threshold: int
-                    ) -> list[tuple[str, str, str, str]]:
-    """(label, reported, enumerated, difference) for the side-by-side table."""
-    return [(str(COMPARISON_LABELS.get(c["quantity"], code_label(c["quantity"]))),
-             number_text(c["reported"]),
-             number_text(c["enumerated"], threshold=threshold,
-                         suppressed=c["enumerated"] is None and _hidden(c["quantity"], enum)),
-             _("not available") if c["difference_pct"] is None
-             else f"{c['difference_pct']:+.1f} %")
-            for c in rows]
+def comparison_rows(rows: list[dict[str, Any]], enum: dict[str, Any], threshold: int,
+                    country: object = None) -> list[tuple[str, str, str, str]]:
+    """(label, reported, enumerated, difference) for the side-by-side table: the
+    difference of two percentages in percentage points, of other figures in %."""
+    out = []
+    for c in rows:
+        unit = COMPARISON_UNITS.get(c["quantity"], "")
+        hidden = hidden_as(enum, _ENUMERATED.get(c["quantity"], c["quantity"])) \
+            if c["enumerated"] is None else None
+        if c.get("difference_points") is not None:
+            difference = points_text(c["difference_points"])
+        elif c["difference_pct"] is not None:
+            difference = percent_text(c["difference_pct"], signed=True)
+        else:
+            difference = number_text(None)
+        out.append((str(COMPARISON_LABELS.get(c["quantity"], code_label(c["quantity"]))),
+                    figure_text(c["reported"], unit, 0, country),
+                    figure_text(c["enumerated"], unit, 0, country, hidden, threshold),
+                    difference))
+    return out
 
 
-def _hidden(quantity: str, enum: dict[str, Any]) -> bool:
-    names = {"household_size": "household_size_mean", "water_cost_month": "water_cost_month_mean"}
-    return names.get(quantity, quantity) in set(enum.get("suppressed") or ())
+#: The enumeration summary's name of a compared quantity, where it differs.
+_ENUMERATED = {"household_size": "household_size_mean",
+               "water_cost_month": "water_cost_month_mean"}
 
 
 def _map(rows: list[dict[str, Any]]) -> Any:
@@ -192,31 +227,34 @@ def city(name: str | None) -> str | Response:
     return render_template(
         "profiles/city.html", c=found, viewer=viewer, reported=reported,
         cards=cards(ours, CITY_CARDS),
-        reported_rows=[(label, number_text(reported.get(key), unit=unit),
+        country=country_name(found["country"]),
+        reported_rows=[(label, figure_text(reported.get(key), unit),
                         reported_notes.get(key, ""))
                        for key, label, unit in (
                            ("settlements_known", _("Settlements known"), ""),
                            ("settlements_profiled", _("Settlements profiled"), ""),
                            ("settlements_profiled_pct",
-                            _("Share of known settlements profiled"), " %"),
+                            _("Share of known settlements profiled"), PERCENT),
                            ("settlements_declared", _("Declared (legal)"), ""),
                            ("settlements_resettled", _("Resettled"), ""),
                            ("settlements_eviction_threat", _("Under eviction threat"), ""),
                            ("informal_population", _("Informal population"), ""),
-                           ("informal_population_pct", _("Share of the city's people"), " %"),
+                           ("informal_population_pct", _("Share of the city's people"),
+                            PERCENT),
                            ("savings_groups", _("Savings groups"), ""))],
         reported_codes=[(label, code_label(reported.get(key))) for key, label in (
-            ("city_forum", _("City forum")), ("city_relationship", _("Relationship with the city")),
+            ("city_forum", _("City forum")),
+            ("city_relationship", _("Relationship with the city")),
             ("agreement_signed", _("Agreement signed")))],
         reported_priorities=[(p["rank"], code_label(p["priority"]), code_label(p.get("term")))
                              for p in reported.get("priorities") or []],
         status_chart=bar_chart(_("Settlements by legal status"), status, "chart-status"),
         priority_chart=bar_chart(_("Top priorities (5 points for a first priority ... 1 for "
                                    "a fifth)"), priorities, "chart-priorities"),
-        enum_rows=enumeration_rows(found["enumeration"], viewer.threshold),
+        enum_rows=enumeration_rows(found["enumeration"], viewer.threshold, found["country"]),
         enum_charts=enumeration_charts(found["enumeration"], viewer.threshold, "chart-city"),
         settlement_map=_map(found["settlements"]),
         settlements=found["settlements"], fmt=number_text, code_label=code_label,
-        pct_profiled=ours.get("settlements_profiled_pct"),
+        pct_profiled=ours.get("settlements_profiled_pct"), pct_text=percent_text,
         pct_profiled_note=notes_of(ours).get("settlements_profiled_pct", ""),
     )

@@ -165,7 +165,10 @@ def test_structures_are_found_by_their_painted_number_and_recent_ones_come_first
         "MSH-0142", "MSH-1420"]
     assert listing.structure_choices(store, place, "999").found == []
     assert listing.structure_choices(store, place, limit=2).matched == 5
-    # A household recorded in MSH-0042, then one in MSH-0007: most recent first.
+    # A household recorded in MSH-0042, then one in MSH-0007: most recent first, even
+    # when both were stored within the same millisecond (a fast tablet, a coarse clock).
+    same_moment = store._now_ms()
+    store._now_ms = lambda: same_moment
     for number in ("MSH-0042", "MSH-0007"):
         store.create_record("sdi_household_enumeration", "1", {"structure_number": number},
                             settlement_id=place, structure_id=ids[number])

@@ -131,3 +131,44 @@ def test_a_city_total_hides_what_one_settlement_hides() -> None:
     # ... and a second cell of the group, or 39 households - 30 tenants gives it back.
     assert whole["tenure"] == {"owner": None, "tenant": None}
     assert whole["suppressed"] == ["tenure.owner", "tenure.tenant"]
+
+
+def test_a_hidden_figure_says_whether_it_is_a_small_count() -> None:
+    # 1 owner of 41 households is small; the 40 tenants are hidden only to protect it,
+    # as are the percentage and the mean resting on them: none of those is a count
+    # from 1 to 4, so none may read "<5".
+    enum = {"households_consented": 41, "members": 120, "households": 41,
+            "tenure": {"owner": 1, "tenant": 40, "rent_free": 0},
+            "households_with_electricity": 38, "electricity_households_pct": 92.7,
+            "rent_answers": 3, "monthly_rent_mean": 1500.0}
+    out = privacy.suppress_enumeration(enum, 5)
+    assert out["tenure"] == {"owner": None, "tenant": None, "rent_free": 0}
+    assert out["suppression"] == {
+        "tenure.owner": privacy.SMALL, "tenure.tenant": privacy.PROTECTED,
+        "households_with_electricity": privacy.PROTECTED,  # 41 - 38 = 3 without
+        "electricity_households_pct": privacy.PROTECTED,
+        "rent_answers": privacy.SMALL, "monthly_rent_mean": privacy.PROTECTED}
+    assert privacy.hidden_as(out, "tenure.tenant") == privacy.PROTECTED
+    assert privacy.hidden_as(out, "tenure.rent_free") is None
+
+
+def test_a_city_total_hidden_for_a_settlement_is_not_called_small() -> None:
+    parts = [{"suppressed": ["toilet.open"]}, {"suppressed": []}]
+    whole = privacy.protect_across(parts, {"toilet": {"open": 34, "own_flush": 18,
+                                                      "shared": 200},
+                                           "suppressed": [], "suppression": {}})
+    assert whole["toilet"] == {"open": None, "own_flush": None, "shared": 200}
+    assert whole["suppression"] == {"toilet.open": privacy.PROTECTED,
+                                    "toilet.own_flush": privacy.PROTECTED}
+
+
+def test_two_percentages_differ_by_percentage_points() -> None:
+    from server.services.indicators.profiles import compare
+
+    rows = {r["quantity"]: r for r in compare(
+        {"electricity_households_pct": 45.0, "households": 100},
+        {"electricity_households_pct": 60.0, "households": 80})}
+    assert rows["electricity_households_pct"]["difference_points"] == 15.0
+    assert rows["electricity_households_pct"]["difference_pct"] is None  # not "+33.3 %"
+    assert rows["households"]["difference_pct"] == -20.0
+    assert rows["households"]["difference_points"] is None

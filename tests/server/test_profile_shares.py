@@ -206,7 +206,7 @@ def test_pages_and_api_show_the_reason_instead_of_a_share_above_100(app: Flask,
         "1 settlement left out: Mashimoni (the profile reports more households with "
         "electricity (4,000) than households (3,100)).")
     shown = card(page(people.admin, "/cities/Nairobi"), "electricity_households_pct")
-    assert '<span class="value">25 %</span>' in shown
+    assert '<span class="value">25%</span>' in shown
     assert "1 settlement left out: Mashimoni (the profile reports more households" in shown
     # Downloads: the GeoJSON carries the reason; the CSV has an empty cell, as for any
     # figure that is not available.
@@ -223,7 +223,7 @@ def test_pages_and_api_show_the_reason_instead_of_a_share_above_100(app: Flask,
     assert by_id[KAMBI]["profile.electricity_households_pct"] == "25.0"
     # Chaisa (Lusaka) has no electricity at all: 0 %, no note.
     chaisa = card(page(people.admin, f"/settlements/{CHAISA}"), "electricity_households_pct")
-    assert '<span class="value">0 %</span>' in chaisa and "note" not in chaisa
+    assert '<span class="value">0%</span>' in chaisa and "note" not in chaisa
 
 
 def test_facts_cached_before_the_change_do_not_show_above_100(app: Flask,
@@ -272,7 +272,7 @@ def test_city_profile_record_with_more_profiled_than_known(app: Flask,
     table = html.split('id="city-reported"')[1].split("</table>")[0]
     assert ("not available<span class=\"note\">The city profile reports more settlements "
             "profiled (200) than settlements known (180).</span>") in table
-    shares = [float(n.replace(",", "")) for n in re.findall(r"([\d,.]+) %", html)]
+    shares = [float(n.replace(",", "")) for n in re.findall(r"([\d,.]+)%", html)]
     assert shares and max(shares) <= 100  # no share above 100 % anywhere on the page
 
 

@@ -27,6 +27,9 @@ from server.services.indicators.profiles import (
 )
 
 PROFILE_FORMATS = ("csv", "xlsx", "geojson")
+#: Headers of CSV and XLSX files: "names" (stable column names, for programs) or
+#: "labels" (readable headings in the reader's language, for people).
+HEADERS = ("names", "labels")
 RECORD_FORMATS = ("csv", "xlsx")
 MIMETYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -55,7 +58,8 @@ def _check(fmt: str, allowed: tuple[str, ...]) -> None:
 
 
 def settlements_download(viewer: Viewer, filters: Filters, fmt: str,
-                         geometry: str = "point", session: Session | None = None) -> Download:
+                         geometry: str = "point", session: Session | None = None,
+                         headers: str = "names") -> Download:
     """Every visible settlement profile matching `filters`, one row or feature each."""
     session = session or db.session
     _check(fmt, PROFILE_FORMATS)
@@ -65,13 +69,14 @@ def settlements_download(viewer: Viewer, filters: Filters, fmt: str,
         chunks = writers.geojson_stream(profile_rows.settlement_features(profiles, geometry))
     else:
         header, rows = profile_rows.settlement_rows(profiles, viewer)
+        header = profile_rows.column_labels(header) if headers == "labels" else header
         chunks = writers.csv_stream(header, rows) if fmt == "csv" else \
             writers.xlsx_stream([("settlements", header, rows)])
     return Download(name, MIMETYPES[fmt], chunks)
 
 
 def cities_download(viewer: Viewer, fmt: str, city: str | None = None,
-        session: Session | None = None) -> Download:
+        session: Session | None = None, headers: str = "names") -> Download:
     """City profiles of every visible city (or of one)."""
     session = session or db.session
     _check(fmt, PROFILE_FORMATS)
@@ -84,13 +89,15 @@ def cities_download(viewer: Viewer, fmt: str, city: str | None = None,
         chunks = writers.geojson_stream(profile_rows.city_features(cities))
     else:
         header, rows = profile_rows.city_rows(cities, viewer)
+        header = profile_rows.column_labels(header) if headers == "labels" else header
         chunks = writers.csv_stream(header, rows) if fmt == "csv" else \
             writers.xlsx_stream([("cities", header, rows)])
     return Download(name, MIMETYPES[fmt], chunks)
 
 
 def records_download(viewer: Viewer, form_id: str, fmt: str,
-                     settlement_id: str | None = None, session: Session | None = None) -> Download:
+                     settlement_id: str | None = None, session: Session | None = None,
+                     headers: str = "names") -> Download:
     """The records of `form_id` the viewer's federations hold: the main table and one
     table per repeat (CSV: a zip of files; XLSX: one sheet each)."""
     session = session or db.session
@@ -111,7 +118,8 @@ def records_download(viewer: Viewer, form_id: str, fmt: str,
     records.prepare(session)
     scope = settlement_ids_query(viewer, filters)
     tables = records.tables(spec)
-    names = [(table.name, table.header) for table in tables]
+    names = [(table.name, table.labels(spec) if headers == "labels" else table.header)
+             for table in tables]
     rows = records.rows_by_table(session, tables, form_id, scope)
     stem = f"{form_id}-{_stamp()}"
     if fmt == "csv":

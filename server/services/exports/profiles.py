@@ -1,9 +1,11 @@
 """Settlement and city profiles as flat rows and GeoJSON features.
 
 One row per settlement (or city); nested figures become dotted columns
-(`enumeration.tenure.owner`). For city officials a suppressed count is written as
-"<5" (the threshold) in CSV and XLSX and as null in GeoJSON with the names listed in
-`suppressed`.
+(`enumeration.tenure.owner`). For city officials a hidden figure is an empty cell in
+CSV and XLSX and null in GeoJSON, so numeric columns stay numeric, and its column is
+named in `suppressed_small` (a count from 1 to threshold - 1) or in
+`suppressed_protected` (hidden so that a small count cannot be worked out: its value
+may be large). A country is written as its name, with its ISO code in `country_code`.
 """
 
 from __future__ import annotations
@@ -11,10 +13,59 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
+
+from server.i18n import country_code, country_name
 from server.services.indicators import enumeration, formulas
+from server.services.indicators.privacy import PROTECTED, SMALL
 from server.services.indicators.profiles import Viewer, aggregate_profiles, compare
 
-_PLACE = ("settlement_id", "name", "city", "country", "federation", "lon", "lat")
+_PLACE = ("settlement_id", "name", "city", "country", "country_code", "federation", "lon",
+          "lat")
+#: The columns naming hidden figures, by reason (privacy.SMALL, privacy.PROTECTED).
+FLAG_COLUMNS = {SMALL: "suppressed_small", PROTECTED: "suppressed_protected"}
+
+
+#: Readable headings of column name parts (column_labels); other parts are their words.
+_SECTIONS = {"profile": _l("Settlement profile"), "enumeration": _l("Enumeration"),
+             "comparison": _l("Profile vs enumeration"), "reported": _l("City profile"),
+             "from_settlement_profiles": _l("Settlement profiles added up")}
+_WORDS = {
+    "settlement_id": _l("Settlement ID"), "name": _l("Settlement"), "city": _l("City"),
+    "country": _l("Country"), "country_code": _l("Country code (ISO 3166)"),
+    "federation": _l("Federation"), "lon": _l("Longitude"), "lat": _l("Latitude"),
+    "suppressed_small": _l("Hidden: small counts"),
+    "suppressed_protected": _l("Hidden to protect a small count"),
+    "reported": _l("profile"), "enumerated": _l("enumeration"),
+    "difference_pct": _l("difference (%)"),
+    "difference_points": _l("difference (percentage points)"),
+    "not_available": _l("why not available"), "left_out": _l("left out"),
+}
+
+
+def _words(part: str) -> str:
+    if part in _WORDS:
+        return str(_WORDS[part])
+    text = part.replace("_", " ").strip()
+    if text.endswith(" pct"):
+        text = text[:-4] + " (%)"
+    return text[:1].upper() + text[1:]
+
+
+def column_labels(columns: list[str]) -> list[str]:
+    """Readable headings for people ("Enumeration: Tenure: Owner" for
+    `enumeration.tenure.owner`), in the reader's language; unique (a heading that two
+    columns would share is followed by the column name in brackets)."""
+    labels = []
+    for column in columns:
+        parts = column.split(".")
+        if parts[0] in _SECTIONS and len(parts) > 1:
+            labels.append(": ".join([str(_SECTIONS[parts[0]]), *map(_words, parts[1:])]))
+        else:
+            labels.append(": ".join(map(_words, parts)))
+    folded = [label.casefold() for label in labels]
+    return [f"{label} ({column})" if folded.count(label.casefold()) > 1 else label
+            for label, column in zip(labels, columns, strict=True)]
 
 
 def flatten(value: Any, prefix: str, out: dict[str, Any]) -> dict[str, Any]:
@@ -44,7 +95,7 @@ def _template_profile() -> dict[str, Any]:
 
 def _comparison_columns(rows: list[dict[str, Any]]) -> dict[str, Any]:
     return {f"{r['quantity']}.{k}": r[k] for r in rows
-            for k in ("reported", "enumerated", "difference_pct")}
+            for k in ("reported", "enumerated", "difference_pct", "difference_points")}
 
 
 def settlement_columns() -> list[str]:
@@ -53,8 +104,24 @@ def settlement_columns() -> list[str]:
     return list(row)
 
 
+def _flags(enum: dict[str, Any], flat: dict[str, Any]) -> None:
+    """`suppressed_small` and `suppressed_protected`: the columns of the hidden figures
+    of an enumeration summary, by reason (a name without a reason is PROTECTED: never
+    call a figure small without knowing it)."""
+    reasons = enum.get("suppression") or {}
+    for reason, column in FLAG_COLUMNS.items():
+        flat[column] = [f"enumeration.{name}" for name in enum.get("suppressed") or ()
+                        if reasons.get(name, PROTECTED) == reason]
+
+
+def _country(flat: dict[str, Any], value: object) -> None:
+    flat["country"] = country_name(value) or None
+    flat["country_code"] = country_code(value)
+
+
 def settlement_row(profile: dict[str, Any]) -> dict[str, Any]:
     flat: dict[str, Any] = {k: profile.get(k) for k in _PLACE}
+    _country(flat, profile.get("country"))
     body = dict(profile["profile"])
     priorities = body.pop("priorities", []) or []
     sources = body.pop("water_sources", {}) or {}
@@ -68,11 +135,12 @@ def settlement_row(profile: dict[str, Any]) -> dict[str, Any]:
         flat[f"profile.priority_{n}"] = (by_rank.get(n) or {}).get("priority")
         flat[f"profile.priority_{n}_term"] = (by_rank.get(n) or {}).get("term")
     enum = dict(profile["enumeration"])
-    suppressed = enum.pop("suppressed", []) or []
+    hidden = {"suppressed": enum.pop("suppressed", []), "suppression": enum.pop(
+        "suppression", {})}
     flatten(enum, "enumeration", flat)
     flat.update({f"comparison.{k}": v
                  for k, v in _comparison_columns(profile["comparison"]).items()})
-    flat["suppressed"] = " ".join(suppressed)
+    _flags(hidden, flat)
     return flat
 
 
@@ -82,9 +150,7 @@ def settlement_rows(profiles: list[dict[str, Any]], viewer: Viewer
 
     def rows() -> Iterator[list[Any]]:
         for profile in profiles:
-            flat = settlement_row(profile)
-            marked = {f"enumeration.{n}" for n in flat["suppressed"].split()}
-            yield [f"<{viewer.threshold}" if c in marked else flat.get(c) for c in columns]
+            yield _cells(settlement_row(profile), columns)
 
     return columns, rows()
 
@@ -100,22 +166,31 @@ def settlement_features(profiles: list[dict[str, Any]], geometry: str = "point"
         elif profile.get("lon") is not None:
             shape = {"type": "Point", "coordinates": [profile["lon"], profile["lat"]]}
         props = settlement_row(profile)
-        props["suppressed"] = props["suppressed"].split()
         yield {"type": "Feature", "id": profile["settlement_id"], "geometry": shape,
                "properties": props}
 
 
+def _cells(flat: dict[str, Any], columns: list[str]) -> list[Any]:
+    """A row of `columns`: hidden figures are already None (an empty cell); the flag
+    columns list column names separated by spaces."""
+    return [" ".join(flat[c]) if c in FLAG_COLUMNS.values() else flat.get(c) for c in columns]
+
+
 # -- cities ------------------------------------------------------------------------------
 def city_row(city: dict[str, Any]) -> dict[str, Any]:
-    flat: dict[str, Any] = {"city": city["city"], "country": city["country"]}
+    flat: dict[str, Any] = {"city": city["city"]}
+    _country(flat, city["country"])
     reported = dict(city.get("reported") or {})
     reported.pop("record_id", None)
+    if reported.get("country") is not None:
+        reported["country"] = country_name(reported["country"])
     flatten(reported, "reported", flat)
     flatten(city["from_settlement_profiles"], "from_settlement_profiles", flat)
     enum = dict(city["enumeration"])
-    suppressed = enum.pop("suppressed", []) or []
+    hidden = {"suppressed": enum.pop("suppressed", []), "suppression": enum.pop(
+        "suppression", {})}
     flatten(enum, "enumeration", flat)
-    flat["suppressed"] = " ".join(suppressed)
+    _flags(hidden, flat)
     return flat
 
 
@@ -151,9 +226,7 @@ def city_rows(cities: list[dict[str, Any]], viewer: Viewer
 
     def rows() -> Iterator[list[Any]]:
         for city in cities:
-            flat = city_row(city)
-            marked = {f"enumeration.{n}" for n in flat["suppressed"].split()}
-            yield [f"<{viewer.threshold}" if c in marked else flat.get(c) for c in columns]
+            yield _cells(city_row(city), columns)
 
     return columns, rows()
 
@@ -168,5 +241,4 @@ def city_features(cities: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
             shape = {"type": "Point", "coordinates": [
                 sum(p[0] for p in points) / len(points), sum(p[1] for p in points) / len(points)]}
         props = city_row(city)
-        props["suppressed"] = props["suppressed"].split()
         yield {"type": "Feature", "id": city["city"], "geometry": shape, "properties": props}

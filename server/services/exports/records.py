@@ -12,10 +12,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from forms.spec import FormSpec, Node
+from forms.spec import DEFAULT_LANG, FormSpec, Node, text_in
+from server.i18n import form_language
 from server.models import FormVersion, Record
 from server.models.indicators import HouseholdFacts, StructureFacts
 from server.services.indicators.facts import (
@@ -28,6 +30,8 @@ from server.services.indicators.facts import (
 #: Forms whose records can be tied to a settlement (and so to a federation).
 LINKED_FORMS = (SETTLEMENT_FORM, STRUCTURE_FORM, HOUSEHOLD_FORM)
 _NOT_DATA = ("note", "begin group", "end group")
+#: Headings of the form's bookkeeping fields, which have no label.
+_META = {("meta", "instanceID"): _l("Instance ID"), ("meta", "instanceName"): _l("Record title")}
 _BATCH = 1000
 
 
@@ -38,12 +42,34 @@ class Table:
     name: str
     repeat: tuple[str, ...]
     columns: tuple[str, ...]  # question paths relative to the table's level
+    nodes: tuple[Node, ...] = ()  # the questions of `columns`, in the same order
 
     @property
     def header(self) -> list[str]:
         lead = ["record_id", "form_version", "server_seq"] if not self.repeat else \
             ["record_id", "parent_instance", "instance_id", "position"]
         return lead + list(self.columns)
+
+    def labels(self, spec: FormSpec) -> list[str]:
+        """The header as people read it: each question's label in the form's language
+        matching the reader's (its default otherwise); a question without a label by
+        its name in words. A label that two columns share is followed by the column's
+        name in brackets, so every heading stays unique."""
+        lang = form_language(spec)
+        lead = [str(text) for text in (
+            (_l("Record ID"), _l("Form version"), _l("Server sequence")) if not self.repeat
+            else (_l("Record ID"), _l("Parent instance"), _l("Instance ID"), _l("Position")))]
+        texts = [_label(node, lang) for node in self.nodes]
+        seen = [t.casefold() for t in lead + texts]
+        return lead + [f"{text} ({path})" if seen.count(text.casefold()) > 1 else text
+                       for text, path in zip(texts, self.columns, strict=True)]
+
+
+def _label(node: Node, lang: str | None) -> str:
+    if node.path in _META:
+        return str(_META[node.path])
+    text = " ".join(text_in(node.label, lang, DEFAULT_LANG).split())
+    return text or node.name.replace("_", " ").strip().capitalize()
 
 
 def latest_spec(session: Session, form_id: str) -> FormSpec | None:
@@ -58,6 +84,7 @@ def tables(spec: FormSpec) -> list[Table]:
 
     def visit(nodes: tuple[Node, ...], level: tuple[str, ...], name: str) -> None:
         columns: list[str] = []
+        questions: list[Node] = []
 
         def collect(children: tuple[Node, ...]) -> None:
             for node in children:
@@ -67,9 +94,10 @@ def tables(spec: FormSpec) -> list[Table]:
                     collect(node.children)
                 elif node.type not in _NOT_DATA:
                     columns.append("/".join(node.path[len(level):]))
+                    questions.append(node)
 
         collect(nodes)
-        found.append(Table(name, level, tuple(columns)))
+        found.append(Table(name, level, tuple(columns), tuple(questions)))
 
     visit(spec.children, (), spec.id)
     return sorted(found, key=lambda t: bool(t.repeat))  # the main table first

@@ -8,6 +8,11 @@ only one cell of a group were hidden, total minus the others would give it back,
 second cell (the smallest other non-zero one) is hidden too ("complementary
 suppression"). A group whose total is itself small is hidden whole. Means and
 percentages are hidden when their denominator, or a cell they are computed from, is.
+
+Each hidden name gets a reason in `suppression`: SMALL when the value is itself a count
+from 1 to threshold - 1, PROTECTED when it is hidden only so that a small count cannot
+be worked out (a second cell of a group, a city total, a mean or a percentage): its
+value may be large, so pages and files must not label it as a small count.
 """
 
 from __future__ import annotations
@@ -16,6 +21,10 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 DEFAULT_THRESHOLD = 5
+#: Why a value is hidden (`suppression` of a summary): itself a small count, or hidden to
+#: protect a small count elsewhere.
+SMALL = "small"
+PROTECTED = "protected"
 
 
 def is_small(n: float | None, threshold: int) -> bool:
@@ -35,10 +44,17 @@ def suppress_group(cells: Mapping[str, float | None], total: float | None, thres
     return {k: (None if k in hidden else v) for k, v in cells.items()}, hidden
 
 
+def reason(value: float | None, threshold: int) -> str:
+    """SMALL if `value` (as it was before hiding) is a small count, else PROTECTED."""
+    return SMALL if is_small(value, threshold) else PROTECTED
+
+
 def suppress_enumeration(enum: Mapping[str, Any], threshold: int) -> dict[str, Any]:
     """A copy of an enumeration summary (services.indicators.profiles) safe for officials.
 
-    Adds `suppressed`: the dotted names of every hidden value.
+    Adds `suppressed`: the dotted names of every hidden value, and `suppression`: each
+    name's reason (SMALL or PROTECTED). Means and percentages are never SMALL: they are
+    not counts.
     """
     out: dict[str, Any] = dict(enum)
     hidden: set[str] = set()
@@ -79,7 +95,21 @@ def suppress_enumeration(enum: Mapping[str, Any], threshold: int) -> dict[str, A
             out[base] = None
             hidden.add(base)
     out["suppressed"] = sorted(hidden)
+    out["suppression"] = {name: _reason_of(enum, name, threshold) for name in sorted(hidden)}
     return out
+
+
+_NOT_COUNTS = ("electricity_households_pct", "savings_members_pct", "household_size_mean",
+               "monthly_rent_mean", "water_cost_month_mean")
+
+
+def _reason_of(enum: Mapping[str, Any], name: str, threshold: int) -> str:
+    if name in _NOT_COUNTS:
+        return PROTECTED
+    if "." in name:
+        group, cell = name.split(".", 1)
+        return reason((enum.get(group) or {}).get(cell), threshold)
+    return reason(enum.get(name), threshold)
 
 
 def protect_across(parts: Iterable[Mapping[str, Any]], whole: dict[str, Any]) -> dict[str, Any]:
@@ -90,10 +120,12 @@ def protect_across(parts: Iterable[Mapping[str, Any]], whole: dict[str, Any]) ->
         for name in part.get("suppressed", ()):
             counts[name] = counts.get(name, 0) + 1
     hidden = set(whole.get("suppressed", ()))
+    reasons = dict(whole.get("suppression") or {})
     for name, n in counts.items():
         if n != 1 or name in hidden:
             continue
         hidden.add(name)
+        reasons[name] = PROTECTED  # the city's value is not small (it was shown)
         if "." in name:
             group, cell = name.split(".", 1)
             if isinstance(whole.get(group), dict):
@@ -109,5 +141,16 @@ def protect_across(parts: Iterable[Mapping[str, Any]], whole: dict[str, Any]) ->
         if len(names) == 1 and others:
             whole[group] = {**cells, others[0][1]: None}
             hidden.add(f"{group}.{others[0][1]}")
+            reasons[f"{group}.{others[0][1]}"] = PROTECTED
     whole["suppressed"] = sorted(hidden)
+    whole["suppression"] = {name: reasons.get(name, PROTECTED) for name in sorted(hidden)}
     return whole
+
+
+def hidden_as(summary: Mapping[str, Any], name: str) -> str | None:
+    """Why `name` of a summary is hidden (SMALL, PROTECTED), or None when it is shown.
+    A summary from before `suppression` existed counts its hidden names as PROTECTED:
+    never claim a count is small without knowing it."""
+    if name not in set(summary.get("suppressed") or ()):
+        return None
+    return str((summary.get("suppression") or {}).get(name, PROTECTED))

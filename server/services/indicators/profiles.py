@@ -202,20 +202,32 @@ def _public_enumeration(enum: dict[str, Any], viewer: Viewer) -> dict[str, Any]:
     if viewer.aggregates_only:
         return privacy.suppress_enumeration(out, viewer.threshold)
     out["suppressed"] = []
+    out["suppression"] = {}
     return out
 
 
+#: Compared quantities that are themselves percentages: their difference is in
+#: percentage points (60 % against 45 % is 15 points, not "33 %").
+PERCENT_QUANTITIES = frozenset({"electricity_households_pct"})
+
+
 def compare(profile: dict[str, Any], enum: dict[str, Any]) -> list[dict[str, Any]]:
-    """Profile vs enumeration for the same quantity; `difference_pct` is
-    (enumerated - reported) / reported x 100."""
+    """Profile vs enumeration for the same quantity: `difference_pct` is
+    (enumerated - reported) / reported x 100 for counts, sizes and amounts;
+    `difference_points` is enumerated - reported for percentages (percentage points),
+    whose `difference_pct` is None."""
     rows = []
     for name, reported_key, enumerated_key in COMPARISONS:
         reported, enumerated = profile.get(reported_key), enum.get(enumerated_key)
-        difference = None
+        relative = points = None
         if reported is not None and enumerated is not None:
-            difference = ratio(enumerated - reported, reported, 100)
+            if name in PERCENT_QUANTITIES:
+                points = round(enumerated - reported, 1)
+            else:
+                relative = ratio(enumerated - reported, reported, 100)
         rows.append({"quantity": name, "reported": reported, "enumerated": enumerated,
-                     "difference_pct": None if difference is None else round(difference, 1)})
+                     "difference_pct": None if relative is None else round(relative, 1),
+                     "difference_points": points})
     return rows
 
 

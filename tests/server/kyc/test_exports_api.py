@@ -37,14 +37,49 @@ def test_official_downloads_hold_no_names_or_phones(people: People) -> None:
         assert ("Mashimoni" if "settlements" in path else "Nairobi") in text, path
         leaked = [name for name in NAMES if name in text]
         assert not leaked, (path, leaked)
-    # The suppressed cells read "<5" in the CSV.
-    rows = list(csv.DictReader(io.StringIO(people.official_a.api.get(
-        "/api/exports/settlements.csv").get_data().decode("utf-8-sig"))))
-    assert rows[0]["enumeration.tenure.owner"] == "<5"
-    assert rows[0]["enumeration.tenure.tenant"] == "<5"
-    assert rows[0]["enumeration.population"] == "16"
     response = people.official_a.api.get("/api/exports/records/sdi_household_enumeration.csv")
     assert response.status_code == 403
+
+
+def test_hidden_cells_are_empty_and_flagged_by_reason(people: People) -> None:
+    # Mashimoni: 1 owner (a small count), 5 tenants (hidden to protect it: 6 - 5 = 1).
+    [row] = csv.DictReader(io.StringIO(people.official_a.api.get(
+        "/api/exports/settlements.csv").get_data().decode("utf-8-sig")))
+    assert row["enumeration.tenure.owner"] == row["enumeration.tenure.tenant"] == ""
+    assert row["enumeration.population"] == "16"
+    small, protected = row["suppressed_small"].split(), row["suppressed_protected"].split()
+    assert "enumeration.tenure.owner" in small and "enumeration.tenure.tenant" in protected
+    assert "enumeration.electricity_households_pct" in protected
+    assert not set(small) & set(protected)
+    assert not [v for v in row.values() if v.startswith("<")]
+    book = load_workbook(io.BytesIO(people.official_a.api.get(
+        "/api/exports/settlements.xlsx").get_data()), read_only=True)
+    header, values = list(book.worksheets[0].iter_rows(values_only=True))
+    cells = dict(zip(header, values, strict=True))
+    assert cells["enumeration.tenure.owner"] is None and cells["enumeration.population"] == 16
+    assert "enumeration.tenure.tenant" in cells["suppressed_protected"].split()
+    [feature] = json.loads(people.official_a.api.get(
+        "/api/exports/settlements.geojson").get_data())["features"]
+    props = feature["properties"]
+    assert props["enumeration.tenure.tenant"] is None
+    assert "enumeration.tenure.tenant" in props["suppressed_protected"]
+    assert "enumeration.tenure.owner" in props["suppressed_small"]
+    # A city's file says which settlement cells it hides, and why, in the same way.
+    [city] = csv.DictReader(io.StringIO(people.official_a.api.get(
+        "/api/exports/cities.csv").get_data().decode("utf-8-sig")))
+    assert "enumeration.tenure.tenant" in city["suppressed_protected"].split()
+
+
+def test_countries_are_named_with_their_code_beside(people: People) -> None:
+    rows = {r["name"]: r for r in csv.DictReader(io.StringIO(people.admin.api.get(
+        "/api/exports/settlements.csv").get_data().decode("utf-8-sig")))}
+    assert (rows["Mashimoni"]["country"], rows["Mashimoni"]["country_code"]) == ("Kenya", "KE")
+    assert (rows["Chaisa"]["country"], rows["Chaisa"]["country_code"]) == ("Zambia", "ZM")
+    assert rows["Mashimoni"]["comparison.electricity_households_pct.difference_pct"] == ""
+    assert rows["Mashimoni"]["comparison.electricity_households_pct.difference_points"]
+    cities = {r["city"]: r for r in csv.DictReader(io.StringIO(people.admin.api.get(
+        "/api/exports/cities.csv").get_data().decode("utf-8-sig")))}
+    assert cities["Nairobi"]["country"] == cities["Nairobi"]["reported.country"] == "Kenya"
 
 
 def test_settlement_profiles_csv_has_both_sides(people: People) -> None:
@@ -120,3 +155,34 @@ def test_exports_are_audited_and_bad_requests_explained(app: Flask, people: Peop
     assert response.get_json()["error"]["code"] == "export.form_not_scoped"
     response = people.leader_a.api.get("/api/exports/records/no_such_form.csv")
     assert response.status_code == 404
+
+
+def test_files_for_people_have_readable_headings(people: People) -> None:
+    # The downloads page offers files with headings in words; programs keep the names.
+    html = people.leader_a.client.get("/downloads").get_data(as_text=True)
+    assert "/api/exports/records/sdi_household_enumeration.csv?headers=labels" in html
+    response = people.leader_a.api.get(
+        "/api/exports/records/sdi_household_enumeration.csv?headers=labels")
+    assert response.status_code == 200, response.get_json()
+    archive = zipfile.ZipFile(io.BytesIO(response.get_data()))
+    households = list(csv.reader(io.StringIO(
+        archive.read("sdi_household_enumeration.csv").decode("utf-8-sig"))))
+    header = households[0]
+    assert header[:3] == ["Record ID", "Form version", "Server sequence"]
+    assert not [h for h in header if "/" in h and "(" not in h], header  # no bare paths
+    assert "household_size" not in " ".join(header) and len(set(header)) == len(header)
+    members = next(csv.reader(io.StringIO(
+        archive.read("household_members.csv").decode("utf-8-sig"))))
+    assert "Is under 5" in members and "is_under_5" not in members  # a calculation
+    book = load_workbook(io.BytesIO(people.leader_a.api.get(
+        "/api/exports/records/sdi_household_enumeration.xlsx?headers=labels").get_data()),
+        read_only=True)
+    assert next(book.worksheets[0].iter_rows(values_only=True))[:1] == ("Record ID",)
+    [row] = csv.DictReader(io.StringIO(people.official_a.api.get(
+        "/api/exports/settlements.csv?headers=labels").get_data().decode("utf-8-sig")))
+    assert row["Enumeration: Tenure: Owner"] == "" and row["Country"] == "Kenya"
+    assert "enumeration.tenure.owner" in row["Hidden: small counts"].split()
+    assert row["Profile vs enumeration: Households: difference (%)"] == "-99.8"
+    assert not [h for h in row if "." in h.split(" (")[0] or "_" in h.split(" (")[0]], row
+    response = people.leader_a.api.get("/api/exports/cities.csv?headers=words")
+    assert response.status_code == 422

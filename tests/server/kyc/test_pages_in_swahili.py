@@ -42,8 +42,10 @@ def english_words() -> set[str]:
 
 
 def _words(text: str) -> set[str]:
-    """Words of five letters or more, outside HTML tags and placeholders."""
-    text = re.sub(r"<[^>]*>|%\([a-z_]+\)[a-z]", " ", text)
+    """Words of five letters or more, outside HTML tags, placeholders and identifiers
+    (`suppressed_small`, `headers=names`: names for programs, the same in every
+    language)."""
+    text = re.sub(r"<[^>]*>|%\([a-z_]+\)[a-z]|\S*[_=]\S*", " ", text)
     return {w.lower() for w in re.findall(r"[A-Za-z]{5,}", text)}
 
 

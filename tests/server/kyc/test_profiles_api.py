@@ -45,7 +45,7 @@ def test_a_leader_sees_reported_and_enumerated_figures_side_by_side(people: Peop
     households = next(c for c in profile["comparison"] if c["quantity"] == "households")
     # reported 3100, enumerated 7: (7 - 3100) / 3100 x 100 = -99.8 %
     assert households == {"quantity": "households", "reported": 3100, "enumerated": 7,
-                          "difference_pct": -99.8}
+                          "difference_pct": -99.8, "difference_points": None}
 
 
 def test_an_official_sees_suppressed_counts_and_no_names(people: People) -> None:

@@ -35,7 +35,7 @@ def test_settlement_page_has_cards_comparison_and_charts(people: People) -> None
     assert re.search(r'data-indicator="people_per_working_toilet_seat"><span class="value">'
                      r"67\.4</span>", html)
     assert re.search(r'data-indicator="density_per_km2"><span class="value">156,067\.1', html)
-    assert 'id="comparison"' in html and "3,100" in html and "-99.8 %" in html
+    assert 'id="comparison"' in html and "3,100" in html and "-99.8%" in html
     for chart in ("chart-ownership", "chart-enum-tenure", "chart-enum-sex", "chart-enum-age"):
         assert f'id="{chart}"' in html
     assert "Under eviction threat (high)" in html
@@ -63,5 +63,45 @@ def test_city_page_and_city_list(people: People) -> None:
     html = page(people.admin, "/cities/nairobi")
     assert 'id="city-heading">Nairobi<' in html
     assert 'id="chart-status"' in html and 'id="chart-priorities"' in html
-    assert "78.9 %" in html  # 142 of 180 known settlements profiled (city profile record)
+    assert "78.9%" in html  # 142 of 180 known settlements profiled (city profile record)
     assert people.admin.client.get("/cities/atlantis").status_code == 404
+
+
+def chart_values(html: str, chart: str) -> dict[str, str]:
+    """{bar label: the text beside the bar} of one bar chart of a page."""
+    svg = html.split(f'id="{chart}"', 1)[1].split("</figure>", 1)[0]
+    labels = re.findall(r'class="chart-label"[^>]*data-label="([^"]*)"', svg)
+    values = re.findall(r'class="chart-value"[^>]*>([^<]*)<', svg)
+    return dict(zip(labels, values, strict=True))
+
+
+def test_hidden_to_protect_does_not_read_as_a_small_count(people: People) -> None:
+    # Mashimoni: 1 owner (small) and 5 tenants of 6 households; the tenants are hidden
+    # only so that 6 - 5 does not give the owner back: 5 is not "<5".
+    html = page(people.official_a, f"/settlements/{MASHIMONI}")
+    # (bars are labelled with the form's own choice labels)
+    assert chart_values(html, "chart-enum-tenure") == {"Owner": "&lt;5",
+                                                       "Tenant (pays rent)": "–"}
+    assert 'id="protected-note"' in html and "It may be large." in html
+    enumerated = re.search(r"Households with electricity</th><td[^>]*>[^<]*</td>"
+                           r"<td[^>]*>([^<]*)<", html)
+    assert enumerated and enumerated.group(1) == "–"  # a percentage, not a count
+    html = page(people.official_a, "/downloads")
+    assert "read “&lt;5”" not in html and "suppressed_protected when it is hidden" in html
+
+
+def test_countries_money_and_percentage_points_read_as_words(people: People) -> None:
+    html = page(people.admin, f"/settlements/{MASHIMONI}")
+    assert 'id="settlement-country">Kenya<' in html and "KE" not in html.split(
+        'id="settlement-country">')[1][:10]
+    assert "KES 600" in html  # water cost per month, reported and enumerated
+    assert re.search(r"Households with electricity</th>.*?percentage points</td>", html)
+    html = page(people.admin, "/cities/nairobi")
+    assert 'id="city-country">Kenya' in html and "KE Kenya" not in html
+    # In French every figure follows French conventions, not a mix of two.
+    response = people.admin.client.get(f"/settlements/{MASHIMONI}",
+                                       headers={"Accept-Language": "fr"})
+    html = response.get_data(as_text=True)
+    assert re.search(r'data-indicator="density_per_km2"><span class="value">156\s067,1<',
+                     html)
+    assert "156,067" not in html and re.search(r"-99,8\s%", html)
