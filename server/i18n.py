@@ -2,10 +2,11 @@
 
 The language of a page is, in order: the logged-in person's choice (`users.language`),
 the `hesabu_lang` cookie (the choice of someone not logged in), the browser's
-Accept-Language, English. The JSON API (/api/) follows only Accept-Language, else
-English. Catalogs are `server/translations/<code>/LC_MESSAGES/
-messages.po`, compiled to `.mo` beside them (`python -m server.i18n`; a test checks that
-every text of the pages and messages is translated and that the `.mo` files are current).
+Accept-Language, English. The JSON API (/api/) called by a script or a tablet (a token,
+no browser session) follows only Accept-Language, else English. Catalogs are
+`server/translations/<code>/LC_MESSAGES/messages.po`, compiled to `.mo` beside them
+(`tools/web_i18n.py`; a test checks that every text of the pages and messages is
+translated and that the `.mo` files are current).
 
 Form labels are not here: they come from each form's own translations
 (`form_language`), and CLDR (through Babel) names countries and currencies.
@@ -19,7 +20,7 @@ from babel import Locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal, get_territory_currencies
-from flask import Flask, g, has_request_context, request
+from flask import Flask, g, has_request_context, request, session
 from flask_babel import Babel, get_locale
 from flask_babel import lazy_gettext as _l
 
@@ -46,9 +47,11 @@ def _select_language() -> str:
         return DEFAULT_LANGUAGE
     if "hesabu_language" in g:
         return str(g.hesabu_language)
-    if request.path.startswith("/api/"):
-        # The JSON API: what the request asks for, else English (scripts and tablets
-        # get stable English messages); the pages' choice is not the API's.
+    if request.path.startswith("/api/") and (
+            "Authorization" in request.headers or "user_id" not in session):
+        # Scripts and tablets (a token, a device, no session): what the request asks
+        # for, else English, so their messages stay stable. A browser session (the
+        # downloads page's files) reads like the pages.
         code = request.accept_languages.best_match(list(LANGUAGES)) or DEFAULT_LANGUAGE
         g.hesabu_language = code
         return code

@@ -66,5 +66,7 @@ def _labels(versions: tuple[tuple[str, int], ...]) -> dict[str, dict[str, str]]:
 def choice_labels(language: str) -> dict[str, str]:
     """code -> its label in `language` ("sw"), else in the form's default language, for
     every choice of the profile forms (a code no form lists is not there)."""
-    return {code: labels.get(language) or labels.get("") or code
-            for code, labels in _labels(_newest_versions()).items()}
+    found = {code: labels.get(language) or labels.get("") or code
+             for code, labels in _labels(_newest_versions()).items()}
+    db.session.rollback()  # a read: the caller's next write starts its own transaction
+    return found

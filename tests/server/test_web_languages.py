@@ -173,6 +173,13 @@ def test_a_persons_choice_follows_them_into_messages_and_error_pages(
     answer = people.leader_a.api.post("/api/users", json=taken,
                                       headers={"Accept-Language": "pt"})
     assert "já está em uso" in answer.get_json()["error"]["message"]
+    # A download the downloads page links to (/api/, in the browser session) has its
+    # headings in the person's language.
+    csv = leader.get("/api/exports/settlements.csv?headers=labels").get_data(True)
+    assert csv.lstrip("\ufeff").startswith("Identifiant du quartier,Quartier,Ville,Pays")
+    csv = people.leader_a.api.get("/api/exports/settlements.csv?headers=labels"
+                                  ).get_data(True)
+    assert csv.lstrip("\ufeff").startswith("Settlement ID,Settlement,City,Country")
 
 
 def test_form_titles_are_shown_in_the_forms_own_language(app: Flask, people: People) -> None:

@@ -15,7 +15,8 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from server.i18n import country_code, country_name
+from server.i18n import country_code, country_name, language
+from server.services.choice_labels import choice_labels
 from server.services.indicators import enumeration, formulas
 from server.services.indicators.privacy import PROTECTED, SMALL
 from server.services.indicators.profiles import Viewer, aggregate_profiles, compare
@@ -43,9 +44,13 @@ _WORDS = {
 }
 
 
-def _words(part: str) -> str:
+def _words(part: str, choices: dict[str, str] | None = None) -> str:
+    """A column name part in words: ours, else the SDI forms' label of a choice code in
+    the reader's language ("owner" -> "Propriétaire"), else the part's own words."""
     if part in _WORDS:
         return str(_WORDS[part])
+    if choices and part in choices:
+        return choices[part]
     text = part.replace("_", " ").strip()
     if text.endswith(" pct"):
         text = text[:-4] + " (%)"
@@ -56,13 +61,15 @@ def column_labels(columns: list[str]) -> list[str]:
     """Readable headings for people ("Enumeration: Tenure: Owner" for
     `enumeration.tenure.owner`), in the reader's language; unique (a heading that two
     columns would share is followed by the column name in brackets)."""
+    choices = choice_labels(language())
     labels = []
     for column in columns:
         parts = column.split(".")
         if parts[0] in _SECTIONS and len(parts) > 1:
-            labels.append(": ".join([str(_SECTIONS[parts[0]]), *map(_words, parts[1:])]))
+            labels.append(": ".join([str(_SECTIONS[parts[0]]),
+                                     *(_words(p, choices) for p in parts[1:])]))
         else:
-            labels.append(": ".join(map(_words, parts)))
+            labels.append(": ".join(_words(p, choices) for p in parts))
     folded = [label.casefold() for label in labels]
     return [f"{label} ({column})" if folded.count(label.casefold()) > 1 else label
             for label, column in zip(labels, columns, strict=True)]
