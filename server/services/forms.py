@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -30,7 +31,8 @@ def publish_form(spec: FormSpec | Mapping[str, Any]) -> Published:
     no-op; different content under a published version is refused (immutable)."""
     spec = spec if isinstance(spec, FormSpec) else FormSpec.from_dict(spec)
     if not spec.version:
-        raise ValueError(f"form {spec.id!r} has no version: set `version` in its settings sheet")
+        raise ValueError(_("form %(form)r has no version: set `version` in its settings sheet",
+                           form=spec.id))
     data = spec.to_dict()
     session = db.session
     seq = SequenceLock(session)
@@ -41,8 +43,9 @@ def publish_form(spec: FormSpec | Mapping[str, Any]) -> Published:
         session.rollback()  # expires `existing`: read it before
         if not same:
             raise ApiError("form.version_exists",
-                           f"form {spec.id!r} version {spec.version!r} is already published "
-                           "with different content; give the changed form a new version")
+                           _("form %(form)r version %(version)r is already published with "
+                             "different content; give the changed form a new version",
+                             form=spec.id, version=spec.version))
         return Published(spec.id, spec.version, existing_seq, created=False)
     number = seq.next()
     session.add(FormVersion(form_id=spec.id, version=spec.version, title=spec.title,

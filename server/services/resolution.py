@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from server.errors import ApiError
@@ -45,7 +46,8 @@ def _apply(*ops: Op) -> PushResult:
                       max_drift_ms=int(current_app.config["HESABU_MAX_CLOCK_DRIFT_MS"]))
     if result.rejected:
         rejection = result.rejected[0]
-        raise ApiError("request.invalid", f"the change was refused: {rejection.message}",
+        raise ApiError("request.invalid",
+                       _("the change was refused: %(why)s", why=rejection.message),
                        details={"code": rejection.code})
     server_clock().receive(list(result.applied_hlcs))
     return result
@@ -55,7 +57,7 @@ def _record(record_id: str) -> Record:
     record = db.session.get(Record, record_id)
     if record is None:
         db.session.rollback()
-        raise ApiError("request.not_found", f"no record {record_id}")
+        raise ApiError("request.not_found", _("no record %(id)s", id=record_id))
     return record
 
 
@@ -117,8 +119,9 @@ def edit_record(record_id: str, fields: Mapping[str, Any], user: str, via: str =
     changed = _checked(record, fields)
     if not changed:
         db.session.rollback()
-        raise ApiError("request.invalid", "nothing to change: every answer already has "
-                       "that value", details={"fields": {"fields": ["unchanged"]}})
+        raise ApiError("request.invalid", _("nothing to change: every answer already has "
+                                             "that value"),
+                       details={"fields": {"fields": ["unchanged"]}})
     target = _Target.of(record, list(changed))
     db.session.rollback()
     op = target.edit(changed, user, via)
@@ -144,12 +147,12 @@ def resolve_conflict(conflict_id: int, value: Any, user: str) -> Resolution:
     conflict = db.session.get(Conflict, conflict_id)
     if conflict is None:
         db.session.rollback()
-        raise ApiError("request.not_found", f"no conflict {conflict_id}")
+        raise ApiError("request.not_found", _("no conflict %(id)s", id=conflict_id))
     if conflict.resolved_at_seq is not None:
         db.session.rollback()
         raise ApiError("conflict.already_resolved",
-                       "this conflict was already resolved (by someone else, or by a newer "
-                       "edit); reload the conflicts page")
+                       _("this conflict was already resolved (by someone else, or by a "
+                         "newer edit); reload the conflicts page"))
     record = _record(conflict.record_id)
     path, heads = conflict.path, list(conflict.head_op_ids)
     form_id, version, record_id = record.form_id, record.form_version, record.record_id

@@ -15,10 +15,12 @@ from flask import Flask
 from personas import People, browser, csrf_from, make_personas
 
 from forms import load_form
+from server.errors import ApiError
 from server.extensions import db
 from server.i18n import LANGUAGES, TRANSLATIONS
 from server.models import User
 from server.services.forms import publish_form
+from server.services.resolution import edit_record, resolve_conflict
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "server" / "web" / "templates"
@@ -192,3 +194,19 @@ def test_form_titles_are_shown_in_the_forms_own_language(app: Flask, people: Peo
         html = people.admin.client.get("/forms/", headers={"Accept-Language": code}
                                        ).get_data(True)
         assert f"<td>{title}</td>" in html, code
+
+
+def test_refusals_of_the_services_shown_on_pages_are_translated(app: Flask) -> None:
+    """A correction or a resolution refused by the services reads in the page's language
+    (they are flashed on the record and conflict pages)."""
+    with app.test_request_context("/records/", headers={"Accept-Language": "fr"}):
+        with pytest.raises(ApiError) as refused:
+            edit_record("no-such-record", {"household/head_name": "x"}, "leader_a")
+        assert refused.value.message == "aucune fiche no-such-record"
+        with pytest.raises(ApiError) as refused:
+            resolve_conflict(123456, 0, "leader_a")
+        assert refused.value.message == "aucun conflit 123456"
+    with app.test_request_context("/records/"):
+        with pytest.raises(ApiError) as refused:
+            edit_record("no-such-record", {"household/head_name": "x"}, "leader_a")
+        assert refused.value.message == "no record no-such-record"
