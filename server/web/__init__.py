@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, render_template, request, url_for
 from flask_babel import gettext as _
@@ -132,6 +133,17 @@ def error_description(err: HTTPException) -> str:
     return str(texts.get(err.code or 0, err.description or ""))
 
 
+def _language_back() -> str:
+    """Where the language picker returns to: this page, or for a page answering a POST
+    (a refused form), the page the form was sent from (the same server only)."""
+    if request.method == "GET":
+        return request.full_path.rstrip("?")
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc == request.host and referrer.path.startswith("/"):
+        return referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    return url_for("auth.home")
+
+
 def _is_web_request() -> bool:
     return not request.path.startswith("/api/") and \
         request.accept_mimetypes.accept_html
@@ -142,7 +154,8 @@ def register_web(app: Flask) -> None:
     init_web_security(app)
     for blueprint in WEB_BLUEPRINTS:
         app.register_blueprint(blueprint)
-    app.jinja_env.globals.update(current_user=current_user, nav_items=_nav)
+    app.jinja_env.globals.update(current_user=current_user, nav_items=_nav,
+                                 language_back=_language_back)
 
     # Browsers get error pages, API clients the JSON error shape (server/errors.py).
     json_handler = app.error_handler_spec[None][None].get(HTTPException)

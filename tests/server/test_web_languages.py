@@ -159,6 +159,11 @@ def test_a_persons_choice_follows_them_into_messages_and_error_pages(
         "current_password": "wrong password", "new_password": "a new password 1",
         "confirm_password": "a new password 1"}).get_data(True)
     assert "Non modifié : le mot de passe actuel est faux." in html
+    assert 'name="next" value="/"' in html  # a POST's page: the picker goes home ...
+    html = leader.post("/account/password", data={"current_password": "wrong"},
+                       headers={"Referer": "http://localhost/account/password?x=1"}
+                       ).get_data(True)
+    assert 'name="next" value="/account/password?x=1"' in html  # ... or where it came from
     leader.post("/users", data={"username": "new.one", "password": "short",
                                 "role": "enumerator"})
     html = leader.get("/users").get_data(True)
