@@ -14,12 +14,12 @@ from decimal import Decimal
 from babel.numbers import format_decimal, format_percent
 from flask import g, has_request_context
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
 from server.i18n import language, money_text
 from server.services.choice_labels import choice_labels
 from server.services.indicators import privacy
+from server.services.indicators.words import INDICATOR_WORDS
 
 _MAP_WIDTH = 640
 _MIN_SPAN = 0.004  # degrees: a lone settlement still gets some surroundings
@@ -159,33 +159,16 @@ def bar_chart(title: str, bars: Sequence[Bar], chart_id: str) -> Markup:
     return Markup("".join(parts))
 
 
-#: Codes of the indicators themselves (no form lists them): land owners, water sources,
-#: compared quantities.
-INDICATOR_CODES = {
-    "households": _l("Households"), "population": _l("Population"),
-    "structures": _l("Structures"), "unknown": _l("Unknown"), "Unknown": _l("Unknown"),
-    "private_owner": _l("Private owner"), "municipality": _l("Municipality"),
-    "crown_land": _l("Crown land"), "customary_land": _l("Customary land"),
-    "church_land": _l("Church land"), "railway": _l("Railway"),
-    "airport_authority": _l("Airport authority"), "port_trust": _l("Port trust"),
-    "defense": _l("Defence"), "other_government": _l("Other government"),
-    "other": _l("Other"), "shared_taps": _l("Shared taps"),
-    "individual_taps": _l("Individual taps"), "boreholes": _l("Boreholes"),
-    "hand_pumps": _l("Hand pumps"), "protected_wells": _l("Protected wells"),
-    "unprotected_wells": _l("Unprotected wells"), "springs": _l("Springs"),
-    "kiosks_tanks": _l("Kiosks and tanks"), "vendors_trucks": _l("Vendors and trucks"),
-}
-
-
 def code_label(code: object) -> str:
-    """A choice code as its label in the SDI forms, in the reader's language (the form's
-    own translation); a code no form lists as words: "age_0_4" -> "Age 0 4"."""
+    """A code in words in the reader's language: an indicator key (INDICATOR_WORDS), else
+    a choice by its label in the SDI forms (the form's own translation), else the code's
+    own words ("age_0_4" -> "Age 0 4")."""
     if code is None or code == "":
         return _("not available")
     if has_request_context():
         if "hesabu_choice_labels" not in g:
             g.hesabu_choice_labels = choice_labels(language())
-        found = g.hesabu_choice_labels.get(str(code)) or INDICATOR_CODES.get(str(code))
+        found = INDICATOR_WORDS.get(str(code)) or g.hesabu_choice_labels.get(str(code))
         if found:
             return str(found)
     text = str(code).replace("_", " ").strip()

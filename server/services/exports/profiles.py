@@ -20,6 +20,7 @@ from server.services.choice_labels import choice_labels
 from server.services.indicators import enumeration, formulas
 from server.services.indicators.privacy import PROTECTED, SMALL
 from server.services.indicators.profiles import Viewer, aggregate_profiles, compare
+from server.services.indicators.words import INDICATOR_WORDS
 
 _PLACE = ("settlement_id", "name", "city", "country", "country_code", "federation", "lon",
           "lat")
@@ -45,10 +46,13 @@ _WORDS = {
 
 
 def _words(part: str, choices: dict[str, str] | None = None) -> str:
-    """A column name part in words: ours, else the SDI forms' label of a choice code in
-    the reader's language ("owner" -> "Propriétaire"), else the part's own words."""
+    """A column name part in words in the reader's language: ours, an indicator key
+    (indicators/words.py), the SDI forms' label of a choice code ("owner" ->
+    "Propriétaire"), else the part's own words."""
     if part in _WORDS:
         return str(_WORDS[part])
+    if part in INDICATOR_WORDS:
+        return str(INDICATOR_WORDS[part])
     if choices and part in choices:
         return choices[part]
     text = part.replace("_", " ").strip()

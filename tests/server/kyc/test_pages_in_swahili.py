@@ -107,13 +107,16 @@ def test_the_check_sees_an_english_sentence() -> None:
 
 def test_download_headings_use_the_forms_labels_in_the_readers_language(
         people: People) -> None:
-    """The readable headings of a settlement download (?headers=labels) name choices by
-    the SDI forms' own labels: 'Dénombrement: Tenure: Propriétaire' in French."""
+    """The readable headings of a settlement download (?headers=labels) are words in the
+    reader's language: indicator keys from the catalogs, choices by the SDI forms' own
+    labels ('Dénombrement: Statut d'occupation: Propriétaire' in French)."""
     csv = people.admin.api.get("/api/exports/settlements.csv?headers=labels",
                                headers={"Accept-Language": "fr"}).get_data(as_text=True)
     header = csv.lstrip("\ufeff").splitlines()[0]
-    assert "Identifiant du quartier" in header and "Propriétaire" in header
-    assert "Locataire (paie un loyer)" in header
+    assert "Identifiant du quartier" in header
+    assert "Dénombrement: Statut d'occupation: Propriétaire" in header  # key, choice
+    assert "Dénombrement: Statut d'occupation: Locataire (paie un loyer)" in header
+    assert "Profil du quartier: Priorité 1 : échéance" in header
     english = people.admin.api.get("/api/exports/settlements.csv?headers=labels"
                                    ).get_data(as_text=True).lstrip("\ufeff").splitlines()[0]
     assert "Enumeration: Tenure: Owner" in english and "Propriétaire" not in english
