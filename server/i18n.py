@@ -58,7 +58,9 @@ def _select_language() -> str:
     from server.auth import current_user
 
     user = None
-    if not request.path.startswith("/assets/"):
+    # Only a browser session has a chosen language: other callers (OpenRosa clients with
+    # Digest, scripts) are not looked up here, so their own authentication comes first.
+    if "user_id" in session and not request.path.startswith("/assets/"):
         try:
             user = current_user()
         except Exception:

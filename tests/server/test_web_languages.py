@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
-from flask import Flask
+from flask import Flask, request
 from personas import People, browser, csrf_from, make_personas
 
 from forms import load_form
 from server.errors import ApiError
 from server.extensions import db
-from server.i18n import LANGUAGES, TRANSLATIONS
+from server.i18n import LANGUAGES, TRANSLATIONS, language
 from server.models import User
 from server.services.forms import publish_form
 from server.services.resolution import edit_record, resolve_conflict
@@ -215,3 +215,12 @@ def test_refusals_of_the_services_shown_on_pages_are_translated(app: Flask) -> N
         with pytest.raises(ApiError) as refused:
             edit_record("no-such-record", {"household/head_name": "x"}, "leader_a")
         assert refused.value.message == "no record no-such-record"
+
+
+def test_choosing_the_language_looks_up_only_a_browser_sessions_user(app: Flask) -> None:
+    """Without a session (ODK Collect with Digest, a script) the language comes from the
+    request alone: the caller is not looked up (and so not cached as nobody) before the
+    endpoint's own authentication runs."""
+    with app.test_request_context("/formList", headers={"Accept-Language": "sw"}):
+        assert language() == "sw"
+        assert not hasattr(request, "_hesabu_user")
