@@ -10,9 +10,9 @@ only
   a federation (a command-line code) counts as the operator's, and
 - by the device itself, when it has registered a key: the request carries the same
   public key and its signature of `sync.bundle_crypto.enrolment_proof_message` (the
-  one-time code, id and key), or the device's current token (`Authorization: Bearer`,
-  which tablets already send when they hold one). A registered key never changes
-  by enrolment.
+  one-time code, id and key; the field app and `hesabu hub link` send it), or the
+  device's current token (`Authorization: Bearer`, for a client that cannot sign). A
+  registered key never changes by enrolment.
 
 A device that never registered a key (apps before bundles, the demo's seeded devices)
 registers the one it sends now. A new id needs no proof; a signature sent with one must

@@ -95,7 +95,7 @@ def test_a_keyed_device_proves_it_holds_its_key(app: Flask, people: People) -> N
     admin_code = code_for(people, people.admin, people.admin.user_id)
     assert enrol(app, admin_code, "tab-keyed").status_code == 403
     assert pulls(app, Device("tab-keyed", token)) == 200
-    # The tablet itself: its signature, or (an app before signatures) its current token.
+    # The tablet itself: its signature, or (a client that cannot sign) its current token.
     signed = enrol(app, code_for(people, people.leader_a, people.enumerator_a.user_id),
                    "tab-keyed", private_key=key)
     assert signed.status_code == 201, signed.json
