@@ -238,7 +238,8 @@ def enrol(store: Store, api: SyncApi, code: str) -> None:
     """Exchange an enrolment code for a token and keep it in the store."""
     device = store.device
     answer = api.enrol(code, device.device_id, device.name or device.device_id[:8],
-                       public_key=bundles.device_public_key(store))
+                       public_key=bundles.device_public_key(store),
+                       private_key=bundles.device_private_key(store))
     if device.server_url and device.server_url != api.transport.base_url.rstrip("/"):
         # Another server (e.g. the central one after a hub) numbers its changes
         # differently: pull it from the start; re-applying what we have is harmless.

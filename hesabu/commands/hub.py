@@ -36,13 +36,14 @@ def link_command(upstream_url: str, code: str, hub_id: str | None, name: str,
     """Enrol this hub with the central server (then ask its admin to run
     `hesabu hub allow HUB_ID` there)."""
     from field_app.core.errors import SyncError
-    from server.services.bundles import server_public_key
+    from server.services.bundles import server_private_key, server_public_key
     from server.services.hub import link_hub
 
     hub_id = hub_id or f"hub-{secrets.token_hex(4)}"
     try:
         _in_app(database_url, instance, lambda: link_hub(
-            upstream_url, code, hub_id, name, public_key=server_public_key()))
+            upstream_url, code, hub_id, name, public_key=server_public_key(),
+            private_key=server_private_key()))
     except SyncError as exc:
         raise click.ClickException(f"could not enrol with {upstream_url}: {exc}") from None
     click.echo(f"hub {hub_id} linked to {upstream_url}")

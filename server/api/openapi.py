@@ -282,7 +282,8 @@ def _describe_core() -> None:
         "type": "object", "properties": {"device_id": {"type": "string"},
                                          "token": {"type": "string"},
                                          "server_hlc": {"type": "string"}}},
-             errors=["auth.enrolment_code_invalid", "request.invalid"])
+             errors=["auth.enrolment_code_invalid", "auth.device_taken", "auth.device_revoked",
+                     "auth.enrolment_rate_limited", "request.invalid"])
     describe("sync.push", body=PushRequest, answer={
         "type": "object",
         "description": "The body may be sent with Content-Encoding gzip or (protocol 3) "

@@ -95,10 +95,12 @@ def relay_rejections(pusher: str, ops: Sequence[Op]) -> tuple[list[Op], list[Rej
 
 # -- hub side: the link ------------------------------------------------------------------------
 def link_hub(upstream_url: str, code: str, hub_id: str, name: str,
-             public_key: str | None = None) -> None:
-    """Enrol this hub as a device of the upstream server and keep its token."""
+             public_key: str | None = None, private_key: str | None = None) -> None:
+    """Enrol this hub as a device of the upstream server and keep its token (signing
+    the enrolment with `private_key`, so the same hub id can link again)."""
     with HttpTransport(upstream_url, None) as transport:
-        answer = SyncApi(transport).enrol(code, hub_id, name, public_key=public_key)
+        answer = SyncApi(transport).enrol(code, hub_id, name, public_key=public_key,
+                                          private_key=private_key)
     session = db.session
     begin_write(session)
     link = session.get(HubLink, _LINK)
