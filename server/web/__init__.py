@@ -77,13 +77,14 @@ WEB_BLUEPRINTS += _review_blueprints()
 
 
 def _profile_blueprints() -> list[Blueprint]:
-    """Settlements list and map, settlement and city profiles, downloads
-    (server/web/{settlements,profiles,downloads}.py)."""
+    """Settlements list and map, settlement and city profiles, downloads, the map's data
+    (server/web/{settlements,profiles,downloads,maps}.py)."""
     from server.web.downloads import bp as downloads_bp
+    from server.web.maps import bp as maps_bp
     from server.web.profiles import bp as profiles_bp
     from server.web.settlements import bp as settlements_bp
 
-    return [settlements_bp, profiles_bp, downloads_bp]
+    return [settlements_bp, profiles_bp, downloads_bp, maps_bp]
 
 
 WEB_BLUEPRINTS += _profile_blueprints()
@@ -126,9 +127,13 @@ def _is_web_request() -> bool:
 def register_web(app: Flask) -> None:
     """Sessions, CSRF, the templates' globals and every blueprint of WEB_BLUEPRINTS."""
     init_web_security(app)
+    from server.services.maps import init_maps, tile_settings
+
+    init_maps(app)
     for blueprint in WEB_BLUEPRINTS:
         app.register_blueprint(blueprint)
-    app.jinja_env.globals.update(current_user=current_user, nav_items=_nav)
+    app.jinja_env.globals.update(current_user=current_user, nav_items=_nav,
+                                 map_tiles=lambda: tile_settings(app.config))
 
     # Browsers get error pages, API clients the JSON error shape (server/errors.py).
     json_handler = app.error_handler_spec[None][None].get(HTTPException)

@@ -133,7 +133,7 @@ def settlement(settlement_id: str) -> str:
         comparison=comparison_rows(found["comparison"], enum, viewer.threshold),
         enum_rows=enumeration_rows(enum, viewer.threshold),
         enum_charts=enumeration_charts(enum, viewer.threshold, "chart-enum"),
-        settlement_map=_map([found]),
+        settlement_map=_map([found]), map_query={"settlement_id": settlement_id},
         water_sources=[(code_label(name), number_text(v.get("count")),
                         number_text(v.get("working")))
                        for name, v in (ind.get("water_sources") or {}).items()],
@@ -207,7 +207,7 @@ def city(name: str | None) -> str | Response:
                                  "fifth)", priorities, "chart-priorities"),
         enum_rows=enumeration_rows(found["enumeration"], viewer.threshold),
         enum_charts=enumeration_charts(found["enumeration"], viewer.threshold, "chart-city"),
-        settlement_map=_map(found["settlements"]),
+        settlement_map=_map(found["settlements"]), map_query={"city": name},
         settlements=found["settlements"], fmt=number_text, code_label=code_label,
         pct_profiled=ours.get("settlements_profiled_pct"),
         pct_profiled_note=notes_of(ours).get("settlements_profiled_pct", ""),
