@@ -27,9 +27,10 @@ NOT_FOR = {"enumerator": {"Dashboard", "Conflicts", "Forms", "Settlements", "Dow
 
 
 def menu(page: Page) -> dict[str, str]:
+    # text_content, not inner_text: the links under the closed "More" have no rendered text.
     links = page.locator("nav.menu a")
-    return {links.nth(i).inner_text().strip(): links.nth(i).get_attribute("href") or ""
-            for i in range(links.count())}
+    return {(links.nth(i).text_content() or "").strip(): links.nth(i).get_attribute("href")
+            or "" for i in range(links.count())}
 
 
 def fits(page: Page) -> bool:
