@@ -5,9 +5,11 @@ pages that draw it carry only the operator's tile URL (none by default)."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
+from flask import Flask
 from kyc_data import CHAISA, CHS_2210, MASHIMONI, MSH_0007, MSH_0142, page
 from personas import People
 
@@ -100,3 +102,26 @@ def test_a_map_of_many_structures_says_some_were_left_out(
     monkeypatch.setitem(app.config, "HESABU_MAP_MAX_STRUCTURES", 1)
     found = features(people.leader_a)
     assert len(kinds(found)["structure"]) == 1 and found["structures_left_out"] is True
+
+
+def test_an_operators_tile_url_reaches_the_page_and_the_csp(tmp_path: Path) -> None:
+    """(On its own SQLite file: the module's database holds the shared test records.)"""
+    from flask import render_template_string
+
+    from server.app import create_app
+
+    def make_app(**config: Any) -> Flask:
+        return create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'map.db'}",
+                           "INSTANCE_PATH": str(tmp_path / "instance"), **config})
+
+    plain = make_app().test_client().get("/login")
+    assert "img-src 'self' data: blob:;" in plain.headers["Content-Security-Policy"]
+    app = make_app(HESABU_MAP_TILES="https://{s}.tiles.example.org/{z}/{x}/{y}.png",
+                   HESABU_MAP_ATTRIBUTION="© Example")
+    csp = app.test_client().get("/login").headers["Content-Security-Policy"]
+    assert "img-src 'self' https://*.tiles.example.org data: blob:;" in csp
+    with app.test_request_context():
+        html = render_template_string("{{ map_tiles().url }} {{ map_tiles().attribution }}")
+    assert html == "https://{s}.tiles.example.org/{z}/{x}/{y}.png © Example"
+    with pytest.raises(ValueError, match="HESABU_MAP_TILES must be an http"):
+        make_app(HESABU_MAP_TILES="file:///etc/tiles/{z}/{x}/{y}.png")
