@@ -34,20 +34,26 @@ _ATTR = "hesabu_openapi"
 #: Operation details by endpoint name (merged under what `doc` put on the view).
 ENDPOINT_DOCS: dict[str, dict[str, Any]] = {}
 
+def N_(text: str) -> str:
+    """Marks a text for the translation catalogs (Babel's default keyword) without
+    translating it here: the spec stays English, the docs page shows `_(name)`."""
+    return text
+
+
 #: The section (OpenAPI tag) of each blueprint's endpoints, in the docs page's order.
 SECTIONS: dict[str, str] = {
-    "devices": "Devices and enrolment",
-    "sync": "Sync",
-    "forms": "Forms",
-    "attachments": "Attachments (photos)",
-    "review_api": "Records and review",
-    "conflicts_api": "Conflicts",
-    "profiles_api": "Settlements and city profiles",
-    "exports_api": "Downloads",
-    "accounts_api": "Accounts and API tokens",
-    "collect_access_api": "ODK Collect access",
-    "hub": "Office hub",
-    "openapi": "This documentation",
+    "devices": N_("Devices and enrolment"),
+    "sync": N_("Sync"),
+    "forms": N_("Forms"),
+    "attachments": N_("Attachments (photos)"),
+    "review_api": N_("Records and review"),
+    "conflicts_api": N_("Conflicts"),
+    "profiles_api": N_("Settlements and city profiles"),
+    "exports_api": N_("Downloads"),
+    "accounts_api": N_("Accounts and API tokens"),
+    "collect_access_api": N_("ODK Collect access"),
+    "hub": N_("Office hub"),
+    "openapi": N_("This documentation"),
 }
 
 
@@ -280,9 +286,9 @@ _PAGE = _HEAD + """<h1>{{ spec.info.title }}</h1>
 <a href="{{ url_for('openapi.openapi_json') }}">/api/openapi.json</a>
 (OpenAPI {{ spec.openapi }}).</p>
 <nav aria-label="{{ _('Sections') }}"><ul>{% for section, slug, ops in groups %}
-<li><a href="#{{ slug }}">{{ section }}</a></li>{% endfor %}</ul></nav>
+<li><a href="#{{ slug }}">{{ _(section) }}</a></li>{% endfor %}</ul></nav>
 {% for section, slug, ops in groups %}
-<h2 id="{{ slug }}">{{ section }}</h2>
+<h2 id="{{ slug }}">{{ _(section) }}</h2>
 {% for path, method, op in ops %}
 <details id="{{ op.operationId }}"><summary><span class="m {{ method }}">{{ method }}</span>
 <code>{{ path }}</code> {{ op.summary | markdown_inline }}</summary>

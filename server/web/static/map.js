@@ -44,7 +44,8 @@
       var div = document.createElement("div");
       if (p.kind === "structure") {
         var title = document.createElement("strong");
-        title.textContent = box.dataset.mapStructure + (p.use ? " · " + p.use : "");
+        title.textContent = box.dataset.mapStructure +
+          (p.use ? " · " + p.use.replace(/_/g, " ") : "");
         div.appendChild(title);
         div.appendChild(document.createElement("br"));
         div.appendChild(link(p.href, box.dataset.mapOpenStructure));
