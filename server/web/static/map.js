@@ -24,13 +24,18 @@
     return a;
   }
 
-  function pointLayer(box) {
+  // Past this many structures they draw on one canvas (SVG elements get slow).
+  var SVG_STRUCTURES = 3000;
+
+  function pointLayer(box, many) {
+    var canvas = many ? L.canvas({ padding: 0.2 }) : null;
     return function (feature, latlng) {
       var p = feature.properties;
       if (p.kind === "structure") {
-        return L.circleMarker(latlng, { className: "map-structure", radius: 4, weight: 1,
-                                        color: "#fff", fillColor: COLOURS.structure,
-                                        fillOpacity: 0.9 });
+        var style = { className: "map-structure", radius: 4, weight: 1, color: "#fff",
+                      fillColor: COLOURS.structure, fillOpacity: 0.9 };
+        if (canvas) { style.renderer = canvas; }
+        return L.circleMarker(latlng, style);
       }
       return L.circleMarker(latlng, { className: "map-settlement-point", radius: 7, weight: 2,
                                       color: "#fff", fillOpacity: 1,
@@ -82,7 +87,12 @@
         return response.json();
       })
       .then(function (data) {
-        var layer = L.geoJSON(data, { style: settlementStyle, pointToLayer: pointLayer(box),
+        var structures = data.features.filter(function (f) {
+          return f.properties.kind === "structure";
+        }).length;
+        box.dataset.mapStructures = String(structures);
+        var layer = L.geoJSON(data, { style: settlementStyle,
+                                      pointToLayer: pointLayer(box, structures > SVG_STRUCTURES),
                                       onEachFeature: popup(box) }).addTo(map);
         var bounds = layer.getBounds();
         if (bounds.isValid()) {
