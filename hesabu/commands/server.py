@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -59,8 +60,12 @@ def serve(host: str, port: int, database_url: str | None, instance: str | None,
     It runs on waitress (threads, keep-alive), fine for a hub laptop; a national
     deployment runs `gunicorn server.wsgi:app` on PostgreSQL (docs/deploy.md).
     """
+    from server.access_log import add_handler
     from server.waitress_serve import serve as serve_with_waitress
 
+    # The access log to standard error unless HESABU_ACCESS_LOG names a file.
+    if not os.environ.get("HESABU_ACCESS_LOG"):
+        add_handler("-")
     app = _app(database_url, instance, **({"HESABU_NODE_ID": "hub"} if as_hub else {}))
     if as_hub:
         from hesabu.commands.hub import start_hub
