@@ -24,6 +24,7 @@ from pathlib import Path
 from field_app.core import attachments, bundles, inbox, outbox
 from field_app.core.api import SyncApi
 from field_app.core.errors import NotEnrolledError, StoreError, SyncCancelled, SyncError
+from field_app.core.pins import keep_pins
 from field_app.core.store import Store
 from sync.batching import DEFAULT_MAX_BYTES, DEFAULT_MAX_OPS, plan_batches
 from sync.codes import BATCH_TOO_LARGE, CURSOR_INVALID, Rejection
@@ -244,5 +245,6 @@ def enrol(store: Store, api: SyncApi, code: str) -> None:
         # differently: pull it from the start; re-applying what we have is harmless.
         store.save_cursor(0)
     store.set_server(url=api.transport.base_url, token=answer["token"])
+    keep_pins(store, api.transport.base_url, api.transport.pins)
     bundles.remember_server_key(store, answer.get("bundle_key"))
     save_link(store, api)  # the enrolment told the server's protocol and round trip
