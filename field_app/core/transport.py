@@ -96,7 +96,7 @@ class PinnedConnection(http.client.HTTPSConnection):
 def pin_mismatch(base_url: str, exc: PinMismatch) -> SyncError:
     """The SyncError for a server whose certificate is not the pinned one."""
     return SyncError(f"The server at {base_url} showed a certificate that is not the one "
-                     f"this tablet was enrolled with (its pin is {exc.found}). Nothing was "
+                     f"this device was enrolled with (its pin is {exc.found}). Nothing was "
                      "sent. It may be another machine on the network pretending to be the "
                      "server; if the server got a new certificate, enrol again with a new "
                      "code from your leader.",
