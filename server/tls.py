@@ -6,7 +6,12 @@
     server.prepare(); server.serve()
 
 A self-signed certificate lives in `<instance>/tls/` (`cert.pem`, and `key.pem` readable
-by its owner only). It is made on the first start with the names and addresses given
+by its owner only). A new key (a stolen laptop, a policy) is rolled over without
+re-enrolling tablets: `prepare_next` makes the next pair in `<instance>/tls/next/`, the
+running server announces its pin to every device that syncs (`Hesabu-Next-Pin`, on
+answers to requests made with the device's token over the connection pinned to the
+current key), and `switch_to_next` serves it from the next start on; the old pair is
+kept in `<instance>/tls/previous/`. It is made on the first start with the names and addresses given
 (else the machine's name, `localhost` and its addresses) and reused on every start, so
 its pin stays the same; when it has less than RENEW_BEFORE left it is made again with
 the same key (same pin), so tablets never notice. Tablets trust it by its pin, which the
@@ -34,7 +39,10 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from sync.pins import pin_of_certificate
+from sync.pins import NEXT_PIN_HEADER, pin_of_certificate
+
+__all__ = ["NEXT_PIN_HEADER", "TlsError", "TlsFiles", "given_certificate", "https_server",
+           "note_serving", "prepare_next", "self_signed", "serving_pin", "switch_to_next"]
 
 #: A self-signed certificate is valid this long (the most browsers accept for a
 #: certificate a person trusted by hand is 825 days).
@@ -44,6 +52,7 @@ RENEW_BEFORE = dt.timedelta(days=30)
 TLS_DIR = "tls"
 #: What the running server serves, for `hesabu server enrol-code` in another process.
 SERVING_FILE = "serving.json"
+NEXT_DIR = "next"
 
 
 class TlsError(ValueError):
@@ -60,6 +69,9 @@ class TlsFiles:
     pin: str | None
     not_after: dt.datetime
     created: bool = False
+    #: The pin of the pair prepared to replace this one (`prepare_next`), announced to
+    #: devices while this one is served.
+    next_pin: str | None = None
 
 
 def _now() -> dt.datetime:
@@ -165,8 +177,44 @@ def self_signed(instance: str | Path, names: Sequence[str] = ()) -> TlsFiles:
         cert = _issue(key, kept)
         _write_cert(cert_path, cert)
         created = True
+    nxt = folder / NEXT_DIR / "cert.pem"
+    next_pin = pin_of_certificate(_load_cert(nxt)) if nxt.exists() else None
     return TlsFiles(cert_path, key_path, pin_of_certificate(cert), cert.not_valid_after_utc,
-                    created)
+                    created, next_pin)
+
+
+def prepare_next(instance: str | Path, names: Sequence[str] = ()) -> TlsFiles:
+    """The pair that will replace the instance's certificate: a new key, a certificate
+    for the same names (or `names`). Made once; asking again gives the same pair."""
+    current = self_signed(instance)
+    folder = Path(instance) / TLS_DIR / NEXT_DIR
+    if (folder / "key.pem").exists() and (folder / "cert.pem").exists():
+        cert = _load_cert(folder / "cert.pem")
+        return TlsFiles(folder / "cert.pem", folder / "key.pem", pin_of_certificate(cert),
+                        cert.not_valid_after_utc)
+    folder.mkdir(parents=True, exist_ok=True)
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = _issue(key, list(names) or _names_of(_load_cert(current.cert)) or local_names())
+    _write_key(folder / "key.pem", key)
+    _write_cert(folder / "cert.pem", cert)
+    return TlsFiles(folder / "cert.pem", folder / "key.pem", pin_of_certificate(cert),
+                    cert.not_valid_after_utc, created=True)
+
+
+def switch_to_next(instance: str | Path) -> TlsFiles:
+    """Serve the prepared pair from the next start on; the old one goes to previous/."""
+    folder = Path(instance) / TLS_DIR
+    nxt, previous = folder / NEXT_DIR, folder / "previous"
+    if not (nxt / "cert.pem").exists() or not (nxt / "key.pem").exists():
+        raise TlsError("no next certificate prepared: run `hesabu server tls-next` first, "
+                       "and let the tablets sync while the old one is still served")
+    previous.mkdir(exist_ok=True)
+    for name in ("cert.pem", "key.pem"):
+        os.replace(folder / name, previous / name)
+    for name in ("key.pem", "cert.pem"):
+        os.replace(nxt / name, folder / name)
+    nxt.rmdir()
+    return self_signed(instance)
 
 
 def _names_of(cert: x509.Certificate | None) -> list[str]:

@@ -17,6 +17,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 PREFIX = "sha256/"
+#: The answer header by which a server announces the pin of its next certificate to an
+#: authenticated device (over a connection pinned to the current one).
+NEXT_PIN_HEADER = "Hesabu-Next-Pin"
 PIN_RE = re.compile(r"^sha256/[A-Za-z0-9_-]{43}$")
 
 
@@ -48,3 +51,17 @@ def check_pin(text: str) -> str:
         raise PinError(f"not a certificate pin: {text!r} (want sha256/ and 43 characters "
                        "of base64url, as `hesabu serve --tls` prints it)")
     return pin
+
+
+def pins_after(pins: tuple[str, ...], used: str | None, announced: str | None
+               ) -> tuple[str, ...]:
+    """The pins a device keeps after talking to its server: the one the server's
+    certificate matched (or all it had, when it never connected) and the next one the
+    server announced. So both are kept while the server announces its next key, and the
+    old one is dropped once the server serves the new one."""
+    if not pins:
+        return pins
+    kept = [used] if used else list(pins)
+    if announced and announced not in kept:
+        kept.append(announced)
+    return tuple(kept)

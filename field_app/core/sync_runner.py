@@ -24,7 +24,7 @@ from pathlib import Path
 from field_app.core import attachments, bundles, inbox, outbox
 from field_app.core.api import SyncApi
 from field_app.core.errors import NotEnrolledError, StoreError, SyncCancelled, SyncError
-from field_app.core.pins import keep_pins
+from field_app.core.pins import keep_pins, learn_pins
 from field_app.core.store import Store
 from sync.batching import DEFAULT_MAX_BYTES, DEFAULT_MAX_OPS, plan_batches
 from sync.codes import BATCH_TOO_LARGE, CURSOR_INVALID, Rejection
@@ -109,6 +109,8 @@ class SyncRunner:
             self.tally.errors.append(str(exc))
         finally:
             save_link(self.store, self.api)
+            with contextlib.suppress(StoreError):  # a full disk: learnt at the next sync
+                learn_pins(self.store, self.api.transport)
         new_conflicts = len(_conflicted(self.store) - before)
         t = self.tally
         return SyncSummary(sent=t.sent, received=t.received, conflicts=new_conflicts,

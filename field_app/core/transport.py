@@ -22,6 +22,7 @@ given. Any other certificate, even one an authority signed, is
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import http.client
 import json
@@ -37,7 +38,7 @@ from urllib.parse import urlencode, urlsplit
 from field_app.core.errors import SyncError
 from field_app.core.link import Exchange, LinkMeter, parse_protocol, parse_server_timing
 from sync.messages import PROTOCOL_HEADER, encode_body
-from sync.pins import pin_of_der
+from sync.pins import NEXT_PIN_HEADER, PinError, check_pin, pin_of_der
 
 #: Network failures worth another try: the request may or may not have arrived, and every
 #: sync request is idempotent (ops by op_id, attachment chunks by offset).
@@ -83,6 +84,7 @@ class PinnedConnection(http.client.HTTPSConnection):
                  timeout: float) -> None:
         super().__init__(host, port, timeout=timeout, context=pinned_context())
         self.pins = pins
+        self.pin_used: str | None = None
 
     def connect(self) -> None:
         super().connect()
@@ -91,6 +93,7 @@ class PinnedConnection(http.client.HTTPSConnection):
         if found not in self.pins:
             self.close()
             raise PinMismatch(found)
+        self.pin_used = found
 
 
 def pin_mismatch(base_url: str, exc: PinMismatch) -> SyncError:
@@ -181,6 +184,10 @@ class HttpTransport:
         self._sleep = sleep
         self._rng = rng or random.Random()
         self.pins = tuple(pins) if parts.scheme == "https" else ()
+        #: With pins: the one the server's certificate matched, and the next one the
+        #: server announced (`Hesabu-Next-Pin`, see core.pins.learn_pins).
+        self.pin_used: str | None = None
+        self.next_pin: str | None = None
         self._tls = tls_context(ca_file) if parts.scheme == "https" and not self.pins else None
         self._conn: http.client.HTTPConnection | None = None
         self.stats = WireStats()
@@ -239,6 +246,8 @@ class HttpTransport:
             if conn.sock is None:
                 conn.connect()
                 self._sndbuf = None
+                if isinstance(conn, PinnedConnection):
+                    self.pin_used = conn.pin_used
             self._size_send_buffer(conn.sock)
             conn.request(method, self._prefix + path, body=body, headers=dict(headers))
             raw = conn.getresponse()
@@ -261,6 +270,9 @@ class HttpTransport:
             len(body or b""), len(data), seconds,
             server_protocol=parse_protocol(resp_headers.get(PROTOCOL_HEADER.lower())),
             server_seconds=parse_server_timing(resp_headers.get("server-timing"))))
+        if self.pins and NEXT_PIN_HEADER.lower() in resp_headers:
+            with contextlib.suppress(PinError):
+                self.next_pin = check_pin(resp_headers[NEXT_PIN_HEADER.lower()])
         if resp_headers.get("content-encoding") == "gzip" and data:
             data = gzip.decompress(data)
         if resp_headers.get("connection", "").lower() == "close":

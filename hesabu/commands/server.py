@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -25,6 +26,14 @@ def _app(database_url: str | None, instance: str | None, **extra: Any) -> Any:
     if instance:
         config["INSTANCE_PATH"] = instance
     return create_app(config)
+
+
+def _instance_path(instance: str | None) -> str:
+    """The instance folder create_app would use, without making the app."""
+    from flask import Flask
+
+    path = instance or os.environ.get("HESABU_INSTANCE_PATH")
+    return os.path.abspath(path) if path else Flask("server").instance_path
 
 
 def _in_app(database_url: str | None, instance: str | None, job: Callable[[], Any]) -> Any:
@@ -89,6 +98,9 @@ def serve(host: str, port: int, database_url: str | None, instance: str | None,
     except TlsError as exc:
         raise click.ClickException(str(exc)) from None
     app.config["HESABU_TLS_PIN"] = files.pin if files else None
+    app.config["HESABU_TLS_NEXT_PIN"] = files.next_pin if files else None
+    if files is not None:
+        app.config["SESSION_COOKIE_SECURE"] = True  # the leaders' login never goes over http
     note_serving(app.instance_path, files)
     if as_hub:
         from hesabu.commands.hub import start_hub
@@ -116,6 +128,8 @@ def _serve_tls(app: Any, host: str, port: int, files: Any, database: str) -> Non
         click.echo(f"certificate pin (in every enrolment QR code): {files.pin}")
     else:
         click.echo("certificate signed by an authority: tablets need no pin")
+    if files.next_pin:
+        click.echo(f"next certificate pin (announced to syncing devices): {files.next_pin}")
     server = https_server(app, host, port, files)
     try:
         server.prepare()  # binds the port (0: one the system chose)
@@ -171,6 +185,42 @@ def enrol_code(ttl_hours: float, database_url: str | None, instance: str | None)
     click.echo(f"valid once, until {expires:%Y-%m-%d %H:%M} UTC", err=True)
     if pin:
         click.echo(f"the server's certificate pin (type it with the code): {pin}", err=True)
+
+
+@server_group.command(name="tls-next")
+@click.option("--tls-name", "tls_names", metavar="NAME", multiple=True,
+              help="A host name or address for the new certificate (repeat; default: "
+                   "those of the current one).")
+@_INSTANCE_OPTION
+def tls_next(tls_names: tuple[str, ...], instance: str | None) -> None:
+    """Prepare a new key and certificate for `hesabu serve --tls`. Restart the server:
+    every device that syncs learns the new pin. Then run `hesabu server tls-switch`."""
+    from server.tls import TlsError, prepare_next
+
+    try:
+        files = prepare_next(_instance_path(instance), tls_names)
+    except TlsError as exc:
+        raise click.ClickException(str(exc)) from None
+    made = "made now" if files.created else "already prepared"
+    click.echo(f"next certificate {files.cert} ({made})")
+    click.echo(f"next pin: {files.pin}")
+    click.echo("restart `hesabu serve --tls` so it announces the pin; switch once every "
+               "tablet has synced (`hesabu server devices` shows when each was last seen)",
+               err=True)
+
+
+@server_group.command(name="tls-switch")
+@_INSTANCE_OPTION
+def tls_switch(instance: str | None) -> None:
+    """Serve the certificate `hesabu server tls-next` prepared (restart the server after);
+    the old pair is kept in <instance>/tls/previous/."""
+    from server.tls import TlsError, switch_to_next
+
+    try:
+        files = switch_to_next(_instance_path(instance))
+    except TlsError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"serving {files.cert} from the next start; pin {files.pin}")
 
 
 @server_group.command(name="devices")

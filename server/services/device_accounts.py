@@ -9,6 +9,7 @@ server serves HTTPS with a certificate of its own (`hesabu serve --tls`; sync/pi
 from __future__ import annotations
 
 import io
+import os
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import quote, urlencode
@@ -17,6 +18,7 @@ from flask import current_app
 
 from server.extensions import db
 from server.models import DeviceAccount, EnrolmentCodeAccount, User
+from sync.pins import check_pin
 
 ENROL_SCHEME = "hesabu://enrol"
 
@@ -44,12 +46,16 @@ class EnrolmentOffer:
 
 
 def tls_pin() -> str | None:
-    """The pin of the certificate this server serves, if tablets need one: set by
-    `hesabu serve --tls` in its process, else noted in the instance by the last one."""
+    """The pin of the certificate tablets reach this server by, if they need one: set by
+    `hesabu serve --tls` in its process; else $HESABU_TLS_PIN (a self-signed certificate
+    at a proxy in front of gunicorn); else the one the last `hesabu serve --tls` on this
+    instance noted."""
     from server.tls import serving_pin
 
     if "HESABU_TLS_PIN" in current_app.config:
         return current_app.config["HESABU_TLS_PIN"]
+    if os.environ.get("HESABU_TLS_PIN"):
+        return check_pin(os.environ["HESABU_TLS_PIN"])
     return serving_pin(current_app.instance_path)
 
 

@@ -49,6 +49,7 @@ from sync.canonical import canonical_json
 from sync.codes import CURSOR_INVALID, RELAY_FORBIDDEN, Rejection
 from sync.hlc import wall_clock_ms
 from sync.ops import Op
+from sync.pins import pins_after
 
 log = logging.getLogger(__name__)
 
@@ -221,6 +222,9 @@ def sync_once(*, batch: int = 500, retry: RetryPolicy | None = None,
                     result.seconds[phase] = round(time.perf_counter() - started, 3)
             finally:
                 _links[url] = transport.link.state()
+                learned = pins_after(pins, transport.pin_used, transport.next_pin)
+                if learned != pins:  # the upstream announced its next certificate
+                    _update_link(tls_pins=list(learned))
     except (SyncError, OSError) as exc:
         result.error = str(exc) or type(exc).__name__
         _update_link(last_error=result.error)

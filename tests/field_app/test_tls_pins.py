@@ -29,7 +29,7 @@ from field_app.core.store import Store, open_store
 from field_app.core.sync_task import enrol_device, explain, sync_once
 from field_app.core.transport import HttpTransport
 from server.services.device_accounts import enrolment_payload
-from server.tls import given_certificate, self_signed
+from server.tls import given_certificate, prepare_next, self_signed, switch_to_next
 from sync.pins import check_pin
 
 
@@ -199,3 +199,45 @@ def test_hesabu_serve_tls_makes_its_certificate_and_serves_https(tmp_path: Path)
     finally:
         proc.terminate()
         proc.communicate(timeout=30)  # reads what is left and closes the pipe
+
+
+def test_a_new_certificate_reaches_the_tablets_while_the_old_one_is_served(
+        tmp_path: Path, store: Store) -> None:
+    """Renewal with a new key: the server announces the next pin to each device that
+    syncs (over the connection pinned to the current key); after the switch those
+    devices connect by the new pin and forget the old one. A device that did not sync
+    in between is refused, as any other certificate would be."""
+    instance = tmp_path / "server"
+    old = FlaskHub(instance, tls=self_signed(instance, ["127.0.0.1"]))
+    path = FaultProxy(old.port)
+    late = open_store(tmp_path / "late.db", device_name="late")
+    try:
+        for tablet in (store, late):
+            qr = parse_enrolment(_qr(old, _url(path)))
+            assert enrol_device(tablet, qr.server, qr.code, qr.pin).ok
+        first = qr.pin
+        nxt = prepare_next(instance)
+        assert self_signed(instance).next_pin == nxt.pin != first
+        old.app.config["HESABU_TLS_NEXT_PIN"] = nxt.pin  # as `hesabu serve --tls` sets it
+        with HttpTransport(_url(path), pins=(first,)) as anonymous:  # no token: not told
+            assert anonymous.request("GET", "/api/sync/pull", accept=(401,)).status == 401
+            assert anonymous.next_pin is None and anonymous.pin_used == first
+        assert sync_once(store).ok
+        assert server_pins(store) == (first, nxt.pin)
+        assert server_pins(late) == (first,)
+        old.close()
+
+        switched = switch_to_next(instance)
+        assert switched.pin == nxt.pin and switched.next_pin is None
+        new = FlaskHub(instance, tls=switched)
+        try:
+            path.target = ("127.0.0.1", new.port)  # the same address, the new certificate
+            assert sync_once(store).ok
+            assert server_pins(store) == (nxt.pin,)  # the old pin is forgotten
+            missed = sync_once(late)
+            assert missed.headline == "This is not your server."
+        finally:
+            new.close()
+    finally:
+        late.close()
+        path.close()

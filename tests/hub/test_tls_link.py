@@ -8,6 +8,7 @@ instance folder), and so is the hub (a SQLite database driven by the commands)."
 from __future__ import annotations
 
 import json
+import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -95,3 +96,21 @@ def test_without_a_pin_the_self_signed_central_server_is_untrusted(
     bad = _cli("hub", "link", "--upstream", central.url, "--code", "x", "--pin",
                "sha256/abc", *_hub(tmp_path))
     assert bad.exit_code == 2 and "not a certificate pin" in bad.output
+
+
+def test_a_hub_learns_the_next_pin_its_central_server_announces(
+        central: TlsCentral, tmp_path: Path) -> None:
+    linked = _cli("hub", "link", "--upstream", central.url, "--code",
+                  enrolment_code(central.app), "--pin", central.files.pin, *_hub(tmp_path))
+    assert linked.exit_code == 0, linked.output
+    nxt = self_signed(tmp_path / "next", ["127.0.0.1"]).pin  # stands for tls-next's pair
+    central.app.config["HESABU_TLS_NEXT_PIN"] = nxt
+    try:
+        once = _cli("hub", "sync-once", *_hub(tmp_path))
+        assert once.exit_code == 0, once.output
+    finally:
+        central.app.config.pop("HESABU_TLS_NEXT_PIN")
+    with sqlite3.connect(tmp_path / "hub.db") as conn:
+        kept = json.loads(conn.execute("SELECT tls_pins FROM hub_link").fetchone()[0])
+    conn.close()
+    assert kept == [central.files.pin, nxt]

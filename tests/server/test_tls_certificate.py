@@ -96,3 +96,57 @@ def test_an_expired_given_certificate_is_refused(tmp_path: Path) -> None:
 def test_a_text_that_is_not_a_pin_is_refused(text: str) -> None:
     with pytest.raises(PinError, match="not a certificate pin"):
         check_pin(text)
+
+
+def test_tls_next_and_tls_switch_roll_the_key_over(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from hesabu.cli import main
+
+    current = self_signed(tmp_path, ["hub.local"])
+    early = CliRunner().invoke(main, ["server", "tls-switch", "--instance", str(tmp_path)])
+    assert early.exit_code == 1 and "no next certificate prepared" in early.output
+    made = CliRunner().invoke(main, ["server", "tls-next", "--instance", str(tmp_path)])
+    assert made.exit_code == 0, made.output
+    nxt = check_pin(made.output.split("next pin: ")[1].split()[0])
+    assert nxt != current.pin and self_signed(tmp_path).next_pin == nxt
+    again = CliRunner().invoke(main, ["server", "tls-next", "--instance", str(tmp_path)])
+    assert f"next pin: {nxt}" in again.output and "already prepared" in again.output
+    switched = CliRunner().invoke(main, ["server", "tls-switch", "--instance", str(tmp_path)])
+    assert switched.exit_code == 0 and nxt in switched.output
+    served = self_signed(tmp_path)
+    assert served.pin == nxt and served.next_pin is None and not served.created
+    assert (tmp_path / "tls" / "previous" / "key.pem").stat().st_mode & 0o777 == 0o600
+    assert served.key.stat().st_mode & 0o777 == 0o600
+    san = _cert(served.cert).extensions.get_extension_for_class(x509.SubjectAlternativeName)
+    assert san.value.get_values_for_type(x509.DNSName) == ["hub.local"]
+
+
+def test_the_qr_pin_of_a_server_behind_a_proxy_comes_from_the_environment(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from server.app import create_app
+    from server.extensions import db
+    from server.services.device_accounts import tls_pin
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'h.db'}",
+                      "INSTANCE_PATH": str(tmp_path)})
+    pin = self_signed(tmp_path / "proxy", ["x"]).pin
+    with app.app_context():
+        assert tls_pin() is None
+        monkeypatch.setenv("HESABU_TLS_PIN", pin)
+        assert tls_pin() == pin
+        monkeypatch.setenv("HESABU_TLS_PIN", "sha256/short")
+        with pytest.raises(PinError):
+            tls_pin()
+        db.engine.dispose()
+
+
+def test_the_pins_a_device_keeps_through_a_key_rollover() -> None:
+    from sync.pins import pins_after
+
+    old, new = "sha256/" + "A" * 43, "sha256/" + "B" * 43
+    assert pins_after((old,), old, None) == (old,)
+    assert pins_after((old,), old, new) == (old, new)  # announced: both kept
+    assert pins_after((old, new), None, None) == (old, new)  # never connected: unchanged
+    assert pins_after((old, new), new, None) == (new,)  # switched: the old one goes
+    assert pins_after((), None, new) == ()  # not pinned (a CA's certificate): none learnt
