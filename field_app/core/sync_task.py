@@ -106,8 +106,9 @@ def explain(error: BaseException | None) -> tuple[str, str]:
     if code == "sync.certificate_untrusted":
         return (_("The server's certificate is not trusted."),
                 _("Nothing was sent. Check the server address with your leader: it must be "
-                  "exactly the one they gave. If it is, the server needs a valid certificate. "
-                  "Your records are safe on this tablet."))
+                  "exactly the one they gave. If it is, enrol by reading your leader's QR "
+                  "code: it tells the tablet which certificate the server has. Your records "
+                  "are safe on this tablet."))
     if code == "sync.certificate_pin_mismatch":
         return (_("This is not your server."),
                 _("Nothing was sent. The machine that answered does not have your server's "

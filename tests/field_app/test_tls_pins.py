@@ -132,8 +132,9 @@ def test_enrolling_through_an_impostor_sends_not_even_the_code(
 
 def test_without_the_pin_a_self_signed_server_is_untrusted(
         central: FlaskHub, path: FaultProxy, store: Store) -> None:
-    outcome = enrol_device(store, _url(path), central.new_code())
+    outcome = enrol_device(store, _url(path), central.new_code())  # typed: no pin
     assert not outcome.ok and outcome.headline == "The server's certificate is not trusted."
+    assert "enrol by reading your leader's QR code" in outcome.advice
 
 
 def test_a_server_with_an_authority_signed_certificate_needs_no_pin(
