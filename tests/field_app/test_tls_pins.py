@@ -9,6 +9,7 @@ for the network path (it sends the tablet's address to one or the other)."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -27,7 +28,7 @@ from field_app.core.errors import SyncError
 from field_app.core.pins import server_pins
 from field_app.core.store import Store, open_store
 from field_app.core.sync_task import enrol_device, explain, sync_once
-from field_app.core.transport import HttpTransport
+from field_app.core.transport import HttpTransport, PinnedConnection
 from server.services.device_accounts import enrolment_payload
 from server.tls import given_certificate, prepare_next, self_signed, switch_to_next
 from sync.pins import check_pin
@@ -242,3 +243,24 @@ def test_a_new_certificate_reaches_the_tablets_while_the_old_one_is_served(
     finally:
         late.close()
         path.close()
+
+
+def test_a_body_over_the_limit_is_the_apps_json_413_over_tls(central: FlaskHub) -> None:
+    """cheroot has no body limit of its own: the app answers from Content-Length, in the
+    API's error shape, before the body is sent (as a client sending `Expect` would)."""
+    with HttpTransport(central.url, pins=central.pins) as transport:
+        token = SyncApi(transport).enrol(central.new_code(), "tab-413", "t")["token"]
+    conn = PinnedConnection("127.0.0.1", central.port, pins=central.pins, timeout=30)
+    try:
+        conn.putrequest("POST", "/api/sync/push")
+        for name, value in (("Content-Type", "application/json"),
+                            ("Content-Length", str(8 * 1024 * 1024 + 1)),
+                            ("Authorization", f"Bearer {token}")):
+            conn.putheader(name, value)
+        conn.endheaders()
+        answer = conn.getresponse()
+        body = answer.read()
+    finally:
+        conn.close()
+    assert answer.status == 413
+    assert json.loads(body)["error"]["code"] == "sync.batch_too_large"
