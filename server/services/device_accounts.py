@@ -12,7 +12,7 @@ import io
 import os
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import quote, urlencode
+from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 from flask import current_app
 
@@ -43,6 +43,8 @@ class EnrolmentOffer:
     payload: str
     user_id: str | None
     federation_id: str | None
+    #: The server certificate's pin the payload carries (None: none needed).
+    pin: str | None = None
 
 
 def tls_pin() -> str | None:
@@ -78,8 +80,9 @@ def create_code_for(user: User, server_url: str, ttl_hours: float,
                                         user_id=user.id, federation_id=user.federation_id,
                                         created_by=created_by))
     db.session.commit()
-    return EnrolmentOffer(code, expires, enrolment_payload(server_url, code, tls_pin()), user.id,
-                          user.federation_id)
+    payload = enrolment_payload(server_url, code, tls_pin())
+    pin = parse_qs(urlsplit(payload).query).get("pin", [None])[0]
+    return EnrolmentOffer(code, expires, payload, user.id, user.federation_id, pin)
 
 
 def bind_enrolled_device(code_hash: str, device_id: str) -> None:

@@ -171,3 +171,6 @@ def test_the_enrolment_qr_of_a_tls_server_carries_its_certificate_pin(
     offer = leader.post(f"/api/users/{user}/enrolment-codes", json={"ttl_hours": 1})
     assert offer.json["payload"] == ("hesabu://enrol?server=https%3A%2F%2Fhub.local%3A5000"
                                      f"&code={offer.json['code']}&pin=sha256%2F{'k' * 43}")
+    assert offer.json["pin"] == pin and plain.json["pin"] is None
+    page = people.leader_a.client.post("/devices/enrol", data={"user_id": user})
+    assert f'<code id="tls-pin">{pin}</code>' in page.get_data(as_text=True)
