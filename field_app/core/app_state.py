@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, urlparse
 
 from field_app.core.i18n import DEFAULT_LANGUAGE, LANGUAGES, _
 from field_app.core.store import Store
+from sync.pins import PinError, check_pin
 
 PIN_ITERATIONS = 120_000
 TEXT_SIZES = {"normal": 1.0, "large": 1.25, "largest": 1.5}
@@ -134,16 +135,18 @@ class AppState:
 class Enrolment:
     server: str
     code: str
+    #: The server certificate's pin (sync/pins.py), "" when the server needs none.
+    pin: str = ""
 
 
 def parse_enrolment(text: str) -> Enrolment:
     """Server address and code from a QR code's text.
 
-    Accepts `hesabu://enrol?server=<url>&code=<code>` and the same as JSON
-    (`{"server": ..., "code": ...}`).
+    Accepts `hesabu://enrol?server=<url>&code=<code>[&pin=sha256/...]` and the same as
+    JSON (`{"server": ..., "code": ..., "pin": ...}`).
     """
     text = (text or "").strip()
-    server = code = ""
+    server = code = pin = ""
     if text.startswith("{"):
         try:
             data = json.loads(text)
@@ -151,16 +154,25 @@ def parse_enrolment(text: str) -> Enrolment:
             data = {}
         if isinstance(data, dict):
             server, code = str(data.get("server", "")), str(data.get("code", ""))
+            pin = str(data.get("pin") or "")
     elif text.lower().startswith("hesabu://"):
         query = parse_qs(urlparse(text).query)
         server = (query.get("server") or [""])[0]
         code = (query.get("code") or [""])[0]
+        pin = (query.get("pin") or [""])[0]
     server = server.strip()
     if not code.strip() or not server.startswith(("http://", "https://")):
         raise BadEnrolmentError(_(
             "This is not a Hesabu enrolment code. Ask your federation leader for the "
             "QR code on the Devices page, or type the address and code."))
-    return Enrolment(server.rstrip("/"), code.strip())
+    if pin:
+        try:
+            pin = check_pin(pin)
+        except PinError as exc:
+            raise BadEnrolmentError(_(
+                "This enrolment code is damaged (its certificate pin is not complete). "
+                "Read the QR code again, or ask your leader for a new one.")) from exc
+    return Enrolment(server.rstrip("/"), code.strip(), pin)
 
 
 def check_server_address(text: str) -> str:

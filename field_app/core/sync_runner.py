@@ -24,6 +24,7 @@ from pathlib import Path
 from field_app.core import attachments, bundles, inbox, outbox
 from field_app.core.api import SyncApi
 from field_app.core.errors import NotEnrolledError, StoreError, SyncCancelled, SyncError
+from field_app.core.pins import keep_pins, learn_pins
 from field_app.core.store import Store
 from sync.batching import DEFAULT_MAX_BYTES, DEFAULT_MAX_OPS, plan_batches
 from sync.codes import BATCH_TOO_LARGE, CURSOR_INVALID, Rejection
@@ -108,6 +109,8 @@ class SyncRunner:
             self.tally.errors.append(str(exc))
         finally:
             save_link(self.store, self.api)
+            with contextlib.suppress(StoreError):  # a full disk: learnt at the next sync
+                learn_pins(self.store, self.api.transport)
         new_conflicts = len(_conflicted(self.store) - before)
         t = self.tally
         return SyncSummary(sent=t.sent, received=t.received, conflicts=new_conflicts,
@@ -245,5 +248,6 @@ def enrol(store: Store, api: SyncApi, code: str) -> None:
         # differently: pull it from the start; re-applying what we have is harmless.
         store.save_cursor(0)
     store.set_server(url=api.transport.base_url, token=answer["token"])
+    keep_pins(store, api.transport.base_url, api.transport.pins)
     bundles.remember_server_key(store, answer.get("bundle_key"))
     save_link(store, api)  # the enrolment told the server's protocol and round trip

@@ -17,9 +17,11 @@ from field_app.core import outbox
 from field_app.core.api import SyncApi
 from field_app.core.errors import StoreError, SyncError
 from field_app.core.integrity import check_store
+from field_app.core.pins import server_pins
 from field_app.core.store import open_store
 from field_app.core.sync_runner import SyncOptions, enrol, run_sync
 from field_app.core.transport import HttpTransport
+from sync.pins import PinError, check_pin
 
 STORE_OPTION = click.option("--store", "store_path", required=True,
                             type=click.Path(dir_okay=False, path_type=Path),
@@ -35,12 +37,14 @@ def _progress(phase: str, done: int, total: int) -> None:
 @click.option("--server", "server_url", help="Server address, e.g. http://hub.local:5000 "
               "(remembered in the store).")
 @click.option("--enrol-code", help="One-time code from a federation leader (first sync).")
+@click.option("--pin", default=None, help="With --enrol-code: the server certificate's pin "
+              "(sha256/..., printed by `hesabu serve --tls`), trusted instead of a CA.")
 @click.option("--batch", "max_ops", type=click.IntRange(1), default=SyncOptions.max_ops,
               show_default=True, help="At most this many ops per push request.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--quiet", is_flag=True, help="No progress lines on stderr.")
 def sync(store_path: Path, server_url: str | None, enrol_code: str | None, max_ops: int,
-         as_json: bool, quiet: bool) -> None:
+         as_json: bool, quiet: bool, pin: str | None = None) -> None:
     """Sync a device store with a server: push its outbox, pull changes, upload files.
 
     Exits 0 when everything went through, 1 when something needs attention.
@@ -55,7 +59,11 @@ def sync(store_path: Path, server_url: str | None, enrol_code: str | None, max_o
             raise click.ClickException("no server known for this store: pass --server URL")
         if server_url:
             store.set_server(url=server_url)
-        with HttpTransport(url, store.device.token) as transport:
+        try:
+            pins = (check_pin(pin),) if pin and enrol_code else server_pins(store, url)
+        except PinError as exc:
+            raise click.BadParameter(str(exc), param_hint="--pin") from None
+        with HttpTransport(url, store.device.token, pins=pins) as transport:
             api = SyncApi(transport)
             try:
                 if enrol_code:

@@ -24,6 +24,8 @@ from field_app.core.store import open_store
 from field_app.core.sync_runner import enrol, run_sync
 from field_app.core.transport import HttpTransport
 from forms.loader import load_form
+from server.services.device_accounts import enrolment_payload
+from server.tls import self_signed
 
 HERE = Path(__file__).resolve().parent
 FORMS = HERE.parents[2] / "forms" / "definitions"
@@ -43,9 +45,10 @@ def run_driver(scenario: str, args: dict, tmp: Path, timeout: float = 150) -> di
 
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FlaskHub]:
-    """A server with the SDI forms, one settlement and one numbered structure in it."""
+    """A server with the SDI forms, one settlement and one numbered structure in it,
+    serving HTTPS as `hesabu serve --tls` does: tablets trust it by its pin."""
     tmp = tmp_path_factory.mktemp("hub")
-    h = FlaskHub(tmp / "instance", forms=[])
+    h = FlaskHub(tmp / "instance", forms=[], tls=self_signed(tmp / "instance", ["127.0.0.1"]))
     from server.services.forms import publish_form
     specs = {}
     with h.app.app_context():
@@ -54,7 +57,7 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FlaskHub]:
             specs[name] = load_form(FORMS / f"{name}.xlsx")
             publish_form(specs[name])
     mapper = open_store(tmp / "mapper.db", device_name="mapper")
-    api = SyncApi(HttpTransport(h.url))
+    api = SyncApi(HttpTransport(h.url, pins=h.pins))
     enrol(mapper, api, h.new_code())
     api.transport.close()
     for spec in specs.values():
@@ -67,7 +70,7 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FlaskHub]:
         {"settlement_id": settlement, "structure_number": "KB-045"}, settlement_id=settlement)
     records.finalize(mapper, settlement)
     records.finalize(mapper, structure)
-    api = SyncApi(HttpTransport(h.url, mapper.device.token))
+    api = SyncApi(HttpTransport(h.url, mapper.device.token, pins=h.pins))
     assert run_sync(mapper, api).ok
     api.transport.close()
     mapper.close()
@@ -82,7 +85,9 @@ def full_run(hub: FlaskHub, tmp_path_factory: pytest.TempPathFactory) -> dict[st
 
     tmp = tmp_path_factory.mktemp("app")
     code = hub.new_code()
-    (tmp / "qr.png").write_bytes(make_qr_png(f"hesabu://enrol?server={hub.url}&code={code}"))
+    # The leader's QR code, with the server certificate's pin: the app enrols and syncs
+    # over HTTPS by it (its first sync included).
+    (tmp / "qr.png").write_bytes(make_qr_png(enrolment_payload(hub.url, code, *hub.pins)))
     (tmp / "cat.png").write_bytes(write_png_gray(50, 50, bytes(2500)))
     return run_driver("full", {"store": str(tmp / "tablet.db"), "qr": str(tmp / "qr.png"),
                                "not_qr": str(tmp / "cat.png"), "code": code,
@@ -131,7 +136,7 @@ def test_enrolment_reads_the_leaders_qr_code_by_camera_or_picture(full_run: dict
                                                 hub: FlaskHub) -> None:
     assert full_run["not_qr_message"].startswith("No QR code found in this picture.")
     server, code = full_run["qr_filled"]
-    assert server == hub.url and len(code) >= 12
+    assert server == hub.url and hub.url.startswith("https://") and len(code) >= 12
     assert full_run["qr_picked"] == full_run["qr_filled"]
 
 
@@ -173,10 +178,10 @@ def test_a_constraint_message_appears(full_run: dict[str, Any]) -> None:
 def test_killing_the_app_mid_form_loses_no_answer(hub: FlaskHub, tmp_path: Path) -> None:
     store_path = tmp_path / "tablet.db"
     store = open_store(store_path)
-    api = SyncApi(HttpTransport(hub.url))
+    api = SyncApi(HttpTransport(hub.url, pins=hub.pins))
     enrol(store, api, hub.new_code())
     api.transport.close()
-    api = SyncApi(HttpTransport(hub.url, store.device.token))
+    api = SyncApi(HttpTransport(hub.url, store.device.token, pins=hub.pins))
     run_sync(store, api)
     api.transport.close()
     state = AppState(store)
