@@ -1,7 +1,10 @@
 """What the app remembers about itself: enrolled or not, the PIN, language, text size.
 
-All of it is in the device store (the PIN as a salted PBKDF2 hash, never the digits),
-so a reinstalled app with the same store opens the same way.
+All of it is in the device store, so a reinstalled app with the same store opens the
+same way. The PIN is never stored: it unlocks the store's data key (scrypt, and on
+Android the Keystore too; field_app/core/vault.py), so a wrong PIN opens nothing.
+Stores from before encryption kept a salted PBKDF2 hash of the PIN: the first right
+PIN typed there encrypts the store and the hash goes (`pending_recovery_key`).
 """
 
 from __future__ import annotations
@@ -9,12 +12,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlparse
 
+from field_app.core.encryption import change_pin
 from field_app.core.i18n import DEFAULT_LANGUAGE, LANGUAGES, _
 from field_app.core.store import Store
+from field_app.core.vault import Keystore
 
 PIN_ITERATIONS = 120_000
 TEXT_SIZES = {"normal": 1.0, "large": 1.25, "largest": 1.5}
@@ -29,6 +33,7 @@ class BadEnrolmentError(ValueError):
 
 
 def _hash(pin: str, salt: bytes) -> str:
+    """The PIN hash apps before encryption kept (read by `_check_old_hash`)."""
     digest = hashlib.pbkdf2_hmac("sha256", pin.encode(), salt, PIN_ITERATIONS)
     return f"pbkdf2_sha256${PIN_ITERATIONS}${salt.hex()}${digest.hex()}"
 
@@ -36,8 +41,13 @@ def _hash(pin: str, salt: bytes) -> str:
 class AppState:
     """The app's settings in the store."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, keystore: Keystore | None = None) -> None:
         self.store = store
+        #: The Android Keystore wrap of the data key (None on a desktop).
+        self.keystore = keystore
+        #: A recovery key made while unlocking an old store (it was encrypted then):
+        #: the app shows it once, for the leader to write down.
+        self.pending_recovery_key: str | None = None
 
     @property
     def enrolled(self) -> bool:
@@ -46,22 +56,39 @@ class AppState:
     # -- PIN ------------------------------------------------------------------------------
     @property
     def has_pin(self) -> bool:
-        return bool(self._pin_hash())
+        return self.store.encrypted or bool(self._pin_hash())
 
     def _pin_hash(self) -> str | None:
         return self.store.query("SELECT pin_hash FROM device WHERE id = 1")[0]["pin_hash"]
 
-    def set_pin(self, pin: str, repeat: str | None = None) -> None:
+    def set_pin(self, pin: str, repeat: str | None = None) -> str | None:
+        """Choose the PIN: the first time it encrypts the store and returns the recovery
+        key (show it once); on an unlocked store (after a recovery) it replaces the PIN."""
         pin = pin.strip()
         if not (pin.isdigit() and 4 <= len(pin) <= 8):
             raise BadPinError(_("The PIN must be 4 to 8 digits."))
         if repeat is not None and repeat.strip() != pin:
             raise BadPinError(_("The two PINs are not the same. Type them again."))
-        with self.store.transaction() as db:
-            db.execute("UPDATE device SET pin_hash = ? WHERE id = 1",
-                       [_hash(pin, os.urandom(16))])
+        if self.store.encrypted:
+            change_pin(self.store, pin, self.keystore)  # locked: StoreLockedError
+            return None
+        return self.store.encrypt(pin, self.keystore)
 
     def check_pin(self, pin: str) -> bool:
+        """Unlock the store with the PIN; False if it is wrong."""
+        if self.store.encrypted:
+            return self.store.unlock(pin, self.keystore)
+        if not self._check_old_hash(pin):
+            return False
+        if self._pin_hash():  # an old store in clear: encrypt it now, under this PIN
+            self.pending_recovery_key = self.store.encrypt(pin, self.keystore)
+        return True
+
+    def recover(self, recovery_key: str) -> bool:
+        """Unlock with the recovery key the leader wrote down (then choose a new PIN)."""
+        return self.store.encrypted and self.store.unlock_with_recovery(recovery_key)
+
+    def _check_old_hash(self, pin: str) -> bool:
         stored = self._pin_hash()
         if not stored:
             return True

@@ -29,6 +29,10 @@ class NotEnrolledError(StoreError):
     """The device has no server token yet: enrol it with a code first."""
 
 
+class StoreLockedError(StoreError):
+    """The store is encrypted and not unlocked yet: type the PIN (or the recovery key)."""
+
+
 class SyncError(Exception):
     """A sync failed; `code` is the server's stable error code when there is one."""
 

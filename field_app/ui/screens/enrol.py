@@ -9,6 +9,7 @@ and the outcome comes back through the Kivy clock.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from kivy.app import App
@@ -119,12 +120,14 @@ class EnrolScreen(Screen):
             return False
         self.busy = True
         self.message = ""
-        threading.Thread(target=self._enrol_in_background, args=(app.store_path, server, code),
+        threading.Thread(target=self._enrol_in_background,
+                         args=(app.store_path, server, code, app.data_key),
                          name="enrol", daemon=True).start()
         return True
 
-    def _enrol_in_background(self, store_path: Path, server: str, code: str) -> None:
-        store = open_store(store_path)
+    def _enrol_in_background(self, store_path: Path, server: str, code: str,
+                             key_source: Callable[[], bytes | None]) -> None:
+        store = open_store(store_path, key_source=key_source)
         try:
             outcome = enrol_device(store, server, code)
         except Exception as exc:  # never leave the screen busy forever

@@ -1,0 +1,103 @@
+"""Turning encryption on for a device store, and the key's life after that.
+
+`encrypt_store(store, pin)` is the first PIN's step (and the upgrade of a store that an
+older app left in clear): it makes the vault (`field_app.core.vault`), seals every value
+in `SEALED_COLUMNS` in one transaction (a crash leaves the store in clear and complete;
+the next PIN entry encrypts again), forgets the old PIN hash, then rewrites the file
+(`VACUUM` with `secure_delete`, the WAL truncated) so no page keeps the old text.
+
+What stays in clear, because the app needs it before the PIN or to sort and sync
+without opening every record: ids, form ids and versions, states, timestamps, sequence
+numbers, field paths (question names and repeat ids, never answers), settings (language,
+text size, server address), the forms, and the server token.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+from field_app.core.errors import StoreError
+from field_app.core.vault import (
+    Cipher,
+    Keystore,
+    create_vault,
+    open_with_pin,
+    open_with_recovery,
+    rewrap_pin,
+)
+
+if TYPE_CHECKING:
+    from field_app.core.store import Store
+
+#: The settings key of the vault (the wrapped data key and the scrypt parameters).
+VAULT_SETTING = "vault"
+#: (table, key columns, sealed columns): every column that holds what people answered.
+SEALED_COLUMNS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
+    ("records", ("record_id",), ("answers",)),
+    ("fields", ("record_id", "path"), ("value", "heads")),
+    ("conflict_notices", ("id",), ("values_json",)),
+    ("outbox_ops", ("seq",), ("op",)),
+    ("review_notes", ("record_id",), ("comment",)),
+)
+
+
+def encrypt_store(store: Store, pin: str, keystore: Keystore | None = None, *,
+                  n: int | None = None) -> str:
+    """Encrypt a store that is in clear under a new data key; returns the recovery key
+    (show it once, for the leader to write down)."""
+    if store.encrypted:
+        raise StoreError("this store is encrypted already")
+    made = create_vault(pin, keystore, **({"n": n} if n else {}))
+    cipher = Cipher(made.data_key)
+    with store.transaction() as db:
+        for table, keys, columns in SEALED_COLUMNS:
+            rows = db.execute(f"SELECT {', '.join(keys + columns)} FROM {table}").fetchall()
+            updates = [
+                (*(cipher.seal(v) if isinstance(v, str) else v
+                   for v in row[len(keys):]), *row[:len(keys)])
+                for row in rows]
+            db.conn.executemany(
+                f"UPDATE {table} SET {', '.join(f'{c} = ?' for c in columns)} "
+                f"WHERE {' AND '.join(f'{k} = ?' for k in keys)}", updates)
+        db.execute("UPDATE device SET pin_hash = NULL WHERE id = 1")
+        db.execute("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) "
+                   "DO UPDATE SET value = excluded.value",
+                   [VAULT_SETTING, json.dumps(made.record)])
+    store.use_key(made.data_key)
+    scrub(store)
+    return made.recovery_key
+
+
+def scrub(store: Store) -> None:
+    """Rewrite the file so that no free page, no slack in a page and no WAL frame keeps
+    text that was replaced or deleted (SQLite leaves it there otherwise)."""
+    with store._lock:
+        db = store.db
+        with db.ensure_autocommit_on():
+            db.execute("PRAGMA secure_delete=ON")
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            db.execute("VACUUM")
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def unlock(store: Store, pin: str, keystore: Keystore | None = None) -> bool:
+    key = open_with_pin(store.vault_record(), pin, keystore)
+    if key is None:
+        return False
+    store.use_key(key)
+    return True
+
+
+def unlock_with_recovery(store: Store, recovery_key: str) -> bool:
+    key = open_with_recovery(store.vault_record(), recovery_key)
+    if key is None:
+        return False
+    store.use_key(key)
+    return True
+
+
+def change_pin(store: Store, pin: str, keystore: Keystore | None = None) -> None:
+    """Wrap the (unlocked) store's data key with a new PIN; the recovery key stays."""
+    record = rewrap_pin(store.vault_record(), store.data_key, pin, keystore)
+    store.set_setting(VAULT_SETTING, record)
