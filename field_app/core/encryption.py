@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
+from field_app.core import attachments
 from field_app.core.errors import StoreError
 from field_app.core.vault import (
     Cipher,
@@ -66,6 +67,7 @@ def encrypt_store(store: Store, pin: str, keystore: Keystore | None = None, *,
                    [VAULT_SETTING, json.dumps(made.record)])
     store.use_key(made.data_key)
     scrub(store)
+    attachments.seal_files(store)  # each file atomically; a crash: sealed at next unlock
     return made.recovery_key
 
 
@@ -86,6 +88,7 @@ def unlock(store: Store, pin: str, keystore: Keystore | None = None) -> bool:
     if key is None:
         return False
     store.use_key(key)
+    attachments.seal_files(store)  # any left in clear by a crash while encrypting
     return True
 
 

@@ -126,6 +126,13 @@ class Store:
         assert self._cipher is not None
         return self._cipher
 
+    def seal_bytes(self, data: bytes) -> bytes:
+        """A file's content sealed under the data key (the store must be encrypted)."""
+        return self._cipher_or_raise().seal_bytes(data)
+
+    def unseal_bytes(self, blob: bytes) -> bytes:
+        return self._cipher_or_raise().open_bytes(blob)
+
     def seal_json(self, data: Any) -> str | bytes:
         return self.seal(json.dumps(data, ensure_ascii=False))
 

@@ -7,6 +7,8 @@ Java API exists only on a tablet): `HardwareKeystore` keeps its key outside the 
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import os
 import shutil
@@ -15,15 +17,18 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from PIL import Image
 from refserver import RefServer
 from sqlite_utils import Database
 
-from field_app.core import outbox, reviews
+from field_app.core import attachments, outbox, reviews
 from field_app.core.api import SyncApi
 from field_app.core.app_state import AppState, _hash
+from field_app.core.attachments import SEALED_FILE, add_attachment, thumbnail_bytes
 from field_app.core.errors import StoreLockedError
 from field_app.core.integrity import check_store
 from field_app.core.listing import list_records, structures
+from field_app.core.photos import thumbnail_path
 from field_app.core.store import Store, open_store
 from field_app.core.sync_runner import enrol, run_sync
 from field_app.core.transport import HttpTransport
@@ -254,6 +259,38 @@ def test_an_old_store_in_clear_is_encrypted_at_the_first_pin_and_loses_its_plain
         assert [store.unseal(r["op"]) for r in store.query(
             "SELECT op FROM outbox_ops ORDER BY seq")] == ops
         assert check_store(store) == []
+
+
+def test_photos_are_sealed_on_disk_and_reach_the_server_as_taken(
+        tmp_path: Path, server: RefServer) -> None:
+    photos_dir = tmp_path / "photos"
+    photos_dir.mkdir()
+    before, after = photos_dir / "door.jpg", photos_dir / "roof.jpg"
+    taken = {p: make_jpeg(p, shade) for p, shade in ((before, 40), (after, 200))}
+    with open_store(tmp_path / "tablet.db") as store:
+        ids = fill(store)
+        add_attachment(store, before, ids["household"])  # taken before the first PIN
+        store.encrypt(PIN)
+        sha = add_attachment(store, after, ids["household"])  # and after it
+        assert attachments.file_bytes(store, after) == taken[after]
+        assert add_attachment(store, after, ids["household"]) == sha, "same content, same id"
+        # The form shows a thumbnail made in memory from the sealed photo (and kept).
+        for photo in (before, after):
+            with Image.open(io.BytesIO(thumbnail_bytes(store, photo))) as thumb:
+                assert thumb.size == (40, 30)
+        for path in (before, after, thumbnail_path(before), thumbnail_path(after)):
+            data = path.read_bytes()
+            assert data.startswith(SEALED_FILE) and b"JFIF" not in data, path
+        sync(store, server)
+        assert server.blob(sha) == taken[after]
+        assert server.blob(hashlib.sha256(taken[before]).hexdigest()) == taken[before]
+    with open_store(tmp_path / "tablet.db") as store, pytest.raises(StoreLockedError):
+        attachments.file_bytes(store, after)
+
+
+def make_jpeg(path: Path, shade: int) -> bytes:
+    Image.new("RGB", (40, 30), (shade, 90, 30)).save(path, "JPEG")
+    return path.read_bytes()
 
 
 def test_recovery_keys_read_back_and_refuse_typos() -> None:
