@@ -288,6 +288,37 @@ def test_photos_are_sealed_on_disk_and_reach_the_server_as_taken(
         attachments.file_bytes(store, after)
 
 
+def test_a_leader_sends_a_locked_tablets_work_from_a_copy_of_its_store(
+        tmp_path: Path, server: RefServer) -> None:
+    """The PIN is forgotten and the tablet's keystore is out of reach (a computer): the
+    recovery key opens a copy of the file, and its unsent household reaches the server."""
+    from click.testing import CliRunner
+
+    from hesabu.cli import main
+
+    path = tmp_path / "copy.db"
+    with open_store(path) as store:
+        sync(store, server)  # enrolled
+        ids = fill(store)
+        recovery = AppState(store, HardwareKeystore()).set_pin(PIN)
+    runner = CliRunner()
+    locked = runner.invoke(main, ["device", "check", "--store", str(path)])
+    assert locked.exit_code == 1 and "is encrypted: pass --pin" in locked.output
+    no_keystore = runner.invoke(main, ["sync", "--store", str(path), "--pin", PIN])
+    assert no_keystore.exit_code == 1 and "keystore cannot open" in no_keystore.output
+    wrong = runner.invoke(main, ["device", "recover", "--store", str(path), "--recovery-key",
+                                 "AAAA-BBBB-CCCC-DDDD-EEEE-FFFF-GGGG-HHHH", "--new-pin", "1111"])
+    assert wrong.exit_code == 1 and "this recovery key does not open" in wrong.output
+    done = runner.invoke(main, ["device", "recover", "--store", str(path), "--recovery-key",
+                                recovery, "--new-pin", "1111"])
+    assert done.exit_code == 0, done.output
+    assert "2 changes and 1 drafts are waiting" in done.output
+    sent = runner.invoke(main, ["sync", "--store", str(path), "--quiet"],
+                         env={"HESABU_PIN": "1111"})
+    assert sent.exit_code == 0 and "Sent 2 changes" in sent.output, sent.output
+    assert server.replica.record(ids["household"])["head_name"] == "Wanjiku Achieng"
+
+
 def make_jpeg(path: Path, shade: int) -> bytes:
     Image.new("RGB", (40, 30), (shade, 90, 30)).save(path, "JPEG")
     return path.read_bytes()
