@@ -84,6 +84,12 @@ class AppState:
             self.pending_recovery_key = self.store.encrypt(pin, self.keystore)
         return True
 
+    @property
+    def upgrade_pending(self) -> bool:
+        """A store in clear from an older app: the right PIN encrypts it (seconds for
+        thousands of records: the app does it off the UI thread)."""
+        return not self.store.encrypted and bool(self._pin_hash())
+
     def recover(self, recovery_key: str) -> bool:
         """Unlock with the recovery key the leader wrote down (then choose a new PIN)."""
         return self.store.encrypted and self.store.unlock_with_recovery(recovery_key)

@@ -7,17 +7,22 @@ app before encryption is encrypted by the first right PIN: its recovery key is s
 
 from __future__ import annotations
 
+import threading
+
 from kivy.app import App
 from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
 from field_app.core.vault import VaultError
+from field_app.ui.app import on_main_thread
 
 
 class PinUnlockScreen(Screen):
     message = StringProperty("")
     #: True while the recovery key is typed instead of the PIN.
     recovering = BooleanProperty(False)
+    #: True while an old store is being encrypted (on a worker thread).
+    busy = BooleanProperty(False)
 
     def forgot(self) -> None:
         self.recovering = not self.recovering
@@ -26,17 +31,34 @@ class PinUnlockScreen(Screen):
 
     def unlock(self) -> bool:
         app = App.get_running_app()
+        if self.busy:
+            return False
         if self.recovering:
             return self._recover(app)
+        pin = self.ids.pin.text
+        if app.state.upgrade_pending:  # sealing every record: keep the screen alive
+            self.busy = True
+            self.message = app.t("Protecting the records on this tablet. This takes a "
+                                 "moment.")
+            threading.Thread(target=lambda: on_main_thread(self._checked, *self._check(pin)),
+                             name="encrypt", daemon=True).start()
+            return True
+        return self._checked(*self._check(pin))
+
+    @staticmethod
+    def _check(pin: str) -> tuple[bool, str]:
+        """(right PIN, why not) from the store."""
         try:
-            right = app.state.check_pin(self.ids.pin.text)
+            return App.get_running_app().state.check_pin(pin), ""
         except VaultError as exc:
-            self.ids.pin.text = ""
-            self.message = str(exc)
-            return False
+            return False, str(exc)
+
+    def _checked(self, right: bool, error: str) -> bool:
+        app = App.get_running_app()
+        self.busy = False
         if not right:
             self.ids.pin.text = ""
-            self.message = app.t("Wrong PIN. Try again.")
+            self.message = error or app.t("Wrong PIN. Try again.")
             return False
         self.ids.pin.text = ""
         self.message = ""

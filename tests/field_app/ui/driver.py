@@ -290,8 +290,11 @@ def scenario_pin_upgrade(args: dict) -> None:
     unlock_screen = screen(app)
     h.type_into(unlock_screen.ids.pin, args["pin"])
     tap(unlock_screen.ids.unlock)
+    facts: dict[str, Any] = {"busy": [unlock_screen.busy, unlock_screen.message]}
+    assert h.wait_for(lambda: app.root.current == "pin_set", 30), unlock_screen.message
+    h.pump(3)  # the screen shown from the worker's callback is laid out before a touch
     pin = screen(app)
-    facts = {"shown": [app.root.current, pin.ids.recovery.text, app.store.encrypted]}
+    facts["shown"] = [app.root.current, pin.ids.recovery.text, app.store.encrypted]
     tap(pin.ids.save)
     facts["then"] = app.root.current
     app.stop()

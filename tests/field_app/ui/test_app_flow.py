@@ -290,6 +290,9 @@ def test_a_forgotten_pin_is_recovered_with_the_leaders_key_and_an_old_store_is_e
         "after_key": "pin_set", "after_new_pin": "home", "unlocked_with_new_pin": "home"}
     assert b"Amina Wanjiru" in old.read_bytes()
     got = run_driver("pin_upgrade", {"store": str(old), "pin": "1357"}, tmp_path)
+    # Sealing thousands of records takes seconds: off the UI thread, saying so.
+    assert got["busy"] == [True, "Protecting the records on this tablet. This takes a "
+                                 "moment."]
     screen_name, key, encrypted = got["shown"]
     assert screen_name == "pin_set" and parse_recovery_key(key) and encrypted
     assert got["then"] == "home"
