@@ -15,6 +15,7 @@ text size, server address), the forms, and the server token.
 from __future__ import annotations
 
 import json
+import sqlite3
 from typing import TYPE_CHECKING
 
 from field_app.core import attachments
@@ -33,6 +34,9 @@ if TYPE_CHECKING:
 
 #: The settings key of the vault (the wrapped data key and the scrypt parameters).
 VAULT_SETTING = "vault"
+SCRUB_WAIT_MS = 1000
+#: Set while the file may still hold text from before encryption (see `scrub`).
+SCRUB_PENDING = "vault_scrub_pending"
 #: (table, key columns, sealed columns): every column that holds what people answered.
 SEALED_COLUMNS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
     ("records", ("record_id",), ("answers",)),
@@ -71,16 +75,28 @@ def encrypt_store(store: Store, pin: str, keystore: Keystore | None = None, *,
     return made.recovery_key
 
 
-def scrub(store: Store) -> None:
+def scrub(store: Store) -> bool:
     """Rewrite the file so that no free page, no slack in a page and no WAL frame keeps
-    text that was replaced or deleted (SQLite leaves it there otherwise)."""
+    text that was replaced or deleted (SQLite leaves it there otherwise). False when
+    another connection kept it from finishing (the app's first sync, reading): then
+    it is done at the next unlock (the `SCRUB_PENDING` setting)."""
     with store._lock:
         db = store.db
-        with db.ensure_autocommit_on():
-            db.execute("PRAGMA secure_delete=ON")
-            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            db.execute("VACUUM")
-            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        usual_wait = db.execute("PRAGMA busy_timeout").fetchone()[0]
+        try:
+            with db.ensure_autocommit_on():
+                # Wait for other connections' readers a second, not the usual ten.
+                db.execute(f"PRAGMA busy_timeout={SCRUB_WAIT_MS}")
+                db.execute("PRAGMA secure_delete=ON")
+                db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                db.execute("VACUUM")
+                busy = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+        except sqlite3.OperationalError:  # locked by another connection
+            busy = 1
+        finally:
+            db.execute(f"PRAGMA busy_timeout={int(usual_wait)}")
+    store.set_setting(SCRUB_PENDING, True if busy else None)
+    return not busy
 
 
 def unlock(store: Store, pin: str, keystore: Keystore | None = None) -> bool:
@@ -89,6 +105,8 @@ def unlock(store: Store, pin: str, keystore: Keystore | None = None) -> bool:
         return False
     store.use_key(key)
     attachments.seal_files(store)  # any left in clear by a crash while encrypting
+    if store.get_setting(SCRUB_PENDING):
+        scrub(store)
     return True
 
 

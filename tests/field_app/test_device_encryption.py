@@ -12,6 +12,7 @@ import io
 import json
 import os
 import shutil
+import sqlite3
 import threading
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from field_app.core import attachments, outbox, reviews
 from field_app.core.api import SyncApi
 from field_app.core.app_state import AppState, _hash
 from field_app.core.attachments import SEALED_FILE, add_attachment, thumbnail_bytes
+from field_app.core.encryption import SCRUB_PENDING
 from field_app.core.errors import StoreLockedError
 from field_app.core.integrity import check_store
 from field_app.core.listing import list_records, structures
@@ -232,6 +234,27 @@ def test_a_sync_connection_follows_an_encryption_made_by_the_app_meanwhile(
         with pytest.raises(StoreLockedError):
             open_store(path, key_source=lambda: None).save_answer(ids["household"], "age", 41)
         assert store.unlock(PIN) and check_store(store) == []
+
+
+def test_a_scrub_kept_from_finishing_by_a_reader_is_done_at_the_next_unlock(
+        tmp_path: Path) -> None:
+    """The app's first sync may be reading while the PIN encrypts the store: the old
+    text cannot all be wiped then, and goes at the next unlock."""
+    path = tmp_path / "tablet.db"
+    with open_store(path) as store:
+        fill(store)
+    reader = sqlite3.connect(path)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM records").fetchone()  # holds its snapshot
+    with open_store(path) as store:
+        store.encrypt(PIN)
+        assert store.get_setting(SCRUB_PENDING) is True
+    assert readable(file_bytes(path)), "the reader's snapshot still needs the old pages"
+    reader.close()
+    with open_store(path) as store:
+        assert store.unlock(PIN)
+        assert store.get_setting(SCRUB_PENDING) is None
+    assert readable(file_bytes(path)) == []
 
 
 def test_an_old_store_in_clear_is_encrypted_at_the_first_pin_and_loses_its_plain_text(
