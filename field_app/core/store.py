@@ -67,8 +67,9 @@ class Store:
         self.device_id = self.device.device_id
         self.clock = HybridClock(self.device_id, now_ms=now_ms,
                                  last=self.get_setting("hlc_last"))
-        #: Whether answers are sealed (a vault exists); None while locked or in clear.
+        #: Whether answers are sealed (a vault exists).
         self.encrypted = self.get_setting("vault") is not None
+        #: The data key's cipher: None while locked, or in clear.
         self._cipher: Cipher | None = None
         #: Where a second connection gets the data key once another one encrypted the
         #: store under it (the app's first sync runs while the PIN is chosen).
@@ -95,7 +96,8 @@ class Store:
         return self._cipher.key if self._cipher is not None else None
 
     def unlock(self, pin: str, keystore: Keystore | None = None) -> bool:
-        """Open the data key with the PIN (scrypt; ~0.1 s); False if the PIN is wrong."""
+        """Open the data key with the PIN (scrypt: 0.1-0.3 s on a desktop); False if the
+        PIN is wrong."""
         return encryption.unlock(self, pin, keystore)
 
     def unlock_with_recovery(self, recovery_key: str) -> bool:
@@ -323,14 +325,14 @@ def _configure(db: Database) -> None:
 
 
 def open_store(path: str | Path, now_ms: Callable[[], int] = wall_clock_ms,
-               device_name: str = "", data_key: bytes | None = None,
+               device_name: str = "",
                key_source: Callable[[], bytes | None] | None = None) -> Store:
     """Open (creating and migrating if needed) the device store at `path`.
 
     `now_ms` is the physical clock for HLCs and timestamps; tests inject a wrong one.
-    An encrypted store opens locked: `store.unlock(pin)`, or pass the `data_key` of a
-    connection that is unlocked already, or a `key_source` that gives it when needed
-    (the sync thread of the app, which may start before the PIN is chosen).
+    An encrypted store opens locked: `store.unlock(pin)`, or pass a `key_source` that
+    gives the data key of a connection that is unlocked when it is needed (the app's
+    sync thread, which may start before the PIN is chosen).
     """
     path = Path(path)
     try:
@@ -351,6 +353,4 @@ def open_store(path: str | Path, now_ms: Callable[[], int] = wall_clock_ms,
         raise
     store = Store(db, path, now_ms=now_ms)
     store.key_source = key_source
-    if data_key is not None:
-        store.use_key(data_key)
     return store
