@@ -20,6 +20,7 @@ import pytest
 from field_app.core import records
 from field_app.core.api import SyncApi
 from field_app.core.app_state import AppState
+from field_app.core.attachments import SEALED_FILE
 from field_app.core.store import open_store
 from field_app.core.sync_runner import enrol, run_sync
 from field_app.core.transport import HttpTransport
@@ -264,7 +265,11 @@ def test_every_question_type_through_its_widget(tmp_path: Path) -> None:
     assert got["sync_button_sw"] == "Sinkronisha"
     [attachment] = got["attachments"]
     assert Path(attachment["path"]).name == stored
-    assert attachment["size"] == Path(attachment["path"]).stat().st_size
+    # Sealed on disk (the tablet's PIN encrypted its store): 29 bytes of AES-GCM (a
+    # version byte, the nonce and the tag) after the marker.
+    sealed = Path(attachment["path"]).read_bytes()
+    assert sealed.startswith(SEALED_FILE) and b"JFIF" not in sealed
+    assert attachment["size"] == len(sealed) - len(SEALED_FILE) - 29
     assert photo.exists()  # the enumerator's own file is left as it was
 
 
