@@ -30,6 +30,7 @@ def tablet(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     path = tmp / "tablet.db"
     ids = demo_store(path)
     store = open_store(path)
+    assert store.unlock("2468")  # demo_store chose the PIN, which encrypted the store
     versions = {r["form_id"]: r["version"] for r in store.query(
         "SELECT form_id, version FROM forms")}
     for number in ("MSH-0007", "MSH-0140", "MSH-1420"):
