@@ -15,7 +15,7 @@ import json
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlparse
 
-from field_app.core.encryption import change_pin
+from field_app.core.encryption import change_pin, new_recovery_key
 from field_app.core.i18n import DEFAULT_LANGUAGE, LANGUAGES, _
 from field_app.core.store import Store
 from field_app.core.vault import Keystore
@@ -83,6 +83,10 @@ class AppState:
         if self._pin_hash():  # an old store in clear: encrypt it now, under this PIN
             self.pending_recovery_key = self.store.encrypt(pin, self.keystore)
         return True
+
+    def new_recovery_key(self) -> str:
+        """Replace the recovery key (unlocked store); returns the new one to show."""
+        return new_recovery_key(self.store)
 
     @property
     def upgrade_pending(self) -> bool:

@@ -27,6 +27,7 @@ from field_app.core.vault import (
     open_with_pin,
     open_with_recovery,
     rewrap_pin,
+    rewrap_recovery,
 )
 
 if TYPE_CHECKING:
@@ -116,6 +117,14 @@ def unlock_with_recovery(store: Store, recovery_key: str) -> bool:
         return False
     store.use_key(key)
     return True
+
+
+def new_recovery_key(store: Store) -> str:
+    """A new recovery key for the (unlocked) store, to show once; the old one stops
+    working (it was lost, or the first one was never written down)."""
+    record, recovery_key = rewrap_recovery(store.vault_record(), store.data_key)
+    store.set_setting(VAULT_SETTING, record)
+    return recovery_key
 
 
 def change_pin(store: Store, pin: str, keystore: Keystore | None = None) -> None:

@@ -168,6 +168,13 @@ def create_vault(pin: str, keystore: Keystore | None = None, *,
     return NewVault(record, data_key, format_recovery_key(raw))
 
 
+def rewrap_recovery(record: dict[str, Any], data_key: bytes) -> tuple[dict[str, Any], str]:
+    """The vault with a new recovery key (the old one stops opening it), and that key."""
+    raw = secrets.token_bytes(RECOVERY_BYTES)
+    wrapped = _wrap(_recovery_kek(raw), data_key, b"hesabu recovery")
+    return {**record, "recovery": _b64(wrapped)}, format_recovery_key(raw)
+
+
 def rewrap_pin(record: dict[str, Any], data_key: bytes, pin: str,
                keystore: Keystore | None = None) -> dict[str, Any]:
     """The vault with the data key wrapped by a new PIN (the recovery wrap is kept)."""

@@ -176,6 +176,11 @@ def test_a_leader_opens_a_store_whose_pin_is_forgotten_with_the_recovery_key(
     with open_store(path) as store:
         assert not store.unlock(PIN) and store.unlock("8642")
         assert store.unlock_with_recovery(recovery), "the recovery key keeps working"
+        # Lost (or never written down): a new one replaces it, the old one stops working.
+        replaced = AppState(store).new_recovery_key()
+    with open_store(path) as store:
+        assert not store.unlock_with_recovery(recovery)
+        assert store.unlock_with_recovery(replaced) and store.unlock("8642")
 
 
 def test_with_the_keystore_a_copy_of_the_file_cannot_be_opened_with_the_pin_alone(

@@ -280,6 +280,12 @@ def scenario_pin_recovery(args: dict) -> None:
     screen(app).lock()
     unlock(app, "8642")
     facts["unlocked_with_new_pin"] = app.root.current
+    # The leader lost the key: Settings makes a new one, shown once.
+    tap(screen(app).ids.settings)
+    tap(screen(app).ids.recovery)
+    facts["new_key"] = [app.root.current, pin.ids.recovery.text]
+    tap(pin.ids.save)
+    facts["after_new_key"] = app.root.current
     app.stop()
     result(facts)
 

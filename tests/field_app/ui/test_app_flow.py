@@ -288,6 +288,10 @@ def test_a_forgotten_pin_is_recovered_with_the_leaders_key_and_an_old_store_is_e
     with open_store(old) as store, store.transaction() as db:  # as an older app left it
         db.execute("UPDATE device SET pin_hash = ?", [_hash("1357", b"0123456789abcdef")])
     got = run_driver("pin_recovery", {"store": str(locked), "recovery": recovery}, tmp_path)
+    shown, new_key = got.pop("new_key")
+    assert shown == "pin_set" and got.pop("after_new_key") == "home"
+    with open_store(locked) as store:
+        assert store.unlock_with_recovery(new_key) and not store.unlock_with_recovery(recovery)
     assert got == {
         "first": "pin_unlock", "wrong_pin": ["pin_unlock", "Wrong PIN. Try again."],
         "wrong_key": ["pin_unlock", "This recovery key does not open this tablet. Check it "
