@@ -12,6 +12,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import math
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlparse
 
@@ -21,11 +24,23 @@ from field_app.core.store import Store
 from field_app.core.vault import Keystore
 
 PIN_ITERATIONS = 120_000
+#: Wrong PINs in a row before each try waits; the first wait; the longest (seconds).
+FREE_TRIES, FIRST_WAIT_S, MAX_WAIT_S = 5, 30, 3600
+PIN_FAILURES, PIN_WAIT_UNTIL = "pin_failures", "pin_wait_until"
 TEXT_SIZES = {"normal": 1.0, "large": 1.25, "largest": 1.5}
 
 
 class BadPinError(ValueError):
     """A PIN that is not 4 to 8 digits."""
+
+
+class PinWaitError(ValueError):
+    """Too many wrong PINs: the next try must wait `seconds`."""
+
+    def __init__(self, seconds: int) -> None:
+        super().__init__(_("Too many wrong PINs. Try again in {seconds} seconds.").format(
+            seconds=seconds))
+        self.seconds = seconds
 
 
 class BadEnrolmentError(ValueError):
@@ -41,8 +56,10 @@ def _hash(pin: str, salt: bytes) -> str:
 class AppState:
     """The app's settings in the store."""
 
-    def __init__(self, store: Store, keystore: Keystore | None = None) -> None:
+    def __init__(self, store: Store, keystore: Keystore | None = None,
+                 clock: Callable[[], float] = time.time) -> None:
         self.store = store
+        self._clock = clock
         #: The Android Keystore wrap of the data key (None on a desktop).
         self.keystore = keystore
         #: A recovery key made while unlocking an old store (it was encrypted then):
@@ -75,14 +92,29 @@ class AppState:
         return self.store.encrypt(pin, self.keystore)
 
     def check_pin(self, pin: str) -> bool:
-        """Unlock the store with the PIN; False if it is wrong."""
+        """Unlock the store with the PIN; False if it is wrong. After `FREE_TRIES` wrong
+        PINs in a row each further try waits (30 s, doubling, at most an hour):
+        PinWaitError says how long. 10,000 four-digit PINs then take days to try."""
+        wait = self.pin_wait_s()
+        if wait > 0:
+            raise PinWaitError(wait)
         if self.store.encrypted:
-            return self.store.unlock(pin, self.keystore)
-        if not self._check_old_hash(pin):
-            return False
-        if self._pin_hash():  # an old store in clear: encrypt it now, under this PIN
-            self.pending_recovery_key = self.store.encrypt(pin, self.keystore)
-        return True
+            right = self.store.unlock(pin, self.keystore)
+        else:
+            right = self._check_old_hash(pin)
+            if right and self._pin_hash():  # an old store in clear: encrypt it now
+                self.pending_recovery_key = self.store.encrypt(pin, self.keystore)
+        failures = 0 if right else int(self.store.get_setting(PIN_FAILURES) or 0) + 1
+        self.store.set_setting(PIN_FAILURES, failures or None)
+        if failures >= FREE_TRIES:
+            delay = min(FIRST_WAIT_S * 2 ** (failures - FREE_TRIES), MAX_WAIT_S)
+            self.store.set_setting(PIN_WAIT_UNTIL, self._clock() + delay)
+        return right
+
+    def pin_wait_s(self) -> int:
+        """Seconds before the next PIN may be tried (0: now)."""
+        until = self.store.get_setting(PIN_WAIT_UNTIL)
+        return max(0, math.ceil(until - self._clock())) if until else 0
 
     def new_recovery_key(self) -> str:
         """Replace the recovery key (unlocked store); returns the new one to show."""

@@ -24,7 +24,7 @@ from sqlite_utils import Database
 
 from field_app.core import attachments, outbox, reviews
 from field_app.core.api import SyncApi
-from field_app.core.app_state import AppState, _hash
+from field_app.core.app_state import AppState, PinWaitError, _hash
 from field_app.core.attachments import SEALED_FILE, add_attachment, thumbnail_bytes
 from field_app.core.encryption import SCRUB_PENDING
 from field_app.core.errors import StoreLockedError
@@ -181,6 +181,30 @@ def test_a_leader_opens_a_store_whose_pin_is_forgotten_with_the_recovery_key(
     with open_store(path) as store:
         assert not store.unlock_with_recovery(recovery)
         assert store.unlock_with_recovery(replaced) and store.unlock("8642")
+
+
+def test_after_five_wrong_pins_each_try_waits_longer(tmp_path: Path) -> None:
+    path, now = tmp_path / "tablet.db", [1_000.0]
+    with open_store(path) as store:
+        AppState(store).set_pin(PIN)
+    with open_store(path) as store:
+        state = AppState(store, clock=lambda: now[0])
+        for _ in range(4):
+            assert not state.check_pin("0000")
+        assert state.pin_wait_s() == 0
+        assert not state.check_pin("0000")
+        assert state.pin_wait_s() == 30
+        with pytest.raises(PinWaitError, match="Try again in 30 seconds"):
+            state.check_pin(PIN)  # even the right PIN waits: nothing is tried
+        now[0] += 30
+        assert not state.check_pin("1111") and state.pin_wait_s() == 60
+    with open_store(path) as store:  # restarting the app does not reset it
+        state = AppState(store, clock=lambda: now[0] + 59)
+        assert state.pin_wait_s() == 1
+        now[0] += 60
+        assert state.check_pin(PIN) and not store.locked
+        assert store.get_setting("pin_failures") is None
+        assert not state.check_pin("0000") and state.pin_wait_s() == 0, "counting anew"
 
 
 def test_with_the_keystore_a_copy_of_the_file_cannot_be_opened_with_the_pin_alone(

@@ -13,6 +13,7 @@ from kivy.app import App
 from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
+from field_app.core.app_state import PinWaitError
 from field_app.core.vault import VaultError
 from field_app.ui.app import on_main_thread
 
@@ -50,7 +51,7 @@ class PinUnlockScreen(Screen):
         """(right PIN, why not) from the store."""
         try:
             return App.get_running_app().state.check_pin(pin), ""
-        except VaultError as exc:
+        except (VaultError, PinWaitError) as exc:
             return False, str(exc)
 
     def _checked(self, right: bool, error: str) -> bool:
