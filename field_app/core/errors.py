@@ -46,6 +46,10 @@ CLIENT_CODES: dict[str, str] = {
 }
 
 
+class StoreLockedError(StoreError):
+    """The store is encrypted and not unlocked yet: type the PIN (or the recovery key)."""
+
+
 class SyncError(Exception):
     """A sync failed; `code` is the server's stable error code when there is one."""
 

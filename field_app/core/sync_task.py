@@ -212,9 +212,12 @@ def enrol_device(store: Store, server: str, code: str, pin: str = "") -> Outcome
 class SyncTask:
     """One background sync at a time, reporting through `post` on the UI thread."""
 
-    def __init__(self, store_path: str | Path, post: Post) -> None:
+    def __init__(self, store_path: str | Path, post: Post,
+                 key_source: Callable[[], bytes | None] | None = None) -> None:
         self.store_path = Path(store_path)
         self.post = post
+        #: The data key of the app's unlocked store (its worker opens a second connection).
+        self.key_source = key_source
         self._cancel = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -234,7 +237,7 @@ class SyncTask:
         def work() -> None:
             # The callbacks are looked up when used: a screen may take over a running sync.
             try:
-                store = open_store(self.store_path)
+                store = open_store(self.store_path, key_source=self.key_source)
             except StoreError as exc:
                 self.post(self._finish, Outcome(False, *explain(exc)))
                 return

@@ -9,6 +9,7 @@ and the outcome comes back through the Kivy clock.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from kivy.app import App
@@ -131,13 +132,13 @@ class EnrolScreen(Screen):
         self.busy = True
         self.message = ""
         threading.Thread(target=self._enrol_in_background,
-                         args=(app.store_path, server, code, pin),
+                         args=(app.store_path, server, code, pin, app.data_key),
                          name="enrol", daemon=True).start()
         return True
 
     def _enrol_in_background(self, store_path: Path, server: str, code: str,
-                             pin: str = "") -> None:
-        store = open_store(store_path)
+                             pin: str, key_source: Callable[[], bytes | None]) -> None:
+        store = open_store(store_path, key_source=key_source)
         try:
             outcome = enrol_device(store, server, code, pin)
         except Exception as exc:  # never leave the screen busy forever

@@ -20,9 +20,11 @@ import pytest
 from field_app.core import records
 from field_app.core.api import SyncApi
 from field_app.core.app_state import AppState
+from field_app.core.attachments import SEALED_FILE
 from field_app.core.store import open_store
 from field_app.core.sync_runner import enrol, run_sync
 from field_app.core.transport import HttpTransport
+from field_app.core.vault import parse_recovery_key
 from forms.loader import load_form
 from server.services.device_accounts import enrolment_payload
 from server.tls import self_signed
@@ -89,9 +91,10 @@ def full_run(hub: FlaskHub, tmp_path_factory: pytest.TempPathFactory) -> dict[st
     # over HTTPS by it (its first sync included).
     (tmp / "qr.png").write_bytes(make_qr_png(enrolment_payload(hub.url, code, *hub.pins)))
     (tmp / "cat.png").write_bytes(write_png_gray(50, 50, bytes(2500)))
-    return run_driver("full", {"store": str(tmp / "tablet.db"), "qr": str(tmp / "qr.png"),
-                               "not_qr": str(tmp / "cat.png"), "code": code,
-                               "server": hub.url}, tmp)
+    facts = run_driver("full", {"store": str(tmp / "tablet.db"), "qr": str(tmp / "qr.png"),
+                                "not_qr": str(tmp / "cat.png"), "code": code,
+                                "server": hub.url}, tmp)
+    return {**facts, "store_files": sorted(tmp.glob("tablet.db*"))}
 
 
 def server_record(hub: FlaskHub, record_id: str) -> dict[str, Any]:
@@ -126,6 +129,12 @@ def test_enrol_fill_two_members_finalize_sync_and_the_server_holds_it(
     assert household["monthly_rent"] == 1500 and household["disasters"] == ["fires"]
     assert household["children_under_5"] == 1 and household["household_size"] == 2
     assert server_record(hub, full_run["record_id"]) == answers
+    # The first PIN encrypted the store and showed its recovery key once.
+    screen, key, button = full_run["recovery"]
+    assert screen == "pin_set" and button == "I wrote it down"
+    assert parse_recovery_key(key) is not None
+    stored = b"".join(p.read_bytes() for p in full_run["store_files"])
+    assert b"Amina Wanjiru" not in stored and b"Soweto East" not in stored
     assert without_ids(answers)["household"]["members"][0] == {
         "member_name": "Amina Wanjiru", "member_age": 34, "member_sex": "female",
         "relationship": "head", "schooling": "secondary", "occupation": "self_employed",
@@ -261,5 +270,44 @@ def test_every_question_type_through_its_widget(tmp_path: Path) -> None:
     assert got["sync_button_sw"] == "Sinkronisha"
     [attachment] = got["attachments"]
     assert Path(attachment["path"]).name == stored
-    assert attachment["size"] == Path(attachment["path"]).stat().st_size
+    # Sealed on disk (the tablet's PIN encrypted its store): 29 bytes of AES-GCM (a
+    # version byte, the nonce and the tag) after the marker.
+    sealed = Path(attachment["path"]).read_bytes()
+    assert sealed.startswith(SEALED_FILE) and b"JFIF" not in sealed
+    assert attachment["size"] == len(sealed) - len(SEALED_FILE) - 29
     assert photo.exists()  # the enumerator's own file is left as it was
+
+
+def test_a_forgotten_pin_is_recovered_with_the_leaders_key_and_an_old_store_is_encrypted(
+        tmp_path: Path) -> None:
+    from field_app.core.app_state import _hash
+
+    locked, old = tmp_path / "locked.db", tmp_path / "old.db"
+    for path in (locked, old):
+        with open_store(path) as store:
+            store.set_server("http://127.0.0.1:9", token="t")
+            AppState(store).language = "en"
+            store.create_record("hh", "1", {"head_name": "Amina Wanjiru"}, finalized=True)
+    with open_store(locked) as store:
+        recovery = AppState(store).set_pin("2468")
+    with open_store(old) as store, store.transaction() as db:  # as an older app left it
+        db.execute("UPDATE device SET pin_hash = ?", [_hash("1357", b"0123456789abcdef")])
+    got = run_driver("pin_recovery", {"store": str(locked), "recovery": recovery}, tmp_path)
+    shown, new_key = got.pop("new_key")
+    assert shown == "pin_set" and got.pop("after_new_key") == "home"
+    with open_store(locked) as store:
+        assert store.unlock_with_recovery(new_key) and not store.unlock_with_recovery(recovery)
+    assert got == {
+        "first": "pin_unlock", "wrong_pin": ["pin_unlock", "Wrong PIN. Try again."],
+        "wrong_key": ["pin_unlock", "This recovery key does not open this tablet. Check it "
+                                    "with your leader."],
+        "after_key": "pin_set", "after_new_pin": "home", "unlocked_with_new_pin": "home"}
+    assert b"Amina Wanjiru" in old.read_bytes()
+    got = run_driver("pin_upgrade", {"store": str(old), "pin": "1357"}, tmp_path)
+    # Sealing thousands of records takes seconds: off the UI thread, saying so.
+    assert got["busy"] == [True, "Protecting the records on this tablet. This takes a "
+                                 "moment."]
+    screen_name, key, encrypted = got["shown"]
+    assert screen_name == "pin_set" and parse_recovery_key(key) and encrypted
+    assert got["then"] == "home"
+    assert b"Amina Wanjiru" not in b"".join(p.read_bytes() for p in tmp_path.glob("old.db*"))
