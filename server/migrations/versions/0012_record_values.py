@@ -1,0 +1,48 @@
+"""The records table's sort keys (issue 16): each record's answer to a chosen question as
+text, folded text and number, indexed per form and question, so sorting or filtering
+100,000 records on a question is an index scan (services/record_values, a cache).
+
+Revision ID: 0012
+Revises: 0011
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0012"
+down_revision = "0011"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "record_values",
+        sa.Column("form_id", sa.String(length=100), nullable=False),
+        sa.Column("path", sa.String(length=512), nullable=False),
+        sa.Column("record_id", sa.String(length=36), nullable=False),
+        sa.Column("value", sa.String(length=200), nullable=True),
+        sa.Column("folded", sa.String(length=200), nullable=True),
+        sa.Column("number", sa.Float(), nullable=True),
+        sa.PrimaryKeyConstraint("form_id", "path", "record_id", name=op.f("pk_record_values")),
+    )
+    for name, columns in (("number", ["form_id", "path", "number"]),
+                          ("folded", ["form_id", "path", "folded"]),
+                          ("value", ["form_id", "path", "value"]), ("record", ["record_id"])):
+        op.create_index(f"ix_record_values_{name}", "record_values", columns)
+    op.create_table(
+        "record_value_columns",
+        sa.Column("form_id", sa.String(length=100), nullable=False),
+        sa.Column("path", sa.String(length=512), nullable=False),
+        sa.Column("seq", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("form_id", "path", name=op.f("pk_record_value_columns")),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("record_value_columns")
+    for name in ("number", "folded", "value", "record"):
+        op.drop_index(f"ix_record_values_{name}", table_name="record_values")
+    op.drop_table("record_values")
