@@ -14,6 +14,7 @@ indicators' facts.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -26,6 +27,8 @@ from server.services.text_fold import fold
 
 _LOCK_KEY = 0x4E5A_7AB1  # pg_advisory_xact_lock: "hesabu record values"
 _PAGE = 2000
+#: Text that is a number (no "nan", "inf" or "1_000", which float() also reads).
+_NUMBER = re.compile(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*")
 
 
 def sort_keys(value: Any) -> tuple[str | None, str | None, float | None]:
@@ -36,14 +39,20 @@ def sort_keys(value: Any) -> tuple[str | None, str | None, float | None]:
     if isinstance(value, bool):
         shown = "true" if value else "false"
     elif isinstance(value, int | float):
-        number = float(value) if math.isfinite(value) else None
+        number = _finite(value)
         shown = str(value)
     elif isinstance(value, list):
         shown = " " + " ".join(str(v) for v in value) + " "
     else:
         shown = str(value)
+        if _NUMBER.fullmatch(shown):  # a number as text (an OpenRosa calculate)
+            number = _finite(float(shown))
     shown = shown[:VALUE_LEN]
     return shown, fold(shown)[:VALUE_LEN], number
+
+
+def _finite(value: float) -> float | None:
+    return float(value) if math.isfinite(value) else None
 
 
 def _marks(form_id: str, paths: Iterable[str]) -> dict[str, int]:

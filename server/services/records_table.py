@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Select,
+    case,
     func,
     or_,
     select,
@@ -46,6 +47,7 @@ from server.models import (
 from server.models import Op as OpRow
 from server.services.record_values import ensure_current
 from server.services.review import answers_contain, record_title, settlement_of
+from server.services.scoping import PARENT_FIELD
 from server.services.sequence import SequenceLock
 from server.services.text_fold import fold, like_escape
 
@@ -56,6 +58,10 @@ NUMBER_TYPES = frozenset({"integer", "decimal", "range", "calculate"})
 #: Question types that make no sense as a column (shapes, photos, metadata).
 _NOT_A_COLUMN = GEO_TYPES | MEDIA_TYPES | METADATA_TYPES | {"note"}
 MAX_BULK = 500
+#: Answers that link a record to its parent record (an id, not for reading).
+LINK_FIELDS = frozenset(PARENT_FIELD.values())
+#: The review column sorted ascending: what waits for a leader first (not reviewed 0).
+REVIEW_ORDER = {"has_issues": 1, "rejected": 2, "approved": 3}
 
 
 @dataclass(frozen=True)
@@ -88,6 +94,13 @@ def question_columns(spec: FormSpec | None) -> list[QuestionColumn]:
 
     walk(spec.children)
     return out
+
+
+def default_columns(columns: Sequence[QuestionColumn], count: int = 3
+                    ) -> list[QuestionColumn]:
+    """The columns shown before any are chosen: the first questions that are not the
+    link to the record's structure or settlement (the Settlement column shows it)."""
+    return [c for c in columns if c.path not in LINK_FIELDS][:count]
 
 
 @dataclass
@@ -257,7 +270,7 @@ def _order(q: Query, sql: _Sql) -> list[Any]:
         key = func.coalesce(sql.device.name, sql.origin.device_id)
     elif q.sort == "review":
         sql.needs.add("review")
-        key = func.coalesce(sql.latest.state, "")
+        key = case(REVIEW_ORDER, value=sql.latest.state, else_=0)
     elif q.sort == "conflicts":
         sql.needs.add("conflicts")
         key = func.coalesce(sql.conflicts.c.n, 0)

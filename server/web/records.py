@@ -41,6 +41,7 @@ from server.services.record_view import (
 from server.services.records_table import (
     META_COLUMNS,
     Query,
+    default_columns,
     devices,
     enumerators,
     parse_answer_filters,
@@ -65,8 +66,7 @@ from server.web.dashboard import FORM_NAMES
 bp = Blueprint("records", __name__, url_prefix="/records")
 
 PAGE = 50
-#: Question columns shown when none were chosen for a form yet, and at most.
-DEFAULT_COLUMNS = 3
+#: Question columns shown at most.
 MAX_COLUMNS = 12
 #: Pages past this are not asked for by people; the offset stays far from overflowing.
 MAX_PAGE = 10**9
@@ -98,13 +98,16 @@ def _table_query(spec: FormSpec | None) -> tuple[Query, dict[str, Any]]:
     args = request.args
     form_id = args.get("form") or None
     columns = question_columns(spec)
-    by_key = {c.key: c for c in columns}
     remembered = session.get("record_columns", {})
-    keys = args.getlist("cols") if "cols" in args else remembered.get(form_id or "")
+    # `cols_for`: the form the ticked columns belong to (another form was just chosen:
+    # its own columns, not the previous form's).
+    asked = args.get("cols_for", form_id if "cols" in args else None)
+    keys = args.getlist("cols") if form_id and asked == form_id \
+        else remembered.get(form_id or "")
     if keys is None:
-        keys = [c.key for c in columns[:DEFAULT_COLUMNS]]
-    chosen = [by_key[k] for k in keys if k in by_key][:MAX_COLUMNS]
-    if form_id and "cols" in args:
+        keys = [c.key for c in default_columns(columns)]
+    chosen = [c for c in columns if c.key in set(keys)][:MAX_COLUMNS]  # in form order
+    if form_id and asked == form_id:
         session["record_columns"] = {**remembered, form_id: [c.key for c in chosen]}
     state = args.get("state")
     conflicts = {"yes": True, "no": False}.get(args.get("conflicts", ""))
@@ -122,7 +125,7 @@ def _table_query(spec: FormSpec | None) -> tuple[Query, dict[str, Any]]:
                   descending=args.get("dir", "desc") != "asc", limit=PAGE,
                   offset=(page - 1) * PAGE)
     kept = {k: v for k, v in args.items(multi=False)
-            if k not in ("page", "sort", "dir", "cols") and v}
+            if k not in ("page", "sort", "dir", "cols", "cols_for") and v}
     kept_cols = [c.key for c in chosen]
     return query, {"page": page, "kept": kept, "cols": kept_cols,
                    "state": "any" if query.state is None else query.state}
@@ -171,7 +174,8 @@ def review_several() -> Response:
         return redirect(back)
     for record_id in done:
         audit("record.review", record_id, state=state, comment=comment.strip()[:500],
-              bulk=len(done))
+              bulk=len(done), commit=False)
+    db.session.commit()
     flash(ngettext("%(num)d record marked %(state)s.", "%(num)d records marked %(state)s.",
                    len(done), state=str(STATE_LABELS.get(state, state)).lower()), "success")
     return redirect(back)
