@@ -168,29 +168,33 @@ def _answer_condition(form_id: str, path: str, kind: str, value: Any) -> ColumnE
     return Record.record_id.in_(keys.with_only_columns(RecordValue.record_id))
 
 
-def _latest_review() -> Any:
-    newest = (select(Review.record_id, func.max(Review.server_seq).label("seq"))
-              .group_by(Review.record_id).subquery())
-    latest = aliased(Review)
-    return newest, latest
+def _latest_review(ids: Sequence[str] | None) -> Any:
+    newest = select(Review.record_id, func.max(Review.server_seq).label("seq"))
+    if ids is not None:
+        newest = newest.where(Review.record_id.in_(ids))
+    return newest.group_by(Review.record_id).subquery(), aliased(Review)
 
 
-def _open_conflicts() -> Any:
-    return (select(Conflict.record_id, func.count().label("n"))
-            .where(Conflict.resolved_at_seq.is_(None))
-            .group_by(Conflict.record_id).subquery())
+def _open_conflicts(ids: Sequence[str] | None) -> Any:
+    query = (select(Conflict.record_id, func.count().label("n"))
+             .where(Conflict.resolved_at_seq.is_(None)))
+    if ids is not None:
+        query = query.where(Conflict.record_id.in_(ids))
+    return query.group_by(Conflict.record_id).subquery()
 
 
 class _Sql:
-    """The joins a query needs, added only when a filter or the sort uses them."""
+    """The joins a query needs, added only when a filter or the sort uses them;
+    `ids`: only these records (a page's), so reviews and conflicts of others are not
+    read."""
 
-    def __init__(self) -> None:
+    def __init__(self, ids: Sequence[str] | None = None) -> None:
         self.origin = aliased(OpRow)
         self.account = aliased(DeviceAccount)
         self.person = aliased(User)
         self.device = aliased(Device)
-        self.newest, self.latest = _latest_review()
-        self.conflicts = _open_conflicts()
+        self.newest, self.latest = _latest_review(ids)
+        self.conflicts = _open_conflicts(ids)
         self.needs: set[str] = set()
         self.sort_keys: Any = None
 
@@ -286,9 +290,14 @@ def _order(q: Query, sql: _Sql) -> list[Any]:
             else sql.sort_keys.c.folded
     else:  # submitted: the order records arrived in
         key = Record.created_seq
+    # Ties (and the default order) in arrival order, all one direction, so a form's
+    # newest page is read backwards off ix_records_form_created and stops at the page.
+    arrival = [Record.created_seq, Record.record_id]
+    arrival = [c.desc() for c in arrival] if q.descending else [c.asc() for c in arrival]
+    if key is Record.created_seq:
+        return arrival
     ordered = key.desc() if q.descending else key.asc()
-    tie = Record.created_seq.desc() if q.descending else Record.created_seq.asc()
-    return [ordered.nulls_last(), tie, Record.record_id]
+    return [ordered.nulls_last(), *arrival]
 
 
 def records_page(q: Query, visible: Select[tuple[str]] | None) -> tuple[list[Row], int]:
@@ -312,7 +321,7 @@ def records_page(q: Query, visible: Select[tuple[str]] | None) -> tuple[list[Row
 def _rows(ids: list[str], columns: list[QuestionColumn]) -> list[Row]:
     if not ids:
         return []
-    sql = _Sql()
+    sql = _Sql(ids)
     query = (select(Record, sql.origin.received_at, sql.origin.device_id, sql.device.name,
                     sql.person_name(), sql.latest.state, sql.conflicts.c.n)
              .select_from(Record)
