@@ -2,8 +2,8 @@
 
 `record_values` holds, per form and question path, each record's answer as text (and
 folded: lower case, no accents) and as a number when it is one, indexed so that a page
-of 100,000 records sorted or filtered on a question is an index scan instead of a JSON
-parse of every record. `record_value_columns` says which (form, path) are kept and up to
+of 100,000 records sorted or filtered on a question reads this narrow table instead of
+parsing every record's JSON. `record_value_columns` says which (form, path) are kept and up to
 which server sequence (services/record_values). Dropping both loses nothing.
 """
 
@@ -27,7 +27,6 @@ class RecordValue(db.Model):
         Index("ix_record_values_number", "form_id", "path", "number"),
         Index("ix_record_values_folded", "form_id", "path", "folded"),
         Index("ix_record_values_value", "form_id", "path", "value"),
-        Index("ix_record_values_record", "record_id"),
     )
 
     form_id: Mapped[str] = mapped_column(String(100), primary_key=True)

@@ -18,15 +18,17 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import delete, insert, select, text, update
+from sqlalchemy import delete, select, text, update
 
 from server.extensions import begin_write, db, is_sqlite
 from server.models import Record, RecordValue, RecordValueColumn, ServerSeq
 from server.models.record_values import VALUE_LEN
+from server.services.apply import _insert_rows
 from server.services.text_fold import fold
 
 _LOCK_KEY = 0x4E5A_7AB1  # pg_advisory_xact_lock: "hesabu record values"
 _PAGE = 2000
+_COLUMNS = ("form_id", "path", "record_id", "value", "folded", "number")
 #: Text that is a number (no "nan", "inf" or "1_000", which float() also reads).
 _NUMBER = re.compile(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*")
 
@@ -104,9 +106,12 @@ def _refresh(form_id: str, stale: Mapping[str, int]) -> int:
     since = max(min(stale.values()), 0)
     fresh = {p for p, mark in stale.items() if mark < 0}  # nothing kept yet: no delete
     after_seq, after_id, read = since, "", 0
+    paths = list(stale)
+    # Only the answers needed, taken out of the JSON by the database (not whole records).
+    answers = [Record.fields[p] for p in paths]
     while True:
         batch = session.execute(
-            select(Record.server_seq, Record.record_id, Record.fields)
+            select(Record.server_seq, Record.record_id, *answers)
             .where(Record.form_id == form_id, Record.server_seq >= after_seq,
                    (Record.server_seq > after_seq) | (Record.record_id > after_id))
             .order_by(Record.server_seq, Record.record_id).limit(_PAGE)).all()
@@ -121,12 +126,11 @@ def _refresh(form_id: str, stale: Mapping[str, int]) -> int:
                 RecordValue.record_id.in_(ids)))
         rows = []
         for row in batch:
-            fields = row.fields if isinstance(row.fields, dict) else {}
-            for path in stale:
-                value, folded, number = sort_keys(fields.get(path))
+            for path, answer in zip(paths, row[2:], strict=True):
+                value, folded, number = sort_keys(answer)
                 if value is not None:
-                    rows.append({"form_id": form_id, "path": path, "record_id": row.record_id,
-                                 "value": value, "folded": folded, "number": number})
+                    rows.append((form_id, path, row.record_id, value, folded, number))
         if rows:
-            session.execute(insert(RecordValue), rows)
+            # Plain values past the ORM, as a push writes its rows (services/apply).
+            _insert_rows(session.connection(), RecordValue.__tablename__, _COLUMNS, rows)
         after_seq, after_id = batch[-1].server_seq, batch[-1].record_id
