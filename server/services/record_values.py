@@ -96,6 +96,11 @@ def ensure_current(form_id: str, paths: Iterable[str]) -> int:
     except BaseException:
         session.rollback()
         raise
+    if any(mark < 0 for mark in stale.values()) and not is_sqlite(db.engine):
+        # A question's keys were just made (up to every record of the form): give the
+        # planner their statistics now rather than at autovacuum's next round.
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("ANALYZE record_values")
     return read
 
 

@@ -150,21 +150,24 @@ def _keys(form_id: str, path: str) -> Any:
             .where(RecordValue.form_id == form_id, RecordValue.path == path))
 
 
-def _answer_condition(form_id: str, path: str, kind: str, value: Any) -> ColumnElement[bool]:
-    """Records whose answer to `path` matches a question filter (an index lookup)."""
+def _answer_condition(form_id: str, path: str, tests: Sequence[tuple[str, Any]]
+                      ) -> ColumnElement[bool]:
+    """Records whose answer to `path` passes every (kind, value) test of its filters:
+    one lookup per question (a range is one index range, not two lookups)."""
     keys = _keys(form_id, path)
-    if kind == "eq":
-        keys = keys.where(RecordValue.value == str(value))
-    elif kind == "has":
-        keys = keys.where(RecordValue.value.like(f"% {like_escape(str(value))} %",
-                                                 escape="/"))
-    elif kind == "contains":
-        keys = keys.where(RecordValue.folded.like(f"%{like_escape(fold(str(value)))}%",
-                                                  escape="/"))
-    elif kind == "min":
-        keys = keys.where(RecordValue.number >= float(value))
-    else:
-        keys = keys.where(RecordValue.number <= float(value))
+    for kind, value in tests:
+        if kind == "eq":
+            keys = keys.where(RecordValue.value == str(value))
+        elif kind == "has":
+            keys = keys.where(RecordValue.value.like(f"% {like_escape(str(value))} %",
+                                                     escape="/"))
+        elif kind == "contains":
+            keys = keys.where(RecordValue.folded.like(
+                f"%{like_escape(fold(str(value)))}%", escape="/"))
+        elif kind == "min":
+            keys = keys.where(RecordValue.number >= float(value))
+        else:
+            keys = keys.where(RecordValue.number <= float(value))
     return Record.record_id.in_(keys.with_only_columns(RecordValue.record_id))
 
 
@@ -258,9 +261,12 @@ def _where(q: Query, sql: _Sql, visible: Select[tuple[str]] | None) -> list[Any]
         sql.needs.add("conflicts")
         conditions.append(sql.conflicts.c.n.is_not(None) if q.conflicts
                           else sql.conflicts.c.n.is_(None))
+    by_path: dict[str, list[tuple[str, Any]]] = {}
     for path, kind, value in q.answers:
-        if q.form_id:
-            conditions.append(_answer_condition(q.form_id, path, kind, value))
+        by_path.setdefault(path, []).append((kind, value))
+    if q.form_id:
+        conditions += [_answer_condition(q.form_id, path, tests)
+                       for path, tests in by_path.items()]
     return conditions
 
 
