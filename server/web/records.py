@@ -39,6 +39,7 @@ from server.services.record_view import (
     widget_for,
 )
 from server.services.records_table import (
+    MAX_BULK,
     META_COLUMNS,
     Query,
     default_columns,
@@ -166,11 +167,18 @@ def review_several() -> Response:
     state, comment = request.form.get("state", ""), request.form.get("comment", "")
     reviewer = current_user().username
     visible = visible_record_ids(current_user())
+    ticked = request.form.getlist("record_id")
     try:
-        done = review_many(request.form.getlist("record_id"), state, comment, reviewer,
-                           visible)
+        done = review_many(ticked, state, comment, reviewer, visible)
     except ApiError as err:
-        flash(err.message, "error")
+        fields = (err.details or {}).get("fields", {})
+        flash(_("Tick at least one record.") if not ticked else
+              _("Tick at most %(num)d records at once.", num=MAX_BULK)
+              if "record_ids" in fields else
+              _("Say what is wrong: a comment is needed unless the records are approved.")
+              if "comment" in fields else
+              _("Choose approved or has issues.") if "state" in fields else err.message,
+              "error")
         return redirect(back)
     for record_id in done:
         audit("record.review", record_id, state=state, comment=comment.strip()[:500],

@@ -244,7 +244,8 @@ def test_a_leader_reviews_several_records_at_once(app: Flask, people: People,
     chosen = [structures["K1"], structures["K2"], structures["C1"]]  # C1: not hers
     refused = leader.post("/records/review", data={"record_id": chosen, "state": "has_issues",
                                                    "comment": " "}, follow_redirects=True)
-    assert "a comment is needed" in refused.get_data(as_text=True)
+    assert "a comment is needed unless the records are approved" in refused.get_data(
+        as_text=True)
     done = leader.post("/records/review", data={
         "record_id": chosen, "state": "has_issues", "comment": "Storeys look wrong",
         "back": f"/records/?form={FORM}&state=has_issues"})
@@ -273,7 +274,10 @@ def test_a_leader_reviews_several_records_at_once(app: Flask, people: People,
     assert away.headers["Location"].endswith("/records/")
     nothing = leader.post("/records/review", data={"state": "approved"},
                           follow_redirects=True)
-    assert "choose at least one record" in nothing.get_data(as_text=True)
+    assert "Tick at least one record." in nothing.get_data(as_text=True)
+    odd = leader.post("/records/review", data={"record_id": chosen[:1], "state": "lost"},
+                      follow_redirects=True)
+    assert "Choose approved or has issues." in odd.get_data(as_text=True)
 
 
 def test_enumerators_read_their_own_records_and_officials_none(
