@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import os
 import random
 import statistics
 import sys
@@ -203,7 +204,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         made = pg_databases.create_pg_database()
         url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{made}"
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": tempfile.mkdtemp()})
-    result: dict[str, Any] = {"database": url.split(":")[0], "households": args.households}
+    result: dict[str, Any] = {"database": url.split(":")[0], "households": args.households,
+                              "load_average_before": os.getloadavg()[0]}
     try:
         result.update(build(app, args.households, args.seed))
         with app.test_request_context():
@@ -288,6 +290,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     result = run(args)
+    result["load_average_after"] = os.getloadavg()[0]  # the machine may be shared
     print(json.dumps(result))
     width = max(len(k) for k in result)
     for key, value in result.items():
