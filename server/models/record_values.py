@@ -24,8 +24,10 @@ class RecordValue(db.Model):
 
     __tablename__ = "record_values"
     __table_args__ = (
-        Index("ix_record_values_number", "form_id", "path", "number"),
-        Index("ix_record_values_folded", "form_id", "path", "folded"),
+        # A sort on a question reads these in order (ties by record id) and stops at
+        # the page (services/records_table._ids_by_question).
+        Index("ix_record_values_number", "form_id", "path", "number", "record_id"),
+        Index("ix_record_values_folded", "form_id", "path", "folded", "record_id"),
         Index("ix_record_values_value", "form_id", "path", "value"),
     )
 

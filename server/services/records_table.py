@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Select,
+    and_,
     case,
     func,
     or_,
@@ -199,7 +200,6 @@ class _Sql:
         self.newest, self.latest = _latest_review(ids)
         self.conflicts = _open_conflicts(ids)
         self.needs: set[str] = set()
-        self.sort_keys: Any = None
 
     def person_name(self) -> ColumnElement[Any]:
         return func.coalesce(func.nullif(self.person.display_name, ""), self.person.username)
@@ -222,9 +222,6 @@ class _Sql:
                                     self.conflicts.c.record_id == Record.record_id)
         if "scope" in self.needs:
             query = query.outerjoin(RecordScope, RecordScope.record_id == Record.record_id)
-        if self.sort_keys is not None:
-            query = query.outerjoin(self.sort_keys,
-                                    self.sort_keys.c.record_id == Record.record_id)
         return query
 
 
@@ -289,11 +286,6 @@ def _order(q: Query, sql: _Sql) -> list[Any]:
         key = RecordScope.settlement_id
     elif q.sort == "record":
         key = Record.record_id
-    elif q.sort.startswith("q:") and q.form_id:
-        column = next((c for c in q.columns if c.key == q.sort), None)
-        sql.sort_keys = _keys(q.form_id, q.sort[2:]).subquery()
-        key = sql.sort_keys.c.number if column is not None and column.numeric \
-            else sql.sort_keys.c.folded
     else:  # submitted: the order records arrived in
         key = Record.created_seq
     # Ties (and the default order) in arrival order, all one direction, so a form's
@@ -317,11 +309,47 @@ def records_page(q: Query, visible: Select[tuple[str]] | None) -> tuple[list[Row
     conditions = _where(q, sql, visible)
     total = db.session.execute(  # before the sort adds its joins: only the filters' ones
         sql.join(select(func.count()).select_from(Record)).where(*conditions)).scalar_one()
-    order = _order(q, sql)
-    ids = [rid for rid, in db.session.execute(
-        sql.join(select(Record.record_id).select_from(Record)).where(*conditions)
-        .order_by(*order).limit(q.limit).offset(q.offset))]
+    if q.sort.startswith("q:") and q.form_id:
+        ids = _ids_by_question(q, sql, conditions)
+    else:
+        order = _order(q, sql)  # first: it names the joins the sort needs
+        ids = list(db.session.execute(
+            sql.join(select(Record.record_id).select_from(Record)).where(*conditions)
+            .order_by(*order).limit(q.limit).offset(q.offset)).scalars())
     return _rows(ids, q.columns), int(total)
+
+
+def _ids_by_question(q: Query, sql: _Sql, conditions: list[Any]) -> list[str]:
+    """A page sorted on a question: first the records with an answer, read in order off
+    the question's keys index (number or folded text, then record id: ties in a stable
+    order, about that of arrival as record ids are UUIDv7) and stopping at the page;
+    after them, in arrival order, the records without an answer (or, in a number
+    column, with one that is not a number)."""
+    assert q.form_id is not None
+    path = q.sort[2:]
+    column = next((c for c in q.columns if c.key == q.sort), None)
+    keys = aliased(RecordValue)
+    value = keys.number if column is not None and column.numeric else keys.folded
+    answered = and_(keys.form_id == q.form_id, keys.path == path, value.is_not(None))
+    with_answer = (sql.join(select(Record.record_id).select_from(Record))
+                   .join(keys, and_(keys.record_id == Record.record_id, answered))
+                   .where(*conditions))
+    order = [value, keys.record_id]
+    ids = list(db.session.execute(
+        with_answer.order_by(*[c.desc() if q.descending else c.asc() for c in order])
+        .limit(q.limit).offset(q.offset)).scalars())
+    if len(ids) == q.limit:
+        return ids
+    # The page reaches past the answered records (rare: the last pages only).
+    count = db.session.execute(select(func.count()).select_from(
+        with_answer.subquery())).scalar_one()
+    unanswered = (sql.join(select(Record.record_id).select_from(Record))
+                  .where(*conditions, ~select(keys.record_id).where(
+                      keys.record_id == Record.record_id, answered).exists()))
+    arrival = [Record.created_seq, Record.record_id]
+    return ids + list(db.session.execute(
+        unanswered.order_by(*[c.desc() if q.descending else c.asc() for c in arrival])
+        .limit(q.limit - len(ids)).offset(max(q.offset - count, 0))).scalars())
 
 
 def _rows(ids: list[str], columns: list[QuestionColumn]) -> list[Row]:

@@ -129,8 +129,10 @@ def test_0012_adds_and_removes_the_records_table_sort_keys(db_url: str) -> None:
         assert current_revision(engine) == head_revision()
         indexes = {ix["name"]: ix["column_names"]
                    for ix in inspect(engine).get_indexes("record_values")}
-        assert indexes == {"ix_record_values_number": ["form_id", "path", "number"],
-                           "ix_record_values_folded": ["form_id", "path", "folded"],
+        assert indexes == {"ix_record_values_number": ["form_id", "path", "number",
+                                                       "record_id"],
+                           "ix_record_values_folded": ["form_id", "path", "folded",
+                                                       "record_id"],
                            "ix_record_values_value": ["form_id", "path", "value"]}
         assert inspect(engine).get_pk_constraint("record_value_columns")[
             "constrained_columns"] == ["form_id", "path"]

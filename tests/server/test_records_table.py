@@ -125,6 +125,12 @@ def test_question_columns_sort_as_numbers_and_as_folded_text(table: Table) -> No
     assert table(sort="q:wall_material", descending=False)[-1] == "K5"
     _ids, total, rows = table.rows(sort="q:storeys", limit=2, offset=2)
     assert _ids == ["K4", "K2"] and total == 5
+    # Pages across the end of the answered records, either way.
+    assert table(sort="q:storeys", limit=2, offset=3) == ["K2", "K5"]
+    assert table(sort="q:storeys", limit=2, offset=4) == ["K5"]
+    assert table(sort="q:storeys", descending=False, limit=3, offset=3) == ["K3", "K5"]
+    assert table(sort="q:storeys", limit=2, offset=6) == []
+    assert table(sort="q:owner", answers=[("storeys", "max", 2)]) == ["K4", "K2"]
     k4 = rows[0]
     assert k4.answers["storeys"] == 2 and k4.answers["wall_material"] == "brick"
     assert k4.enumerator == "Enumerator A" and k4.device == "Enumerator A's tablet"

@@ -30,8 +30,8 @@ def upgrade() -> None:
         sa.Column("number", sa.Float(), nullable=True),
         sa.PrimaryKeyConstraint("form_id", "path", "record_id", name=op.f("pk_record_values")),
     )
-    for name, columns in (("number", ["form_id", "path", "number"]),
-                          ("folded", ["form_id", "path", "folded"]),
+    for name, columns in (("number", ["form_id", "path", "number", "record_id"]),
+                          ("folded", ["form_id", "path", "folded", "record_id"]),
                           ("value", ["form_id", "path", "value"])):
         op.create_index(f"ix_record_values_{name}", "record_values", columns)
     op.create_index("ix_records_form_created", "records",
