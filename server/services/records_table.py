@@ -380,8 +380,11 @@ def _rows(ids: list[str], columns: list[QuestionColumn]) -> list[Row]:
 
 
 # -- choices for the filters -------------------------------------------------------------
-def enumerators(visible_settlements: Select[tuple[str]] | None) -> list[tuple[str, str]]:
-    """(user id, name) of the people whose devices sent records, for the filter."""
+def enumerators(visible_settlements: Select[tuple[str]] | None,
+                assigned_only: bool = False) -> list[tuple[str, str]]:
+    """(user id, name) of the people with a device, for the filter: everyone (admin),
+    the federations' people and those assigned to its settlements (leaders), or only
+    the people assigned to the same settlements (`assigned_only`: an enumerator)."""
     from server.models import Assignment, Settlement
 
     query = (select(User.id, func.coalesce(func.nullif(User.display_name, ""), User.username))
@@ -391,7 +394,8 @@ def enumerators(visible_settlements: Select[tuple[str]] | None) -> list[tuple[st
             Settlement.id.in_(visible_settlements))
         assigned = select(Assignment.user_id).where(
             Assignment.settlement_id.in_(visible_settlements))
-        query = query.where(or_(User.federation_id.in_(federations), User.id.in_(assigned)))
+        query = query.where(User.id.in_(assigned) if assigned_only else
+                            or_(User.federation_id.in_(federations), User.id.in_(assigned)))
     return sorted(db.session.execute(query).all(), key=lambda r: str(r[1]).lower())
 
 

@@ -145,7 +145,7 @@ def index() -> str:
     lang = form_language(spec)
     query, state = _table_query(spec)
     rows, total = records_page(query, visible_record_ids(user))
-    people = enumerators(settlements)
+    people = enumerators(settlements, assigned_only=role_of(user) is Role.ENUMERATOR)
     return render_template(
         "review/records.html", rows=rows, total=total, query=query, spec=spec, lang=lang,
         page=state["page"], pages=max((total + PAGE - 1) // PAGE, 1), kept=state["kept"],

@@ -286,9 +286,29 @@ def test_a_leader_reviews_several_records_at_once(app: Flask, people: People,
     assert "Choose approved or has issues." in odd.get_data(as_text=True)
 
 
+def people_listed(html: str) -> set[str]:
+    """The names in the table's enumerator filter."""
+    select_ = html[html.index('<select name="enumerator">'):]
+    return set(re.findall(r'<option value="[^"]+"[^>]*>([^<]+)</option>',
+                          select_[:select_.index("</select>")]))
+
+
 def test_enumerators_read_their_own_records_and_officials_none(
-        people: People, structures: dict[str, str]) -> None:
+        app: Flask, people: People, structures: dict[str, str]) -> None:
+    from server.models import DeviceAccount
+
+    # The leader has a tablet too, but works in no settlement of the enumerator's.
+    leaders_tablet = enrol_device(app, "tab-leader", "Leader's tablet")
+    with app.app_context():
+        db.session.add(DeviceAccount(device_id=leaders_tablet.id,
+                                     user_id=people.leader_a.user_id,
+                                     federation_id=people.federation_a))
+        db.session.commit()
+    leaders_view = people.leader_a.client.get("/records/").get_data(as_text=True)
+    assert people_listed(leaders_view) == {"Enumerator A", "Leader A"}
     enumerator = people.enumerator_a.client
+    assert people_listed(enumerator.get("/records/").get_data(as_text=True)) == {
+        "Enumerator A"}
     page = enumerator.get(f"/records/?form={FORM}&cols=q:owner&sort=q:owner")
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and 'id="bulk-review"' not in html
