@@ -12,7 +12,8 @@ import openpyxl
 import pytest
 from flask import Flask
 from personas import People, make_personas
-from server_harness import Device, enrol_device, push_body
+from server_harness import Device, enrol_device
+from server_harness import push_ok as push
 from sqlalchemy import select
 
 from forms.spec import Choice, FormSpec, Node
@@ -40,12 +41,6 @@ def people(app: Flask) -> People:
     with app.app_context():
         publish_form(structure_form())
     return make_personas(app)
-
-
-def push(app: Flask, device: Device, ops: list[Any]) -> None:
-    reply = app.test_client().post("/api/sync/push", json=push_body(device, ops),
-                                   headers=device.auth)
-    assert reply.status_code == 200 and not reply.json["rejected"], reply.json
 
 
 def new_structure(app: Flask, device: Device, settlement: str, number: str) -> Any:
