@@ -84,6 +84,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     register_error_handlers(app)
     install_clock(app)
+    from server.access_log import install_access_log
+
+    install_access_log(app)
     from server.i18n import init_i18n
 
     init_i18n(app)

@@ -57,6 +57,10 @@ _SERVER_CODES = (
               "A browser request without the session's CSRF token (X-CSRF-Token header)."),
     ErrorCode("auth.device_mismatch", 403,
               "The body's device_id is not the device the token belongs to."),
+    ErrorCode("auth.device_taken", 403,
+              "This device id is already enrolled: only its own federation (or an admin) "
+              "may enrol it again, and only with the device's own key (signature) or its "
+              "current token."),
     ErrorCode("auth.enrolment_rate_limited", 429,
               "Too many wrong enrolment codes from this address; wait Retry-After seconds."),
     ErrorCode("export.format_unsupported", 400,

@@ -31,9 +31,9 @@ from forms.spec import FormSpec
 LANGUAGES = {"en": "English", "fr": "Français", "pt": "Português", "sw": "Kiswahili"}
 DEFAULT_LANGUAGE = "en"
 COOKIE = "hesabu_lang"
-#: Roles (server.auth.Role values) as people read them.
-ROLE_NAMES = {"admin": _l("administrator"), "leader": _l("federation leader"),
-              "enumerator": _l("enumerator"), "official": _l("city official")}
+#: Roles (server.auth.Role values) as people read them (short: the top bar shows one).
+ROLE_NAMES = {"admin": _l("admin"), "leader": _l("leader"), "enumerator": _l("enumerator"),
+              "official": _l("official")}
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 
 

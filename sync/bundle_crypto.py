@@ -45,3 +45,16 @@ def verify(public_hex: str, signature: bytes, data: bytes) -> bool:
 
 def is_public_key(value: object) -> bool:
     return isinstance(value, str) and bool(KEY_RE.match(value))
+
+
+#: What a device signs to prove, at enrolment, that it holds its key (a version tag, so
+#: a signature made for anything else never counts as one).
+ENROL_PROOF_TAG = "hesabu enrolment proof 1"
+
+
+def enrolment_proof_message(code: str, device_id: str, public_key_hex: str) -> bytes:
+    """The bytes a device signs when it enrols: the one-time code (as the server
+    compares it: no case, spaces or dashes), its id and its public key. The code is
+    spent by the enrolment, so a signature cannot be replayed with another code."""
+    normalised = "".join(ch for ch in code.upper() if ch.isalnum())
+    return "\n".join((ENROL_PROOF_TAG, normalised, device_id, public_key_hex)).encode("utf-8")

@@ -5,9 +5,10 @@
                                                   # .mo is stale (the tests do the same)
 
 Texts are found in `server/` Python files (`_()`, `gettext`, `ngettext`, `lazy_gettext`,
-`_l()`) and in the Jinja templates (`{{ _("...") }}`, `ngettext`, `{% trans %}`). New
-texts are added to each catalog untranslated; texts no longer used are dropped.
-Translations are written in the `.po` files (any PO editor works) and compiled here.
+`_l()`, and `N_()`, which marks a text translated where it is shown) and in the Jinja
+templates (`{{ _("...") }}`, `ngettext`, `{% trans %}`). New texts are added to each
+catalog untranslated; texts no longer used are dropped. Translations are written in the
+`.po` files (any PO editor works) and compiled here.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from server.i18n import LANGUAGES, TRANSLATIONS, compile_catalogs, mo_bytes  # n
 
 FIXED_DATE = datetime(2026, 1, 1, tzinfo=UTC)
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None,
-            "_l": None, "lazy_ngettext": (1, 2)}
+            "_l": None, "lazy_ngettext": (1, 2), "N_": None}
 METHODS = [("web/templates/**.html", "jinja2"), ("**.py", "python")]
 #: Folders of server/ with no text for people (migrations, the API's JSON docs).
 SKIP = ("migrations/",)

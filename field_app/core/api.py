@@ -8,6 +8,7 @@ from typing import Any
 from field_app.core.errors import SyncError
 from field_app.core.outbox import QueuedOp
 from field_app.core.transport import HttpTransport, Response
+from sync import bundle_crypto
 from sync.messages import (
     GZIP,
     PROTOCOL_VERSION,
@@ -44,12 +45,19 @@ class SyncApi:
         return min(PROTOCOL_VERSION, named or UNNAMED_SERVER_PROTOCOL)
 
     def enrol(self, code: str, device_id: str, name: str,
-              public_key: str | None = None) -> dict[str, Any]:
+              public_key: str | None = None, private_key: str | None = None
+              ) -> dict[str, Any]:
         """Trade a one-time enrolment code for this device's token (and register the
-        device's bundle signing key, if given)."""
+        device's bundle signing key, if given). With the private key, the request
+        carries a signature proving the device holds it: a server lets an id that is
+        already enrolled enrol again only with that proof (or its current token)."""
         body = {"code": code, "device_id": device_id, "name": name}
         if public_key:
             body["public_key"] = public_key
+            if private_key:
+                body["signature"] = bundle_crypto.sign(
+                    private_key, bundle_crypto.enrolment_proof_message(
+                        code, device_id, public_key)).hex()
         resp = self.transport.request("POST", "/api/devices/enrol", json_body=body)
         data = _decode(resp, "enrolment answer")
         if not isinstance(data, dict) or not data.get("token"):

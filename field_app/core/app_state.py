@@ -1,7 +1,10 @@
 """What the app remembers about itself: enrolled or not, the PIN, language, text size.
 
-All of it is in the device store (the PIN as a salted PBKDF2 hash, never the digits),
-so a reinstalled app with the same store opens the same way.
+All of it is in the device store, so a reinstalled app with the same store opens the
+same way. The PIN is never stored: it unlocks the store's data key (scrypt, and on
+Android the Keystore too; field_app/core/vault.py), so a wrong PIN opens nothing.
+Stores from before encryption kept a salted PBKDF2 hash of the PIN: the first right
+PIN typed there encrypts the store and the hash goes (`pending_recovery_key`).
 """
 
 from __future__ import annotations
@@ -9,14 +12,22 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
+import math
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlparse
 
+from field_app.core.encryption import change_pin, new_recovery_key
 from field_app.core.i18n import DEFAULT_LANGUAGE, LANGUAGES, _
 from field_app.core.store import Store
+from field_app.core.vault import Keystore
+from sync.pins import PinError, check_pin
 
 PIN_ITERATIONS = 120_000
+#: Wrong PINs in a row before each try waits; the first wait; the longest (seconds).
+FREE_TRIES, FIRST_WAIT_S, MAX_WAIT_S = 5, 30, 3600
+PIN_FAILURES, PIN_WAIT_UNTIL = "pin_failures", "pin_wait_until"
 TEXT_SIZES = {"normal": 1.0, "large": 1.25, "largest": 1.5}
 
 
@@ -24,11 +35,21 @@ class BadPinError(ValueError):
     """A PIN that is not 4 to 8 digits."""
 
 
+class PinWaitError(ValueError):
+    """Too many wrong PINs: the next try must wait `seconds`."""
+
+    def __init__(self, seconds: int) -> None:
+        super().__init__(_("Too many wrong PINs. Try again in {seconds} seconds.").format(
+            seconds=seconds))
+        self.seconds = seconds
+
+
 class BadEnrolmentError(ValueError):
     """An enrolment QR code or text that does not hold a server address and a code."""
 
 
 def _hash(pin: str, salt: bytes) -> str:
+    """The PIN hash apps before encryption kept (read by `_check_old_hash`)."""
     digest = hashlib.pbkdf2_hmac("sha256", pin.encode(), salt, PIN_ITERATIONS)
     return f"pbkdf2_sha256${PIN_ITERATIONS}${salt.hex()}${digest.hex()}"
 
@@ -36,8 +57,15 @@ def _hash(pin: str, salt: bytes) -> str:
 class AppState:
     """The app's settings in the store."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, keystore: Keystore | None = None,
+                 clock: Callable[[], float] = time.time) -> None:
         self.store = store
+        self._clock = clock
+        #: The Android Keystore wrap of the data key (None on a desktop).
+        self.keystore = keystore
+        #: A recovery key made while unlocking an old store (it was encrypted then):
+        #: the app shows it once, for the leader to write down.
+        self.pending_recovery_key: str | None = None
 
     @property
     def enrolled(self) -> bool:
@@ -46,22 +74,64 @@ class AppState:
     # -- PIN ------------------------------------------------------------------------------
     @property
     def has_pin(self) -> bool:
-        return bool(self._pin_hash())
+        return self.store.encrypted or bool(self._pin_hash())
 
     def _pin_hash(self) -> str | None:
         return self.store.query("SELECT pin_hash FROM device WHERE id = 1")[0]["pin_hash"]
 
-    def set_pin(self, pin: str, repeat: str | None = None) -> None:
+    def set_pin(self, pin: str, repeat: str | None = None) -> str | None:
+        """Choose the PIN: the first time it encrypts the store and returns the recovery
+        key (show it once); on an unlocked store (after a recovery) it replaces the PIN."""
         pin = pin.strip()
         if not (pin.isdigit() and 4 <= len(pin) <= 8):
             raise BadPinError(_("The PIN must be 4 to 8 digits."))
         if repeat is not None and repeat.strip() != pin:
             raise BadPinError(_("The two PINs are not the same. Type them again."))
-        with self.store.transaction() as db:
-            db.execute("UPDATE device SET pin_hash = ? WHERE id = 1",
-                       [_hash(pin, os.urandom(16))])
+        if self.store.encrypted:
+            change_pin(self.store, pin, self.keystore)  # locked: StoreLockedError
+            return None
+        return self.store.encrypt(pin, self.keystore)
 
     def check_pin(self, pin: str) -> bool:
+        """Unlock the store with the PIN; False if it is wrong. After `FREE_TRIES` wrong
+        PINs in a row each further try waits (30 s, doubling, at most an hour):
+        PinWaitError says how long. 10,000 four-digit PINs then take days to try."""
+        wait = self.pin_wait_s()
+        if wait > 0:
+            raise PinWaitError(wait)
+        if self.store.encrypted:
+            right = self.store.unlock(pin, self.keystore)
+        else:
+            right = self._check_old_hash(pin)
+            if right and self._pin_hash():  # an old store in clear: encrypt it now
+                self.pending_recovery_key = self.store.encrypt(pin, self.keystore)
+        failures = 0 if right else int(self.store.get_setting(PIN_FAILURES) or 0) + 1
+        self.store.set_setting(PIN_FAILURES, failures or None)
+        if failures >= FREE_TRIES:
+            delay = min(FIRST_WAIT_S * 2 ** (failures - FREE_TRIES), MAX_WAIT_S)
+            self.store.set_setting(PIN_WAIT_UNTIL, self._clock() + delay)
+        return right
+
+    def pin_wait_s(self) -> int:
+        """Seconds before the next PIN may be tried (0: now)."""
+        until = self.store.get_setting(PIN_WAIT_UNTIL)
+        return max(0, math.ceil(until - self._clock())) if until else 0
+
+    def new_recovery_key(self) -> str:
+        """Replace the recovery key (unlocked store); returns the new one to show."""
+        return new_recovery_key(self.store)
+
+    @property
+    def upgrade_pending(self) -> bool:
+        """A store in clear from an older app: the right PIN encrypts it (seconds for
+        thousands of records: the app does it off the UI thread)."""
+        return not self.store.encrypted and bool(self._pin_hash())
+
+    def recover(self, recovery_key: str) -> bool:
+        """Unlock with the recovery key the leader wrote down (then choose a new PIN)."""
+        return self.store.encrypted and self.store.unlock_with_recovery(recovery_key)
+
+    def _check_old_hash(self, pin: str) -> bool:
         stored = self._pin_hash()
         if not stored:
             return True
@@ -134,16 +204,18 @@ class AppState:
 class Enrolment:
     server: str
     code: str
+    #: The server certificate's pin (sync/pins.py), "" when the server needs none.
+    pin: str = ""
 
 
 def parse_enrolment(text: str) -> Enrolment:
     """Server address and code from a QR code's text.
 
-    Accepts `hesabu://enrol?server=<url>&code=<code>` and the same as JSON
-    (`{"server": ..., "code": ...}`).
+    Accepts `hesabu://enrol?server=<url>&code=<code>[&pin=sha256/...]` and the same as
+    JSON (`{"server": ..., "code": ..., "pin": ...}`).
     """
     text = (text or "").strip()
-    server = code = ""
+    server = code = pin = ""
     if text.startswith("{"):
         try:
             data = json.loads(text)
@@ -151,16 +223,25 @@ def parse_enrolment(text: str) -> Enrolment:
             data = {}
         if isinstance(data, dict):
             server, code = str(data.get("server", "")), str(data.get("code", ""))
+            pin = str(data.get("pin") or "")
     elif text.lower().startswith("hesabu://"):
         query = parse_qs(urlparse(text).query)
         server = (query.get("server") or [""])[0]
         code = (query.get("code") or [""])[0]
+        pin = (query.get("pin") or [""])[0]
     server = server.strip()
     if not code.strip() or not server.startswith(("http://", "https://")):
         raise BadEnrolmentError(_(
             "This is not a Hesabu enrolment code. Ask your federation leader for the "
             "QR code on the Devices page, or type the address and code."))
-    return Enrolment(server.rstrip("/"), code.strip())
+    if pin:
+        try:
+            pin = check_pin(pin)
+        except PinError as exc:
+            raise BadEnrolmentError(_(
+                "This enrolment code is damaged (its certificate pin is not complete). "
+                "Read the QR code again, or ask your leader for a new one.")) from exc
+    return Enrolment(server.rstrip("/"), code.strip(), pin)
 
 
 def check_server_address(text: str) -> str:

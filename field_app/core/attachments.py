@@ -14,12 +14,15 @@ again, so at most the chunk that was in flight is sent twice.
 from __future__ import annotations
 
 import hashlib
+import io
+import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from field_app.core import photos
 from field_app.core.errors import SyncCancelled, SyncError
 
 if TYPE_CHECKING:
@@ -28,6 +31,10 @@ if TYPE_CHECKING:
     from field_app.core.transport import Response
 
 DEFAULT_CHUNK = 256 * 1024
+#: How a photo or file sealed on an encrypted tablet starts (then `vault.Cipher` bytes).
+#: It keeps its name (the record's answer); only this app can read its content.
+SEALED_FILE = b"HESABU-SEALED\x01"
+
 #: Drops tolerated for one file in one sync before giving up until the next sync.
 MAX_DROPS_PER_FILE = 20
 
@@ -51,15 +58,79 @@ def file_sha256(path: Path) -> tuple[str, int]:
 
 
 def add_attachment(store: Store, path: str | Path, record_id: str | None = None) -> str:
-    """Register a file (by content) for upload; returns its SHA-256."""
+    """Register a file (by content) for upload; returns its SHA-256. On an encrypted
+    store the file (and a photo's thumbnail) is sealed in place."""
     path = Path(path)
-    sha, size = file_sha256(path)
+    if store.encrypted:
+        data = file_bytes(store, path)
+        sha, size = hashlib.sha256(data).hexdigest(), len(data)
+    else:
+        sha, size = file_sha256(path)
     with store.transaction() as db:
         db.execute(
             "INSERT INTO attachments (sha256, path, size, record_id, created_at) "
             "VALUES (?, ?, ?, ?, ?) ON CONFLICT (sha256) DO NOTHING",
             [sha, str(path), size, record_id, store.now()])
+    seal_file(store, path)
+    seal_file(store, photos.thumbnail_path(path))
     return sha
+
+
+def file_bytes(store: Store, path: str | Path) -> bytes:
+    """A registered file's content, unsealed if the tablet sealed it."""
+    data = Path(path).read_bytes()
+    if data.startswith(SEALED_FILE):
+        return store.unseal_bytes(data[len(SEALED_FILE):])
+    return data
+
+
+def _write_sealed(store: Store, path: Path, data: bytes) -> None:
+    """Write `data` sealed at `path` through a temporary file (a crash leaves the old
+    file or the new one)."""
+    tmp = path.with_name(f".{path.name}.sealing")
+    with tmp.open("wb") as f:
+        f.write(SEALED_FILE + store.seal_bytes(data))
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def _sealed(path: Path) -> bool:
+    with path.open("rb") as f:
+        return f.read(len(SEALED_FILE)) == SEALED_FILE
+
+
+def seal_file(store: Store, path: Path) -> bool:
+    """Encrypt a file in place when the store is encrypted (once; missing: nothing);
+    True if it sealed it now."""
+    if not store.encrypted or not path.exists() or _sealed(path):
+        return False
+    _write_sealed(store, path, path.read_bytes())
+    return True
+
+
+def seal_files(store: Store) -> int:
+    """Seal every registered file (and thumbnail) still in clear: when a store with
+    photos is encrypted. Returns how many files it sealed."""
+    return sum(seal_file(store, path) for row in store.query("SELECT path FROM attachments")
+               for path in (Path(row["path"]), photos.thumbnail_path(row["path"])))
+
+
+def thumbnail_bytes(store: Store, path: str | Path) -> bytes:
+    """The JPEG thumbnail of a stored photo, made (and kept, sealed like the photo)
+    if missing. Raises photos.PhotoError when the photo cannot be read."""
+    thumb = photos.thumbnail_path(path)
+    if thumb.exists():
+        return file_bytes(store, thumb)
+    try:
+        data = photos.thumbnail_jpeg(file_bytes(store, path), Path(path).name)
+    except OSError as exc:
+        raise photos.PhotoError(str(exc)) from exc
+    if store.encrypted:
+        _write_sealed(store, thumb, data)
+    else:
+        thumb.write_bytes(data)
+    return data
 
 
 def pending_uploads(store: Store) -> list[dict]:
@@ -161,7 +232,7 @@ def upload_attachment(
     else:
         offset = api.attachment_offset(sha)
     chunks = sent = drops = 0
-    with path.open("rb") as f:
+    with (io.BytesIO(file_bytes(store, path)) if store.encrypted else path.open("rb")) as f:
         while offset < size:
             if cancel is not None and cancel.is_set():
                 raise SyncCancelled()

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from field_app.core import inbox, outbox
-from field_app.core.attachments import note_attempts, pending_uploads
+from field_app.core.attachments import file_bytes, note_attempts, pending_uploads
 from sync import bundle_crypto
 from sync.bundle import (
     ACKS,
@@ -95,7 +95,7 @@ def export_bundle(store: Store, out: IO[bytes]) -> ExportResult:
     carried: list[str] = []
     for row in pending_uploads(store):
         try:
-            data = Path(row["path"]).read_bytes()
+            data = file_bytes(store, row["path"])
         except OSError:
             missing.append(str(row["path"]))
             continue

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING
 
 from sync.ops import wire_fields
@@ -20,7 +19,7 @@ def check_store(store: Store) -> list[str]:
     problems = [r[0] for r in store.db.execute("PRAGMA integrity_check").fetchall()
                 if r[0] != "ok"]
     device_id = store.device.device_id
-    ops = {r["op_id"]: json.loads(r["op"]) for r in store.query(
+    ops = {r["op_id"]: store.load_json(r["op"]) for r in store.query(
         "SELECT o.op_id, t.op FROM outbox o JOIN outbox_ops t ON t.seq = o.seq")}
     problems.extend(f"outbox op {r['op_id']}: its text is missing" for r in store.query(
         "SELECT op_id FROM outbox WHERE seq NOT IN (SELECT seq FROM outbox_ops)"))
@@ -33,7 +32,7 @@ def check_store(store: Store) -> list[str]:
             if key not in latest or op["hlc"] > latest[key]["hlc"]:
                 latest[key] = op
     for row in store.query("SELECT record_id, path, value, heads FROM fields"):
-        heads = json.loads(row["heads"])
+        heads = store.load_json(row["heads"])
         for head in heads:
             if head["device_id"] == device_id and head["op_id"] not in ops:
                 problems.append(f"{row['record_id']}/{row['path']}: edit without its op")

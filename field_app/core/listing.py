@@ -181,7 +181,8 @@ def list_records(store: Store, *, form_id: str | None = None, search: str = "",
         conflicts.setdefault(r["record_id"], []).append(r["path"])
     reviews: dict[str, dict[str, Any]] = {}
     if _has_table(store, "review_notes"):
-        reviews = {r["record_id"]: r for r in store.query("SELECT * FROM review_notes")}
+        reviews = {r["record_id"]: {**r, "comment": store.unseal(r["comment"])}
+                   for r in store.query("SELECT * FROM review_notes")}
     needle = search.strip().lower()
     out = []
     for row in rows:
@@ -198,7 +199,7 @@ def list_records(store: Store, *, form_id: str | None = None, search: str = "",
                 continue
         elif status and state != status:
             continue
-        answers = json.loads(row["answers"])
+        answers = store.load_json(row["answers"])
         title = _title(answers, row["form_id"])
         if needle and needle not in title.lower() and needle not in json.dumps(
                 answers, ensure_ascii=False).lower():
@@ -224,13 +225,16 @@ def settlements(store: Store) -> list[tuple[str, str]]:
 
 def structures(store: Store, settlement_id: str | None) -> list[tuple[str, str]]:
     """(record id, number) of the structures numbered in a settlement, by number."""
-    rows = store.query(
-        "SELECT record_id, json_extract(answers, '$.structure_number') AS number FROM records"
-        " WHERE form_id = ? AND deleted = 0 AND (? IS NULL OR settlement_id = ?"
-        " OR json_extract(answers, '$.settlement_id') = ?)",
-        [STRUCTURE_FORM, settlement_id, settlement_id, settlement_id])
-    return sorted(((r["record_id"], str(r["number"] or "") or r["record_id"][:8])
-                   for r in rows), key=lambda x: natural_key(x[1]))
+    out = []
+    # The answers are sealed on an encrypted store: read in memory, not with json_extract.
+    for r in store.query("SELECT record_id, settlement_id, answers FROM records "
+                         "WHERE form_id = ? AND deleted = 0", [STRUCTURE_FORM]):
+        answers = store.load_json(r["answers"])
+        if settlement_id is None or settlement_id in (r["settlement_id"],
+                                                      answers.get("settlement_id")):
+            number = answers.get("structure_number")
+            out.append((r["record_id"], str(number or "") or r["record_id"][:8]))
+    return sorted(out, key=lambda x: natural_key(x[1]))
 
 
 @dataclass(frozen=True)
@@ -333,5 +337,6 @@ def link_answers(store: Store, settlement_id: str | None, structure_id: str | No
     if structure_id:
         rows = store.query("SELECT answers FROM records WHERE record_id = ?", [structure_id])
         if rows:
-            out["structure_number"] = json.loads(rows[0]["answers"]).get("structure_number")
+            out["structure_number"] = store.load_json(rows[0]["answers"]).get(
+                "structure_number")
     return out

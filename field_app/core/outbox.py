@@ -63,12 +63,12 @@ def append(store: Store, op: dict[str, Any], ready: bool) -> None:
             "INSERT INTO outbox (op_id, record_id, ready, created_at) VALUES (?, ?, ?, ?)",
             [op["op_id"], op["record_id"], READY if ready else HELD, store.now()],
         ).lastrowid
-        db.execute("INSERT INTO outbox_ops (seq, op) VALUES (?, ?)", [seq, text])
+        db.execute("INSERT INTO outbox_ops (seq, op) VALUES (?, ?)", [seq, store.seal(text)])
 
 
 def pending_queued(store: Store) -> list[QueuedOp]:
     """Ready ops not yet acked, oldest first, as stored text."""
-    return [QueuedOp(r["op_id"], r["op"]) for r in store.query(
+    return [QueuedOp(r["op_id"], store.unseal(r["op"])) for r in store.query(
         "SELECT o.op_id, t.op FROM outbox o JOIN outbox_ops t ON t.seq = o.seq "
         "WHERE o.sent_at IS NULL AND o.ready = 1 ORDER BY o.seq")]
 
@@ -80,7 +80,7 @@ def pending(store: Store, limit: int = 100_000) -> list[dict[str, Any]]:
         "SELECT t.op FROM outbox o JOIN outbox_ops t ON t.seq = o.seq "
         "WHERE o.sent_at IS NULL AND o.ready = 1 ORDER BY o.seq LIMIT ?",
         [limit])
-    return [_flat(json.loads(r["op"])) for r in rows]
+    return [_flat(store.load_json(r["op"])) for r in rows]
 
 
 def _flat(op: dict[str, Any]) -> dict[str, Any]:
@@ -167,7 +167,7 @@ def only_local(store: Store, record_id: str) -> bool:
         "SELECT op_id FROM outbox WHERE record_id = ?", [record_id])}
     for (heads,) in store.db.execute("SELECT heads FROM fields WHERE record_id = ?",
                                      [record_id]):
-        if any(h["op_id"] not in local_ids for h in json.loads(heads)):
+        if any(h["op_id"] not in local_ids for h in store.load_json(heads)):
             return False
     return True
 
@@ -185,7 +185,7 @@ def compact_record(store: Store, record_id: str) -> None:
         "SELECT o.seq, o.op_id, t.op FROM outbox o JOIN outbox_ops t ON t.seq = o.seq "
         "WHERE o.record_id = ? AND o.sent_at IS NULL AND o.attempts = 0 AND o.ready != ? "
         "ORDER BY o.seq", [record_id, PARKED]))
-    ops = [json.loads(r["op"]) for r in rows]
+    ops = [store.load_json(r["op"]) for r in rows]
     if len(ops) < 2 or any(op["kind"] != "edit" for op in ops):
         return
     folded = {op["op_id"] for op in ops}
@@ -212,11 +212,12 @@ def compact_record(store: Store, record_id: str) -> None:
     db.execute(f"DELETE FROM outbox WHERE seq IN ({','.join('?' * (len(rows) - 1))})",
                [r["seq"] for r in rows[:-1]])
     survivor = canonical_json(Op.from_wire(merged).to_wire())
-    db.execute("UPDATE outbox_ops SET op = ? WHERE seq = ?", [survivor, rows[-1]["seq"]])
+    db.execute("UPDATE outbox_ops SET op = ? WHERE seq = ?",
+               [store.seal(survivor), rows[-1]["seq"]])
     # Heads that pointed at a folded op now point at the survivor.
     for path, heads_json in db.execute("SELECT path, heads FROM fields WHERE record_id = ?",
                                        [record_id]).fetchall():
-        heads = json.loads(heads_json)
+        heads = store.load_json(heads_json)
         changed = False
         for head in heads:
             if head["op_id"] in folded and head["op_id"] != last["op_id"]:
@@ -224,4 +225,4 @@ def compact_record(store: Store, record_id: str) -> None:
                 changed = True
         if changed:
             db.execute("UPDATE fields SET heads = ? WHERE record_id = ? AND path = ?",
-                       [json.dumps(heads, ensure_ascii=False), record_id, path])
+                       [store.seal_json(heads), record_id, path])

@@ -20,6 +20,7 @@ old file or the new one, never half of one. Any picture that cannot be read rais
 
 from __future__ import annotations
 
+import io
 import os
 import tempfile
 import uuid
@@ -175,6 +176,24 @@ def prepare_photo(src: str | Path, dest_dir: str | Path, max_pixels: int | None,
         _save_jpeg(upright, dest)
     thumb = _save_thumbnail(upright, dest)
     return PreparedPhoto(dest, thumb, *upright.size)
+
+
+def thumbnail_jpeg(data: bytes, name: str = "") -> bytes:
+    """A thumbnail (JPEG bytes) of a photo given as bytes (a sealed photo, opened)."""
+    from PIL import Image
+
+    try:
+        image = Image.open(io.BytesIO(data))
+        image.size  # noqa: B018
+    except (OSError, ValueError, Image.DecompressionBombError) as exc:
+        raise PhotoError(_("{name} is not a picture that can be read. Take the photo "
+                           "again.").format(name=name)) from exc
+    with image:
+        image.draft("RGB", (THUMBNAIL_PIXELS, THUMBNAIL_PIXELS))
+        small = _upright_rgb(image, THUMBNAIL_PIXELS)
+    out = io.BytesIO()
+    small.save(out, "JPEG", quality=QUALITY)
+    return out.getvalue()
 
 
 def thumbnail_for(path: str | Path) -> Path:

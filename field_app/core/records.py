@@ -34,6 +34,7 @@ def _record_row(store: Store, record_id: str) -> dict[str, Any]:
 
 
 def _field_rows(store: Store, record_id: str, paths: list[str] | None = None) -> dict[str, dict]:
+    """The record's field rows by path, `value` and `heads` unsealed (JSON text)."""
     if paths is None:
         rows = store.db.query("SELECT * FROM fields WHERE record_id = ?", [record_id])
     elif not paths:
@@ -42,7 +43,8 @@ def _field_rows(store: Store, record_id: str, paths: list[str] | None = None) ->
         rows = store.db.query(
             f"SELECT * FROM fields WHERE record_id = ? AND path IN ({','.join('?' * len(paths))})",
             [record_id, *paths])
-    return {r["path"]: r for r in rows}
+    return {r["path"]: {**r, "value": store.unseal(r["value"]), "heads": store.unseal(r["heads"])}
+            for r in rows}
 
 
 def create_record(
@@ -76,8 +78,9 @@ def _insert_record(store: Store, record_id: str, form_id: str, form_version: str
     store.db.execute(
         "INSERT INTO records (record_id, form_id, form_version, status, answers, created_at, "
         "updated_at, settlement_id, structure_id, made_at, changed_at) "
-        "VALUES (?, ?, ?, ?, '{}', ?, ?, ?, ?, ?, ?) ON CONFLICT (record_id) DO NOTHING",
-        [record_id, form_id, form_version, status, now, now, links.get("settlement_id"),
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (record_id) DO NOTHING",
+        [record_id, form_id, form_version, status, store.seal("{}"), now, now,
+         links.get("settlement_id"),
          links.get("structure_id"), made_at, made_at],
     )
 
@@ -181,12 +184,13 @@ def apply_op(store: Store, op: Mapping[str, Any],
         if not outcome.changed and row is not None:
             continue
         winner = outcome.winner
-        upserts.append((record_id, path, canonical_json(winner.value) if winner else None,
-                        json.dumps([v.to_wire() for v in outcome.heads], ensure_ascii=False),
+        upserts.append((record_id, path,
+                        store.seal(canonical_json(winner.value)) if winner else None,
+                        store.seal_json([v.to_wire() for v in outcome.heads]),
                         1 if outcome.conflict else 0))
         if outcome.conflict:
-            conflicts.append((record_id, path, json.dumps(
-                outcome.conflict.to_wire()["versions"], ensure_ascii=False), store.now()))
+            conflicts.append((record_id, path, store.seal_json(
+                outcome.conflict.to_wire()["versions"]), store.now()))
         elif row is not None and row["conflict"]:
             settled.append(path)
     if parent_rows:
@@ -221,8 +225,8 @@ def _apply_first_op(store: Store, op: Mapping[str, Any]) -> None:
     fields = op["fields"]
     store.db.conn.executemany(
         "INSERT INTO fields (record_id, path, value, heads, conflict) VALUES (?, ?, ?, ?, 0)",
-        [(record_id, path, canonical_json(value),
-          json.dumps([{**head, "value": value}], ensure_ascii=False))
+        [(record_id, path, store.seal(canonical_json(value)),
+          store.seal_json([{**head, "value": value}]))
          for path, value in fields.items()])
     parent_rows = [(record_id, path, p) for path, ids in parents.items() for p in ids]
     if parent_rows:
@@ -232,20 +236,20 @@ def _apply_first_op(store: Store, op: Mapping[str, Any]) -> None:
     values = {p: v for p, v in fields.items() if p != DELETED}
     store.db.execute(
         "UPDATE records SET answers = ?, deleted = ?, updated_at = ? WHERE record_id = ?",
-        [json.dumps(unflatten(values), ensure_ascii=False), 1 if fields.get(DELETED) else 0,
+        [store.seal_json(unflatten(values)), 1 if fields.get(DELETED) else 0,
          store.now(), record_id])
 
 
 def refresh_answers(store: Store, record_id: str, changed_at: str | None = None) -> None:
     """Rebuild the record's answers and deleted flag from its field values;
     `changed_at` (an op's time) moves the record's change time forward, never back."""
-    values = {r["path"]: json.loads(r["value"]) for r in store.db.query(
+    values = {r["path"]: store.load_json(r["value"]) for r in store.db.query(
         "SELECT path, value FROM fields WHERE record_id = ? AND value IS NOT NULL",
         [record_id])}
     store.db.execute(
         "UPDATE records SET answers = ?, deleted = ?, updated_at = ?, changed_at = CASE WHEN "
         "? > coalesce(changed_at, '') THEN ? ELSE changed_at END WHERE record_id = ?",
-        [json.dumps(unflatten(values), ensure_ascii=False), 1 if values.get(DELETED) else 0,
+        [store.seal_json(unflatten(values)), 1 if values.get(DELETED) else 0,
          store.now(), changed_at or "", changed_at or "", record_id],
     )
 
@@ -289,7 +293,7 @@ def get_record(store: Store, record_id: str) -> dict[str, Any] | None:
     if not rows:
         return None
     row = rows[0]
-    row["answers"] = json.loads(row["answers"])
+    row["answers"] = store.load_json(row["answers"])
     row["conflicts"] = [r["path"] for r in store.query(
         "SELECT path FROM fields WHERE record_id = ? AND conflict = 1 ORDER BY path",
         [record_id])]

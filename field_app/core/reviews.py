@@ -38,7 +38,7 @@ def save_review_changes(store: Store, changes: Iterable[Change]) -> int:
                 " state = excluded.state, comment = excluded.comment,"
                 " reviewer = excluded.reviewer, reviewed_at = excluded.reviewed_at,"
                 " seq = excluded.seq, seen_at = NULL WHERE excluded.seq > review_notes.seq",
-                [data["record_id"], data["state"], str(data.get("comment") or ""),
+                [data["record_id"], data["state"], store.seal(str(data.get("comment") or "")),
                  str(data.get("reviewer") or ""), str(data.get("reviewed_at") or ""),
                  change.seq])
             saved += 1
@@ -48,13 +48,14 @@ def save_review_changes(store: Store, changes: Iterable[Change]) -> int:
 def review_note(store: Store, record_id: str) -> dict[str, Any] | None:
     """The newest review of a record, or None if it was never reviewed."""
     rows = store.query("SELECT * FROM review_notes WHERE record_id = ?", [record_id])
-    return rows[0] if rows else None
+    return {**rows[0], "comment": store.unseal(rows[0]["comment"])} if rows else None
 
 
 def review_notes(store: Store, *, unseen_only: bool = False) -> list[dict[str, Any]]:
     """Every review note, newest first (only unread ones if `unseen_only`)."""
     where = " WHERE seen_at IS NULL" if unseen_only else ""
-    return store.query(f"SELECT * FROM review_notes{where} ORDER BY seq DESC")
+    return [{**r, "comment": store.unseal(r["comment"])}
+            for r in store.query(f"SELECT * FROM review_notes{where} ORDER BY seq DESC")]
 
 
 def mark_seen(store: Store, record_id: str) -> None:

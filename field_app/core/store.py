@@ -25,9 +25,10 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from field_app.core import records
-from field_app.core.errors import StoreError, translate_sqlite_error
+from field_app.core import encryption, records
+from field_app.core.errors import StoreError, StoreLockedError, translate_sqlite_error
 from field_app.core.migrations import migrate
+from field_app.core.vault import Cipher, Keystore
 from sync.hlc import HybridClock, wall_clock_ms
 from sync.ids import new_uuid7
 
@@ -66,6 +67,79 @@ class Store:
         self.device_id = self.device.device_id
         self.clock = HybridClock(self.device_id, now_ms=now_ms,
                                  last=self.get_setting("hlc_last"))
+        #: Whether answers are sealed (a vault exists).
+        self.encrypted = self.get_setting("vault") is not None
+        #: The data key's cipher: None while locked, or in clear.
+        self._cipher: Cipher | None = None
+        #: Where a second connection gets the data key once another one encrypted the
+        #: store under it (the app's first sync runs while the PIN is chosen).
+        self.key_source: Callable[[], bytes | None] | None = None
+
+    # -- encryption at rest (field_app/core/encryption.py, vault.py) -----------------
+    @property
+    def locked(self) -> bool:
+        return self.encrypted and self._cipher is None
+
+    def vault_record(self) -> dict[str, Any]:
+        record = self.get_setting("vault")
+        if record is None:
+            raise StoreError("this store is not encrypted")
+        return record
+
+    def use_key(self, data_key: bytes) -> None:
+        """Unlock with the data key itself (a second connection of an unlocked app)."""
+        self._cipher = Cipher(data_key)
+        self.encrypted = True
+
+    @property
+    def data_key(self) -> bytes | None:
+        return self._cipher.key if self._cipher is not None else None
+
+    def unlock(self, pin: str, keystore: Keystore | None = None) -> bool:
+        """Open the data key with the PIN (scrypt: 0.1-0.3 s on a desktop); False if the
+        PIN is wrong."""
+        return encryption.unlock(self, pin, keystore)
+
+    def unlock_with_recovery(self, recovery_key: str) -> bool:
+        return encryption.unlock_with_recovery(self, recovery_key)
+
+    def encrypt(self, pin: str, keystore: Keystore | None = None) -> str:
+        """Seal everything under a new data key; returns the recovery key to show once."""
+        return encryption.encrypt_store(self, pin, keystore)
+
+    def seal(self, text: str) -> str | bytes:
+        """A value to store in a sealed column (`encryption.SEALED_COLUMNS`)."""
+        if not self.encrypted:
+            return text
+        return self._cipher_or_raise().seal(text)
+
+    def unseal(self, value: str | bytes | None) -> str | None:
+        """The text of a sealed column's value (text in clear passes through)."""
+        if not isinstance(value, bytes):
+            return value
+        return self._cipher_or_raise().open(value)
+
+    def _cipher_or_raise(self) -> Cipher:
+        if self._cipher is None:
+            key = self.key_source() if self.key_source is not None else None
+            if key is None:
+                raise StoreLockedError("The store is locked: type the PIN first.")
+            self.use_key(key)
+        assert self._cipher is not None
+        return self._cipher
+
+    def seal_bytes(self, data: bytes) -> bytes:
+        """A file's content sealed under the data key (the store must be encrypted)."""
+        return self._cipher_or_raise().seal_bytes(data)
+
+    def unseal_bytes(self, blob: bytes) -> bytes:
+        return self._cipher_or_raise().open_bytes(blob)
+
+    def seal_json(self, data: Any) -> str | bytes:
+        return self.seal(json.dumps(data, ensure_ascii=False))
+
+    def load_json(self, value: str | bytes) -> Any:
+        return json.loads(self.unseal(value))
 
     # -- plumbing ---------------------------------------------------------------
     @contextmanager
@@ -77,8 +151,11 @@ class Store:
         """
         with self._lock:
             clock_before = (self.clock._ms, self.clock._counter)
+            outermost = not self.db.conn.in_transaction
             try:
                 with self.db.atomic():
+                    if outermost and not self.encrypted:
+                        self._follow_encryption()
                     yield self.db
             except sqlite3.Error as exc:
                 self._restore_clock(clock_before)
@@ -89,6 +166,13 @@ class Store:
             except BaseException:
                 self._restore_clock(clock_before)
                 raise
+
+    def _follow_encryption(self) -> None:
+        """Inside a write transaction on a store in clear: if another connection has
+        encrypted it since, seal from now on with the key from `key_source`."""
+        if self.db.execute("SELECT 1 FROM settings WHERE key = 'vault'").fetchone():
+            self.encrypted = True
+            self._cipher_or_raise()
 
     def _restore_clock(self, state: tuple[int, int]) -> None:
         # A rolled-back edit must not leave the clock ahead of what was persisted;
@@ -241,10 +325,14 @@ def _configure(db: Database) -> None:
 
 
 def open_store(path: str | Path, now_ms: Callable[[], int] = wall_clock_ms,
-               device_name: str = "") -> Store:
+               device_name: str = "",
+               key_source: Callable[[], bytes | None] | None = None) -> Store:
     """Open (creating and migrating if needed) the device store at `path`.
 
     `now_ms` is the physical clock for HLCs and timestamps; tests inject a wrong one.
+    An encrypted store opens locked: `store.unlock(pin)`, or pass a `key_source` that
+    gives the data key of a connection that is unlocked when it is needed (the app's
+    sync thread, which may start before the PIN is chosen).
     """
     path = Path(path)
     try:
@@ -263,4 +351,6 @@ def open_store(path: str | Path, now_ms: Callable[[], int] = wall_clock_ms,
         if translated is not None:
             raise translated from exc
         raise
-    return Store(db, path, now_ms=now_ms)
+    store = Store(db, path, now_ms=now_ms)
+    store.key_source = key_source
+    return store

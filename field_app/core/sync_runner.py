@@ -24,6 +24,7 @@ from pathlib import Path
 from field_app.core import attachments, bundles, inbox, outbox
 from field_app.core.api import SyncApi
 from field_app.core.errors import NotEnrolledError, StoreError, SyncCancelled, SyncError
+from field_app.core.pins import keep_pins, learn_pins
 from field_app.core.store import Store
 from sync.batching import DEFAULT_MAX_BYTES, DEFAULT_MAX_OPS, plan_batches
 from sync.codes import BATCH_TOO_LARGE, CURSOR_INVALID, Rejection
@@ -108,6 +109,8 @@ class SyncRunner:
             self.tally.errors.append(str(exc))
         finally:
             save_link(self.store, self.api)
+            with contextlib.suppress(StoreError):  # a full disk: learnt at the next sync
+                learn_pins(self.store, self.api.transport)
         new_conflicts = len(_conflicted(self.store) - before)
         t = self.tally
         return SyncSummary(sent=t.sent, received=t.received, conflicts=new_conflicts,
@@ -238,11 +241,13 @@ def enrol(store: Store, api: SyncApi, code: str) -> None:
     """Exchange an enrolment code for a token and keep it in the store."""
     device = store.device
     answer = api.enrol(code, device.device_id, device.name or device.device_id[:8],
-                       public_key=bundles.device_public_key(store))
+                       public_key=bundles.device_public_key(store),
+                       private_key=bundles.device_private_key(store))
     if device.server_url and device.server_url != api.transport.base_url.rstrip("/"):
         # Another server (e.g. the central one after a hub) numbers its changes
         # differently: pull it from the start; re-applying what we have is harmless.
         store.save_cursor(0)
     store.set_server(url=api.transport.base_url, token=answer["token"])
+    keep_pins(store, api.transport.base_url, api.transport.pins)
     bundles.remember_server_key(store, answer.get("bundle_key"))
     save_link(store, api)  # the enrolment told the server's protocol and round trip

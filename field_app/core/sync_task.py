@@ -21,6 +21,7 @@ from field_app.core import outbox
 from field_app.core.api import SyncApi
 from field_app.core.errors import StoreError, StoreFullError, SyncCancelled, SyncError
 from field_app.core.i18n import _
+from field_app.core.pins import server_pins
 from field_app.core.store import Store, open_store
 from field_app.core.sync_runner import SyncRunner, enrol
 from field_app.core.transport import HttpTransport
@@ -105,8 +106,16 @@ def explain(error: BaseException | None) -> tuple[str, str]:
     if code == "sync.certificate_untrusted":
         return (_("The server's certificate is not trusted."),
                 _("Nothing was sent. Check the server address with your leader: it must be "
-                  "exactly the one they gave. If it is, the server needs a valid certificate. "
-                  "Your records are safe on this tablet."))
+                  "exactly the one they gave. If it is, enrol by reading your leader's QR "
+                  "code: it tells the tablet which certificate the server has. Your records "
+                  "are safe on this tablet."))
+    if code == "sync.certificate_pin_mismatch":
+        return (_("This is not your server."),
+                _("Nothing was sent. The machine that answered does not have your server's "
+                  "certificate: someone may be pretending to be the server on this network. "
+                  "Use the office Wi-Fi or mobile data and try again. If the server got a "
+                  "new certificate, ask your leader for a new enrolment code. Your records "
+                  "are safe on this tablet."))
     if code == "sync.network":
         return (_("No connection to the server."),
                 _("Check Wi-Fi or mobile data, move to where the signal is better, "
@@ -162,7 +171,8 @@ def sync_once(store: Store, progress: Callable[[str, int, int], None] | None = N
     if not device.enrolled or not device.server_url:
         return Outcome(False, _("This tablet is not enrolled yet."),
                        _("Enter the code from your federation leader first."))
-    api = SyncApi(HttpTransport(device.server_url, device.token))
+    api = SyncApi(HttpTransport(device.server_url, device.token,
+                                pins=server_pins(store, device.server_url)))
     runner = _Runner(store, api, progress=progress, cancel=cancel)
     try:
         summary = runner.run()
@@ -185,9 +195,11 @@ def send_refused_again(store: Store) -> int:
     return outbox.send_again(store)
 
 
-def enrol_device(store: Store, server: str, code: str) -> Outcome:
-    """Exchange an enrolment code for a token (then the first sync gets the forms)."""
-    api = SyncApi(HttpTransport(server))
+def enrol_device(store: Store, server: str, code: str, pin: str = "") -> Outcome:
+    """Exchange an enrolment code for a token (then the first sync gets the forms).
+    `pin`: the server's certificate pin from the QR code (trusted instead of the CA
+    bundle, on this and every later connection)."""
+    api = SyncApi(HttpTransport(server, pins=(pin,) if pin else ()))
     try:
         enrol(store, api, code)
     except (SyncError, StoreError) as exc:
@@ -200,9 +212,12 @@ def enrol_device(store: Store, server: str, code: str) -> Outcome:
 class SyncTask:
     """One background sync at a time, reporting through `post` on the UI thread."""
 
-    def __init__(self, store_path: str | Path, post: Post) -> None:
+    def __init__(self, store_path: str | Path, post: Post,
+                 key_source: Callable[[], bytes | None] | None = None) -> None:
         self.store_path = Path(store_path)
         self.post = post
+        #: The data key of the app's unlocked store (its worker opens a second connection).
+        self.key_source = key_source
         self._cancel = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -222,7 +237,7 @@ class SyncTask:
         def work() -> None:
             # The callbacks are looked up when used: a screen may take over a running sync.
             try:
-                store = open_store(self.store_path)
+                store = open_store(self.store_path, key_source=self.key_source)
             except StoreError as exc:
                 self.post(self._finish, Outcome(False, *explain(exc)))
                 return

@@ -11,10 +11,18 @@ the APK: Python on Android cannot read the system's store, so without a bundle e
 certificate would fail), or a CA file the caller names. A certificate that does not check
 out is `sync.certificate_untrusted` at once: it is not retried, and it is not a network
 problem (a better signal will not fix it).
+
+A server with a certificate of its own (`hesabu serve --tls`) is trusted by its pin
+instead (sync/pins.py; the enrolment QR code carries it): on every new connection, right
+after the handshake and before a byte of the request (or the device's token) is sent,
+the pin of the certificate the server showed must be one of the pins the transport was
+given. Any other certificate, even one an authority signed, is
+`sync.certificate_pin_mismatch`: the connection is closed and nothing is retried.
 """
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import http.client
 import json
@@ -30,6 +38,7 @@ from urllib.parse import urlencode, urlsplit
 from field_app.core.errors import SyncError
 from field_app.core.link import Exchange, LinkMeter, parse_protocol, parse_server_timing
 from sync.messages import PROTOCOL_HEADER, encode_body
+from sync.pins import NEXT_PIN_HEADER, PinError, check_pin, pin_of_der
 
 #: Network failures worth another try: the request may or may not have arrived, and every
 #: sync request is idempotent (ops by op_id, attachment chunks by offset).
@@ -47,6 +56,55 @@ def tls_context(ca_file: str | None = None) -> ssl.SSLContext:
         else:
             ca_file = certifi.where()
     return ssl.create_default_context(cafile=ca_file)
+
+
+def pinned_context() -> ssl.SSLContext:
+    """TLS 1.2 or newer, the certificate checked by its pin (PinnedConnection), not by an
+    authority nor by host name: a pinned server is often reached by a bare address."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+class PinMismatch(Exception):  # not an OSError: never retried, never "network" words
+    """The server showed a certificate whose pin is not one of ours."""
+
+    def __init__(self, found: str) -> None:
+        super().__init__(found)
+        self.found = found
+
+
+class PinnedConnection(http.client.HTTPSConnection):
+    """An HTTPS connection that checks the server's certificate pin right after the
+    handshake, before anything is sent on it."""
+
+    def __init__(self, host: str, port: int | None, *, pins: tuple[str, ...],
+                 timeout: float) -> None:
+        super().__init__(host, port, timeout=timeout, context=pinned_context())
+        self.pins = pins
+        self.pin_used: str | None = None
+
+    def connect(self) -> None:
+        super().connect()
+        der = self.sock.getpeercert(binary_form=True)
+        found = pin_of_der(der) if der else "none"
+        if found not in self.pins:
+            self.close()
+            raise PinMismatch(found)
+        self.pin_used = found
+
+
+def pin_mismatch(base_url: str, exc: PinMismatch) -> SyncError:
+    """The SyncError for a server whose certificate is not the pinned one."""
+    return SyncError(f"The server at {base_url} showed a certificate that is not the one "
+                     f"this device was enrolled with (its pin is {exc.found}). Nothing was "
+                     "sent. It may be another machine on the network pretending to be the "
+                     "server; if the server got a new certificate, enrol again with a new "
+                     "code from your leader.",
+                     code="sync.certificate_pin_mismatch",
+                     details={"found": exc.found})
 
 
 def untrusted(base_url: str, exc: ssl.SSLCertVerificationError) -> SyncError:
@@ -106,9 +164,11 @@ class HttpTransport:
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
         ca_file: str | None = None,
+        pins: tuple[str, ...] | list[str] = (),
     ) -> None:
         """`ca_file`: a PEM file of the authorities to trust for HTTPS (default: certifi's
-        bundle, see `tls_context`)."""
+        bundle, see `tls_context`). `pins`: trust exactly the certificates with these
+        pins instead (sync/pins.py; the CA bundle is then not used)."""
         parts = urlsplit(base_url.rstrip("/"))
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise SyncError(f"not a server address: {base_url!r} (want http://host:port)",
@@ -123,7 +183,12 @@ class HttpTransport:
         self.retry = retry
         self._sleep = sleep
         self._rng = rng or random.Random()
-        self._tls = tls_context(ca_file) if parts.scheme == "https" else None
+        self.pins = tuple(pins) if parts.scheme == "https" else ()
+        #: With pins: the one the server's certificate matched, and the next one the
+        #: server announced (`Hesabu-Next-Pin`, see core.pins.learn_pins).
+        self.pin_used: str | None = None
+        self.next_pin: str | None = None
+        self._tls = tls_context(ca_file) if parts.scheme == "https" and not self.pins else None
         self._conn: http.client.HTTPConnection | None = None
         self.stats = WireStats()
         #: What every exchange taught about the link and the server (see core.link).
@@ -133,7 +198,10 @@ class HttpTransport:
     # -- connection ---------------------------------------------------------------------
     def _connection(self) -> http.client.HTTPConnection:
         if self._conn is None:
-            if self._tls is not None:
+            if self.pins:
+                self._conn = PinnedConnection(self._host, self._port, pins=self.pins,
+                                              timeout=self.timeout_s)
+            elif self._tls is not None:
                 self._conn = http.client.HTTPSConnection(
                     self._host, self._port, timeout=self.timeout_s, context=self._tls)
             else:
@@ -178,6 +246,8 @@ class HttpTransport:
             if conn.sock is None:
                 conn.connect()
                 self._sndbuf = None
+                if isinstance(conn, PinnedConnection):
+                    self.pin_used = conn.pin_used
             self._size_send_buffer(conn.sock)
             conn.request(method, self._prefix + path, body=body, headers=dict(headers))
             raw = conn.getresponse()
@@ -200,6 +270,9 @@ class HttpTransport:
             len(body or b""), len(data), seconds,
             server_protocol=parse_protocol(resp_headers.get(PROTOCOL_HEADER.lower())),
             server_seconds=parse_server_timing(resp_headers.get("server-timing"))))
+        if self.pins and NEXT_PIN_HEADER.lower() in resp_headers:
+            with contextlib.suppress(PinError):
+                self.next_pin = check_pin(resp_headers[NEXT_PIN_HEADER.lower()])
         if resp_headers.get("content-encoding") == "gzip" and data:
             data = gzip.decompress(data)
         if resp_headers.get("connection", "").lower() == "close":
@@ -246,6 +319,8 @@ class HttpTransport:
                 resp = self._send_once(method, path, body, all_headers)
             except ssl.SSLCertVerificationError as exc:  # an OSError, but not the network's
                 raise untrusted(self.base_url, exc) from exc
+            except PinMismatch as exc:
+                raise pin_mismatch(self.base_url, exc) from exc
             except NETWORK_ERRORS as exc:
                 last_error = exc
                 continue

@@ -24,6 +24,7 @@ from kivy.uix.screenmanager import NoTransition, ScreenManager
 from kivy.utils import platform
 
 from field_app.core import i18n
+from field_app.core.android_keystore import default_keystore
 from field_app.core.app_state import AppState
 from field_app.core.devices import Camera, Gps, default_devices
 from field_app.core.store import Store, open_store
@@ -129,11 +130,11 @@ class HesabuApp(App):
         if self.store_path is None:
             self.store_path = Path(self.user_data_dir) / "hesabu.db"
         self.store: Store = open_store(self.store_path)
-        self.state = AppState(self.store)
+        self.state = AppState(self.store, default_keystore(platform == "android"))
         i18n.set_language(self.state.language)
         self.lang = self.state.language
         self.scale = self.state.font_scale
-        self.sync_task = SyncTask(self.store_path, on_main_thread)
+        self.sync_task = SyncTask(self.store_path, on_main_thread, self.data_key)
         Window.clearcolor = (1, 1, 1, 1)
         # The on-screen keyboard pushes the screen up so the field typed in stays seen.
         Window.softinput_mode = "below_target"
@@ -153,6 +154,10 @@ class HesabuApp(App):
         manager.current = self.state.first_screen()
         Window.bind(on_keyboard=self._on_keyboard)
         return manager
+
+    def data_key(self) -> bytes | None:
+        """The unlocked store's data key, for the sync thread's own connection."""
+        return self.store.data_key if self.store is not None else None
 
     def _on_keyboard(self, _window: Any, key: int, *_args: Any) -> bool:
         return self.on_back() if key == BACK_KEY else False

@@ -7,6 +7,7 @@ tells every view on the page what changed; `show(value)` never saves.
 
 from __future__ import annotations
 
+import io
 import threading
 import time as _time
 from datetime import date, datetime
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from kivy.app import App
+from kivy.core.image import Image as CoreImage
 from kivy.graphics import Color, Ellipse, Line, Rectangle
 from kivy.metrics import dp, sp
 from kivy.properties import BooleanProperty, StringProperty
@@ -539,11 +541,12 @@ class MediaQuestion(QuestionView):
             session = self.screen.nav.session
             file = attachments.file_for(session.store, session.record_id, str(value))
             if file is not None:
-                try:
-                    thumb = photos.thumbnail_for(file)
-                except photos.PhotoError:
+                try:  # sealed on an encrypted tablet: opened in memory, never on disk
+                    thumb = attachments.thumbnail_bytes(session.store, file)
+                except (photos.PhotoError, OSError):
                     thumb = None
-        self.thumbnail.source = str(thumb) if thumb else ""
+        self.thumbnail.texture = CoreImage(io.BytesIO(thumb), ext="jpg").texture \
+            if thumb else None
         self.thumbnail.height = dp(180) if thumb else 0
 
 

@@ -107,6 +107,7 @@ def render_screenshots(out_dir: str | Path, languages: tuple[str, ...] = LANGUAG
 
     ids = demo_store(work / "tablet.db")
     app = headless.start(HesabuApp(store_path=work / "tablet.db"))
+    assert app.state.check_pin("2468")  # the demo store is encrypted under this PIN
     written: list[Path] = []
 
     def shot(name: str, lang: str) -> None:

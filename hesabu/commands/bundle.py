@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from hesabu.commands.server import _DB_OPTION, _INSTANCE_OPTION, _in_app
+from hesabu.commands.sync import open_unlocked, unlock_options
+
+if TYPE_CHECKING:
+    from field_app.core.store import Store
 
 _FILE = click.Path(dir_okay=False, path_type=Path)
 
@@ -30,14 +34,15 @@ def bundle() -> None:
 @bundle.command("export")
 @click.option("--store", "store_path", required=True, type=_FILE, help="The device store.")
 @click.option("--out", "out", required=True, type=_FILE, help="The bundle file to write.")
-def export_command(store_path: Path, out: Path) -> None:
+@unlock_options
+def export_command(store_path: Path, out: Path, pin: str | None,
+                   recovery_key: str | None) -> None:
     """Write the tablet's unsent changes and photos to one signed file."""
     from field_app.core.bundles import export_bundle_file
-    from field_app.core.store import open_store
 
     if not store_path.exists():
         raise click.ClickException(f"no store at {store_path}")
-    store = open_store(store_path)
+    store = open_unlocked(store_path, pin, recovery_key)
     try:
         result = export_bundle_file(store, out)
     finally:
@@ -57,8 +62,10 @@ def export_command(store_path: Path, out: Path) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
 @_DB_OPTION
 @_INSTANCE_OPTION
+@unlock_options
 def import_command(file: Path, store_path: Path | None, return_out: Path | None,
-                   as_json: bool, database_url: str | None, instance: str | None) -> None:
+                   as_json: bool, database_url: str | None, instance: str | None,
+                   pin: str | None, recovery_key: str | None) -> None:
     """Verify a bundle (signature, every checksum) and apply it; all or nothing.
 
     Importing the same bundle again changes nothing. A damaged, altered, unsigned or
@@ -67,7 +74,9 @@ def import_command(file: Path, store_path: Path | None, return_out: Path | None,
     from sync.bundle import BundleError
 
     if store_path is not None:
-        _import_on_device(file, store_path, as_json)
+        if not store_path.exists():
+            raise click.ClickException(f"no store at {store_path}")
+        _import_on_device(file, open_unlocked(store_path, pin, recovery_key), as_json)
         return
 
     from server.errors import ApiError
@@ -100,14 +109,10 @@ def import_command(file: Path, store_path: Path | None, return_out: Path | None,
         click.echo(f"return bundle -> {answer['return_bundle']}")
 
 
-def _import_on_device(file: Path, store_path: Path, as_json: bool) -> None:
+def _import_on_device(file: Path, store: Store, as_json: bool) -> None:
     from field_app.core.bundles import import_return_file
-    from field_app.core.store import open_store
     from sync.bundle import BundleError
 
-    if not store_path.exists():
-        raise click.ClickException(f"no store at {store_path}")
-    store = open_store(store_path)
     try:
         result = import_return_file(store, file)
     except BundleError as exc:

@@ -29,20 +29,31 @@ def hub() -> None:
 @click.option("--hub-id", default=None, help="This hub's device id upstream "
               "(default: hub-<random>).")
 @click.option("--name", default="office hub", show_default=True, help="A recognisable name.")
+@click.option("--pin", default=None, help="The central server's certificate pin "
+              "(sha256/..., printed by its `hesabu serve --tls` and `hesabu server "
+              "enrol-code`): trusted instead of an authority. Not needed for a central "
+              "server with a certificate from a known authority.")
 @_DB_OPTION
 @_INSTANCE_OPTION
 def link_command(upstream_url: str, code: str, hub_id: str | None, name: str,
-                 database_url: str | None, instance: str | None) -> None:
+                 database_url: str | None, instance: str | None,
+                 pin: str | None = None) -> None:
     """Enrol this hub with the central server (then ask its admin to run
     `hesabu hub allow HUB_ID` there)."""
     from field_app.core.errors import SyncError
-    from server.services.bundles import server_public_key
+    from server.services.bundles import server_private_key, server_public_key
     from server.services.hub import link_hub
+    from sync.pins import PinError, check_pin
 
     hub_id = hub_id or f"hub-{secrets.token_hex(4)}"
     try:
+        pin = check_pin(pin) if pin else None
+    except PinError as exc:
+        raise click.BadParameter(str(exc), param_hint="--pin") from None
+    try:
         _in_app(database_url, instance, lambda: link_hub(
-            upstream_url, code, hub_id, name, public_key=server_public_key()))
+            upstream_url, code, hub_id, name, public_key=server_public_key(),
+            private_key=server_private_key(), pin=pin))
     except SyncError as exc:
         raise click.ClickException(f"could not enrol with {upstream_url}: {exc}") from None
     click.echo(f"hub {hub_id} linked to {upstream_url}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -25,6 +26,14 @@ def _app(database_url: str | None, instance: str | None, **extra: Any) -> Any:
     if instance:
         config["INSTANCE_PATH"] = instance
     return create_app(config)
+
+
+def _instance_path(instance: str | None) -> str:
+    """The instance folder create_app would use, without making the app."""
+    from flask import Flask
+
+    path = instance or os.environ.get("HESABU_INSTANCE_PATH")
+    return os.path.abspath(path) if path else Flask("server").instance_path
 
 
 def _in_app(database_url: str | None, instance: str | None, job: Callable[[], Any]) -> Any:
@@ -52,26 +61,89 @@ def _in_app(database_url: str | None, instance: str | None, job: Callable[[], An
               help="Run as an office hub: sync with the upstream server in the background.")
 @click.option("--upstream", metavar="URL", default=None,
               help="With --hub: the upstream server's address (after `hesabu hub link`).")
+@click.option("--tls", is_flag=True,
+              help="Serve HTTPS with the instance's own certificate (made on the first "
+                   "start in <instance>/tls/, then reused); tablets pin it.")
+@click.option("--cert", "cert_file", metavar="PEM", default=None,
+              type=click.Path(dir_okay=False),
+              help="Serve HTTPS with this certificate (with --key) instead of the "
+                   "instance's own (implies --tls).")
+@click.option("--key", "key_file", metavar="PEM", default=None,
+              type=click.Path(dir_okay=False), help="The private key of --cert.")
+@click.option("--tls-name", "tls_names", metavar="NAME", multiple=True,
+              help="A host name or address the instance's own certificate is made for "
+                   "(repeat; default: this machine's name and addresses). Used only when "
+                   "the certificate is first made.")
 def serve(host: str, port: int, database_url: str | None, instance: str | None,
-          as_hub: bool = False, upstream: str | None = None) -> None:
+          as_hub: bool = False, upstream: str | None = None, tls: bool = False,
+          cert_file: str | None = None, key_file: str | None = None,
+          tls_names: tuple[str, ...] = ()) -> None:
     """Run the sync server (upgrades the database first).
 
-    It runs on waitress (threads, keep-alive), fine for a hub laptop; a national
-    deployment runs `gunicorn server.wsgi:app` on PostgreSQL (docs/deploy.md).
+    It runs on waitress (threads, keep-alive), fine for a hub laptop; with --tls on
+    cheroot, which serves HTTPS. A national deployment runs `gunicorn server.wsgi:app`
+    on PostgreSQL (docs/deploy.md).
     """
-    from server.waitress_serve import serve as serve_with_waitress
+    from server.access_log import add_handler
+    from server.tls import TlsError, given_certificate, note_serving, self_signed
 
+    if (cert_file is None) != (key_file is None):
+        raise click.UsageError("--cert and --key go together")
+    # The access log to standard error unless HESABU_ACCESS_LOG names a file.
+    if not os.environ.get("HESABU_ACCESS_LOG"):
+        add_handler("-")
     app = _app(database_url, instance, **({"HESABU_NODE_ID": "hub"} if as_hub else {}))
+    files = None
+    try:
+        if cert_file and key_file:
+            files = given_certificate(cert_file, key_file)
+        elif tls:
+            files = self_signed(app.instance_path, tls_names or ())
+    except TlsError as exc:
+        raise click.ClickException(str(exc)) from None
+    app.config["HESABU_TLS_PIN"] = files.pin if files else None
+    app.config["HESABU_TLS_NEXT_PIN"] = files.next_pin if files else None
+    if files is not None:
+        app.config["SESSION_COOKIE_SECURE"] = True  # the leaders' login never goes over http
+    note_serving(app.instance_path, files)
     if as_hub:
         from hesabu.commands.hub import start_hub
 
         start_hub(app, upstream)
-    click.echo(f"Hesabu server on http://{host}:{port} (database: "
-               f"{app.config['SQLALCHEMY_DATABASE_URI'].split('@')[-1]})")
+    database = app.config["SQLALCHEMY_DATABASE_URI"].split("@")[-1]
+    if files is not None:
+        _serve_tls(app, host, port, files, database)
+        return
+    click.echo(f"Hesabu server on http://{host}:{port} (database: {database})")
+    from server.waitress_serve import serve as serve_with_waitress
+
     # waitress keeps a tablet's connection open between requests (werkzeug's server
     # closes every one, and on a link with a 600 ms round trip each new connection
     # costs a handshake); it runs the same on a Windows or Linux office laptop.
     serve_with_waitress(app, host, port, threads=8, ident="hesabu")
+
+
+def _serve_tls(app: Any, host: str, port: int, files: Any, database: str) -> None:
+    from server.tls import https_server
+
+    made = "made now" if files.created else "kept"
+    click.echo(f"certificate {files.cert} ({made}; valid until {files.not_after:%Y-%m-%d})")
+    if files.pin:
+        click.echo(f"certificate pin (in every enrolment QR code): {files.pin}")
+    else:
+        click.echo("certificate signed by an authority: tablets need no pin")
+    if files.next_pin:
+        click.echo(f"next certificate pin (announced to syncing devices): {files.next_pin}")
+    server = https_server(app, host, port, files)
+    try:
+        server.prepare()  # binds the port (0: one the system chose)
+        click.echo(f"Hesabu server on https://{host}:{server.bind_addr[1]} "
+                   f"(database: {database})")
+        server.serve()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
 
 
 @click.group()
@@ -108,11 +180,51 @@ def server_group() -> None:
 @_INSTANCE_OPTION
 def enrol_code(ttl_hours: float, database_url: str | None, instance: str | None) -> None:
     """Print a one-time code that enrols one tablet (POST /api/devices/enrol)."""
+    from server.services.device_accounts import tls_pin
     from server.services.devices import create_enrolment_code
 
-    code, expires = _in_app(database_url, instance, lambda: create_enrolment_code(ttl_hours))
+    code, expires, pin = _in_app(database_url, instance,
+                                 lambda: (*create_enrolment_code(ttl_hours), tls_pin()))
     click.echo(code)
     click.echo(f"valid once, until {expires:%Y-%m-%d %H:%M} UTC", err=True)
+    if pin:
+        click.echo(f"the server's certificate pin (type it with the code): {pin}", err=True)
+
+
+@server_group.command(name="tls-next")
+@click.option("--tls-name", "tls_names", metavar="NAME", multiple=True,
+              help="A host name or address for the new certificate (repeat; default: "
+                   "those of the current one).")
+@_INSTANCE_OPTION
+def tls_next(tls_names: tuple[str, ...], instance: str | None) -> None:
+    """Prepare a new key and certificate for `hesabu serve --tls`. Restart the server:
+    every device that syncs learns the new pin. Then run `hesabu server tls-switch`."""
+    from server.tls import TlsError, prepare_next
+
+    try:
+        files = prepare_next(_instance_path(instance), tls_names)
+    except TlsError as exc:
+        raise click.ClickException(str(exc)) from None
+    made = "made now" if files.created else "already prepared"
+    click.echo(f"next certificate {files.cert} ({made})")
+    click.echo(f"next pin: {files.pin}")
+    click.echo("restart `hesabu serve --tls` so it announces the pin; switch once every "
+               "tablet has synced (`hesabu server devices` shows when each was last seen)",
+               err=True)
+
+
+@server_group.command(name="tls-switch")
+@_INSTANCE_OPTION
+def tls_switch(instance: str | None) -> None:
+    """Serve the certificate `hesabu server tls-next` prepared (restart the server after);
+    the old pair is kept in <instance>/tls/previous/."""
+    from server.tls import TlsError, switch_to_next
+
+    try:
+        files = switch_to_next(_instance_path(instance))
+    except TlsError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"serving {files.cert} from the next start; pin {files.pin}")
 
 
 @server_group.command(name="devices")

@@ -10,6 +10,7 @@ import json
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -17,13 +18,53 @@ from field_app.core import outbox
 from field_app.core.api import SyncApi
 from field_app.core.errors import StoreError, SyncError
 from field_app.core.integrity import check_store
-from field_app.core.store import open_store
+from field_app.core.pins import server_pins
+from field_app.core.store import Store, open_store
 from field_app.core.sync_runner import SyncOptions, enrol, run_sync
 from field_app.core.transport import HttpTransport
+from field_app.core.vault import VaultError
+from sync.pins import PinError, check_pin
 
 STORE_OPTION = click.option("--store", "store_path", required=True,
                             type=click.Path(dir_okay=False, path_type=Path),
                             help="The device store (an SQLite file).")
+
+
+def unlock_options(command: Any) -> Any:
+    """--pin and --recovery-key: what opens an encrypted store (docs/device-store.md)."""
+    command = click.option(
+        "--recovery-key", envvar="HESABU_RECOVERY_KEY",
+        help="An encrypted store's recovery key (the leader's, shown when its PIN was "
+             "chosen); also $HESABU_RECOVERY_KEY.")(command)
+    return click.option("--pin", envvar="HESABU_PIN",
+                        help="An encrypted store's PIN; also $HESABU_PIN.")(command)
+
+
+def open_unlocked(store_path: Path, pin: str | None = None,
+                  recovery_key: str | None = None, **kwargs: Any) -> Store:
+    """Open a store, unlocked with the PIN or the recovery key if it is encrypted."""
+    store = open_store(store_path, **kwargs)
+    if not store.encrypted:
+        return store
+    try:
+        if recovery_key:
+            opened = store.unlock_with_recovery(recovery_key)
+            what = "recovery key"
+        elif pin:
+            opened = store.unlock(pin)
+            what = "PIN"
+        else:
+            raise click.ClickException(
+                f"{store_path} is encrypted: pass --pin, or a leader's --recovery-key")
+        if not opened:
+            raise click.ClickException(f"this {what} does not open {store_path}")
+    except VaultError as exc:
+        store.close()
+        raise click.ClickException(str(exc)) from exc
+    except click.ClickException:
+        store.close()
+        raise
+    return store
 
 
 def _progress(phase: str, done: int, total: int) -> None:
@@ -35,12 +76,16 @@ def _progress(phase: str, done: int, total: int) -> None:
 @click.option("--server", "server_url", help="Server address, e.g. http://hub.local:5000 "
               "(remembered in the store).")
 @click.option("--enrol-code", help="One-time code from a federation leader (first sync).")
+@click.option("--cert-pin", default=None, help="With --enrol-code: the server certificate's "
+              "pin (sha256/..., printed by `hesabu serve --tls`), trusted instead of a CA.")
 @click.option("--batch", "max_ops", type=click.IntRange(1), default=SyncOptions.max_ops,
               show_default=True, help="At most this many ops per push request.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--quiet", is_flag=True, help="No progress lines on stderr.")
+@unlock_options
 def sync(store_path: Path, server_url: str | None, enrol_code: str | None, max_ops: int,
-         as_json: bool, quiet: bool) -> None:
+         as_json: bool, quiet: bool, pin: str | None, recovery_key: str | None,
+         cert_pin: str | None = None) -> None:
     """Sync a device store with a server: push its outbox, pull changes, upload files.
 
     Exits 0 when everything went through, 1 when something needs attention.
@@ -48,14 +93,19 @@ def sync(store_path: Path, server_url: str | None, enrol_code: str | None, max_o
     if not store_path.exists():
         raise click.ClickException(f"no store at {store_path}; create it with "
                                    f"`hesabu device init --store {store_path}`")
-    store = open_store(store_path)
+    store = open_unlocked(store_path, pin, recovery_key)
     try:
         url = server_url or store.device.server_url
         if not url:
             raise click.ClickException("no server known for this store: pass --server URL")
         if server_url:
             store.set_server(url=server_url)
-        with HttpTransport(url, store.device.token) as transport:
+        try:
+            pins = ((check_pin(cert_pin),) if cert_pin and enrol_code
+                    else server_pins(store, url))
+        except PinError as exc:
+            raise click.BadParameter(str(exc), param_hint="--cert-pin") from None
+        with HttpTransport(url, store.device.token, pins=pins) as transport:
             api = SyncApi(transport)
             try:
                 if enrol_code:
@@ -166,11 +216,12 @@ def device_resend(store_path: Path) -> None:
 
 @device.command("check")
 @STORE_OPTION
-def device_check(store_path: Path) -> None:
+@unlock_options
+def device_check(store_path: Path, pin: str | None, recovery_key: str | None) -> None:
     """Check a store: SQLite integrity and every edit with its op. Exits 1 on problems."""
     if not store_path.exists():
         raise click.ClickException(f"no store at {store_path}")
-    store = open_store(store_path)
+    store = open_unlocked(store_path, pin, recovery_key)
     try:
         problems = check_store(store)
     finally:
@@ -180,3 +231,33 @@ def device_check(store_path: Path) -> None:
     click.echo("ok" if not problems else f"{len(problems)} problems")
     if problems:
         sys.exit(1)
+
+
+@device.command("recover")
+@STORE_OPTION
+@click.option("--recovery-key", envvar="HESABU_RECOVERY_KEY", required=True,
+              help="The recovery key shown when the store's PIN was chosen.")
+@click.option("--new-pin", required=True, help="The PIN that opens the store from now on.")
+def device_recover(store_path: Path, recovery_key: str, new_pin: str) -> None:
+    """A forgotten PIN: open an encrypted store with its recovery key and set a new PIN.
+
+    For a copy of a tablet's store on a computer (the app's "Forgot the PIN?" does the
+    same on the tablet). `hesabu sync` and `hesabu bundle export` also take
+    --recovery-key, to send what the tablet had not sent yet.
+    """
+    from field_app.core.app_state import AppState, BadPinError
+
+    if not store_path.exists():
+        raise click.ClickException(f"no store at {store_path}")
+    store = open_unlocked(store_path, recovery_key=recovery_key)
+    try:
+        if not store.encrypted:
+            raise click.ClickException(f"{store_path} is not encrypted")
+        AppState(store).set_pin(new_pin)
+        waiting = outbox.counts(store)
+    except BadPinError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        store.close()
+    click.echo(f"new PIN set; {waiting.ready} changes and {waiting.held} drafts are waiting "
+               "to be sent")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, request
 
 from server.api.accounts import bp as accounts_bp
 from server.api.attachments import bp as attachments_bp
@@ -21,6 +21,7 @@ from server.api.review import bp as review_api_bp
 from server.api.sync import bp as sync_bp
 from server.api.wire import refuse_unstorable_text
 from sync.messages import PROTOCOL_HEADER, PROTOCOL_VERSION
+from sync.pins import NEXT_PIN_HEADER
 
 
 def _start_clock() -> None:
@@ -42,7 +43,18 @@ def _name_protocol(response: Response) -> Response:
         since = g.api_started
     if since is not None:
         response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - since) * 1000:.1f}"
+    _announce_next_pin(response)
     return response
+
+
+def _announce_next_pin(response: Response) -> None:
+    """To a device that proved its token over a TLS connection to this server: the pin
+    of the certificate that will replace this one (`hesabu server tls-next`). The
+    connection was pinned to the current key, so the announcement is as trustworthy as
+    the pin the device already holds (docs/deploy.md, "Renewing the certificate")."""
+    pin = current_app.config.get("HESABU_TLS_NEXT_PIN")
+    if pin and request.is_secure and g.get("device") is not None:
+        response.headers[NEXT_PIN_HEADER] = pin
 
 
 def register_blueprints(app: Flask) -> None:

@@ -128,7 +128,7 @@ def enrolment_code(user_id: str) -> Response:
     return _dump(EnrolmentCodeSchema(), {
         "code": offer.code, "expires_at": offer.expires_at.isoformat(),
         "payload": offer.payload, "qr_svg": qr_svg(offer.payload), "user_id": offer.user_id,
-        "federation_id": offer.federation_id}, 201)
+        "federation_id": offer.federation_id, "pin": offer.pin}, 201)
 
 
 @bp.post("/settlements")

@@ -35,9 +35,10 @@ def _root() -> Path:
 @require_device
 def download(sha256: str) -> Response:
     """HEAD: `Upload-Offset` (bytes received so far) and `Upload-Length` if known.
-    GET: the file, once complete."""
+    GET: the file, once complete. Only for a device that uploaded the file or may pull
+    a record naming it; to any other the file does not exist (HEAD offset 0, GET 404)."""
     if request.method == "HEAD":
-        state = upload_state(sha256)
+        state = upload_state(sha256, current_device().id)
         response = Response(status=200)
         response.headers["Upload-Offset"] = str(state.received)
         if state.size is not None:
@@ -45,11 +46,12 @@ def download(sha256: str) -> Response:
         response.headers["Upload-Complete"] = "1" if state.complete else "0"
         response.headers["Cache-Control"] = "no-store"
         return response
-    path = complete_file(_root(), sha256)
-    if path is None:
+    path = complete_file(_root(), sha256, current_device().id)
+    if path is None:  # missing, or another federation's: the same answer
         raise ApiError("request.not_found", f"no attachment {sha256}")
+    # Personal data: never cached (the headers hook says no-store on every answer).
     return send_file(path, mimetype="application/octet-stream", conditional=True,
-                     etag=sha256, max_age=31536000)
+                     etag=sha256)
 
 
 @bp.patch("/<sha256>")

@@ -24,7 +24,9 @@ _FILE = {"type": "string", "format": "binary"}
 def send(download: exports.Download, action: str, target: str, **details: object) -> Response:
     """Audit the export, then stream it as an attachment."""
     audit(action, target=target, filename=download.filename, **details)
-    response = Response(stream_with_context(download.chunks), mimetype=download.mimetype)
+    # content_type, not mimetype: "text/csv; charset=utf-8" already names its charset
+    # (as mimetype, Werkzeug appended a second one).
+    response = Response(stream_with_context(download.chunks), content_type=download.mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{download.filename}"'
     response.headers["Cache-Control"] = "no-store"
     return response

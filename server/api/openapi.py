@@ -5,7 +5,9 @@ that exists. Each operation takes its summary and description from the view's
 docstring; bodies, parameters and answers come from `doc(...)` on the view or from
 `ENDPOINT_DOCS` below (for endpoints whose modules should not need to import this
 one). An endpoint without a docstring is undocumented, and a test fails on it
-(tests/server/test_openapi.py). The docs page is plain HTML rendered here: no CDN, no
+(tests/server/test_openapi.py). The summary is the docstring's first sentence, the
+rest Markdown (server/api/doc_text.py); sections are named in SECTIONS. The docs page
+and the error codes page (/api/docs/errors) are plain HTML rendered here: no CDN, no
 script.
 """
 
@@ -19,6 +21,7 @@ from typing import Any
 from flask import Blueprint, Flask, Response, current_app, render_template_string
 from marshmallow import Schema, fields, validate
 
+from server.api.doc_text import markdown_html, markdown_inline, split_docstring
 from server.api.wire import json_response
 from server.auth.access import public, rule_for
 from server.errors import ERRORS
@@ -30,6 +33,35 @@ _ATTR = "hesabu_openapi"
 
 #: Operation details by endpoint name (merged under what `doc` put on the view).
 ENDPOINT_DOCS: dict[str, dict[str, Any]] = {}
+
+def N_(text: str) -> str:
+    """Marks a text for the translation catalogs (Babel's default keyword) without
+    translating it here: the spec stays English, the docs page shows `_(name)`."""
+    return text
+
+
+#: The section (OpenAPI tag) of each blueprint's endpoints, in the docs page's order.
+SECTIONS: dict[str, str] = {
+    "devices": N_("Devices and enrolment"),
+    "sync": N_("Sync"),
+    "forms": N_("Forms"),
+    "attachments": N_("Attachments (photos)"),
+    "review_api": N_("Records and review"),
+    "conflicts_api": N_("Conflicts"),
+    "profiles_api": N_("Settlements and city profiles"),
+    "exports_api": N_("Downloads"),
+    "accounts_api": N_("Accounts and API tokens"),
+    "collect_access_api": N_("ODK Collect access"),
+    "hub": N_("Office hub"),
+    "openapi": N_("This documentation"),
+}
+
+
+def section_name(endpoint: str) -> str:
+    """The readable section of an endpoint ("sync.push" -> "Sync"); a blueprint not
+    listed in SECTIONS gets its name with spaces."""
+    blueprint = endpoint.split(".")[0]
+    return SECTIONS.get(blueprint, blueprint.replace("_", " ").capitalize())
 
 
 def doc(**operation: Any) -> Callable[[Any], Any]:
@@ -135,15 +167,14 @@ def _access(endpoint: str, view: Any) -> tuple[list[dict[str, Any]], str]:
 
 def _operation(endpoint: str, view: Any, method: str, params: list[tuple[str | None, str]]
                ) -> dict[str, Any]:
-    text = inspect.getdoc(view) or ""
-    summary, _, rest = text.partition("\n")
+    summary, rest = split_docstring(inspect.getdoc(view) or "")
     extra = {**ENDPOINT_DOCS.get(endpoint, {}), **(getattr(view, _ATTR, None) or {})}
     security, who = _access(endpoint, view)
     op: dict[str, Any] = {
         "operationId": f"{endpoint}.{method}",
-        "summary": summary.strip(),
-        "description": "\n\n".join(p for p in (rest.strip(), who) if p),
-        "tags": [endpoint.split(".")[0]],
+        "summary": summary,
+        "description": "\n\n".join(p for p in (rest, who) if p),
+        "tags": [section_name(endpoint)],
         "security": security,
         "parameters": [{"name": name, "in": "path", "required": True,
                         "schema": _PATH_TYPES.get(kind, {"type": "string"})}
@@ -195,7 +226,9 @@ def build_spec(app: Flask) -> dict[str, Any]:
         "info": {"title": "Hesabu API", "version": "1",
                  "description": "Sync, forms, accounts, review and profile data of a Hesabu "
                                 "server. Every error answers with one JSON shape; the codes "
-                                "are listed in docs/errors.md. See docs/api.md."},
+                                "are listed at /api/docs/errors (docs/errors.md). See "
+                                "docs/api.md."},
+        "tags": [{"name": name} for name in SECTIONS.values()],
         "paths": paths,
         "components": {
             "securitySchemes": {
@@ -226,10 +259,11 @@ def openapi_json() -> Response:
     return json_response(build_spec(current_app))
 
 
-_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
+_HEAD = """<!doctype html>
+<html lang="{{ current_language() }}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Hesabu API</title>
+<title>{{ title }}</title>
+<link rel="icon" href="{{ url_for('favicon') }}" sizes="any">
 <style>
 body{font-family:system-ui,sans-serif;margin:0 auto;max-width:60rem;padding:1rem;color:#222}
 h2{border-bottom:2px solid #ddd;margin-top:2rem}
@@ -237,28 +271,58 @@ details{border:1px solid #ccc;border-radius:6px;margin:.5rem 0;padding:.4rem .6r
 summary{cursor:pointer}
 code,pre{font-family:ui-monospace,monospace;font-size:.9em}
 pre{background:#f5f5f5;padding:.5rem;overflow-x:auto;white-space:pre-wrap}
+table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.25rem .5rem;text-align:left}
 .m{display:inline-block;min-width:4.5rem;font-weight:bold;text-transform:uppercase}
 .get{color:#1a6}.post{color:#16a}.patch{color:#a61}.delete{color:#a11}.put{color:#71a}
 </style></head><body>
-<h1>{{ spec.info.title }}</h1>
-<p>{{ spec.info.description }}</p>
-<p>Machine-readable: <a href="{{ url_for('openapi.openapi_json') }}">/api/openapi.json</a>
+<p><a href="{{ url_for('auth.home') }}">Hesabu</a> ·
+<a href="{{ url_for('openapi.docs_page') }}">{{ _("API documentation") }}</a> ·
+<a href="{{ url_for('openapi.errors_page') }}">{{ _("Error codes") }}</a></p>
+"""
+
+_PAGE = _HEAD + """<h1>{{ spec.info.title }}</h1>
+{{ spec.info.description | markdown }}
+<p>{{ _("Machine-readable:") }}
+<a href="{{ url_for('openapi.openapi_json') }}">/api/openapi.json</a>
 (OpenAPI {{ spec.openapi }}).</p>
-{% for tag, ops in groups %}
-<h2 id="{{ tag }}">{{ tag }}</h2>
+<nav aria-label="{{ _('Sections') }}"><ul>{% for section, slug, ops in groups %}
+<li><a href="#{{ slug }}">{{ _(section) }}</a></li>{% endfor %}</ul></nav>
+{% for section, slug, ops in groups %}
+<h2 id="{{ slug }}">{{ _(section) }}</h2>
 {% for path, method, op in ops %}
 <details id="{{ op.operationId }}"><summary><span class="m {{ method }}">{{ method }}</span>
-<code>{{ path }}</code> {{ op.summary }}</summary>
-{% if op.description %}<pre>{{ op.description }}</pre>{% endif %}
-{% if op.parameters %}<p>Parameters:</p><ul>{% for p in op.parameters %}
-<li><code>{{ p.name }}</code> ({{ p.in }})</li>{% endfor %}</ul>{% endif %}
-{% if op.requestBody %}<p>Body:</p>
+<code>{{ path }}</code> {{ op.summary | markdown_inline }}</summary>
+{% if op.description %}<div class="description">{{ op.description | markdown }}</div>{% endif %}
+{% if op.parameters %}<p>{{ _("Parameters:") }}</p><ul>{% for p in op.parameters %}
+<li><code>{{ p.name }}</code> ({{ p.in }}){% if p.schema.description %}:
+{{ p.schema.description }}{% endif %}</li>{% endfor %}</ul>{% endif %}
+{% if op.requestBody %}<p>{{ _("Body:") }}</p>
 <pre>{{ op.requestBody | tojson(indent=2) }}</pre>{% endif %}
-<p>Answers:</p><ul>{% for status, r in op.responses.items() %}
-<li><b>{{ status }}</b> {{ r.description }}</li>{% endfor %}</ul>
+<p>{{ _("Answers:") }}</p><ul>{% for status, r in op.responses.items() %}
+<li><b>{{ status }}</b> {{ r.description | markdown_inline }}</li>{% endfor %}</ul>
 </details>
 {% endfor %}{% endfor %}
 </body></html>"""
+
+_ERRORS_PAGE = _HEAD + """<h1>{{ _("API error codes") }}</h1>
+<p>{{ _("Every error of the API answers with one JSON shape:") }}</p>
+<pre>{"error": {"code": "sync.cursor_invalid", "message": "...", "details": {...}}}</pre>
+<p>{{ _("The code is stable: clients branch on it. The message is a sentence for a person "
+        "and may change; details hold machine-readable specifics.") }}</p>
+<table id="error-codes"><thead><tr><th>{{ _("code") }}</th><th>HTTP</th>
+<th>{{ _("meaning") }}</th></tr></thead><tbody>
+{% for e in errors %}<tr id="{{ e.code }}"><td><code>{{ e.code }}</code></td>
+<td>{{ e.status }}</td><td>{{ e.meaning }}</td></tr>
+{% endfor %}</tbody></table>
+</body></html>"""
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def _render(page: str, **context: Any) -> str:
+    return render_template_string(page, **context)
 
 
 @bp.get("/docs")
@@ -266,11 +330,32 @@ pre{background:#f5f5f5;padding:.5rem;overflow-x:auto;white-space:pre-wrap}
 def docs_page() -> str:
     """This API as a readable page (no scripts, works offline)."""
     spec = build_spec(current_app)
-    groups: dict[str, list[tuple[str, str, dict[str, Any]]]] = {}
+    found: dict[str, list[tuple[str, str, dict[str, Any]]]] = {}
     for path, methods in spec["paths"].items():
         for method, op in methods.items():
-            groups.setdefault(op["tags"][0], []).append((path, method, op))
-    return render_template_string(_PAGE, spec=spec, groups=sorted(groups.items()))
+            found.setdefault(op["tags"][0], []).append((path, method, op))
+    order = [t["name"] for t in spec["tags"]]
+    sections = sorted(found, key=lambda s: (order.index(s) if s in order else len(order), s))
+    return _render(_PAGE, title=spec["info"]["title"], spec=spec,
+                   groups=[(s, _slug(s), found[s]) for s in sections])
+
+
+@bp.get("/docs/errors")
+@public
+def errors_page() -> str:
+    """The error codes of this API with their HTTP status and meaning (docs/errors.md)."""
+    from flask_babel import gettext
+
+    return _render(_ERRORS_PAGE, title=gettext("API error codes"),
+                   errors=sorted(ERRORS.values(), key=lambda e: e.code))
+
+
+def _register_filters(state: Any) -> None:
+    state.app.jinja_env.filters.setdefault("markdown", markdown_html)
+    state.app.jinja_env.filters.setdefault("markdown_inline", markdown_inline)
+
+
+bp.record_once(_register_filters)
 
 
 def _describe_core() -> None:
@@ -282,7 +367,8 @@ def _describe_core() -> None:
         "type": "object", "properties": {"device_id": {"type": "string"},
                                          "token": {"type": "string"},
                                          "server_hlc": {"type": "string"}}},
-             errors=["auth.enrolment_code_invalid", "request.invalid"])
+             errors=["auth.enrolment_code_invalid", "auth.device_taken", "auth.device_revoked",
+                     "auth.enrolment_rate_limited", "request.invalid"])
     describe("sync.push", body=PushRequest, answer={
         "type": "object",
         "description": "The body may be sent with Content-Encoding gzip or (protocol 3) "
@@ -325,6 +411,7 @@ def _describe_core() -> None:
                        "(docs/bundles-and-hub.md)"})
     describe("openapi.openapi_json", answer={"type": "object"})
     describe("openapi.docs_page", content="text/html")
+    describe("openapi.errors_page", content="text/html")
 
 
 _describe_core()

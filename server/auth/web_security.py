@@ -92,8 +92,23 @@ def _check_csrf() -> Response | tuple[str, int] | None:
                                      "Go back, reload the page and try again.")), 400
 
 
+def _is_static_asset() -> bool:
+    endpoint = request.endpoint or ""
+    return endpoint == "static" or endpoint.endswith(".static")
+
+
 def _security_headers(response: Response) -> Response:
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    # Pages and API answers carry names, phone numbers, photos and tokens: no browser,
+    # proxy or shared-computer cache may keep them (a photo's own max-age included).
+    # Only the static assets (CSS, JS, icons) may be cached.
+    if not _is_static_asset():
+        response.headers["Cache-Control"] = "no-store"
+    # Over HTTPS (directly, or behind HESABU_PROXIES proxies that say X-Forwarded-Proto:
+    # https) browsers must never fall back to plain http for this host.
+    hsts = int(current_app.config["HESABU_HSTS_SECONDS"])
+    if request.is_secure and hsts > 0:
+        response.headers.setdefault("Strict-Transport-Security", f"max-age={hsts}")
     if response.mimetype == "text/html":
         response.headers.setdefault("Content-Security-Policy",
                                     current_app.config["HESABU_CSP"])
@@ -115,6 +130,9 @@ def init_web_security(app: Flask) -> None:
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(
         hours=float(app.config["HESABU_SESSION_HOURS"]))
     app.config.setdefault("HESABU_CSP", DEFAULT_CSP)
+    # Strict-Transport-Security on answers to HTTPS requests (0: none); one year.
+    app.config.setdefault("HESABU_HSTS_SECONDS", int(os.environ.get("HESABU_HSTS_SECONDS",
+                                                                    31536000)))
     # The server address put into enrolment QR codes (else the address a page came to).
     app.config.setdefault("HESABU_PUBLIC_URL", os.environ.get("HESABU_PUBLIC_URL", ""))
     # Behind N reverse proxies (HESABU_PROXIES=N) take the client's address and scheme

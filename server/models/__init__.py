@@ -23,6 +23,7 @@ from server.models.indicators import (
     StructureFacts,
 )
 from server.models.openrosa import CollectLogin, SubmissionInstance
+from server.models.record_values import RecordValue, RecordValueColumn
 from server.models.records import Conflict, FieldParent, Record
 from server.models.review import Review
 from server.models.sync import Op, OpRefusal, ServerSeq
@@ -53,6 +54,8 @@ __all__ = [
     "OpRefusal",
     "Record",
     "RecordScope",
+    "RecordValue",
+    "RecordValueColumn",
     "RelayDevice",
     "Review",
     "ServerSeq",

@@ -71,6 +71,9 @@ class HubLink(db.Model):
     last_attempt: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
     last_success: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    #: The upstream certificate's pins (sync/pins.py); None: checked against the
+    #: trusted authorities instead.
+    tls_pins: Mapped[list[str] | None] = mapped_column(JSON, default=None)
 
 
 class HubUpload(db.Model):

@@ -24,6 +24,10 @@ class Record(db.Model):
     """
 
     __tablename__ = "records"
+    #: The records table (services/records_table): a form's records newest first, and
+    #: their count, from the index alone.
+    __table_args__ = (Index("ix_records_form_created", "form_id", "created_seq",
+                            "record_id"),)
 
     record_id: Mapped[str] = mapped_column(String(UUID_LEN), primary_key=True)
     form_id: Mapped[str] = mapped_column(String(100), index=True)

@@ -67,7 +67,12 @@ class EnrolmentCodeRequest(Schema):
 class EnrolmentCodeSchema(Schema):
     code = fields.String(metadata={"description": "one-time code, shown once"})
     expires_at = fields.String()
-    payload = fields.String(metadata={"description": "QR text: hesabu://enrol?server=&code="})
+    payload = fields.String(metadata={"description": "QR text: hesabu://enrol?server=&code= "
+                                                     "(and &pin= for a --tls server)"})
+    pin = fields.String(allow_none=True, metadata={
+        "description": "the server certificate's pin the QR text carries (sha256/...), "
+                       "null when the server needs none (plain http, an authority's "
+                       "certificate)"})
     qr_svg = fields.String(metadata={"description": "the QR code as an SVG document"})
     user_id = fields.String()
     federation_id = fields.String(allow_none=True)

@@ -17,3 +17,7 @@ class EnrolRequest(Schema):
     #: The device's Ed25519 public key (hex): it signs the device's USB bundles.
     public_key = Text(load_default=None, validate=validate.Regexp(
         r"^[0-9a-f]{64}$", error="must be an Ed25519 public key in 64 lowercase hex digits"))
+    #: Ed25519 signature (hex) of sync.bundle_crypto.enrolment_proof_message by that key:
+    #: the device proves it holds the key (needed to enrol an id that has one again).
+    signature = Text(load_default=None, validate=validate.Regexp(
+        r"^[0-9a-f]{128}$", error="must be an Ed25519 signature in 128 lowercase hex digits"))

@@ -15,12 +15,13 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import text
+from sqlalchemy import Text, cast, select, text
 from sqlalchemy.orm import Session
 
 from server.errors import ApiError
 from server.extensions import begin_write, db
-from server.models import Attachment
+from server.models import Attachment, DeviceAccount
+from server.models import Op as OpRow
 from server.models.attachments import COMPLETE, UPLOADING
 from server.models.types import utcnow
 
@@ -52,8 +53,41 @@ def _part_path(root: Path, sha256: str) -> Path:
     return root / "attachments" / "parts" / f"{sha256}.part"
 
 
-def upload_state(sha256: str) -> UploadState:
+def may_read(sha256: str, device_id: str) -> bool:
+    """Whether device `device_id` may see file `sha256` (or learn that the server has
+    it): it uploaded the file, or it may pull a record whose ops name the file in
+    `meta.attachments`, or it pulls everything (a device enrolled without a federation:
+    `hesabu server enrol-code`, a hub linked that way). Photos of households are
+    personal data: a device of another federation must not read them (issue 14).
+
+    A file is named in ops by its SHA-256, so the references are found in the ops' text
+    (a scan of the op log; only downloads and HEAD ask, uploads of one's own files
+    answer from the first lookup). Runs its own read and ends it."""
+    from server.services.scoping import device_record_ids
+
+    session = db.session
+    try:
+        row = session.get(Attachment, sha256)
+        if row is not None and row.uploaded_by == device_id:
+            return True
+        account = session.get(DeviceAccount, device_id)
+        if account is None:
+            return True
+        visible = device_record_ids(device_id).scalar_subquery()
+        return session.execute(
+            select(OpRow.record_id).where(cast(OpRow.payload, Text).contains(sha256),
+                                          OpRow.record_id.in_(visible)).limit(1)
+        ).first() is not None
+    finally:
+        session.rollback()
+
+
+def upload_state(sha256: str, device_id: str) -> UploadState:
+    """How far the upload of `sha256` is, as `device_id` may know it: a file it may not
+    see (may_read) looks exactly like a file the server never saw."""
     check_hash(sha256)
+    if not may_read(sha256, device_id):
+        return UploadState(sha256, 0, None, False)
     row = db.session.get(Attachment, sha256)
     state = (UploadState(sha256, 0, None, False) if row is None else
              UploadState(sha256, row.received, row.size, row.status == COMPLETE))
@@ -61,9 +95,13 @@ def upload_state(sha256: str) -> UploadState:
     return state
 
 
-def complete_file(root: Path, sha256: str) -> Path | None:
-    """The stored file of a complete attachment; None if absent, ApiError if partial."""
+def complete_file(root: Path, sha256: str, device_id: str | None = None) -> Path | None:
+    """The stored file of a complete attachment; None if absent or not `device_id`'s to
+    see (the same answer, so that nobody learns what exists), ApiError if partial.
+    Without `device_id`: the server's own look (no visibility check)."""
     check_hash(sha256)
+    if device_id is not None and not may_read(sha256, device_id):
+        return None
     row = db.session.get(Attachment, sha256)
     found = None if row is None else (row.status, row.received, row.size, row.storage_path)
     db.session.rollback()

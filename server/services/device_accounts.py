@@ -2,18 +2,23 @@
 when the device enrols with one, the QR code a tablet scans.
 
 QR payload (docs/accounts.md): `hesabu://enrol?server=<URL>&code=<CODE>`, the server
-URL percent-encoded, the code as shown (dashes allowed).
+URL percent-encoded, the code as shown (dashes allowed), and `&pin=sha256/...` when the
+server serves HTTPS with a certificate of its own (`hesabu serve --tls`; sync/pins.py).
 """
 
 from __future__ import annotations
 
 import io
+import os
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import quote, urlencode
+from urllib.parse import parse_qs, quote, urlencode, urlsplit
+
+from flask import current_app
 
 from server.extensions import db
 from server.models import DeviceAccount, EnrolmentCodeAccount, User
+from sync.pins import check_pin
 
 ENROL_SCHEME = "hesabu://enrol"
 
@@ -38,12 +43,31 @@ class EnrolmentOffer:
     payload: str
     user_id: str | None
     federation_id: str | None
+    #: The server certificate's pin the payload carries (None: none needed).
+    pin: str | None = None
 
 
-def enrolment_payload(server_url: str, code: str) -> str:
-    """The text of the QR code: `hesabu://enrol?server=...&code=...`."""
-    return f"{ENROL_SCHEME}?" + urlencode({"server": server_url.rstrip("/"), "code": code},
-                                          quote_via=quote)
+def tls_pin() -> str | None:
+    """The pin of the certificate tablets reach this server by, if they need one: set by
+    `hesabu serve --tls` in its process; else $HESABU_TLS_PIN (a self-signed certificate
+    at a proxy in front of gunicorn); else the one the last `hesabu serve --tls` on this
+    instance noted."""
+    from server.tls import serving_pin
+
+    if "HESABU_TLS_PIN" in current_app.config:
+        return current_app.config["HESABU_TLS_PIN"]
+    if os.environ.get("HESABU_TLS_PIN"):
+        return check_pin(os.environ["HESABU_TLS_PIN"])
+    return serving_pin(current_app.instance_path)
+
+
+def enrolment_payload(server_url: str, code: str, pin: str | None = None) -> str:
+    """The text of the QR code: `hesabu://enrol?server=...&code=...` (and `&pin=...`
+    for an https address whose certificate tablets pin)."""
+    fields = {"server": server_url.rstrip("/"), "code": code}
+    if pin and server_url.startswith("https://"):
+        fields["pin"] = pin
+    return f"{ENROL_SCHEME}?" + urlencode(fields, quote_via=quote)
 
 
 def create_code_for(user: User, server_url: str, ttl_hours: float,
@@ -56,8 +80,9 @@ def create_code_for(user: User, server_url: str, ttl_hours: float,
                                         user_id=user.id, federation_id=user.federation_id,
                                         created_by=created_by))
     db.session.commit()
-    return EnrolmentOffer(code, expires, enrolment_payload(server_url, code), user.id,
-                          user.federation_id)
+    payload = enrolment_payload(server_url, code, tls_pin())
+    pin = parse_qs(urlsplit(payload).query).get("pin", [None])[0]
+    return EnrolmentOffer(code, expires, payload, user.id, user.federation_id, pin)
 
 
 def bind_enrolled_device(code_hash: str, device_id: str) -> None:

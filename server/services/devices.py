@@ -20,6 +20,7 @@ from server.models import Device, EnrolmentCode, EnrolmentFailure
 from server.models.devices import CLIENT_LEN
 from server.models.types import utcnow
 from server.services.device_accounts import bind_enrolled_device
+from server.services.device_takeover import EnrolProof, check_enrolment
 
 #: No 0/O, 1/I/L, U: a code read aloud over a phone survives.
 _ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
@@ -145,11 +146,14 @@ def enrolment_limiter() -> GuessLimiter:
     return limiter
 
 
-def enrol_device(code: str, device_id: str, name: str, client: str = "") -> str:
+def enrol_device(code: str, device_id: str, name: str, client: str = "",
+                 proof: EnrolProof | None = None) -> str:
     """Spend `code` to enrol `device_id`; returns its bearer token (kept only as a hash).
 
-    A device enrolling again (a reinstalled app) gets a new token and the old one stops
-    working; a revoked device cannot come back this way. `client` (the caller's
+    A device enrolling again gets a new token and the old one stops working, if the
+    code is of its own federation (or an admin's) and `proof` shows the request comes
+    from the device itself (services/device_takeover.py); a revoked device cannot come
+    back this way. `client` (the caller's
     address) is refused for a while after too many wrong codes. Two enrolments of the
     same device id at the same moment end as if one came after the other: the second
     one's token is the valid one.
@@ -167,6 +171,12 @@ def enrol_device(code: str, device_id: str, name: str, client: str = "") -> str:
                        "ask a federation leader for a new one")
     token = secrets.token_urlsafe(32)
     device = _device_row_locked(device_id, name, _digest(token))
+    try:
+        check_enrolment(device, device.token_hash == _digest(token), row.code_hash,
+                        proof or EnrolProof(code))
+    except ApiError:
+        session.rollback()  # the code is not spent
+        raise
     if device.revoked:
         session.rollback()
         raise ApiError("auth.device_revoked", f"device {device_id} was revoked")

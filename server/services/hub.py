@@ -49,6 +49,7 @@ from sync.canonical import canonical_json
 from sync.codes import CURSOR_INVALID, RELAY_FORBIDDEN, Rejection
 from sync.hlc import wall_clock_ms
 from sync.ops import Op
+from sync.pins import pins_after
 
 log = logging.getLogger(__name__)
 
@@ -95,19 +96,25 @@ def relay_rejections(pusher: str, ops: Sequence[Op]) -> tuple[list[Op], list[Rej
 
 # -- hub side: the link ------------------------------------------------------------------------
 def link_hub(upstream_url: str, code: str, hub_id: str, name: str,
-             public_key: str | None = None) -> None:
-    """Enrol this hub as a device of the upstream server and keep its token."""
-    with HttpTransport(upstream_url, None) as transport:
-        answer = SyncApi(transport).enrol(code, hub_id, name, public_key=public_key)
+             public_key: str | None = None, private_key: str | None = None,
+             pin: str | None = None) -> None:
+    """Enrol this hub as a device of the upstream server and keep its token (signing
+    the enrolment with `private_key`, so the same hub id can link again) and the pin of
+    the upstream's certificate, trusted from now on instead of an authority."""
+    pins = [pin] if pin else None
+    with HttpTransport(upstream_url, None, pins=pins or ()) as transport:
+        answer = SyncApi(transport).enrol(code, hub_id, name, public_key=public_key,
+                                          private_key=private_key)
     session = db.session
     begin_write(session)
     link = session.get(HubLink, _LINK)
     if link is None:
         session.add(HubLink(id=_LINK, upstream_url=upstream_url.rstrip("/"), device_id=hub_id,
-                            token=answer["token"], push_seq=0, pull_cursor=0))
+                            token=answer["token"], push_seq=0, pull_cursor=0, tls_pins=pins))
     else:
         link.upstream_url, link.device_id, link.token = upstream_url.rstrip("/"), hub_id, \
             answer["token"]
+        link.tls_pins = pins
     session.commit()
 
 
@@ -188,15 +195,24 @@ def _link() -> tuple[str, str, str, int, int]:
     return found
 
 
+def _pins() -> tuple[str, ...]:
+    """The upstream certificate's pins (none: an authority's certificate, or HTTP)."""
+    link = db.session.get(HubLink, _LINK)
+    pins = tuple(link.tls_pins or ()) if link is not None else ()
+    db.session.rollback()
+    return pins
+
+
 def sync_once(*, batch: int = 500, retry: RetryPolicy | None = None,
               timeout_s: float = 60.0) -> HubSyncResult:
     """Push what the tablets sent, upload files, pull what they need; safe to interrupt
     anywhere and to repeat. Network failures end up in the result (and the status)."""
     url, hub_id, token, _, _ = _link()
+    pins = _pins()
     result = HubSyncResult()
     _update_link(last_attempt=utcnow())
     try:
-        with HttpTransport(url, token, timeout_s=timeout_s,
+        with HttpTransport(url, token, timeout_s=timeout_s, pins=pins,
                            retry=retry or RetryPolicy(attempts=3)) as transport:
             transport.link.restore(_links.get(url))
             api = SyncApi(transport)
@@ -209,6 +225,9 @@ def sync_once(*, batch: int = 500, retry: RetryPolicy | None = None,
                     result.seconds[phase] = round(time.perf_counter() - started, 3)
             finally:
                 _links[url] = transport.link.state()
+                learned = pins_after(pins, transport.pin_used, transport.next_pin)
+                if learned != pins:  # the upstream announced its next certificate
+                    _update_link(tls_pins=list(learned))
     except (SyncError, OSError) as exc:
         result.error = str(exc) or type(exc).__name__
         _update_link(last_error=result.error)

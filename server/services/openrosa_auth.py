@@ -93,8 +93,7 @@ def issue_access(actor: Any, username: str, server_url: str) -> CollectAccess:
     session = db.session
     user = session.execute(select(User).where(User.username == username.strip().lower())
                            ).scalar_one_or_none()
-    if user is None or (actor is not None and role_of(actor) is not Role.ADMIN
-                        and not can_manage_federation(actor, user.federation_id)):
+    if user is None or not _may_manage(actor, user):
         session.rollback()
         raise ApiError("request.not_found", f"no user {username!r}")
     if not user.active:
@@ -138,10 +137,17 @@ def issue_access(actor: Any, username: str, server_url: str) -> CollectAccess:
     return CollectAccess(name, password, token, device_id, base, f"{base}/key/{token}")
 
 
+def _may_manage(actor: Any, user: User) -> bool:
+    """`actor` (None: the command line) may give `user` Collect access."""
+    return (actor is None or role_of(actor) is Role.ADMIN
+            or can_manage_federation(actor, user.federation_id))
+
+
 def issue_access_for(actor: Any, user_id: str, server_url: str) -> CollectAccess:
-    """`issue_access` for a user given by id (the JSON API)."""
+    """`issue_access` for a user given by id (the JSON API). A user of another
+    federation is not found by id, and the answer does not name them."""
     user = db.session.get(User, user_id)
-    username = user.username if user is not None else None
+    username = user.username if user is not None and _may_manage(actor, user) else None
     db.session.rollback()
     if username is None:
         raise ApiError("request.not_found", f"no user {user_id!r}")

@@ -137,8 +137,8 @@ def list_records(*, visible: Select[tuple[str]] | None, form_id: str | None = No
     return rows, int(total)
 
 
-def set_review(record_id: str, state: str, comment: str, reviewer: str) -> Review:
-    """Record a review decision; it enters the change feed at the next server sequence."""
+def check_review(state: str, comment: str) -> tuple[str, str]:
+    """The review's state and tidied comment, or ApiError if they are not a review."""
     if state not in REVIEW_STATES:
         raise ApiError("request.invalid", _("review state must be one of %(states)s",
                                              states=", ".join(REVIEW_STATES)),
@@ -151,6 +151,12 @@ def set_review(record_id: str, state: str, comment: str, reviewer: str) -> Revie
         raise ApiError("request.invalid", _("say what is wrong: a comment is needed unless "
                                              "the record is approved"),
                        details={"fields": {"comment": ["required"]}})
+    return state, comment
+
+
+def set_review(record_id: str, state: str, comment: str, reviewer: str) -> Review:
+    """Record a review decision; it enters the change feed at the next server sequence."""
+    state, comment = check_review(state, comment)
     session = db.session
     session.rollback()  # what the caller read is done; the lock starts a write transaction
     seq = SequenceLock(session)

@@ -20,6 +20,7 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from server.auth import Role, assume_anonymous, current_user, role_of
+from server.auth.access import public
 from server.auth.web_security import init_web_security
 from server.web.accounts import bp as accounts_bp
 from server.web.auth import bp as auth_bp
@@ -28,20 +29,21 @@ from server.web.auth import bp as auth_bp
 @dataclass(frozen=True)
 class NavItem:
     """A menu link, shown to `roles` (empty: every logged-in user) when the endpoint
-    exists (so an item can be listed before its page is written)."""
+    exists (so an item can be listed before its page is written). `more` items sit in
+    the menu's "More" list, so the menu stays one line on a laptop (1280 px)."""
 
     endpoint: str
     label: str  # a lazy_gettext text: shown in the reader's language
     roles: frozenset[Role] = field(default_factory=frozenset)
+    more: bool = False
 
 
 _STAFF = frozenset({Role.ADMIN, Role.LEADER})
 #: Who may open profiles and downloads (services/indicators/viewer.PROFILE_ROLES).
 _PROFILES = frozenset({Role.ADMIN, Role.LEADER, Role.OFFICIAL})
 
-#: The menu, in order.
+#: The menu, in order. Home is the "Hesabu" name at the bar's left (base.html).
 NAV_ITEMS: list[NavItem] = [
-    NavItem("auth.home", _l("Home")),
     NavItem("dashboard.index", _l("Dashboard"), _STAFF),
     NavItem("settlements.index", _l("Settlements"), _PROFILES),
     NavItem("profiles.city", _l("City profile"), _PROFILES),
@@ -49,12 +51,13 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("conflicts.index", _l("Conflicts"), _STAFF),
     NavItem("forms_web.index", _l("Forms"), _STAFF),
     NavItem("downloads.index", _l("Downloads"), _PROFILES),
-    NavItem("accounts_web.users", _l("Users"), _STAFF),
-    NavItem("accounts_web.devices", _l("Devices"), _STAFF),
-    NavItem("accounts_web.assignments", _l("Assignments"), _STAFF),
-    NavItem("accounts_web.audit_log", _l("Audit log"), _STAFF),
-    NavItem("hub_web.status", _l("Hub"), _STAFF),
-    NavItem("accounts_web.tokens", _l("API tokens")),
+    NavItem("accounts_web.users", _l("Users"), _STAFF, more=True),
+    NavItem("accounts_web.devices", _l("Devices"), _STAFF, more=True),
+    NavItem("accounts_web.assignments", _l("Assignments"), _STAFF, more=True),
+    NavItem("accounts_web.audit_log", _l("Audit log"), _STAFF, more=True),
+    NavItem("hub_web.status", _l("Hub"), _STAFF, more=True),
+    NavItem("accounts_web.tokens", _l("API tokens"), more=True),
+    NavItem("openapi.docs_page", _l("API documentation"), more=True),
 ]
 
 #: Templates (server/web/templates, shared by every page) and static files at /assets/.
@@ -80,13 +83,14 @@ WEB_BLUEPRINTS += _review_blueprints()
 
 
 def _profile_blueprints() -> list[Blueprint]:
-    """Settlements list and map, settlement and city profiles, downloads
-    (server/web/{settlements,profiles,downloads}.py)."""
+    """Settlements list and map, settlement and city profiles, downloads, the map's data
+    (server/web/{settlements,profiles,downloads,maps}.py)."""
     from server.web.downloads import bp as downloads_bp
+    from server.web.maps import bp as maps_bp
     from server.web.profiles import bp as profiles_bp
     from server.web.settlements import bp as settlements_bp
 
-    return [settlements_bp, profiles_bp, downloads_bp]
+    return [settlements_bp, profiles_bp, downloads_bp, maps_bp]
 
 
 WEB_BLUEPRINTS += _profile_blueprints()
@@ -102,8 +106,9 @@ def _hub_blueprints() -> list[Blueprint]:
 WEB_BLUEPRINTS += _hub_blueprints()
 
 
-def _nav() -> list[tuple[str, str, bool]]:
-    """(url, label, is current page) of the menu items the current user may use."""
+def _nav() -> list[tuple[str, str, bool, bool]]:
+    """(url, label, is current page, in "More") of the menu items the current user may
+    use."""
     user = current_user()
     if user is None:
         return []
@@ -117,7 +122,7 @@ def _nav() -> list[tuple[str, str, bool]]:
         if item.roles and role not in item.roles:
             continue
         url = url_for(item.endpoint)
-        items.append((url, str(item.label), request.path == url))
+        items.append((url, str(item.label), request.path == url, item.more))
     return items
 
 
@@ -152,9 +157,16 @@ def _is_web_request() -> bool:
 def register_web(app: Flask) -> None:
     """Sessions, CSRF, the templates' globals and every blueprint of WEB_BLUEPRINTS."""
     init_web_security(app)
+    from server.services.maps import init_maps, tile_settings
+
+    init_maps(app)
     for blueprint in WEB_BLUEPRINTS:
         app.register_blueprint(blueprint)
+    # Browsers ask for /favicon.ico by themselves (and pages name it): no 404 for it.
+    app.add_url_rule("/favicon.ico", "favicon",
+                     public(lambda: assets.send_static_file("favicon.ico")))
     app.jinja_env.globals.update(current_user=current_user, nav_items=_nav,
+                                 map_tiles=lambda: tile_settings(app.config),
                                  language_back=_language_back)
 
     # Browsers get error pages, API clients the JSON error shape (server/errors.py).

@@ -165,7 +165,7 @@ def settlement(settlement_id: str) -> str:
                                    found["country"]),
         enum_rows=enumeration_rows(enum, viewer.threshold, found["country"]),
         enum_charts=enumeration_charts(enum, viewer.threshold, "chart-enum"),
-        settlement_map=_map([found]),
+        settlement_map=_map([found]), map_query={"settlement_id": settlement_id},
         water_sources=[(code_label(name), number_text(v.get("count")),
                         number_text(v.get("working")))
                        for name, v in (ind.get("water_sources") or {}).items()],
@@ -253,7 +253,7 @@ def city(name: str | None) -> str | Response:
                                    "a fifth)"), priorities, "chart-priorities"),
         enum_rows=enumeration_rows(found["enumeration"], viewer.threshold, found["country"]),
         enum_charts=enumeration_charts(found["enumeration"], viewer.threshold, "chart-city"),
-        settlement_map=_map(found["settlements"]),
+        settlement_map=_map(found["settlements"]), map_query={"city": name},
         settlements=found["settlements"], fmt=number_text, code_label=code_label,
         pct_profiled=ours.get("settlements_profiled_pct"), pct_text=percent_text,
         pct_profiled_note=notes_of(ours).get("settlements_profiled_pct", ""),

@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from datetime import date
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from werkzeug.wrappers import Response
 
+from forms.spec import FormSpec
 from server.auth import Role, current_user, role_of, roles_required
 from server.errors import ApiError
 from server.extensions import db
@@ -15,18 +29,32 @@ from server.schemas.values import whole_number
 from server.services.audit import audit
 from server.services.corrections import refusal_lines
 from server.services.dashboard import settlement_names
+from server.services.exports.records import latest_spec
 from server.services.record_view import (
     answer_from_widget,
+    display_value,
+    label_of,
     record_history,
     render_answers,
     widget_for,
+)
+from server.services.records_table import (
+    MAX_BULK,
+    META_COLUMNS,
+    Query,
+    default_columns,
+    devices,
+    enumerators,
+    parse_answer_filters,
+    question_columns,
+    records_page,
+    review_many,
 )
 from server.services.resolution import edit_record, open_conflicts
 from server.services.review import (
     STATE_LABELS,
     form_spec,
     latest_reviews,
-    list_records,
     record_title,
     record_visible,
     review_history,
@@ -39,6 +67,8 @@ from server.web.dashboard import FORM_NAMES
 bp = Blueprint("records", __name__, url_prefix="/records")
 
 PAGE = 50
+#: Question columns shown at most.
+MAX_COLUMNS = 12
 #: Pages past this are not asked for by people; the offset stays far from overflowing.
 MAX_PAGE = 10**9
 _STAFF = (Role.ADMIN, Role.LEADER)
@@ -56,26 +86,107 @@ def _visible_record(record_id: str) -> tuple[Record, str | None]:
     return record, settlement_of([record_id])[record_id]
 
 
+def _date(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(text or "")
+    except ValueError:
+        return None
+
+
+def _table_query(spec: FormSpec | None) -> tuple[Query, dict[str, Any]]:
+    """The table's filters, sort, columns and page from the address (and the columns
+    last chosen for this form, kept in the session)."""
+    args = request.args
+    form_id = args.get("form") or None
+    columns = question_columns(spec)
+    remembered = session.get("record_columns", {})
+    # `cols_for`: the form the ticked columns belong to (another form was just chosen:
+    # its own columns, not the previous form's).
+    asked = args.get("cols_for", form_id if "cols" in args else None)
+    keys = args.getlist("cols") if form_id and asked == form_id \
+        else remembered.get(form_id or "")
+    if keys is None:
+        keys = [c.key for c in default_columns(columns)]
+    chosen = [c for c in columns if c.key in set(keys)][:MAX_COLUMNS]  # in form order
+    if form_id and asked == form_id:
+        session["record_columns"] = {**remembered, form_id: [c.key for c in chosen]}
+    state = args.get("state")
+    conflicts = {"yes": True, "no": False}.get(args.get("conflicts", ""))
+    sort = args.get("sort", "submitted")
+    if sort not in META_COLUMNS and sort not in {c.key for c in chosen}:
+        sort = "submitted"
+    page = whole_number(args.get("page"), lo=1, hi=MAX_PAGE) or 1
+    query = Query(form_id=form_id, settlement_id=args.get("settlement") or None,
+                  state=None if state in (None, "any") else state,
+                  text=(args.get("q") or "").strip()[:100],
+                  submitted_from=_date(args.get("from")), submitted_to=_date(args.get("to")),
+                  enumerator=args.get("enumerator") or None,
+                  device=args.get("device") or None, conflicts=conflicts,
+                  answers=parse_answer_filters(chosen, args), columns=chosen, sort=sort,
+                  descending=args.get("dir", "desc") != "asc", limit=PAGE,
+                  offset=(page - 1) * PAGE)
+    kept = {k: v for k, v in args.items(multi=False)
+            if k not in ("page", "sort", "dir", "cols", "cols_for") and v}
+    kept_cols = [c.key for c in chosen]
+    return query, {"page": page, "kept": kept, "cols": kept_cols,
+                   "state": "any" if query.state is None else query.state}
+
+
 @bp.get("/")
 @roles_required(Role.ADMIN, Role.LEADER, Role.ENUMERATOR)
 def index() -> str:
-    """Records newest first, filtered by form, settlement and review state."""
+    """The records table: columns from the form's questions and who sent each record,
+    sorted and filtered on any of them, a page at a time; leaders review several at
+    once."""
     user = current_user()
-    names = settlement_names(visible_settlement_ids(user))
+    settlements = visible_settlement_ids(user)
     form_id = request.args.get("form") or None
-    settlement = request.args.get("settlement") or None
-    state = request.args.get("state")
-    state = None if state in (None, "any") else state
-    text = (request.args.get("q") or "").strip()[:100]
-    page = whole_number(request.args.get("page"), lo=1, hi=MAX_PAGE) or 1
-    rows, total = list_records(visible=visible_record_ids(user), form_id=form_id,
-                               settlement_id=settlement, state=state, text=text, limit=PAGE,
-                               offset=(page - 1) * PAGE)
-    return render_template("review/records.html", rows=rows, total=total, page=page,
-                           pages=max((total + PAGE - 1) // PAGE, 1), names=names,
-                           form_names=FORM_NAMES, states=STATE_LABELS,
-                           chosen={"form": form_id or "", "settlement": settlement or "",
-                                   "state": "any" if state is None else state, "q": text})
+    spec = latest_spec(db.session, form_id) if form_id else None
+    lang = form_language(spec)
+    query, state = _table_query(spec)
+    rows, total = records_page(query, visible_record_ids(user))
+    people = enumerators(settlements, assigned_only=role_of(user) is Role.ENUMERATOR)
+    return render_template(
+        "review/records.html", rows=rows, total=total, query=query, spec=spec, lang=lang,
+        page=state["page"], pages=max((total + PAGE - 1) // PAGE, 1), kept=state["kept"],
+        cols=state["cols"], chosen_state=state["state"],
+        names=settlement_names(settlements), form_names=FORM_NAMES, states=STATE_LABELS,
+        columns=question_columns(spec), people=people,
+        devices=devices(None if role_of(user) is Role.ADMIN else [p for p, _ in people]),
+        can_review=role_of(user) in _STAFF, label_of=label_of, display_value=display_value)
+
+
+@bp.post("/review")
+@roles_required(*_STAFF)
+def review_several() -> Response:
+    """The same review (approved, or has issues with one comment) for the records ticked
+    in the table; each reaches its enumerator's tablet like a review made one by one."""
+    back = request.form.get("back") or url_for("records.index")
+    if not back.startswith("/records/"):
+        back = url_for("records.index")
+    state, comment = request.form.get("state", ""), request.form.get("comment", "")
+    reviewer = current_user().username
+    visible = visible_record_ids(current_user())
+    ticked = request.form.getlist("record_id")
+    try:
+        done = review_many(ticked, state, comment, reviewer, visible)
+    except ApiError as err:
+        fields = (err.details or {}).get("fields", {})
+        flash(_("Tick at least one record.") if not ticked else
+              _("Tick at most %(num)d records at once.", num=MAX_BULK)
+              if "record_ids" in fields else
+              _("Say what is wrong: a comment is needed unless the records are approved.")
+              if "comment" in fields else
+              _("Choose approved or has issues.") if "state" in fields else err.message,
+              "error")
+        return redirect(back)
+    for record_id in done:
+        audit("record.review", record_id, state=state, comment=comment.strip()[:500],
+              bulk=len(done), commit=False)
+    db.session.commit()
+    flash(ngettext("%(num)d record marked %(state)s.", "%(num)d records marked %(state)s.",
+                   len(done), state=str(STATE_LABELS.get(state, state)).lower()), "success")
+    return redirect(back)
 
 
 @bp.get("/<record_id>")

@@ -52,6 +52,7 @@ def index() -> tuple[str, int] | str:
         "settlements/index.html", rows=rows, chosen=raw, problems=problems,
         cities=list_cities(viewer), statuses=LEGAL_STATUSES,
         settlement_map=settlement_map([place_of(r) for r in rows]),
+        map_query={} if problems else raw,
         fmt=number_text, code_label=code_label,
         show_federation=show_federation,
         federations=list_federations(current_user()) if show_federation else [],

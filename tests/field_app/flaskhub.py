@@ -25,18 +25,21 @@ from server.models import ServerSeq
 from server.services.attachments import complete_file
 from server.services.devices import create_enrolment_code
 from server.services.forms import publish_form
+from server.tls import TlsFiles, https_server
 from sync.ops import Op
 
 
 class FlaskHub:
     def __init__(self, instance: Path, forms: Iterable[tuple[str, str]] = (("hh", "1"),),
                  database_url: str | None = None, ssl_context: ssl.SSLContext | None = None,
-                 questions: Iterable[str] = (), **config: Any) -> None:
+                 questions: Iterable[str] = (), tls: TlsFiles | None = None,
+                 **config: Any) -> None:
         """`ssl_context`: serve HTTPS with it (the url then starts with https://).
+        `tls`: serve HTTPS with these files on cheroot, as `hesabu serve --tls` does.
         `questions`: text questions every published form has (a leader's corrections and
         conflict resolutions are checked against the form, so they need real questions)."""
         self.instance = instance
-        self.scheme = "https" if ssl_context is not None else "http"
+        self.scheme = "https" if ssl_context is not None or tls is not None else "http"
         self.app = create_app({
             "SQLALCHEMY_DATABASE_URI": database_url or f"sqlite:///{instance / 'hesabu.db'}",
             "INSTANCE_PATH": str(instance), **config})
@@ -47,6 +50,17 @@ class FlaskHub:
                                       children=children))
         self.before_push_reply: Callable[[], None] | None = None
         self.requests: list[str] = []  # "METHOD /path" of every request, in order
+        #: The certificate pin tablets are given (None: plain HTTP or an authority's).
+        self.pins: tuple[str, ...] = (tls.pin,) if tls is not None and tls.pin else ()
+        if tls is not None:
+            self.app.config["HESABU_TLS_PIN"] = tls.pin
+            self._cheroot = https_server(self._wsgi, "127.0.0.1", 0, tls, threads=4)
+            self._cheroot.prepare()  # binds the port
+            self.port = self._cheroot.bind_addr[1]
+            self._thread = threading.Thread(target=self._cheroot.serve, daemon=True)
+            self._thread.start()
+            return
+        self._cheroot = None
         self._server = make_server("127.0.0.1", 0, self._wsgi, threaded=True,
                                    ssl_context=ssl_context)
         self.port = self._server.server_port
@@ -74,8 +88,11 @@ class FlaskHub:
         return f"{self.scheme}://127.0.0.1:{self.port}"
 
     def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        if self._cheroot is not None:
+            self._cheroot.stop()
+        else:
+            self._server.shutdown()
+            self._server.server_close()
         self._thread.join(timeout=10)
         with self.app.app_context():
             db.session.remove()

@@ -134,3 +134,14 @@ def test_a_screen_can_follow_a_sync_that_is_already_running(tablet: Store) -> No
     assert finished.wait(20)
     task.join(5)
     assert first == [] and second[0].ok
+
+
+def test_an_enrolled_tablet_enrols_again_by_signing_with_its_key(tablet: Store,
+                                                                  hub: FlaskHub) -> None:
+    """Re-enrolling an id needs proof that the request comes from that tablet (issue
+    14): the app signs the enrolment with its bundle key and sends no old token."""
+    first = tablet.device.token
+    outcome = enrol_device(tablet, hub.url, hub.new_code())
+    assert outcome.ok, outcome
+    assert tablet.device.token != first
+    assert sync_once(tablet).ok

@@ -39,8 +39,9 @@ def test_link_allow_sync_once_and_serve_hub(central, tmp_path: Path, central_url
     unlinked = CliRunner().invoke(main, ["hub", "sync-once", *hub_opts])
     assert unlinked.exit_code == 1 and "[hub.not_linked]" in unlinked.output
     assert json.loads(_run("hub", "status", *hub_opts)) == {"linked": False}
-    _run("hub", "link", "--upstream", url, "--code", enrolment_code(central_app),
-         "--hub-id", "hub-cli", *hub_opts)
+    for _ in range(2):  # linking again (a new code, the same hub id) signs with its key
+        _run("hub", "link", "--upstream", url, "--code", enrolment_code(central_app),
+             "--hub-id", "hub-cli", *hub_opts)
     _run("hub", "allow", "hub-cli", "--database-url", central_url,
          "--instance", str(tmp_path / "central"))
     once = json.loads(_run("hub", "sync-once", *hub_opts))

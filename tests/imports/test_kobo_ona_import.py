@@ -197,15 +197,30 @@ def test_a_bad_cell_imports_nothing_and_says_where(server: Flask, tmp_path: Path
     assert table_counts(server) == before
 
 
+def heads_named(server: Flask, text: str) -> list[str]:
+    """The heads' names the records table finds with `text` in them (record_values)."""
+    from server.services.records_table import Query, question_columns, records_page
+
+    with server.test_request_context():
+        (head,) = [c for c in question_columns(sdi_form(HOUSEHOLD))
+                   if c.path == "household/head_name"]
+        rows, _total = records_page(Query(form_id=HOUSEHOLD, columns=[head], answers=[
+            (head.path, "contains", text)]), None)
+        db.session.rollback()
+    return [r.answers[head.path] for r in rows]
+
+
 def test_a_newer_export_changes_only_what_differs(server: Flask, tmp_path: Path) -> None:
     subs = households(2)
     spec = sdi_form(HOUSEHOLD)
     run(kobo_xlsx(tmp_path / "first.xlsx", spec, subs), HOUSEHOLD, "kobo", server)
+    assert heads_named(server, "ouma") == []  # the records table's keys are made now
     corrected = json.loads(json.dumps(subs[0].answers))
     corrected["household"]["head_name"] = "Joseph Otieno Ouma"
     newer = [Submission(subs[0].uuid, subs[0].submitted, corrected), *subs[1:]]
     output = run(kobo_xlsx(tmp_path / "second.xlsx", spec, newer), HOUSEHOLD, "kobo", server)
     assert "0 new record(s), 1 changed" in output
+    assert heads_named(server, "ouma") == ["Joseph Otieno Ouma"]  # and follow the import
     with server.app_context():
         last = db.session.execute(select(OpRow.payload).order_by(OpRow.server_seq.desc())
                                   ).scalars().first()

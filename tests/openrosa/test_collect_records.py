@@ -229,3 +229,33 @@ def test_the_key_url_submits_as_the_same_person(site: Site) -> None:
         (op,) = db.session.execute(select(OpRow.device_id)).scalars()
         assert op == site.amina.device_id
         db.session.rollback()
+
+
+def test_the_records_tables_sort_keys_follow_collect_submissions_and_edits(
+        site: Site) -> None:
+    """The leaders' table sorts and filters a question on keys made from the records
+    (record_values); a Collect submission and a Collect edit reach them."""
+    from server.services.records_table import Query, question_columns, records_page
+
+    def table(**query: Any) -> list[tuple[str, Any]]:
+        with site.app.test_request_context():
+            (years,) = [c for c in question_columns(sdi_form(HOUSEHOLD))
+                        if c.path == "household/years_in_settlement"]
+            rows, _total = records_page(Query(form_id=HOUSEHOLD, columns=[years],
+                                              **query), None)
+            db.session.rollback()
+        return [(r.answers["household/years_in_settlement"], r.enumerator) for r in rows]
+
+    collect = phone(site)
+    first = example(HOUSEHOLD, "msh_0142_tenant_family")  # 12 years
+    send(collect, HOUSEHOLD, first, "uuid:years-1")
+    assert table(sort="q:household/years_in_settlement") == [(12, "amina")]
+    second = copy.deepcopy(first)
+    second["household"]["years_in_settlement"] = 30
+    send(collect, HOUSEHOLD, second, "uuid:years-2")  # a new household
+    assert [y for y, _ in table(sort="q:household/years_in_settlement")] == [30, 12]
+    edited = copy.deepcopy(first)
+    edited["household"]["years_in_settlement"] = 40
+    send(collect, HOUSEHOLD, edited, "uuid:years-1-v2", "uuid:years-1")  # an edit
+    assert [y for y, _ in table(sort="q:household/years_in_settlement")] == [40, 30]
+    assert table(answers=[("household/years_in_settlement", "min", 35)]) == [(40, "amina")]

@@ -94,6 +94,13 @@ def push_body(device: Device, ops: list[Op]) -> dict[str, Any]:
     return {"device_id": device.id, "ops": [op.to_wire() for op in ops]}
 
 
+def push_ok(app: Flask, device: Device, ops: list[Op]) -> None:
+    """Push `ops` as `device` through the API; every op must be accepted."""
+    reply = app.test_client().post("/api/sync/push", json=push_body(device, ops),
+                                   headers=device.auth)
+    assert reply.status_code == 200 and not reply.json["rejected"], reply.json
+
+
 def table_counts(app: Flask) -> dict[str, int]:
     """Rows per table: "nothing changed" means these are equal before and after."""
     with app.app_context():

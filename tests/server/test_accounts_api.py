@@ -155,3 +155,22 @@ def test_a_browser_session_calling_the_api_needs_the_csrf_token(people: People) 
     # A bearer token needs no CSRF token: browsers never send one on their own.
     made = people.leader_a.api.post("/api/tokens", json={"name": "cron"})
     assert made.status_code == 201
+
+
+def test_the_enrolment_qr_of_a_tls_server_carries_its_certificate_pin(
+        app: Flask, people: People) -> None:
+    """`hesabu serve --tls` sets HESABU_TLS_PIN: the tablet pins it from the QR code.
+    Over plain http there is nothing to pin, and the QR code has no pin."""
+    pin = "sha256/" + "k" * 43
+    app.config["HESABU_TLS_PIN"] = pin
+    leader = people.leader_a.api
+    user = people.enumerator_a.api.get("/api/me").json["id"]
+    plain = leader.post(f"/api/users/{user}/enrolment-codes", json={"ttl_hours": 1})
+    assert "pin=" not in plain.json["payload"]
+    app.config["HESABU_PUBLIC_URL"] = "https://hub.local:5000"
+    offer = leader.post(f"/api/users/{user}/enrolment-codes", json={"ttl_hours": 1})
+    assert offer.json["payload"] == ("hesabu://enrol?server=https%3A%2F%2Fhub.local%3A5000"
+                                     f"&code={offer.json['code']}&pin=sha256%2F{'k' * 43}")
+    assert offer.json["pin"] == pin and plain.json["pin"] is None
+    page = people.leader_a.client.post("/devices/enrol", data={"user_id": user})
+    assert f'<code id="tls-pin">{pin}</code>' in page.get_data(as_text=True)

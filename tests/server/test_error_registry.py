@@ -31,3 +31,19 @@ def test_every_code_the_server_raises_is_registered() -> None:
         raised.update(re.findall(r'error_response\(\s*"([a-z_]+\.[a-z_]+)"', text))
     assert raised, "the scan found nothing: the pattern is wrong"
     assert raised <= set(ERRORS), sorted(raised - set(ERRORS))
+
+
+CLIENT_ROW = re.compile(r"^\| `([a-z_]+\.[a-z_]+)` \| client \|", re.MULTILINE)
+
+
+def test_the_codes_the_sync_client_gives_itself_are_registered_and_documented() -> None:
+    from field_app.core.errors import CLIENT_CODES
+
+    raised: set[str] = set()
+    for path in (ROOT / "field_app").rglob("*.py"):
+        raised.update(re.findall(r'code="([a-z_]+\.[a-z_]+)"',
+                                 path.read_text(encoding="utf-8")))
+    assert "sync.certificate_pin_mismatch" in raised
+    assert raised <= set(CLIENT_CODES) | set(ERRORS), sorted(raised - set(CLIENT_CODES))
+    assert set(CLIENT_ROW.findall(DOC)) == set(CLIENT_CODES)
+    assert not set(CLIENT_CODES) & set(ERRORS)

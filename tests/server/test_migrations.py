@@ -108,3 +108,33 @@ def test_0009_identifies_bundles_by_signer_and_id_and_keeps_refusals(db_url: str
         assert current_revision(engine) == head_revision()
     finally:
         engine.dispose()
+
+
+def test_0013_adds_and_removes_the_records_table_sort_keys(db_url: str) -> None:
+    """0013 adds record_values (the records table's question sort keys, a cache made
+    from the records when first needed) and its marks; the downgrade drops both."""
+    from alembic import command
+
+    from server.migrate import alembic_config
+
+    engine = create_engine(db_url)
+    try:
+        upgrade(engine)
+        with engine.begin() as conn:
+            command.downgrade(alembic_config(conn), "0012")
+        assert current_revision(engine) == "0012"
+        tables = set(inspect(engine).get_table_names())
+        assert not tables & {"record_values", "record_value_columns"}
+        upgrade(engine)
+        assert current_revision(engine) == head_revision()
+        indexes = {ix["name"]: ix["column_names"]
+                   for ix in inspect(engine).get_indexes("record_values")}
+        assert indexes == {"ix_record_values_number": ["form_id", "path", "number",
+                                                       "record_id"],
+                           "ix_record_values_folded": ["form_id", "path", "folded",
+                                                       "record_id"],
+                           "ix_record_values_value": ["form_id", "path", "value"]}
+        assert inspect(engine).get_pk_constraint("record_value_columns")[
+            "constrained_columns"] == ["form_id", "path"]
+    finally:
+        engine.dispose()

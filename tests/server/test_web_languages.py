@@ -153,7 +153,7 @@ def test_a_persons_choice_follows_them_into_messages_and_error_pages(
                                "csrf_token": csrf_from(login)})
     html = other.get("/", headers={"Accept-Language": "sw"}).get_data(True)
     assert '<html lang="fr">' in html and "Se déconnecter" in html
-    assert "responsable de la fédération" in html  # the role's name, translated
+    assert '<span class="role role-leader">responsable</span>' in html  # translated
     # A refused form, a flash message and an error page, in French.
     html = leader.post("/account/password", data={
         "current_password": "wrong password", "new_password": "a new password 1",

@@ -3,14 +3,17 @@ each checked for who may use it and what they see."""
 
 from __future__ import annotations
 
+import html
 import io
+import re
 from typing import Any
 
 import openpyxl
 import pytest
 from flask import Flask
 from personas import People, make_personas
-from server_harness import Device, enrol_device, push_body
+from server_harness import Device, enrol_device
+from server_harness import push_ok as push
 from sqlalchemy import select
 
 from forms.spec import Choice, FormSpec, Node
@@ -38,12 +41,6 @@ def people(app: Flask) -> People:
     with app.app_context():
         publish_form(structure_form())
     return make_personas(app)
-
-
-def push(app: Flask, device: Device, ops: list[Any]) -> None:
-    reply = app.test_client().post("/api/sync/push", json=push_body(device, ops),
-                                   headers=device.auth)
-    assert reply.status_code == 200 and not reply.json["rejected"], reply.json
 
 
 def new_structure(app: Flask, device: Device, settlement: str, number: str) -> Any:
@@ -136,8 +133,9 @@ def test_a_correction_on_the_web_is_an_op_the_tablet_pulls(app: Flask, people: P
     assert ("record.edit", "leader_a") in audit_actions(app)
 
 
-def test_conflicts_show_both_values_and_a_resolution_closes_them(
-        app: Flask, people: People) -> None:
+def storeys_conflict(app: Flask, people: People) -> Any:
+    """Structure KSE-0003 of s1 with 2 storeys from one tablet, 3 from another; its
+    first op."""
     other = enrol_device(app, "tab-spare", "Spare tablet")
     first = new_structure(app, people.tablet_a, people.s1, "KSE-0003")
     heads = {"storeys": [first.op_id], "__deleted__": [first.op_id]}
@@ -145,6 +143,12 @@ def test_conflicts_show_both_values_and_a_resolution_closes_them(
                                                    form_id=FORM, form_version="1")])
     push(app, other, [other.op(first.record_id, {"storeys": 3}, heads, form_id=FORM,
                                form_version="1")])
+    return first
+
+
+def test_conflicts_show_both_values_and_a_resolution_closes_them(
+        app: Flask, people: People) -> None:
+    first = storeys_conflict(app, people)
     leader = people.leader_a.client
     page = text(leader.get("/conflicts/"))
     assert "Storeys" in page and "Enumerator A&#39;s tablet" in page and "Spare tablet" in page
@@ -172,6 +176,23 @@ def test_conflicts_show_both_values_and_a_resolution_closes_them(
                         follow_redirects=True)
     assert "already resolved" in text(again)
     assert ("conflict.resolve", "leader_a") in audit_actions(app)
+
+
+def test_an_enumerator_gets_no_link_they_cannot_open(app: Flask, people: People) -> None:
+    """Found by hand (issue 16): a record in conflict told an enumerator to "resolve
+    them" with a link to /conflicts/, which answers them 403."""
+    first = storeys_conflict(app, people)
+    enumerator = people.enumerator_a.client
+    page = text(enumerator.get(f"/records/{first.record_id}"))
+    assert "in conflict" in page and "a leader will resolve them" in page
+    links = set(re.findall(r'<a [^>]*href="(/[^"#]*)"', page))
+    assert links, page
+    for href in sorted(links):
+        reply = enumerator.get(html.unescape(href))
+        assert reply.status_code < 400, (href, reply.status_code)
+        reply.close()
+    assert 'href="/conflicts/"' in text(people.leader_a.client.get(
+        f"/records/{first.record_id}"))
 
 
 def xlsx(rows: list[list[Any]], version: str = "7") -> bytes:

@@ -3,12 +3,16 @@ errors, logging in."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from playwright.sync_api import Browser, BrowserContext, Page
+from werkzeug.serving import make_server
 
 CHROMIUM = Path("/usr/bin/chromium")
 LAPTOP = {"width": 1280, "height": 800}
@@ -21,6 +25,25 @@ class Site:
 
     url: str
     app: Any
+
+
+@contextmanager
+def serve(app: Any) -> Iterator[Site]:
+    """`app` on a loopback port, in a thread, for as long as the block lasts (then its
+    database connections are closed)."""
+    from server.extensions import db
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield Site(f"http://127.0.0.1:{server.server_port}", app)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+        with app.app_context():
+            db.engine.dispose()
 
 
 @dataclass

@@ -10,7 +10,6 @@ $HESABU_SCREENSHOTS (e.g. docs/screenshots) when set.
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,10 +21,10 @@ from browser_harness import (
     Site,
     Watch,
     open_context,
+    serve,
     watch_page,
 )
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
-from werkzeug.serving import make_server
 
 from server.app import create_app
 from server.extensions import db
@@ -42,17 +41,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     with app.app_context():
         load_demo()
         db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        yield Site(f"http://127.0.0.1:{server.server_port}", app)
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
-        with app.app_context():
-            db.engine.dispose()
+    with serve(app) as site:
+        yield site
 
 
 @pytest.fixture(scope="session")

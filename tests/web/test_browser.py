@@ -27,9 +27,10 @@ NOT_FOR = {"enumerator": {"Dashboard", "Conflicts", "Forms", "Settlements", "Dow
 
 
 def menu(page: Page) -> dict[str, str]:
+    # text_content, not inner_text: the links under the closed "More" have no rendered text.
     links = page.locator("nav.menu a")
-    return {links.nth(i).inner_text().strip(): links.nth(i).get_attribute("href") or ""
-            for i in range(links.count())}
+    return {(links.nth(i).text_content() or "").strip(): links.nth(i).get_attribute("href")
+            or "" for i in range(links.count())}
 
 
 def fits(page: Page) -> bool:
@@ -167,3 +168,26 @@ def test_a_household_record_reads_on_a_phone(phone: Page, site: Site, shots: Pat
     assert fits(phone), "a record page is wider than a phone screen"
     assert phone.get_by_role("button", name="Save review").is_visible()
     phone.screenshot(path=str(shots / "record-phone.png"))
+
+
+def test_the_leaders_menu_fits_one_line_at_1280_px(laptop: Page, site: Site,
+                                                    shots: Path) -> None:
+    """Found by hand (issue 16): the leader's fifteen menu items took three lines."""
+    missing: list[str] = []
+    laptop.on("response", lambda r: missing.append(r.url) if r.status == 404 else None)
+    log_in(laptop, site, "leader.nairobi", DEMO_PASSWORDS["leader"])
+    assert laptop.viewport_size == LAPTOP
+    tops = laptop.evaluate("""() => Array.from(document.querySelectorAll(
+        '.topbar > *, nav.menu > ul > li')).map(e => Math.round(e.getBoundingClientRect().top))""")
+    assert max(tops) - min(tops) <= 12, f"the top bar wraps: {tops}"
+    assert fits(laptop)
+    # The rest is one click away, the API documentation with it.
+    more = laptop.locator("nav.menu details summary")
+    more.click()
+    for label in ("Users", "Devices", "Audit log", "API tokens", "API documentation"):
+        assert laptop.locator("nav.menu details a", has_text=label).is_visible(), label
+    laptop.screenshot(path=str(shots / "leader-menu.png"))
+    with laptop.expect_navigation():
+        laptop.locator("nav.menu details a", has_text="API documentation").click()
+    assert laptop.url.endswith("/api/docs")
+    assert missing == [], missing  # no /favicon.ico 404 on the way

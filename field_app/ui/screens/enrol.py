@@ -9,6 +9,7 @@ and the outcome comes back through the Kivy clock.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from kivy.app import App
@@ -18,7 +19,12 @@ from kivy.uix.filechooser import FileChooserListView
 from kivy.uix.popup import Popup
 from kivy.uix.screenmanager import Screen
 
-from field_app.core.app_state import BadEnrolmentError, check_server_address, parse_enrolment
+from field_app.core.app_state import (
+    BadEnrolmentError,
+    Enrolment,
+    check_server_address,
+    parse_enrolment,
+)
 from field_app.core.qr import (
     QrError,
     QrReading,
@@ -59,9 +65,7 @@ class EnrolScreen(Screen):
         if reading.enrolment is None:
             self.message = reading.message  # "" when the camera was closed
             return
-        self.ids.server.text, self.ids.code.text = (reading.enrolment.server,
-                                                    reading.enrolment.code)
-        self.message = ""
+        self._filled(reading.enrolment)
 
     def read_qr(self, path: str | Path) -> bool:
         """Fill the address and code from a QR code picture; False (and a message) if not."""
@@ -70,9 +74,15 @@ class EnrolScreen(Screen):
         except (QrError, BadEnrolmentError) as exc:
             self.message = str(exc)
             return False
-        self.ids.server.text, self.ids.code.text = found.server, found.code
-        self.message = ""
+        self._filled(found)
         return True
+
+    def _filled(self, enrolment: Enrolment) -> None:
+        """Both fields from a QR code, and the certificate pin it carries (used while
+        the address stays the one of the QR code)."""
+        self.ids.server.text, self.ids.code.text = enrolment.server, enrolment.code
+        self._qr_pin = (enrolment.server, enrolment.pin)
+        self.message = ""
 
     def choose_qr(self) -> None:
         """A picture of the QR code chosen on the device: the tablet's own picker where
@@ -117,16 +127,20 @@ class EnrolScreen(Screen):
         if not code:
             self.message = app.t("Type the enrolment code from your federation leader.")
             return False
+        qr_server, qr_pin = getattr(self, "_qr_pin", ("", ""))
+        pin = qr_pin if qr_server == server else ""
         self.busy = True
         self.message = ""
-        threading.Thread(target=self._enrol_in_background, args=(app.store_path, server, code),
+        threading.Thread(target=self._enrol_in_background,
+                         args=(app.store_path, server, code, pin, app.data_key),
                          name="enrol", daemon=True).start()
         return True
 
-    def _enrol_in_background(self, store_path: Path, server: str, code: str) -> None:
-        store = open_store(store_path)
+    def _enrol_in_background(self, store_path: Path, server: str, code: str,
+                             pin: str, key_source: Callable[[], bytes | None]) -> None:
+        store = open_store(store_path, key_source=key_source)
         try:
-            outcome = enrol_device(store, server, code)
+            outcome = enrol_device(store, server, code, pin)
         except Exception as exc:  # never leave the screen busy forever
             outcome = Outcome(False, App.get_running_app().t("Enrolment failed."), str(exc))
         finally:

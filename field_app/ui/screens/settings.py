@@ -31,6 +31,12 @@ class SettingsScreen(Screen):
     def text_size(self, size: str) -> None:
         App.get_running_app().set_text_size(size)
 
+    def new_recovery_key(self) -> None:
+        """A new recovery key for the leader (the old one, lost or never written down,
+        stops working), shown once on the PIN screen."""
+        app = App.get_running_app()
+        app.go("pin_set", recovery_key=app.state.new_recovery_key())
+
     def lock(self) -> None:
         app = App.get_running_app()
         app.unlocked = False

@@ -299,12 +299,20 @@ def scenario_gps_photo(args: dict) -> None:
     assert h.wait_for(lambda: bool(form.nav.session.answers.get("photo")), 10)
     h.pump(3)
     stored = form.nav.session.answers["photo"]
-    facts["photo"] = [stored, photo.thumbnail.source, photo.thumbnail.height > 0,
+    facts["photo"] = [stored, list(photo.thumbnail.texture.size), photo.thumbnail.height > 0,
                       photo.take.text, photo.remove.opacity, photo.remove.disabled,
                       sorted(p.name for p in photo.folder.iterdir())]
+    import io
+
     from PIL import Image
 
-    with Image.open(photo.folder / stored) as image:
+    from field_app.core.attachments import SEALED_FILE, file_bytes
+
+    # The store is encrypted (types_tablet chose a PIN): the photo and its thumbnail are
+    # sealed on disk, and open only through the store.
+    facts["sealed"] = [p.read_bytes().startswith(SEALED_FILE)
+                       for p in sorted(photo.folder.iterdir())]
+    with Image.open(io.BytesIO(file_bytes(app.store, photo.folder / stored))) as image:
         facts["photo_size"] = list(image.size)
     tap(photo.remove)
     tap(find_button(popups()[-1], "Remove"))

@@ -20,10 +20,14 @@ import pytest
 from field_app.core import records
 from field_app.core.api import SyncApi
 from field_app.core.app_state import AppState
+from field_app.core.attachments import SEALED_FILE
 from field_app.core.store import open_store
 from field_app.core.sync_runner import enrol, run_sync
 from field_app.core.transport import HttpTransport
+from field_app.core.vault import parse_recovery_key
 from forms.loader import load_form
+from server.services.device_accounts import enrolment_payload
+from server.tls import self_signed
 
 HERE = Path(__file__).resolve().parent
 FORMS = HERE.parents[2] / "forms" / "definitions"
@@ -43,9 +47,10 @@ def run_driver(scenario: str, args: dict, tmp: Path, timeout: float = 150) -> di
 
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FlaskHub]:
-    """A server with the SDI forms, one settlement and one numbered structure in it."""
+    """A server with the SDI forms, one settlement and one numbered structure in it,
+    serving HTTPS as `hesabu serve --tls` does: tablets trust it by its pin."""
     tmp = tmp_path_factory.mktemp("hub")
-    h = FlaskHub(tmp / "instance", forms=[])
+    h = FlaskHub(tmp / "instance", forms=[], tls=self_signed(tmp / "instance", ["127.0.0.1"]))
     from server.services.forms import publish_form
     specs = {}
     with h.app.app_context():
@@ -54,7 +59,7 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FlaskHub]:
             specs[name] = load_form(FORMS / f"{name}.xlsx")
             publish_form(specs[name])
     mapper = open_store(tmp / "mapper.db", device_name="mapper")
-    api = SyncApi(HttpTransport(h.url))
+    api = SyncApi(HttpTransport(h.url, pins=h.pins))
     enrol(mapper, api, h.new_code())
     api.transport.close()
     for spec in specs.values():
@@ -67,7 +72,7 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FlaskHub]:
         {"settlement_id": settlement, "structure_number": "KB-045"}, settlement_id=settlement)
     records.finalize(mapper, settlement)
     records.finalize(mapper, structure)
-    api = SyncApi(HttpTransport(h.url, mapper.device.token))
+    api = SyncApi(HttpTransport(h.url, mapper.device.token, pins=h.pins))
     assert run_sync(mapper, api).ok
     api.transport.close()
     mapper.close()
@@ -82,11 +87,14 @@ def full_run(hub: FlaskHub, tmp_path_factory: pytest.TempPathFactory) -> dict[st
 
     tmp = tmp_path_factory.mktemp("app")
     code = hub.new_code()
-    (tmp / "qr.png").write_bytes(make_qr_png(f"hesabu://enrol?server={hub.url}&code={code}"))
+    # The leader's QR code, with the server certificate's pin: the app enrols and syncs
+    # over HTTPS by it (its first sync included).
+    (tmp / "qr.png").write_bytes(make_qr_png(enrolment_payload(hub.url, code, *hub.pins)))
     (tmp / "cat.png").write_bytes(write_png_gray(50, 50, bytes(2500)))
-    return run_driver("full", {"store": str(tmp / "tablet.db"), "qr": str(tmp / "qr.png"),
-                               "not_qr": str(tmp / "cat.png"), "code": code,
-                               "server": hub.url}, tmp)
+    facts = run_driver("full", {"store": str(tmp / "tablet.db"), "qr": str(tmp / "qr.png"),
+                                "not_qr": str(tmp / "cat.png"), "code": code,
+                                "server": hub.url}, tmp)
+    return {**facts, "store_files": sorted(tmp.glob("tablet.db*"))}
 
 
 def server_record(hub: FlaskHub, record_id: str) -> dict[str, Any]:
@@ -121,6 +129,12 @@ def test_enrol_fill_two_members_finalize_sync_and_the_server_holds_it(
     assert household["monthly_rent"] == 1500 and household["disasters"] == ["fires"]
     assert household["children_under_5"] == 1 and household["household_size"] == 2
     assert server_record(hub, full_run["record_id"]) == answers
+    # The first PIN encrypted the store and showed its recovery key once.
+    screen, key, button = full_run["recovery"]
+    assert screen == "pin_set" and button == "I wrote it down"
+    assert parse_recovery_key(key) is not None
+    stored = b"".join(p.read_bytes() for p in full_run["store_files"])
+    assert b"Amina Wanjiru" not in stored and b"Soweto East" not in stored
     assert without_ids(answers)["household"]["members"][0] == {
         "member_name": "Amina Wanjiru", "member_age": 34, "member_sex": "female",
         "relationship": "head", "schooling": "secondary", "occupation": "self_employed",
@@ -131,7 +145,7 @@ def test_enrolment_reads_the_leaders_qr_code_by_camera_or_picture(full_run: dict
                                                 hub: FlaskHub) -> None:
     assert full_run["not_qr_message"].startswith("No QR code found in this picture.")
     server, code = full_run["qr_filled"]
-    assert server == hub.url and len(code) >= 12
+    assert server == hub.url and hub.url.startswith("https://") and len(code) >= 12
     assert full_run["qr_picked"] == full_run["qr_filled"]
 
 
@@ -173,10 +187,10 @@ def test_a_constraint_message_appears(full_run: dict[str, Any]) -> None:
 def test_killing_the_app_mid_form_loses_no_answer(hub: FlaskHub, tmp_path: Path) -> None:
     store_path = tmp_path / "tablet.db"
     store = open_store(store_path)
-    api = SyncApi(HttpTransport(hub.url))
+    api = SyncApi(HttpTransport(hub.url, pins=hub.pins))
     enrol(store, api, hub.new_code())
     api.transport.close()
-    api = SyncApi(HttpTransport(hub.url, store.device.token))
+    api = SyncApi(HttpTransport(hub.url, store.device.token, pins=hub.pins))
     run_sync(store, api)
     api.transport.close()
     state = AppState(store)
@@ -256,5 +270,44 @@ def test_every_question_type_through_its_widget(tmp_path: Path) -> None:
     assert got["sync_button_sw"] == "Sinkronisha"
     [attachment] = got["attachments"]
     assert Path(attachment["path"]).name == stored
-    assert attachment["size"] == Path(attachment["path"]).stat().st_size
+    # Sealed on disk (the tablet's PIN encrypted its store): 29 bytes of AES-GCM (a
+    # version byte, the nonce and the tag) after the marker.
+    sealed = Path(attachment["path"]).read_bytes()
+    assert sealed.startswith(SEALED_FILE) and b"JFIF" not in sealed
+    assert attachment["size"] == len(sealed) - len(SEALED_FILE) - 29
     assert photo.exists()  # the enumerator's own file is left as it was
+
+
+def test_a_forgotten_pin_is_recovered_with_the_leaders_key_and_an_old_store_is_encrypted(
+        tmp_path: Path) -> None:
+    from field_app.core.app_state import _hash
+
+    locked, old = tmp_path / "locked.db", tmp_path / "old.db"
+    for path in (locked, old):
+        with open_store(path) as store:
+            store.set_server("http://127.0.0.1:9", token="t")
+            AppState(store).language = "en"
+            store.create_record("hh", "1", {"head_name": "Amina Wanjiru"}, finalized=True)
+    with open_store(locked) as store:
+        recovery = AppState(store).set_pin("2468")
+    with open_store(old) as store, store.transaction() as db:  # as an older app left it
+        db.execute("UPDATE device SET pin_hash = ?", [_hash("1357", b"0123456789abcdef")])
+    got = run_driver("pin_recovery", {"store": str(locked), "recovery": recovery}, tmp_path)
+    shown, new_key = got.pop("new_key")
+    assert shown == "pin_set" and got.pop("after_new_key") == "home"
+    with open_store(locked) as store:
+        assert store.unlock_with_recovery(new_key) and not store.unlock_with_recovery(recovery)
+    assert got == {
+        "first": "pin_unlock", "wrong_pin": ["pin_unlock", "Wrong PIN. Try again."],
+        "wrong_key": ["pin_unlock", "This recovery key does not open this tablet. Check it "
+                                    "with your leader."],
+        "after_key": "pin_set", "after_new_pin": "home", "unlocked_with_new_pin": "home"}
+    assert b"Amina Wanjiru" in old.read_bytes()
+    got = run_driver("pin_upgrade", {"store": str(old), "pin": "1357"}, tmp_path)
+    # Sealing thousands of records takes seconds: off the UI thread, saying so.
+    assert got["busy"] == [True, "Protecting the records on this tablet. This takes a "
+                                 "moment."]
+    screen_name, key, encrypted = got["shown"]
+    assert screen_name == "pin_set" and parse_recovery_key(key) and encrypted
+    assert got["then"] == "home"
+    assert b"Amina Wanjiru" not in b"".join(p.read_bytes() for p in tmp_path.glob("old.db*"))

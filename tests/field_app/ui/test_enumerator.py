@@ -30,6 +30,7 @@ def tablet(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     path = tmp / "tablet.db"
     ids = demo_store(path)
     store = open_store(path)
+    assert store.unlock("2468")  # demo_store chose the PIN, which encrypted the store
     versions = {r["form_id"]: r["version"] for r in store.query(
         "SELECT form_id, version FROM forms")}
     for number in ("MSH-0007", "MSH-0140", "MSH-1420"):
@@ -234,11 +235,13 @@ def test_a_shape_is_drawn_to_scale_with_its_area(media: dict) -> None:
 
 
 def test_a_photo_shows_as_a_thumbnail_to_retake_or_remove(media: dict) -> None:
-    stored, source, shown, take, remove_opacity, remove_disabled, files = media["photo"]
+    stored, texture, shown, take, remove_opacity, remove_disabled, files = media["photo"]
     # Stored as a JPEG no larger than the form's max-pixels (32), with its thumbnail;
-    # the camera's own file is gone.
-    assert stored.endswith(".jpg") and Path(source).name == stored[:-4] + ".thumb.jpg"
-    assert sorted(files) == sorted([stored, Path(source).name]) and shown
+    # the camera's own file is gone. Both are sealed (the tablet's store is encrypted)
+    # and the thumbnail is shown from memory.
+    assert stored.endswith(".jpg") and texture == [32, 24]
+    assert sorted(files) == sorted([stored, stored[:-4] + ".thumb.jpg"]) and shown
+    assert media["sealed"] == [True, True]
     assert media["photo_size"] == [32, 24]
     assert take == "Retake the photo" and remove_opacity == 1 and not remove_disabled
     assert media["removed"] == [None, 0, "Take a photo", True]
