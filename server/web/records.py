@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -197,14 +198,22 @@ def show(record_id: str) -> str:
     record, settlement = _visible_record(record_id)
     spec = form_spec(record.form_id, record.form_version)
     lang = form_language(spec)
+    widget = None
+    chosen = request.args.get("correct", "")
+    if role_of(current_user()) in _STAFF and spec is not None and chosen:
+        widget = widget_for(spec, record.answers, record.fields, chosen, lang)
+    return _record_page(record, settlement, spec, widget)
+
+
+def _record_page(record: Record, settlement: str | None, spec: FormSpec | None,
+                 widget: Any, also: list[Any] | None = None) -> str:
+    """The record page; `widget` corrects one answer, `also` are the answers that must
+    be given with it (questions the correction makes required)."""
+    lang = form_language(spec)
     can_review = role_of(current_user()) in _STAFF
     unanswered = can_review and request.args.get("unanswered") == "1"
     items = render_answers(spec, record.answers, lang, unanswered=unanswered) \
         if spec is not None else []
-    widget = None
-    chosen = request.args.get("correct", "")
-    if can_review and spec is not None and chosen:
-        widget = widget_for(spec, record.answers, record.fields, chosen, lang)
     parents = [(label, str(record.fields[key])) for key, label in
                (("settlement_id", _("Settlement profile")), ("structure_id", _("Structure")))
                if record.fields.get(key) and record_visible(current_user(),
@@ -214,10 +223,11 @@ def show(record_id: str) -> str:
         parents=parents, spec=spec, form_title=(spec.title_in(lang) if spec
                     else FORM_NAMES.get(record.form_id, record.form_id)),
         settlement=settlement_names(None).get(settlement or "", ""),
-        history=review_history(record_id), states=STATE_LABELS,
-        review=latest_reviews([record_id]).get(record_id),
-        conflicts=open_conflicts([record_id]), widget=widget, unanswered=unanswered,
-        edits=record_history(record, spec, lang), can_review=can_review)
+        history=review_history(record.record_id), states=STATE_LABELS,
+        review=latest_reviews([record.record_id]).get(record.record_id),
+        conflicts=open_conflicts([record.record_id]), widget=widget, also=also or [],
+        unanswered=unanswered, edits=record_history(record, spec, lang),
+        can_review=can_review)
 
 
 @bp.post("/<record_id>/review")
@@ -241,18 +251,55 @@ def review(record_id: str) -> Response:
 
 @bp.post("/<record_id>/edit")
 @roles_required(*_STAFF)
-def edit(record_id: str) -> Response:
+def edit(record_id: str) -> Response | tuple[str, int]:
     """Correct one answer through the form (services/corrections): checked like a
-    tablet's answer, calculations recomputed; an op like a tablet's, synced to tablets."""
-    record, _settlement = _visible_record(record_id)
+    tablet's answer, calculations recomputed; an op like a tablet's, synced to tablets.
+
+    A correction that makes another question required (tenure becomes "tenant": the
+    rent is needed) is shown again with that question's input, to be given together."""
+    record, settlement = _visible_record(record_id)
     field = request.form.get("path", "")
     spec = form_spec(record.form_id, record.form_version)
     lang = form_language(spec)
     back = redirect(url_for("records.show", record_id=record_id))
     widget = widget_for(spec, record.answers, record.fields, field, lang) if spec else None
-    if widget is None:
+    also = [p for p in dict.fromkeys(request.form.getlist("also")) if p != field]
+    extra = {p: widget_for(spec, record.answers, record.fields, p, lang) for p in also}
+    if widget is None or spec is None or None in extra.values():
         flash(_("Choose an answer of this record to correct."), "error")
         return back
+    changes: dict[str, Any] = {}
+    try:
+        changes[field] = answer_from_widget(spec, field, request.form.getlist("value"), lang)
+        for path in also:
+            changes[path] = answer_from_widget(spec, path, request.form.getlist(
+                f"value:{path}"), lang)
+        editor = current_user().username
+        op = edit_record(record_id, changes, user=editor)
+    except ApiError as err:
+        for line in refusal_lines(err):
+            flash(line, "error")
+        needed = [r.path for r in getattr(err, "refusals", ())
+                  if r.code == "required" and r.path not in changes]
+        if field in changes and needed:
+            tried = {**record.fields, **changes}
+            wanted = [widget_for(spec, record.answers, tried, p, lang)
+                      for p in [*also, *dict.fromkeys(needed)]]
+            typed = widget_for(spec, record.answers, tried, field, lang)
+            typed = replace(typed, shown=widget.shown) if typed else widget  # "Now:" stays
+            return _record_page(record, settlement, spec, typed,
+                                [w for w in wanted if w is not None]), 422
+        return redirect(url_for("records.show", record_id=record_id, correct=field,
+                                _anchor="correct"))
+    for path, value in changes.items():
+        audit("record.edit", record_id, path=path, old=record.fields.get(path),
+              new=value, op_id=op.op_id, fields=sorted(op.fields))
+    for path, value in changes.items():
+        asked = widget if path == field else extra[path]
+        shown = widget_for(spec, record.answers, {path: value}, path, lang)
+        flash(_("Saved: %(question)s is now %(value)s.", question=asked.label,
+                value=(shown.shown if shown else str(value)) or _("(no answer)")), "success")
+    return back
     old = record.fields.get(field)
     try:
         value = answer_from_widget(spec, field, request.form.getlist("value"), lang)
