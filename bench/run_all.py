@@ -32,6 +32,7 @@ import json
 import os
 import platform
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -81,6 +82,39 @@ def _system_run(system: str, data: Any, proxy: Link, folder: Path, photos: int,
     raise ValueError(system)
 
 
+def loopback_comparison(cfg: dict, proxy: Link, folder: Path) -> dict[str, Any]:
+    """Hesabu against PouchDB batch_size 1000 on loopback: --compare-households
+    households, no photos, --compare-runs runs of each, interleaved (hesabu, pouchdb,
+    hesabu, ...) so that a busy minute on the shared machine falls on both; every run
+    starts from a fresh server and device. Median, range and spread of households/s for
+    each, and the ratio of the medians (the loopback target)."""
+    profile = PROFILES["loopback"]
+    n, runs = cfg["compare_households"], cfg["compare_runs"]
+    data = make_dataset(folder / "compare-photos", n, 0, cfg["seed"])
+    rates: dict[str, list[float]] = {"hesabu": [], "pouchdb-b1000": []}
+    for i in range(runs):
+        for system in ("hesabu", "pouchdb"):
+            phases = _system_run(system, data, proxy, folder / f"compare-{system}-{i}", 0,
+                                 cfg, profile, batches=(1000,))
+            phase = next(p for p in phases if p.phase == "households")
+            rates[phase.system].append(phase.per_s)
+            print(f"[loopback] comparison run {i + 1}/{runs}: {phase.system} "
+                  f"{phase.per_s:,.0f} households/s", file=sys.stderr, flush=True)
+    out: dict[str, Any] = {"households": n, "runs": runs, "order": "interleaved"}
+    for system, values in rates.items():
+        ordered = sorted(values)
+        out[system] = {"households_per_s": [round(v, 1) for v in values],
+                       "median": round(statistics.median(values), 1),
+                       "min": round(ordered[0], 1), "max": round(ordered[-1], 1),
+                       "spread_pct": round(100 * (ordered[-1] / ordered[0] - 1), 1)}
+    out["ratio_of_medians"] = round(out["hesabu"]["median"] / out["pouchdb-b1000"]["median"],
+                                    2)
+    out["ratios_per_run"] = [round(h / p, 2) for h, p in zip(rates["hesabu"],
+                                                             rates["pouchdb-b1000"],
+                                                             strict=True)]
+    return out
+
+
 def _pouch_batches(cfg: dict, profile: Profile) -> tuple[int, ...]:
     return tuple(cfg["pouch_batches"] or profile.pouch_batches)
 
@@ -114,6 +148,9 @@ def run_profile(key: str, cfg: dict) -> dict[str, Any]:
             if key in cfg["interrupt"]:
                 result["interrupt"] = _interrupts(data, proxy, folder, photos, cfg, profile,
                                                   clean)
+            if key == "loopback" and cfg["compare_runs"] and {"hesabu", "pouchdb"} <= set(
+                    cfg["systems"]):
+                result["comparison"] = loopback_comparison(cfg, proxy, folder)
     return result
 
 
@@ -209,6 +246,11 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--import-households", type=int, default=10_000,
                    help="households of the Kobo export imported with `hesabu import kobo` "
                         "(0: no import run; --quick: 100)")
+    p.add_argument("--compare-runs", type=int, default=5,
+                   help="loopback: runs of Hesabu and of PouchDB batch 1000, interleaved, "
+                        "households only, for the median comparison (0: none)")
+    p.add_argument("--compare-households", type=int, default=10_000,
+                   help="households each comparison run sends")
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--chart", type=Path, help="write a PNG chart of seconds per profile")
     p.add_argument("--worker", help=argparse.SUPPRESS)
@@ -243,7 +285,9 @@ def config(args: argparse.Namespace) -> dict[str, Any]:
             [i.strip().lower() for i in args.interrupt.split(",")],
             "outage": args.outage, "seed": args.seed, "netns": not args.no_netns,
             "hesabu_max_kb": args.hesabu_max_kb, "hesabu_server": args.hesabu_server,
-            "import_households": args.import_households}
+            "import_households": args.import_households,
+            "compare_runs": 0 if args.quick else args.compare_runs,
+            "compare_households": args.compare_households}
 
 
 def main(argv: list[str] | None = None) -> int:

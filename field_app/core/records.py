@@ -10,7 +10,7 @@ its op, nor an op without its edit, whatever happens to the process or the disk.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -159,10 +159,9 @@ def apply_op(store: Store, op: Mapping[str, Any],
     if record_hint is None:
         rows = list(db.query("SELECT 1 FROM records WHERE record_id = ?", [record_id]))
         if not rows:
-            links = (op.get("meta") or {}).get("links") or {}
-            _insert_record(store, record_id, op["form_id"], op["form_version"], "finalized",
-                           links, made_at=hlc_time(op["hlc"]))
-            _apply_first_op(store, op)
+            first = _FirstOps(store)
+            first.add(op)
+            first.flush()
             return True
     paths = list(op["fields"])
     existing = _field_rows(store, record_id, paths)
@@ -215,29 +214,118 @@ def apply_op(store: Store, op: Mapping[str, Any],
     return bool(upserts)
 
 
-def _apply_first_op(store: Store, op: Mapping[str, Any]) -> None:
-    """The first op of a record this device had never seen (a pulled household): no
-    field has heads and no stored op names this one as a parent, so every field's only
-    head is the incoming version; the rows are written in one go, without the merge."""
-    record_id = op["record_id"]
-    head = {"op_id": op["op_id"], "hlc": op["hlc"], "device_id": op["device_id"]}
-    parents = op.get("parents") or {}
-    fields = op["fields"]
-    store.db.conn.executemany(
-        "INSERT INTO fields (record_id, path, value, heads, conflict) VALUES (?, ?, ?, ?, 0)",
-        [(record_id, path, store.seal(canonical_json(value)),
-          store.seal_json([{**head, "value": value}]))
-         for path, value in fields.items()])
-    parent_rows = [(record_id, path, p) for path, ids in parents.items() for p in ids]
-    if parent_rows:
-        store.db.conn.executemany(
-            "INSERT INTO field_parents (record_id, path, op_id) VALUES (?, ?, ?) "
-            "ON CONFLICT DO NOTHING", parent_rows)
-    values = {p: v for p, v in fields.items() if p != DELETED}
-    store.db.execute(
-        "UPDATE records SET answers = ?, deleted = ?, updated_at = ? WHERE record_id = ?",
-        [store.seal_json(unflatten(values)), 1 if fields.get(DELETED) else 0,
-         store.now(), record_id])
+def apply_ops(store: Store, ops: Sequence[Mapping[str, Any]],
+              answers: Sequence[Mapping[str, Any] | None] | None = None) -> int:
+    """Merge a page of ops (pulled, or from a bundle) set-wise; how many changed something.
+
+    Runs inside the caller's transaction, like `apply_op`, with the same outcome as
+    applying the ops one by one in order. Most of a big pull is households this device
+    has never seen: their records are found with one query per 500 ids and their first
+    ops written with one multi-row statement per table (`_FirstOps`), without the
+    per-op lookups and merge; every other op goes through `apply_op`. `answers[i]`, if
+    given, are the nested answers op i came in (`Op.from_wire` keeps them): a new
+    record's answers as they are, not rebuilt from its fields (the server does the same,
+    server/services/apply.py).
+    """
+    wanted = list(dict.fromkeys(op["record_id"] for op in ops))
+    known: set[str] = set()
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start:start + 500]
+        known.update(r[0] for r in store.db.execute(
+            f"SELECT record_id FROM records WHERE record_id IN ({','.join('?' * len(chunk))})",
+            chunk))
+    first = _FirstOps(store)
+    received = 0
+    for i, op in enumerate(ops):
+        record_id = op["record_id"]
+        if record_id not in known:
+            known.add(record_id)
+            first.add(op, answers[i] if answers is not None else None)
+            received += 1
+            continue
+        if record_id in first.record_ids:
+            first.flush()  # a later op of a record this page creates merges after it
+        if apply_op(store, op):
+            received += 1
+    first.flush()
+    return received
+
+
+class _FirstOps:
+    """First ops of records this device had never seen, written in one go per table: no
+    field has heads and no stored op names them as a parent, so every field's only head
+    is the incoming version (what a merge would decide, without running it)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.record_ids: set[str] = set()
+        self.records: list[tuple] = []
+        self.fields: list[tuple] = []
+        self.parents: list[tuple[str, str, str]] = []
+
+    def add(self, op: Mapping[str, Any], answers: Mapping[str, Any] | None = None) -> None:
+        store, record_id, fields = self.store, op["record_id"], op["fields"]
+        # Each head is the JSON text `seal_json([{**head, "value": value}])` would write,
+        # put together around the value's own text (one encoding per field, not two).
+        head = (f'[{{"op_id": {_text(op["op_id"])}, "hlc": {_text(op["hlc"])}, '
+                f'"device_id": {_text(op["device_id"])}, "value": ')
+        for path, value in fields.items():
+            text = _scalar_text(value)
+            if text is None:
+                self.fields.append((record_id, path, store.seal(canonical_json(value)),
+                                    store.seal_json([{"op_id": op["op_id"], "hlc": op["hlc"],
+                                                      "device_id": op["device_id"],
+                                                      "value": value}])))
+            else:
+                self.fields.append((record_id, path, store.seal(text),
+                                    store.seal(head + text + "}]")))
+        self.parents.extend((record_id, path, p)
+                            for path, ids in (op.get("parents") or {}).items() for p in ids)
+        links = (op.get("meta") or {}).get("links") or {}
+        made_at, now = hlc_time(op["hlc"]), store.now()
+        if answers is None:
+            answers = unflatten({p: v for p, v in fields.items() if p != DELETED})
+        self.records.append((record_id, op["form_id"], op["form_version"],
+                             store.seal_json(answers),
+                             1 if fields.get(DELETED) else 0, now, now,
+                             links.get("settlement_id"), links.get("structure_id"),
+                             made_at, made_at))
+        self.record_ids.add(record_id)
+
+    def flush(self) -> None:
+        conn = self.store.db.conn
+        if self.records:
+            conn.executemany(
+                "INSERT INTO records (record_id, form_id, form_version, status, answers, "
+                "deleted, created_at, updated_at, settlement_id, structure_id, made_at, "
+                "changed_at) VALUES (?, ?, ?, 'finalized', ?, ?, ?, ?, ?, ?, ?, ?)",
+                self.records)
+        if self.fields:
+            conn.executemany("INSERT INTO fields (record_id, path, value, heads, conflict) "
+                             "VALUES (?, ?, ?, ?, 0)", self.fields)
+        if self.parents:
+            conn.executemany("INSERT INTO field_parents (record_id, path, op_id) "
+                             "VALUES (?, ?, ?) ON CONFLICT DO NOTHING", self.parents)
+        self.record_ids.clear()
+        self.records, self.fields, self.parents = [], [], []
+
+
+_text = json.encoder.encode_basestring  # type: ignore[attr-defined]  # what json.dumps uses
+
+
+def _scalar_text(value: Any) -> str | None:
+    """The JSON text of a string, integer, boolean or null, the same in canonical JSON
+    and in `json.dumps` (None for anything else: floats and lists take the slow path)."""
+    kind = type(value)
+    if kind is str:
+        return _text(value)
+    if kind is bool:
+        return "true" if value else "false"
+    if kind is int:
+        return int.__repr__(value)
+    if value is None:
+        return "null"
+    return None
 
 
 def refresh_answers(store: Store, record_id: str, changed_at: str | None = None) -> None:
