@@ -29,7 +29,7 @@ def hub() -> None:
 @click.option("--hub-id", default=None, help="This hub's device id upstream "
               "(default: hub-<random>).")
 @click.option("--name", default="office hub", show_default=True, help="A recognisable name.")
-@click.option("--pin", default=None, help="The central server's certificate pin "
+@click.option("--cert-pin", "pin", default=None, help="The central server's certificate pin "
               "(sha256/..., printed by its `hesabu serve --tls` and `hesabu server "
               "enrol-code`): trusted instead of an authority. Not needed for a central "
               "server with a certificate from a known authority.")
@@ -49,7 +49,7 @@ def link_command(upstream_url: str, code: str, hub_id: str | None, name: str,
     try:
         pin = check_pin(pin) if pin else None
     except PinError as exc:
-        raise click.BadParameter(str(exc), param_hint="--pin") from None
+        raise click.BadParameter(str(exc), param_hint="--cert-pin") from None
     try:
         _in_app(database_url, instance, lambda: link_hub(
             upstream_url, code, hub_id, name, public_key=server_public_key(),

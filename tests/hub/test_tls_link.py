@@ -1,5 +1,5 @@
 """An office hub linking with a central server on `hesabu serve --tls`: it pins the
-central's certificate (`hesabu hub link --pin`), keeps the pin, and every later round
+central's certificate (`hesabu hub link --cert-pin`), keeps the pin, and every later round
 (`hesabu hub sync-once`, the background worker) trusts exactly that certificate.
 
 The central server is real (cheroot over TLS on loopback, its certificate made in its
@@ -65,7 +65,7 @@ def _cli(*args: str) -> Any:
 def test_a_hub_pins_the_central_server_and_syncs_by_the_pin(
         central: TlsCentral, tmp_path: Path) -> None:
     linked = _cli("hub", "link", "--upstream", central.url, "--code",
-                  enrolment_code(central.app), "--hub-id", "hub-tls", "--pin",
+                  enrolment_code(central.app), "--hub-id", "hub-tls", "--cert-pin",
                   central.files.pin, *_hub(tmp_path))
     assert linked.exit_code == 0, linked.output
     once = _cli("hub", "sync-once", *_hub(tmp_path))
@@ -79,7 +79,7 @@ def test_a_hub_refuses_a_central_server_with_another_certificate(
     other = self_signed(tmp_path / "other", ["127.0.0.1"])
     before = len(central.requests)
     linked = _cli("hub", "link", "--upstream", central.url, "--code",
-                  enrolment_code(central.app), "--pin", other.pin, *_hub(tmp_path))
+                  enrolment_code(central.app), "--cert-pin", other.pin, *_hub(tmp_path))
     assert linked.exit_code == 1
     assert "is not the one this device was enrolled with" in linked.output
     assert "Nothing was sent" in linked.output
@@ -93,7 +93,7 @@ def test_without_a_pin_the_self_signed_central_server_is_untrusted(
     linked = _cli("hub", "link", "--upstream", central.url, "--code",
                   enrolment_code(central.app), *_hub(tmp_path))
     assert linked.exit_code == 1 and "certificate is not trusted" in linked.output
-    bad = _cli("hub", "link", "--upstream", central.url, "--code", "x", "--pin",
+    bad = _cli("hub", "link", "--upstream", central.url, "--code", "x", "--cert-pin",
                "sha256/abc", *_hub(tmp_path))
     assert bad.exit_code == 2 and "not a certificate pin" in bad.output
 
@@ -101,7 +101,7 @@ def test_without_a_pin_the_self_signed_central_server_is_untrusted(
 def test_a_hub_learns_the_next_pin_its_central_server_announces(
         central: TlsCentral, tmp_path: Path) -> None:
     linked = _cli("hub", "link", "--upstream", central.url, "--code",
-                  enrolment_code(central.app), "--pin", central.files.pin, *_hub(tmp_path))
+                  enrolment_code(central.app), "--cert-pin", central.files.pin, *_hub(tmp_path))
     assert linked.exit_code == 0, linked.output
     nxt = self_signed(tmp_path / "next", ["127.0.0.1"]).pin  # stands for tls-next's pair
     central.app.config["HESABU_TLS_NEXT_PIN"] = nxt
