@@ -49,11 +49,14 @@ def test_page_limit_reached_fails_the_edit_whole(store: Store) -> None:
 def small_tmpfs(where: Path, size: str) -> Iterator[Path]:
     where.mkdir()
     if os.geteuid() != 0 or shutil.which("mount") is None:
-        pytest.skip("mounting a tmpfs needs root")
+        pytest.skip("a really full disk is a small tmpfs, which only root can mount "
+                    "(make test runs as root on the project machines and CI; the "
+                    "page-limit test above still checks a full store without root)")
     done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)],
                           capture_output=True, text=True)
     if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
+        pytest.skip(f"this machine refuses to mount a small tmpfs for a really full disk "
+                    f"({done.stderr.strip()}); the page-limit test above still checks a full store")
     try:
         yield where
     finally:
