@@ -291,28 +291,11 @@ def edit(record_id: str) -> Response | tuple[str, int]:
                                 [w for w in wanted if w is not None]), 422
         return redirect(url_for("records.show", record_id=record_id, correct=field,
                                 _anchor="correct"))
+    asked = {field: widget, **extra}
     for path, value in changes.items():
         audit("record.edit", record_id, path=path, old=record.fields.get(path),
               new=value, op_id=op.op_id, fields=sorted(op.fields))
-    for path, value in changes.items():
-        asked = widget if path == field else extra[path]
         shown = widget_for(spec, record.answers, {path: value}, path, lang)
-        flash(_("Saved: %(question)s is now %(value)s.", question=asked.label,
+        flash(_("Saved: %(question)s is now %(value)s.", question=asked[path].label,
                 value=(shown.shown if shown else str(value)) or _("(no answer)")), "success")
-    return back
-    old = record.fields.get(field)
-    try:
-        value = answer_from_widget(spec, field, request.form.getlist("value"), lang)
-        editor = current_user().username
-        op = edit_record(record_id, {field: value}, user=editor)
-    except ApiError as err:
-        for line in refusal_lines(err):
-            flash(line, "error")
-        return redirect(url_for("records.show", record_id=record_id, correct=field,
-                                _anchor="correct"))
-    audit("record.edit", record_id, path=field, old=old,
-          new=value, op_id=op.op_id, fields=sorted(op.fields))
-    shown = widget_for(spec, record.answers, {field: value}, field, lang)
-    flash(_("Saved: %(question)s is now %(value)s.", question=widget.label,
-            value=(shown.shown if shown else str(value)) or _("(no answer)")), "success")
     return back
