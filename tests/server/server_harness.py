@@ -270,15 +270,27 @@ def waitress_thread(app: Any) -> Iterator[int]:
     from waitress import wasyncore
 
     server = waitress.create_server(app, host="127.0.0.1", port=0, threads=2)
-    thread = threading.Thread(target=server.run, daemon=True)
+    stop = threading.Event()
+
+    def serve() -> None:
+        # The loop is ours, not `server.run()`, so that every socket is closed by the
+        # loop's own thread once it stops: closing them from the test's thread races
+        # with its select(), and waking it through waitress's trigger pipe failed once
+        # in CI with a closed descriptor (`os.write` EBADF) as the test ended.
+        try:
+            while not stop.is_set():
+                wasyncore.loop(timeout=0.05, map=server._map, count=1)
+        finally:
+            wasyncore.close_all(server._map)
+
+    thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     try:
         yield server.effective_port
     finally:
         # Its worker threads first (one may still be waking the loop after an answer),
-        # then every socket closed by the loop's own thread: closing them from here
-        # races with its select(), which then dies on a closed descriptor and leaves a
-        # client's connection open (an unclosed socket warning in a later test).
+        # then the loop, which closes every socket as it ends.
         server.task_dispatcher.shutdown()
-        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+        stop.set()
         thread.join(timeout=30)
+        assert not thread.is_alive(), "the waitress loop did not stop"
