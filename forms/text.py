@@ -5,8 +5,17 @@ settlement", a repeat label "Member ${member_name}", a constraint message "No mo
 than ${C9} households". ODK Collect shows that question's current answer in its place;
 `render_text` does the same:
 
+    >>> from forms.loader import load_form
+    >>> form = load_form({"survey": [
+    ...     {"type": "begin_repeat", "name": "members", "label": "Members"},
+    ...     {"type": "text", "name": "m_name", "label": "Name"},
+    ...     {"type": "integer", "name": "age", "label": "Age of ${m_name}"},
+    ...     {"type": "end_repeat"}]})
+    >>> answers = {"members": [{"m_name": "Amina", "age": 40}, {"m_name": "Baraka", "age": 9}]}
     >>> render_text("Age of ${m_name}", form, answers, ("members", 1, "age"))
     'Age of Baraka'
+    >>> render_text("First member: ${m_name}", form, answers)
+    'First member: Amina'
 
 A reference resolves as in expressions, relative to the path of what is shown: inside
 a repeat instance a sibling means the one in the same instance (ODK's rule), from
