@@ -17,7 +17,7 @@ from server.models.types import utcnow
 from server.services.apply import Batch
 from server.services.forms import KnownForms
 from server.services.refusals import note_refusals
-from server.services.scoping import link_records, records_of_other_federations
+from server.services.scoping import assign_settlements, records_of_other_federations
 from server.services.sequence import SequenceLock
 from sync.admission import check_admission, check_reuse
 from sync.codes import RECORD_FORBIDDEN, Rejection
@@ -140,10 +140,10 @@ def _push_ops(pushed_by: str, ops: Sequence[Op], *, now_ms: int, max_drift_ms: i
             hlcs.append(op.hlc)
             touched.setdefault(op.record_id, []).append(op)
         changed_records = batch.write()
-        link_records(changed_records, pushed_by,  # settlements (services/scoping.py)
-                     known={rid: (state.form_id, state.fields)
-                            for rid in changed_records
-                            if (state := batch.records.get(rid)) is not None})
+        assign_settlements(changed_records, pushed_by,  # services/scoping.py
+                           known={rid: (state.form_id, state.fields)
+                                  for rid in changed_records
+                                  if (state := batch.records.get(rid)) is not None})
         device = session.get(Device, pushed_by)
         if device is not None:
             device.last_seen = utcnow()

@@ -2,8 +2,8 @@
 
 The SDI forms link records in a tree: a settlement profile *is* its settlement (its
 record_id is the settlement id), a structure names its `settlement_id`, a household its
-`structure_id`. `link_records` follows these links after every push, inside the push's
-transaction, and keeps the answer in `record_scopes` so filters are one indexed join.
+`structure_id`. `assign_settlements` follows these links after every push, inside the
+push's transaction, and keeps the answer in `record_scopes` so filters are one indexed join.
 Records may arrive in any order: a household pushed before its structure is kept with
 `settlement_id` NULL and linked when the structure arrives (or is corrected).
 
@@ -43,8 +43,8 @@ NAME_FIELDS = ("section_B/B7_Settlement_Name_Community",
                "section_B/B8_Settlement_Name_Municipality")
 CITY_FIELD = "section_B/B5_City"
 LINKED_FORMS = (SETTLEMENT_FORM, *PARENT_FIELD)
-#: The fields `link_records` reads, in the order its rows hold them.
-_LINK_FIELDS = ("settlement_id", "structure_id", *NAME_FIELDS, CITY_FIELD)
+#: The fields `assign_settlements` reads, in the order its rows hold them.
+_SCOPE_FIELDS = ("settlement_id", "structure_id", *NAME_FIELDS, CITY_FIELD)
 
 _CHUNK = 400
 
@@ -61,10 +61,11 @@ def _text(value: Any) -> str | None:
 _ORDER = {SETTLEMENT_FORM: 0, STRUCTURE_FORM: 1, HOUSEHOLD_FORM: 2}
 
 
-def link_records(record_ids: Sequence[str], pushed_by: str | None = None,
-                 known: Mapping[str, tuple[str, Mapping[str, Any]]] | None = None) -> None:
-    """Link these (new or changed) records to their settlements. Runs in the caller's
-    transaction; `pushed_by` is the device whose federation a new settlement joins.
+def assign_settlements(record_ids: Sequence[str], pushed_by: str | None = None,
+                       known: Mapping[str, tuple[str, Mapping[str, Any]]] | None = None) -> None:
+    """Work out which settlement each of these (new or changed) records belongs to and
+    store it in `record_scopes`. Runs in the caller's transaction; `pushed_by` is the
+    device whose federation a new settlement joins.
     `known` may give records' current (form id, flat fields) when the caller holds them
     (push does), which saves reading them back.
 
@@ -83,10 +84,10 @@ def link_records(record_ids: Sequence[str], pushed_by: str | None = None,
             unknown.append(record_id)
         elif state[0] in LINKED_FORMS:
             fields = state[1]
-            rows.append((record_id, state[0], *(fields.get(name) for name in _LINK_FIELDS)))
+            rows.append((record_id, state[0], *(fields.get(name) for name in _SCOPE_FIELDS)))
     field = Record.fields
     columns = [Record.record_id, Record.form_id,
-               *(field[name].as_string() for name in _LINK_FIELDS)]
+               *(field[name].as_string() for name in _SCOPE_FIELDS)]
     for chunk in _chunks(unknown):
         rows += session.execute(select(*columns).where(
             Record.record_id.in_(chunk), Record.form_id.in_(LINKED_FORMS))).all()
