@@ -19,6 +19,7 @@ from server.i18n import country_code, country_name, language
 from server.services.choice_labels import choice_labels
 from server.services.indicators import enumeration, formulas
 from server.services.indicators.privacy import PROTECTED, SMALL
+from server.services.indicators.profile_questions import profile_questions
 from server.services.indicators.profiles import Viewer, aggregate_profiles, compare
 from server.services.indicators.words import INDICATOR_WORDS
 
@@ -96,9 +97,11 @@ def flatten(value: Any, prefix: str, out: dict[str, Any]) -> dict[str, Any]:
 
 def _template_profile() -> dict[str, Any]:
     profile = formulas.settlement_profile({})
-    profile["water_sources"] = {name: {"count": None, "working": None}
-                                for name in formulas.WATER_SOURCES}
-    profile["priorities"] = [{"rank": n, "priority": None, "term": None} for n in range(1, 6)]
+    questions = profile_questions()
+    profile["water_sources"] = {source.name: {"count": None, "working": None}
+                                for source in questions.water_sources}
+    profile["priorities"] = [{"rank": n, "priority": None, "term": None}
+                             for n in range(1, len(questions.priorities) + 1)]
     enum = {k: v for k, v in enumeration.summarise(None, 0).items() if k != "_raw"}
     return {**dict.fromkeys(_PLACE), "profile": profile, "enumeration": enum,
             "comparison": compare(profile, enum)}
@@ -137,12 +140,13 @@ def settlement_row(profile: dict[str, Any]) -> dict[str, Any]:
     priorities = body.pop("priorities", []) or []
     sources = body.pop("water_sources", {}) or {}
     flatten(body, "profile", flat)
-    for name in formulas.WATER_SOURCES:
+    questions = profile_questions()
+    for name in (source.name for source in questions.water_sources):
         source = sources.get(name) or {}
         flat[f"profile.water_sources.{name}.count"] = source.get("count")
         flat[f"profile.water_sources.{name}.working"] = source.get("working")
     by_rank = {p.get("rank"): p for p in priorities}
-    for n in range(1, 6):
+    for n in range(1, len(questions.priorities) + 1):
         flat[f"profile.priority_{n}"] = (by_rank.get(n) or {}).get("priority")
         flat[f"profile.priority_{n}_term"] = (by_rank.get(n) or {}).get("term")
     enum = dict(profile["enumeration"])

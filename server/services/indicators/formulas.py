@@ -13,24 +13,17 @@ import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from forms.question_map import answer_at
+from server.services.indicators.profile_questions import (
+    ProfileQuestions,
+    WaterSource,
+    profile_questions,
+)
+
 #: One acre in square metres (international acre).
 ACRE_M2 = 4046.8564224
 M2_PER_HECTARE = 10_000
 M2_PER_KM2 = 1_000_000
-
-#: B13_Ownership_<key> percentages, in the order the form asks them.
-OWNERSHIP_KEYS = (
-    "private_owner", "municipality", "crown_land", "customary_land", "church_land",
-    "railway", "airport_authority", "port_trust", "defense",
-    "other_government_percentage", "other_percentage", "Unknown",
-)
-#: F<n>: water source blocks; F1 shared/communal taps and F2 individual taps are taps.
-WATER_SOURCES = ("shared_taps", "individual_taps", "boreholes", "hand_pumps",
-                 "protected_wells", "unprotected_wells", "springs", "kiosks_tanks",
-                 "vendors_trucks")
-TAP_BLOCKS = (1, 2)
-#: G<n>: toilet blocks G7..G10.
-TOILET_BLOCKS = (7, 8, 9, 10)
 
 #: Household enumeration choice lists whose counts are reported.
 TENURE = ("owner", "tenant", "rent_free", "other")
@@ -155,12 +148,12 @@ def geoshape(value: Any) -> list[tuple[float, float]] | None:
     return points if len(points) >= 4 else None
 
 
-def _working(section: Mapping[str, Any], block: str) -> float | None:
-    """Working units of a block; a block counted as 0 has 0 working (the form skips it)."""
-    count = number(section.get(f"{block}_Count"))
+def _working(answers: Mapping[str, Any], source: WaterSource) -> float | None:
+    """Working units of a source; a source counted as 0 has 0 working (the form skips it)."""
+    count = number(answer_at(answers, source.count))
     if count == 0:
         return 0.0
-    return number(section.get(f"{block}_Working"))
+    return number(answer_at(answers, source.working))
 
 
 def _section(answers: Mapping[str, Any], name: str) -> Mapping[str, Any]:
@@ -168,69 +161,70 @@ def _section(answers: Mapping[str, Any], name: str) -> Mapping[str, Any]:
     return section if isinstance(section, Mapping) else {}
 
 
-def settlement_profile(answers: Mapping[str, Any]) -> dict[str, Any]:
+def settlement_profile(answers: Mapping[str, Any],
+                       questions: ProfileQuestions | None = None) -> dict[str, Any]:
     """The profile-reported KYC indicators of one settlement profile record.
 
-    Free text (history, comments) is left out: it may name people.
+    `questions` says where the form answers each input (profile_questions.py); the SDI
+    settlement profile's mapping by default. Free text (history, comments) is left out:
+    it may name people.
     """
-    a, b, c = _section(answers, "section_A"), _section(answers, "section_B"), \
-        _section(answers, "section_C")
-    e, f, g = _section(answers, "section_E"), _section(answers, "section_F"), \
-        _section(answers, "section_G")
-    h, i, j = _section(answers, "section_H"), _section(answers, "section_I"), \
-        _section(answers, "section_J")
-    p, q = _section(answers, "section_P"), _section(answers, "section_Q")
+    q = questions or profile_questions()
+    num = {name: number(answer_at(answers, path)) for name, path in q.number.items()}
+    txt = {name: text(answer_at(answers, path)) for name, path in q.text.items()}
 
-    population = number(c.get("C12_Total_Population"))
+    population = num["population"]
     if population is None:
-        population = number(c.get("C11_Population_Estimate"))
-    households = number(c.get("C9_Households"))
-    area_m2 = number(b.get("B2a_Area_sqmt"))
+        population = num["population_estimate"]
+    households = num["households"]
+    area_m2 = num["area_m2"]
     if area_m2 is None:
-        acres = number(b.get("B2b_Area_acres"))
+        acres = num["area_acres"]
         area_m2 = acres * ACRE_M2 if acres is not None else None
     area_m2 = area_m2 if area_m2 is not None and area_m2 > 0 else None
     area_ha = ratio(area_m2, M2_PER_HECTARE)
     area_km2 = ratio(area_m2, M2_PER_KM2)
 
-    seats = total(number(g.get(f"G{n}_Seats")) for n in TOILET_BLOCKS)
-    working_seats = total(number(g.get(f"G{n}_Working")) for n in TOILET_BLOCKS)
-    taps = total(number(f.get(f"F{n}_Count")) for n in TAP_BLOCKS)
-    working_taps = total(_working(f, f"F{n}") for n in TAP_BLOCKS)
-    connected = number(j.get("J3_Households_Connected"))
-    electricity = text(j.get("J1_Electricity_Available"))
+    seats = total(number(answer_at(answers, b.seats)) for b in q.toilet_blocks)
+    working_seats = total(number(answer_at(answers, b.working)) for b in q.toilet_blocks)
+    taps = total(number(answer_at(answers, s.count)) for s in q.water_sources if s.tap)
+    working_taps = total(_working(answers, s) for s in q.water_sources if s.tap)
+    connected = num["households_connected"]
+    electricity = txt["electricity_available"]
     if electricity == "no" and connected is None:
         connected = 0.0  # no electricity at all: nobody is connected
 
-    ownership = {key: number(b.get(f"B13_Ownership_{key}")) for key in OWNERSHIP_KEYS}
+    ownership = {owner: number(answer_at(answers, path))
+                 for owner, path in q.land_ownership.items()}
     priorities = []
-    for n in range(1, 6):
-        priority = text(q.get(f"Q{n}_Priority{n}"))
+    for rank, asked in enumerate(q.priorities, start=1):
+        priority = text(answer_at(answers, asked.priority))
         if priority:
-            priorities.append({"rank": n, "priority": priority,
-                               "term": text(q.get(f"Q{n}a_Priority_Term"))})
+            priorities.append({"rank": rank, "priority": priority,
+                               "term": text(answer_at(answers, asked.term))})
     water_sources = {}
-    for n, name in enumerate(WATER_SOURCES, start=1):
-        count = number(f.get(f"F{n}_Count"))
+    for source in q.water_sources:
+        count = number(answer_at(answers, source.count))
         if count:
-            water_sources[name] = {"count": count, "working": number(f.get(f"F{n}_Working"))}
+            water_sources[source.name] = {"count": count,
+                                          "working": number(answer_at(answers, source.working))}
 
     return check_parts({
-        "name": text(b.get("B7_Settlement_Name_Community")),
-        "name_municipality": text(b.get("B8_Settlement_Name_Municipality")),
-        "city": text(b.get("B5_City")),
-        "country": text(b.get("B3_Country")),
-        "federation": text(a.get("A2_Federation")),
-        "profile_date": text(a.get("A1_Profile_Date")),
-        "last_updated": text(a.get("A1a_Last_Updated")),
-        "year_established": number(b.get("B10b_Year_Established")),
+        "name": txt["name"],
+        "name_municipality": txt["name_municipality"],
+        "city": txt["city"],
+        "country": txt["country"],
+        "federation": txt["federation"],
+        "profile_date": txt["profile_date"],
+        "last_updated": txt["last_updated"],
+        "year_established": num["year_established"],
         "population": population,
         "households": households,
-        "household_size": number(c.get("C10_Household_Size")) or ratio(population, households),
-        "structures": number(c.get("C5_Structures_Total")),
-        "structures_permanent": number(c.get("C6_Structures_Permanent")),
-        "structures_temporary": number(c.get("C7_Structures_Temporary")),
-        "renting": text(c.get("C13_Renting")),
+        "household_size": num["household_size"] or ratio(population, households),
+        "structures": num["structures"],
+        "structures_permanent": num["structures_permanent"],
+        "structures_temporary": num["structures_temporary"],
+        "renting": txt["renting"],
         "area_m2": area_m2,
         "area_ha": area_ha,
         "area_km2": area_km2,
@@ -239,36 +233,36 @@ def settlement_profile(answers: Mapping[str, Any]) -> dict[str, Any]:
         "toilet_seats": seats,
         "working_toilet_seats": working_seats,
         "people_per_working_toilet_seat": ratio(population, working_seats),
-        "open_defecation_pct": number(g.get("G5_OpenDefecation_Percentage")),
+        "open_defecation_pct": num["open_defecation_pct"],
         "taps": taps,
         "working_taps": working_taps,
         "people_per_working_tap": ratio(population, working_taps),
         "water_sources": water_sources,
-        "water_cost_month": number(f.get("F11_Water_MonthlyCost")),
-        "water_collection_minutes": number(f.get("F12_Water_CollectionTime")),
+        "water_cost_month": num["water_cost_month"],
+        "water_collection_minutes": num["water_collection_minutes"],
         "land_ownership_pct": ownership,
-        "legal_status": text(b.get("B14_Status")),
-        "eviction_threats": number(e.get("E1B_Evition_Threat_Count")),
-        "eviction_threat_current": text(e.get("E2A_Current_Eviction_Threat")),
-        "eviction_threat_seriousness": text(e.get("E2B_Current_Eviction_Seriousness")),
-        "evictions_carried_out": number(e.get("E4_Evictions_Carried_Out")),
+        "legal_status": txt["legal_status"],
+        "eviction_threats": num["eviction_threats"],
+        "eviction_threat_current": txt["eviction_threat_current"],
+        "eviction_threat_seriousness": txt["eviction_threat_seriousness"],
+        "evictions_carried_out": num["evictions_carried_out"],
         "electricity_available": electricity,
         "households_connected": connected,
         "electricity_households_pct": ratio(connected, households, 100),
-        "electricity_hours_per_day": number(j.get("J5_Electricity_HoursPerDay")),
-        "electricity_cost_month": number(j.get("J6_Electricity_MonthlyCost")),
-        "garbage_collected": text(h.get("H2_Garbage_Collected")),
-        "garbage_collections_per_week": number(h.get("H6_Garbage_WeeklyCollections")),
-        "garbage_cost": number(h.get("H4_Garbage_Cost")),
-        "clinic_minutes": number(i.get("I1_Clinic_Minutes")),
-        "hiv_clinic_minutes": number(i.get("I2_HIV_Clinic_Minutes")),
-        "hospital_minutes": number(i.get("I3_Hospital_Minutes")),
-        "ambulance_minutes": number(i.get("I4a_Ambulance_Minutes")),
-        "fire_engine_minutes": number(i.get("I5a_FireEngine_Minutes")),
-        "savings_groups": number(p.get("P5_Savings_Groups")),
-        "savings_members": number(p.get("P6_Savings_Members")),
-        "city_meetings": text(p.get("P3_City_Meetings")),
-        "city_relationship": text(p.get("P4_City_Relationship")),
+        "electricity_hours_per_day": num["electricity_hours_per_day"],
+        "electricity_cost_month": num["electricity_cost_month"],
+        "garbage_collected": txt["garbage_collected"],
+        "garbage_collections_per_week": num["garbage_collections_per_week"],
+        "garbage_cost": num["garbage_cost"],
+        "clinic_minutes": num["clinic_minutes"],
+        "hiv_clinic_minutes": num["hiv_clinic_minutes"],
+        "hospital_minutes": num["hospital_minutes"],
+        "ambulance_minutes": num["ambulance_minutes"],
+        "fire_engine_minutes": num["fire_engine_minutes"],
+        "savings_groups": num["savings_groups"],
+        "savings_members": num["savings_members"],
+        "city_meetings": txt["city_meetings"],
+        "city_relationship": txt["city_relationship"],
         "priorities": priorities,
         "not_available": {},  # indicator -> why it is not available (check_parts)
     })
