@@ -26,7 +26,7 @@ from forms.spec import (
     Node,
     text_in,
 )
-from forms.text import render_text
+from forms.text import display_value, render_text
 from server.errors import ApiError
 from server.extensions import db
 from server.models import Device, DeviceAccount, User
@@ -80,20 +80,6 @@ def choice_labels(spec: FormSpec, node: Node, lang: str | None) -> dict[str, str
             for c in spec.choice_list(node.list_name or "")}
 
 
-def display_value(spec: FormSpec, node: Node, value: Any, lang: str | None) -> str:
-    """An answer as the tablet shows it: choice labels, lists joined with ", "."""
-    if value is None or value == "" or value == []:
-        return ""
-    if node.type in SELECT_TYPES:
-        labels = choice_labels(spec, node, lang)
-        if isinstance(value, list):
-            return ", ".join(labels.get(str(v), str(v)) for v in value)
-        return labels.get(str(value), str(value))
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    return str(value)
-
-
 def correctable(node: Node) -> bool:
     """Whether a leader can correct this question on the web."""
     return node.is_question and not node.calculation and node.type not in _NOT_ON_THE_WEB \
@@ -143,7 +129,7 @@ def _render_nodes(walk: _Walk, nodes: Iterable[Node], answers: Any, where: Path,
                 and walk.engine.is_relevant(walk.root, path))):
             items.append({"kind": "question", "path": "/".join(node.path),
                           "label": label_of(node, walk.lang, walk.spec, walk.root, path),
-                          "value": display_value(walk.spec, node, value, walk.lang),
+                          "value": display_value(node, value, walk.spec, walk.lang),
                           "field": field_path, "correctable": correctable(node),
                           "calculated": bool(node.calculation)})
     return items
@@ -158,7 +144,7 @@ def _repeat(walk: _Walk, node: Node, value: Any, path: Path, field_path: str
     rows = []
     for position, inst in enumerate(instances):
         key = f"{field_path}[{inst.get(INSTANCE_KEY, '')}]/"
-        rows.append([{"value": display_value(walk.spec, c, inst.get(c.name), walk.lang),
+        rows.append([{"value": display_value(c, inst.get(c.name), walk.spec, walk.lang),
                       "field": key + c.name,
                       "correctable": correctable(c) and (
                           not is_empty(inst.get(c.name)) or walk.engine.is_relevant(
@@ -236,7 +222,7 @@ def widget_for(spec: FormSpec, answers: Mapping[str, Any], fields: Mapping[str, 
         hint = render_text(hint, spec, answers, path, language=lang)
     return Widget(field_path, label_of(node, lang, spec, answers, path), hint, kind,
                   value if value is not None else ([] if kind == "checkboxes" else ""),
-                  display_value(spec, node, value, lang), choices, step, low, high)
+                  display_value(node, value, spec, lang), choices, step, low, high)
 
 
 def answer_from_widget(spec: FormSpec, field_path: str, values: list[str],
@@ -374,8 +360,8 @@ def _change(spec: FormSpec | None, record: Any, path: str, old: Any, new: Any,
         name = label_of(repeat, lang) if repeat is not None else ""
         label = f"{label} · {name} {'.'.join(map(str, positions))}".strip()
     computed = bool(node.calculation) or node.type in ("calculate", "hidden")
-    return Change(path, label, display_value(spec, node, old, lang),
-                  display_value(spec, node, new, lang), computed)
+    return Change(path, label, display_value(node, old, spec, lang),
+                  display_value(node, new, spec, lang), computed)
 
 
 def _plain(value: Any) -> str:

@@ -8,6 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
+from forms.text import display_value
 from server.auth import Role, current_user, roles_required
 from server.errors import ApiError
 from server.extensions import db
@@ -19,7 +20,6 @@ from server.services.corrections import refusal_lines
 from server.services.dashboard import settlement_names
 from server.services.record_view import (
     answer_from_widget,
-    display_value,
     label_of,
     question_at,
     widget_for,
@@ -53,7 +53,7 @@ def index() -> str:
         label = label_of(node, lang) if node is not None else c.path
         versions = describe_versions(c)
         for version in versions:
-            version["shown"] = (display_value(spec, node, version["value"], lang)
+            version["shown"] = (display_value(node, version["value"], spec, lang)
                                 if spec is not None and node is not None
                                 else version["value"])
         if c.path == "__deleted__":  # one tablet deleted the record, another edited it
@@ -113,4 +113,4 @@ def _shown(record: Record, path: str, value: object) -> str:
     node = question_at(spec, path) if spec is not None else None
     if spec is None or node is None:
         return repr(value)
-    return display_value(spec, node, value, form_language(spec)) or _("(no answer)")
+    return display_value(node, value, spec, form_language(spec)) or _("(no answer)")

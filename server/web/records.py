@@ -21,6 +21,7 @@ from flask_babel import ngettext
 from werkzeug.wrappers import Response
 
 from forms.spec import FormSpec
+from forms.text import display_value
 from server.auth import Role, current_user, role_of, roles_required
 from server.errors import ApiError
 from server.extensions import db
@@ -33,7 +34,6 @@ from server.services.dashboard import settlement_names
 from server.services.exports.records import latest_spec
 from server.services.record_view import (
     answer_from_widget,
-    display_value,
     label_of,
     record_history,
     render_answers,

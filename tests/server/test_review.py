@@ -130,6 +130,25 @@ def test_answers_render_with_labels_choices_and_repeats_as_tables() -> None:
     assert items[2]["rows"][1][1]["field"] == "members[b2]/m_age"
 
 
+def test_answers_read_as_the_form_engine_shows_them() -> None:
+    """The record page shows an answer as the tablet's labels do (forms.text.display_value):
+    12.0 is 12, a boolean calculation true, a multiple choice by its labels."""
+    spec = FormSpec(
+        id="hh", version="1", title="Household", choices={"water": (
+            Choice("tap", {"default": "Tap"}), Choice("well", {"default": "Well"}))},
+        children=(
+            Node("question", "decimal", "area", ("area",), label={"default": "Area"}),
+            Node("question", "calculate", "dense", ("dense",), label={"default": "Dense?"},
+                 calculation="${area} < 20"),
+            Node("question", "select_multiple", "water", ("water",),
+                 label={"default": "Water"}, list_name="water"),
+            Node("question", "decimal", "share", ("share",), label={"default": "Share"}),
+        ))
+    items = render_answers(spec, {"area": 12.0, "dense": True, "water": "tap well",
+                                  "share": 0.1 + 0.2})
+    assert [item["value"] for item in items] == ["12", "true", "Tap, Well", "0.3"]
+
+
 def test_labels_naming_answers_show_them_as_the_tablet_does() -> None:
     spec = FormSpec(
         id="hh", version="1", title="Household", choices={"yn": (
