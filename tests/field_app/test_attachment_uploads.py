@@ -18,13 +18,14 @@ import pytest
 from faultproxy import FaultProxy
 from flaskhub import FlaskHub
 from refserver import RefServer
+from tablets import enrolled_tablet
 
 from field_app.core import attachments
 from field_app.core.api import SyncApi
 from field_app.core.bundles import export_bundle
 from field_app.core.errors import SyncCancelled, SyncError
-from field_app.core.store import Store, open_store
-from field_app.core.sync_runner import SyncOptions, enrol, run_sync
+from field_app.core.store import Store
+from field_app.core.sync_runner import SyncOptions, run_sync
 from field_app.core.transport import HttpTransport, RetryPolicy
 
 Hub = RefServer | FlaskHub
@@ -42,14 +43,6 @@ def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Hub]:
 def api_for(url: str, store: Store | None = None) -> SyncApi:
     token = store.device.token if store is not None else None
     return SyncApi(HttpTransport(url, token, retry=FAST_RETRY, timeout_s=10))
-
-
-def tablet(tmp_path: Path, name: str, server: Hub) -> Store:
-    store = open_store(tmp_path / f"{name}.db", device_name=name)
-    api = api_for(server.url)
-    enrol(store, api, server.new_code())
-    api.transport.close()
-    return store
 
 
 def photo(tmp_path: Path, name: str, size: int, seed: bytes | None = None) -> Path:
@@ -86,7 +79,7 @@ def attempt_marks(store: Store) -> list[str]:
 
 def test_a_new_photo_is_sent_without_asking_the_offset_first(tmp_path: Path,
                                                             server: Hub) -> None:
-    a = tablet(tmp_path, "a", server)
+    a = enrolled_tablet(tmp_path, "a", server)
     sha = attachments.add_attachment(a, photo(tmp_path, "house.jpg", 600_000))
     result = upload(a, server.url, sha)
     chunks = -(-600_000 // CHUNK)
@@ -101,12 +94,12 @@ def test_a_photo_the_server_already_has_is_not_sent_again(tmp_path: Path,
                                                          server: Hub) -> None:
     """Another tablet (or a hub) delivered the same photo: one refused chunk, no more."""
     data = os.urandom(1_300_000)
-    b = tablet(tmp_path, "b", server)
+    b = enrolled_tablet(tmp_path, "b", server)
     sha = attachments.add_attachment(b, photo(tmp_path, "b.jpg", 0, data))
     upload(b, server.url, sha)
     server.requests.clear()
 
-    a = tablet(tmp_path, "a", server)
+    a = enrolled_tablet(tmp_path, "a", server)
     assert attachments.add_attachment(a, photo(tmp_path, "a.jpg", 0, data)) == sha
     api = api_for(server.url, a)
     try:
@@ -127,7 +120,7 @@ def test_a_photo_the_server_has_in_part_goes_on_from_its_offset(tmp_path: Path,
     """Another tablet's upload stopped after two chunks: this one sends only the rest."""
     data = os.urandom(700_000)
     sha = hashlib.sha256(data).hexdigest()
-    b = tablet(tmp_path, "b", server)
+    b = enrolled_tablet(tmp_path, "b", server)
     api = api_for(server.url, b)
     for start in (0, CHUNK):
         part = data[start:start + CHUNK]
@@ -137,7 +130,7 @@ def test_a_photo_the_server_has_in_part_goes_on_from_its_offset(tmp_path: Path,
     api.transport.close()
     server.requests.clear()
 
-    a = tablet(tmp_path, "a", server)
+    a = enrolled_tablet(tmp_path, "a", server)
     attachments.add_attachment(a, photo(tmp_path, "a.jpg", 0, data))
     result = upload(a, server.url, sha)
     rest = -(-(len(data) - 2 * CHUNK) // CHUNK)
@@ -150,7 +143,7 @@ def test_after_a_lost_answer_the_next_sync_asks_the_offset(tmp_path: Path,
                                                           server: Hub) -> None:
     """The server stored the photo but the link died before the tablet heard it (and
     before it could ask): the next upload asks (HEAD) and sends nothing again."""
-    a = tablet(tmp_path, "a", server)
+    a = enrolled_tablet(tmp_path, "a", server)
     data = os.urandom(100_000)  # one chunk: the server has it all after the first PATCH
     sha = attachments.add_attachment(a, photo(tmp_path, "house.jpg", 0, data))
     proxy = FaultProxy(server.port)
@@ -172,7 +165,7 @@ def test_after_a_lost_answer_the_next_sync_asks_the_offset(tmp_path: Path,
 
 def test_photos_that_left_in_a_bundle_are_asked_about_first(tmp_path: Path,
                                                            server: Hub) -> None:
-    a = tablet(tmp_path, "a", server)
+    a = enrolled_tablet(tmp_path, "a", server)
     sha = attachments.add_attachment(a, photo(tmp_path, "house.jpg", 300_000))
     assert export_bundle(a, io.BytesIO()).attachments == 1
     upload(a, server.url, sha)
@@ -184,7 +177,7 @@ def test_an_upload_resumes_after_drops_from_the_first_chunk_on(tmp_path: Path,
                                                               server: Hub) -> None:
     """The link dies during the first (unasked) chunk and later ones: the file arrives
     intact, at most the chunk in flight is sent twice per drop."""
-    a = tablet(tmp_path, "a", server)
+    a = enrolled_tablet(tmp_path, "a", server)
     data = os.urandom(900_000)
     sha = attachments.add_attachment(a, photo(tmp_path, "house.jpg", 0, data))
     proxy = FaultProxy(server.port)
@@ -199,7 +192,7 @@ def test_an_upload_resumes_after_drops_from_the_first_chunk_on(tmp_path: Path,
 
 
 def test_a_cancelled_sync_sends_nothing(tmp_path: Path, server: Hub) -> None:
-    a = tablet(tmp_path, "a", server)
+    a = enrolled_tablet(tmp_path, "a", server)
     sha = attachments.add_attachment(a, photo(tmp_path, "house.jpg", 300_000))
     row = attachments.pending_uploads(a)[0]
     stop = threading.Event()
@@ -218,14 +211,14 @@ def test_another_length_for_the_same_photo_is_refused_not_looped(tmp_path: Path)
     try:
         data = os.urandom(300_000)
         sha = hashlib.sha256(data).hexdigest()
-        b = tablet(tmp_path, "b", hub)
+        b = enrolled_tablet(tmp_path, "b", hub)
         api = api_for(hub.url, b)
         first = data[:CHUNK]
         assert api.attachment_chunk(sha, 0, len(data) + 1, first,
                                     hashlib.sha256(first).hexdigest()).status == 200
         api.transport.close()
         hub.requests.clear()
-        a = tablet(tmp_path, "a", hub)
+        a = enrolled_tablet(tmp_path, "a", hub)
         attachments.add_attachment(a, photo(tmp_path, "a.jpg", 0, data))
         with pytest.raises(SyncError) as err:
             upload(a, hub.url, sha)

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from flaskhub import FlaskHub
+from tablets import enrolled_tablet
 
 from field_app.core import attachments, outbox
 from field_app.core.api import SyncApi
 from field_app.core.session import SurveySession
-from field_app.core.store import Store, open_store
-from field_app.core.sync_runner import enrol, run_sync
+from field_app.core.store import Store
+from field_app.core.sync_runner import run_sync
 from field_app.core.transport import HttpTransport, RetryPolicy
 from forms.spec import FormSpec, Node
 
@@ -25,21 +25,12 @@ PHOTO_FORM = FormSpec(id="structure", version="1", title="Structure", children=(
 
 
 @pytest.fixture
-def hub(tmp_path: Path) -> Iterator[FlaskHub]:
-    h = FlaskHub(tmp_path / "instance", forms=[("hh", "1")])
+def hub(hub: FlaskHub) -> FlaskHub:
+    """The shared hub (conftest.py) with the photo form published too."""
     from server.services.forms import publish_form
-    with h.app.app_context():
+    with hub.app.app_context():
         publish_form(PHOTO_FORM)
-    yield h
-    h.close()
-
-
-def tablet(tmp_path: Path, name: str, hub: FlaskHub) -> Store:
-    store = open_store(tmp_path / f"{name}.db", device_name=name)
-    api = SyncApi(HttpTransport(hub.url))
-    enrol(store, api, hub.new_code())
-    api.transport.close()
-    return store
+    return hub
 
 
 def sync(store: Store, hub: FlaskHub):
@@ -52,7 +43,7 @@ def sync(store: Store, hub: FlaskHub):
 
 
 def test_a_photo_answer_reaches_the_server_with_its_file(tmp_path: Path, hub: FlaskHub) -> None:
-    store = tablet(tmp_path, "mapper", hub)
+    store = enrolled_tablet(tmp_path, "mapper", hub)
     sync(store, hub)  # downloads the published forms
     assert store.form("structure", "1") is not None
     photo = tmp_path / "KB-045.jpg"
@@ -75,8 +66,8 @@ def test_a_photo_answer_reaches_the_server_with_its_file(tmp_path: Path, hub: Fl
 
 
 def test_a_cursor_beyond_the_server_restarts_from_zero(tmp_path: Path, hub: FlaskHub) -> None:
-    a = tablet(tmp_path, "a", hub)
-    b = tablet(tmp_path, "b", hub)
+    a = enrolled_tablet(tmp_path, "a", hub)
+    b = enrolled_tablet(tmp_path, "b", hub)
     rid = a.create_record("hh", "1", {"head_name": "Amina"}, finalized=True)
     sync(a, hub)
     b.save_cursor(10_000)  # e.g. the server was restored from an older backup
@@ -88,7 +79,7 @@ def test_a_cursor_beyond_the_server_restarts_from_zero(tmp_path: Path, hub: Flas
 
 def test_a_missing_photo_is_reported_and_the_others_still_go(tmp_path: Path,
                                                              hub: FlaskHub) -> None:
-    store = tablet(tmp_path, "mapper", hub)
+    store = enrolled_tablet(tmp_path, "mapper", hub)
     gone, kept = tmp_path / "gone.jpg", tmp_path / "kept.jpg"
     gone.write_bytes(b"x" * 1000)
     kept.write_bytes(os.urandom(5000))

@@ -9,37 +9,27 @@ import io
 import random
 import socket
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-import pytest
 from flaskhub import FlaskHub
+from tablets import enrolled_tablet
 
 from field_app.core import outbox
 from field_app.core.api import SyncApi
 from field_app.core.link import SLOW_RATE, SLOW_SNDBUF
-from field_app.core.store import Store, open_store
-from field_app.core.sync_runner import enrol, run_sync
+from field_app.core.store import Store
+from field_app.core.sync_runner import run_sync
 from field_app.core.transport import HttpTransport, RetryPolicy
 from sync.ids import new_instance_id
 
 NAMES = ["Amina", "Baraka", "Chipo", "Thandiwe", "Nomvula", "Otieno", "Wanjiru", "Kofi"]
 
 
-@pytest.fixture
-def hub(tmp_path: Path) -> Iterator[FlaskHub]:
-    h = FlaskHub(tmp_path / "instance")
-    yield h
-    h.close()
-
-
 def tablet(tmp_path: Path, hub: FlaskHub, households: int = 200, name: str = "a") -> Store:
-    store = open_store(tmp_path / f"{name}.db", device_name=name)
-    api = SyncApi(HttpTransport(hub.url))
-    enrol(store, api, hub.new_code())
-    api.transport.close()
+    store = enrolled_tablet(tmp_path, name, hub)
     rng = random.Random(3)
     with store.transaction():
         for i in range(households):

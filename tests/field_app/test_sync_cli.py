@@ -3,23 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 from flaskhub import FlaskHub
 
 from field_app.core import outbox
 from field_app.core.store import open_store
 from hesabu.cli import main
-
-
-@pytest.fixture
-def hub(tmp_path: Path) -> Iterator[FlaskHub]:
-    h = FlaskHub(tmp_path / "instance")
-    yield h
-    h.close()
 
 
 def test_init_then_sync_with_an_enrolment_code(tmp_path: Path, hub: FlaskHub) -> None:

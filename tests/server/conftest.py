@@ -14,6 +14,8 @@ from typing import Any
 import pg_databases
 import pytest
 from flask import Flask
+from kyc_data import load_kyc
+from personas import People, make_personas
 from server_harness import Device, LiveServer, enrol_device, publish_test_form, wipe
 
 from server.app import create_app
@@ -64,6 +66,17 @@ def live(app: Flask) -> Iterator[LiveServer]:
 def form(app: Flask) -> tuple[str, str]:
     """A published form ("household", "1")."""
     return publish_test_form(app)
+
+
+@pytest.fixture
+def people(app: Flask, request: pytest.FixtureRequest) -> People:
+    """The personas (personas.py): two federations with their admins, leaders, officials
+    and enumerators, logged in, and the enumerators' tablets. In a module or test marked
+    `kyc_records`, with the SDI test records of both federations (kyc_data.py) too."""
+    people = make_personas(app)
+    if request.node.get_closest_marker("kyc_records"):
+        load_kyc(app, people.federation_a, people.federation_b)
+    return people
 
 
 @pytest.fixture

@@ -2,14 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
 from flask import Flask
-from personas import People, make_personas
-
-
-@pytest.fixture
-def people(app: Flask) -> People:
-    return make_personas(app)
+from personas import People
 
 
 def actions(people: People) -> list[str]:

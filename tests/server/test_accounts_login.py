@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from flask import Flask, jsonify
-from personas import PASSWORD, CsrfClient, People, browser, make_personas
+from personas import PASSWORD, CsrfClient, People, browser
 from sqlalchemy import select, update
 
 from hesabu.cli import main
@@ -41,11 +41,6 @@ def app(make_app: Any) -> Flask:
 
     app.add_url_rule("/api/test/whoami", "test_whoami", whoami)
     return app
-
-
-@pytest.fixture
-def people(app: Flask) -> People:
-    return make_personas(app)
 
 
 def audit_log(app: Flask) -> list[tuple[str, str, dict[str, Any]]]:

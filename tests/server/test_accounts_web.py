@@ -7,16 +7,10 @@ import html
 import re
 from io import BytesIO
 
-import pytest
 import zxingcpp
 from flask import Flask
-from personas import People, make_personas
+from personas import People
 from PIL import Image
-
-
-@pytest.fixture
-def people(app: Flask) -> People:
-    return make_personas(app)
 
 
 def text(response: object) -> str:

@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 from flask import Flask
 from personas import People, make_personas
-from server_harness import Device, push_body
+from server_harness import Device
+from server_harness import push_ok as push
 from sqlalchemy import select
 
 from forms import load_form
@@ -39,12 +40,6 @@ def people(app: Flask) -> People:
         for form_id in (HOUSEHOLD, STRUCTURE):
             publish_form(load_form(ROOT / "forms" / "definitions" / f"{form_id}.xlsx"))
     return make_personas(app)
-
-
-def push(app: Flask, device: Device, ops: list[Any]) -> None:
-    reply = app.test_client().post("/api/sync/push", json=push_body(device, ops),
-                                   headers=device.auth)
-    assert reply.status_code == 200 and not reply.json["rejected"], reply.json
 
 
 def new_record(app: Flask, device: Device, form_id: str, answers: dict[str, Any]) -> str:

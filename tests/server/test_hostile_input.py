@@ -13,16 +13,15 @@ from urllib.parse import quote
 import pytest
 from flask import Flask
 from marshmallow import Schema, fields
-from personas import People, make_personas
+from personas import People
 from server_harness import (
-    Device,
     HttpClient,
     LiveServer,
     enrol_device,
     publish_test_form,
-    push_body,
     table_counts,
 )
+from server_harness import push_ok as push
 from test_bad_input import assert_error
 
 from server.api.openapi import ENDPOINT_DOCS
@@ -32,11 +31,6 @@ from server.services.devices import create_enrolment_code
 HUGE = "99999999999999999999"
 SURROGATE = "\\ud800"  # as it arrives on the wire: a JSON escape
 MARK = "§"  # where a test puts the escape (in no id, code or token)
-
-
-@pytest.fixture
-def people(app: Flask) -> People:
-    return make_personas(app)
 
 
 @pytest.fixture
@@ -58,12 +52,6 @@ def raw_json(client: HttpClient, method: str, path: str, text: str) -> Any:
 def with_escape(value: dict[str, Any], escape: str) -> str:
     """`value` as JSON text with MARK replaced by a raw JSON escape."""
     return json.dumps(value, ensure_ascii=False).replace(MARK, escape)
-
-
-def push(app: Flask, device: Device, ops: list[Any]) -> None:
-    reply = app.test_client().post("/api/sync/push", json=push_body(device, ops),
-                                   headers=device.auth)
-    assert reply.status_code == 200 and not reply.json["rejected"], reply.json
 
 
 def a_record_and_a_conflict(app: Flask, people: People) -> tuple[str, int]:

@@ -13,17 +13,19 @@ import copy
 import csv
 import io
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from flask import Flask
-from kyc_data import CHAISA, MASHIMONI, NAIROBI_CITY, load_kyc, make_ops, page, push, read
-from personas import People, make_personas
+from kyc_data import CHAISA, MASHIMONI, NAIROBI_CITY, make_ops, page, push, read
+from personas import People
 
 from server.services.indicators import formulas
 from server.services.indicators.formulas import check_parts, settlement_profile
 from server.services.indicators.profiles import aggregate_profiles
+
+#: `people` comes with the SDI test records (tests/server/conftest.py).
+pytestmark = pytest.mark.kyc_records
 
 ELECTRICITY_REASON = ("the profile reports more households with electricity (130) than "
                       "households (100)")
@@ -139,18 +141,10 @@ def test_city_left_out_sentence_names_five_then_counts() -> None:
 
 
 # -- through the server ------------------------------------------------------------------
-@pytest.fixture
-def people(app: Flask) -> Iterator[People]:
-    people = make_personas(app)
-    load_kyc(app, people.federation_a, people.federation_b)
-    yield people
-
-
 def api(persona: Any, path: str) -> Any:
     response = persona.api.get(path)
     assert response.status_code == 200, (path, response.status_code)
     return response.get_json()
-
 
 
 def card(html: str, key: str) -> str:

@@ -3,7 +3,6 @@ show on the next request (these tests change data, so each has its own)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -14,18 +13,13 @@ from personas import People, make_personas
 from sync.hlc import HybridClock
 from sync.ops import DELETE, make_op
 
-
-@pytest.fixture
-def people(app: Flask) -> Iterator[People]:
-    people = make_personas(app)
-    load_kyc(app, people.federation_a, people.federation_b)
-    yield people
+#: `people` comes with the SDI test records (tests/server/conftest.py).
+pytestmark = pytest.mark.kyc_records
 
 
 def get(persona: Any, path: str) -> Any:
     response = persona.api.get(path)
     return response.status_code, response.get_json()
-
 
 
 def test_edits_and_deletes_reach_the_profile(app: Flask, people: People) -> None:

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import json
 import unicodedata
-from typing import Any
 
 import pytest
 from flask import Flask
 from personas import People, make_personas
-from server_harness import Device, push_body
+from server_harness import Device
+from server_harness import push_ok as push
 from sqlalchemy import Text, select, text
 
 from forms.spec import FormSpec, Node
@@ -20,12 +20,6 @@ from server.services.forms import publish_form
 from server.services.review import list_records
 from server.services.scoping import STRUCTURE_FORM
 from server.services.text_fold import PAIRS, fold, folds_to, search_regex
-
-
-def push(app: Flask, device: Device, ops: list[Any]) -> None:
-    reply = app.test_client().post("/api/sync/push", json=push_body(device, ops),
-                                   headers=device.auth)
-    assert reply.status_code == 200 and not reply.json["rejected"], reply.json
 
 
 @pytest.fixture

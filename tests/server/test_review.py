@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from server_harness import Device, push_body
+from server_harness import Device
+from server_harness import push_ok as push
 from sqlalchemy import select
 
 from forms.spec import Choice, FormSpec, Node
@@ -16,13 +17,6 @@ from server.models import Conflict, Record
 from server.services.record_view import render_answers
 from server.services.resolution import describe_versions, edit_record, resolve_conflict
 from server.services.review import latest_reviews, set_review
-
-
-def push(app: Flask, device: Device, ops: list[Any]) -> dict[str, Any]:
-    reply = app.test_client().post("/api/sync/push", json=push_body(device, ops),
-                                   headers=device.auth)
-    assert reply.status_code == 200, reply.json
-    return reply.json
 
 
 def pull(app: Flask, device: Device, cursor: int = 0) -> dict[str, Any]:

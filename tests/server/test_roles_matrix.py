@@ -20,9 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import pytest
 from flask import Flask
-from personas import ApiClient, People, browser, login_client, make_personas
+from personas import ApiClient, People, browser, login_client
 from werkzeug.routing import Rule
 
 from server.auth import Role
@@ -125,11 +124,6 @@ def problem(rule: AccessRule, caller: Caller, method: str, url: str, status: int
     if rule.allows(caller.role):
         return f"refused an allowed role ({status})" if refused else None
     return None if status == 403 else f"a role that is not allowed got {status}"
-
-
-@pytest.fixture
-def people(app: Flask) -> People:
-    return make_personas(app)
 
 
 def test_every_endpoint_declares_who_may_call_it(app: Flask) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from personas import People, make_personas
-from server_harness import Device, LiveServer, enrol_device, publish_test_form, push_body
+from server_harness import Device, LiveServer, enrol_device, publish_test_form, push_body, push_ok
 
 from field_app.core.api import SyncApi
 from field_app.core.store import open_store
@@ -43,11 +43,8 @@ def bound_device(app: Flask, device_id: str, user_id: str | None,
 
 
 def push(app: Flask, device: Device, *records: tuple[str, str, dict[str, Any]]) -> None:
-    ops = [device.op(record_id, fields, form_id=form_id, form_version="1")
-           for form_id, record_id, fields in records]
-    answer = app.test_client().post("/api/sync/push", json=push_body(device, ops),
-                                    headers=device.auth)
-    assert answer.status_code == 200 and not answer.json["rejected"], answer.json
+    push_ok(app, device, [device.op(record_id, fields, form_id=form_id, form_version="1")
+                          for form_id, record_id, fields in records])
 
 
 def pulled(app: Flask, device: Device) -> set[str]:

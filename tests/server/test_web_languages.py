@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 from flask import Flask, request
-from personas import People, browser, csrf_from, make_personas
+from personas import People, browser, csrf_from
 
 from forms import load_form
 from server.errors import ApiError
@@ -109,11 +109,6 @@ def test_catalogs_are_complete_translated_and_compiled() -> None:
         broken = {message.id: [str(e) for e in message.check(catalog)]
                   for message in catalog if message.id and message.check(catalog)}
         assert broken == {}, code
-
-
-@pytest.fixture
-def people(app: Flask) -> People:
-    return make_personas(app)
 
 
 def test_a_logged_out_visitor_gets_the_browsers_language(app: Flask) -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pytest
 from flask import Flask
 from markupsafe import escape
 from personas import People, make_personas
@@ -16,11 +15,6 @@ from server_harness import HttpClient, LiveServer
 from server.api.doc_text import split_docstring
 from server.api.openapi import build_spec
 from server.errors import ERRORS
-
-
-@pytest.fixture
-def people(app: Flask) -> People:
-    return make_personas(app)
 
 
 def test_docstring_summaries_are_whole_sentences() -> None:
