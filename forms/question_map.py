@@ -29,14 +29,19 @@ from typing import Any
 
 from forms.spec import FormSpec
 
-#: An input read as a number, or as text (a name, a date, a choice's name).
+#: An input read as a number, as text (a name, a date, a choice's name), as a point
+#: (longitude, latitude) or as a shape (a closed ring of points).
 NUMBER = "number"
 TEXT = "text"
+POINT = "point"
+SHAPE = "shape"
 #: The question types whose answers each kind of input can read.
 KIND_TYPES: dict[str, frozenset[str]] = {
     NUMBER: frozenset({"integer", "decimal", "range", "calculate"}),
     TEXT: frozenset({"text", "select_one", "date", "datetime", "time", "barcode",
                      "calculate"}),
+    POINT: frozenset({"geopoint"}),
+    SHAPE: frozenset({"geoshape"}),
 }
 
 #: A question's path in the form: the names of its groups, then its own name.

@@ -48,7 +48,7 @@ def mapping_file(tmp_path: Path, text: str) -> Path:
 def test_every_mapped_question_is_in_the_sdi_form_with_a_fitting_type() -> None:
     questions = profile_questions()
     questions.check(form_specs()["sdi_settlement_profile"])
-    assert len(list(questions.inputs())) == 90
+    assert len(list(questions.inputs())) == 92
 
 
 def test_a_variant_without_a_mapped_question_is_named() -> None:
@@ -63,6 +63,14 @@ def test_a_question_of_the_wrong_type_is_named(tmp_path: Path) -> None:
                             'households = "section_C/C13_Renting"')
     with pytest.raises(QuestionMapError, match=r"^households: section_C/C13_Renting is a "
                        r"select_one question, which does not answer with a number$"):
+        read_profile_questions(mapping_file(tmp_path, text)).check(
+            form_specs()["sdi_settlement_profile"])
+
+
+def test_the_place_must_be_a_point_and_a_shape(tmp_path: Path) -> None:
+    text = SDI_TEXT.replace('point = "section_B/B1_GPS"', 'point = "section_B/B5_City"')
+    with pytest.raises(QuestionMapError, match=r"^place.point: section_B/B5_City is a text "
+                       r"question, which does not answer with a point$"):
         read_profile_questions(mapping_file(tmp_path, text)).check(
             form_specs()["sdi_settlement_profile"])
 

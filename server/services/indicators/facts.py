@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
+from forms.question_map import answer_at
 from server.extensions import begin_write, is_sqlite
 from server.models import Record
 from server.models.indicators import (
@@ -26,6 +27,7 @@ from server.models.indicators import (
     StructureFacts,
 )
 from server.services.indicators import enumeration, formulas
+from server.services.indicators.profile_questions import profile_questions
 
 SETTLEMENT_FORM = "sdi_settlement_profile"
 STRUCTURE_FORM = "sdi_structure_numbering"
@@ -157,12 +159,10 @@ def _facts(form_id: str, row: Any) -> dict[str, Any]:
         facts["settlement_id"] = _clip(facts["settlement_id"], 36)
         facts["structure_use"] = _clip(facts["structure_use"], 50)
         return {"structure_id": row.record_id, **facts}
-    indicators = formulas.settlement_profile(answers)
-    section_b = answers.get("section_B") if isinstance(answers.get("section_B"), dict) else {}
-    verification = answers.get("verification")
-    verification = verification if isinstance(verification, dict) else {}
-    point = formulas.geopoint(section_b.get("B1_GPS"))
-    ring = formulas.geoshape(verification.get("A0_Boundary"))
+    questions = profile_questions()
+    indicators = formulas.settlement_profile(answers, questions)
+    point = formulas.geopoint(answer_at(answers, questions.point))
+    ring = formulas.geoshape(answer_at(answers, questions.boundary))
     return {
         "settlement_id": row.record_id,
         "name": _clip(indicators["name"], 200),

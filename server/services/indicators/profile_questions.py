@@ -18,6 +18,8 @@ from typing import Any
 import forms
 from forms.question_map import (
     NUMBER,
+    POINT,
+    SHAPE,
     TEXT,
     QuestionMapError,
     QuestionPath,
@@ -85,6 +87,8 @@ class ProfileQuestions:
     water_sources: tuple[WaterSource, ...]
     toilet_blocks: tuple[ToiletBlock, ...]
     priorities: tuple[Priority, ...]  # the most important first
+    point: QuestionPath  # where the settlement is, on the map
+    boundary: QuestionPath  # its boundary
 
     def inputs(self) -> Iterator[tuple[str, QuestionPath, str]]:
         """Every mapped question as (input, path, kind), for `check_questions`."""
@@ -101,6 +105,8 @@ class ProfileQuestions:
         for n, priority in enumerate(self.priorities, start=1):
             yield f"priorities.{n}.priority", priority.priority, TEXT
             yield f"priorities.{n}.term", priority.term, TEXT
+        yield "place.point", self.point, POINT
+        yield "place.boundary", self.boundary, SHAPE
 
     def check(self, form: FormSpec) -> None:
         """QuestionMapError naming each mapped question `form` lacks or cannot answer."""
@@ -129,7 +135,8 @@ def read_profile_questions(path: Path) -> ProfileQuestions:
 
 def _parse(data: Mapping[str, Any]) -> ProfileQuestions:
     _keys("the file", data, required={"form_id", "number", "text", "land_ownership_pct",
-                                      "water_sources", "toilet_blocks", "priorities"})
+                                      "water_sources", "toilet_blocks", "priorities",
+                                      "place"})
     sources = []
     for n, source in enumerate(_list(data, "water_sources"), start=1):
         _keys(f"water_sources {n}", source, required={"name", "count", "working"},
@@ -146,13 +153,15 @@ def _parse(data: Mapping[str, Any]) -> ProfileQuestions:
         priorities.append(Priority(_path(priority["priority"]), _path(priority["term"])))
     _keys("[number]", data["number"], required=set(NUMBERS))
     _keys("[text]", data["text"], required=set(TEXTS))
+    _keys("[place]", data["place"], required={"point", "boundary"})
     return ProfileQuestions(
         form_id=str(data["form_id"]),
         number={name: _path(data["number"][name]) for name in NUMBERS},
         text={name: _path(data["text"][name]) for name in TEXTS},
         land_ownership={owner: _path(p) for owner, p in data["land_ownership_pct"].items()},
         water_sources=tuple(sources), toilet_blocks=tuple(blocks),
-        priorities=tuple(priorities))
+        priorities=tuple(priorities), point=_path(data["place"]["point"]),
+        boundary=_path(data["place"]["boundary"]))
 
 
 def _keys(where: str, table: Any, required: set[str], optional: frozenset[str] | set[str]
