@@ -40,7 +40,7 @@ from forms.spec import MULTI_TYPES, SELECT_TYPES, FormSpec, Node
 from forms.xpath.errors import ExpressionError
 from forms.xpath.tree import form_index
 
-__all__ = ["display_value", "has_references", "render_text"]
+__all__ = ["choice_labels", "display_value", "has_references", "render_text"]
 
 #: `${name}` as pyxform reads it in labels (spaces inside the braces tolerated).
 REFERENCE = re.compile(r"\$\{\s*([^{}\s]*)\s*\}")
@@ -98,14 +98,16 @@ def display_value(node: Node, value: Any, form: FormSpec, language: str | None =
         names = value.split() if isinstance(value, str) and node.type in MULTI_TYPES else value
         if not isinstance(names, list):
             names = [names]
-        labels = _choice_labels(node, form, language)
+        labels = choice_labels(node, form, language)
         return ", ".join(labels.get(str(n), str(n)) for n in names)
     if isinstance(value, list):  # several answers (should not happen for a question)
         return ", ".join(display_value(node, v, form, language) for v in value)
     return _plain(value)
 
 
-def _choice_labels(node: Node, form: FormSpec, language: str | None) -> dict[str, str]:
+def choice_labels(node: Node, form: FormSpec, language: str | None = None) -> dict[str, str]:
+    """A select's choices: name -> label in `language` (else the form's default language,
+    else any), the name when a choice has no label."""
     out: dict[str, str] = {}
     for choice in form.choice_list(node.list_name or ""):
         out[choice.name] = pick_text(choice.label, language, form.default_language) or choice.name

@@ -26,7 +26,7 @@ from forms.spec import (
     Node,
     text_in,
 )
-from forms.text import display_value, render_text
+from forms.text import choice_labels, display_value, render_text
 from server.errors import ApiError
 from server.extensions import db
 from server.models import Device, DeviceAccount, User
@@ -73,11 +73,6 @@ def _column_label(node: Node, lang: str | None, spec: FormSpec, root: Mapping[st
     if "${" not in text:
         return text
     return render_text(text, spec, root, path, language=lang) or humanise(node.name)
-
-
-def choice_labels(spec: FormSpec, node: Node, lang: str | None) -> dict[str, str]:
-    return {c.name: text_in(c.label, lang, DEFAULT_LANG) or c.name
-            for c in spec.choice_list(node.list_name or "")}
 
 
 def correctable(node: Node) -> bool:
@@ -200,7 +195,7 @@ def widget_for(spec: FormSpec, answers: Mapping[str, Any], fields: Mapping[str, 
     choices: tuple[tuple[str, str], ...] = ()
     kind = _KINDS.get(node.type, "text")
     if node.type in SELECT_TYPES:
-        labels = choice_labels(spec, node, lang)
+        labels = choice_labels(node, spec, lang)
         visible = engine.visible_choices(answers, path)
         choices = tuple((c.name, labels.get(c.name, c.name)) for c in visible)
         if node.or_other and "other" not in labels:
