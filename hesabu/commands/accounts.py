@@ -43,7 +43,7 @@ def create_user_command(username: str, role: str, federation: str | None, displa
         hesabu server create-user amina --role admin
     """
     from server.services.accounts import AccountError, create_user, find_federation
-    from server.services.audit import audit
+    from server.services.audit import NOBODY, audit
 
     if password is None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
@@ -59,5 +59,5 @@ def create_user_command(username: str, role: str, federation: str | None, displa
         user = create_user(username, password, role, federation_id, display_name)
     except AccountError as err:
         raise click.ClickException(str(err)) from None
-    audit("user.create", user.username, role=user.role, via="command line")
+    audit(NOBODY, "user.create", user.username, role=user.role, via="command line")
     click.echo(f"{user.role} {user.username} created (id {user.id})")
