@@ -29,6 +29,7 @@ from kivy.uix.widget import Widget
 
 from field_app.core import attachments, geo, inputs, photos
 from field_app.core.devices import Fix
+from field_app.core.navigation import label as form_label
 from field_app.ui.dialogs import confirm
 from field_app.ui.widgets import (
     BigButton,
@@ -563,8 +564,6 @@ def view_for(screen: Any, path: AnswerPath, node: Node, language: str | None,
              hint: str | None = None) -> QuestionView:
     """The view of the question at `path`; `label` and `hint` as shown (the navigator's
     `label_at` / `hint_at`, with answers in place of `${name}`), else the form's own."""
-    from field_app.core.navigation import label as form_label
-
     cls = VIEWS.get(node.type, TextQuestion)
     return cls(screen, path, node,
                form_label(node, language, fallback) if label is None else label,
