@@ -28,6 +28,7 @@ from field_app.core.devices import Camera, Gps, default_devices
 from field_app.core.store import Store, open_store
 from field_app.core.sync_task import SyncTask
 from field_app.ui.collector import calm_collector
+from field_app.ui.dialogs import open_popups
 
 UI_DIR = Path(__file__).resolve().parent
 #: The screens, in the order of their .kv files (each `screens/<name>.py` + `<name>.kv`).
@@ -129,8 +130,6 @@ class HesabuApp(App):
         topmost popup, else the form's previous page (and a question before leaving a
         record), else home. True when handled; on home, Android sends the app to the
         background (False)."""
-        from field_app.ui.dialogs import open_popups
-
         popups = open_popups(Window)
         if popups:
             popups[-1].dismiss(animation=False)
