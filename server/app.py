@@ -8,6 +8,9 @@ from typing import Any
 
 from flask import Flask
 
+from server.access_log import install_access_log
+from server.api import register_blueprints
+from server.api.wire import Int64Converter
 from server.errors import register_error_handlers
 from server.extensions import (
     DEFAULT_SQLITE_BUSY_TIMEOUT_S,
@@ -15,7 +18,10 @@ from server.extensions import (
     engine_options,
     install_sqlite_hooks,
 )
+from server.i18n import init_i18n
+from server.migrate import upgrade
 from server.services.clock import install_clock
+from server.web import register_web
 
 #: Settings and their defaults; any of them can be passed to create_app.
 DEFAULTS: dict[str, Any] = {
@@ -76,27 +82,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         install_sqlite_hooks(db.engine, strict=bool(app.config.get(
             "HESABU_SQLITE_STRICT_WRITES")))
         if app.config["HESABU_AUTO_UPGRADE"]:
-            from server.migrate import upgrade
-
             upgrade(db.engine)
 
     # Validation messages can mix int keys (list positions) and str keys.
     app.json.sort_keys = False  # type: ignore[attr-defined]
     register_error_handlers(app)
     install_clock(app)
-    from server.access_log import install_access_log
-
     install_access_log(app)
-    from server.i18n import init_i18n
-
     init_i18n(app)
-    from server.api import register_blueprints
-    from server.api.wire import Int64Converter
-
     app.url_map.converters["int"] = Int64Converter
-
     register_blueprints(app)
-    from server.web import register_web
-
     register_web(app)
     return app

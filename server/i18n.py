@@ -26,6 +26,7 @@ from flask_babel import lazy_gettext as _l
 
 from forms.record_messages import language_code
 from forms.spec import FormSpec
+from server.auth import current_user
 
 #: Languages of the web: code -> the language's own name.
 LANGUAGES = {"en": "English", "fr": "Français", "pt": "Português", "sw": "Kiswahili"}
@@ -55,8 +56,6 @@ def _select_language() -> str:
         code = request.accept_languages.best_match(list(LANGUAGES)) or DEFAULT_LANGUAGE
         g.hesabu_language = code
         return code
-    from server.auth import current_user
-
     user = None
     # Only a browser session has a chosen language: other callers (OpenRosa clients with
     # Digest, scripts) are not looked up here, so their own authentication comes first.

@@ -14,7 +14,7 @@ record never points at a file the app may lose access to.
 Every failure, whether Java raises it or the result is empty, ends in `on_error` with a
 plain message, never an exception out of the app. Exactly one callback is called per
 request: `on_done(path)`, `on_done(None)` (cancelled), or `on_error(message)`. Results
-come on Android's UI thread: the UI marshals them (`on_main_thread`). Without `on_error`
+come on Android's UI thread: the UI marshals them (Kivy's `mainthread`). Without `on_error`
 a failure is reported as `on_done(None)`.
 
 `jnius` and `android.activity` are parameters so tests can play the Android side.

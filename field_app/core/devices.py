@@ -3,7 +3,7 @@
 On Android GPS goes through plyer and the camera through `android_camera` (intents on
 pyjnius); on a desktop there is no GPS (the form shows the manual entry) and the camera
 is a file chooser. Callbacks may arrive on another thread:
-the UI wraps them with its clock (`field_app.ui.app.on_main_thread`) before touching
+the UI wraps them with its clock (Kivy's `mainthread`) before touching
 widgets. Tests use `FakeGps`, which plays back fixed positions.
 """
 

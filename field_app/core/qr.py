@@ -2,7 +2,7 @@
 
     if can_read_pictures():                    # else hide "Read a QR code picture"
         read_enrolment_from_camera(app.camera, photo_path,
-                                   lambda reading: on_main_thread(show, reading))
+                                   mainthread(show))    # kivy.clock.mainthread
     decode_qr_file(path)                       # the text of the code in a picture
 
 Decoders, the first one importable wins: pyzbar with the zbar library (python-for-android
@@ -178,7 +178,7 @@ class QrReading:
 def read_enrolment_from_camera(camera: Camera, filename: str | Path,
                                on_done: Callable[[QrReading], None]) -> None:
     """Take a picture with `camera` into `filename` and read the enrolment QR code in it.
-    `on_done` is called once, maybe on another thread (wrap it with on_main_thread)."""
+    `on_done` is called once, maybe on another thread (wrap it with Kivy's `mainthread`)."""
 
     def taken(path: str | None) -> None:
         if path is None:

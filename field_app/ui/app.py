@@ -4,18 +4,16 @@
 
 Screens only turn taps and typing into calls on the core (`AppState`, `Navigator`,
 `SyncTask`, `listing`) and show what comes back. Callbacks from other threads (sync,
-GPS, camera) reach widgets through `on_main_thread`, which schedules on the Kivy clock.
+GPS, camera) reach widgets through Kivy's `mainthread`, which schedules on the Kivy clock.
 """
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from kivy.app import App
-from kivy.clock import Clock
+from kivy.clock import mainthread
 from kivy.core.window import Window
 from kivy.lang import Builder
 from kivy.metrics import sp
@@ -29,6 +27,8 @@ from field_app.core.app_state import AppState
 from field_app.core.devices import Camera, Gps, default_devices
 from field_app.core.store import Store, open_store
 from field_app.core.sync_task import SyncTask
+from field_app.ui.collector import calm_collector
+from field_app.ui.dialogs import open_popups
 
 UI_DIR = Path(__file__).resolve().parent
 #: The screens, in the order of their .kv files (each `screens/<name>.py` + `<name>.kv`).
@@ -38,44 +38,6 @@ SCREENS = ("language", "enrol", "pin_set", "pin_unlock", "home", "start", "form"
 BACK_TO_HOME = frozenset({"start", "records", "sync", "settings"})
 #: The Back key code (Escape on a keyboard, Back on Android).
 BACK_KEY = 27
-
-
-#: Once the app runs: allocations between young collections (Python: 700), and young
-#: (older) collections between middle (full) ones (Python: 10, 10).
-GC_THRESHOLDS = (20_000, 20, 20)
-
-
-def calm_collector() -> None:
-    """Keep the cycle collector from walking the whole app while a page is built.
-
-    Building a page makes thousands of small objects, so Python's default thresholds
-    start a collection every few hundred, and every so often one that walks every
-    object of the app (Kivy, the form, the store: ~250,000) for 10-20 ms. What exists
-    once the app has started lives as long as the app: it is frozen out of the
-    collector's walks, and young collections come less often. Cycles made later
-    (the views of a closed record) are still collected, when the home screen is shown
-    (`collect_when_idle`).
-    """
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(*GC_THRESHOLDS)
-
-
-def collect_when_idle(screen: str = "home") -> None:
-    """Free what closed screens left (a record's page views) in half a second, if
-    `screen` is still the one shown then (the enumerator is reading it, not working)."""
-
-    def collect(_dt: float) -> None:
-        app = App.get_running_app()
-        if app is not None and app.root is not None and app.root.current == screen:
-            gc.collect()
-
-    Clock.schedule_once(collect, 0.5)
-
-
-def on_main_thread(fn: Callable[..., Any], *args: Any) -> None:
-    """Run `fn(*args)` on the UI thread at the next frame (safe from any thread)."""
-    Clock.schedule_once(lambda _dt: fn(*args), 0)
 
 
 class HesabuApp(App):
@@ -134,7 +96,8 @@ class HesabuApp(App):
         i18n.set_language(self.state.language)
         self.lang = self.state.language
         self.scale = self.state.font_scale
-        self.sync_task = SyncTask(self.store_path, on_main_thread, self.data_key)
+        self.sync_task = SyncTask(self.store_path, lambda fn, *args: mainthread(fn)(*args),
+                                  self.data_key)
         Window.clearcolor = (1, 1, 1, 1)
         # The on-screen keyboard pushes the screen up so the field typed in stays seen.
         Window.softinput_mode = "below_target"
@@ -167,8 +130,6 @@ class HesabuApp(App):
         topmost popup, else the form's previous page (and a question before leaving a
         record), else home. True when handled; on home, Android sends the app to the
         background (False)."""
-        from field_app.ui.dialogs import open_popups
-
         popups = open_popups(Window)
         if popups:
             popups[-1].dismiss(animation=False)

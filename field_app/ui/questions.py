@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from kivy.app import App
+from kivy.clock import mainthread
 from kivy.core.image import Image as CoreImage
 from kivy.graphics import Color, Ellipse, Line, Rectangle
 from kivy.metrics import dp, sp
@@ -28,7 +29,7 @@ from kivy.uix.widget import Widget
 
 from field_app.core import attachments, geo, inputs, photos
 from field_app.core.devices import Fix
-from field_app.ui.app import on_main_thread
+from field_app.core.navigation import label as form_label
 from field_app.ui.dialogs import confirm
 from field_app.ui.widgets import (
     BigButton,
@@ -254,8 +255,7 @@ class _GpsMixin:
             return
         self.status.text = _t("Looking for the position... stay outside, away from walls.")
         self.status.color = (0.07, 0.07, 0.07, 1)
-        gps.start(lambda fix: on_main_thread(self._fixed, fix),
-                  lambda status: None)
+        gps.start(mainthread(self._fixed), lambda status: None)
 
     def _fixed(self, fix: Fix) -> None:
         self.fix = fix
@@ -470,15 +470,15 @@ class MediaQuestion(QuestionView):
     def take_photo(self) -> None:
         target = self.folder / f"camera-{int(_time.time() * 1000)}.jpg"
         App.get_running_app().camera.take_picture(
-            str(target), lambda path: on_main_thread(self._picked, path, True),
-            lambda message: on_main_thread(self.show_error, message))
+            str(target), mainthread(lambda path: self._picked(path, True)),
+            mainthread(self.show_error))
 
     def choose_file(self) -> None:
         camera = App.get_running_app().camera
         if self.node.type == "image" and camera.can_pick:  # the tablet's own picker
             target = self.folder / f"picked-{int(_time.time() * 1000)}"
-            camera.pick_picture(str(target), lambda p: on_main_thread(self._picked, p, True),
-                                lambda message: on_main_thread(self.show_error, message))
+            camera.pick_picture(str(target), mainthread(lambda p: self._picked(p, True)),
+                                mainthread(self.show_error))
             return
         images = ["*.jpg", "*.jpeg", "*.png", "*.JPG", "*.JPEG", "*.PNG"]
         chooser = FileChooserListView(path=str(Path.home()),
@@ -512,12 +512,12 @@ class MediaQuestion(QuestionView):
             try:
                 prepared = photos.prepare_photo(path, self.folder, limit)
             except photos.PhotoError as exc:
-                on_main_thread(self._not_stored, str(exc))
+                mainthread(self._not_stored)(str(exc))
                 return
             finally:
                 if ours:
                     Path(path).unlink(missing_ok=True)
-            on_main_thread(self.screen.attach, self.path, str(prepared.path))
+            mainthread(self.screen.attach)(self.path, str(prepared.path))
 
         threading.Thread(target=prepare, name="photo", daemon=True).start()
 
@@ -564,8 +564,6 @@ def view_for(screen: Any, path: AnswerPath, node: Node, language: str | None,
              hint: str | None = None) -> QuestionView:
     """The view of the question at `path`; `label` and `hint` as shown (the navigator's
     `label_at` / `hint_at`, with answers in place of `${name}`), else the form's own."""
-    from field_app.core.navigation import label as form_label
-
     cls = VIEWS.get(node.type, TextQuestion)
     return cls(screen, path, node,
                form_label(node, language, fallback) if label is None else label,

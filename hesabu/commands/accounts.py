@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 
-from hesabu.commands.server import _DB_OPTION, _INSTANCE_OPTION, _in_app
+from hesabu.commands.options import with_server_app
 
 _ROLES = ("admin", "leader", "enumerator", "official")
 
@@ -14,20 +14,15 @@ _ROLES = ("admin", "leader", "enumerator", "official")
 @click.argument("name")
 @click.option("--country", default="", help="Country of the federation.")
 @click.option("--city", default="", help="City (or region) it profiles.")
-@_DB_OPTION
-@_INSTANCE_OPTION
-def create_federation_command(name: str, country: str, city: str, database_url: str | None,
-                              instance: str | None) -> None:
+@with_server_app
+def create_federation_command(name: str, country: str, city: str) -> None:
     """Create a federation called NAME and print its id."""
     from server.services.accounts import AccountError, create_federation
 
-    def job() -> str:
-        try:
-            return create_federation(name, country, city).id
-        except AccountError as err:
-            raise click.ClickException(str(err)) from None
-
-    click.echo(_in_app(database_url, instance, job))
+    try:
+        click.echo(create_federation(name, country, city).id)
+    except AccountError as err:
+        raise click.ClickException(str(err)) from None
 
 
 @click.command(name="create-user")
@@ -40,34 +35,29 @@ def create_federation_command(name: str, country: str, city: str, database_url: 
               prompt=True, prompt_required=False,
               help="Password (asked for without echo when not given; $HESABU_PASSWORD "
                    "also works).", envvar="HESABU_PASSWORD")
-@_DB_OPTION
-@_INSTANCE_OPTION
+@with_server_app
 def create_user_command(username: str, role: str, federation: str | None, display_name: str,
-                        password: str | None, database_url: str | None,
-                        instance: str | None) -> None:
+                        password: str | None) -> None:
     """Create a user who logs in at /login, e.g. the first admin:
 
         hesabu server create-user amina --role admin
     """
     from server.services.accounts import AccountError, create_user, find_federation
-    from server.services.audit import audit
+    from server.services.audit import NOBODY, audit
 
     if password is None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
 
-    def job() -> str:
-        federation_id = None
-        if federation:
-            found = find_federation(federation)
-            if found is None:
-                raise click.ClickException(f"no federation {federation!r}; create it with "
-                                           "`hesabu server create-federation`")
-            federation_id = found.id
-        try:
-            user = create_user(username, password, role, federation_id, display_name)
-        except AccountError as err:
-            raise click.ClickException(str(err)) from None
-        audit("user.create", user.username, role=user.role, via="command line")
-        return f"{user.role} {user.username} created (id {user.id})"
-
-    click.echo(_in_app(database_url, instance, job))
+    federation_id = None
+    if federation:
+        found = find_federation(federation)
+        if found is None:
+            raise click.ClickException(f"no federation {federation!r}; create it with "
+                                       "`hesabu server create-federation`")
+        federation_id = found.id
+    try:
+        user = create_user(username, password, role, federation_id, display_name)
+    except AccountError as err:
+        raise click.ClickException(str(err)) from None
+    audit(NOBODY, "user.create", user.username, role=user.role, via="command line")
+    click.echo(f"{user.role} {user.username} created (id {user.id})")

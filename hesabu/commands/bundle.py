@@ -13,7 +13,12 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from hesabu.commands.server import _DB_OPTION, _INSTANCE_OPTION, _in_app
+from hesabu.commands.options import (
+    database_option,
+    in_server_app,
+    instance_option,
+    with_server_app,
+)
 from hesabu.commands.sync import open_unlocked, unlock_options
 
 if TYPE_CHECKING:
@@ -60,8 +65,8 @@ def export_command(store_path: Path, out: Path, pin: str | None,
 @click.option("--return-out", "return_out", type=_FILE, default=None,
               help="Server: also write the return bundle for the device to this file.")
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
-@_DB_OPTION
-@_INSTANCE_OPTION
+@database_option
+@instance_option
 @unlock_options
 def import_command(file: Path, store_path: Path | None, return_out: Path | None,
                    as_json: bool, database_url: str | None, instance: str | None,
@@ -93,7 +98,7 @@ def import_command(file: Path, store_path: Path | None, return_out: Path | None,
         return answer
 
     try:
-        answer = _in_app(database_url, instance, job)
+        answer = in_server_app(database_url, instance, job)
     except (BundleError, ApiError) as exc:
         raise _refused(exc) from None
     if as_json:
@@ -136,20 +141,15 @@ def _import_on_device(file: Path, store: Store, as_json: bool) -> None:
 @click.option("--cursor", type=click.IntRange(0), default=None,
               help="Changes after this server sequence (default: the cursor the device's "
                    "last bundle carried).")
-@_DB_OPTION
-@_INSTANCE_OPTION
-def return_command(device_id: str, out: Path, cursor: int | None, database_url: str | None,
-                   instance: str | None) -> None:
+@with_server_app
+def return_command(device_id: str, out: Path, cursor: int | None) -> None:
     """Write a signed return bundle for a device: acknowledgements and its changes."""
     from server.errors import ApiError
     from server.services.bundles import write_return_bundle
 
-    def job() -> dict[str, Any]:
-        with out.open("wb") as fh:
-            return write_return_bundle(device_id, fh, cursor=cursor)
-
     try:
-        manifest = _in_app(database_url, instance, job)
+        with out.open("wb") as fh:
+            manifest = write_return_bundle(device_id, fh, cursor=cursor)
     except ApiError as exc:
         out.unlink(missing_ok=True)
         raise click.ClickException(f"[{exc.code}] {exc.message}") from None

@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from hesabu.commands.server import _DB_OPTION, _INSTANCE_OPTION, _in_app
+from hesabu.commands.options import with_server_app
 
 
 @click.group()
@@ -33,10 +33,8 @@ def hub() -> None:
               "(sha256/..., printed by its `hesabu serve --tls` and `hesabu server "
               "enrol-code`): trusted instead of an authority. Not needed for a central "
               "server with a certificate from a known authority.")
-@_DB_OPTION
-@_INSTANCE_OPTION
+@with_server_app
 def link_command(upstream_url: str, code: str, hub_id: str | None, name: str,
-                 database_url: str | None, instance: str | None,
                  pin: str | None = None) -> None:
     """Enrol this hub with the central server (then ask its admin to run
     `hesabu hub allow HUB_ID` there)."""
@@ -51,9 +49,8 @@ def link_command(upstream_url: str, code: str, hub_id: str | None, name: str,
     except PinError as exc:
         raise click.BadParameter(str(exc), param_hint="--cert-pin") from None
     try:
-        _in_app(database_url, instance, lambda: link_hub(
-            upstream_url, code, hub_id, name, public_key=server_public_key(),
-            private_key=server_private_key(), pin=pin))
+        link_hub(upstream_url, code, hub_id, name, public_key=server_public_key(),
+                 private_key=server_private_key(), pin=pin)
     except SyncError as exc:
         raise click.ClickException(f"could not enrol with {upstream_url}: {exc}") from None
     click.echo(f"hub {hub_id} linked to {upstream_url}")
@@ -62,26 +59,24 @@ def link_command(upstream_url: str, code: str, hub_id: str | None, name: str,
 
 @hub.command("allow")
 @click.argument("hub_id")
-@_DB_OPTION
-@_INSTANCE_OPTION
-def allow_command(hub_id: str, database_url: str | None, instance: str | None) -> None:
+@with_server_app
+def allow_command(hub_id: str) -> None:
     """On the central server: let the enrolled device HUB_ID relay other devices' ops."""
     from server.services.hub import allow_relay
 
-    _in_app(database_url, instance, lambda: allow_relay(hub_id))
+    allow_relay(hub_id)
     click.echo(f"{hub_id} may relay ops of other devices")
 
 
 @hub.command("sync-once")
-@_DB_OPTION
-@_INSTANCE_OPTION
-def sync_once_command(database_url: str | None, instance: str | None) -> None:
+@with_server_app
+def sync_once_command() -> None:
     """Push, upload files and pull once; prints JSON, exits 1 if the link failed."""
     from server.errors import ApiError
     from server.services.hub import sync_once
 
     try:
-        result: Any = _in_app(database_url, instance, sync_once)
+        result = sync_once()
     except ApiError as exc:
         raise click.ClickException(f"[{exc.code}] {exc.message}") from None
     click.echo(json.dumps(result.to_wire()))
@@ -90,13 +85,12 @@ def sync_once_command(database_url: str | None, instance: str | None) -> None:
 
 
 @hub.command("status")
-@_DB_OPTION
-@_INSTANCE_OPTION
-def status_command(database_url: str | None, instance: str | None) -> None:
+@with_server_app
+def status_command() -> None:
     """The upstream link as JSON: last success, waiting ops and files, last error."""
     from server.services.hub import hub_status
 
-    click.echo(json.dumps(_in_app(database_url, instance, hub_status)))
+    click.echo(json.dumps(hub_status()))
 
 
 def start_hub(app: Any, upstream_url: str | None) -> Any:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from hesabu.commands.server import _DB_OPTION, _INSTANCE_OPTION, _in_app
+from hesabu.commands.options import with_server_app
 
 
 @click.group(name="import")
@@ -29,22 +29,17 @@ def _command(source: str, label: str) -> click.Command:
     @click.option("--federation", default=None, metavar="NAME_OR_ID",
                   help="The federation whose history this is (default: the server's only "
                        "one).")
-    @_DB_OPTION
-    @_INSTANCE_OPTION
-    def command(file: Path, form_id: str, version: str | None, federation: str | None,
-                database_url: str | None, instance: str | None) -> None:
+    @with_server_app
+    def command(file: Path, form_id: str, version: str | None,
+                federation: str | None) -> None:
         from server.services.imports import ExportFileError, describe, import_export
 
-        def job() -> tuple[bool, str]:
-            try:
-                report = import_export(file, source, form_id, federation, version)
-            except ExportFileError as err:
-                raise click.ClickException(str(err)) from None
-            return report.imported, describe(report)
-
-        imported, text = _in_app(database_url, instance, job)
-        click.echo(text)
-        if not imported:
+        try:
+            report = import_export(file, source, form_id, federation, version)
+        except ExportFileError as err:
+            raise click.ClickException(str(err)) from None
+        click.echo(describe(report))
+        if not report.imported:
             raise SystemExit(1)
 
     return command

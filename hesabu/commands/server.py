@@ -3,29 +3,17 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from typing import Any
 
 import click
 
-_DB_OPTION = click.option(
-    "--database-url", "database_url", metavar="URL", default=None,
-    help="SQLAlchemy URL, e.g. postgresql+psycopg://user@host/db "
-         "(default: $HESABU_DATABASE_URL, else instance/hesabu.db).")
-_INSTANCE_OPTION = click.option(
-    "--instance", "instance", metavar="DIR", default=None,
-    help="Folder for the SQLite file and attachments (default: ./instance).")
-
-
-def _app(database_url: str | None, instance: str | None, **extra: Any) -> Any:
-    from server.app import create_app  # the server's dependencies are optional extras
-
-    config: dict[str, Any] = dict(extra)
-    if database_url:
-        config["SQLALCHEMY_DATABASE_URI"] = database_url
-    if instance:
-        config["INSTANCE_PATH"] = instance
-    return create_app(config)
+from hesabu.commands.hub import start_hub
+from hesabu.commands.options import (
+    database_option,
+    instance_option,
+    server_app,
+    with_server_app,
+)
 
 
 def _instance_path(instance: str | None) -> str:
@@ -36,27 +24,12 @@ def _instance_path(instance: str | None) -> str:
     return os.path.abspath(path) if path else Flask("server").instance_path
 
 
-def _in_app(database_url: str | None, instance: str | None, job: Callable[[], Any]) -> Any:
-    app = _app(database_url, instance)
-    with app.app_context():
-        from server.extensions import db, expect_writes
-
-        try:
-            # A command that reads and then writes takes SQLite's write lock at the start
-            # of each transaction: it waits for tablets' pushes instead of failing.
-            with expect_writes():
-                return job()
-        finally:
-            db.session.remove()
-            db.engine.dispose()
-
-
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(0, 65535),
               help="Port to listen on.")
-@_DB_OPTION
-@_INSTANCE_OPTION
+@database_option
+@instance_option
 @click.option("--hub", "as_hub", is_flag=True,
               help="Run as an office hub: sync with the upstream server in the background.")
 @click.option("--upstream", metavar="URL", default=None,
@@ -92,7 +65,7 @@ def serve(host: str, port: int, database_url: str | None, instance: str | None,
     # The access log to standard error unless HESABU_ACCESS_LOG names a file.
     if not os.environ.get("HESABU_ACCESS_LOG"):
         add_handler("-")
-    app = _app(database_url, instance, **({"HESABU_NODE_ID": "hub"} if as_hub else {}))
+    app = server_app(database_url, instance, **({"HESABU_NODE_ID": "hub"} if as_hub else {}))
     files = None
     try:
         if cert_file and key_file:
@@ -107,8 +80,6 @@ def serve(host: str, port: int, database_url: str | None, instance: str | None,
         app.config["SESSION_COOKIE_SECURE"] = True  # the leaders' login never goes over http
     note_serving(app.instance_path, files)
     if as_hub:
-        from hesabu.commands.hub import start_hub
-
         start_hub(app, upstream)
     database = app.config["SQLALCHEMY_DATABASE_URI"].split("@")[-1]
     if files is not None:
@@ -152,20 +123,15 @@ def db() -> None:
 
 
 @db.command()
-@_DB_OPTION
-@_INSTANCE_OPTION
-def upgrade(database_url: str | None, instance: str | None) -> None:
+@with_server_app
+def upgrade() -> None:
     """Upgrade the database to the newest schema (creates it if empty)."""
+    from server.extensions import db as sqla
     from server.migrate import current_revision, head_revision
 
-    def job() -> None:
-        from server.extensions import db as sqla
-
-        click.echo(f"database at revision {current_revision(sqla.engine)} "
-                   f"(newest: {head_revision()})")
-
-    # create_app upgrades; the job only reports.
-    _in_app(database_url, instance, job)
+    # Making the server app upgrades; the command only reports.
+    click.echo(f"database at revision {current_revision(sqla.engine)} "
+               f"(newest: {head_revision()})")
 
 
 @click.group(name="server")
@@ -176,15 +142,14 @@ def server_group() -> None:
 @server_group.command(name="enrol-code")
 @click.option("--ttl-hours", default=24.0, show_default=True, type=click.FloatRange(min=0.01),
               help="How long the code stays valid.")
-@_DB_OPTION
-@_INSTANCE_OPTION
-def enrol_code(ttl_hours: float, database_url: str | None, instance: str | None) -> None:
+@with_server_app
+def enrol_code(ttl_hours: float) -> None:
     """Print a one-time code that enrols one tablet (POST /api/devices/enrol)."""
     from server.services.device_accounts import tls_pin
     from server.services.devices import create_enrolment_code
 
-    code, expires, pin = _in_app(database_url, instance,
-                                 lambda: (*create_enrolment_code(ttl_hours), tls_pin()))
+    code, expires = create_enrolment_code(ttl_hours)
+    pin = tls_pin()
     click.echo(code)
     click.echo(f"valid once, until {expires:%Y-%m-%d %H:%M} UTC", err=True)
     if pin:
@@ -195,7 +160,7 @@ def enrol_code(ttl_hours: float, database_url: str | None, instance: str | None)
 @click.option("--tls-name", "tls_names", metavar="NAME", multiple=True,
               help="A host name or address for the new certificate (repeat; default: "
                    "those of the current one).")
-@_INSTANCE_OPTION
+@instance_option
 def tls_next(tls_names: tuple[str, ...], instance: str | None) -> None:
     """Prepare a new key and certificate for `hesabu serve --tls`. Restart the server:
     every device that syncs learns the new pin. Then run `hesabu server tls-switch`."""
@@ -214,7 +179,7 @@ def tls_next(tls_names: tuple[str, ...], instance: str | None) -> None:
 
 
 @server_group.command(name="tls-switch")
-@_INSTANCE_OPTION
+@instance_option
 def tls_switch(instance: str | None) -> None:
     """Serve the certificate `hesabu server tls-next` prepared (restart the server after);
     the old pair is kept in <instance>/tls/previous/."""
@@ -228,13 +193,12 @@ def tls_switch(instance: str | None) -> None:
 
 
 @server_group.command(name="devices")
-@_DB_OPTION
-@_INSTANCE_OPTION
-def devices(database_url: str | None, instance: str | None) -> None:
+@with_server_app
+def devices() -> None:
     """List enrolled devices: id, name, last seen, revoked."""
     from server.services.devices import list_devices
 
-    for d in _in_app(database_url, instance, list_devices):
+    for d in list_devices():
         seen = f"{d.last_seen:%Y-%m-%d %H:%M}" if d.last_seen else "never"
         state = "revoked" if d.revoked else "active"
         click.echo(f"{d.id}\t{d.name}\tlast seen {seen}\t{state}")
@@ -242,23 +206,20 @@ def devices(database_url: str | None, instance: str | None) -> None:
 
 @server_group.command(name="revoke")
 @click.argument("device_id")
-@_DB_OPTION
-@_INSTANCE_OPTION
-def revoke(device_id: str, database_url: str | None, instance: str | None) -> None:
+@with_server_app
+def revoke(device_id: str) -> None:
     """Refuse DEVICE_ID from now on (a lost or stolen tablet)."""
     from server.services.devices import revoke_device
 
-    if not _in_app(database_url, instance, lambda: revoke_device(device_id)):
+    if not revoke_device(device_id):
         raise click.ClickException(f"no device {device_id!r}")
     click.echo(f"device {device_id} revoked")
 
 
 @server_group.command(name="publish-form")
 @click.argument("paths", metavar="PATH...", nargs=-1, required=True)
-@_DB_OPTION
-@_INSTANCE_OPTION
-def publish_form_command(paths: tuple[str, ...], database_url: str | None,
-                         instance: str | None) -> None:
+@with_server_app
+def publish_form_command(paths: tuple[str, ...]) -> None:
     """Publish XLSForm versions so devices can pull them and push records in them.
 
     Publishing a version again with the same content does nothing; a changed form needs
@@ -269,41 +230,37 @@ def publish_form_command(paths: tuple[str, ...], database_url: str | None,
     from server.errors import ApiError
     from server.services.forms import publish_form
 
-    def job() -> bool:
-        ok = True
-        for path in paths:
-            try:
-                result = publish_form(load_form(path))
-            except FormError as err:
-                ok = False
-                for problem in err.problems:
-                    if problem.is_error:
-                        click.echo(f"{path}: {problem.sheet}:{problem.row}: {problem.message}",
-                                   err=True)
-                continue
-            except (ApiError, ValueError) as err:
-                ok = False
-                click.echo(f"{path}: {err}", err=True)
-                continue
-            verb = "published" if result.created else "already published"
-            click.echo(f"{result.form_id} version {result.version} {verb} "
-                       f"(server_seq {result.server_seq})")
-        return ok
-
-    if not _in_app(database_url, instance, job):
+    ok = True
+    for path in paths:
+        try:
+            result = publish_form(load_form(path))
+        except FormError as err:
+            ok = False
+            for problem in err.problems:
+                if problem.is_error:
+                    click.echo(f"{path}: {problem.sheet}:{problem.row}: {problem.message}",
+                               err=True)
+            continue
+        except (ApiError, ValueError) as err:
+            ok = False
+            click.echo(f"{path}: {err}", err=True)
+            continue
+        verb = "published" if result.created else "already published"
+        click.echo(f"{result.form_id} version {result.version} {verb} "
+                   f"(server_seq {result.server_seq})")
+    if not ok:
         raise SystemExit(1)
 
 
 @server_group.command(name="demo-data")
-@_DB_OPTION
-@_INSTANCE_OPTION
-def demo_data(database_url: str | None, instance: str | None) -> None:
+@with_server_app
+def demo_data() -> None:
     """Load the demo dataset (federations, users of every role, settlements, structures,
     households, conflicts, reviews) and print the demo logins. Running it again adds
     nothing."""
     from server.services.demo import load_demo
 
-    summary = _in_app(database_url, instance, load_demo)
+    summary = load_demo()
     if summary.created:
         click.echo(f"demo data loaded: {summary.settlements} settlements, "
                    f"{summary.structures} structures, {summary.households} households, "

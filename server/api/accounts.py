@@ -10,7 +10,14 @@ from marshmallow import Schema, ValidationError
 
 from server.api.openapi import doc, field_schema
 from server.api.wire import json_body, json_response, load, optional_json_body
-from server.auth import Role, api_roles_required, current_user, visible_federation_ids
+from server.auth import (
+    Actor,
+    Role,
+    acting,
+    api_roles_required,
+    current_user,
+    visible_federation_ids,
+)
 from server.errors import ApiError
 from server.schemas.accounts import (
     AssignmentSchema,
@@ -41,8 +48,9 @@ def _answer(schema: type[Schema], many: bool = False) -> dict[str, Any]:
     return {"type": "array", "items": one} if many else one
 
 
-def _me() -> Any:
-    return current_user()
+def _me() -> Actor:
+    """The caller, for the account services' rules and audit log."""
+    return acting()
 
 
 def _dump(schema: Schema, data: Any, status: int = 200) -> Response:
@@ -60,7 +68,7 @@ def server_url() -> str:
 @doc(answer=_answer(UserSchema))
 def me() -> Response:
     """The logged-in user (by session or API token)."""
-    return _dump(UserSchema(), admin.user_dict(_me()))
+    return _dump(UserSchema(), admin.user_dict(current_user()))
 
 
 @bp.get("/federations")
@@ -224,4 +232,4 @@ def audit_log() -> Response:
     except ValidationError as exc:
         raise ApiError("request.invalid", "bad audit query",
                        details={"fields": exc.messages}) from None
-    return _dump(AuditEventSchema(), audit_events(visible_federation_ids(_me()), **query))
+    return _dump(AuditEventSchema(), audit_events(visible_federation_ids(current_user()), **query))

@@ -6,7 +6,7 @@ from flask import Blueprint, Response
 
 from server.api.openapi import doc, schema_json
 from server.api.wire import json_body, json_response, load
-from server.auth import Role, api_roles_required, current_user
+from server.auth import Role, acting, api_roles_required, current_user
 from server.schemas.review import ConflictListSchema, ResolutionSchema, ResolveSchema
 from server.services.audit import audit
 from server.services.resolution import conflict_rows, resolve_conflict, visible_conflict
@@ -39,6 +39,6 @@ def resolve(conflict_id: int) -> Response:
     body = load(ResolveSchema(), json_body())
     resolver = current_user().username
     done = resolve_conflict(conflict_id, body["value"], user=resolver)
-    audit("conflict.resolve", done.record_id, path=done.path, value=done.value,
+    audit(acting(), "conflict.resolve", done.record_id, path=done.path, value=done.value,
           conflict_id=conflict_id, op_id=done.op_id)
     return json_response(ResolutionSchema().dump(done))

@@ -6,7 +6,7 @@ from flask import Blueprint, Response, stream_with_context
 
 from server.api.openapi import doc
 from server.api.profiles import current_viewer, filters_from, query_args
-from server.auth import api_roles_required
+from server.auth import acting, api_roles_required
 from server.schemas.profiles import (
     CityExportQuerySchema,
     RecordExportQuerySchema,
@@ -23,7 +23,7 @@ _FILE = {"type": "string", "format": "binary"}
 
 def send(download: exports.Download, action: str, target: str, **details: object) -> Response:
     """Audit the export, then stream it as an attachment."""
-    audit(action, target=target, filename=download.filename, **details)
+    audit(acting(), action, target=target, filename=download.filename, **details)
     # content_type, not mimetype: "text/csv; charset=utf-8" already names its charset
     # (as mimetype, Werkzeug appended a second one).
     response = Response(stream_with_context(download.chunks), content_type=download.mimetype)

@@ -25,6 +25,8 @@ from server.api.doc_text import markdown_html, markdown_inline, split_docstring
 from server.api.wire import json_response
 from server.auth.access import public, rule_for
 from server.errors import ERRORS
+from server.schemas.devices import EnrolRequest
+from server.schemas.sync import PullQuery, PushRequest
 from server.schemas.values import INT64_MAX
 
 bp = Blueprint("openapi", __name__, url_prefix="/api")
@@ -360,9 +362,6 @@ bp.record_once(_register_filters)
 
 def _describe_core() -> None:
     """Bodies and answers of the sync, device, form and attachment endpoints."""
-    from server.schemas.devices import EnrolRequest
-    from server.schemas.sync import PullQuery, PushRequest
-
     describe("devices.enrol", body=EnrolRequest, status=201, answer={
         "type": "object", "properties": {"device_id": {"type": "string"},
                                          "token": {"type": "string"},

@@ -23,6 +23,7 @@ from xml.sax.saxutils import escape
 from flask import Blueprint, Response, current_app, g, request, url_for
 from werkzeug.exceptions import HTTPException
 
+from server.auth import acting
 from server.auth.access import COLLECT as COLLECT_KIND
 from server.auth.access import AccessRule, mark
 from server.errors import ERRORS, ApiError
@@ -160,7 +161,7 @@ def submission(token: str | None = None) -> Response:
         raise ApiError("openrosa.xml_missing", "the request has no xml_submission_file part")
     parts = [Part(name, f.filename or "", f.mimetype or "", f.read())
              for name, f in request.files.items(multi=True) if name != "xml_submission_file"]
-    receipt = receive_submission(identity, xml, parts)
+    receipt = receive_submission(identity, xml, parts, acting(identity))
     kind = receipt.outcome.kind
     message = {"created": "received", "edited": "edit received",
                "unchanged": "edit received (nothing changed)", "files": "files received",

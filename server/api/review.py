@@ -7,7 +7,7 @@ from flask import Blueprint, Response, request
 
 from server.api.openapi import doc, schema_json
 from server.api.wire import json_body, json_response, load
-from server.auth import Role, api_roles_required, current_user
+from server.auth import Role, acting, api_roles_required, current_user
 from server.errors import ApiError
 from server.schemas.review import (
     EditSchema,
@@ -18,8 +18,8 @@ from server.schemas.review import (
 )
 from server.services.audit import audit
 from server.services.resolution import edit_record
-from server.services.review import list_records, record_detail, set_review, visible_record
-from server.services.scoping import visible_record_ids
+from server.services.review import list_records, record_detail, set_review
+from server.services.scoping import visible_record, visible_record_ids
 
 bp = Blueprint("review_api", __name__, url_prefix="/api/records")
 _READERS = (Role.ADMIN, Role.LEADER, Role.ENUMERATOR)
@@ -64,7 +64,8 @@ def review(record_id: str) -> Response:
     reviewer = current_user().username
     saved = set_review(record_id, body["state"], body["comment"], reviewer=reviewer)
     answer = ReviewSchema().dump(saved)
-    audit("record.review", record_id, state=body["state"], comment=body["comment"][:500])
+    audit(acting(), "record.review", record_id, state=body["state"],
+          comment=body["comment"][:500])
     return json_response(answer, status=201)
 
 
@@ -86,5 +87,6 @@ def edit(record_id: str) -> Response:
                        details={"fields": {"fields": ["empty"]}})
     editor = current_user().username
     op = edit_record(record_id, body["fields_"], user=editor, via="api")
-    audit("record.edit", record_id, fields=sorted(body["fields_"]), op_id=op.op_id)
+    audit(acting(), "record.edit", record_id, fields=sorted(body["fields_"]),
+          op_id=op.op_id)
     return json_response({"op_id": op.op_id})

@@ -14,6 +14,7 @@ from marshmallow import Schema, ValidationError
 from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter
 
+from server.auth.access import DEVICE, AccessRule, mark
 from server.errors import ApiError, too_large_code, too_large_details
 from server.schemas.values import INT64_MAX, storable_text
 from server.services.devices import DeviceIdentity, authenticate
@@ -39,7 +40,7 @@ def require_device(view: F) -> F:
         g.device = authenticate(request.headers.get("Authorization"))
         return view(*args, **kwargs)
 
-    return wrapper  # type: ignore[return-value]
+    return mark(wrapper, AccessRule(DEVICE))  # type: ignore[return-value]
 
 
 def current_device() -> DeviceIdentity:

@@ -22,9 +22,10 @@ import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import redirect, render_template, request, url_for
+from flask import redirect, render_template, request, session, url_for
 
 from server.auth.access import API, WEB, AccessRule, mark, public
+from server.auth.credentials import record_token_use, user_for_session, user_for_token
 from server.auth.roles import (
     ALL_ROLES,
     Role,
@@ -36,12 +37,15 @@ from server.auth.roles import (
 from server.errors import ApiError
 from server.extensions import db
 from server.models import User
+from server.services.audit import Actor
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 __all__ = [
     "ALL_ROLES",
+    "Actor",
     "Role",
+    "acting",
     "api_roles_required",
     "can_manage_federation",
     "can_see_household_data",
@@ -69,10 +73,6 @@ def bearer_token() -> str | None:
 def _load_user() -> tuple[User | None, str | None]:
     """The caller, and the id of its API token if that token's last use is due to be
     recorded."""
-    from flask import session
-
-    from server.services.accounts import user_for_session, user_for_token
-
     token = bearer_token()
     if token is not None:
         found = user_for_token(token) if token else None
@@ -98,11 +98,15 @@ def current_user() -> User | None:
         # End the read so services can open their own write transaction.
         db.session.commit()
         if token_used is not None:
-            from server.services.accounts import record_token_use
-
             record_token_use(token_used)
     request._hesabu_user = user  # type: ignore[attr-defined]
     return user
+
+
+def acting(user: Any = _UNSET) -> Actor:
+    """Who acts in this request, for the audit log and the services' rules: the current
+    user (or `user`: the one logging in, None for nobody) and the client's address."""
+    return Actor.of(current_user() if user is _UNSET else user, request.remote_addr)
 
 
 def assume_anonymous() -> None:

@@ -1,8 +1,9 @@
 """Every endpoint declares who may call it; a test walks `app.url_map` and fails on any
 endpoint without a declaration (tests/server/test_roles_matrix.py).
 
-The decorators in server.auth declare as they wrap. Endpoints whose module cannot use
-them (the device sync endpoints use `require_device`) are declared here by name.
+The decorators in server.auth (and `require_device` for the devices' sync endpoints)
+declare as they wrap: they `mark` the view with its rule. Endpoints that cannot be
+decorated are declared here by name.
 """
 
 from __future__ import annotations
@@ -60,12 +61,6 @@ def declare(endpoint: str, rule: AccessRule) -> None:
     DECLARED[endpoint] = rule
 
 
-def _device_wrapper_code() -> Any:
-    from server.api.wire import require_device
-
-    return require_device(lambda: None).__code__  # type: ignore[attr-defined]
-
-
 def rule_for(endpoint: str, view: Callable[..., Any]) -> AccessRule | None:
     """The declared rule of an endpoint, or None if it declares none."""
     rule = getattr(view, _ATTR, None)
@@ -75,7 +70,4 @@ def rule_for(endpoint: str, view: Callable[..., Any]) -> AccessRule | None:
         return DECLARED[endpoint]
     if endpoint.endswith(".static"):  # a blueprint's static files
         return AccessRule(PUBLIC)
-    # Every view wrapped by require_device shares the wrapper's code object.
-    if getattr(view, "__code__", None) is _device_wrapper_code():
-        return AccessRule(DEVICE)
     return None

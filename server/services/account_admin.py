@@ -1,7 +1,8 @@
 """Managing people, settlements, assignments, devices and tokens, with the rules of who
 may do what. The JSON API and the web pages both call these, so the rules live here once.
 
-`actor` is the user doing it (server.auth.current_user()). Objects of a federation the
+`actor` is who does it (`server.auth.acting()`: the user and their address); the rules
+read its role and federation, the audit log records it. Objects of a federation the
 actor cannot see answer "not found", so ids of other federations leak nothing.
 Every change is written to the audit log.
 """
@@ -27,11 +28,11 @@ from server.models import (
     User,
 )
 from server.models.types import utcnow
-from server.services import accounts
-from server.services.audit import audit
-from server.services.device_accounts import EnrolmentOffer, create_code_for
+from server.services import accounts, devices
+from server.services.audit import Actor, audit
+from server.services.device_accounts import EnrolmentOffer
 from server.services.refusals import refusals_by_device
-from server.services.scoping import request_rescan
+from server.services.scoping import request_rescan, visible_settlement_ids
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -51,7 +52,7 @@ def _not_found(kind: str, key: str) -> ApiError:
     return ApiError("request.not_found", _("no %(kind)s %(key)r", kind=kind, key=key))
 
 
-def _require(actor: Any, *roles: Role) -> Role:
+def _require(actor: Actor, *roles: Role) -> Role:
     role = role_of(actor)
     if role not in roles:
         raise _forbidden(_("a %(role)s may not do this",
@@ -60,7 +61,7 @@ def _require(actor: Any, *roles: Role) -> Role:
     return role
 
 
-def _in_scope(actor: Any, federation_id: str | None) -> bool:
+def _in_scope(actor: Actor, federation_id: str | None) -> bool:
     visible = visible_federation_ids(actor)
     return visible is None or federation_id in visible
 
@@ -72,7 +73,7 @@ def federation_dict(f: Federation) -> dict[str, Any]:
             "created_at": _iso(f.created_at)}
 
 
-def list_federations(actor: Any) -> list[dict[str, Any]]:
+def list_federations(actor: Actor) -> list[dict[str, Any]]:
     query = select(Federation).order_by(Federation.name)
     visible = visible_federation_ids(actor)
     if visible is not None:
@@ -80,7 +81,7 @@ def list_federations(actor: Any) -> list[dict[str, Any]]:
     return [federation_dict(f) for f in db.session.execute(query).scalars()]
 
 
-def create_federation(actor: Any, name: str, country: str = "", city: str = ""
+def create_federation(actor: Actor, name: str, country: str = "", city: str = ""
                       ) -> dict[str, Any]:
     _require(actor, Role.ADMIN)
     try:
@@ -88,7 +89,7 @@ def create_federation(actor: Any, name: str, country: str = "", city: str = ""
     except accounts.AccountError as err:
         raise _invalid(err) from None
     found = federation_dict(federation)
-    audit("federation.create", federation.name, in_federation=federation.id)
+    audit(actor, "federation.create", federation.name, in_federation=federation.id)
     return found
 
 
@@ -100,7 +101,7 @@ def user_dict(u: User) -> dict[str, Any]:
             "created_at": _iso(u.created_at), "last_login": _iso(u.last_login)}
 
 
-def list_users(actor: Any, federation_id: str | None = None) -> list[dict[str, Any]]:
+def list_users(actor: Actor, federation_id: str | None = None) -> list[dict[str, Any]]:
     """Admins: everyone (or one federation's); leaders: their federation's people."""
     _require(actor, Role.ADMIN, Role.LEADER)
     query = select(User).order_by(User.role, User.username)
@@ -112,7 +113,7 @@ def list_users(actor: Any, federation_id: str | None = None) -> list[dict[str, A
     return [user_dict(u) for u in db.session.execute(query).scalars()]
 
 
-def _user_in_scope(actor: Any, user_id: str) -> User:
+def _user_in_scope(actor: Actor, user_id: str) -> User:
     user = db.session.get(User, user_id)
     if user is None or (role_of(actor) is not Role.ADMIN
                         and not can_manage_federation(actor, user.federation_id)):
@@ -120,12 +121,12 @@ def _user_in_scope(actor: Any, user_id: str) -> User:
     return user
 
 
-def get_user(actor: Any, user_id: str) -> dict[str, Any]:
+def get_user(actor: Actor, user_id: str) -> dict[str, Any]:
     _require(actor, Role.ADMIN, Role.LEADER)
     return user_dict(_user_in_scope(actor, user_id))
 
 
-def create_user(actor: Any, username: str, password: str, role: str,
+def create_user(actor: Actor, username: str, password: str, role: str,
                 federation_id: str | None = None, display_name: str = "") -> dict[str, Any]:
     """Admins create anyone; leaders create enumerators of their own federation."""
     actor_role = _require(actor, Role.ADMIN, Role.LEADER)
@@ -140,12 +141,12 @@ def create_user(actor: Any, username: str, password: str, role: str,
     except accounts.AccountError as err:
         raise _invalid(err) from None
     found = user_dict(user)
-    audit("user.create", found["username"], role=found["role"],
+    audit(actor, "user.create", found["username"], role=found["role"],
           in_federation=found["federation_id"])
     return found
 
 
-def update_user(actor: Any, user_id: str, *, role: str | None = None,
+def update_user(actor: Actor, user_id: str, *, role: str | None = None,
                 federation_id: str | None = None, display_name: str | None = None,
                 active: bool | None = None, password: str | None = None) -> dict[str, Any]:
     """Change a user. Roles and federations: admins only. Leaders may rename, deactivate
@@ -202,11 +203,11 @@ def update_user(actor: Any, user_id: str, *, role: str | None = None,
     found = user_dict(user)
     db.session.commit()
     if "role" in changes or "federation_id" in changes:
-        audit("user.role_change", found["username"], in_federation=found["federation_id"],
-              **changes)
+        audit(actor, "user.role_change", found["username"],
+              in_federation=found["federation_id"], **changes)
     elif changes:
-        audit("user.update", found["username"], in_federation=found["federation_id"],
-              **changes)
+        audit(actor, "user.update", found["username"],
+              in_federation=found["federation_id"], **changes)
     return found
 
 
@@ -217,10 +218,8 @@ def settlement_dict(s: Settlement) -> dict[str, Any]:
             "created_at": _iso(s.created_at)}
 
 
-def list_settlements(actor: Any) -> list[dict[str, Any]]:
+def list_settlements(actor: Actor) -> list[dict[str, Any]]:
     """The settlements `actor` may see (enumerators: their assignments)."""
-    from server.services.scoping import visible_settlement_ids
-
     query = select(Settlement).order_by(Settlement.name)
     visible = visible_settlement_ids(actor)
     if visible is not None:
@@ -228,7 +227,7 @@ def list_settlements(actor: Any) -> list[dict[str, Any]]:
     return [settlement_dict(s) for s in db.session.execute(query).scalars()]
 
 
-def create_settlement(actor: Any, name: str, city: str = "",
+def create_settlement(actor: Actor, name: str, city: str = "",
                       federation_id: str | None = None) -> dict[str, Any]:
     actor_role = _require(actor, Role.ADMIN, Role.LEADER)
     federation_id = federation_id or (actor.federation_id if actor_role is Role.LEADER
@@ -246,18 +245,18 @@ def create_settlement(actor: Any, name: str, city: str = "",
     db.session.flush()
     found = settlement_dict(settlement)
     db.session.commit()
-    audit("settlement.create", found["id"], name=name)
+    audit(actor, "settlement.create", found["id"], name=name)
     return found
 
 
-def _settlement_in_scope(actor: Any, settlement_id: str) -> Settlement:
+def _settlement_in_scope(actor: Actor, settlement_id: str) -> Settlement:
     settlement = db.session.get(Settlement, settlement_id)
     if settlement is None or not _in_scope(actor, settlement.federation_id):
         raise _not_found("settlement", settlement_id)
     return settlement
 
 
-def list_assignments(actor: Any, user_id: str | None = None) -> list[dict[str, Any]]:
+def list_assignments(actor: Actor, user_id: str | None = None) -> list[dict[str, Any]]:
     _require(actor, Role.ADMIN, Role.LEADER, Role.ENUMERATOR)
     query = (select(Assignment, User.username, Settlement.name, Settlement.federation_id)
              .join(User, User.id == Assignment.user_id)
@@ -275,7 +274,7 @@ def list_assignments(actor: Any, user_id: str | None = None) -> list[dict[str, A
             for a, username, name, fed in db.session.execute(query)]
 
 
-def assign(actor: Any, user_id: str, settlement_id: str) -> dict[str, Any]:
+def assign(actor: Actor, user_id: str, settlement_id: str) -> dict[str, Any]:
     """Let an enumerator's devices pull a settlement of their federation."""
     _require(actor, Role.ADMIN, Role.LEADER)
     user = _user_in_scope(actor, user_id)
@@ -289,12 +288,12 @@ def assign(actor: Any, user_id: str, settlement_id: str) -> dict[str, Any]:
         db.session.add(Assignment(user_id=user_id, settlement_id=settlement_id))
         request_rescan(user_id, f"settlement {names[1]} assigned")
         db.session.commit()
-        audit("assignment.add", f"{names[0]} -> {names[1]}", user_id=user_id,
+        audit(actor, "assignment.add", f"{names[0]} -> {names[1]}", user_id=user_id,
               settlement_id=settlement_id, in_federation=names[2])
     return {"user_id": user_id, "settlement_id": settlement_id}
 
 
-def unassign(actor: Any, user_id: str, settlement_id: str) -> None:
+def unassign(actor: Actor, user_id: str, settlement_id: str) -> None:
     _require(actor, Role.ADMIN, Role.LEADER)
     user = _user_in_scope(actor, user_id)
     settlement = _settlement_in_scope(actor, settlement_id)
@@ -304,13 +303,13 @@ def unassign(actor: Any, user_id: str, settlement_id: str) -> None:
     names = (user.username, settlement.name, settlement.federation_id)
     db.session.delete(row)
     db.session.commit()
-    audit("assignment.remove", f"{names[0]} -> {names[1]}", user_id=user_id,
+    audit(actor, "assignment.remove", f"{names[0]} -> {names[1]}", user_id=user_id,
           settlement_id=settlement_id, in_federation=names[2])
 
 
 # Devices -------------------------------------------------------------------------------
 
-def list_devices(actor: Any) -> list[dict[str, Any]]:
+def list_devices(actor: Actor) -> list[dict[str, Any]]:
     """Devices with their person and federation, and the changes of each that this
     server (or, on a hub, its upstream) refused, grouped by reason. Leaders: their
     federation's."""
@@ -332,7 +331,7 @@ def list_devices(actor: Any) -> list[dict[str, Any]]:
             for d, uid, fed, username in rows]
 
 
-def enrolment_code(actor: Any, user_id: str, server_url: str, ttl_hours: float
+def enrolment_code(actor: Actor, user_id: str, server_url: str, ttl_hours: float
                    ) -> EnrolmentOffer:
     """A one-time code that enrols a tablet for `user_id` (shown once)."""
     _require(actor, Role.ADMIN, Role.LEADER)
@@ -342,13 +341,13 @@ def enrolment_code(actor: Any, user_id: str, server_url: str, ttl_hours: float
     if user.role == Role.OFFICIAL.value:
         raise ApiError("account.invalid", _("officials do not collect data on tablets"))
     username = user.username
-    offer = create_code_for(user, server_url, ttl_hours, actor.id)
-    audit("device.enrolment_code", username, user_id=user_id,
+    offer = devices.create_code_for(user, server_url, ttl_hours, actor.id)
+    audit(actor, "device.enrolment_code", username, user_id=user_id,
           expires_at=offer.expires_at.isoformat(), in_federation=offer.federation_id)
     return offer
 
 
-def revoke_device(actor: Any, device_id: str) -> None:
+def revoke_device(actor: Actor, device_id: str) -> None:
     _require(actor, Role.ADMIN, Role.LEADER)
     device = db.session.get(Device, device_id)
     account = db.session.get(DeviceAccount, device_id)
@@ -359,10 +358,8 @@ def revoke_device(actor: Any, device_id: str) -> None:
         raise _not_found("device", device_id)
     name = device.name
     db.session.rollback()
-    from server.services.devices import revoke_device as revoke
-
-    revoke(device_id)
-    audit("device.revoke", device_id, name=name, in_federation=federation)
+    devices.revoke_device(device_id)
+    audit(actor, "device.revoke", device_id, name=name, in_federation=federation)
 
 
 # API tokens ----------------------------------------------------------------------------
@@ -373,7 +370,7 @@ def token_dict(t: ApiToken) -> dict[str, Any]:
             "revoked": t.revoked_at is not None}
 
 
-def list_tokens(actor: Any) -> list[dict[str, Any]]:
+def list_tokens(actor: Actor) -> list[dict[str, Any]]:
     """Your own tokens (admins: everyone's)."""
     query = select(ApiToken).order_by(ApiToken.created_at.desc())
     if role_of(actor) is not Role.ADMIN:
@@ -381,7 +378,7 @@ def list_tokens(actor: Any) -> list[dict[str, Any]]:
     return [token_dict(t) for t in db.session.execute(query).scalars()]
 
 
-def create_token(actor: Any, name: str) -> tuple[dict[str, Any], str]:
+def create_token(actor: Actor, name: str) -> tuple[dict[str, Any], str]:
     """A token for your own scripts: (its info, the token, shown this once)."""
     if role_of(actor) is None:
         raise _forbidden("log in first")
@@ -389,13 +386,13 @@ def create_token(actor: Any, name: str) -> tuple[dict[str, Any], str]:
         info, raw = accounts.create_api_token(actor.id, name)
     except accounts.AccountError as err:
         raise _invalid(err) from None
-    audit("token.create", info.name, token_id=info.id)
+    audit(actor, "token.create", info.name, token_id=info.id)
     found = {"id": info.id, "user_id": info.user_id, "name": info.name,
              "created_at": _iso(info.created_at), "last_used": None, "revoked": False}
     return found, raw
 
 
-def revoke_token(actor: Any, token_id: str) -> None:
+def revoke_token(actor: Actor, token_id: str) -> None:
     row = db.session.get(ApiToken, token_id)
     if row is None or (row.user_id != actor.id and role_of(actor) is not Role.ADMIN):
         db.session.rollback()
@@ -404,4 +401,4 @@ def revoke_token(actor: Any, token_id: str) -> None:
     if row.revoked_at is None:
         row.revoked_at = utcnow()
     db.session.commit()
-    audit("token.revoke", name, token_id=token_id)
+    audit(actor, "token.revoke", name, token_id=token_id)

@@ -1,21 +1,22 @@
 """Federations, users, passwords, logins and API tokens.
 
 Passwords are hashed with scrypt (werkzeug's default KDF); API tokens and enrolment
-codes are random and kept only as SHA-256 hashes, so they are shown once.
+codes are random and kept only as SHA-256 hashes, so they are shown once. Finding the
+user of a token or a session is `server.auth.credentials`.
 """
 
 from __future__ import annotations
 
 import functools
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from server.auth.credentials import TOKEN_PREFIX, digest, session_stamp
 from server.auth.roles import Role
 from server.extensions import begin_write, db
 from server.models import ApiToken, AuditEvent, Federation, User
@@ -29,10 +30,6 @@ LOCK_MINUTES = 15
 #: Failed logins from one address (any usernames) within LOCK_MINUTES before that
 #: address is refused for a while: guessing across many accounts.
 MAX_FAILURES_PER_ADDRESS = 20
-#: API tokens start with this, so a leaked one is easy to recognise (and grep for).
-TOKEN_PREFIX = "hsb_"
-#: Refresh an API token's `last_used` at most this often, so reads rarely write.
-_USED_EVERY = timedelta(minutes=5)
 _USERNAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789._-")
 
 
@@ -60,10 +57,6 @@ def _dummy_hash() -> str:
     return generate_password_hash("not a real password, only for timing")
 
 
-def digest(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
 def hash_password(password: str) -> str:
     check_password_policy(password)
     return generate_password_hash(password)
@@ -83,11 +76,6 @@ def normalise_username(username: str) -> str:
         raise AccountError(
             _("a username is 1-100 characters: letters, digits, '.', '_', '-'"))
     return name
-
-
-def session_stamp(user: User) -> str:
-    """Changes when the password changes, so old sessions stop working."""
-    return digest(user.password_hash)[:16]
 
 
 def create_federation(name: str, country: str = "", city: str = "") -> Federation:
@@ -263,36 +251,3 @@ def create_api_token(user_id: str, name: str) -> tuple[TokenInfo, str]:
     db.session.add(row)
     db.session.commit()
     return _token_info(row), raw
-
-
-def user_for_token(token: str) -> tuple[User, str | None] | None:
-    """The active user an API token belongs to (None: unknown, revoked or inactive),
-    and the token's id if its `last_used` is due for a refresh (`record_token_use`,
-    in a transaction of its own: this one only reads)."""
-    if not token.startswith(TOKEN_PREFIX):
-        return None
-    found = db.session.execute(
-        select(User, ApiToken).join(ApiToken, ApiToken.user_id == User.id)
-        .where(ApiToken.token_hash == digest(token))).first()
-    if found is None:
-        return None
-    user, row = found
-    if row.revoked_at is not None or not user.active:
-        return None
-    due = row.last_used is None or utcnow() - row.last_used > _USED_EVERY
-    return user, row.id if due else None
-
-
-def record_token_use(token_id: str) -> None:
-    """Set a token's `last_used` to now (its own transaction, with the write lock)."""
-    begin_write(db.session)
-    db.session.execute(update(ApiToken).where(ApiToken.id == token_id)
-                       .values(last_used=utcnow()))
-    db.session.commit()
-
-
-def user_for_session(user_id: str, stamp: str) -> User | None:
-    user = db.session.get(User, user_id)
-    if user is None or not user.active or session_stamp(user) != stamp:
-        return None
-    return user

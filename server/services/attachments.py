@@ -24,6 +24,7 @@ from server.models import Attachment, DeviceAccount
 from server.models import Op as OpRow
 from server.models.attachments import COMPLETE, UPLOADING
 from server.models.types import utcnow
+from server.services.scoping import device_record_ids
 
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 _BLOCK = 1024 * 1024
@@ -63,8 +64,6 @@ def may_read(sha256: str, device_id: str) -> bool:
     A file is named in ops by its SHA-256, so the references are found in the ops' text
     (a scan of the op log; only downloads and HEAD ask, uploads of one's own files
     answer from the first lookup). Runs its own read and ends it."""
-    from server.services.scoping import device_record_ids
-
     session = db.session
     try:
         row = session.get(Attachment, sha256)

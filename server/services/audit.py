@@ -1,18 +1,21 @@
 """The audit log: who did what, when, from where.
 
-    audit("export.records", target=settlement_id, format="csv", rows=1200)
+    audit(actor, "export.records", target=settlement_id, format="csv", rows=1200)
+
+The caller says who acts (as ODK Central's `Audit.log(actor, ...)`): a view passes
+`server.auth.acting()`, the user of the request and its address; the command line and
+imports pass `NOBODY`. This module reads no request.
 
 Call it after the action succeeded. It commits, so call it after your own commit (or
 pass `commit=False` to make the event part of the transaction you are about to commit).
-Outside a request (the command line) the event has no user unless `user` is given.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from flask import has_request_context, request
 from sqlalchemy import select
 
 from server.extensions import db
@@ -21,23 +24,44 @@ from server.models import AuditEvent
 _ACTORS = object()
 
 
-def audit(action: str, target: str = "", *, user: Any = None, commit: bool = True,
-          in_federation: Any = _ACTORS, **details: Any) -> None:
-    """Record `action` on `target` by `user` (default: the current user) with `details`
-    (JSON-serialisable values). The event shows in the log of `in_federation` (default:
-    the user's federation; give the target's when an admin acts on a federation)."""
-    ip = ""
-    if has_request_context():
-        if user is None:
-            from server.auth import current_user
+@dataclass(frozen=True)
+class Actor:
+    """Who acts, as the log records them: a user (none for the command line, an import,
+    a device enrolling) and the address the request came from ("" outside a request).
 
-            user = current_user()
-        ip = (request.remote_addr or "")[:64]
+    It reads like a user (`id`, `role`, `federation_id`), so the rules of
+    `server.auth.roles` apply to it: services take one actor for both the rules and
+    the log.
+    """
+
+    id: str | None = None
+    username: str = ""
+    role: str | None = None
+    federation_id: str | None = None
+    ip: str = ""
+
+    @classmethod
+    def of(cls, user: Any, ip: str | None = "") -> Actor:
+        """The actor for `user` (a User, or anything with its columns; None: no user)
+        calling from `ip`."""
+        return cls(getattr(user, "id", None), getattr(user, "username", "") or "",
+                   getattr(user, "role", None), getattr(user, "federation_id", None),
+                   (ip or "")[:64])
+
+
+#: No user: the command line, an import, the server itself.
+NOBODY = Actor()
+
+
+def audit(actor: Actor, action: str, target: str = "", *, commit: bool = True,
+          in_federation: Any = _ACTORS, **details: Any) -> None:
+    """Record `action` on `target` by `actor` with `details` (JSON-serialisable values).
+    The event shows in the log of `in_federation` (default: the actor's federation;
+    give the target's when an admin acts on a federation)."""
     db.session.add(AuditEvent(
-        user_id=getattr(user, "id", None), username=getattr(user, "username", "") or "",
-        federation_id=getattr(user, "federation_id", None) if in_federation is _ACTORS
-        else in_federation, action=action[:100],
-        target=str(target)[:300], details=details, ip=ip))
+        user_id=actor.id, username=actor.username,
+        federation_id=actor.federation_id if in_federation is _ACTORS else in_federation,
+        action=action[:100], target=str(target)[:300], details=details, ip=actor.ip))
     if commit:
         db.session.commit()
 

@@ -38,6 +38,7 @@ from forms.record_messages import builtin
 from forms.spec import METADATA_TYPES, NO_ANSWER_TYPES, SELECT_TYPES, FormSpec, Node, text_in
 from forms.validation import Problem, validate_record
 from server.errors import ApiError
+from server.services.forms import form_spec
 from sync.fields import (
     DELETED,
     INSTANCE_KEY,
@@ -200,8 +201,6 @@ def _check_one(ctx: _Context, answers: dict[str, Any], field: str, value: Any
 
 def is_computed(record: Any, field: str) -> bool:
     """Whether `field` of `record` is a calculation or metadata of its form version."""
-    from server.services.review import form_spec
-
     spec = form_spec(record.form_id, record.form_version)
     if spec is None:
         return False

@@ -17,6 +17,7 @@ import random
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +26,21 @@ from sqlalchemy import select
 
 from forms import load_form, recompute
 from forms.spec import FormSpec
+from server.auth.roles import Role
 from server.extensions import db
-from server.models import Device, Record
-from server.services.devices import create_enrolment_code, enrol_device
+from server.models import (
+    Assignment,
+    Conflict,
+    Device,
+    DeviceAccount,
+    Federation,
+    Record,
+    Settlement,
+    User,
+)
+from server.models.types import utcnow
+from server.services.accounts import create_federation, create_user, hash_password
+from server.services.devices import create_enrolment_code, enrol_device, revoke_device
 from server.services.forms import publish_form
 from server.services.push import push_ops
 from server.services.resolution import current_heads, resolve_conflict
@@ -358,10 +371,6 @@ def _plan_records(fed: FederationPlan, plan: SettlementPlan, rng: random.Random
 
 def _accounts(summary: DemoSummary) -> dict[str, Any]:
     """Federations, users, settlements and assignments; returns username -> user."""
-    from server.auth.roles import Role
-    from server.models.accounts import Assignment, Federation, Settlement, User
-    from server.services.accounts import create_federation, create_user, hash_password
-
     hashes = {role: hash_password(pw) for role, pw in DEMO_PASSWORDS.items()}
     users: dict[str, Any] = {}
 
@@ -400,8 +409,6 @@ def _accounts(summary: DemoSummary) -> dict[str, Any]:
 
 
 def _link_device(device_id: str, user: Any) -> None:
-    from server.models.accounts import DeviceAccount
-
     if db.session.get(DeviceAccount, device_id) is None:
         db.session.add(DeviceAccount(device_id=device_id, user_id=user.id,
                                      federation_id=user.federation_id))
@@ -411,11 +418,6 @@ def _link_device(device_id: str, user: Any) -> None:
 def _idle_tablets(users: dict[str, Any]) -> None:
     """A spare tablet that has not synced for days, and a lost one the leader revoked,
     so the dashboard shows every state."""
-    from datetime import timedelta
-
-    from server.models.types import utcnow
-    from server.services.devices import revoke_device
-
     spare = _Tablet("tab-nairobi-spare", "Nairobi spare tablet")
     _link_device(spare.id, users["baraka"])
     device = db.session.get(Device, spare.id)
@@ -488,8 +490,6 @@ def _conflicts_and_reviews(tablets: dict[str, _Tablet], summary: DemoSummary) ->
     baraka.edit(third, {"household/water_source": "shared_tap"})
     amina.flush()
     baraka.flush()
-    from server.models import Conflict
-
     opened = list(db.session.execute(select(Conflict).where(
         Conflict.record_id == third, Conflict.resolved_at_seq.is_(None))).scalars())
     db.session.rollback()

@@ -1,5 +1,5 @@
-"""Devices that belong to a person: enrolment codes made for a user, the binding made
-when the device enrols with one, the QR code a tablet scans.
+"""Devices that belong to a person: the binding made when a device enrols with a code
+made for a user (`devices.create_code_for`), the QR code a tablet scans.
 
 QR payload (docs/accounts.md): `hesabu://enrol?server=<URL>&code=<CODE>`, the server
 URL percent-encoded, the code as shown (dashes allowed), and `&pin=sha256/...` when the
@@ -12,26 +12,17 @@ import io
 import os
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import parse_qs, quote, urlencode, urlsplit
+from urllib.parse import quote, urlencode
 
 from flask import current_app
 
 from server.extensions import db
-from server.models import DeviceAccount, EnrolmentCodeAccount, User
+from server.models import DeviceAccount, EnrolmentCodeAccount
+from server.services.audit import Actor, audit
+from server.tls import serving_pin
 from sync.pins import check_pin
 
 ENROL_SCHEME = "hesabu://enrol"
-
-
-class _Nobody:
-    """The actor of an enrolment: a device with a code, not a logged-in person."""
-
-    id = None
-    username = ""
-    federation_id = None
-
-
-_NOBODY = _Nobody()
 
 
 @dataclass(frozen=True)
@@ -52,8 +43,6 @@ def tls_pin() -> str | None:
     `hesabu serve --tls` in its process; else $HESABU_TLS_PIN (a self-signed certificate
     at a proxy in front of gunicorn); else the one the last `hesabu serve --tls` on this
     instance noted."""
-    from server.tls import serving_pin
-
     if "HESABU_TLS_PIN" in current_app.config:
         return current_app.config["HESABU_TLS_PIN"]
     if os.environ.get("HESABU_TLS_PIN"):
@@ -70,33 +59,18 @@ def enrolment_payload(server_url: str, code: str, pin: str | None = None) -> str
     return f"{ENROL_SCHEME}?" + urlencode(fields, quote_via=quote)
 
 
-def create_code_for(user: User, server_url: str, ttl_hours: float,
-                    created_by: str | None) -> EnrolmentOffer:
-    """An enrolment code that enrols one device for `user` (and their federation)."""
-    from server.services.devices import _digest, create_enrolment_code, normalise_code
-
-    code, expires = create_enrolment_code(ttl_hours)
-    db.session.add(EnrolmentCodeAccount(code_hash=_digest(normalise_code(code)),
-                                        user_id=user.id, federation_id=user.federation_id,
-                                        created_by=created_by))
-    db.session.commit()
-    payload = enrolment_payload(server_url, code, tls_pin())
-    pin = parse_qs(urlsplit(payload).query).get("pin", [None])[0]
-    return EnrolmentOffer(code, expires, payload, user.id, user.federation_id, pin)
-
-
-def bind_enrolled_device(code_hash: str, device_id: str) -> None:
+def bind_enrolled_device(code_hash: str, device_id: str, client: str = "") -> None:
     """Inside enrol_device's transaction: a code made for a user binds the device to them.
-    A code made on the command line binds nothing (and leaves an old binding alone)."""
-    from server.services.audit import audit
-
+    A code made on the command line binds nothing (and leaves an old binding alone).
+    `client`: the enrolling device's address, for the audit log (no person acts)."""
+    device = Actor(ip=client[:64])
     session = db.session
     offer = session.get(EnrolmentCodeAccount, code_hash)
     if offer is None:
-        audit("device.enrol", device_id, user=_NOBODY, commit=False, in_federation=None,
+        audit(device, "device.enrol", device_id, commit=False, in_federation=None,
               code="made on the command line")
         return
-    audit("device.enrol", device_id, user=_NOBODY, commit=False,
+    audit(device, "device.enrol", device_id, commit=False,
           in_federation=offer.federation_id, for_user_id=offer.user_id,
           code_made_by=offer.created_by)
     account = session.get(DeviceAccount, device_id)

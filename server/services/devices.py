@@ -1,4 +1,4 @@
-"""Enrolment codes, device tokens and who is calling."""
+"""Enrolment codes (for any device, or for one user's), device tokens and who is calling."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qs, urlsplit
 
 from flask import current_app
 from sqlalchemy import delete, insert, select
@@ -16,10 +17,15 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from server.errors import ApiError
 from server.extensions import begin_write, db
-from server.models import Device, EnrolmentCode, EnrolmentFailure
+from server.models import Device, EnrolmentCode, EnrolmentCodeAccount, EnrolmentFailure, User
 from server.models.devices import CLIENT_LEN
 from server.models.types import utcnow
-from server.services.device_accounts import bind_enrolled_device
+from server.services.device_accounts import (
+    EnrolmentOffer,
+    bind_enrolled_device,
+    enrolment_payload,
+    tls_pin,
+)
 from server.services.device_takeover import EnrolProof, check_enrolment
 
 #: No 0/O, 1/I/L, U: a code read aloud over a phone survives.
@@ -62,6 +68,19 @@ def create_enrolment_code(ttl_hours: float) -> tuple[str, datetime]:
     db.session.add(EnrolmentCode(code_hash=_digest(raw), expires_at=expires))
     db.session.commit()
     return "-".join(raw[i:i + 4] for i in range(0, _CODE_LEN, 4)), expires
+
+
+def create_code_for(user: User, server_url: str, ttl_hours: float,
+                    created_by: str | None) -> EnrolmentOffer:
+    """An enrolment code that enrols one device for `user` (and their federation)."""
+    code, expires = create_enrolment_code(ttl_hours)
+    db.session.add(EnrolmentCodeAccount(code_hash=_digest(normalise_code(code)),
+                                        user_id=user.id, federation_id=user.federation_id,
+                                        created_by=created_by))
+    db.session.commit()
+    payload = enrolment_payload(server_url, code, tls_pin())
+    pin = parse_qs(urlsplit(payload).query).get("pin", [None])[0]
+    return EnrolmentOffer(code, expires, payload, user.id, user.federation_id, pin)
 
 
 class GuessLimiter:
@@ -183,7 +202,7 @@ def enrol_device(code: str, device_id: str, name: str, client: str = "",
     device.name, device.token_hash = name, _digest(token)
     device.last_seen = utcnow()
     row.used_at, row.used_by = utcnow(), device_id
-    bind_enrolled_device(row.code_hash, device_id)  # a code made for a user (H2's)
+    bind_enrolled_device(row.code_hash, device_id, client)  # a code made for a user
     session.commit()
     return token
 

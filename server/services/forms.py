@@ -79,3 +79,9 @@ def form_version(form_id: str, version: str) -> dict[str, Any] | None:
         "published_at": row.published_at.isoformat(), "spec": row.spec}
     db.session.rollback()
     return found
+
+
+def form_spec(form_id: str, version: str) -> FormSpec | None:
+    """The FormSpec of a published version, or None."""
+    row = db.session.get(FormVersion, (form_id, version))
+    return None if row is None else FormSpec.from_dict(row.spec)

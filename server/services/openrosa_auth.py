@@ -23,7 +23,6 @@ import secrets
 import time
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
@@ -33,7 +32,7 @@ from server.errors import ApiError
 from server.extensions import begin_write, db
 from server.models import CollectLogin, Device, DeviceAccount, User
 from server.models.types import utcnow
-from server.services.audit import audit
+from server.services.audit import NOBODY, Actor, audit
 from server.services.devices import mark_seen
 
 #: The realm of the Basic and Digest challenges (Collect shows it when it asks).
@@ -85,7 +84,7 @@ def _password() -> str:
     return "-".join(raw[i:i + 5] for i in range(0, 20, 5))
 
 
-def issue_access(actor: Any, username: str, server_url: str) -> CollectAccess:
+def issue_access(actor: Actor | None, username: str, server_url: str) -> CollectAccess:
     """A new Collect password and token for `username` (the old ones stop working).
 
     `actor` is the admin or leader asking (None: the command line, which may do it for
@@ -130,20 +129,20 @@ def issue_access(actor: Any, username: str, server_url: str) -> CollectAccess:
     login.password_sha256 = _sha256(password)
     login.digest_ha1 = _md5(f"{name}:{REALM}:{password}")
     login.created_at = utcnow()
-    audit(action, name, user=actor, commit=False, in_federation=federation,
+    audit(actor or NOBODY, action, name, commit=False, in_federation=federation,
           device_id=device_id)
     session.commit()
     base = server_url.rstrip("/")
     return CollectAccess(name, password, token, device_id, base, f"{base}/key/{token}")
 
 
-def _may_manage(actor: Any, user: User) -> bool:
+def _may_manage(actor: Actor | None, user: User) -> bool:
     """`actor` (None: the command line) may give `user` Collect access."""
     return (actor is None or role_of(actor) is Role.ADMIN
             or can_manage_federation(actor, user.federation_id))
 
 
-def issue_access_for(actor: Any, user_id: str, server_url: str) -> CollectAccess:
+def issue_access_for(actor: Actor, user_id: str, server_url: str) -> CollectAccess:
     """`issue_access` for a user given by id (the JSON API). A user of another
     federation is not found by id, and the answer does not name them."""
     user = db.session.get(User, user_id)

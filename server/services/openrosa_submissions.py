@@ -21,6 +21,7 @@ from sqlalchemy.exc import OperationalError
 
 from forms.submission import SubmissionError, instance_header, parse_xml, read_submission
 from server.errors import ApiError
+from server.services.audit import Actor
 from server.services.bundles import store_complete_files
 from server.services.openrosa_auth import CollectIdentity
 from server.services.openrosa_forms import xform
@@ -65,8 +66,10 @@ def database_unavailable(err: Exception) -> bool:
     return isinstance(err, OperationalError)
 
 
-def receive_submission(identity: CollectIdentity, xml: bytes, parts: list[Part]) -> Receipt:
-    """Take one POST of a submission; ApiError (nothing stored) if it cannot be taken."""
+def receive_submission(identity: CollectIdentity, xml: bytes, parts: list[Part],
+                       actor: Actor) -> Receipt:
+    """Take one POST of a submission; ApiError (nothing stored) if it cannot be taken.
+    `actor`: the person sending it, as the audit log records them."""
     try:
         root = parse_xml(xml)
         _, form_id, version = instance_header(root)
@@ -89,5 +92,5 @@ def receive_submission(identity: CollectIdentity, xml: bytes, parts: list[Part])
                               for info, data in received.values()], identity.device_id)
 
     (outcome,) = write_instances(identity.device_id, [item], source="openrosa",
-                                 actor=identity, before_write=store_files)
+                                 actor=actor, before_write=store_files)
     return Receipt(outcome, form.title)

@@ -34,8 +34,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import aliased
 
 from forms.spec import GEO_TYPES, MEDIA_TYPES, METADATA_TYPES, MULTI_TYPES, FormSpec, Node
+from server.errors import ApiError
 from server.extensions import db
 from server.models import (
+    Assignment,
     Conflict,
     Device,
     DeviceAccount,
@@ -43,11 +45,12 @@ from server.models import (
     RecordScope,
     RecordValue,
     Review,
+    Settlement,
     User,
 )
 from server.models import Op as OpRow
 from server.services.record_values import ensure_current
-from server.services.review import answers_contain, record_title, settlement_of
+from server.services.review import answers_contain, check_review, record_title, settlement_of
 from server.services.scoping import PARENT_FIELD
 from server.services.sequence import SequenceLock
 from server.services.text_fold import fold, like_escape
@@ -385,8 +388,6 @@ def enumerators(visible_settlements: Select[tuple[str]] | None,
     """(user id, name) of the people with a device, for the filter: everyone (admin),
     the federations' people and those assigned to its settlements (leaders), or only
     the people assigned to the same settlements (`assigned_only`: an enumerator)."""
-    from server.models import Assignment, Settlement
-
     query = (select(User.id, func.coalesce(func.nullif(User.display_name, ""), User.username))
              .join(DeviceAccount, DeviceAccount.user_id == User.id).distinct())
     if visible_settlements is not None:
@@ -413,9 +414,6 @@ def review_many(record_ids: Sequence[str], state: str, comment: str, reviewer: s
                 visible: Select[tuple[str]] | None) -> list[str]:
     """Give the same review to every record of `record_ids` the reviewer may see, in one
     transaction (each a review in the change feed, as one by one); returns their ids."""
-    from server.errors import ApiError
-    from server.services.review import check_review
-
     ids = list(dict.fromkeys(r for r in record_ids if isinstance(r, str) and r))
     if not ids:
         raise ApiError("request.invalid", "choose at least one record",

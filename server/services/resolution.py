@@ -19,12 +19,15 @@ from sqlalchemy import func, select
 
 from server.errors import ApiError
 from server.extensions import db
+from server.i18n import form_language
 from server.models import Conflict, Device, Record
 from server.models import Op as OpRow
 from server.services.apply import decode_heads
 from server.services.clock import server_clock
 from server.services.corrections import checked_changes, is_computed
+from server.services.forms import form_spec
 from server.services.push import PushResult, push_ops
+from server.services.scoping import record_visible, visible_record_ids
 from sync.fields import DELETED
 from sync.hlc import parse_hlc, wall_clock_ms
 from sync.ops import EDIT, RESOLVE, Op, OpError, make_op
@@ -72,9 +75,6 @@ def current_heads(record_id: str, paths: list[str]) -> dict[str, list[str]]:
 def _checked(record: Record, changes: Mapping[str, Any]) -> dict[str, Any]:
     """What an op must write for `changes`, checked and recomputed by the record's form
     (services/corrections); ApiError if the form refuses."""
-    from server.i18n import form_language
-    from server.services.review import form_spec
-
     spec = form_spec(record.form_id, record.form_version)
     try:
         return checked_changes(spec, record.answers, record.fields, changes,
@@ -221,8 +221,6 @@ def count_open_conflicts(record_ids: Any = None) -> int:
 
 def visible_conflict(user: Any, conflict_id: int) -> Conflict:
     """The conflict if `user` may see its record, else ApiError request.not_found."""
-    from server.services.review import record_visible
-
     conflict = db.session.get(Conflict, conflict_id)
     if conflict is None or not record_visible(user, conflict.record_id):
         raise ApiError("request.not_found", f"no conflict {conflict_id}")
@@ -231,8 +229,6 @@ def visible_conflict(user: Any, conflict_id: int) -> Conflict:
 
 def conflict_rows(user: Any, limit: int = 1000) -> list[dict[str, Any]]:
     """The open conflicts `user` may see, each with its described versions."""
-    from server.services.scoping import visible_record_ids
-
     return [{"id": c.id, "record_id": c.record_id, "path": c.path, "opened_at": c.opened_at,
              "versions": describe_versions(c)}
             for c in open_conflicts(visible_record_ids(user), limit=limit)]

@@ -17,11 +17,11 @@ from sqlalchemy import ColumnElement, Select, Text, cast, func, literal, select
 from sqlalchemy.dialects.postgresql import JSONB, JSONPATH
 from sqlalchemy.orm import aliased
 
-from forms.spec import FormSpec
 from server.errors import ApiError
 from server.extensions import db, is_sqlite
-from server.models import FormVersion, Record, RecordScope, Review
+from server.models import Record, RecordScope, Review
 from server.models.review import REVIEW_STATES
+from server.services.resolution import open_conflicts
 from server.services.sequence import SequenceLock
 from server.services.text_fold import SQLITE_FUNCTION, fold, like_escape, search_regex
 
@@ -198,36 +198,8 @@ def review_changes(cursor: int, limit: int,
     return [(r.server_seq, review_to_wire(r), r.record_id) for r in rows]
 
 
-def form_spec(form_id: str, version: str) -> FormSpec | None:
-    row = db.session.get(FormVersion, (form_id, version))
-    return None if row is None else FormSpec.from_dict(row.spec)
-
-
-def record_visible(user: Any, record_id: str) -> bool:
-    """True if the record exists and `user` may see it (services/scoping decides)."""
-    from server.services.scoping import visible_record_ids
-
-    if db.session.get(Record, record_id) is None:
-        return False
-    visible = visible_record_ids(user)
-    return visible is None or db.session.execute(
-        visible.where(RecordScope.record_id == record_id)).first() is not None
-
-
-def visible_record(user: Any, record_id: str) -> Record:
-    """The record if `user` may see it, else ApiError request.not_found (whether it
-    exists in another federation is not revealed)."""
-    if not record_visible(user, record_id):
-        raise ApiError("request.not_found", f"no record {record_id}")
-    record = db.session.get(Record, record_id)
-    assert record is not None
-    return record
-
-
 def record_detail(record: Record) -> dict[str, Any]:
     """A record for the JSON API: answers, fields, settlement, reviews, conflicted paths."""
-    from server.services.resolution import open_conflicts
-
     return {"record_id": record.record_id, "form_id": record.form_id,
             "form_version": record.form_version, "deleted": record.deleted,
             "answers": record.answers, "fields_": record.fields,

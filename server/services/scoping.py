@@ -280,6 +280,25 @@ def visible_record_ids(user: Any) -> Select[tuple[str]] | None:
         RecordScope.settlement_id.in_(settlements.scalar_subquery()))
 
 
+def record_visible(user: Any, record_id: str) -> bool:
+    """True if the record exists and `user` may see it (`visible_record_ids`)."""
+    if db.session.get(Record, record_id) is None:
+        return False
+    visible = visible_record_ids(user)
+    return visible is None or db.session.execute(
+        visible.where(RecordScope.record_id == record_id)).first() is not None
+
+
+def visible_record(user: Any, record_id: str) -> Record:
+    """The record if `user` may see it, else ApiError request.not_found (whether it
+    exists in another federation is not revealed)."""
+    if not record_visible(user, record_id):
+        raise ApiError("request.not_found", f"no record {record_id}")
+    record = db.session.get(Record, record_id)
+    assert record is not None
+    return record
+
+
 def device_record_ids(device_id: str) -> Select[tuple[str]]:
     """The ids of the records a device pulls: those its user may see. A device enrolled
     without a user (`hesabu server enrol-code`, a hub) pulls everything."""

@@ -37,7 +37,7 @@ from server.errors import ApiError
 from server.extensions import db
 from server.models import DeviceAccount, SubmissionInstance
 from server.models.types import utcnow
-from server.services.audit import audit
+from server.services.audit import NOBODY, Actor, audit
 from server.services.clock import server_clock
 from server.services.push import PushResult, push_ops
 from server.services.xform_links import Linker
@@ -168,7 +168,8 @@ def with_repeat_ids(answers: Mapping[str, Any], instance_id: str,
 class _Writer:
     """Plans the ops and rows of a batch of instances written by `device_id`."""
 
-    def __init__(self, device_id: str, source: str, actor: Any, update_changed: bool) -> None:
+    def __init__(self, device_id: str, source: str, actor: Actor | None,
+                 update_changed: bool) -> None:
         self.device_id = device_id
         self.source = source
         self.actor = actor
@@ -347,8 +348,8 @@ class _Writer:
         if self.source == "openrosa":
             for outcome in self.outcomes:
                 if outcome.op_ids:
-                    audit(f"openrosa.submission.{outcome.kind}", outcome.record_id,
-                          user=self.actor, commit=False, instance=outcome.instance_id,
+                    audit(self.actor or NOBODY, f"openrosa.submission.{outcome.kind}",
+                          outcome.record_id, commit=False, instance=outcome.instance_id,
                           device_id=self.device_id)
 
 
@@ -359,7 +360,8 @@ def _row(state: _State) -> dict[str, Any]:
             "files": state.files}
 
 
-def write_instances(device_id: str, items: Sequence[Incoming], *, source: str, actor: Any,
+def write_instances(device_id: str, items: Sequence[Incoming], *, source: str,
+                    actor: Actor | None,
                     update_changed: bool = False,
                     before_write: Callable[[], None] | None = None) -> list[Outcome]:
     """Write `items` (in order; an edit may follow its original) as `device_id`, all in

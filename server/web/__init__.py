@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, render_template, request, url_for
+from flask import Blueprint, Flask, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import OperationalError
@@ -22,8 +22,18 @@ from werkzeug.exceptions import HTTPException
 from server.auth import Role, assume_anonymous, current_user, role_of
 from server.auth.access import public
 from server.auth.web_security import init_web_security
+from server.services.maps import init_maps, tile_settings
 from server.web.accounts import bp as accounts_bp
 from server.web.auth import bp as auth_bp
+from server.web.conflicts import bp as conflicts_bp
+from server.web.dashboard import bp as dashboard_bp
+from server.web.downloads import bp as downloads_bp
+from server.web.forms import bp as forms_bp
+from server.web.hub import bp as hub_bp
+from server.web.maps import bp as maps_bp
+from server.web.profiles import bp as profiles_bp
+from server.web.records import bp as records_bp
+from server.web.settlements import bp as settlements_bp
 
 
 @dataclass(frozen=True)
@@ -65,45 +75,10 @@ assets = Blueprint("web", __name__, template_folder="templates", static_folder="
                    static_url_path="/assets")
 
 #: Every web blueprint; register_web registers them in this order.
-WEB_BLUEPRINTS: list[Blueprint] = [assets, auth_bp, accounts_bp]
-
-
-def _review_blueprints() -> list[Blueprint]:
-    """Dashboard, records and review, conflicts, forms (server/web/{dashboard,records,
-    conflicts,forms}.py)."""
-    from server.web.conflicts import bp as conflicts_bp
-    from server.web.dashboard import bp as dashboard_bp
-    from server.web.forms import bp as forms_bp
-    from server.web.records import bp as records_bp
-
-    return [dashboard_bp, records_bp, conflicts_bp, forms_bp]
-
-
-WEB_BLUEPRINTS += _review_blueprints()
-
-
-def _profile_blueprints() -> list[Blueprint]:
-    """Settlements list and map, settlement and city profiles, downloads, the map's data
-    (server/web/{settlements,profiles,downloads,maps}.py)."""
-    from server.web.downloads import bp as downloads_bp
-    from server.web.maps import bp as maps_bp
-    from server.web.profiles import bp as profiles_bp
-    from server.web.settlements import bp as settlements_bp
-
-    return [settlements_bp, profiles_bp, downloads_bp, maps_bp]
-
-
-WEB_BLUEPRINTS += _profile_blueprints()
-
-
-def _hub_blueprints() -> list[Blueprint]:
-    """The office hub's upstream status (server/web/hub.py)."""
-    from server.web.hub import bp as hub_bp
-
-    return [hub_bp]
-
-
-WEB_BLUEPRINTS += _hub_blueprints()
+WEB_BLUEPRINTS: list[Blueprint] = [
+    assets, auth_bp, accounts_bp, dashboard_bp, records_bp, conflicts_bp, forms_bp,
+    settlements_bp, profiles_bp, downloads_bp, maps_bp, hub_bp,
+]
 
 
 def _nav() -> list[tuple[str, str, bool, bool]]:
@@ -112,7 +87,6 @@ def _nav() -> list[tuple[str, str, bool, bool]]:
     user = current_user()
     if user is None:
         return []
-    from flask import current_app
 
     role = role_of(user)
     items = []
@@ -157,8 +131,6 @@ def _is_web_request() -> bool:
 def register_web(app: Flask) -> None:
     """Sessions, CSRF, the templates' globals and every blueprint of WEB_BLUEPRINTS."""
     init_web_security(app)
-    from server.services.maps import init_maps, tile_settings
-
     init_maps(app)
     for blueprint in WEB_BLUEPRINTS:
         app.register_blueprint(blueprint)

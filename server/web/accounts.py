@@ -22,7 +22,7 @@ from flask import (
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from server.auth import Role, current_user, login_required, roles_required
+from server.auth import Role, acting, login_required, roles_required
 from server.auth import visible_federation_ids as _visible
 from server.errors import ApiError
 from server.schemas.values import whole_number
@@ -62,7 +62,7 @@ def _form(name: str) -> str:
 @roles_required(*_STAFF)
 def users() -> str:
     """People of your federation (admins: everyone) and a form to add one."""
-    user = current_user()
+    user = acting()
     return render_template("accounts/users.html", users=admin.list_users(user),
                            federations={f["id"]: f["name"]
                                         for f in admin.list_federations(user)},
@@ -73,7 +73,7 @@ def users() -> str:
 @roles_required(*_STAFF)
 def create_user() -> Response:
     """Add a person (leaders: an enumerator of their federation)."""
-    user = current_user()
+    user = acting()
     _attempt(lambda: admin.create_user(
         user, _form("username"), request.form.get("password", ""),
         _form("role") or Role.ENUMERATOR.value, _form("federation_id") or None,
@@ -94,7 +94,7 @@ def update_user(user_id: str) -> Response:
         changes["active"] = _form("active") == "1"
     if request.form.get("password"):
         changes["password"] = request.form["password"]
-    _attempt(lambda: admin.update_user(current_user(), user_id, **changes), _("Saved."))
+    _attempt(lambda: admin.update_user(acting(), user_id, **changes), _("Saved."))
     return redirect(url_for(".users"))
 
 
@@ -102,7 +102,7 @@ def update_user(user_id: str) -> Response:
 @roles_required(Role.ADMIN)
 def create_federation() -> Response:
     """Add a federation (admins)."""
-    _attempt(lambda: admin.create_federation(current_user(), _form("name"), _form("country"),
+    _attempt(lambda: admin.create_federation(acting(), _form("name"), _form("country"),
                                              _form("city")),
              _("Added federation %(name)s.", name=_form("name")))
     return redirect(url_for(".users"))
@@ -112,7 +112,7 @@ def create_federation() -> Response:
 @roles_required(*_STAFF)
 def devices() -> str:
     """Tablets with their person and last sync; enrol a new one, revoke a lost one."""
-    user = current_user()
+    user = acting()
     people = [u for u in admin.list_users(user)
               if u["active"] and u["role"] in ("enumerator", "leader")]
     return render_template("accounts/devices.html", devices=admin.list_devices(user),
@@ -129,13 +129,13 @@ def enrol() -> Response:
         hours = 24.0
     server = str(current_app.config.get("HESABU_PUBLIC_URL") or request.url_root)
     try:
-        offer = admin.enrolment_code(current_user(), _form("user_id"), server.rstrip("/"),
+        offer = admin.enrolment_code(acting(), _form("user_id"), server.rstrip("/"),
                                      hours)
     except ApiError as err:
         flash(err.message, "error")
         return redirect(url_for(".devices"))
     png = base64.b64encode(qr_png(offer.payload)).decode("ascii")
-    person = next((u for u in admin.list_users(current_user())
+    person = next((u for u in admin.list_users(acting())
                    if u["id"] == offer.user_id), None)
     return _no_store(render_template("accounts/enrol.html", offer=offer, person=person,
                                      qr_svg=qr_svg(offer.payload), qr_png=png,
@@ -146,7 +146,7 @@ def enrol() -> Response:
 @roles_required(*_STAFF)
 def revoke(device_id: str) -> Response:
     """Refuse a lost or stolen tablet from now on."""
-    _attempt(lambda: admin.revoke_device(current_user(), device_id),
+    _attempt(lambda: admin.revoke_device(acting(), device_id),
              _("Device %(device)s revoked: it can no longer sync.", device=device_id))
     return redirect(url_for(".devices"))
 
@@ -155,7 +155,7 @@ def revoke(device_id: str) -> Response:
 @roles_required(*_STAFF)
 def assignments() -> str:
     """Which enumerator works where; their tablets pull exactly these settlements."""
-    user = current_user()
+    user = acting()
     enumerators = [u for u in admin.list_users(user)
                    if u["role"] == "enumerator" and u["active"]]
     return render_template("accounts/assignments.html",
@@ -167,7 +167,7 @@ def assignments() -> str:
 @roles_required(*_STAFF)
 def assign() -> Response:
     """Assign a settlement to an enumerator."""
-    _attempt(lambda: admin.assign(current_user(), _form("user_id"), _form("settlement_id")),
+    _attempt(lambda: admin.assign(acting(), _form("user_id"), _form("settlement_id")),
              _("Assigned."))
     return redirect(url_for(".assignments"))
 
@@ -176,7 +176,7 @@ def assign() -> Response:
 @roles_required(*_STAFF)
 def unassign() -> Response:
     """End an assignment."""
-    _attempt(lambda: admin.unassign(current_user(), _form("user_id"), _form("settlement_id")),
+    _attempt(lambda: admin.unassign(acting(), _form("user_id"), _form("settlement_id")),
              _("Assignment removed."))
     return redirect(url_for(".assignments"))
 
@@ -185,7 +185,7 @@ def unassign() -> Response:
 @roles_required(*_STAFF)
 def create_settlement() -> Response:
     """Add a settlement before it is profiled, so it can be assigned."""
-    _attempt(lambda: admin.create_settlement(current_user(), _form("name"), _form("city"),
+    _attempt(lambda: admin.create_settlement(acting(), _form("name"), _form("city"),
                                              _form("federation_id") or None),
              _("Added settlement %(name)s.", name=_form("name")))
     return redirect(url_for(".assignments"))
@@ -197,7 +197,7 @@ def audit_log() -> str:
     """Who did what: logins, role changes, devices, exports, reviews, resolutions."""
     before = whole_number(request.args.get("before"), lo=1)
     action = request.args.get("action") or None
-    events = audit_events(_visible(current_user()), limit=AUDIT_PAGE, before_id=before,
+    events = audit_events(_visible(acting()), limit=AUDIT_PAGE, before_id=before,
                           action=action)
     older = events[-1]["id"] if len(events) == AUDIT_PAGE else None
     return render_template("accounts/audit.html", events=events, older=older,
@@ -208,7 +208,7 @@ def audit_log() -> str:
 @login_required
 def tokens() -> str:
     """Your API tokens for scripts."""
-    return render_template("accounts/tokens.html", tokens=admin.list_tokens(current_user()),
+    return render_template("accounts/tokens.html", tokens=admin.list_tokens(acting()),
                            new_token=None)
 
 
@@ -217,12 +217,12 @@ def tokens() -> str:
 def create_token() -> Response:
     """Create a token; it is shown on this page once."""
     try:
-        info, raw = admin.create_token(current_user(), _form("name"))
+        info, raw = admin.create_token(acting(), _form("name"))
     except ApiError as err:
         flash(err.message, "error")
         return redirect(url_for(".tokens"))
     return _no_store(render_template("accounts/tokens.html",
-                                     tokens=admin.list_tokens(current_user()),
+                                     tokens=admin.list_tokens(acting()),
                                      new_token={"name": info["name"], "token": raw}))
 
 
@@ -230,5 +230,5 @@ def create_token() -> Response:
 @login_required
 def revoke_token(token_id: str) -> Response:
     """Revoke a token: scripts using it stop working at once."""
-    _attempt(lambda: admin.revoke_token(current_user(), token_id), _("Token revoked."))
+    _attempt(lambda: admin.revoke_token(acting(), token_id), _("Token revoked."))
     return redirect(url_for(".tokens"))

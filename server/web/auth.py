@@ -8,7 +8,8 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from server.auth import current_user, login_required, public
+from server.auth import acting, current_user, login_required, public
+from server.auth.credentials import session_stamp
 from server.i18n import COOKIE, chosen_language
 from server.services.accounts import (
     LOCK_MINUTES,
@@ -16,7 +17,6 @@ from server.services.accounts import (
     LoginRefused,
     change_own_password,
     check_login,
-    session_stamp,
     set_language,
     too_many_failures_from,
 )
@@ -56,7 +56,8 @@ def login() -> Response | str | tuple[str, int]:
     username = request.form.get("username", "")
     password = request.form.get("password", "")
     if too_many_failures_from(request.remote_addr or ""):
-        audit("login.failed", username[:100], reason="too many failures from this address")
+        audit(acting(), "login.failed", username[:100],
+              reason="too many failures from this address")
         return render_template("login.html", next=next_url, username=username,
                                error=_("Too many failed logins from this address. Wait "
                                        "%(minutes)d minutes and try again.",
@@ -64,13 +65,13 @@ def login() -> Response | str | tuple[str, int]:
     try:
         user = check_login(username, password)
     except LoginRefused as refused:
-        audit("login.failed", username[:100], user=refused.user, reason=refused.reason)
+        audit(acting(refused.user), "login.failed", username[:100], reason=refused.reason)
         return render_template("login.html", next=next_url, username=username,
                                error=_("Wrong username or password, or the account is "
                                        "locked or deactivated. After several failures, "
                                        "wait a few minutes.")), 401
     start_session(user.id, session_stamp(user))
-    audit("login", user.username, user=user)
+    audit(acting(user), "login", user.username)
     return redirect(next_url)
 
 
@@ -80,7 +81,7 @@ def logout() -> Response:
     """End the session (a POST with the CSRF token, so no link can log you out)."""
     user = current_user()
     if user is not None:
-        audit("logout", user.username, user=user)
+        audit(acting(user), "logout", user.username)
     session.clear()
     return redirect(url_for("auth.login"))
 
@@ -109,7 +110,7 @@ def change_password() -> Response | str | tuple[str, int]:
         return render_template("password.html",
                                error=_("Not changed: %(reason)s.", reason=err)), 422
     start_session(user.id, stamp)
-    audit("user.password_change", user.username, user=user)
+    audit(acting(user), "user.password_change", user.username)
     flash(_("Your password is changed; other sessions are logged out."), "success")
     return redirect(url_for("auth.home"))
 

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from forms.text import display_value
-from server.auth import Role, current_user, roles_required
+from server.auth import Role, acting, current_user, roles_required
 from server.errors import ApiError
 from server.extensions import db
 from server.i18n import form_language
@@ -18,6 +18,7 @@ from server.schemas.values import whole_number
 from server.services.audit import audit
 from server.services.corrections import refusal_lines
 from server.services.dashboard import settlement_names
+from server.services.forms import form_spec
 from server.services.record_view import (
     answer_from_widget,
     label_of,
@@ -25,7 +26,7 @@ from server.services.record_view import (
     widget_for,
 )
 from server.services.resolution import describe_versions, open_conflicts, resolve_conflict
-from server.services.review import form_spec, record_title, settlement_of
+from server.services.review import record_title, settlement_of
 from server.services.scoping import visible_record_ids
 
 bp = Blueprint("conflicts", __name__, url_prefix="/conflicts")
@@ -99,7 +100,7 @@ def resolve(conflict_id: int) -> Response:
         for line in refusal_lines(err):
             flash(line, "error")
     else:
-        audit("conflict.resolve", done.record_id, path=done.path, value=value,
+        audit(acting(), "conflict.resolve", done.record_id, path=done.path, value=value,
               conflict_id=conflict_id, op_id=done.op_id,
               values=[v["value"] for v in versions])
         flash(_("Resolved %(path)s: kept %(value)s. Tablets get it at their next sync.",

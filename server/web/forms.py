@@ -9,7 +9,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from forms.spec import FormSpec
-from server.auth import Role, current_user, role_of, roles_required
+from server.auth import Role, acting, current_user, role_of, roles_required
 from server.errors import ApiError
 from server.extensions import db
 from server.i18n import language
@@ -75,7 +75,8 @@ def publish() -> Response:
     except ApiError as err:
         flash(err.message, "error")
         return redirect(url_for("forms_web.index"))
-    audit("form.publish", f"{result.form_id}@{result.version}", created=result.created)
+    audit(acting(), "form.publish", f"{result.form_id}@{result.version}",
+          created=result.created)
     if result.created:
         flash(_("Published %(form)s version %(version)s.", form=result.form_id,
                 version=result.version), "success")

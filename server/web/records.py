@@ -22,7 +22,7 @@ from werkzeug.wrappers import Response
 
 from forms.spec import FormSpec
 from forms.text import display_value
-from server.auth import Role, current_user, role_of, roles_required
+from server.auth import Role, acting, current_user, role_of, roles_required
 from server.errors import ApiError
 from server.extensions import db
 from server.i18n import form_language
@@ -32,6 +32,7 @@ from server.services.audit import audit
 from server.services.corrections import refusal_lines
 from server.services.dashboard import settlement_names
 from server.services.exports.records import latest_spec
+from server.services.forms import form_spec
 from server.services.record_view import (
     answer_from_widget,
     label_of,
@@ -54,15 +55,13 @@ from server.services.records_table import (
 from server.services.resolution import edit_record, open_conflicts
 from server.services.review import (
     STATE_LABELS,
-    form_spec,
     latest_reviews,
     record_title,
-    record_visible,
     review_history,
     set_review,
     settlement_of,
 )
-from server.services.scoping import visible_record_ids, visible_settlement_ids
+from server.services.scoping import record_visible, visible_record_ids, visible_settlement_ids
 from server.web.dashboard import FORM_NAMES
 
 bp = Blueprint("records", __name__, url_prefix="/records")
@@ -182,8 +181,8 @@ def review_several() -> Response:
               "error")
         return redirect(back)
     for record_id in done:
-        audit("record.review", record_id, state=state, comment=comment.strip()[:500],
-              bulk=len(done), commit=False)
+        audit(acting(), "record.review", record_id, state=state,
+              comment=comment.strip()[:500], bulk=len(done), commit=False)
     db.session.commit()
     flash(ngettext("%(num)d record marked %(state)s.", "%(num)d records marked %(state)s.",
                    len(done), state=str(STATE_LABELS.get(state, state)).lower()), "success")
@@ -243,7 +242,8 @@ def review(record_id: str) -> Response:
     except ApiError as err:
         flash(err.message, "error")
     else:
-        audit("record.review", record_id, state=state, comment=comment.strip()[:500])
+        audit(acting(), "record.review", record_id, state=state,
+              comment=comment.strip()[:500])
         flash(_("Marked %(state)s. The enumerator's tablet gets the comment at its next "
                 "sync.", state=str(STATE_LABELS.get(state, state)).lower()), "success")
     return redirect(url_for("records.show", record_id=record_id))
@@ -293,7 +293,7 @@ def edit(record_id: str) -> Response | tuple[str, int]:
                                 _anchor="correct"))
     asked = {field: widget, **extra}
     for path, value in changes.items():
-        audit("record.edit", record_id, path=path, old=record.fields.get(path),
+        audit(acting(), "record.edit", record_id, path=path, old=record.fields.get(path),
               new=value, op_id=op.op_id, fields=sorted(op.fields))
         shown = widget_for(spec, record.answers, {path: value}, path, lang)
         flash(_("Saved: %(question)s is now %(value)s.", question=asked[path].label,

@@ -25,12 +25,14 @@ from field_app.core.bundles import export_bundle_file, import_return_file
 from field_app.core.store import Store, open_store
 from field_app.core.sync_runner import enrol
 from field_app.core.transport import HttpTransport
+from server.auth.credentials import session_stamp
 from server.extensions import db
 from server.models import User
 from server.services import account_admin
-from server.services.accounts import create_federation, create_user, session_stamp
+from server.services.accounts import create_federation, create_user
+from server.services.audit import Actor
 from server.services.bundles import server_private_key
-from server.services.device_accounts import create_code_for
+from server.services.devices import create_code_for
 from sync import bundle_crypto
 from sync.bundle import ACKS, CHANGES, FORMS, RETURN_BUNDLE, BundleWriter
 from sync.canonical import canonical_bytes
@@ -133,7 +135,7 @@ def test_a_parked_change_is_shown_and_sent_again_once_the_leader_fixed_the_cause
         admin = create_user("admin-19", "", "admin", password_hash="not-used")
         browser = login_client(app, admin.id, session_stamp(admin))
         page = browser.get("/devices").get_data(as_text=True)
-        account_admin.update_user(admin, user_id, role="leader")  # the fix
+        account_admin.update_user(Actor.of(admin), user_id, role="leader")  # the fix
         db.session.rollback()
     assert "sync.resolve_forbidden" in page and "Send refused changes again" in page
 

@@ -22,9 +22,10 @@ from server_harness import Device, enrol_device
 from werkzeug.security import generate_password_hash
 
 from server.auth import Role
+from server.auth.credentials import session_stamp
 from server.extensions import db
 from server.models import Assignment, DeviceAccount, Federation, Settlement, User
-from server.services.accounts import create_api_token, session_stamp
+from server.services.accounts import create_api_token
 
 PASSWORD = "correct horse battery"
 

@@ -48,6 +48,30 @@ def test_a_leader_creates_an_enumerator_assigns_a_settlement_and_enrols_a_tablet
     assert enrol_event["details"]["for_user_id"] == baraka["id"]
 
 
+def test_the_audit_log_names_who_acted_and_from_where(app: Flask, people: People) -> None:
+    """The view passes the actor to the services (no service reads the request): the
+    leader and their address for an account change, only an address for a device that
+    enrols with a code (no person acts)."""
+    leader = people.leader_a.api
+    created = leader.post("/api/users", json={"username": "neema", "password": "long enough pw",
+                                              "role": "enumerator"},
+                          environ_base={"REMOTE_ADDR": "198.51.100.7"})
+    assert created.status_code == 201
+    offer = leader.post(f"/api/users/{created.json['id']}/enrolment-codes",
+                        json={"ttl_hours": 1})
+    assert app.test_client().post("/api/devices/enrol", json={
+        "code": offer.json["code"], "device_id": "tab-neema", "name": "Neema's tablet"},
+        environ_base={"REMOTE_ADDR": "192.0.2.44"}).status_code == 201
+
+    made = leader.get("/api/audit?action=user.create").json[0]
+    assert (made["target"], made["username"], made["user_id"], made["ip"]) == \
+        ("neema", "leader_a", people.leader_a.user_id, "198.51.100.7")
+    assert made["federation_id"] == people.federation_a
+    enrolled = leader.get("/api/audit?action=device.enrol").json[0]
+    assert (enrolled["target"], enrolled["username"], enrolled["user_id"], enrolled["ip"]) == \
+        ("tab-neema", "", None, "192.0.2.44")
+
+
 def test_leaders_cannot_make_leaders_change_roles_or_touch_another_federation(
         people: People) -> None:
     leader = people.leader_a.api

@@ -44,9 +44,10 @@ from forms import load_form
 from forms.submission import write_instance
 from server.app import create_app
 from server.auth.access import COLLECT, DEVICE, rule_for
+from server.auth.credentials import session_stamp
 from server.extensions import Base, db
 from server.models import ApiToken, Conflict, RelayDevice, User
-from server.services.accounts import create_api_token, create_user, session_stamp
+from server.services.accounts import create_api_token, create_user
 from server.services.forms import publish_form
 from server.services.openrosa_auth import issue_access
 from sync.ids import new_uuid7

@@ -16,7 +16,7 @@ from server.extensions import db
 from server.models import Conflict, Federation, User
 from server.services.accounts import create_federation, create_user
 from server.services.bundles import import_bundle, register_device_key
-from server.services.device_accounts import create_code_for
+from server.services.devices import create_code_for
 from server.services.hub import allow_relay
 from server.services.permissions import resolve_rejections
 from server.services.resolution import resolve_conflict

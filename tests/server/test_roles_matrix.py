@@ -26,9 +26,9 @@ from werkzeug.routing import Rule
 
 from server.auth import Role
 from server.auth.access import API, COLLECT, DEVICE, PUBLIC, WEB, AccessRule, rule_for
+from server.auth.credentials import session_stamp
 from server.extensions import db
 from server.models import User
-from server.services.accounts import session_stamp
 
 WRITES = {"POST", "PATCH", "PUT", "DELETE"}
 #: Path parameters whose value names an object of federation A (leader B must not see it).

@@ -152,7 +152,7 @@ def test_a_profile_from_a_device_of_no_federation_founds_nothing(
 def test_a_device_enrolled_with_a_code_made_for_an_enumerator_works_for_them(
         app: Flask, people: People) -> None:
     from server.models import User
-    from server.services.device_accounts import create_code_for
+    from server.services.devices import create_code_for
 
     with app.app_context():
         user = db.session.get(User, people.enumerator_a.user_id)

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from kivy.app import App
+from kivy.clock import mainthread
 from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.filechooser import FileChooserListView
@@ -34,7 +35,6 @@ from field_app.core.qr import (
 )
 from field_app.core.store import open_store
 from field_app.core.sync_task import Outcome, enrol_device
-from field_app.ui.app import on_main_thread
 from field_app.ui.widgets import BigButton
 
 
@@ -59,7 +59,7 @@ class EnrolScreen(Screen):
         """Take a picture of the leader's QR code with the camera and fill both fields."""
         self.message = ""
         read_enrolment_from_camera(App.get_running_app().camera, self._picture_path(),
-                                   lambda reading: on_main_thread(self._scanned, reading))
+                                   mainthread(self._scanned))
 
     def _scanned(self, reading: QrReading) -> None:
         if reading.enrolment is None:
@@ -96,9 +96,8 @@ class EnrolScreen(Screen):
                     self.read_qr(path)
                     Path(path).unlink(missing_ok=True)
 
-            camera.pick_picture(str(target), lambda p: on_main_thread(picked, p),
-                                lambda message: on_main_thread(setattr, self, "message",
-                                                               message))
+            camera.pick_picture(str(target), mainthread(picked),
+                                mainthread(lambda message: setattr(self, "message", message)))
             return
         chooser = FileChooserListView(path=str(Path.home()), filters=["*.png", "*.PNG"])
         box = BoxLayout(orientation="vertical")
@@ -145,7 +144,7 @@ class EnrolScreen(Screen):
             outcome = Outcome(False, App.get_running_app().t("Enrolment failed."), str(exc))
         finally:
             store.close()
-        on_main_thread(self._enrolled, outcome)
+        mainthread(self._enrolled)(outcome)
 
     def _enrolled(self, outcome: Outcome) -> None:
         self.busy = False

@@ -22,6 +22,7 @@ from kivy.uix.screenmanager import Screen
 
 from field_app.core import listing
 from field_app.core.navigation import Navigator, form_language
+from field_app.core.reviews import mark_seen
 from field_app.core.session import SurveySession
 from field_app.ui.dialogs import confirm
 from field_app.ui.members import members_popup
@@ -104,8 +105,6 @@ class FormScreen(Screen):
             return ""
         row, parts = rows[0], []
         if row.review_state:
-            from field_app.core.reviews import mark_seen
-
             mark_seen(App.get_running_app().store, record_id)
         if row.review_comment:
             parts.append(t("Leader's comment: {comment}").format(comment=row.review_comment))

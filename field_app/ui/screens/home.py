@@ -9,6 +9,7 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import Screen
 
 from field_app.core import listing
+from field_app.ui.collector import collect_when_idle
 from field_app.ui.widgets import Body, Card, QuietButton
 
 
@@ -23,8 +24,6 @@ class HomeScreen(Screen):
         self.prepare()
 
     def on_enter(self, *_: object) -> None:
-        from field_app.ui.app import collect_when_idle
-
         collect_when_idle()  # a record was maybe closed: free its page views
 
     def prepare(self) -> None:

@@ -10,12 +10,12 @@ from __future__ import annotations
 import threading
 
 from kivy.app import App
+from kivy.clock import mainthread
 from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
 from field_app.core.app_state import PinWaitError
 from field_app.core.vault import VaultError
-from field_app.ui.app import on_main_thread
 
 
 class PinUnlockScreen(Screen):
@@ -41,7 +41,7 @@ class PinUnlockScreen(Screen):
             self.busy = True
             self.message = app.t("Protecting the records on this tablet. This takes a "
                                  "moment.")
-            threading.Thread(target=lambda: on_main_thread(self._checked, *self._check(pin)),
+            threading.Thread(target=lambda: mainthread(self._checked)(*self._check(pin)),
                              name="encrypt", daemon=True).start()
             return True
         return self._checked(*self._check(pin))

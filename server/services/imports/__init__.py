@@ -26,7 +26,7 @@ from forms.spec import FormSpec
 from server.errors import ApiError
 from server.extensions import begin_write, db
 from server.models import Device, DeviceAccount, Federation, FormVersion
-from server.services.audit import audit
+from server.services.audit import NOBODY, audit
 from server.services.imports.mapping import ExportReader, Problem, Sheet
 from server.services.imports.xlsx import XlsxError, read_xlsx
 from server.services.xform_records import Incoming, write_instances
@@ -162,7 +162,7 @@ def import_export(path: Path, source: str, form_id: str, federation: str | None 
         else:
             report.unchanged += 1
     if report.created or report.changed:  # an import that changed nothing leaves no trace
-        audit(f"import.{source}", path.name, form_id=spec.id, form_version=spec.version,
+        audit(NOBODY, f"import.{source}", path.name, form_id=spec.id, form_version=spec.version,
               device_id=device_id, rows=report.rows, created=report.created,
               changed=report.changed)
     return report
