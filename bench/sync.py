@@ -48,11 +48,11 @@ from households import load_household_form, make_household  # noqa: E402
 from sqlalchemy import event  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
+from client.api import SyncApi  # noqa: E402
+from client.transport import HttpTransport  # noqa: E402
 from field_app.core import outbox  # noqa: E402
-from field_app.core.api import SyncApi  # noqa: E402
 from field_app.core.store import Store, open_store  # noqa: E402
 from field_app.core.sync_runner import SyncOptions, SyncRunner, enrol, run_sync  # noqa: E402
-from field_app.core.transport import HttpTransport  # noqa: E402
 from server.app import create_app  # noqa: E402
 from server.extensions import db  # noqa: E402
 from server.services.devices import create_enrolment_code  # noqa: E402

@@ -114,6 +114,23 @@ def _optional_hlc(data: Mapping[str, Any]) -> str | None:
 
 
 @dataclass(frozen=True)
+class QueuedOp:
+    """An op as a device or hub stored it: its id and its canonical JSON text, ready for
+    the wire.
+
+    Ops were validated when they were made, so pushing sends the stored text as is
+    instead of parsing and re-validating thousands of ops. `wire_size` lets
+    `sync.batching.plan_batches` size batches exactly as it sizes `Op`s.
+    """
+
+    op_id: str
+    text: str
+
+    def wire_size(self) -> int:
+        return len(self.text.encode("utf-8"))
+
+
+@dataclass(frozen=True)
 class PushRequest:
     device_id: str
     ops: tuple[Op, ...]

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from sync.canonical import canonical_json
 from sync.codes import CODES
+from sync.messages import QueuedOp
 from sync.ops import Op, wire_fields
 
 if TYPE_CHECKING:
@@ -37,22 +38,6 @@ class OutboxCounts:
     ready: int
     held: int
     parked: int
-
-
-@dataclass(frozen=True)
-class QueuedOp:
-    """An op as stored: its id and its canonical JSON text, ready for the wire.
-
-    Ops were validated when they were made, so pushing sends the stored text as is
-    instead of parsing and re-validating thousands of ops. `wire_size` lets
-    `sync.batching.plan_batches` size batches exactly as it sizes `Op`s.
-    """
-
-    op_id: str
-    text: str
-
-    def wire_size(self) -> int:
-        return len(self.text.encode("utf-8"))
 
 
 def append(store: Store, op: dict[str, Any], ready: bool) -> None:

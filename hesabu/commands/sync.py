@@ -14,14 +14,15 @@ from typing import Any
 
 import click
 
+from client.api import SyncApi
+from client.errors import SyncError
+from client.transport import HttpTransport
 from field_app.core import outbox
-from field_app.core.api import SyncApi
-from field_app.core.errors import StoreError, SyncError
+from field_app.core.errors import StoreError
 from field_app.core.integrity import check_store
 from field_app.core.pins import server_pins
 from field_app.core.store import Store, open_store
 from field_app.core.sync_runner import SyncOptions, enrol, run_sync
-from field_app.core.transport import HttpTransport
 from field_app.core.vault import VaultError
 from sync.pins import PinError, check_pin
 

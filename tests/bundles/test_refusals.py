@@ -19,12 +19,12 @@ from harness import (
 )
 from personas import login_client
 
+from client.api import SyncApi
+from client.transport import HttpTransport
 from field_app.core import outbox
-from field_app.core.api import SyncApi
 from field_app.core.bundles import export_bundle_file, import_return_file
 from field_app.core.store import Store, open_store
 from field_app.core.sync_runner import enrol
-from field_app.core.transport import HttpTransport
 from server.extensions import db
 from server.models import User
 from server.services import account_admin

@@ -22,8 +22,9 @@ from PIL import Image
 from refserver import RefServer
 from sqlite_utils import Database
 
+from client.api import SyncApi
+from client.transport import HttpTransport
 from field_app.core import attachments, outbox, reviews
-from field_app.core.api import SyncApi
 from field_app.core.app_state import AppState, PinWaitError, _hash
 from field_app.core.attachments import SEALED_FILE, add_attachment, thumbnail_bytes
 from field_app.core.encryption import SCRUB_PENDING
@@ -33,7 +34,6 @@ from field_app.core.listing import list_records, structures
 from field_app.core.photos import thumbnail_path
 from field_app.core.store import Store, open_store
 from field_app.core.sync_runner import enrol, run_sync
-from field_app.core.transport import HttpTransport
 from field_app.core.vault import VaultError, format_recovery_key, parse_recovery_key
 from sync.messages import Change
 

@@ -12,14 +12,14 @@ import pytest
 from refserver import RefServer
 from sqlite_utils import Database
 
+from client.api import SyncApi
+from client.transport import HttpTransport, RetryPolicy
 from field_app.core import outbox
-from field_app.core.api import SyncApi
 from field_app.core.errors import SchemaTooNewError
 from field_app.core.integrity import check_store
 from field_app.core.migrations import MIGRATION_NAMES, SCHEMA_VERSION, schema_version
 from field_app.core.store import Store, open_store
 from field_app.core.sync_runner import run_sync
-from field_app.core.transport import HttpTransport, RetryPolicy
 from sync.summary import SyncSummary
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -19,12 +19,12 @@ from faultproxy import FaultProxy
 from flaskhub import FlaskHub
 from refserver import RefServer
 
+from client.api import SyncApi
+from client.transport import HttpTransport, RetryPolicy
 from field_app.core import attachments, outbox
-from field_app.core.api import SyncApi
 from field_app.core.integrity import check_store
 from field_app.core.store import Store, open_store
 from field_app.core.sync_runner import SyncOptions, enrol, run_sync
-from field_app.core.transport import HttpTransport, RetryPolicy
 from sync.ids import new_uuid7
 from sync.ops import make_op
 
@@ -138,10 +138,10 @@ def test_lost_ack_is_resent_and_stored_once(tmp_path: Path, server: Hub) -> None
 
 WORKER = """
 import sys
-from field_app.core.api import SyncApi
+from client.api import SyncApi
 from field_app.core.store import open_store
 from field_app.core.sync_runner import run_sync
-from field_app.core.transport import HttpTransport
+from client.transport import HttpTransport
 store = open_store(sys.argv[1])
 run_sync(store, SyncApi(HttpTransport(sys.argv[2], store.device.token, timeout_s=60)))
 """
@@ -321,7 +321,8 @@ def test_attachment_upload_resumes_after_drops(tmp_path: Path, server: Hub) -> N
 
 
 def test_unenrolled_device_and_bad_code(tmp_path: Path, server: Hub) -> None:
-    from field_app.core.errors import NotEnrolledError, SyncError
+    from client.errors import SyncError
+    from field_app.core.errors import NotEnrolledError
     store = open_store(tmp_path / "x.db")
     api = api_for(server.url)
     with pytest.raises(NotEnrolledError):

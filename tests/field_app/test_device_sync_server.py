@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from flaskhub import FlaskHub
 
+from client.api import SyncApi
+from client.transport import HttpTransport, RetryPolicy
 from field_app.core import attachments, outbox
-from field_app.core.api import SyncApi
 from field_app.core.session import SurveySession
 from field_app.core.store import Store, open_store
 from field_app.core.sync_runner import enrol, run_sync
-from field_app.core.transport import HttpTransport, RetryPolicy
 from forms.spec import FormSpec, Node
 
 PHOTO_FORM = FormSpec(id="structure", version="1", title="Structure", children=(

@@ -1,6 +1,6 @@
 """How the field app compresses a push, end to end with the real server on loopback:
 bzip2 on a slow link, gzip on a fast one, gzip again after a 415, and the compact
-acks of protocol 3. The link's speed is what earlier syncs measured (`core.link`),
+acks of protocol 3. The link's speed is what earlier syncs measured (`client.network`),
 saved in the store; these tests set it as a slow link would have left it."""
 
 from __future__ import annotations
@@ -17,12 +17,12 @@ from typing import Any
 import pytest
 from flaskhub import FlaskHub
 
+from client.api import SyncApi
+from client.network import SLOW_RATE, SLOW_SNDBUF
+from client.transport import HttpTransport, RetryPolicy
 from field_app.core import outbox
-from field_app.core.api import SyncApi
-from field_app.core.link import SLOW_RATE, SLOW_SNDBUF
 from field_app.core.store import Store, open_store
 from field_app.core.sync_runner import enrol, run_sync
-from field_app.core.transport import HttpTransport, RetryPolicy
 from sync.ids import new_instance_id
 
 NAMES = ["Amina", "Baraka", "Chipo", "Thandiwe", "Nomvula", "Otieno", "Wanjiru", "Kofi"]
@@ -139,10 +139,10 @@ def test_an_older_server_gets_gzip(tmp_path: Path, hub: FlaskHub) -> None:
     store.set_setting(link_key(hub), {"server_protocol": 2, "upload_rate": 1000.0})
     transport = HttpTransport(hub.url, store.device.token)
     api = SyncApi(transport)
-    from field_app.core.sync_runner import restore_link
+    from field_app.core.sync_runner import restore_network
 
-    restore_link(store, api)
-    assert transport.link.push_coding() == "gzip"
+    restore_network(store, api)
+    assert transport.network.push_coding() == "gzip"
     transport.close()
 
 
@@ -167,7 +167,7 @@ def test_on_a_slow_link_the_socket_send_buffer_is_kept_small() -> None:
         for state, small in (({"server_protocol": 3, "rtt_s": 0.8}, True),
                              ({"server_protocol": 3, "rtt_s": 0.002}, False)):
             transport = HttpTransport(f"http://127.0.0.1:{server.server_address[1]}")
-            transport.link.restore(state)
+            transport.network.restore(state)
             transport.request("GET", "/api/sync/pull")
             sock = transport.socket
             assert sock is not None

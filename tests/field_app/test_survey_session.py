@@ -124,10 +124,10 @@ def test_a_calculation_conflict_settles_itself_on_the_next_save(tmp_path: Path,
     save of the merged record writes the recomputed value and the conflict is gone."""
     from refserver import ENROL_CODE, RefServer
 
-    from field_app.core.api import SyncApi
+    from client.api import SyncApi
+    from client.transport import HttpTransport
     from field_app.core.store import open_store
     from field_app.core.sync_runner import enrol, run_sync
-    from field_app.core.transport import HttpTransport
 
     server = RefServer()
 

@@ -11,10 +11,10 @@ from pathlib import Path
 from harness import enrolment_code, new_tablet, server_state, store_state, sync_tablet
 from server_harness import HttpClient, enrol_device
 
-from field_app.core.api import SyncApi
+from client.api import SyncApi
+from client.transport import HttpTransport, RetryPolicy
 from field_app.core.bundles import export_bundle
 from field_app.core.sync_runner import enrol
-from field_app.core.transport import HttpTransport, RetryPolicy
 from server.extensions import db
 from server.models import Op as OpRow
 from server.services.bundles import import_bundle

@@ -8,7 +8,7 @@ from pathlib import Path
 from faultproxy import FaultProxy
 from harness import new_tablet, server_state, sync_tablet
 
-from field_app.core.transport import RetryPolicy
+from client.transport import RetryPolicy
 from server.extensions import db
 from server.models import Op as OpRow
 from server.services.hub import hub_status, set_upstream, sync_once

@@ -7,7 +7,7 @@ from pathlib import Path
 from harness import new_tablet, sync_tablet
 from personas import make_personas
 
-from field_app.core.transport import RetryPolicy
+from client.transport import RetryPolicy
 from server.services.hub import set_upstream, sync_once
 
 

@@ -10,10 +10,10 @@ from flask import Flask
 from personas import People, make_personas
 from server_harness import Device, LiveServer, enrol_device, publish_test_form, push_body
 
-from field_app.core.api import SyncApi
+from client.api import SyncApi
+from client.transport import HttpTransport
 from field_app.core.store import open_store
 from field_app.core.sync_runner import enrol, run_sync
-from field_app.core.transport import HttpTransport
 from server.extensions import db
 from server.models import Assignment, DeviceAccount, Record, Settlement
 from server.services.scoping import (

@@ -17,13 +17,13 @@ from typing import Any
 
 import pytest
 
+from client.api import SyncApi
+from client.transport import HttpTransport
 from field_app.core import records
-from field_app.core.api import SyncApi
 from field_app.core.app_state import AppState
 from field_app.core.attachments import SEALED_FILE
 from field_app.core.store import open_store
 from field_app.core.sync_runner import enrol, run_sync
-from field_app.core.transport import HttpTransport
 from field_app.core.vault import parse_recovery_key
 from forms.loader import load_form
 from server.services.device_accounts import enrolment_payload

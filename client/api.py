@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from field_app.core.errors import SyncError
-from field_app.core.outbox import QueuedOp
-from field_app.core.transport import HttpTransport, Response
+from client.errors import SyncError
+from client.transport import HttpTransport, Response
 from sync import bundle_crypto
 from sync.messages import (
     GZIP,
@@ -17,6 +16,7 @@ from sync.messages import (
     PullPage,
     PushRequest,
     PushResponse,
+    QueuedOp,
     compress,
 )
 from sync.ops import Op
@@ -41,7 +41,7 @@ class SyncApi:
         """The version to speak: ours, or the server's if it is older. A server that has
         not named one (no `Hesabu-Protocol` header yet) is taken to speak 2: a newer
         body would be refused by an older server or hub as an unknown value."""
-        named = self.transport.link.server_protocol
+        named = self.transport.network.server_protocol
         return min(PROTOCOL_VERSION, named or UNNAMED_SERVER_PROTOCOL)
 
     def enrol(self, code: str, device_id: str, name: str,
@@ -79,18 +79,18 @@ class SyncApi:
     def push_queued(self, device_id: str, ops: list[QueuedOp],
                     attempts: int | None = None) -> PushResponse:
         """Push stored ops as they are: the body is built from their canonical text,
-        compressed as the link calls for (`LinkMeter.push_coding`: bzip2 on slow links)."""
+        compressed as the link calls for (`NetworkMeter.push_coding`: bzip2 on slow links)."""
         text = ('{"device_id":' + json.dumps(device_id, ensure_ascii=False)
                 + f',"protocol":{self.protocol},"ops":['
                 + ",".join(op.text for op in ops) + "]}").encode("utf-8")
-        link = self.transport.link
-        coding = link.push_coding()
+        network = self.transport.network
+        coding = network.push_coding()
         try:
             resp = self._post_push(text, coding, attempts)
         except SyncError as exc:
             if exc.status != 415 or coding == GZIP:
                 raise
-            link.refused(coding)  # a server or proxy that does not take it: gzip from now on
+            network.refused(coding)  # a server or proxy that does not take it: gzip from now on
             resp = self._post_push(text, GZIP, attempts)
         try:
             return PushResponse.from_wire(_decode(resp, "push answer"),
