@@ -27,6 +27,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from field_app.core import records
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT)]
 sys.path.append(str(ROOT / "bench"))
@@ -61,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
         clear = Path(tmp) / "clear.db"
         with open_store(clear) as store, store.transaction():
             for a in answers:
-                store.create_record(spec.id, spec.version, a, finalized=True)
+                records.create_record(store, spec.id, spec.version, a, finalized=True)
         with open_store(clear) as store:
             out["list_search_clear_ms"] = median_ms(
                 lambda: list_records(store, search="zz-none"), args.runs)

@@ -50,7 +50,7 @@ from werkzeug.serving import make_server  # noqa: E402
 
 from client.api import SyncApi  # noqa: E402
 from client.transport import HttpTransport  # noqa: E402
-from field_app.core import outbox  # noqa: E402
+from field_app.core import outbox, records  # noqa: E402
 from field_app.core.store import Store, open_store  # noqa: E402
 from field_app.core.sync_runner import SyncOptions, SyncRunner, enrol, run_sync  # noqa: E402
 from server.app import create_app  # noqa: E402
@@ -128,7 +128,7 @@ def build_store(path: Path, n: int, seed: int, pin: str | None = None
     started = time.perf_counter()
     with store.transaction():
         for a in answers:
-            store.create_record(spec.id, spec.version, a, finalized=True)
+            records.create_record(store, spec.id, spec.version, a, finalized=True)
     return store, time.perf_counter() - started
 
 

@@ -21,7 +21,7 @@ from netlab.proxy import Link
 from client.api import SyncApi
 from client.errors import SyncError
 from client.transport import HttpTransport
-from field_app.core import attachments, outbox
+from field_app.core import attachments, outbox, records
 from field_app.core.store import Store, open_store
 from field_app.core.sync_runner import SyncOptions, SyncRunner, enrol
 from peers.common import Cut, Phase, free_port, measure, start, stop, wait_port
@@ -101,8 +101,8 @@ def build_device(path: Path, data: DataSet, photos: int) -> Store:
     store = open_store(path, device_name="bench tablet")
     with store.transaction():
         for h in data.households:
-            store.create_record(data.spec.id, data.spec.version, h.answers,
-                                record_id=h.record_id, finalized=True)
+            records.create_record(store, data.spec.id, data.spec.version, h.answers,
+                                  record_id=h.record_id, finalized=True)
     for h, photo in zip(data.households, data.photos[:photos], strict=False):
         attachments.add_attachment(store, photo, h.record_id)
     return store

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlparse
 
+from field_app.core import records
 from field_app.core.encryption import change_pin, new_recovery_key
 from field_app.core.i18n import DEFAULT_LANGUAGE, LANGUAGES, _
 from field_app.core.store import Store
@@ -180,7 +181,7 @@ class AppState:
         """The record open on the form screen when the app last stopped (Android may
         kill an app in the background): after the PIN it opens again, on its page."""
         record_id = self.store.get_setting("app:open_record")
-        if record_id and self.store.record(record_id) is not None:
+        if record_id and records.get_record(self.store, record_id) is not None:
             return record_id
         return None
 

@@ -102,6 +102,11 @@ def save_answers(store: Store, record_id: str, changes: Mapping[str, Any],
         return _write_local(store, record_id, EDIT, dict(changes), meta=meta or None)
 
 
+def save_answer(store: Store, record_id: str, path: str, value: Any) -> str | None:
+    """Save one answer (by field path) as one op; its op_id, or None if unchanged."""
+    return save_answers(store, record_id, {path: value})
+
+
 def update_answers(store: Store, record_id: str, answers: Mapping[str, Any],
                    meta: Mapping[str, Any] | None = None,
                    settle: Callable[[str], bool] | None = None) -> str | None:

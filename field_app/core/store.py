@@ -25,7 +25,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from field_app.core import encryption, records
+from field_app.core import encryption
 from field_app.core.errors import StoreError, StoreLockedError, translate_sqlite_error
 from field_app.core.migrations import migrate
 from field_app.core.vault import Cipher, Keystore
@@ -150,7 +150,7 @@ class Store:
         combined into one commit.
         """
         with self._lock:
-            clock_before = (self.clock._ms, self.clock._counter)
+            clock_before = self.clock.state()
             outermost = not self.db.conn.in_transaction
             try:
                 with self.db.atomic():
@@ -178,7 +178,7 @@ class Store:
         # A rolled-back edit must not leave the clock ahead of what was persisted;
         # harmless either way (the clock only moves forward), but keeps it exact.
         if not self.db.conn.in_transaction:
-            self.clock._ms, self.clock._counter = state
+            self.clock.rewind(state)
 
     def query(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
         with self._lock:
@@ -285,32 +285,6 @@ class Store:
             "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             [json.dumps(self.clock.last)],
         )
-
-    # -- records (implemented in records.py, exposed here for callers) --------------------
-    def create_record(self, form_id: str, form_version: str,
-                      answers: Mapping[str, Any] | None = None, **kwargs: Any) -> str:
-        return records.create_record(self, form_id, form_version, answers, **kwargs)
-
-    def save_answer(self, record_id: str, path: str, value: Any) -> str | None:
-        return records.save_answers(self, record_id, {path: value})
-
-    def save_answers(self, record_id: str, changes: Mapping[str, Any],
-                     meta: Mapping[str, Any] | None = None) -> str | None:
-        return records.save_answers(self, record_id, changes, meta)
-
-    def update_answers(self, record_id: str, answers: Mapping[str, Any],
-                       meta: Mapping[str, Any] | None = None,
-                       settle: Callable[[str], bool] | None = None) -> str | None:
-        return records.update_answers(self, record_id, answers, meta, settle)
-
-    def finalize(self, record_id: str) -> None:
-        records.finalize(self, record_id)
-
-    def delete_record(self, record_id: str) -> str | None:
-        return records.delete_record(self, record_id)
-
-    def record(self, record_id: str) -> dict[str, Any] | None:
-        return records.get_record(self, record_id)
 
 
 def _configure(db: Database) -> None:

@@ -130,7 +130,7 @@ class SyncRunner:
         device_id = self.store.device.device_id
         max_ops = self.options.max_ops
         shrinks = 0
-        todo = plan_batches(ops, max_ops, self.options.max_bytes)  # type: ignore[arg-type]
+        todo = plan_batches(ops, max_ops, self.options.max_bytes)
         while todo:
             self._check_cancel()
             batch = todo.pop(0)
@@ -144,7 +144,7 @@ class SyncRunner:
                 # here on. The server may have applied the failed batch; it re-acks it.
                 max_ops = max(1, len(batch) // 2)
                 rest = [op for b in [batch, *todo] for op in b]
-                todo = plan_batches(rest, max_ops, self.options.max_bytes)  # type: ignore[arg-type]
+                todo = plan_batches(rest, max_ops, self.options.max_bytes)
                 continue
             done += len(batch)
             self.progress("push", done, total)

@@ -20,7 +20,7 @@ from flaskhub import FlaskHub
 from client.api import SyncApi
 from client.network import SLOW_RATE, SLOW_SNDBUF
 from client.transport import HttpTransport, RetryPolicy
-from field_app.core import outbox
+from field_app.core import outbox, records
 from field_app.core.store import Store, open_store
 from field_app.core.sync_runner import enrol, run_sync
 from sync.ids import new_instance_id
@@ -44,7 +44,7 @@ def tablet(tmp_path: Path, hub: FlaskHub, households: int = 200, name: str = "a"
     with store.transaction():
         for i in range(households):
             family = rng.choice(NAMES)
-            store.create_record("hh", "1", {
+            records.create_record(store, "hh", "1", {
                 "structure_number": f"KB-{i // 3:04d}", "head_name": f"{family} {i}",
                 "household_size": rng.randint(1, 9), "tenure": rng.choice(["owner", "tenant"]),
                 "members": [{"__id": new_instance_id(), "member_name": rng.choice(NAMES),
@@ -104,7 +104,7 @@ def test_what_a_push_measured_is_kept_for_the_next_sync(tmp_path: Path, hub: Fla
     # Loopback: the body's bytes over the link's share of the exchange (Server-Timing
     # takes the server's own work out) is far above the slow threshold.
     assert state["upload_rate"] > SLOW_RATE
-    store.create_record("hh", "1", {"head_name": "Late"}, finalized=True)
+    records.create_record(store, "hh", "1", {"head_name": "Late"}, finalized=True)
     second = sync(store, hub)
     assert second.stats.codings == {"gzip": 1}
 
@@ -129,7 +129,7 @@ def test_a_415_to_bzip2_falls_back_to_gzip_for_good(tmp_path: Path, hub: FlaskHu
     assert first.stats.codings == {"bzip2": 1, "gzip": 1}
     assert len(hub.log) == 200 and outbox.pending_queued(store) == []
     assert store.get_setting(link_key(hub))["refused"] == ["bzip2"]
-    store.create_record("hh", "1", {"head_name": "Late"}, finalized=True)
+    records.create_record(store, "hh", "1", {"head_name": "Late"}, finalized=True)
     assert sync(store, hub).stats.codings == {"gzip": 1}  # no second try of bzip2
 
 
@@ -216,11 +216,11 @@ def test_the_tablet_speaks_the_version_its_server_named(tmp_path: Path, hub: Fla
 
     old["server"] = False  # the server is upgraded; the tablet learns it from an answer
     sent.clear()
-    store.create_record("hh", "1", {"head_name": "Late"}, finalized=True)
+    records.create_record(store, "hh", "1", {"head_name": "Late"}, finalized=True)
     sync(store, hub)
     assert sent == [("gzip", 2), ("pull", 3)]
     sent.clear()
-    store.create_record("hh", "1", {"head_name": "Later"}, finalized=True)
+    records.create_record(store, "hh", "1", {"head_name": "Later"}, finalized=True)
     sync(store, hub)
     assert sent[0][1] == 3 and sent[1] == ("pull", 3)
     assert store.get_setting(link_key(hub))["server_protocol"] == 3

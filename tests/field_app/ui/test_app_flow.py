@@ -64,10 +64,10 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FlaskHub]:
     api.transport.close()
     for spec in specs.values():
         mapper.save_form(spec.to_dict())
-    settlement = mapper.create_record("sdi_settlement_profile",
-                                      specs["sdi_settlement_profile"].version,
-                                      {"settlement_name": "Soweto East"})
-    structure = mapper.create_record(
+    settlement = records.create_record(mapper, "sdi_settlement_profile",
+                                       specs["sdi_settlement_profile"].version,
+                                       {"settlement_name": "Soweto East"})
+    structure = records.create_record(mapper,
         "sdi_structure_numbering", specs["sdi_structure_numbering"].version,
         {"settlement_id": settlement, "structure_number": "KB-045"}, settlement_id=settlement)
     records.finalize(mapper, settlement)
@@ -287,7 +287,7 @@ def test_a_forgotten_pin_is_recovered_with_the_leaders_key_and_an_old_store_is_e
         with open_store(path) as store:
             store.set_server("http://127.0.0.1:9", token="t")
             AppState(store).language = "en"
-            store.create_record("hh", "1", {"head_name": "Amina Wanjiru"}, finalized=True)
+            records.create_record(store, "hh", "1", {"head_name": "Amina Wanjiru"}, finalized=True)
     with open_store(locked) as store:
         recovery = AppState(store).set_pin("2468")
     with open_store(old) as store, store.transaction() as db:  # as an older app left it

@@ -34,15 +34,15 @@ def tablet(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     versions = {r["form_id"]: r["version"] for r in store.query(
         "SELECT form_id, version FROM forms")}
     for number in ("MSH-0007", "MSH-0140", "MSH-1420"):
-        records.finalize(store, store.create_record(
+        records.finalize(store, records.create_record(store,
             "sdi_structure_numbering", versions["sdi_structure_numbering"], {
                 "settlement_id": ids["settlement"], "structure_number": number},
             settlement_id=ids["settlement"]))
     household = versions["sdi_household_enumeration"]
-    draft = store.create_record("sdi_household_enumeration", household, {
+    draft = records.create_record(store, "sdi_household_enumeration", household, {
         "structure_number": "MSH-0007", "household_in_structure": 1,
         "household": {"head_name": "Zawadi Achieng"}}, settlement_id=ids["settlement"])
-    returned = store.create_record("sdi_household_enumeration", household, {
+    returned = records.create_record(store, "sdi_household_enumeration", household, {
         "structure_number": "MSH-0140", "household_in_structure": 1,
         "household": {"head_name": "Peter Mwangi"}}, settlement_id=ids["settlement"])
     records.finalize(store, returned)
@@ -53,7 +53,7 @@ def tablet(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     other = open_store(tmp / "other.db", now_ms=lambda: 1_780_000_000_000)
     for spec in store.query("SELECT spec FROM forms"):
         other.save_form(json.loads(spec["spec"]))
-    theirs = other.create_record("sdi_household_enumeration", household, {
+    theirs = records.create_record(other, "sdi_household_enumeration", household, {
         "structure_number": "MSH-1420", "household_in_structure": 1,
         "household": {"head_name": "Grace Njeri"}}, settlement_id=ids["settlement"])
     records.finalize(other, theirs)
