@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from client.errors import SyncError
@@ -14,10 +13,10 @@ from sync.messages import (
     UNNAMED_SERVER_PROTOCOL,
     BodyError,
     PullPage,
-    PushRequest,
     PushResponse,
     QueuedOp,
     compress,
+    encode_push,
 )
 from sync.ops import Op
 
@@ -67,22 +66,15 @@ class SyncApi:
         return data
 
     def push(self, device_id: str, ops: list[Op]) -> PushResponse:
-        body = PushRequest(device_id, tuple(ops), self.protocol).to_wire()
-        resp = self.transport.request("POST", "/api/sync/push", json_body=body)
-        try:
-            return PushResponse.from_wire(_decode(resp, "push answer"),
-                                          sent=[op.op_id for op in ops])
-        except BodyError as exc:
-            raise SyncError(f"The server's push answer breaks the protocol: {exc}",
-                            code="sync.bad_response", retryable=True) from exc
+        """Push ops (encoded here; a device pushes its stored text with `push_queued`)."""
+        return self.push_queued(device_id, [QueuedOp.of(op) for op in ops])
 
     def push_queued(self, device_id: str, ops: list[QueuedOp],
                     attempts: int | None = None) -> PushResponse:
-        """Push stored ops as they are: the body is built from their canonical text,
-        compressed as the link calls for (`NetworkMeter.push_coding`: bzip2 on slow links)."""
-        text = ('{"device_id":' + json.dumps(device_id, ensure_ascii=False)
-                + f',"protocol":{self.protocol},"ops":['
-                + ",".join(op.text for op in ops) + "]}").encode("utf-8")
+        """Push stored ops as they are: the body is built around their wire text
+        (`sync.messages.encode_push`), compressed as the network calls for
+        (`NetworkMeter.push_coding`: bzip2 on slow links)."""
+        text = encode_push(device_id, ops, self.protocol)
         network = self.transport.network
         coding = network.push_coding()
         try:

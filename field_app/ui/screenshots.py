@@ -74,6 +74,7 @@ def _received(store: Any, other_path: Path, version: str, answers: dict[str, Any
     """A household another enumerator's tablet made, as a sync brings it here."""
     from field_app.core import outbox, records
     from field_app.core.store import open_store
+    from sync.ops import Op
 
     other = open_store(other_path, device_name="Mashimoni tablet 5")
     for row in store.query("SELECT spec FROM forms"):
@@ -83,7 +84,7 @@ def _received(store: Any, other_path: Path, version: str, answers: dict[str, Any
     records.finalize(other, record_id)
     with store.transaction():
         for op in outbox.pending(other):
-            records.apply_op(store, op)
+            records.apply_op(store, Op.from_wire(op))
     other.close()
     other_path.unlink()
     return record_id

@@ -361,7 +361,7 @@ bp.record_once(_register_filters)
 def _describe_core() -> None:
     """Bodies and answers of the sync, device, form and attachment endpoints."""
     from server.schemas.devices import EnrolRequest
-    from server.schemas.sync import PullQuery, PushRequest
+    from server.schemas.sync import PullQuery, PushEnvelope
 
     describe("devices.enrol", body=EnrolRequest, status=201, answer={
         "type": "object", "properties": {"device_id": {"type": "string"},
@@ -369,7 +369,7 @@ def _describe_core() -> None:
                                          "server_hlc": {"type": "string"}}},
              errors=["auth.enrolment_code_invalid", "auth.device_taken", "auth.device_revoked",
                      "auth.enrolment_rate_limited", "request.invalid"])
-    describe("sync.push", body=PushRequest, answer={
+    describe("sync.push", body=PushEnvelope, answer={
         "type": "object",
         "description": "The body may be sent with Content-Encoding gzip or (protocol 3) "
                        "bzip2; see docs/sync-protocol.md section 8.",

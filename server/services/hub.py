@@ -44,10 +44,9 @@ from server.services.clock import server_clock
 from server.services.forms import KnownForms, publish_form
 from server.services.push import push_ops
 from server.services.refusals import note_refusals
-from sync.canonical import canonical_json
 from sync.codes import CURSOR_INVALID, RELAY_FORBIDDEN, Rejection
 from sync.hlc import wall_clock_ms
-from sync.messages import QueuedOp
+from sync.messages import QueuedOp, encode_op
 from sync.ops import Op
 from sync.pins import pins_after
 
@@ -249,7 +248,7 @@ def _push(api: SyncApi, hub_id: str, batch: int, result: HubSyncResult) -> None:
         db.session.rollback()
         if not rows:
             return
-        queued = [QueuedOp(r.op_id, canonical_json(r.payload)) for r in rows]
+        queued = [QueuedOp(r.op_id, encode_op(r.payload)) for r in rows]
         answer = api.push_queued(hub_id, queued)
         if answer.server_hlc:
             server_clock().receive([answer.server_hlc])

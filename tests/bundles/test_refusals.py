@@ -117,7 +117,7 @@ def test_a_parked_change_is_shown_and_sent_again_once_the_leader_fixed_the_cause
                      form_id="household", form_version="1",
                      fields={"head_name": "Amina W."}, heads={"head_name": heads})
     with store.transaction():
-        outbox.append(store, settle.to_wire(), ready=True)
+        outbox.append(store, settle, ready=True)
     summary = sync_tablet(store, url)
     assert not summary.ok and summary.parked == 1
     device_id = store.device_id

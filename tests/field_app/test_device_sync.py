@@ -343,7 +343,7 @@ def test_ops_the_server_refuses_for_good_are_parked(tmp_path: Path, server: Hub)
     op = make_op("edit", clock=a.clock, device_id=a.device.device_id, record_id=rid,
                  form_id="profile", form_version="1", fields={"x": 1}, heads={})
     with a.transaction():
-        outbox.append(a, op.to_wire(), ready=True)
+        outbox.append(a, op, ready=True)
     summary, _ = sync(a, server.url)
     assert not summary.ok and "refused" in summary.describe()
     assert outbox.counts(a).parked == 1

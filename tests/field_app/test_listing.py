@@ -10,6 +10,7 @@ import pytest
 from field_app.core import listing, records
 from field_app.core.store import Store, open_store
 from forms.spec import FormSpec, Node
+from sync.ops import Op
 
 SETTLEMENT = FormSpec(id="sdi_settlement_profile", version="1", title="Settlement profile")
 STRUCTURE = FormSpec(id="sdi_structure_numbering", version="1", title="Structures")
@@ -82,7 +83,7 @@ def received(store: Store, other: Store, form_id: str, answers: dict, at_ms: int
     with store.transaction():
         for op in outbox.pending(other):
             if op["record_id"] == record_id:
-                records.apply_op(store, op)
+                records.apply_op(store, Op.from_wire(op))
     return record_id
 
 
@@ -126,7 +127,8 @@ def test_dates_and_orders_of_the_records_list(store: Store, other: Store) -> Non
     from field_app.core import outbox
 
     with store.transaction():
-        records.apply_op(store, next(o for o in outbox.pending(other) if o["op_id"] == op_id))
+        records.apply_op(store, Op.from_wire(
+            next(o for o in outbox.pending(other) if o["op_id"] == op_id)))
     assert [r.record_id for r in listing.list_records(store)] == [old, new]
     assert [r.record_id for r in listing.list_records(store, sort="made")] == [new, old]
     assert [r.title for r in listing.list_records(store, sort="name")] == ["MSH-2", "MSH-10"]

@@ -17,6 +17,7 @@ from test_app_flow import run_driver
 from field_app.core import geo, outbox, records
 from field_app.core.store import open_store
 from field_app.ui.screenshots import demo_store
+from sync.ops import Op
 
 MEMBERS = "household/members"
 
@@ -59,7 +60,7 @@ def tablet(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     records.finalize(other, theirs)
     with store.transaction():
         for op in outbox.pending(other):
-            records.apply_op(store, op)
+            records.apply_op(store, Op.from_wire(op))
     other.close()
     store.close()
     return {"path": path, "draft": draft, "returned": returned, "theirs": theirs, **ids}
