@@ -363,10 +363,7 @@ def _validate(op: Op, paths_checked: bool = False) -> None:
 def _check_answers(op: Op) -> None:
     """`answers` given to the constructor must be exactly what the op's fields stand for
     (an op copied with other fields but the old answers would travel wrong)."""
-    try:
-        flat = _answers_fields({}, op.answers, op.parents)
-    except OpError as exc:
-        raise OpError(exc.field, exc.message) from None
+    flat = _answers_fields({}, op.answers, op.parents)
     if op.kind != EDIT or flat != dict(op.fields):
         raise OpError("answers", "must be exactly the answers the fields stand for")
 
