@@ -25,10 +25,9 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from field_app.core import encryption
 from field_app.core.errors import StoreError, StoreLockedError, translate_sqlite_error
 from field_app.core.migrations import migrate
-from field_app.core.vault import Cipher, Keystore
+from field_app.core.vault import Cipher
 from sync.hlc import HybridClock, wall_clock_ms
 from sync.ids import new_uuid7
 
@@ -94,18 +93,6 @@ class Store:
     @property
     def data_key(self) -> bytes | None:
         return self._cipher.key if self._cipher is not None else None
-
-    def unlock(self, pin: str, keystore: Keystore | None = None) -> bool:
-        """Open the data key with the PIN (scrypt: 0.1-0.3 s on a desktop); False if the
-        PIN is wrong."""
-        return encryption.unlock(self, pin, keystore)
-
-    def unlock_with_recovery(self, recovery_key: str) -> bool:
-        return encryption.unlock_with_recovery(self, recovery_key)
-
-    def encrypt(self, pin: str, keystore: Keystore | None = None) -> str:
-        """Seal everything under a new data key; returns the recovery key to show once."""
-        return encryption.encrypt_store(self, pin, keystore)
 
     def seal(self, text: str) -> str | bytes:
         """A value to store in a sealed column (`encryption.SEALED_COLUMNS`)."""
@@ -304,9 +291,9 @@ def open_store(path: str | Path, now_ms: Callable[[], int] = wall_clock_ms,
     """Open (creating and migrating if needed) the device store at `path`.
 
     `now_ms` is the physical clock for HLCs and timestamps; tests inject a wrong one.
-    An encrypted store opens locked: `store.unlock(pin)`, or pass a `key_source` that
-    gives the data key of a connection that is unlocked when it is needed (the app's
-    sync thread, which may start before the PIN is chosen).
+    An encrypted store opens locked: `encryption.unlock(store, pin)`, or pass a
+    `key_source` that gives the data key of a connection that is unlocked when it is
+    needed (the app's sync thread, which may start before the PIN is chosen).
     """
     path = Path(path)
     try:

@@ -24,7 +24,7 @@ from sqlite_utils import Database
 
 from client.api import SyncApi
 from client.transport import HttpTransport
-from field_app.core import attachments, outbox, records, reviews
+from field_app.core import attachments, encryption, outbox, records, reviews
 from field_app.core.app_state import AppState, PinWaitError, _hash
 from field_app.core.attachments import SEALED_FILE, add_attachment, thumbnail_bytes
 from field_app.core.encryption import SCRUB_PENDING
@@ -122,7 +122,7 @@ def test_the_encrypted_store_file_holds_no_answer_name_or_comment(tmp_path: Path
         ids = fill(store)
         before = {rid: records.get_record(store, rid)["answers"] for rid in ids.values()}
         queued = outbox.pending_queued(store)
-        recovery = store.encrypt(PIN)
+        recovery = encryption.encrypt_store(store, PIN)
         assert parse_recovery_key(recovery) is not None
         assert readable(file_bytes(path)) == [], "the encrypting connection's own files"
         # The app keeps working on the same connection: a new edit is sealed too.
@@ -142,8 +142,8 @@ def test_the_encrypted_store_file_holds_no_answer_name_or_comment(tmp_path: Path
             records.get_record(store, ids["household"])
         with pytest.raises(StoreLockedError):
             records.save_answer(store, ids["household"], "phone", "0700 000 000")
-        assert not store.unlock("1357")
-        assert store.unlock(PIN)
+        assert not encryption.unlock(store, "1357")
+        assert encryption.unlock(store, PIN)
         got = records.get_record(store, ids["household"])["answers"]
         assert got == {**before[ids["household"]], "phone": "0733 999 000"}
         assert [q.text for q in outbox.pending_queued(store)][:len(queued)] == \
@@ -165,7 +165,7 @@ def test_a_leader_opens_a_store_whose_pin_is_forgotten_with_the_recovery_key(
     path = tmp_path / "tablet.db"
     with open_store(path) as store:
         ids = fill(store)
-        recovery = store.encrypt(PIN)
+        recovery = encryption.encrypt_store(store, PIN)
     with open_store(path) as store:
         state = AppState(store)
         assert not state.recover("AAAA-BBBB-CCCC-DDDD-EEEE-FFFF-GGGG-HHHH")
@@ -176,13 +176,13 @@ def test_a_leader_opens_a_store_whose_pin_is_forgotten_with_the_recovery_key(
         assert household["answers"]["head_name"] == "Wanjiku Achieng"
         assert state.set_pin("8642", "8642") is None  # a new PIN for the same key
     with open_store(path) as store:
-        assert not store.unlock(PIN) and store.unlock("8642")
-        assert store.unlock_with_recovery(recovery), "the recovery key keeps working"
+        assert not encryption.unlock(store, PIN) and encryption.unlock(store, "8642")
+        assert encryption.unlock_with_recovery(store, recovery), "the recovery key keeps working"
         # Lost (or never written down): a new one replaces it, the old one stops working.
         replaced = AppState(store).new_recovery_key()
     with open_store(path) as store:
-        assert not store.unlock_with_recovery(recovery)
-        assert store.unlock_with_recovery(replaced) and store.unlock("8642")
+        assert not encryption.unlock_with_recovery(store, recovery)
+        assert encryption.unlock_with_recovery(store, replaced) and encryption.unlock(store, "8642")
 
 
 def test_after_five_wrong_pins_each_try_waits_longer(tmp_path: Path) -> None:
@@ -221,21 +221,22 @@ def test_with_the_keystore_a_copy_of_the_file_cannot_be_opened_with_the_pin_alon
     with open_store(path) as store:
         for elsewhere in (None, HardwareKeystore()):  # a computer, another tablet
             with pytest.raises(VaultError, match="keystore cannot open"):
-                store.unlock(PIN, elsewhere)
+                encryption.unlock(store, PIN, elsewhere)
         assert AppState(store, keystore).check_pin(PIN)
     with open_store(path) as store:
-        assert store.unlock_with_recovery(recovery), "the leader's path needs no keystore"
+        # The leader's path needs no keystore.
+        assert encryption.unlock_with_recovery(store, recovery)
 
 
 def test_sync_pushes_and_pulls_with_encrypted_stores(tmp_path: Path,
                                                      server: RefServer) -> None:
     with open_store(tmp_path / "a.db") as a:
         ids = fill(a)
-        a.encrypt(PIN)
+        encryption.encrypt_store(a, PIN)
         sync(a, server)
         assert outbox.counts(a).ready == 0
     with open_store(tmp_path / "b.db") as b:
-        b.encrypt("9753")
+        encryption.encrypt_store(b, "9753")
         sync(b, server)
         assert records.get_record(b, ids["household"])["answers"]["head_name"] == "Wanjiku Achieng"
     assert readable(file_bytes(tmp_path / "b.db")) == []
@@ -249,7 +250,7 @@ def test_a_sync_connection_follows_an_encryption_made_by_the_app_meanwhile(
     worker = open_store(path, key_source=lambda: app.data_key)
     try:
         ids = fill(app)
-        app.encrypt(PIN)
+        encryption.encrypt_store(app, PIN)
         # The worker opened the store in clear; its next write is sealed all the same.
         records.save_answer(worker, ids["household"], "phone", "0744 111 222")
         assert records.get_record(worker, ids["household"])["answers"]["phone"] == "0744 111 222"
@@ -265,7 +266,7 @@ def test_a_sync_connection_follows_an_encryption_made_by_the_app_meanwhile(
         with pytest.raises(StoreLockedError):
             records.save_answer(open_store(path, key_source=lambda: None), ids["household"],
                                 "age", 41)
-        assert store.unlock(PIN) and check_store(store) == []
+        assert encryption.unlock(store, PIN) and check_store(store) == []
 
 
 def test_a_scrub_kept_from_finishing_by_a_reader_is_done_at_the_next_unlock(
@@ -279,12 +280,12 @@ def test_a_scrub_kept_from_finishing_by_a_reader_is_done_at_the_next_unlock(
     reader.execute("BEGIN")
     reader.execute("SELECT count(*) FROM records").fetchone()  # holds its snapshot
     with open_store(path) as store:
-        store.encrypt(PIN)
+        encryption.encrypt_store(store, PIN)
         assert store.get_setting(SCRUB_PENDING) is True
     assert readable(file_bytes(path)), "the reader's snapshot still needs the old pages"
     reader.close()
     with open_store(path) as store:
-        assert store.unlock(PIN)
+        assert encryption.unlock(store, PIN)
         assert store.get_setting(SCRUB_PENDING) is None
     assert readable(file_bytes(path)) == []
 
@@ -325,7 +326,7 @@ def test_photos_are_sealed_on_disk_and_reach_the_server_as_taken(
     with open_store(tmp_path / "tablet.db") as store:
         ids = fill(store)
         add_attachment(store, before, ids["household"])  # taken before the first PIN
-        store.encrypt(PIN)
+        encryption.encrypt_store(store, PIN)
         sha = add_attachment(store, after, ids["household"])  # and after it
         assert attachments.file_bytes(store, after) == taken[after]
         assert add_attachment(store, after, ids["household"]) == sha, "same content, same id"

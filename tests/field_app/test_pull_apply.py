@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from field_app.core import inbox, outbox, records
+from field_app.core import encryption, inbox, outbox, records
 from field_app.core.records import _scalar_text
 from field_app.core.store import Store, open_store
 from sync.canonical import canonical_json
@@ -82,7 +82,7 @@ def test_a_page_applied_set_wise_equals_its_ops_applied_one_by_one(tmp_path: Pat
         for op in ops:
             records.apply_op(one, op)
     paged = open_store(tmp_path / "paged.db", device_name="paged")
-    paged.encrypt("2468")  # sealed columns take the same path
+    encryption.encrypt_store(paged, "2468")  # sealed columns take the same path
     received = 0
     for start in range(0, len(ops), 7):
         page = slice(start, start + 7)

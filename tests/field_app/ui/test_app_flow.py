@@ -19,7 +19,7 @@ import pytest
 
 from client.api import SyncApi
 from client.transport import HttpTransport
-from field_app.core import records
+from field_app.core import encryption, records
 from field_app.core.app_state import AppState
 from field_app.core.attachments import SEALED_FILE
 from field_app.core.store import open_store
@@ -296,7 +296,8 @@ def test_a_forgotten_pin_is_recovered_with_the_leaders_key_and_an_old_store_is_e
     shown, new_key = got.pop("new_key")
     assert shown == "pin_set" and got.pop("after_new_key") == "home"
     with open_store(locked) as store:
-        assert store.unlock_with_recovery(new_key) and not store.unlock_with_recovery(recovery)
+        assert encryption.unlock_with_recovery(store, new_key)
+        assert not encryption.unlock_with_recovery(store, recovery)
     assert got == {
         "first": "pin_unlock", "wrong_pin": ["pin_unlock", "Wrong PIN. Try again."],
         "wrong_key": ["pin_unlock", "This recovery key does not open this tablet. Check it "

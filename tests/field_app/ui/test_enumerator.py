@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from test_app_flow import run_driver
 
-from field_app.core import geo, outbox, records
+from field_app.core import encryption, geo, outbox, records
 from field_app.core.store import open_store
 from field_app.ui.screenshots import demo_store
 from sync.ops import Op
@@ -31,7 +31,7 @@ def tablet(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     path = tmp / "tablet.db"
     ids = demo_store(path)
     store = open_store(path)
-    assert store.unlock("2468")  # demo_store chose the PIN, which encrypted the store
+    assert encryption.unlock(store, "2468")  # demo_store chose the PIN, which encrypted the store
     versions = {r["form_id"]: r["version"] for r in store.query(
         "SELECT form_id, version FROM forms")}
     for number in ("MSH-0007", "MSH-0140", "MSH-1420"):
