@@ -36,13 +36,13 @@ sys.path.insert(0, str(ROOT))  # before bench/, whose sync.py would shadow the p
 from households import load_household_form, make_household  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
-from field_app.core import outbox  # noqa: E402
-from field_app.core.api import SyncApi  # noqa: E402
+from client.api import SyncApi  # noqa: E402
+from client.transport import HttpTransport  # noqa: E402
+from field_app.core import outbox, records  # noqa: E402
 from field_app.core.attachments import add_attachment  # noqa: E402
 from field_app.core.bundles import export_bundle_file, import_return_file  # noqa: E402
 from field_app.core.store import Store, open_store  # noqa: E402
 from field_app.core.sync_runner import enrol  # noqa: E402
-from field_app.core.transport import HttpTransport  # noqa: E402
 from server.app import create_app  # noqa: E402
 from server.extensions import db  # noqa: E402
 from server.services.bundles import import_bundle, write_return_bundle  # noqa: E402
@@ -62,9 +62,9 @@ def build_store(tmp: Path, households: int, photos: int, photo_kb: int, seed: in
     ids = []
     with store.transaction():
         for i in range(households):
-            ids.append(store.create_record(spec.id, spec.version,
-                                           make_household(spec, rng, f"KB-{i // 3:04d}"),
-                                           finalized=True))
+            ids.append(records.create_record(store, spec.id, spec.version,
+                                             make_household(spec, rng, f"KB-{i // 3:04d}"),
+                                             finalized=True))
     folder = tmp / "photos"
     folder.mkdir()
     for i in range(photos):

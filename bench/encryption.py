@@ -27,6 +27,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from field_app.core import encryption, records
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT)]
 sys.path.append(str(ROOT / "bench"))
@@ -61,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
         clear = Path(tmp) / "clear.db"
         with open_store(clear) as store, store.transaction():
             for a in answers:
-                store.create_record(spec.id, spec.version, a, finalized=True)
+                records.create_record(store, spec.id, spec.version, a, finalized=True)
         with open_store(clear) as store:
             out["list_search_clear_ms"] = median_ms(
                 lambda: list_records(store, search="zz-none"), args.runs)
@@ -71,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
         shutil.copy(clear, sealed)
         with open_store(sealed) as store:
             started = time.perf_counter()
-            store.encrypt(PIN)
+            encryption.encrypt_store(store, PIN)
             out["encrypt_existing_s"] = round(time.perf_counter() - started, 2)
         out["file_mb_clear"] = round(os.path.getsize(clear) / 1e6, 2)
         out["file_mb_encrypted"] = round(os.path.getsize(sealed) / 1e6, 2)
@@ -79,11 +81,11 @@ def main(argv: list[str] | None = None) -> int:
         for _ in range(args.runs):
             with open_store(sealed) as store:
                 started = time.perf_counter()
-                assert store.unlock(PIN)
+                assert encryption.unlock(store, PIN)
                 unlocks.append(time.perf_counter() - started)
         out["first_unlock_ms"] = round(statistics.median(unlocks) * 1000, 1)
         with open_store(sealed) as store:
-            assert store.unlock(PIN)
+            assert encryption.unlock(store, PIN)
             out["list_search_encrypted_ms"] = median_ms(
                 lambda: list_records(store, search="zz-none"), args.runs)
             out["list_by_name_encrypted_ms"] = median_ms(

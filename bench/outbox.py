@@ -34,7 +34,7 @@ sys.path += [str(ROOT / "bench"), str(ROOT / "bench" / "peers")]
 from peers.data import make_dataset  # noqa: E402
 from peers.hesabu_push import build_device  # noqa: E402
 
-from field_app.core import outbox  # noqa: E402
+from field_app.core import outbox, records  # noqa: E402
 from field_app.core.migrations import MIGRATION_NAMES  # noqa: E402
 from field_app.core.store import open_store  # noqa: E402
 
@@ -47,8 +47,8 @@ def build_drafts(path: Path, data) -> list[str]:
     store = open_store(path, device_name="bench tablet")
     with store.transaction():
         for h in data.households:
-            store.create_record(data.spec.id, data.spec.version, h.answers,
-                                record_id=h.record_id)
+            records.create_record(store, data.spec.id, data.spec.version, h.answers,
+                                  record_id=h.record_id)
     store.close()
     return [h.record_id for h in data.households]
 
@@ -80,7 +80,7 @@ def one_run(built: Path, drafts: Path, record_ids: list[str], work: Path) -> dic
         t = time.perf_counter()
         with store.transaction():
             for rid in record_ids:
-                store.finalize(rid)
+                records.finalize(store, rid)
         finalized = ms(t)
         assert outbox.counts(store).ready == len(record_ids)
     finally:

@@ -31,11 +31,11 @@ sys.path.insert(0, str(ROOT))  # before bench/, whose sync.py would shadow the p
 
 from bench.local_server import local_server  # noqa: E402
 from bench.netlab.proxy import LinkProxy  # noqa: E402
+from client.api import SyncApi  # noqa: E402
+from client.transport import HttpTransport  # noqa: E402
 from field_app.core import attachments  # noqa: E402
-from field_app.core.api import SyncApi  # noqa: E402
 from field_app.core.store import open_store  # noqa: E402
 from field_app.core.sync_runner import enrol  # noqa: E402
-from field_app.core.transport import HttpTransport  # noqa: E402
 from server.services.devices import create_enrolment_code  # noqa: E402
 
 

@@ -98,11 +98,11 @@ def resize_times(src: Path, out: Path, max_pixels: int, runs: int) -> dict[str, 
 def send(files: list[Path], link_port: int, one_way_delay_s: float) -> list[dict[str, Any]]:
     """Upload each file once from an enrolled store through the delay proxy."""
     from bench.local_server import local_server
+    from client.api import SyncApi
+    from client.transport import HttpTransport
     from field_app.core import attachments
-    from field_app.core.api import SyncApi
     from field_app.core.store import open_store
     from field_app.core.sync_runner import enrol
-    from field_app.core.transport import HttpTransport
     from server.services.devices import create_enrolment_code
 
     results = []

@@ -48,11 +48,11 @@ from households import load_household_form, make_household  # noqa: E402
 from sqlalchemy import event  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
-from field_app.core import outbox  # noqa: E402
-from field_app.core.api import SyncApi  # noqa: E402
+from client.api import SyncApi  # noqa: E402
+from client.transport import HttpTransport  # noqa: E402
+from field_app.core import encryption, outbox, records  # noqa: E402
 from field_app.core.store import Store, open_store  # noqa: E402
 from field_app.core.sync_runner import SyncOptions, SyncRunner, enrol, run_sync  # noqa: E402
-from field_app.core.transport import HttpTransport  # noqa: E402
 from server.app import create_app  # noqa: E402
 from server.extensions import db  # noqa: E402
 from server.services.devices import create_enrolment_code  # noqa: E402
@@ -124,11 +124,11 @@ def build_store(path: Path, n: int, seed: int, pin: str | None = None
     answers = [make_household(spec, rng, f"KB-{i // 3:04d}") for i in range(n)]
     store = open_store(path, device_name="bench tablet")
     if pin is not None:
-        store.encrypt(pin)
+        encryption.encrypt_store(store, pin)
     started = time.perf_counter()
     with store.transaction():
         for a in answers:
-            store.create_record(spec.id, spec.version, a, finalized=True)
+            records.create_record(store, spec.id, spec.version, a, finalized=True)
     return store, time.perf_counter() - started
 
 
@@ -281,10 +281,10 @@ def run_once(args: argparse.Namespace, url_db: str, tmpdir: Path) -> dict[str, A
     unlock_s = None
     if pin is not None:  # the first unlock of an encrypted store: scrypt, this machine
         with open_store(tmpdir / "probe.db") as probe:
-            probe.encrypt(pin)
+            encryption.encrypt_store(probe, pin)
         with open_store(tmpdir / "probe.db") as probe:
             started = time.perf_counter()
-            assert probe.unlock(pin)
+            assert encryption.unlock(probe, pin)
             unlock_s = time.perf_counter() - started
     device_a, build_s = build_store(tmpdir / "a.db", n, args.seed, pin)
     app = create_app({"SQLALCHEMY_DATABASE_URI": url_db,
@@ -325,7 +325,7 @@ def run_once(args: argparse.Namespace, url_db: str, tmpdir: Path) -> dict[str, A
         # -- pull into a second device ---------------------------------------------
         device_b = open_store(tmpdir / "b.db", device_name="second tablet")
         if pin is not None:
-            device_b.encrypt(pin)
+            encryption.encrypt_store(device_b, pin)
         api = new_api(url)
         enrol(device_b, api, codes[1])
         api.transport.close()

@@ -34,9 +34,9 @@ _spec.loader.exec_module(bench_sync)  # type: ignore[union-attr]
 
 from households import load_household_form  # noqa: E402
 
-from field_app.core.api import SyncApi  # noqa: E402
+from client.api import SyncApi  # noqa: E402
+from client.transport import HttpTransport  # noqa: E402
 from field_app.core.sync_runner import SyncOptions, enrol, run_sync  # noqa: E402
-from field_app.core.transport import HttpTransport  # noqa: E402
 from server.app import create_app  # noqa: E402
 from server.extensions import db  # noqa: E402
 from server.services.devices import create_enrolment_code  # noqa: E402

@@ -12,6 +12,8 @@ Modules, each with one job:
 - `codes`: the code registry and `Rejection`.
 - `replica`: an in-memory replica, the reference for the device and server stores.
 - `batching`: `plan_batches` for pushing an outbox.
-- `messages`: push/pull bodies and their gzip encoding.
+- `messages`: the one encoder and decoder of the wire, at both ends: an op's wire text
+  (`encode_op`, `QueuedOp`), push/pull bodies (`encode_push`, `PushRequest`,
+  `PullPage`), compression.
 - `summary`: `SyncSummary` and its plain-language `describe()`.
 """

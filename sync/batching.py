@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-
-from sync.ops import Op
+from typing import Protocol, TypeVar
 
 DEFAULT_MAX_OPS = 1000
 #: Uncompressed bytes of canonical JSON per request (gzip makes it ~9x smaller, bzip2
@@ -15,11 +14,22 @@ DEFAULT_MAX_BYTES = 2 * 1024 * 1024
 ENVELOPE_BYTES = 200
 
 
+class WireSized(Protocol):
+    """What a batch is planned from: an `Op`, or a stored op's text (`QueuedOp`)."""
+
+    def wire_size(self) -> int:
+        """Bytes of its canonical JSON on the wire."""
+        ...
+
+
+OpT = TypeVar("OpT", bound=WireSized)
+
+
 def plan_batches(
-    ops: Sequence[Op],
+    ops: Sequence[OpT],
     max_ops: int = DEFAULT_MAX_OPS,
     max_bytes: int = DEFAULT_MAX_BYTES,
-) -> list[list[Op]]:
+) -> list[list[OpT]]:
     """Consecutive batches of `ops`, in order, each within both limits.
 
     Order is kept so a device sends its ops in the order it wrote them. An op that is
@@ -28,8 +38,8 @@ def plan_batches(
     """
     if max_ops < 1 or max_bytes < 1:
         raise ValueError("max_ops and max_bytes must be positive")
-    batches: list[list[Op]] = []
-    current: list[Op] = []
+    batches: list[list[OpT]] = []
+    current: list[OpT] = []
     size = ENVELOPE_BYTES
     for op in ops:
         op_size = op.wire_size() + 1  # the comma between ops

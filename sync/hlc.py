@@ -93,6 +93,15 @@ class HybridClock:
             return None
         return Hlc(self._ms, self._counter, self.node_id).encode()
 
+    def state(self) -> tuple[int, int]:
+        """Where the clock is (milliseconds, counter), for `rewind` after a rollback."""
+        return self._ms, self._counter
+
+    def rewind(self, state: tuple[int, int]) -> None:
+        """Go back to an earlier `state`: what a store does when the transaction that
+        issued the later timestamps rolled back, so none of them was persisted."""
+        self._ms, self._counter = state
+
     def _physical(self) -> int:
         # A clock outside the encodable range is clamped rather than trusted.
         return min(max(int(self._now_ms()), 0), MAX_MS)

@@ -1,8 +1,13 @@
 """The bodies of the sync HTTP requests and responses, as values (no HTTP here).
 
-The client builds `PushRequest`s and reads `PushResponse`s and `PullPage`s; the
-server does the reverse. Bodies travel as gzip-compressed canonical JSON
-(`encode_body` / `decode_body`). See docs/sync-protocol.md for the HTTP contract.
+This is the one encoder and decoder of the wire, at both ends. An op's wire text is
+`encode_op` (canonical JSON of `Op.to_wire`): a device stores that text in its outbox
+when it makes the op (`QueuedOp`) and a push sends it as it is (`encode_push`, which
+`PushRequest.encode` uses too); a server reads a push with `PushRequest.from_wire` and
+answers a `PushResponse`; a pull page is a `PullPage`. Decoded ops are validated `Op`s
+(`sync.admission.decode_ops`), which keep the nested answers they came in (`Op.answers`).
+Bodies travel compressed (`compress` / `decompress`; `encode_body` / `decode_body` for
+gzip). See docs/sync-protocol.md for the HTTP contract.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sync.admission import decode_ops
-from sync.canonical import canonical_bytes
+from sync.canonical import canonical_bytes, canonical_json
 from sync.codes import Rejection
 from sync.hlc import is_hlc
 from sync.ops import Op, wire_fields
@@ -99,6 +104,21 @@ def decode_body(data: bytes, *, gzipped: bool = True, limit: int = MAX_BODY_BYTE
         raise BodyError(f"body is not JSON: {exc}") from None
 
 
+def encode_op(op: Op | Mapping[str, Any]) -> str:
+    """An op's wire text: canonical JSON of its protocol 2 form (`Op.to_wire`: nested
+    answers where exact, empty parents and meta left out). A mapping is an op already
+    in that form, as a server stores it."""
+    return canonical_json(op.to_wire(copy=False) if isinstance(op, Op) else op)
+
+
+def encode_push(device_id: str, ops: Sequence[QueuedOp], protocol: int) -> bytes:
+    """A push body (before compression) around the ops' stored wire text: the same
+    bytes as canonical JSON of the `PushRequest`, without parsing or encoding an op."""
+    return ('{"device_id":' + canonical_json(device_id) + ',"ops":['
+            + ",".join(op.text for op in ops) + '],"protocol":' + str(int(protocol))
+            + "}").encode("utf-8")
+
+
 def _int(data: Mapping[str, Any], key: str, minimum: int = 0) -> int:
     value = data.get(key)
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
@@ -114,6 +134,28 @@ def _optional_hlc(data: Mapping[str, Any]) -> str | None:
 
 
 @dataclass(frozen=True)
+class QueuedOp:
+    """An op as a device or hub stored it: its id and its canonical JSON text, ready for
+    the wire.
+
+    Ops were validated when they were made, so pushing sends the stored text as is
+    instead of parsing and re-validating thousands of ops. `wire_size` lets
+    `sync.batching.plan_batches` size batches exactly as it sizes `Op`s.
+    """
+
+    op_id: str
+    text: str
+
+    @classmethod
+    def of(cls, op: Op) -> QueuedOp:
+        """The op as it is queued: its wire text (`encode_op`)."""
+        return cls(op.op_id, encode_op(op))
+
+    def wire_size(self) -> int:
+        return len(self.text.encode("utf-8"))
+
+
+@dataclass(frozen=True)
 class PushRequest:
     device_id: str
     ops: tuple[Op, ...]
@@ -123,16 +165,25 @@ class PushRequest:
         return {"device_id": self.device_id, "protocol": self.protocol,
                 "ops": [op.to_wire() for op in self.ops]}
 
+    def encode(self) -> bytes:
+        """The body as it goes on the wire (before compression); see `encode_push`."""
+        return encode_push(self.device_id, [QueuedOp.of(op) for op in self.ops],
+                           self.protocol)
+
     @classmethod
     def from_wire(cls, data: Any) -> tuple[PushRequest, list[Rejection]]:
-        """The request with its valid ops, and a rejection for each invalid op."""
+        """The request with its valid ops, and a rejection for each invalid op. A body
+        that does not name its protocol is protocol 1 (the first devices')."""
         if not isinstance(data, Mapping) or not isinstance(data.get("ops"), list):
             raise BodyError('a push body is {"device_id": str, "ops": [op, ...]}')
         device_id = data.get("device_id")
         if not isinstance(device_id, str) or not device_id:
             raise BodyError("device_id must be a non-empty string")
+        protocol = data.get("protocol", 1)
+        if isinstance(protocol, bool) or not isinstance(protocol, int) or protocol < 1:
+            raise BodyError("protocol must be an integer >= 1")
         ops, rejected = decode_ops(data["ops"])
-        return cls(device_id, tuple(ops)), rejected
+        return cls(device_id, tuple(ops), protocol), rejected
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,6 @@ Kinds:
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -96,6 +95,10 @@ class Op:
     fields: Mapping[str, Any]
     parents: Mapping[str, tuple[str, ...]]
     meta: Mapping[str, Any] = field(default_factory=dict)
+    #: The nested answers the op came in (`from_wire` of an op sent with `answers`), so
+    #: a receiver keeps a new record's answers as they are instead of rebuilding them
+    #: from `fields`. Not part of what the op is: equal ops may differ here.
+    answers: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
 
     __hash__ = None  # type: ignore[assignment]
 
@@ -159,13 +162,16 @@ class Op:
         op = cls.__new__(cls)
         for name, value in values.items():
             object.__setattr__(op, name, value)
+        object.__setattr__(op, "answers", answers)  # the nested form it came in
         _validate(op, paths_checked=True)
-        op.__dict__["_answers"] = answers  # the nested form it came in: no re-check
         return op
 
-    @functools.cached_property
-    def _answers(self) -> dict[str, Any] | None:
-        """The nested answers this op stands for, if it can travel in that form."""
+    def nested_answers(self) -> Mapping[str, Any] | None:
+        """The nested answers this op stands for, if it can travel in that form: those it
+        came in, else built from `fields` when that is exact (an edit of a record from
+        scratch, without parents)."""
+        if self.answers is not None:
+            return self.answers
         if (self.kind != EDIT or self.fields.get(DELETED) is not False
                 or any(self.parents.values()) or len(self.fields) < 2):
             return None
@@ -182,7 +188,7 @@ class Op:
         empty meta left out, nested `answers` instead of `fields` where that is exact
         (unless `answers=False`). A fresh dict the caller may keep and change; with
         `copy=False` it shares `fields` or `answers` with the op (for encoding it now)."""
-        nested = self._answers if answers else None
+        nested = self.nested_answers() if answers else None
         wire = self._wire_head(copy, with_fields=nested is None)
         if nested is not None:
             wire["answers"] = _copy_json(nested) if copy else nested
@@ -342,6 +348,8 @@ def _validate(op: Op, paths_checked: bool = False) -> None:
             raise OpError(f"parents.{path}", "lists an op id twice")
         if op.op_id in ids:
             raise OpError(f"parents.{path}", "an op cannot be its own parent")
+    if op.answers is not None and not paths_checked:
+        _check_answers(op)
     _check_meta(op.meta)
     try:
         meta_size = len(canonical_json(dict(op.meta)).encode("utf-8")) if op.meta else 0
@@ -350,6 +358,14 @@ def _validate(op: Op, paths_checked: bool = False) -> None:
     if meta_size > MAX_META_BYTES:
         raise OpError("meta", f"at most {MAX_META_BYTES} bytes")
     _validate_kind(op)
+
+
+def _check_answers(op: Op) -> None:
+    """`answers` given to the constructor must be exactly what the op's fields stand for
+    (an op copied with other fields but the old answers would travel wrong)."""
+    flat = _answers_fields({}, op.answers, op.parents)
+    if op.kind != EDIT or flat != dict(op.fields):
+        raise OpError("answers", "must be exactly the answers the fields stand for")
 
 
 def _validate_kind(op: Op) -> None:

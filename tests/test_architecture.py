@@ -1,4 +1,6 @@
-"""The rule between packages: `forms/` and `sync/` are pure (no I/O frameworks)."""
+"""The rules between packages: `forms/` and `sync/` are pure (no I/O frameworks); the two
+shells, `field_app/` (the tablet) and `server/`, never import each other; the sync client
+`client/` they share imports neither of them, nor Kivy (see docs/architecture.md)."""
 
 from __future__ import annotations
 
@@ -58,3 +60,35 @@ def test_field_app_core_imports_no_kivy() -> None:
     core = ROOT / "field_app" / "core"
     for path in core.rglob("*.py"):
         assert "kivy" not in imported_modules(path), f"{path} imports kivy"
+
+
+#: Package -> top-level modules it must never import, at module level or in a function.
+SHELL_RULES = {
+    "server": {"field_app", "kivy"},
+    "field_app": {"server", "flask", "flask_sqlalchemy", "sqlalchemy"},
+    "client": {"field_app", "server", "kivy", "plyer", "flask", "sqlalchemy"},
+}
+
+
+def shell_files() -> list[tuple[str, Path]]:
+    return sorted((pkg, p) for pkg in SHELL_RULES for p in (ROOT / pkg).rglob("*.py"))
+
+
+@pytest.mark.parametrize(("package", "path"), shell_files(),
+                         ids=lambda v: v if isinstance(v, str) else str(v.relative_to(ROOT)))
+def test_the_shells_do_not_import_each_other(package: str, path: Path) -> None:
+    bad = imported_modules(path) & SHELL_RULES[package]
+    assert not bad, f"{path.relative_to(ROOT)} imports {sorted(bad)}; {package}/ must not"
+
+
+def test_the_shell_rules_cover_the_shared_client() -> None:
+    assert (ROOT / "client" / "api.py").exists() and (ROOT / "client" / "transport.py").exists()
+    assert len([p for pkg, p in shell_files() if pkg == "client"]) >= 5
+
+
+def test_the_checker_counts_imports_inside_functions(tmp_path: Path) -> None:
+    sample = tmp_path / "hub.py"
+    sample.write_text("def relay():\n    from field_app.core.api import SyncApi\n"
+                      "    import server.models\n    return SyncApi\n")
+    assert imported_modules(sample) & SHELL_RULES["client"] == {"field_app", "server"}
+    assert imported_modules(sample) & SHELL_RULES["server"] == {"field_app"}

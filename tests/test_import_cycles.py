@@ -30,13 +30,6 @@ ROOT = Path(__file__).resolve().parent.parent
 #: `client/` is checked once it exists; `bench/` and `tools/` are scripts, not checked.
 PACKAGES = ("forms", "sync", "client", "field_app", "server", "hesabu")
 
-#: Cycle 1 of issue 18 (`Store` forwarding calls to `records.py`, which needs `Store`) is
-#: removed on another branch at the same time as this test is written; the merge of that
-#: branch deletes this constant and its one use below.
-REMOVED_ON_ANOTHER_BRANCH = frozenset(
-    {"field_app.core.store", "field_app.core.records", "field_app.core.outbox"}
-)
-
 Graph = Mapping[str, Iterable[str]]
 
 
@@ -202,13 +195,10 @@ def a_cycle(graph: Graph, component: Iterable[str]) -> list[str]:
     raise ValueError(f"{sorted(members)} is not a cycle")
 
 
-def cycles(graph: Graph, allowed: Iterable[frozenset[str]] = ()) -> list[str]:
+def cycles(graph: Graph) -> list[str]:
     """One line per import cycle: `a -> b -> a`, plus the size of the tangle it is in."""
-    allowed = list(allowed)
     found = []
     for component in strongly_connected(graph):
-        if any(set(component) <= permitted for permitted in allowed):
-            continue
         cycle = a_cycle(graph, component)
         line = " -> ".join(cycle)
         if len(component) > len(cycle) - 1:
@@ -222,7 +212,7 @@ def cycles(graph: Graph, allowed: Iterable[frozenset[str]] = ()) -> list[str]:
 
 def test_the_project_has_no_import_cycle() -> None:
     graph = import_graph(project_modules(ROOT))
-    found = cycles(graph, allowed=[REMOVED_ON_ANOTHER_BRANCH])
+    found = cycles(graph)
     assert not found, "import cycles:\n" + "\n".join(found)
 
 
@@ -257,11 +247,6 @@ def test_a_cycle_is_named_in_import_order() -> None:
 
 def test_no_cycle_no_finding() -> None:
     assert cycles({"a": {"b", "c"}, "b": {"c"}, "c": set()}) == []
-
-
-def test_an_allowed_cycle_is_the_only_one_let_through() -> None:
-    graph = {"a": {"b"}, "b": {"a"}, "x": {"y"}, "y": {"x"}}
-    assert cycles(graph, allowed=[frozenset({"a", "b"})]) == ["x -> y -> x"]
 
 
 def test_a_tangle_names_one_cycle_and_all_its_modules() -> None:

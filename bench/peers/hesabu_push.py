@@ -18,12 +18,12 @@ from pathlib import Path
 
 from netlab.proxy import Link
 
-from field_app.core import attachments, outbox
-from field_app.core.api import SyncApi
-from field_app.core.errors import SyncError
+from client.api import SyncApi
+from client.errors import SyncError
+from client.transport import HttpTransport
+from field_app.core import attachments, outbox, records
 from field_app.core.store import Store, open_store
 from field_app.core.sync_runner import SyncOptions, SyncRunner, enrol
-from field_app.core.transport import HttpTransport
 from peers.common import Cut, Phase, free_port, measure, start, stop, wait_port
 from peers.data import DataSet
 
@@ -101,8 +101,8 @@ def build_device(path: Path, data: DataSet, photos: int) -> Store:
     store = open_store(path, device_name="bench tablet")
     with store.transaction():
         for h in data.households:
-            store.create_record(data.spec.id, data.spec.version, h.answers,
-                                record_id=h.record_id, finalized=True)
+            records.create_record(store, data.spec.id, data.spec.version, h.answers,
+                                  record_id=h.record_id, finalized=True)
     for h, photo in zip(data.households, data.photos[:photos], strict=False):
         attachments.add_attachment(store, photo, h.record_id)
     return store
@@ -138,7 +138,7 @@ def run(data: DataSet, proxy: Link, folder: Path, photos: int,
         enrol(store, api, hesabu.code)
         api.transport.close()
         # The runner starts from what enrolling over this link taught the store (the
-        # server's protocol, the round trip): that picks gzip or bzip2 (core.link).
+        # server's protocol, the round trip): that picks gzip or bzip2 (client.network).
         runner = SyncRunner(store, SyncApi(HttpTransport(url, store.device.token,
                                                          timeout_s=120)),
                             options or SyncOptions())

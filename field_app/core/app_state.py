@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlparse
 
+from field_app.core import encryption, records
 from field_app.core.encryption import change_pin, new_recovery_key
 from field_app.core.i18n import DEFAULT_LANGUAGE, LANGUAGES, _
 from field_app.core.store import Store
@@ -90,7 +91,7 @@ class AppState:
         if self.store.encrypted:
             change_pin(self.store, pin, self.keystore)  # locked: StoreLockedError
             return None
-        return self.store.encrypt(pin, self.keystore)
+        return encryption.encrypt_store(self.store, pin, self.keystore)
 
     def check_pin(self, pin: str) -> bool:
         """Unlock the store with the PIN; False if it is wrong. After `FREE_TRIES` wrong
@@ -100,11 +101,11 @@ class AppState:
         if wait > 0:
             raise PinWaitError(wait)
         if self.store.encrypted:
-            right = self.store.unlock(pin, self.keystore)
+            right = encryption.unlock(self.store, pin, self.keystore)
         else:
             right = self._check_old_hash(pin)
             if right and self._pin_hash():  # an old store in clear: encrypt it now
-                self.pending_recovery_key = self.store.encrypt(pin, self.keystore)
+                self.pending_recovery_key = encryption.encrypt_store(self.store, pin, self.keystore)
         failures = 0 if right else int(self.store.get_setting(PIN_FAILURES) or 0) + 1
         self.store.set_setting(PIN_FAILURES, failures or None)
         if failures >= FREE_TRIES:
@@ -129,7 +130,7 @@ class AppState:
 
     def recover(self, recovery_key: str) -> bool:
         """Unlock with the recovery key the leader wrote down (then choose a new PIN)."""
-        return self.store.encrypted and self.store.unlock_with_recovery(recovery_key)
+        return self.store.encrypted and encryption.unlock_with_recovery(self.store, recovery_key)
 
     def _check_old_hash(self, pin: str) -> bool:
         stored = self._pin_hash()
@@ -180,7 +181,7 @@ class AppState:
         """The record open on the form screen when the app last stopped (Android may
         kill an app in the background): after the PIN it opens again, on its page."""
         record_id = self.store.get_setting("app:open_record")
-        if record_id and self.store.record(record_id) is not None:
+        if record_id and records.get_record(self.store, record_id) is not None:
             return record_id
         return None
 

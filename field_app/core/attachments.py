@@ -22,13 +22,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from client.errors import SyncCancelled, SyncError
+from client.uploads import offset_after
 from field_app.core import photos
-from field_app.core.errors import SyncCancelled, SyncError
 
 if TYPE_CHECKING:
-    from field_app.core.api import SyncApi
+    from client.api import SyncApi
     from field_app.core.store import Store
-    from field_app.core.transport import Response
 
 DEFAULT_CHUNK = 256 * 1024
 #: How a photo or file sealed on an encrypted tablet starts (then `vault.Cipher` bytes).
@@ -169,47 +169,6 @@ def _save_offset(store: Store, sha: str, offset: int, done: bool) -> None:
                    [offset, done, store.now(), sha])
         if done:
             db.execute("DELETE FROM settings WHERE key = ?", [_attempt_key(sha)])
-
-
-def conflict_offset(resp: Response) -> int | None:
-    """Where the server is, from a 409 answer (`Upload-Offset`, else `details.offset`)."""
-    raw = resp.headers.get("upload-offset", "")
-    if raw.isdigit():
-        return int(raw)
-    try:
-        err = resp.json()["error"]
-        offset = err["details"]["offset"] if err["code"] == "attachment.offset_mismatch" \
-            else None
-    except (ValueError, TypeError, KeyError):
-        return None
-    return offset if isinstance(offset, int) and offset >= 0 else None
-
-
-def refusal(resp: Response, path: Path) -> SyncError:
-    """A 409 that is not about the offset (e.g. another Upload-Length for this hash)."""
-    code, message = "attachment.refused", f"the server answered {resp.status}"
-    try:
-        err = resp.json()["error"]
-        code, message = str(err["code"]), str(err["message"])
-    except (ValueError, TypeError, KeyError):
-        pass
-    return SyncError(f"The server refused {path.name}: {message}", code=code,
-                     status=resp.status)
-
-
-def offset_after(api: SyncApi, sha: str, offset: int, sent: int, resp: Response,
-                 path: Path) -> int:
-    """Where the upload goes on after a chunk of `sent` bytes at `offset` was answered
-    with `resp`: the server's new Upload-Offset, or on a 409 the offset it says it has
-    (asked with HEAD if the answer does not say). A 409 that leaves the offset where it
-    was is not about the offset (e.g. another Upload-Length): the file is refused."""
-    if resp.status != 409:
-        return int(resp.headers.get("upload-offset", offset + sent))
-    found = conflict_offset(resp)
-    now = api.attachment_offset(sha) if found is None else found
-    if now == offset:
-        raise refusal(resp, path)
-    return now
 
 
 def upload_attachment(

@@ -30,10 +30,7 @@ class PageResult:
 def apply_page(store: Store, page: PullPage, peer: str = SERVER_PEER) -> PageResult:
     """Merge a page's ops, note its forms and move the cursor, all or nothing."""
     with store.transaction():
-        ops = page.ops
-        # The nested answers an op came in, if it did (Op.from_wire keeps them).
-        received = records.apply_ops(store, [op.to_wire(copy=False, answers=False) for op in ops],
-                                     [op.__dict__.get("_answers") for op in ops])
+        received = records.apply_ops(store, page.ops)
         save_review_changes(store, page.changes)  # leaders' review comments
         clock_source = page.server_hlc or max((op.hlc for op in page.ops), default=None)
         # Adopt the server's time if ours is behind (a tablet reset to 1970), so new

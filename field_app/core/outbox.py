@@ -20,8 +20,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sync.canonical import canonical_json
 from sync.codes import CODES
+from sync.messages import QueuedOp, encode_op
 from sync.ops import Op, wire_fields
 
 if TYPE_CHECKING:
@@ -39,29 +39,14 @@ class OutboxCounts:
     parked: int
 
 
-@dataclass(frozen=True)
-class QueuedOp:
-    """An op as stored: its id and its canonical JSON text, ready for the wire.
-
-    Ops were validated when they were made, so pushing sends the stored text as is
-    instead of parsing and re-validating thousands of ops. `wire_size` lets
-    `sync.batching.plan_batches` size batches exactly as it sizes `Op`s.
-    """
-
-    op_id: str
-    text: str
-
-    def wire_size(self) -> int:
-        return len(self.text.encode("utf-8"))
-
-
-def append(store: Store, op: dict[str, Any], ready: bool) -> None:
-    """Queue an op; call inside the transaction that saved the edit."""
-    text = canonical_json(op)
+def append(store: Store, op: Op, ready: bool) -> None:
+    """Queue an op as its wire text (`sync.messages.encode_op`, pushed as it is); call
+    inside the transaction that saved the edit."""
+    text = encode_op(op)
     with store.transaction() as db:
         seq = db.execute(
             "INSERT INTO outbox (op_id, record_id, ready, created_at) VALUES (?, ?, ?, ?)",
-            [op["op_id"], op["record_id"], READY if ready else HELD, store.now()],
+            [op.op_id, op.record_id, READY if ready else HELD, store.now()],
         ).lastrowid
         db.execute("INSERT INTO outbox_ops (seq, op) VALUES (?, ?)", [seq, store.seal(text)])
 
@@ -211,7 +196,7 @@ def compact_record(store: Store, record_id: str) -> None:
     # The folded rows' text goes with them (trigger outbox_ops_follow).
     db.execute(f"DELETE FROM outbox WHERE seq IN ({','.join('?' * (len(rows) - 1))})",
                [r["seq"] for r in rows[:-1]])
-    survivor = canonical_json(Op.from_wire(merged).to_wire())
+    survivor = encode_op(Op.from_wire(merged))
     db.execute("UPDATE outbox_ops SET op = ? WHERE seq = ?",
                [store.seal(survivor), rows[-1]["seq"]])
     # Heads that pointed at a folded op now point at the survivor.

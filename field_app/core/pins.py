@@ -2,7 +2,7 @@
 
 They come with the enrolment code (the QR code's `pin=`) and are kept in the store's
 settings with the server address they belong to: a sync with that server uses them on
-every connection (core.transport), a sync with any other address does not.
+every connection (client.transport), a sync with any other address does not.
 
 A new certificate reaches the tablet while the old one is still served: the server
 announces the next pin on its answers to this device (over the connection pinned to
@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from client.transport import HttpTransport
 from field_app.core.store import Store
-from field_app.core.transport import HttpTransport
 from sync.pins import pins_after
 
 SETTING = "tls:pins"

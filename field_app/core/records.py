@@ -102,6 +102,11 @@ def save_answers(store: Store, record_id: str, changes: Mapping[str, Any],
         return _write_local(store, record_id, EDIT, dict(changes), meta=meta or None)
 
 
+def save_answer(store: Store, record_id: str, path: str, value: Any) -> str | None:
+    """Save one answer (by field path) as one op; its op_id, or None if unchanged."""
+    return save_answers(store, record_id, {path: value})
+
+
 def update_answers(store: Store, record_id: str, answers: Mapping[str, Any],
                    meta: Mapping[str, Any] | None = None,
                    settle: Callable[[str], bool] | None = None) -> str | None:
@@ -141,21 +146,20 @@ def _write_local(store: Store, record_id: str, kind: str, changes: dict[str, Any
                  form_id=record["form_id"], form_version=record["form_version"],
                  fields=changes, heads=heads, meta=meta)
     store.persist_clock()
-    apply_op(store, op.to_wire(answers=False), record_hint=record)
+    apply_op(store, op, record_hint=record)
     ready = record["status"] == "finalized" or store.push_drafts(record["form_id"])
-    outbox.append(store, op.to_wire(), ready=ready)
+    outbox.append(store, op, ready=ready)
     return op.op_id
 
 
-def apply_op(store: Store, op: Mapping[str, Any],
-             record_hint: Mapping[str, Any] | None = None) -> bool:
+def apply_op(store: Store, op: Op, record_hint: Mapping[str, Any] | None = None) -> bool:
     """Merge one op (local or pulled) into the field rows; True if any field changed.
 
     Runs inside the caller's transaction. An op for a record this device has never
     seen creates it, so an update that arrives before its create is kept, not lost.
     """
     db = store.db
-    record_id = op["record_id"]
+    record_id = op.record_id
     if record_hint is None:
         rows = list(db.query("SELECT 1 FROM records WHERE record_id = ?", [record_id]))
         if not rows:
@@ -163,22 +167,21 @@ def apply_op(store: Store, op: Mapping[str, Any],
             first.add(op)
             first.flush()
             return True
-    paths = list(op["fields"])
-    existing = _field_rows(store, record_id, paths)
+    existing = _field_rows(store, record_id, list(op.fields))
     # Paths for which some stored op already names this op as a parent (one query).
     superseded = {r[0] for r in db.execute(
         "SELECT path FROM field_parents WHERE record_id = ? AND op_id = ?",
-        [record_id, op["op_id"]])}
+        [record_id, op.op_id])}
     upserts: list[tuple] = []
     parent_rows: list[tuple[str, str, str]] = []
     settled: list[str] = []
     conflicts: list[tuple] = []
-    for path, value in op["fields"].items():
-        parents = list((op.get("parents") or {}).get(path, ()))
+    for path, value in op.fields.items():
+        parents = op.parents[path]
         parent_rows.extend((record_id, path, p) for p in parents)
         row = existing.get(path)
         heads = [Version(**h) for h in json.loads(row["heads"])] if row else []
-        outcome = merge_field(heads, Version(op["op_id"], op["hlc"], op["device_id"], value),
+        outcome = merge_field(heads, Version(op.op_id, op.hlc, op.device_id, value),
                               parents, path in superseded, record_id=record_id, path=path)
         if not outcome.changed and row is not None:
             continue
@@ -210,24 +213,22 @@ def apply_op(store: Store, op: Mapping[str, Any],
         db.conn.executemany("DELETE FROM conflict_notices WHERE record_id = ? AND path = ?",
                             [(record_id, p) for p in settled])
     if upserts:
-        refresh_answers(store, record_id, changed_at=hlc_time(op["hlc"]))
+        refresh_answers(store, record_id, changed_at=hlc_time(op.hlc))
     return bool(upserts)
 
 
-def apply_ops(store: Store, ops: Sequence[Mapping[str, Any]],
-              answers: Sequence[Mapping[str, Any] | None] | None = None) -> int:
+def apply_ops(store: Store, ops: Sequence[Op]) -> int:
     """Merge a page of ops (pulled, or from a bundle) set-wise; how many changed something.
 
     Runs inside the caller's transaction, like `apply_op`, with the same outcome as
     applying the ops one by one in order. Most of a big pull is households this device
     has never seen: their records are found with one query per 500 ids and their first
     ops written with one multi-row statement per table (`_FirstOps`), without the
-    per-op lookups and merge; every other op goes through `apply_op`. `answers[i]`, if
-    given, are the nested answers op i came in (`Op.from_wire` keeps them): a new
-    record's answers as they are, not rebuilt from its fields (the server does the same,
-    server/services/apply.py).
+    per-op lookups and merge; every other op goes through `apply_op`. A new record
+    that came in nested answers (`Op.answers`) keeps them as they are, not rebuilt from
+    its fields (the server does the same, server/services/apply.py).
     """
-    wanted = list(dict.fromkeys(op["record_id"] for op in ops))
+    wanted = list(dict.fromkeys(op.record_id for op in ops))
     known: set[str] = set()
     for start in range(0, len(wanted), 500):
         chunk = wanted[start:start + 500]
@@ -236,11 +237,11 @@ def apply_ops(store: Store, ops: Sequence[Mapping[str, Any]],
             chunk))
     first = _FirstOps(store)
     received = 0
-    for i, op in enumerate(ops):
-        record_id = op["record_id"]
+    for op in ops:
+        record_id = op.record_id
         if record_id not in known:
             known.add(record_id)
-            first.add(op, answers[i] if answers is not None else None)
+            first.add(op)
             received += 1
             continue
         if record_id in first.record_ids:
@@ -263,29 +264,30 @@ class _FirstOps:
         self.fields: list[tuple] = []
         self.parents: list[tuple[str, str, str]] = []
 
-    def add(self, op: Mapping[str, Any], answers: Mapping[str, Any] | None = None) -> None:
-        store, record_id, fields = self.store, op["record_id"], op["fields"]
+    def add(self, op: Op) -> None:
+        store, record_id, fields = self.store, op.record_id, op.fields
         # Each head is the JSON text `seal_json([{**head, "value": value}])` would write,
         # put together around the value's own text (one encoding per field, not two).
-        head = (f'[{{"op_id": {_text(op["op_id"])}, "hlc": {_text(op["hlc"])}, '
-                f'"device_id": {_text(op["device_id"])}, "value": ')
+        head = (f'[{{"op_id": {_text(op.op_id)}, "hlc": {_text(op.hlc)}, '
+                f'"device_id": {_text(op.device_id)}, "value": ')
         for path, value in fields.items():
             text = _scalar_text(value)
             if text is None:
                 self.fields.append((record_id, path, store.seal(canonical_json(value)),
-                                    store.seal_json([{"op_id": op["op_id"], "hlc": op["hlc"],
-                                                      "device_id": op["device_id"],
+                                    store.seal_json([{"op_id": op.op_id, "hlc": op.hlc,
+                                                      "device_id": op.device_id,
                                                       "value": value}])))
             else:
                 self.fields.append((record_id, path, store.seal(text),
                                     store.seal(head + text + "}]")))
         self.parents.extend((record_id, path, p)
-                            for path, ids in (op.get("parents") or {}).items() for p in ids)
-        links = (op.get("meta") or {}).get("links") or {}
-        made_at, now = hlc_time(op["hlc"]), store.now()
+                            for path, ids in op.parents.items() for p in ids)
+        links = op.meta.get("links") or {}
+        made_at, now = hlc_time(op.hlc), store.now()
+        answers = op.answers  # the nested answers it came in, if it did
         if answers is None:
             answers = unflatten({p: v for p, v in fields.items() if p != DELETED})
-        self.records.append((record_id, op["form_id"], op["form_version"],
+        self.records.append((record_id, op.form_id, op.form_version,
                              store.seal_json(answers),
                              1 if fields.get(DELETED) else 0, now, now,
                              links.get("settlement_id"), links.get("structure_id"),
@@ -387,7 +389,3 @@ def get_record(store: Store, record_id: str) -> dict[str, Any] | None:
         [record_id])]
     return row
 
-
-def as_op(data: Mapping[str, Any]) -> Op:
-    """Validate an op dict (e.g. from a pull page) with the protocol's rules."""
-    return Op.from_wire(data)

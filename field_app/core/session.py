@@ -20,7 +20,7 @@ from datetime import datetime
 from pathlib import Path as FsPath
 from typing import Any
 
-from field_app.core import attachments
+from field_app.core import attachments, records
 from field_app.core.errors import StoreError, UnknownRecordError
 from field_app.core.store import Store
 from forms.answers import Path, get
@@ -118,15 +118,15 @@ class SurveySession:
         top = {n.name for n in form.children if n.is_question}
         start.update({k: v for k, v in (prefill or {}).items() if k in top and v is not None})
         answers = FormEngine.for_form(form).recompute_all(start)
-        record_id = store.create_record(form.id, form.version, with_instance_ids(answers),
-                                        settlement_id=settlement_id,
-                                        structure_id=structure_id)
+        record_id = records.create_record(store, form.id, form.version, with_instance_ids(answers),
+                                          settlement_id=settlement_id,
+                                          structure_id=structure_id)
         return cls(store, record_id, form, answers, language)
 
     @classmethod
     def open(cls, store: Store, record_id: str, language: str | None = None) -> SurveySession:
         """Reopen a saved record (a draft to continue, or a finalized one to correct)."""
-        record = store.record(record_id)
+        record = records.get_record(store, record_id)
         if record is None:
             raise UnknownRecordError(f"no record {record_id} on this device")
         form = cls._form(store, record["form_id"], record["form_version"])
@@ -232,8 +232,8 @@ class SurveySession:
     def save(self) -> str | None:
         """Save the screen: only the answers that changed travel, as one op."""
         meta = {"attachments": self._attachments} if self._attachments else None
-        op_id = self.store.update_answers(self.record_id, self._answers, meta,
-                                          settle=self._is_calculation)
+        op_id = records.update_answers(self.store, self.record_id, self._answers, meta,
+                                       settle=self._is_calculation)
         self._attachments = {}
         self.dirty = False
         return op_id
@@ -249,5 +249,5 @@ class SurveySession:
             return problems
         with self.store.transaction():
             self.save()
-            self.store.finalize(self.record_id)
+            records.finalize(self.store, self.record_id)
         return []

@@ -25,10 +25,9 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from field_app.core import encryption, records
 from field_app.core.errors import StoreError, StoreLockedError, translate_sqlite_error
 from field_app.core.migrations import migrate
-from field_app.core.vault import Cipher, Keystore
+from field_app.core.vault import Cipher
 from sync.hlc import HybridClock, wall_clock_ms
 from sync.ids import new_uuid7
 
@@ -95,18 +94,6 @@ class Store:
     def data_key(self) -> bytes | None:
         return self._cipher.key if self._cipher is not None else None
 
-    def unlock(self, pin: str, keystore: Keystore | None = None) -> bool:
-        """Open the data key with the PIN (scrypt: 0.1-0.3 s on a desktop); False if the
-        PIN is wrong."""
-        return encryption.unlock(self, pin, keystore)
-
-    def unlock_with_recovery(self, recovery_key: str) -> bool:
-        return encryption.unlock_with_recovery(self, recovery_key)
-
-    def encrypt(self, pin: str, keystore: Keystore | None = None) -> str:
-        """Seal everything under a new data key; returns the recovery key to show once."""
-        return encryption.encrypt_store(self, pin, keystore)
-
     def seal(self, text: str) -> str | bytes:
         """A value to store in a sealed column (`encryption.SEALED_COLUMNS`)."""
         if not self.encrypted:
@@ -150,7 +137,7 @@ class Store:
         combined into one commit.
         """
         with self._lock:
-            clock_before = (self.clock._ms, self.clock._counter)
+            clock_before = self.clock.state()
             outermost = not self.db.conn.in_transaction
             try:
                 with self.db.atomic():
@@ -178,7 +165,7 @@ class Store:
         # A rolled-back edit must not leave the clock ahead of what was persisted;
         # harmless either way (the clock only moves forward), but keeps it exact.
         if not self.db.conn.in_transaction:
-            self.clock._ms, self.clock._counter = state
+            self.clock.rewind(state)
 
     def query(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
         with self._lock:
@@ -286,32 +273,6 @@ class Store:
             [json.dumps(self.clock.last)],
         )
 
-    # -- records (implemented in records.py, exposed here for callers) --------------------
-    def create_record(self, form_id: str, form_version: str,
-                      answers: Mapping[str, Any] | None = None, **kwargs: Any) -> str:
-        return records.create_record(self, form_id, form_version, answers, **kwargs)
-
-    def save_answer(self, record_id: str, path: str, value: Any) -> str | None:
-        return records.save_answers(self, record_id, {path: value})
-
-    def save_answers(self, record_id: str, changes: Mapping[str, Any],
-                     meta: Mapping[str, Any] | None = None) -> str | None:
-        return records.save_answers(self, record_id, changes, meta)
-
-    def update_answers(self, record_id: str, answers: Mapping[str, Any],
-                       meta: Mapping[str, Any] | None = None,
-                       settle: Callable[[str], bool] | None = None) -> str | None:
-        return records.update_answers(self, record_id, answers, meta, settle)
-
-    def finalize(self, record_id: str) -> None:
-        records.finalize(self, record_id)
-
-    def delete_record(self, record_id: str) -> str | None:
-        return records.delete_record(self, record_id)
-
-    def record(self, record_id: str) -> dict[str, Any] | None:
-        return records.get_record(self, record_id)
-
 
 def _configure(db: Database) -> None:
     with db.ensure_autocommit_on():
@@ -330,9 +291,9 @@ def open_store(path: str | Path, now_ms: Callable[[], int] = wall_clock_ms,
     """Open (creating and migrating if needed) the device store at `path`.
 
     `now_ms` is the physical clock for HLCs and timestamps; tests inject a wrong one.
-    An encrypted store opens locked: `store.unlock(pin)`, or pass a `key_source` that
-    gives the data key of a connection that is unlocked when it is needed (the app's
-    sync thread, which may start before the PIN is chosen).
+    An encrypted store opens locked: `encryption.unlock(store, pin)`, or pass a
+    `key_source` that gives the data key of a connection that is unlocked when it is
+    needed (the app's sync thread, which may start before the PIN is chosen).
     """
     path = Path(path)
     try:

@@ -21,13 +21,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from client.api import SyncApi
+from client.errors import SyncCancelled, SyncError
 from field_app.core import attachments, bundles, inbox, outbox
-from field_app.core.api import SyncApi
-from field_app.core.errors import NotEnrolledError, StoreError, SyncCancelled, SyncError
+from field_app.core.errors import NotEnrolledError, StoreError
 from field_app.core.pins import keep_pins, learn_pins
 from field_app.core.store import Store
 from sync.batching import DEFAULT_MAX_BYTES, DEFAULT_MAX_OPS, plan_batches
 from sync.codes import BATCH_TOO_LARGE, CURSOR_INVALID, Rejection
+from sync.messages import QueuedOp
 from sync.summary import SyncSummary
 
 ProgressFn = Callable[[str, int, int], None]
@@ -88,7 +90,7 @@ class SyncRunner:
         self.progress = progress or (lambda phase, done, total: None)
         self.cancel = cancel or threading.Event()
         self.tally = _Tally()
-        restore_link(store, api)  # what earlier syncs measured decides the compression
+        restore_network(store, api)  # what earlier syncs measured decides the compression
 
     def _check_cancel(self) -> None:
         if self.cancel.is_set():
@@ -108,7 +110,7 @@ class SyncRunner:
         except (SyncError, StoreError) as exc:
             self.tally.errors.append(str(exc))
         finally:
-            save_link(self.store, self.api)
+            save_network(self.store, self.api)
             with contextlib.suppress(StoreError):  # a full disk: learnt at the next sync
                 learn_pins(self.store, self.api.transport)
         new_conflicts = len(_conflicted(self.store) - before)
@@ -128,7 +130,7 @@ class SyncRunner:
         device_id = self.store.device.device_id
         max_ops = self.options.max_ops
         shrinks = 0
-        todo = plan_batches(ops, max_ops, self.options.max_bytes)  # type: ignore[arg-type]
+        todo = plan_batches(ops, max_ops, self.options.max_bytes)
         while todo:
             self._check_cancel()
             batch = todo.pop(0)
@@ -142,12 +144,12 @@ class SyncRunner:
                 # here on. The server may have applied the failed batch; it re-acks it.
                 max_ops = max(1, len(batch) // 2)
                 rest = [op for b in [batch, *todo] for op in b]
-                todo = plan_batches(rest, max_ops, self.options.max_bytes)  # type: ignore[arg-type]
+                todo = plan_batches(rest, max_ops, self.options.max_bytes)
                 continue
             done += len(batch)
             self.progress("push", done, total)
 
-    def _push_batch(self, device_id: str, batch: list[outbox.QueuedOp]) -> None:
+    def _push_batch(self, device_id: str, batch: list[QueuedOp]) -> None:
         ids = [op.op_id for op in batch]
         outbox.mark_attempted(self.store, ids)
         # Two tries here: a batch that keeps failing is split rather than resent whole.
@@ -216,18 +218,19 @@ class SyncRunner:
             self.progress("attachments", i, len(rows))
 
 
-def _link_key(api: SyncApi) -> str:
+def _network_key(api: SyncApi) -> str:
+    # "link <url>": the settings key of stores written before the meter was renamed.
     return f"link {api.transport.base_url}"
 
 
-def restore_link(store: Store, api: SyncApi) -> None:
-    """What earlier syncs learned about this server's link (see core.link)."""
-    api.transport.link.restore(store.get_setting(_link_key(api)))
+def restore_network(store: Store, api: SyncApi) -> None:
+    """What earlier syncs learned about this server's network (see client.network)."""
+    api.transport.network.restore(store.get_setting(_network_key(api)))
 
 
-def save_link(store: Store, api: SyncApi) -> None:
+def save_network(store: Store, api: SyncApi) -> None:
     with contextlib.suppress(StoreError):  # a full disk: the next sync measures again
-        store.set_setting(_link_key(api), api.transport.link.state())
+        store.set_setting(_network_key(api), api.transport.network.state())
 
 
 def run_sync(store: Store, api: SyncApi, *, options: SyncOptions = SyncOptions(),
@@ -250,4 +253,4 @@ def enrol(store: Store, api: SyncApi, code: str) -> None:
     store.set_server(url=api.transport.base_url, token=answer["token"])
     keep_pins(store, api.transport.base_url, api.transport.pins)
     bundles.remember_server_key(store, answer.get("bundle_key"))
-    save_link(store, api)  # the enrolment told the server's protocol and round trip
+    save_network(store, api)  # the enrolment told the server's protocol and round trip

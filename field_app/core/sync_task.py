@@ -17,14 +17,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from client.api import SyncApi
+from client.errors import SyncCancelled, SyncError
+from client.transport import HttpTransport
 from field_app.core import outbox
-from field_app.core.api import SyncApi
-from field_app.core.errors import StoreError, StoreFullError, SyncCancelled, SyncError
+from field_app.core.errors import StoreError, StoreFullError
 from field_app.core.i18n import _
 from field_app.core.pins import server_pins
 from field_app.core.store import Store, open_store
 from field_app.core.sync_runner import SyncRunner, enrol
-from field_app.core.transport import HttpTransport
 from sync.summary import SyncSummary
 
 Post = Callable[..., None]

@@ -36,11 +36,11 @@ def demo_store(path: Path) -> dict[str, str]:
     def sample(form_id: str, name: str) -> dict[str, Any]:
         return json.loads((RECORDS / form_id / f"{name}.json").read_text(encoding="utf-8"))
 
-    settlement = store.create_record("sdi_settlement_profile",
-                                     versions["sdi_settlement_profile"],
-                                     sample("sdi_settlement_profile", "mashimoni_nairobi"))
+    settlement = records.create_record(store, "sdi_settlement_profile",
+                                       versions["sdi_settlement_profile"],
+                                       sample("sdi_settlement_profile", "mashimoni_nairobi"))
     records.finalize(store, settlement)
-    structure = store.create_record(
+    structure = records.create_record(store,
         "sdi_structure_numbering", versions["sdi_structure_numbering"],
         {**sample("sdi_structure_numbering", "msh_0142_residential"),
          "settlement_id": settlement}, settlement_id=settlement)
@@ -50,9 +50,9 @@ def demo_store(path: Path) -> dict[str, str]:
     household = with_instance_ids(sample("sdi_household_enumeration",
                                          "msh_0142_tenant_family"))
     household["structure_id"] = structure
-    done = store.create_record("sdi_household_enumeration",
-                               versions["sdi_household_enumeration"], household,
-                               settlement_id=settlement, structure_id=structure)
+    done = records.create_record(store, "sdi_household_enumeration",
+                                 versions["sdi_household_enumeration"], household,
+                                 settlement_id=settlement, structure_id=structure)
     records.finalize(store, done)
     store.db.execute("UPDATE outbox SET sent_at = ? WHERE record_id IN (?, ?)",
                      [store.now(), settlement, structure])
@@ -74,16 +74,17 @@ def _received(store: Any, other_path: Path, version: str, answers: dict[str, Any
     """A household another enumerator's tablet made, as a sync brings it here."""
     from field_app.core import outbox, records
     from field_app.core.store import open_store
+    from sync.ops import Op
 
     other = open_store(other_path, device_name="Mashimoni tablet 5")
     for row in store.query("SELECT spec FROM forms"):
         other.save_form(json.loads(row["spec"]))
-    record_id = other.create_record("sdi_household_enumeration", version, answers,
-                                    settlement_id=settlement, structure_id=structure)
+    record_id = records.create_record(other, "sdi_household_enumeration", version, answers,
+                                      settlement_id=settlement, structure_id=structure)
     records.finalize(other, record_id)
     with store.transaction():
         for op in outbox.pending(other):
-            records.apply_op(store, op)
+            records.apply_op(store, Op.from_wire(op))
     other.close()
     other_path.unlink()
     return record_id

@@ -38,7 +38,7 @@ def link_command(upstream_url: str, code: str, hub_id: str | None, name: str,
                  pin: str | None = None) -> None:
     """Enrol this hub with the central server (then ask its admin to run
     `hesabu hub allow HUB_ID` there)."""
-    from field_app.core.errors import SyncError
+    from client.errors import SyncError
     from server.services.bundles import server_private_key, server_public_key
     from server.services.hub import link_hub
     from sync.pins import PinError, check_pin

@@ -14,14 +14,15 @@ from typing import Any
 
 import click
 
-from field_app.core import outbox
-from field_app.core.api import SyncApi
-from field_app.core.errors import StoreError, SyncError
+from client.api import SyncApi
+from client.errors import SyncError
+from client.transport import HttpTransport
+from field_app.core import encryption, outbox
+from field_app.core.errors import StoreError
 from field_app.core.integrity import check_store
 from field_app.core.pins import server_pins
 from field_app.core.store import Store, open_store
 from field_app.core.sync_runner import SyncOptions, enrol, run_sync
-from field_app.core.transport import HttpTransport
 from field_app.core.vault import VaultError
 from sync.pins import PinError, check_pin
 
@@ -48,10 +49,10 @@ def open_unlocked(store_path: Path, pin: str | None = None,
         return store
     try:
         if recovery_key:
-            opened = store.unlock_with_recovery(recovery_key)
+            opened = encryption.unlock_with_recovery(store, recovery_key)
             what = "recovery key"
         elif pin:
-            opened = store.unlock(pin)
+            opened = encryption.unlock(store, pin)
             what = "PIN"
         else:
             raise click.ClickException(

@@ -26,7 +26,7 @@ from server.api.wire import json_response
 from server.auth.access import public, rule_for
 from server.errors import ERRORS
 from server.schemas.devices import EnrolRequest
-from server.schemas.sync import PullQuery, PushRequest
+from server.schemas.sync import PullQuery, PushEnvelope
 from server.schemas.values import INT64_MAX
 
 bp = Blueprint("openapi", __name__, url_prefix="/api")
@@ -368,7 +368,7 @@ def _describe_core() -> None:
                                          "server_hlc": {"type": "string"}}},
              errors=["auth.enrolment_code_invalid", "auth.device_taken", "auth.device_revoked",
                      "auth.enrolment_rate_limited", "request.invalid"])
-    describe("sync.push", body=PushRequest, answer={
+    describe("sync.push", body=PushEnvelope, answer={
         "type": "object",
         "description": "The body may be sent with Content-Encoding gzip or (protocol 3) "
                        "bzip2; see docs/sync-protocol.md section 8.",

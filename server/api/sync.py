@@ -16,15 +16,14 @@ from server.api.wire import (
     require_device,
 )
 from server.errors import ApiError
-from server.schemas.sync import PullQuery, PushRequest
+from server.schemas.sync import PullQuery, PushEnvelope
 from server.services.clock import server_clock
 from server.services.hub import relay_rejections
 from server.services.permissions import resolve_rejections
 from server.services.pull import pull_changes
 from server.services.push import gc_paused, push_ops
-from sync.admission import decode_ops
 from sync.hlc import wall_clock_ms
-from sync.messages import PROTOCOL_3, PushResponse
+from sync.messages import PROTOCOL_3, PushRequest, PushResponse
 
 bp = Blueprint("sync", __name__, url_prefix="/api/sync")
 
@@ -51,12 +50,14 @@ def _push(data: Any) -> Response:
         raise ApiError("sync.batch_too_large",
                        f"at most {limit} ops per push; this one has {len(data['ops'])}",
                        details={"max_ops": limit})
-    body = load(PushRequest(), data)
+    body = load(PushEnvelope(), data)
     device = current_device()
     if body["device_id"] != device.id:
         raise ApiError("auth.device_mismatch",
                        f"this token belongs to device {device.id!r}, not {body['device_id']!r}")
-    ops, invalid = decode_ops(body["ops"])
+    # The ops by the protocol's own rules (sync.messages, as the client encoded them).
+    pushed, invalid = PushRequest.from_wire(body)
+    ops = list(pushed.ops)
     # Only a hub allowed with `hesabu hub allow` may send ops written by other devices.
     ops, foreign = relay_rejections(device.id, ops)
     # Only a leader's or admin's device, or an allowed hub, may send `resolve` ops.

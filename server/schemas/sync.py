@@ -15,11 +15,14 @@ def _protocol() -> Int:
                validate=validate.Range(min=1, max=PROTOCOL_VERSION))
 
 
-class PushRequest(Schema):
+class PushEnvelope(Schema):
+    """The envelope of a push body; its ops are decoded by `sync.messages.PushRequest`."""
+
     device_id = Text(required=True, validate=validate.Regexp(
         NODE_RE, error="must be 1-64 characters of A-Z a-z 0-9 _ . : -"))
-    #: Each op is checked by the protocol's own rules (`sync.admission.decode_ops`), so
-    #: one malformed op is rejected on its own (`sync.op_invalid`) and the rest apply.
+    #: Each op is checked by the protocol's own rules (`sync.messages.PushRequest.
+    #: from_wire`), so one malformed op is rejected on its own (`sync.op_invalid`) and
+    #: the rest apply.
     ops = fields.List(fields.Raw(allow_none=True), required=True)
     protocol = _protocol()
 

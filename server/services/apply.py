@@ -195,7 +195,7 @@ class Batch:
         record = self.records.get(rid)
         if record is None:
             record = RecordState(rid, op.form_id, op.form_version, op.hlc, op_id, {}, False,
-                                 seq, seq, new=True, answers=op.__dict__.get("_answers"),
+                                 seq, seq, new=True, answers=op.answers,
                                  answers_text=answers_text)
             self.records[rid] = record
         else:

@@ -30,11 +30,10 @@ from typing import Any
 from flask import Flask, current_app
 from sqlalchemy import func, select
 
-from field_app.core.api import SyncApi
-from field_app.core.attachments import offset_after
-from field_app.core.errors import SyncError
-from field_app.core.outbox import QueuedOp
-from field_app.core.transport import HttpTransport, RetryPolicy
+from client.api import SyncApi
+from client.errors import SyncError
+from client.transport import HttpTransport, RetryPolicy
+from client.uploads import offset_after
 from server.errors import ApiError
 from server.extensions import begin_write, db
 from server.models import Attachment, HubLink, HubUpload, RelayDevice
@@ -45,9 +44,9 @@ from server.services.clock import server_clock
 from server.services.forms import KnownForms, publish_form
 from server.services.push import push_ops
 from server.services.refusals import note_refusals
-from sync.canonical import canonical_json
 from sync.codes import CURSOR_INVALID, RELAY_FORBIDDEN, Rejection
 from sync.hlc import wall_clock_ms
+from sync.messages import QueuedOp, encode_op
 from sync.ops import Op
 from sync.pins import pins_after
 
@@ -59,9 +58,9 @@ _LINK = 1
 #: The upstream is the time authority: its ops are not refused for clock drift.
 _NO_DRIFT_LIMIT = 10 * 365 * 24 * 60 * 60 * 1000
 CHUNK = 256 * 1024
-#: What each upstream link taught this process (field_app.core.link: the server's
+#: What each upstream link taught this process (client.network: the server's
 #: protocol, round trip, upload rate), by URL: the worker's next round starts from it.
-_links: dict[str, Any] = {}
+_networks: dict[str, Any] = {}
 #: (upstream URL, file) pairs this process has sent a chunk of; a file not in it goes
 #: without a HEAD first.
 _tried: set[tuple[str, str]] = set()
@@ -214,7 +213,7 @@ def sync_once(*, batch: int = 500, retry: RetryPolicy | None = None,
     try:
         with HttpTransport(url, token, timeout_s=timeout_s, pins=pins,
                            retry=retry or RetryPolicy(attempts=3)) as transport:
-            transport.link.restore(_links.get(url))
+            transport.network.restore(_networks.get(url))
             api = SyncApi(transport)
             try:
                 for phase, step in (("push", lambda: _push(api, hub_id, batch, result)),
@@ -224,7 +223,7 @@ def sync_once(*, batch: int = 500, retry: RetryPolicy | None = None,
                     step()
                     result.seconds[phase] = round(time.perf_counter() - started, 3)
             finally:
-                _links[url] = transport.link.state()
+                _networks[url] = transport.network.state()
                 learned = pins_after(pins, transport.pin_used, transport.next_pin)
                 if learned != pins:  # the upstream announced its next certificate
                     _update_link(tls_pins=list(learned))
@@ -249,7 +248,7 @@ def _push(api: SyncApi, hub_id: str, batch: int, result: HubSyncResult) -> None:
         db.session.rollback()
         if not rows:
             return
-        queued = [QueuedOp(r.op_id, canonical_json(r.payload)) for r in rows]
+        queued = [QueuedOp(r.op_id, encode_op(r.payload)) for r in rows]
         answer = api.push_queued(hub_id, queued)
         if answer.server_hlc:
             server_clock().receive([answer.server_hlc])

@@ -23,10 +23,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "field_app"))
 from pg_databases import fresh_database_url
 from server_harness import LiveServer, publish_test_form, wipe
 
-from field_app.core.api import SyncApi
+from client.api import SyncApi
+from client.transport import HttpTransport, RetryPolicy
 from field_app.core.store import Store, open_store
 from field_app.core.sync_runner import enrol, run_sync
-from field_app.core.transport import HttpTransport, RetryPolicy
 from hesabu.cli import main
 from server.app import create_app
 from server.extensions import db

@@ -14,7 +14,7 @@ from harness import new_tablet, refusals_shown, resigned_by, server_state, sync_
 from harness import run_cli as run
 from server_harness import table_counts
 
-from field_app.core import outbox
+from field_app.core import outbox, records
 from field_app.core.attachments import add_attachment
 from field_app.core.bundles import (
     KEY_SETTING,
@@ -46,8 +46,8 @@ def test_a_copy_signed_by_another_tablet_does_not_stop_the_genuine_bundle(
     #    exports its bundle.
     a = new_tablet(tmp_path / "a.db", app, url, "Kibera 3")
     b = new_tablet(tmp_path / "b.db", app, url, "Kibera 4")
-    households = [a.create_record("household", "1", {"head_name": f"Head {i}"},
-                                  finalized=True) for i in range(3)]
+    households = [records.create_record(a, "household", "1", {"head_name": f"Head {i}"},
+                                        finalized=True) for i in range(3)]
     photo = tmp_path / "door.jpg"
     photo.write_bytes(b"\xff\xd8\xff" + bytes(range(256)) * 20)
     sha = add_attachment(a, photo, households[0])
@@ -97,8 +97,8 @@ def test_a_copy_signed_by_another_tablet_does_not_stop_the_genuine_bundle(
     assert "to send: 0" in status and "refused: 0" in status
 
     # 6. The server holds A's households; a sync has nothing left to send.
-    records = server_state(app)[0]
-    assert {rid: records[rid]["head_name"] for rid in households} == {
+    on_server = server_state(app)[0]
+    assert {rid: on_server[rid]["head_name"] for rid in households} == {
         rid: f"Head {i}" for i, rid in enumerate(households)}
     assert "Everything is up to date." in run("sync", "--store", str(tmp_path / "a.db"),
                                               "--quiet")
@@ -109,9 +109,9 @@ def test_a_copy_imported_after_the_genuine_bundle_changes_nothing_for_either_tab
     app, url = central
     a = new_tablet(tmp_path / "a.db", app, url)
     b = new_tablet(tmp_path / "b.db", app, url)
-    mine = [a.create_record("household", "1", {"head_name": f"A{i}"}, finalized=True)
+    mine = [records.create_record(a, "household", "1", {"head_name": f"A{i}"}, finalized=True)
             for i in range(2)]
-    b.create_record("household", "1", {"head_name": "B0"}, finalized=True)
+    records.create_record(b, "household", "1", {"head_name": "B0"}, finalized=True)
     genuine = tmp_path / "a.hesabu"
     export_bundle_file(a, genuine)
     copy = resigned_by(genuine.read_bytes(), b.device_id, b.get_setting(KEY_SETTING))
@@ -153,7 +153,7 @@ def test_a_bundle_whose_ops_are_all_refused_stores_no_files(central, tmp_path: P
     b = new_tablet(tmp_path / "b.db", app, url)
     photo = tmp_path / "p.jpg"
     photo.write_bytes(b"\xff\xd8" + b"p" * 3000)
-    rid = a.create_record("household", "1", {"head_name": "With photo"}, finalized=True)
+    rid = records.create_record(a, "household", "1", {"head_name": "With photo"}, finalized=True)
     sha = add_attachment(a, photo, rid)
     buf = io.BytesIO()
     export_bundle(a, buf)
@@ -166,7 +166,8 @@ def test_a_bundle_whose_ops_are_all_refused_stores_no_files(central, tmp_path: P
 
     # The same photo in a bundle of B's whose only op is refused for now: not stored
     # either; in a bundle without ops (its record went over HTTP before): stored.
-    later = b.create_record("household", "9", {"head_name": "Unknown form"}, finalized=True)
+    later = records.create_record(b, "household", "9", {"head_name": "Unknown form"},
+                                  finalized=True)
     add_attachment(b, photo, later)
     buf = io.BytesIO()
     export_bundle(b, buf)

@@ -19,12 +19,12 @@ from harness import (
 )
 from personas import login_client
 
-from field_app.core import outbox
-from field_app.core.api import SyncApi
+from client.api import SyncApi
+from client.transport import HttpTransport
+from field_app.core import outbox, records
 from field_app.core.bundles import export_bundle_file, import_return_file
 from field_app.core.store import Store, open_store
 from field_app.core.sync_runner import enrol
-from field_app.core.transport import HttpTransport
 from server.auth.credentials import session_stamp
 from server.extensions import db
 from server.models import User
@@ -47,8 +47,9 @@ def test_changes_refused_until_the_form_is_published_wait_then_pass(
     publishes the version, the next sync gets it through."""
     app, url = central
     tablet = new_tablet(tmp_path / "tab.db", app, url)
-    tablet.create_record("household", "1", {"head_name": "Known form"}, finalized=True)
-    later = tablet.create_record("household", "2", {"head_name": "New form"}, finalized=True)
+    records.create_record(tablet, "household", "1", {"head_name": "Known form"}, finalized=True)
+    later = records.create_record(tablet, "household", "2", {"head_name": "New form"},
+                                  finalized=True)
     tablet.close()
     store = str(tmp_path / "tab.db")
     server = ["--database-url", central_url, "--instance", str(tmp_path / "central")]
@@ -92,10 +93,10 @@ def _conflict(app, url: str, tmp_path: Path) -> tuple[str, list[str]]:
     """Two tablets answer the same question differently: (record id, the two heads)."""
     x = new_tablet(tmp_path / "x.db", app, url)
     y = new_tablet(tmp_path / "y.db", app, url)
-    record = x.create_record("household", "1", {"head_name": "Amina"}, finalized=True)
+    record = records.create_record(x, "household", "1", {"head_name": "Amina"}, finalized=True)
     assert sync_tablet(x, url).ok and sync_tablet(y, url).ok
-    heads = [x.save_answer(record, "head_name", "Amina W."),
-             y.save_answer(record, "head_name", "Amina O.")]
+    heads = [records.save_answer(x, record, "head_name", "Amina W."),
+             records.save_answer(y, record, "head_name", "Amina O.")]
     assert sync_tablet(x, url).ok and sync_tablet(y, url).ok
     x.close()
     y.close()
@@ -118,7 +119,7 @@ def test_a_parked_change_is_shown_and_sent_again_once_the_leader_fixed_the_cause
                      form_id="household", form_version="1",
                      fields={"head_name": "Amina W."}, heads={"head_name": heads})
     with store.transaction():
-        outbox.append(store, settle.to_wire(), ready=True)
+        outbox.append(store, settle, ready=True)
     summary = sync_tablet(store, url)
     assert not summary.ok and summary.parked == 1
     device_id = store.device_id
@@ -174,7 +175,7 @@ def test_a_tablet_does_not_park_its_changes_for_another_devices_relay_refusal(
     op is never "written by another device", and `hub.relay_forbidden` is "not now"."""
     app, url = central
     tablet = new_tablet(tmp_path / "a.db", app, url)
-    ids = [tablet.create_record("household", "1", {"head_name": f"H{i}"}, finalized=True)
+    ids = [records.create_record(tablet, "household", "1", {"head_name": f"H{i}"}, finalized=True)
            for i in range(3)]
     export_bundle_file(tablet, tmp_path / "a.hesabu")
     ops = [q.op_id for q in outbox.pending_queued(tablet)]

@@ -15,6 +15,7 @@ import pytest
 from harness import new_tablet, server_state, store_state
 from server_harness import publish_test_form
 
+from field_app.core import records
 from field_app.core.bundles import export_bundle_file, import_return_file
 from server.extensions import db
 from server.models import Device
@@ -44,12 +45,12 @@ def busy(central, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     tablet = new_tablet(tmp_path / "tab.db", app, url, "Away")
     other = new_tablet(tmp_path / "other.db", app, url, "Busy")
     for n in range(OPS // 2):
-        other.create_record("household", "1", {"head_name": f"Head {n} " + "w" * 300,
+        records.create_record(other, "household", "1", {"head_name": f"Head {n} " + "w" * 300,
                                                "size": n % 12}, finalized=True)
     _push_by_bundle(app, other, tmp_path / "first.hesabu")
     publish_test_form(app, version="2")
     for n in range(OPS // 2, OPS):
-        other.create_record("household", "2", {"head_name": f"Head {n} " + "w" * 300,
+        records.create_record(other, "household", "2", {"head_name": f"Head {n} " + "w" * 300,
                                                "size": n % 12}, finalized=True)
     _push_by_bundle(app, other, tmp_path / "second.hesabu")
     other.close()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from harness import new_tablet, server_state, store_state, sync_tablet
 
-from field_app.core import outbox
+from field_app.core import outbox, records
 from field_app.core.attachments import add_attachment
 from field_app.core.bundles import export_bundle_file, import_return_file
 from server.services.bundles import import_bundle, write_return_bundle
@@ -26,10 +26,11 @@ def test_a_tablet_completes_the_loop_by_usb_and_a_second_import_changes_nothing(
     tablet = new_tablet(tmp_path / "tab.db", app, url, "Kibera 3")
     other = new_tablet(tmp_path / "other.db", app, url, "Kibera 4")
     # Another tablet syncs online: its record must reach the offline tablet by stick.
-    theirs = other.create_record("household", "1", {"head_name": "Wanjiru"}, finalized=True)
+    theirs = records.create_record(other, "household", "1", {"head_name": "Wanjiru"},
+                                   finalized=True)
     assert sync_tablet(other, url).ok
-    ids = [tablet.create_record("household", "1", {"head_name": f"Head {i}", "size": i},
-                                finalized=True) for i in range(5)]
+    ids = [records.create_record(tablet, "household", "1", {"head_name": f"Head {i}", "size": i},
+                                 finalized=True) for i in range(5)]
     photo = tmp_path / "door.jpg"
     photo.write_bytes(b"\xff\xd8\xff" + bytes(range(256)) * 40)
     sha = add_attachment(tablet, photo, ids[0])
@@ -54,7 +55,7 @@ def test_a_tablet_completes_the_loop_by_usb_and_a_second_import_changes_nothing(
     assert result.received >= 1  # the other tablet's record
     assert outbox.counts(tablet).ready == 0
     assert tablet.query("SELECT uploaded_at FROM attachments")[0]["uploaded_at"]
-    assert tablet.record(theirs)["answers"] == {"head_name": "Wanjiru"}
+    assert records.get_record(tablet, theirs)["answers"] == {"head_name": "Wanjiru"}
     assert store_state(tablet) == server_state(app)
     before = store_state(tablet), tablet.cursor()
     import_return_file(tablet, tmp_path / "back.hesabu")  # twice: nothing changes
@@ -71,7 +72,7 @@ def test_an_empty_bundle_asks_for_what_the_tablet_should_receive(central, tmp_pa
     app, url = central
     tablet = new_tablet(tmp_path / "tab.db", app, url)
     other = new_tablet(tmp_path / "other.db", app, url)
-    other.create_record("household", "1", {"head_name": "Achieng"}, finalized=True)
+    records.create_record(other, "household", "1", {"head_name": "Achieng"}, finalized=True)
     assert sync_tablet(other, url).ok
     buf = io.BytesIO()
     from field_app.core.bundles import export_bundle
@@ -94,8 +95,9 @@ def test_an_empty_bundle_asks_for_what_the_tablet_should_receive(central, tmp_pa
 def test_an_op_refused_for_now_applies_when_the_bundle_comes_again(central, tmp_path) -> None:
     app, url = central
     tablet = new_tablet(tmp_path / "tab.db", app, url)
-    tablet.create_record("household", "1", {"head_name": "Known form"}, finalized=True)
-    later = tablet.create_record("household", "2", {"head_name": "New form"}, finalized=True)
+    records.create_record(tablet, "household", "1", {"head_name": "Known form"}, finalized=True)
+    later = records.create_record(tablet, "household", "2", {"head_name": "New form"},
+                                  finalized=True)
     bundle = tmp_path / "tab.hesabu"
     export_bundle_file(tablet, bundle)
     with app.app_context(), bundle.open("rb") as fh:
@@ -123,7 +125,7 @@ def test_the_whole_loop_with_the_commands(central, central_url: str, tmp_path: P
 
     app, url = central
     tablet = new_tablet(tmp_path / "tab.db", app, url)
-    tablet.create_record("household", "1", {"head_name": "CLI"}, finalized=True)
+    records.create_record(tablet, "household", "1", {"head_name": "CLI"}, finalized=True)
     tablet.close()
     server = ["--database-url", central_url, "--instance", str(tmp_path / "central")]
 

@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from harness import new_tablet
 from server_harness import table_counts
 
+from field_app.core import records
 from field_app.core.attachments import add_attachment
 from field_app.core.bundles import KEY_SETTING, export_bundle
 from hesabu.cli import main
@@ -49,7 +50,7 @@ def setup(central, tmp_path: Path):
     tablet = new_tablet(tmp_path / "tab.db", app, url)
     intruder = new_tablet(tmp_path / "intruder.db", app, url)
     for i in range(3):
-        tablet.create_record("household", "1", {"head_name": f"H{i}"}, finalized=True)
+        records.create_record(tablet, "household", "1", {"head_name": f"H{i}"}, finalized=True)
     photo = tmp_path / "p.jpg"
     photo.write_bytes(b"\xff\xd8" + b"x" * 5000)
     add_attachment(tablet, photo)

@@ -60,7 +60,7 @@ NOT_BUILT_ON_ANDROID = {"readline", "curses", "_curses", "_curses_panel", "_tkin
 NEEDS_RECIPE = {"bz2": "libbz2", "lzma": "liblzma", "sqlite3": "sqlite3", "ctypes": "libffi",
                 "ssl": "openssl", "hashlib": "openssl"}
 #: The project's own top-level packages (followed into, not looked up as requirements).
-PROJECT_PACKAGES = ("field_app", "forms", "sync", "hesabu")
+PROJECT_PACKAGES = ("field_app", "client", "forms", "sync", "hesabu")
 #: Outside modules that device code imports only inside functions the tablet never calls,
 #: with the files allowed to do so and why. A module-level import of them still fails.
 DESKTOP_ONLY = {
@@ -398,11 +398,14 @@ def import_problems(spec_path: Path, root: Path, pins: list[Pin], graph: Graph) 
 
 
 def source_problems(spec_path: Path, root: Path, files: list[Path]) -> list[str]:
-    """Project modules the app imports but the spec leaves out of the APK."""
+    """Project modules the app imports but the spec leaves out of the APK, or does not
+    name among what the tablet runs."""
     spec = read_spec(spec_path)
     dirs = [d.strip() for d in spec.get("source.exclude_dirs", "").split(",") if d.strip()]
     patterns = [p.strip() for p in spec.get("source.exclude_patterns", "").split(",")
                 if p.strip()]
+    named = [p.strip() for p in spec.get("source.include_patterns", "").split(",")
+             if p.strip()]
     bad = []
     for path in files:
         rel = path.relative_to(root).as_posix()
@@ -410,6 +413,9 @@ def source_problems(spec_path: Path, root: Path, files: list[Path]) -> list[str]
                 fnmatch.fnmatch(rel, p) for p in patterns):
             bad.append(f"{rel}: the app imports it, but buildozer.spec leaves it out of "
                        "the APK (source.exclude_dirs / source.exclude_patterns)")
+        elif named and not any(fnmatch.fnmatch(rel, p) for p in named):
+            bad.append(f"{rel}: the app imports it, but buildozer.spec does not name it in "
+                       "source.include_patterns (the list of what the tablet runs)")
     return bad
 
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Protocol
 
-from field_app.core.api import SyncApi
+from client.api import SyncApi
+from client.transport import HttpTransport
 from field_app.core.store import Store, open_store
 from field_app.core.sync_runner import enrol
-from field_app.core.transport import HttpTransport
 
 
 class EnrolmentServer(Protocol):

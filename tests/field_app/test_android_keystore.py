@@ -12,6 +12,7 @@ import pytest
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from field_app.core import records
 from field_app.core.android_keystore import KEY_ALIAS, AndroidKeystore, default_keystore
 from field_app.core.app_state import AppState
 from field_app.core.store import open_store
@@ -140,13 +141,13 @@ def test_a_store_wrapped_by_the_keystore_opens_only_on_its_tablet(tmp_path: Path
     jnius = FakeJnius()
     path = tmp_path / "tablet.db"
     with open_store(path) as store:
-        rid = store.create_record("hh", "1", {"head_name": "Amina"}, finalized=True)
+        rid = records.create_record(store, "hh", "1", {"head_name": "Amina"}, finalized=True)
         recovery = AppState(store, AndroidKeystore(jnius)).set_pin("2468")
         assert store.vault_record()["keystore"] == "android-keystore"
     with open_store(path) as store:
         assert not AppState(store, AndroidKeystore(jnius)).check_pin("1357")
         assert AppState(store, AndroidKeystore(jnius)).check_pin("2468")
-        assert store.record(rid)["answers"] == {"head_name": "Amina"}
+        assert records.get_record(store, rid)["answers"] == {"head_name": "Amina"}
     with open_store(path) as store:
         jnius.hardware.clear()  # e.g. the tablet's keystore was reset
         with pytest.raises(VaultError, match="Use the recovery key"):

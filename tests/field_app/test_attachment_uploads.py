@@ -20,13 +20,13 @@ from flaskhub import FlaskHub
 from refserver import RefServer
 from tablets import enrolled_tablet
 
+from client.api import SyncApi
+from client.errors import SyncCancelled, SyncError
+from client.transport import HttpTransport, RetryPolicy
 from field_app.core import attachments
-from field_app.core.api import SyncApi
 from field_app.core.bundles import export_bundle
-from field_app.core.errors import SyncCancelled, SyncError
 from field_app.core.store import Store
 from field_app.core.sync_runner import SyncOptions, run_sync
-from field_app.core.transport import HttpTransport, RetryPolicy
 
 Hub = RefServer | FlaskHub
 FAST_RETRY = RetryPolicy(attempts=3, base_s=0.01, cap_s=0.02)

@@ -168,6 +168,19 @@ def test_a_project_module_left_out_of_the_apk_fails(tmp_path: Path) -> None:
         "(source.exclude_dirs / source.exclude_patterns)"]
 
 
+def test_the_sync_client_ships_in_the_apk(tmp_path: Path) -> None:
+    files, _ = apk_check.import_closure(ROOT)
+    shipped = {p.relative_to(ROOT).as_posix() for p in files}
+    assert {"client/api.py", "client/transport.py", "client/network.py",
+            "client/uploads.py", "client/errors.py"} <= shipped
+    text = SPEC.read_text(encoding="utf-8")
+    assert ",client/*," in text
+    (tmp_path / "buildozer.spec").write_text(text.replace(",client/*,", ","), encoding="utf-8")
+    assert ("client/api.py: the app imports it, but buildozer.spec does not name it in "
+            "source.include_patterns (the list of what the tablet runs)"
+            ) in apk_check.source_problems(tmp_path / "buildozer.spec", ROOT, files)
+
+
 @pytest.mark.parametrize("module", ["readline", "tkinter", "distutils", "asynchat"])
 def test_modules_the_tablet_lacks(module: str) -> None:
     graph = apk_check.resolve(["python3"])

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from field_app.core import records
 from field_app.core.integrity import check_store
 from field_app.core.store import open_store
 from sync.ops import Op
@@ -22,18 +23,19 @@ ROOT = Path(__file__).resolve().parents[2]
 # once its save returned (that is, once the enumerator would have seen it saved).
 WORKER = """
 import random, sys
+from field_app.core import records
 from field_app.core.store import open_store
 store = open_store(sys.argv[1])
-records = sys.argv[2:]
+record_ids = sys.argv[2:]
 print("ready", flush=True)
 i = 0
 while True:
     i += 1
-    rid = random.choice(records)
+    rid = random.choice(record_ids)
     changes = {f"q{random.randrange(30)}": random.randrange(10**6) for _ in range(3)}
     if i % 7 == 0:
         changes["members[m%d]" % (i % 5)] = i
-    op_id = store.save_answers(rid, changes)
+    op_id = records.save_answers(store, rid, changes)
     print(op_id, flush=True)
 """
 
@@ -42,13 +44,13 @@ while True:
 def test_sigkill_during_edits_keeps_every_saved_edit_with_exactly_one_op(tmp_path: Path) -> None:
     path = tmp_path / "device.db"
     store = open_store(path)
-    records = [store.create_record("hh", "1", {"head_name": f"H{i}"}, finalized=True)
+    record_ids = [records.create_record(store, "hh", "1", {"head_name": f"H{i}"}, finalized=True)
                for i in range(4)]
     store.close()
     rng = random.Random(7)
     saved: list[str] = []
     for _ in range(25):
-        proc = subprocess.Popen([sys.executable, "-c", WORKER, str(path), *records],
+        proc = subprocess.Popen([sys.executable, "-c", WORKER, str(path), *record_ids],
                                 cwd=ROOT, stdout=subprocess.PIPE, text=True)
         assert proc.stdout is not None
         assert proc.stdout.readline().strip() == "ready"

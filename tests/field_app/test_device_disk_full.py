@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from field_app.core import records
 from field_app.core.errors import StoreFullError
 from field_app.core.integrity import check_store
 from field_app.core.store import Store, open_store
@@ -24,14 +25,14 @@ def fill_until_full(store: Store, rid: str) -> int:
     saved = 0
     with pytest.raises(StoreFullError, match="storage is full"):
         for i in range(100_000):
-            store.save_answers(rid, {f"notes_{i % 50}": "x" * 3000 + str(i),
+            records.save_answers(store, rid, {f"notes_{i % 50}": "x" * 3000 + str(i),
                                      "counter": i})
             saved += 1
     return saved
 
 
 def test_page_limit_reached_fails_the_edit_whole(store: Store) -> None:
-    rid = store.create_record("hh", "1", {"head_name": "Amina"}, finalized=True)
+    rid = records.create_record(store, "hh", "1", {"head_name": "Amina"}, finalized=True)
     pages = store.db.execute("PRAGMA page_count").fetchone()[0]
     store.db.execute(f"PRAGMA max_page_count = {pages + 20}")
     saved = fill_until_full(store, rid)
@@ -41,7 +42,7 @@ def test_page_limit_reached_fails_the_edit_whole(store: Store) -> None:
     assert ops_before == saved + 1
     # Space comes back: editing works again.
     store.db.execute("PRAGMA max_page_count = 1073741823")
-    store.save_answer(rid, "head_name", "Amina W")
+    records.save_answer(store, rid, "head_name", "Amina W")
     assert_consistent(store)
 
 
@@ -67,7 +68,7 @@ def test_a_really_full_disk_fails_the_edit_whole(tmp_path: Path) -> None:
     with small_tmpfs(tmp_path / "sd", "2m") as mnt:
         store = open_store(mnt / "device.db")
         try:
-            rid = store.create_record("hh", "1", {"head_name": "Amina"}, finalized=True)
+            rid = records.create_record(store, "hh", "1", {"head_name": "Amina"}, finalized=True)
             saved = fill_until_full(store, rid)
             assert saved > 0
             assert_consistent(store)

@@ -22,8 +22,9 @@ from PIL import Image
 from refserver import RefServer
 from sqlite_utils import Database
 
-from field_app.core import attachments, outbox, reviews
-from field_app.core.api import SyncApi
+from client.api import SyncApi
+from client.transport import HttpTransport
+from field_app.core import attachments, encryption, outbox, records, reviews
 from field_app.core.app_state import AppState, PinWaitError, _hash
 from field_app.core.attachments import SEALED_FILE, add_attachment, thumbnail_bytes
 from field_app.core.encryption import SCRUB_PENDING
@@ -33,7 +34,6 @@ from field_app.core.listing import list_records, structures
 from field_app.core.photos import thumbnail_path
 from field_app.core.store import Store, open_store
 from field_app.core.sync_runner import enrol, run_sync
-from field_app.core.transport import HttpTransport
 from field_app.core.vault import VaultError, format_recovery_key, parse_recovery_key
 from sync.messages import Change
 
@@ -73,16 +73,17 @@ def readable(data: bytes) -> list[str]:
 
 def fill(store: Store) -> dict[str, str]:
     """Households, a structure, an edited record, a conflict note and a review comment."""
-    structure = store.create_record("sdi_structure_numbering", "1",
-                                    {"structure_number": "S-17", "settlement_id": "set-1"},
-                                    settlement_id="set-1", finalized=True)
-    household = store.create_record("sdi_household_enumeration", "1", {
+    structure = records.create_record(store, "sdi_structure_numbering", "1",
+                                      {"structure_number": "S-17", "settlement_id": "set-1"},
+                                      settlement_id="set-1", finalized=True)
+    household = records.create_record(store, "sdi_household_enumeration", "1", {
         "head_name": "Wanjiku Achieng", "phone": "0722 555 013", "id_number": "ID 30412877",
         "members": [{"__id": "m1", "name": "Otieno", "age": 4}]},
         settlement_id="set-1", structure_id=structure)
-    store.save_answer(household, "address", "Mathare 4B")
-    store.finalize(household)
-    draft = store.create_record("sdi_household_enumeration", "1", {"head_name": "Juma Said"})
+    records.save_answer(store, household, "address", "Mathare 4B")
+    records.finalize(store, household)
+    draft = records.create_record(store, "sdi_household_enumeration", "1",
+                                  {"head_name": "Juma Said"})
     reviews.save_review_changes(store, [Change(7, "review", data={
         "record_id": household, "state": "has_issues",
         "comment": "call her after the clinic", "reviewer": "leader"})])
@@ -119,13 +120,13 @@ def test_the_encrypted_store_file_holds_no_answer_name_or_comment(tmp_path: Path
     path = tmp_path / "tablet.db"
     with open_store(path) as store:
         ids = fill(store)
-        before = {rid: store.record(rid)["answers"] for rid in ids.values()}
+        before = {rid: records.get_record(store, rid)["answers"] for rid in ids.values()}
         queued = outbox.pending_queued(store)
-        recovery = store.encrypt(PIN)
+        recovery = encryption.encrypt_store(store, PIN)
         assert parse_recovery_key(recovery) is not None
         assert readable(file_bytes(path)) == [], "the encrypting connection's own files"
         # The app keeps working on the same connection: a new edit is sealed too.
-        store.save_answer(ids["household"], "phone", "0733 999 000")
+        records.save_answer(store, ids["household"], "phone", "0733 999 000")
     data = file_bytes(path)
     assert readable(data) == [] and b"0733 999 000" not in data
     with Database(path) as raw:  # what a thief's SQLite shows: ciphertext, no PIN hash
@@ -138,12 +139,12 @@ def test_the_encrypted_store_file_holds_no_answer_name_or_comment(tmp_path: Path
     try:
         assert store.locked
         with pytest.raises(StoreLockedError):
-            store.record(ids["household"])
+            records.get_record(store, ids["household"])
         with pytest.raises(StoreLockedError):
-            store.save_answer(ids["household"], "phone", "0700 000 000")
-        assert not store.unlock("1357")
-        assert store.unlock(PIN)
-        got = store.record(ids["household"])["answers"]
+            records.save_answer(store, ids["household"], "phone", "0700 000 000")
+        assert not encryption.unlock(store, "1357")
+        assert encryption.unlock(store, PIN)
+        got = records.get_record(store, ids["household"])["answers"]
         assert got == {**before[ids["household"]], "phone": "0733 999 000"}
         assert [q.text for q in outbox.pending_queued(store)][:len(queued)] == \
             [q.text for q in queued], "the outbox sends the same op text as before"
@@ -164,23 +165,24 @@ def test_a_leader_opens_a_store_whose_pin_is_forgotten_with_the_recovery_key(
     path = tmp_path / "tablet.db"
     with open_store(path) as store:
         ids = fill(store)
-        recovery = store.encrypt(PIN)
+        recovery = encryption.encrypt_store(store, PIN)
     with open_store(path) as store:
         state = AppState(store)
         assert not state.recover("AAAA-BBBB-CCCC-DDDD-EEEE-FFFF-GGGG-HHHH")
         assert not state.recover("not a key")
         # Written down by hand: lower case, spaces, an O read as a zero.
         assert state.recover(recovery.lower().replace("-", " ").replace("o", "0"))
-        assert store.record(ids["household"])["answers"]["head_name"] == "Wanjiku Achieng"
+        household = records.get_record(store, ids["household"])
+        assert household["answers"]["head_name"] == "Wanjiku Achieng"
         assert state.set_pin("8642", "8642") is None  # a new PIN for the same key
     with open_store(path) as store:
-        assert not store.unlock(PIN) and store.unlock("8642")
-        assert store.unlock_with_recovery(recovery), "the recovery key keeps working"
+        assert not encryption.unlock(store, PIN) and encryption.unlock(store, "8642")
+        assert encryption.unlock_with_recovery(store, recovery), "the recovery key keeps working"
         # Lost (or never written down): a new one replaces it, the old one stops working.
         replaced = AppState(store).new_recovery_key()
     with open_store(path) as store:
-        assert not store.unlock_with_recovery(recovery)
-        assert store.unlock_with_recovery(replaced) and store.unlock("8642")
+        assert not encryption.unlock_with_recovery(store, recovery)
+        assert encryption.unlock_with_recovery(store, replaced) and encryption.unlock(store, "8642")
 
 
 def test_after_five_wrong_pins_each_try_waits_longer(tmp_path: Path) -> None:
@@ -219,23 +221,24 @@ def test_with_the_keystore_a_copy_of_the_file_cannot_be_opened_with_the_pin_alon
     with open_store(path) as store:
         for elsewhere in (None, HardwareKeystore()):  # a computer, another tablet
             with pytest.raises(VaultError, match="keystore cannot open"):
-                store.unlock(PIN, elsewhere)
+                encryption.unlock(store, PIN, elsewhere)
         assert AppState(store, keystore).check_pin(PIN)
     with open_store(path) as store:
-        assert store.unlock_with_recovery(recovery), "the leader's path needs no keystore"
+        # The leader's path needs no keystore.
+        assert encryption.unlock_with_recovery(store, recovery)
 
 
 def test_sync_pushes_and_pulls_with_encrypted_stores(tmp_path: Path,
                                                      server: RefServer) -> None:
     with open_store(tmp_path / "a.db") as a:
         ids = fill(a)
-        a.encrypt(PIN)
+        encryption.encrypt_store(a, PIN)
         sync(a, server)
         assert outbox.counts(a).ready == 0
     with open_store(tmp_path / "b.db") as b:
-        b.encrypt("9753")
+        encryption.encrypt_store(b, "9753")
         sync(b, server)
-        assert b.record(ids["household"])["answers"]["head_name"] == "Wanjiku Achieng"
+        assert records.get_record(b, ids["household"])["answers"]["head_name"] == "Wanjiku Achieng"
     assert readable(file_bytes(tmp_path / "b.db")) == []
 
 
@@ -247,12 +250,12 @@ def test_a_sync_connection_follows_an_encryption_made_by_the_app_meanwhile(
     worker = open_store(path, key_source=lambda: app.data_key)
     try:
         ids = fill(app)
-        app.encrypt(PIN)
+        encryption.encrypt_store(app, PIN)
         # The worker opened the store in clear; its next write is sealed all the same.
-        worker.save_answer(ids["household"], "phone", "0744 111 222")
-        assert worker.record(ids["household"])["answers"]["phone"] == "0744 111 222"
+        records.save_answer(worker, ids["household"], "phone", "0744 111 222")
+        assert records.get_record(worker, ids["household"])["answers"]["phone"] == "0744 111 222"
         done = threading.Event()
-        threading.Thread(target=lambda: (worker.save_answer(ids["household"], "age", 40),
+        threading.Thread(target=lambda: (records.save_answer(worker, ids["household"], "age", 40),
                                          done.set())).start()
         assert done.wait(10)
     finally:
@@ -261,8 +264,9 @@ def test_a_sync_connection_follows_an_encryption_made_by_the_app_meanwhile(
     assert b"0744 111 222" not in file_bytes(path)
     with open_store(path) as store:
         with pytest.raises(StoreLockedError):
-            open_store(path, key_source=lambda: None).save_answer(ids["household"], "age", 41)
-        assert store.unlock(PIN) and check_store(store) == []
+            records.save_answer(open_store(path, key_source=lambda: None), ids["household"],
+                                "age", 41)
+        assert encryption.unlock(store, PIN) and check_store(store) == []
 
 
 def test_a_scrub_kept_from_finishing_by_a_reader_is_done_at_the_next_unlock(
@@ -276,12 +280,12 @@ def test_a_scrub_kept_from_finishing_by_a_reader_is_done_at_the_next_unlock(
     reader.execute("BEGIN")
     reader.execute("SELECT count(*) FROM records").fetchone()  # holds its snapshot
     with open_store(path) as store:
-        store.encrypt(PIN)
+        encryption.encrypt_store(store, PIN)
         assert store.get_setting(SCRUB_PENDING) is True
     assert readable(file_bytes(path)), "the reader's snapshot still needs the old pages"
     reader.close()
     with open_store(path) as store:
-        assert store.unlock(PIN)
+        assert encryption.unlock(store, PIN)
         assert store.get_setting(SCRUB_PENDING) is None
     assert readable(file_bytes(path)) == []
 
@@ -322,7 +326,7 @@ def test_photos_are_sealed_on_disk_and_reach_the_server_as_taken(
     with open_store(tmp_path / "tablet.db") as store:
         ids = fill(store)
         add_attachment(store, before, ids["household"])  # taken before the first PIN
-        store.encrypt(PIN)
+        encryption.encrypt_store(store, PIN)
         sha = add_attachment(store, after, ids["household"])  # and after it
         assert attachments.file_bytes(store, after) == taken[after]
         assert add_attachment(store, after, ids["household"]) == sha, "same content, same id"

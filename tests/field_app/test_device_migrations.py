@@ -12,14 +12,14 @@ import pytest
 from refserver import RefServer
 from sqlite_utils import Database
 
-from field_app.core import outbox
-from field_app.core.api import SyncApi
+from client.api import SyncApi
+from client.transport import HttpTransport, RetryPolicy
+from field_app.core import outbox, records
 from field_app.core.errors import SchemaTooNewError
 from field_app.core.integrity import check_store
 from field_app.core.migrations import MIGRATION_NAMES, SCHEMA_VERSION, schema_version
 from field_app.core.store import Store, open_store
 from field_app.core.sync_runner import run_sync
-from field_app.core.transport import HttpTransport, RetryPolicy
 from sync.summary import SyncSummary
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,7 +43,7 @@ def test_old_store_upgrades_and_keeps_its_data(old: Path, tmp_path: Path) -> Non
     shutil.copy(old, path)
     before = Database(path)
     device_id = before.execute("SELECT device_id FROM device").fetchone()[0]
-    records = before.execute("SELECT count(*) FROM records").fetchone()[0]
+    record_count = before.execute("SELECT count(*) FROM records").fetchone()[0]
     ops = before.execute("SELECT count(*) FROM outbox").fetchone()[0]
     before.close()
 
@@ -51,13 +51,13 @@ def test_old_store_upgrades_and_keeps_its_data(old: Path, tmp_path: Path) -> Non
     assert schema_version(store.db) == SCHEMA_VERSION
     assert store.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert store.device.device_id == device_id
-    assert store.query("SELECT count(*) AS n FROM records")[0]["n"] == records
+    assert store.query("SELECT count(*) AS n FROM records")[0]["n"] == record_count
     assert store.query("SELECT count(*) AS n FROM outbox")[0]["n"] == ops
     assert store.cursor() == 42
     # The upgraded store keeps working: an edit on an old record makes a new op.
     rid = store.query("SELECT record_id FROM records WHERE status = 'finalized'")[0]["record_id"]
     before_ready = len(outbox.pending(store))
-    store.save_answer(rid, "head_name", "Amina Wanjiru")
+    records.save_answer(store, rid, "head_name", "Amina Wanjiru")
     assert len(outbox.pending(store)) == before_ready + 1
     store.close()
 
@@ -144,7 +144,7 @@ def test_an_upgrade_keeps_every_outbox_row_with_its_state_and_text(old: Path,
     assert check_store(store) == []
     # Seq numbers are never reused, even those of rows deleted before the upgrade.
     rid = store.query("SELECT record_id FROM records WHERE status = 'finalized'")[0]["record_id"]
-    op_id = store.save_answer(rid, "head_name", "Amina Wanjiru")
+    op_id = records.save_answer(store, rid, "head_name", "Amina Wanjiru")
     assert store.query("SELECT seq FROM outbox WHERE op_id = ?", [op_id])[0]["seq"] == 10
     store.close()
 

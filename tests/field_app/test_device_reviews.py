@@ -44,9 +44,9 @@ def test_a_pulled_review_is_stored_and_the_newest_one_wins(tmp_path: Path) -> No
 # -- end to end with the real server -------------------------------------------------
 
 def _tablet(tmp_path: Path, name: str, hub: Any) -> Any:
-    from field_app.core.api import SyncApi
+    from client.api import SyncApi
+    from client.transport import HttpTransport
     from field_app.core.sync_runner import enrol
-    from field_app.core.transport import HttpTransport
 
     store = open_store(tmp_path / f"{name}.db", device_name=name)
     api = SyncApi(HttpTransport(hub.url))
@@ -56,9 +56,9 @@ def _tablet(tmp_path: Path, name: str, hub: Any) -> Any:
 
 
 def _sync(store: Any, hub: Any) -> Any:
-    from field_app.core.api import SyncApi
+    from client.api import SyncApi
+    from client.transport import HttpTransport, RetryPolicy
     from field_app.core.sync_runner import run_sync
-    from field_app.core.transport import HttpTransport, RetryPolicy
 
     api = SyncApi(HttpTransport(hub.url, store.device.token,
                                 retry=RetryPolicy(attempts=3, base_s=0.01)))
@@ -83,11 +83,11 @@ def test_a_leaders_resolution_and_review_close_the_conflict_on_every_tablet(
     hub = FlaskHub(tmp_path / "instance", forms=[("hh", "1")], questions=["head_name"])
     try:
         a, b = _tablet(tmp_path, "a", hub), _tablet(tmp_path, "b", hub)
-        rid = a.create_record("hh", "1", {"head_name": "Amina"}, finalized=True)
+        rid = records.create_record(a, "hh", "1", {"head_name": "Amina"}, finalized=True)
         _sync(a, hub)
         _sync(b, hub)
-        a.save_answer(rid, "head_name", "Amina W.")
-        b.save_answer(rid, "head_name", "Amina Wanjiru")
+        records.save_answer(a, rid, "head_name", "Amina W.")
+        records.save_answer(b, rid, "head_name", "Amina Wanjiru")
         _sync(a, hub)
         _sync(b, hub)
         _sync(a, hub)

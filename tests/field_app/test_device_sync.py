@@ -19,12 +19,12 @@ from faultproxy import FaultProxy
 from flaskhub import FlaskHub
 from refserver import RefServer
 
-from field_app.core import attachments, outbox
-from field_app.core.api import SyncApi
+from client.api import SyncApi
+from client.transport import HttpTransport, RetryPolicy
+from field_app.core import attachments, outbox, records
 from field_app.core.integrity import check_store
 from field_app.core.store import Store, open_store
 from field_app.core.sync_runner import SyncOptions, enrol, run_sync
-from field_app.core.transport import HttpTransport, RetryPolicy
 from sync.ids import new_uuid7
 from sync.ops import make_op
 
@@ -76,8 +76,8 @@ def household(i: int) -> dict:
 def test_two_devices_share_records_through_the_server(tmp_path: Path, server: Hub) -> None:
     a = device(tmp_path, "a", server)
     b = device(tmp_path, "b", server)
-    ids = [a.create_record("hh", "1", household(i), finalized=True) for i in range(3)]
-    draft = a.create_record("hh", "1", household(99))
+    ids = [records.create_record(a, "hh", "1", household(i), finalized=True) for i in range(3)]
+    draft = records.create_record(a, "hh", "1", household(99))
     summary, _ = sync(a, server.url)
     assert summary.sent == 3 and summary.ok, summary.describe()
     assert "Sent 3 changes" in summary.describe()
@@ -85,14 +85,14 @@ def test_two_devices_share_records_through_the_server(tmp_path: Path, server: Hu
     summary, _ = sync(b, server.url)
     assert summary.received == 3
     for rid in ids:
-        assert b.record(rid)["answers"] == a.record(rid)["answers"]
-    assert b.record(draft) is None, "a draft stays on its tablet"
+        assert records.get_record(b, rid)["answers"] == records.get_record(a, rid)["answers"]
+    assert records.get_record(b, draft) is None, "a draft stays on its tablet"
 
 
 def test_a_sync_with_nothing_to_do_costs_at_most_two_requests(tmp_path: Path,
                                                               server: Hub) -> None:
     a = device(tmp_path, "a", server)
-    a.create_record("hh", "1", household(1), finalized=True)
+    records.create_record(a, "hh", "1", household(1), finalized=True)
     sync(a, server.url)
     summary, stats = sync(a, server.url)
     assert summary.describe() == "Everything is up to date."
@@ -103,29 +103,31 @@ def test_concurrent_edits_become_a_conflict_on_both_devices(tmp_path: Path,
                                                             server: Hub) -> None:
     a = device(tmp_path, "a", server)
     b = device(tmp_path, "b", server)
-    rid = a.create_record("hh", "1", household(1), finalized=True)
+    rid = records.create_record(a, "hh", "1", household(1), finalized=True)
     sync(a, server.url)
     sync(b, server.url)
-    a.save_answer(rid, "rent", 2000)
-    b.save_answer(rid, "rent", 2500)
+    records.save_answer(a, rid, "rent", 2000)
+    records.save_answer(b, rid, "rent", 2500)
     sync(a, server.url)
     summary, _ = sync(b, server.url)
     assert summary.conflicts == 1
     sync(a, server.url)
-    assert a.record(rid)["conflicts"] == ["rent"] == b.record(rid)["conflicts"]
-    assert a.record(rid)["answers"]["rent"] == b.record(rid)["answers"]["rent"]
+    mine, theirs = records.get_record(a, rid), records.get_record(b, rid)
+    assert mine["conflicts"] == ["rent"] == theirs["conflicts"]
+    assert mine["answers"]["rent"] == theirs["answers"]["rent"]
     # Either device writing the field again (having seen both) settles it everywhere.
-    a.save_answer(rid, "rent", 2200)
+    records.save_answer(a, rid, "rent", 2200)
     sync(a, server.url)
     sync(b, server.url)
-    assert b.record(rid)["conflicts"] == [] and b.record(rid)["answers"]["rent"] == 2200
+    settled = records.get_record(b, rid)
+    assert settled["conflicts"] == [] and settled["answers"]["rent"] == 2200
 
 
 def test_lost_ack_is_resent_and_stored_once(tmp_path: Path, server: Hub) -> None:
     """(3) The server committed a batch but the answer never arrived."""
     proxy = FaultProxy(server.port)
     a = device(tmp_path, "a", server)
-    ids = [a.create_record("hh", "1", household(i), finalized=True) for i in range(20)]
+    ids = [records.create_record(a, "hh", "1", household(i), finalized=True) for i in range(20)]
     proxy.faults.drop_ack_for, proxy.faults.drops = b"POST /api/sync/push", 2
     summary, _ = sync(a, proxy.url, options=SyncOptions(max_ops=8))
     proxy.close()
@@ -138,10 +140,10 @@ def test_lost_ack_is_resent_and_stored_once(tmp_path: Path, server: Hub) -> None
 
 WORKER = """
 import sys
-from field_app.core.api import SyncApi
+from client.api import SyncApi
 from field_app.core.store import open_store
 from field_app.core.sync_runner import run_sync
-from field_app.core.transport import HttpTransport
+from client.transport import HttpTransport
 store = open_store(sys.argv[1])
 run_sync(store, SyncApi(HttpTransport(sys.argv[2], store.device.token, timeout_s=60)))
 """
@@ -152,7 +154,7 @@ def test_client_killed_before_reading_the_ack_resends_safely(tmp_path: Path,
     """(2) The app dies after its push reached the server, before it read the answer."""
     a = device(tmp_path, "a", server)
     for i in range(10):
-        a.create_record("hh", "1", household(i), finalized=True)
+        records.create_record(a, "hh", "1", household(i), finalized=True)
     a.close()
     committed, release = threading.Event(), threading.Event()
 
@@ -181,8 +183,8 @@ def test_an_update_that_arrives_before_its_create(tmp_path: Path, server: Hub) -
     """(5) A hub forwarded the edit of a record before the op that created it."""
     a = device(tmp_path, "a", server)
     b = device(tmp_path, "b", server)
-    rid = a.create_record("hh", "1", household(1), finalized=True)
-    a.save_answer(rid, "rent", 4000)
+    rid = records.create_record(a, "hh", "1", household(1), finalized=True)
+    records.save_answer(a, rid, "rent", 4000)
     create, update = outbox.pending(a)
     api = api_for(server.url, a)
     from sync.ops import Op
@@ -190,8 +192,8 @@ def test_an_update_that_arrives_before_its_create(tmp_path: Path, server: Hub) -
     api.push(a.device.device_id, [Op.from_wire(create)])
     api.transport.close()
     summary, _ = sync(b, server.url, options=SyncOptions(pull_limit=1))
-    record = b.record(rid)
-    assert record["answers"] == a.record(rid)["answers"]
+    record = records.get_record(b, rid)
+    assert record["answers"] == records.get_record(a, rid)["answers"]
     assert record["answers"]["rent"] == 4000 and record["conflicts"] == []
     assert summary.received == 2
 
@@ -206,16 +208,16 @@ def test_device_clocks_that_are_wrong(tmp_path: Path, server: Hub, offset_ms: in
     """(6) Cursors never skip whatever the device clock says; far-future ops wait."""
     other = device(tmp_path, "other", server)
     for i in range(5):
-        other.create_record("hh", "1", household(i), finalized=True)
+        records.create_record(other, "hh", "1", household(i), finalized=True)
     sync(other, server.url)
     skewed = device(tmp_path, "skewed", server,
                     now_ms=lambda: int(time.time() * 1000) + offset_ms)
-    rid = skewed.create_record("hh", "1", household(50), finalized=True)
+    rid = records.create_record(skewed, "hh", "1", household(50), finalized=True)
     summary, _ = sync(skewed, server.url, options=SyncOptions(pull_limit=2))
     assert summary.received == 5, "every change of the other device arrived"
     assert skewed.cursor() == server.seq
     for i in range(5, 8):
-        other.create_record("hh", "1", household(i), finalized=True)
+        records.create_record(other, "hh", "1", household(i), finalized=True)
     sync(other, server.url)
     summary2, _ = sync(skewed, server.url, options=SyncOptions(pull_limit=2))
     assert summary2.received == 3
@@ -240,7 +242,7 @@ def test_a_crash_between_applying_a_page_and_saving_its_cursor(tmp_path: Path,
     """(8) The page is pulled again and applying it twice changes nothing."""
     a = device(tmp_path, "a", server)
     b = device(tmp_path, "b", server)
-    ids = [a.create_record("hh", "1", household(i), finalized=True) for i in range(4)]
+    ids = [records.create_record(a, "hh", "1", household(i), finalized=True) for i in range(4)]
     sync(a, server.url)
     real_save = Store.save_cursor
     calls = {"n": 0}
@@ -263,15 +265,15 @@ def test_a_crash_between_applying_a_page_and_saving_its_cursor(tmp_path: Path,
     api.transport.close()
     sync(b, server.url)
     for rid in ids:
-        assert b.record(rid)["answers"] == a.record(rid)["answers"]
-        assert b.record(rid)["conflicts"] == []
+        assert records.get_record(b, rid)["answers"] == records.get_record(a, rid)["answers"]
+        assert records.get_record(b, rid)["conflicts"] == []
     assert b.cursor() == server.seq
 
 
 def test_cancelling_keeps_what_was_acked(tmp_path: Path, server: Hub) -> None:
     a = device(tmp_path, "a", server)
     for i in range(30):
-        a.create_record("hh", "1", household(i), finalized=True)
+        records.create_record(a, "hh", "1", household(i), finalized=True)
     stop = threading.Event()
 
     def progress(phase: str, done: int, total: int) -> None:
@@ -291,7 +293,7 @@ def test_attachment_upload_resumes_after_drops(tmp_path: Path, server: Hub) -> N
     photo = tmp_path / "house.jpg"
     photo.write_bytes(os.urandom(1_300_000))
     a = device(tmp_path, "a", server)
-    rid = a.create_record("hh", "1", household(1), finalized=True)
+    rid = records.create_record(a, "hh", "1", household(1), finalized=True)
     sha = attachments.add_attachment(a, photo, rid)
     proxy = FaultProxy(server.port)
     proxy.faults.cut_after_bytes, proxy.faults.cuts = 300_000, 3
@@ -321,7 +323,8 @@ def test_attachment_upload_resumes_after_drops(tmp_path: Path, server: Hub) -> N
 
 
 def test_unenrolled_device_and_bad_code(tmp_path: Path, server: Hub) -> None:
-    from field_app.core.errors import NotEnrolledError, SyncError
+    from client.errors import SyncError
+    from field_app.core.errors import NotEnrolledError
     store = open_store(tmp_path / "x.db")
     api = api_for(server.url)
     with pytest.raises(NotEnrolledError):
@@ -334,13 +337,13 @@ def test_unenrolled_device_and_bad_code(tmp_path: Path, server: Hub) -> None:
 
 def test_ops_the_server_refuses_for_good_are_parked(tmp_path: Path, server: Hub) -> None:
     a = device(tmp_path, "a", server)
-    rid = a.create_record("hh", "1", household(1), finalized=True)
+    rid = records.create_record(a, "hh", "1", household(1), finalized=True)
     sync(a, server.url)
     # Another op claims the same record under a different form: never acceptable.
     op = make_op("edit", clock=a.clock, device_id=a.device.device_id, record_id=rid,
                  form_id="profile", form_version="1", fields={"x": 1}, heads={})
     with a.transaction():
-        outbox.append(a, op.to_wire(), ready=True)
+        outbox.append(a, op, ready=True)
     summary, _ = sync(a, server.url)
     assert not summary.ok and "refused" in summary.describe()
     assert outbox.counts(a).parked == 1
@@ -370,7 +373,7 @@ def test_batches_shrink_when_the_server_is_slower_than_the_timeout(tmp_path: Pat
     through, and what the server applied from the timed-out batches is not doubled."""
     a = device(tmp_path, "a", server)
     for i in range(24):
-        a.create_record("hh", "1", household(i), finalized=True)
+        records.create_record(a, "hh", "1", household(i), finalized=True)
     api = SyncApi(HttpTransport(server.url, a.device.token, retry=FAST_RETRY, timeout_s=1))
     with push_sizes() as sizes:
 
@@ -392,7 +395,7 @@ def test_batches_shrink_when_the_server_is_slower_than_the_timeout(tmp_path: Pat
 def test_editing_while_a_sync_runs_in_the_background(tmp_path: Path, server: Hub) -> None:
     """The app keeps saving while the sync thread pushes and pulls on the same store."""
     a = device(tmp_path, "a", server)
-    ids = [a.create_record("hh", "1", household(i), finalized=True) for i in range(5)]
+    ids = [records.create_record(a, "hh", "1", household(i), finalized=True) for i in range(5)]
     stop = threading.Event()
     errors: list[BaseException] = []
 
@@ -408,7 +411,7 @@ def test_editing_while_a_sync_runs_in_the_background(tmp_path: Path, server: Hub
     thread.start()
     saved = []
     for i in range(60):
-        saved.append(a.save_answer(ids[i % 5], "rent", 2000 + i))
+        saved.append(records.save_answer(a, ids[i % 5], "rent", 2000 + i))
     stop.set()
     thread.join(30)
     assert not errors, errors
@@ -417,7 +420,7 @@ def test_editing_while_a_sync_runs_in_the_background(tmp_path: Path, server: Hub
     assert check_store(a) == []
     assert all(server.op_count(op_id) == 1 for op_id in saved)
     for i, rid in enumerate(ids):
-        assert a.record(rid)["answers"]["rent"] == 2000 + 55 + i
+        assert records.get_record(a, rid)["answers"]["rent"] == 2000 + 55 + i
 
 
 def test_a_cut_link_does_not_shrink_the_batches(tmp_path: Path, server: Hub) -> None:
@@ -426,7 +429,7 @@ def test_a_cut_link_does_not_shrink_the_batches(tmp_path: Path, server: Hub) -> 
     proxy = FaultProxy(server.port)
     a = device(tmp_path, "a", server)
     for i in range(40):
-        a.create_record("hh", "1", household(i), finalized=True)
+        records.create_record(a, "hh", "1", household(i), finalized=True)
     # Both tries of the first push are cut (reset) mid-way through the body.
     proxy.faults.cut_after_bytes, proxy.faults.cuts, proxy.faults.reset = 1_500, 2, True
     try:

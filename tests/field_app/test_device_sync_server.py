@@ -10,12 +10,12 @@ import pytest
 from flaskhub import FlaskHub
 from tablets import enrolled_tablet
 
-from field_app.core import attachments, outbox
-from field_app.core.api import SyncApi
+from client.api import SyncApi
+from client.transport import HttpTransport, RetryPolicy
+from field_app.core import attachments, outbox, records
 from field_app.core.session import SurveySession
 from field_app.core.store import Store
 from field_app.core.sync_runner import run_sync
-from field_app.core.transport import HttpTransport, RetryPolicy
 from forms.spec import FormSpec, Node
 
 PHOTO_FORM = FormSpec(id="structure", version="1", title="Structure", children=(
@@ -68,12 +68,12 @@ def test_a_photo_answer_reaches_the_server_with_its_file(tmp_path: Path, hub: Fl
 def test_a_cursor_beyond_the_server_restarts_from_zero(tmp_path: Path, hub: FlaskHub) -> None:
     a = enrolled_tablet(tmp_path, "a", hub)
     b = enrolled_tablet(tmp_path, "b", hub)
-    rid = a.create_record("hh", "1", {"head_name": "Amina"}, finalized=True)
+    rid = records.create_record(a, "hh", "1", {"head_name": "Amina"}, finalized=True)
     sync(a, hub)
     b.save_cursor(10_000)  # e.g. the server was restored from an older backup
     summary = sync(b, hub)
     assert summary.ok, summary.describe()
-    assert b.record(rid)["answers"] == {"head_name": "Amina"}
+    assert records.get_record(b, rid)["answers"] == {"head_name": "Amina"}
     assert b.cursor() == hub.seq
 
 

@@ -10,6 +10,7 @@ import pytest
 from field_app.core import listing, records
 from field_app.core.store import Store, open_store
 from forms.spec import FormSpec, Node
+from sync.ops import Op
 
 SETTLEMENT = FormSpec(id="sdi_settlement_profile", version="1", title="Settlement profile")
 STRUCTURE = FormSpec(id="sdi_structure_numbering", version="1", title="Structures")
@@ -21,12 +22,13 @@ HOUSEHOLD = FormSpec(id="sdi_household_enumeration", version="1", title="Househo
 def test_settlements_structures_and_links(store: Store) -> None:
     for spec in (SETTLEMENT, STRUCTURE, HOUSEHOLD):
         store.save_form(spec.to_dict())
-    mashimoni = store.create_record("sdi_settlement_profile", "1", {
+    mashimoni = records.create_record(store, "sdi_settlement_profile", "1", {
         "section_B": {"B7_Settlement_Name_Community": "Mashimoni"}})
-    chaisa = store.create_record("sdi_settlement_profile", "1", {"settlement_name": "Chaisa"})
-    kb = store.create_record("sdi_structure_numbering", "1", {
+    chaisa = records.create_record(store, "sdi_settlement_profile", "1",
+                                   {"settlement_name": "Chaisa"})
+    kb = records.create_record(store, "sdi_structure_numbering", "1", {
         "settlement_id": mashimoni, "structure_number": "MSH-0142"}, settlement_id=mashimoni)
-    store.create_record("sdi_structure_numbering", "1", {
+    records.create_record(store, "sdi_structure_numbering", "1", {
         "settlement_id": chaisa, "structure_number": "CHS-2210"}, settlement_id=chaisa)
     assert listing.settlements(store) == [(chaisa, "Chaisa"), (mashimoni, "Mashimoni")]
     assert listing.structures(store, mashimoni) == [(kb, "MSH-0142")]
@@ -40,11 +42,12 @@ def test_settlements_structures_and_links(store: Store) -> None:
 
 def test_review_comments_and_conflicts_are_marked(store: Store) -> None:
     store.save_form(HOUSEHOLD.to_dict())
-    plain = store.create_record("sdi_household_enumeration", "1", {"structure_number": "A-1"})
-    reviewed = store.create_record("sdi_household_enumeration", "1",
-                                   {"structure_number": "A-2"})
-    conflicted = store.create_record("sdi_household_enumeration", "1",
-                                     {"structure_number": "A-3"})
+    plain = records.create_record(store, "sdi_household_enumeration", "1",
+                                  {"structure_number": "A-1"})
+    reviewed = records.create_record(store, "sdi_household_enumeration", "1",
+                                     {"structure_number": "A-2"})
+    conflicted = records.create_record(store, "sdi_household_enumeration", "1",
+                                       {"structure_number": "A-3"})
     for record_id in (plain, reviewed, conflicted):
         records.finalize(store, record_id)
     with store.transaction() as db:
@@ -73,14 +76,14 @@ def received(store: Store, other: Store, form_id: str, answers: dict, at_ms: int
              **links: str) -> str:
     """A record another tablet made at `at_ms`, arriving here as a sync would bring it."""
     OTHER_CLOCK[0] = at_ms
-    record_id = other.create_record(form_id, "1", answers, **links)
+    record_id = records.create_record(other, form_id, "1", answers, **links)
     records.finalize(other, record_id)
     from field_app.core import outbox
 
     with store.transaction():
         for op in outbox.pending(other):
             if op["record_id"] == record_id:
-                records.apply_op(store, op)
+                records.apply_op(store, Op.from_wire(op))
     return record_id
 
 
@@ -99,7 +102,8 @@ def test_my_work_is_apart_from_records_received_for_reference(store: Store,
     made_at = 1_780_000_000_000  # 2026-05-28T20:26:40Z, long before this test runs
     theirs = received(store, other, "sdi_household_enumeration", {"structure_number": "B-7"},
                       made_at)
-    mine = store.create_record("sdi_household_enumeration", "1", {"structure_number": "A-1"})
+    mine = records.create_record(store, "sdi_household_enumeration", "1",
+                                 {"structure_number": "A-1"})
     rows = {r.record_id: r for r in listing.list_records(store)}
     assert rows[mine].mine and not rows[theirs].mine
     assert rows[theirs].made_at == rows[theirs].changed_at == "2026-05-28T20:26:40.000Z"
@@ -118,12 +122,13 @@ def test_dates_and_orders_of_the_records_list(store: Store, other: Store) -> Non
                    1_790_000_000_000)
     # The old one is corrected later by its author: it becomes the last changed.
     OTHER_CLOCK[0] = 1_795_000_000_000
-    other.save_answer(old, "structure_number", "MSH-10")  # unchanged value: no op
-    op_id = other.save_answer(old, "head_name", "Grace")
+    records.save_answer(other, old, "structure_number", "MSH-10")  # unchanged value: no op
+    op_id = records.save_answer(other, old, "head_name", "Grace")
     from field_app.core import outbox
 
     with store.transaction():
-        records.apply_op(store, next(o for o in outbox.pending(other) if o["op_id"] == op_id))
+        records.apply_op(store, Op.from_wire(
+            next(o for o in outbox.pending(other) if o["op_id"] == op_id)))
     assert [r.record_id for r in listing.list_records(store)] == [old, new]
     assert [r.record_id for r in listing.list_records(store, sort="made")] == [new, old]
     assert [r.title for r in listing.list_records(store, sort="name")] == ["MSH-2", "MSH-10"]
@@ -133,8 +138,9 @@ def test_dates_and_orders_of_the_records_list(store: Store, other: Store) -> Non
 
 def test_returned_records_are_a_filter_of_their_own(store: Store) -> None:
     store.save_form(HOUSEHOLD.to_dict())
-    back = store.create_record("sdi_household_enumeration", "1", {"structure_number": "A-2"})
-    store.create_record("sdi_household_enumeration", "1", {"structure_number": "A-3"})
+    back = records.create_record(store, "sdi_household_enumeration", "1",
+                                 {"structure_number": "A-2"})
+    records.create_record(store, "sdi_household_enumeration", "1", {"structure_number": "A-3"})
     with store.transaction() as db:
         db.execute("INSERT INTO review_notes (record_id, state, comment, reviewer, reviewed_at,"
                    " seq) VALUES (?, 'rejected', 'Wrong structure', 'leader',"
@@ -147,11 +153,12 @@ def test_structures_are_found_by_their_painted_number_and_recent_ones_come_first
         store: Store) -> None:
     for spec in (SETTLEMENT, STRUCTURE, HOUSEHOLD):
         store.save_form(spec.to_dict())
-    place = store.create_record("sdi_settlement_profile", "1", {"settlement_name": "Mashimoni"})
+    place = records.create_record(store, "sdi_settlement_profile", "1",
+                                  {"settlement_name": "Mashimoni"})
     ids = {}
     for n in (7, 42, 142, 1420, 10):
         number = f"MSH-{n:04d}"
-        ids[number] = store.create_record("sdi_structure_numbering", "1", {
+        ids[number] = records.create_record(store, "sdi_structure_numbering", "1", {
             "settlement_id": place, "structure_number": number}, settlement_id=place)
     every = listing.structure_choices(store, place)
     assert [n for _, n in every.found] == ["MSH-0007", "MSH-0010", "MSH-0042", "MSH-0142",
@@ -170,7 +177,7 @@ def test_structures_are_found_by_their_painted_number_and_recent_ones_come_first
     same_moment = store._now_ms()
     store._now_ms = lambda: same_moment
     for number in ("MSH-0042", "MSH-0007"):
-        store.create_record("sdi_household_enumeration", "1", {"structure_number": number},
-                            settlement_id=place, structure_id=ids[number])
+        records.create_record(store, "sdi_household_enumeration", "1", {"structure_number": number},
+                              settlement_id=place, structure_id=ids[number])
     assert [n for _, n in listing.structure_choices(store, place).recent] == [
         "MSH-0007", "MSH-0042"]

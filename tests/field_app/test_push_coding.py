@@ -1,6 +1,6 @@
 """How the field app compresses a push, end to end with the real server on loopback:
 bzip2 on a slow link, gzip on a fast one, gzip again after a 415, and the compact
-acks of protocol 3. The link's speed is what earlier syncs measured (`core.link`),
+acks of protocol 3. The link's speed is what earlier syncs measured (`client.network`),
 saved in the store; these tests set it as a slow link would have left it."""
 
 from __future__ import annotations
@@ -17,12 +17,12 @@ from typing import Any
 from flaskhub import FlaskHub
 from tablets import enrolled_tablet
 
-from field_app.core import outbox
-from field_app.core.api import SyncApi
-from field_app.core.link import SLOW_RATE, SLOW_SNDBUF
+from client.api import SyncApi
+from client.network import SLOW_RATE, SLOW_SNDBUF
+from client.transport import HttpTransport, RetryPolicy
+from field_app.core import outbox, records
 from field_app.core.store import Store
 from field_app.core.sync_runner import run_sync
-from field_app.core.transport import HttpTransport, RetryPolicy
 from sync.ids import new_instance_id
 
 NAMES = ["Amina", "Baraka", "Chipo", "Thandiwe", "Nomvula", "Otieno", "Wanjiru", "Kofi"]
@@ -34,7 +34,7 @@ def tablet(tmp_path: Path, hub: FlaskHub, households: int = 200, name: str = "a"
     with store.transaction():
         for i in range(households):
             family = rng.choice(NAMES)
-            store.create_record("hh", "1", {
+            records.create_record(store, "hh", "1", {
                 "structure_number": f"KB-{i // 3:04d}", "head_name": f"{family} {i}",
                 "household_size": rng.randint(1, 9), "tenure": rng.choice(["owner", "tenant"]),
                 "members": [{"__id": new_instance_id(), "member_name": rng.choice(NAMES),
@@ -94,7 +94,7 @@ def test_what_a_push_measured_is_kept_for_the_next_sync(tmp_path: Path, hub: Fla
     # Loopback: the body's bytes over the link's share of the exchange (Server-Timing
     # takes the server's own work out) is far above the slow threshold.
     assert state["upload_rate"] > SLOW_RATE
-    store.create_record("hh", "1", {"head_name": "Late"}, finalized=True)
+    records.create_record(store, "hh", "1", {"head_name": "Late"}, finalized=True)
     second = sync(store, hub)
     assert second.stats.codings == {"gzip": 1}
 
@@ -119,7 +119,7 @@ def test_a_415_to_bzip2_falls_back_to_gzip_for_good(tmp_path: Path, hub: FlaskHu
     assert first.stats.codings == {"bzip2": 1, "gzip": 1}
     assert len(hub.log) == 200 and outbox.pending_queued(store) == []
     assert store.get_setting(link_key(hub))["refused"] == ["bzip2"]
-    store.create_record("hh", "1", {"head_name": "Late"}, finalized=True)
+    records.create_record(store, "hh", "1", {"head_name": "Late"}, finalized=True)
     assert sync(store, hub).stats.codings == {"gzip": 1}  # no second try of bzip2
 
 
@@ -129,10 +129,10 @@ def test_an_older_server_gets_gzip(tmp_path: Path, hub: FlaskHub) -> None:
     store.set_setting(link_key(hub), {"server_protocol": 2, "upload_rate": 1000.0})
     transport = HttpTransport(hub.url, store.device.token)
     api = SyncApi(transport)
-    from field_app.core.sync_runner import restore_link
+    from field_app.core.sync_runner import restore_network
 
-    restore_link(store, api)
-    assert transport.link.push_coding() == "gzip"
+    restore_network(store, api)
+    assert transport.network.push_coding() == "gzip"
     transport.close()
 
 
@@ -157,7 +157,7 @@ def test_on_a_slow_link_the_socket_send_buffer_is_kept_small() -> None:
         for state, small in (({"server_protocol": 3, "rtt_s": 0.8}, True),
                              ({"server_protocol": 3, "rtt_s": 0.002}, False)):
             transport = HttpTransport(f"http://127.0.0.1:{server.server_address[1]}")
-            transport.link.restore(state)
+            transport.network.restore(state)
             transport.request("GET", "/api/sync/pull")
             sock = transport.socket
             assert sock is not None
@@ -206,11 +206,11 @@ def test_the_tablet_speaks_the_version_its_server_named(tmp_path: Path, hub: Fla
 
     old["server"] = False  # the server is upgraded; the tablet learns it from an answer
     sent.clear()
-    store.create_record("hh", "1", {"head_name": "Late"}, finalized=True)
+    records.create_record(store, "hh", "1", {"head_name": "Late"}, finalized=True)
     sync(store, hub)
     assert sent == [("gzip", 2), ("pull", 3)]
     sent.clear()
-    store.create_record("hh", "1", {"head_name": "Later"}, finalized=True)
+    records.create_record(store, "hh", "1", {"head_name": "Later"}, finalized=True)
     sync(store, hub)
     assert sent[0][1] == 3 and sent[1] == ("pull", 3)
     assert store.get_setting(link_key(hub))["server_protocol"] == 3

@@ -8,7 +8,7 @@ from pathlib import Path
 from click.testing import CliRunner
 from flaskhub import FlaskHub
 
-from field_app.core import outbox
+from field_app.core import outbox, records
 from field_app.core.store import open_store
 from hesabu.cli import main
 
@@ -20,8 +20,8 @@ def test_init_then_sync_with_an_enrolment_code(tmp_path: Path, hub: FlaskHub) ->
     assert init.exit_code == 0, init.output
     store = open_store(path)
     assert init.output.strip() == store.device_id
-    store.create_record("hh", "1", {"head_name": "Amina", "rent": 1500}, finalized=True)
-    store.create_record("hh", "1", {"head_name": "Juma"})  # a draft: stays
+    records.create_record(store, "hh", "1", {"head_name": "Amina", "rent": 1500}, finalized=True)
+    records.create_record(store, "hh", "1", {"head_name": "Juma"})  # a draft: stays
     store.close()
 
     result = runner.invoke(main, ["sync", "--store", str(path), "--server", hub.url,
@@ -69,7 +69,7 @@ def test_unreachable_server_is_reported_and_nothing_is_lost(tmp_path: Path,
                                  "--enrol-code", hub.new_code(), "--quiet"])
     assert first.exit_code == 0, first.output
     store = open_store(path)
-    store.create_record("hh", "1", {"head_name": "Amina"}, finalized=True)
+    records.create_record(store, "hh", "1", {"head_name": "Amina"}, finalized=True)
     store.close()
     # Port 9 (discard) is closed on loopback: the sync fails and says what to do.
     result = runner.invoke(main, ["sync", "--store", str(path), "--server",

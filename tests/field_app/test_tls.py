@@ -21,12 +21,12 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from flaskhub import FlaskHub
 
-from field_app.core.api import SyncApi
-from field_app.core.errors import SyncError
+from client.api import SyncApi
+from client.errors import SyncError
+from client.transport import HttpTransport, tls_context
 from field_app.core.store import Store, open_store
 from field_app.core.sync_runner import enrol
 from field_app.core.sync_task import enrol_device, explain
-from field_app.core.transport import HttpTransport, tls_context
 
 
 @dataclass(frozen=True)

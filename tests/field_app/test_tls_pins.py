@@ -22,13 +22,13 @@ from faultproxy import FaultProxy
 from flaskhub import FlaskHub
 from test_tls import make_pki
 
-from field_app.core.api import SyncApi
+from client.api import SyncApi
+from client.errors import SyncError
+from client.transport import HttpTransport, PinnedConnection
 from field_app.core.app_state import BadEnrolmentError, parse_enrolment
-from field_app.core.errors import SyncError
 from field_app.core.pins import server_pins
 from field_app.core.store import Store, open_store
 from field_app.core.sync_task import enrol_device, explain, sync_once
-from field_app.core.transport import HttpTransport, PinnedConnection
 from server.services.device_accounts import enrolment_payload
 from server.tls import given_certificate, prepare_next, self_signed, switch_to_next
 from sync.pins import check_pin

@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 from harness import enrolment_code, new_tablet, server_state, sync_tablet
 
+from field_app.core import records
 from hesabu.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -62,7 +63,7 @@ def test_link_allow_sync_once_and_serve_hub(central, tmp_path: Path, central_url
 
         hub_app = make_server(hub_db, tmp_path / "hub")  # to make enrolment codes
         tablet = new_tablet(tmp_path / "t.db", hub_app, hub_url)
-        tablet.create_record("household", "1", {"head_name": "Serve"}, finalized=True)
+        records.create_record(tablet, "household", "1", {"head_name": "Serve"}, finalized=True)
         assert sync_tablet(tablet, hub_url).sent == 1
         tablet.close()
         # The worker syncs every 30 s; a new round starts at once after a restart, so

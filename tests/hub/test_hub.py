@@ -11,10 +11,11 @@ from pathlib import Path
 from harness import enrolment_code, new_tablet, server_state, store_state, sync_tablet
 from server_harness import HttpClient, enrol_device
 
-from field_app.core.api import SyncApi
+from client.api import SyncApi
+from client.transport import HttpTransport, RetryPolicy
+from field_app.core import records
 from field_app.core.bundles import export_bundle
 from field_app.core.sync_runner import enrol
-from field_app.core.transport import HttpTransport, RetryPolicy
 from server.extensions import db
 from server.models import Op as OpRow
 from server.services.bundles import import_bundle
@@ -42,10 +43,10 @@ def test_a_tablet_syncs_through_the_hub_then_directly_without_duplicates(
     assert _hub_sync(hub_app).pulled == 0  # the hub learns the form from upstream
     tablet = new_tablet(tmp_path / "a.db", hub_app, hub_url, "hub tablet")
     direct = new_tablet(tmp_path / "b.db", central_app, central_url, "central tablet")
-    ids = [tablet.create_record("household", "1", {"head_name": f"A{i}"}, finalized=True)
+    ids = [records.create_record(tablet, "household", "1", {"head_name": f"A{i}"}, finalized=True)
            for i in range(3)]
     assert sync_tablet(tablet, hub_url).sent == 3
-    direct.create_record("household", "1", {"head_name": "B0"}, finalized=True)
+    records.create_record(direct, "household", "1", {"head_name": "B0"}, finalized=True)
     assert sync_tablet(direct, central_url).ok
     result = _hub_sync(hub_app)
     assert (result.pushed, result.pulled) == (3, 1)
@@ -54,8 +55,8 @@ def test_a_tablet_syncs_through_the_hub_then_directly_without_duplicates(
     # Concurrent edits of one answer, one through the hub and one directly upstream:
     # the conflict found upstream reaches the hub and the tablet.
     assert sync_tablet(direct, central_url).ok
-    tablet.save_answers(ids[0], {"head_name": "Amina (hub)"})
-    direct.save_answers(ids[0], {"head_name": "Amina (central)"})
+    records.save_answers(tablet, ids[0], {"head_name": "Amina (hub)"})
+    records.save_answers(direct, ids[0], {"head_name": "Amina (central)"})
     assert sync_tablet(tablet, hub_url).ok
     assert sync_tablet(direct, central_url).ok
     _hub_sync(hub_app)
@@ -64,12 +65,12 @@ def test_a_tablet_syncs_through_the_hub_then_directly_without_duplicates(
     central_state = server_state(central_app)
     assert len(central_state[1]) == 1
     assert server_state(hub_app) == central_state == store_state(tablet) == store_state(direct)
-    assert tablet.record(ids[0])["conflicts"] == ["head_name"]
+    assert records.get_record(tablet, ids[0])["conflicts"] == ["head_name"]
 
     # The same tablet now syncs directly with the central server.
     with HttpTransport(central_url, None) as transport:
         enrol(tablet, SyncApi(transport), enrolment_code(central_app))
-    tablet.create_record("household", "1", {"head_name": "A3"}, finalized=True)
+    records.create_record(tablet, "household", "1", {"head_name": "A3"}, finalized=True)
     summary = sync_tablet(tablet, central_url)
     assert summary.ok and summary.sent == 1
     ops = _op_ids(central_app)
@@ -87,7 +88,7 @@ def test_a_bundle_imported_at_the_hub_goes_upstream(central, hub, tmp_path: Path
     _hub_sync(hub_app)
     tablet = new_tablet(tmp_path / "a.db", hub_app, hub_url)
     for i in range(4):
-        tablet.create_record("household", "1", {"head_name": f"U{i}"}, finalized=True)
+        records.create_record(tablet, "household", "1", {"head_name": f"U{i}"}, finalized=True)
     photo = tmp_path / "p.jpg"
     photo.write_bytes(b"\xff\xd8" + bytes(range(256)) * 100)
     from field_app.core.attachments import add_attachment
@@ -116,7 +117,7 @@ def test_a_bundle_imported_at_the_hub_goes_upstream(central, hub, tmp_path: Path
         ["POST /api/sync/push", f"PATCH /api/attachments/{sha}"]
     from server.services import hub as hub_service
 
-    assert hub_service._links[central[1]]["server_protocol"] == 3  # kept for the next round
+    assert hub_service._networks[central[1]]["server_protocol"] == 3  # kept for the next round
     assert server_state(central_app) == server_state(hub_app)
     assert (tmp_path / "central" / "attachments" / sha[:2] / sha).read_bytes() == \
         photo.read_bytes()
@@ -152,7 +153,7 @@ def test_status_and_the_background_worker_resume_when_the_link_appears(
     hub_app, hub_url = hub
     _hub_sync(hub_app)
     tablet = new_tablet(tmp_path / "a.db", hub_app, hub_url)
-    tablet.create_record("household", "1", {"head_name": "W"}, finalized=True)
+    records.create_record(tablet, "household", "1", {"head_name": "W"}, finalized=True)
     assert sync_tablet(tablet, hub_url).ok
     with hub_app.app_context():
         set_upstream("http://127.0.0.1:9")  # nothing listens there: the link is down
@@ -187,7 +188,7 @@ def test_a_lost_file_on_the_hub_holds_back_nothing_else(central, hub, tmp_path: 
     hub_app, hub_url = hub
     _hub_sync(hub_app)
     tablet = new_tablet(tmp_path / "a.db", hub_app, hub_url)
-    tablet.create_record("household", "1", {"head_name": "Lost photo"}, finalized=True)
+    records.create_record(tablet, "household", "1", {"head_name": "Lost photo"}, finalized=True)
     from field_app.core.attachments import add_attachment
 
     for name in ("a.jpg", "b.jpg"):

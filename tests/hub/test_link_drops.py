@@ -8,7 +8,8 @@ from pathlib import Path
 from faultproxy import FaultProxy
 from harness import new_tablet, server_state, sync_tablet
 
-from field_app.core.transport import RetryPolicy
+from client.transport import RetryPolicy
+from field_app.core import records
 from server.extensions import db
 from server.models import Op as OpRow
 from server.services.hub import hub_status, set_upstream, sync_once
@@ -30,7 +31,7 @@ def test_an_interrupted_push_resumes_without_duplicates(central, hub, tmp_path: 
         assert sync_once().ok
     tablet = new_tablet(tmp_path / "a.db", hub_app, hub_url)
     for i in range(120):
-        tablet.create_record("household", "1", {"head_name": f"Resident {i}", "size": i,
+        records.create_record(tablet, "household", "1", {"head_name": f"Resident {i}", "size": i,
                                                 "notes": "x" * 200}, finalized=True)
     assert sync_tablet(tablet, hub_url).sent == 120
     proxy = FaultProxy(int(central_url.rsplit(":", 1)[1]))

@@ -24,6 +24,7 @@ from harness import (
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from field_app.core import records
 from field_app.core.bundles import export_bundle, import_return_bundle
 from field_app.core.store import Store
 from server.extensions import db
@@ -67,7 +68,7 @@ def _fresh(world: dict) -> list[tuple[Store, object, str]]:
     for i in range(TABLETS):
         app, url = (hub, hub_url) if i < 2 else (central, central_url)
         store = new_tablet(folder / f"t{i}.db", app, url, f"tablet {i}")
-        store.create_record("household", "1", {"head_name": f"start {i}"}, finalized=True)
+        records.create_record(store, "household", "1", {"head_name": f"start {i}"}, finalized=True)
         tablets.append((store, app, url))
     return tablets
 
@@ -110,7 +111,7 @@ def test_any_mix_of_http_bundles_and_hub_rounds_converges(world: dict, steps: li
             if action == "edit":
                 store = tablets[args[0]][0]
                 ids = sorted(r["record_id"] for r in store.query("SELECT record_id FROM records"))
-                store.save_answers(ids[args[1] % len(ids)], {"head_name": args[2]})
+                records.save_answers(store, ids[args[1] % len(ids)], {"head_name": args[2]})
             elif action == "http":
                 store, _, url = tablets[args[0]]
                 assert sync_tablet(store, url).ok

@@ -12,7 +12,7 @@ import pytest
 from harness import linked_hub, new_tablet, refusals_shown, server_state, sync_tablet
 from server_harness import HttpClient, enrol_device
 
-from field_app.core import outbox
+from field_app.core import outbox, records
 from server.services.hub import allow_relay, hub_status, sync_once
 from sync.ops import make_op
 
@@ -34,7 +34,7 @@ def test_a_hub_not_yet_allowed_holds_the_ops_and_relays_them_once_allowed(
     hub_app, hub_url = unallowed_hub
     assert _round(hub_app).ok  # nothing to push yet: the hub learns the form
     tablet = new_tablet(tmp_path / "t.db", hub_app, hub_url)
-    ids = [tablet.create_record("household", "1", {"head_name": f"M{i}"}, finalized=True)
+    ids = [records.create_record(tablet, "household", "1", {"head_name": f"M{i}"}, finalized=True)
            for i in range(3)]
     assert sync_tablet(tablet, hub_url).sent == 3
     for _ in range(2):  # refused each round, and never skipped
@@ -66,8 +66,9 @@ def test_an_op_upstream_refuses_for_good_is_shown_with_the_tablet_on_the_hub(
     hub_app, hub_url = hub
     assert _round(hub_app).ok
     tablet = new_tablet(tmp_path / "t.db", hub_app, hub_url)
-    record = tablet.create_record("household", "1", {"head_name": "Original"}, finalized=True)
-    tablet.create_record("household", "1", {"head_name": "Other"}, finalized=True)
+    record = records.create_record(tablet, "household", "1", {"head_name": "Original"},
+                                   finalized=True)
+    records.create_record(tablet, "household", "1", {"head_name": "Other"}, finalized=True)
     taken = outbox.pending_queued(tablet)[0].op_id
     squatter = enrol_device(central_app, "tab-squat", "Squatter")
     copy = make_op("edit", clock=squatter.clock, device_id=squatter.id, record_id=record,

@@ -7,7 +7,8 @@ from pathlib import Path
 from harness import new_tablet, sync_tablet
 from personas import make_personas
 
-from field_app.core.transport import RetryPolicy
+from client.transport import RetryPolicy
+from field_app.core import records
 from server.services.hub import set_upstream, sync_once
 
 
@@ -17,7 +18,7 @@ def test_the_hub_page_shows_waiting_changes_and_the_last_error(hub, tmp_path: Pa
         assert sync_once().ok
     people = make_personas(hub_app)
     tablet = new_tablet(tmp_path / "t.db", hub_app, hub_url)
-    tablet.create_record("household", "1", {"head_name": "Page"}, finalized=True)
+    records.create_record(tablet, "household", "1", {"head_name": "Page"}, finalized=True)
     assert sync_tablet(tablet, hub_url).sent == 1
     tablet.close()
     page = people.leader_a.client.get("/hub")

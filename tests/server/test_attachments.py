@@ -12,8 +12,8 @@ import pytest
 from flask import Flask
 from server_harness import Device, HttpClient, LiveServer, table_counts, waitress_thread
 
-from field_app.core.api import SyncApi
-from field_app.core.transport import HttpTransport
+from client.api import SyncApi
+from client.transport import HttpTransport
 
 PHOTO = os.urandom(300_000)  # a small photo's worth of incompressible bytes
 SHA = hashlib.sha256(PHOTO).hexdigest()

@@ -19,8 +19,8 @@ import pytest
 from flask import Flask
 from server_harness import gunicorn_server
 
-from field_app.core.api import SyncApi
-from field_app.core.transport import HttpTransport
+from client.api import SyncApi
+from client.transport import HttpTransport
 from server.services.devices import create_enrolment_code
 
 #: The command of docs/deploy.md, with one worker (enough to see connections).

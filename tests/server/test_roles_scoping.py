@@ -10,10 +10,11 @@ from flask import Flask
 from personas import People, make_personas
 from server_harness import Device, LiveServer, enrol_device, publish_test_form, push_body, push_ok
 
-from field_app.core.api import SyncApi
+from client.api import SyncApi
+from client.transport import HttpTransport
+from field_app.core import records
 from field_app.core.store import open_store
 from field_app.core.sync_runner import enrol, run_sync
-from field_app.core.transport import HttpTransport
 from server.extensions import db
 from server.models import Assignment, DeviceAccount, Record, Settlement
 from server.services.scoping import (
@@ -200,13 +201,13 @@ def test_a_tablet_gets_a_newly_assigned_settlement_its_cursor_had_passed(
         assert summary.ok, summary.describe()
 
     sync()
-    assert store.record(s2_structure[1]) is None
+    assert records.get_record(store, s2_structure[1]) is None
     assert store.cursor() > 0
     answer = people.leader_a.api.post("/api/assignments", json={
         "user_id": people.enumerator_a.user_id, "settlement_id": people.s2})
     assert answer.status_code == 201
     sync()
-    found = store.record(s2_structure[1])
+    found = records.get_record(store, s2_structure[1])
     assert found is not None and found["answers"]["settlement_id"] == people.s2
     # Asked once: the next pulls go on from the cursor.
     token = {"Authorization": f"Bearer {store.device.token}"}

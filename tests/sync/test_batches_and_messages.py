@@ -20,10 +20,13 @@ from sync.messages import (
     PullPage,
     PushRequest,
     PushResponse,
+    QueuedOp,
     compress,
     decode_body,
     decompress,
     encode_body,
+    encode_op,
+    encode_push,
     op_changes,
 )
 from sync.ops import Op
@@ -68,6 +71,38 @@ def test_an_oversized_op_travels_alone() -> None:
     assert plan_batches([]) == []
     with pytest.raises(ValueError):
         plan_batches(ops, max_ops=0)
+
+
+def test_a_push_body_is_built_around_the_stored_op_texts_as_canonical_json() -> None:
+    """The device stores each op's wire text and pushes it as it is (`encode_push`):
+    the body is byte for byte the canonical JSON of the request, and the server reads
+    it back (`PushRequest.from_wire`) into the same ops, nested answers kept."""
+    tab = Replica("tab", HybridClock("tab", now_ms=lambda: NOW))
+    new = tab.edit(new_uuid7(NOW), {"head_name": "Wanjikũ", "members[a1]/age": 3,
+                                    "members[a1]": None}, form_id="household",
+                   form_version="1")
+    nested = tab.edit(new_uuid7(NOW), {"head_name": "Amina", "rooms": 2},
+                      form_id="household", form_version="1")
+    ops = (*outbox(2), new, nested)
+    request = PushRequest("tab-07", ops, protocol=3)
+    queued = [QueuedOp.of(op) for op in ops]
+    assert [q.text for q in queued] == [encode_op(op) for op in ops]
+    assert [q.wire_size() for q in queued] == [op.wire_size() for op in ops]
+    body = encode_push("tab-07", queued, 3)
+    assert body == request.encode() == canonical_bytes(request.to_wire())
+    back, rejected = PushRequest.from_wire(json.loads(body))
+    assert rejected == [] and back == request
+    assert back.ops[-1].answers == {"head_name": "Amina", "rooms": 2}
+    assert back.ops[2].answers is None  # a removed instance travels flat
+
+
+def test_a_push_body_that_names_no_protocol_is_protocol_1() -> None:
+    body = PushRequest("tab", tuple(outbox(1))).to_wire()
+    del body["protocol"]
+    assert PushRequest.from_wire(body)[0].protocol == 1
+    for bad in (True, 0, "3"):
+        with pytest.raises(BodyError, match="protocol"):
+            PushRequest.from_wire({**body, "protocol": bad})
 
 
 def test_push_request_round_trip_through_gzip() -> None:

@@ -118,6 +118,16 @@ def test_clock_restored_from_last_never_goes_back() -> None:
     assert HybridClock("t").last is None
 
 
+def test_a_clock_rewound_to_its_state_issues_the_same_next_timestamp() -> None:
+    clock = HybridClock("tablet-1", now_ms=lambda: 5_000)
+    clock.tick()
+    before = clock.state()
+    issued = clock.tick()  # in a transaction that then rolls back
+    clock.receive(Hlc(9_000, 3, "server").encode())
+    clock.rewind(before)
+    assert clock.state() == before and clock.tick() == issued
+
+
 def test_counter_overflow_borrows_the_next_millisecond() -> None:
     clock = HybridClock("t", now_ms=FakeClock(1000), last=f"{1000:013d}-{MAX_COUNTER:06d}-t")
     stamp = parse_hlc(clock.tick())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import gzip
 import json
 from typing import Any
@@ -248,6 +249,26 @@ def test_a_new_records_answers_travel_nested_and_mean_the_same_op() -> None:
     assert len(canonical_json(wire_op)) < len(canonical_json(op.to_wire(answers=False)))
     # Protocol 1 clients get the flat form with every parents entry.
     assert v1_op_payload(wire_op) == op.to_wire_v1()
+
+
+def test_an_op_keeps_the_nested_answers_it_came_in_and_they_must_match() -> None:
+    answers = {"head_name": "Amina", "members": [{"__id": "a1b2c3", "age": 34}]}
+    clock = HybridClock("tab-01", now_ms=lambda: NOW)
+    made = make_op(EDIT, clock=clock, device_id="tab-01", record_id=new_uuid7(NOW),
+                   form_id="household", form_version="1", fields=flatten(answers), heads={})
+    assert made.answers is None and made.nested_answers() == answers
+    received = Op.from_wire(json.loads(json.dumps(made.to_wire())))
+    assert received.answers == answers and received == made  # not part of what it is
+    assert Op.from_wire(made.to_wire(answers=False)).answers is None
+    # An op built with answers that are not what its fields say is refused, so a copy
+    # with other fields cannot carry the old answers along.
+    with pytest.raises(OpError) as exc:
+        dataclasses.replace(received, fields={**received.fields, "head_name": "Zawadi"})
+    assert exc.value.field == "answers"
+    with pytest.raises(OpError):
+        dataclasses.replace(made, kind=DELETE, fields={"__deleted__": True},
+                            parents={"__deleted__": ()}, answers=answers)
+    assert dataclasses.replace(received, hlc=clock.tick()).answers == answers
 
 
 def test_ops_that_answers_cannot_express_exactly_stay_flat() -> None:

@@ -16,6 +16,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from field_app.core import records
+
 ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT))
 
@@ -120,7 +122,7 @@ def scenario_full(args: dict) -> None:
     sync = screen(app)
     assert h.wait_for(lambda: not sync.running), "sync never finished"
     facts["sync_headline"] = sync.headline
-    record = app.store.record(record_id)
+    record = records.get_record(app.store, record_id)
     facts.update(record_id=record_id, status=record["status"], answers=record["answers"])
     app.stop()
     result(facts)
@@ -239,7 +241,7 @@ def scenario_types(args: dict) -> None:
     record_id = form.nav.session.record_id
     tap(form.ids.next)  # Finish: everything required is there
     facts["screen_after_finish"] = app.root.current
-    record = app.store.record(record_id)
+    record = records.get_record(app.store, record_id)
     facts.update(status=record["status"], answers=record["answers"])
     facts["attachments"] = app.store.query("SELECT path, size FROM attachments")
     # Settings: a larger text size and Swahili apply at once, everywhere.

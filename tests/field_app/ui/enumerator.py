@@ -26,6 +26,7 @@ from uikit import (
     unlock,
 )
 
+from field_app.core import records
 from field_app.core.devices import Fix, StillCamera
 from field_app.ui import headless as h
 from field_app.ui.app import HesabuApp
@@ -118,7 +119,7 @@ def scenario_finish(args: dict) -> None:
     form.nav.go(len(form.nav.pages) - 1)
     form.show_page()
     tap(nxt)  # Finish
-    facts["finished"] = [app.root.current, app.store.record(record_id)["status"]]
+    facts["finished"] = [app.root.current, records.get_record(app.store, record_id)["status"]]
     app.stop()
     result(facts)
 

@@ -8,15 +8,16 @@ from typing import Any
 
 from uikit import back_key, find_button, popups, result, screen, tap, unlock
 
+from field_app.core import records
 from field_app.ui import headless as h
 from field_app.ui.app import HesabuApp
 from field_app.ui.widgets import Body, Card
 
 
-def cards(records: Any) -> list[list[str]]:
+def cards(records_screen: Any) -> list[list[str]]:
     """Each record card's texts, top first."""
     return [[w.text for w in card.children[::-1] if isinstance(w, Body)]
-            for card in records.ids.list.children[::-1] if isinstance(card, Card)]
+            for card in records_screen.ids.list.children[::-1] if isinstance(card, Card)]
 
 
 def scenario_records(args: dict) -> None:
@@ -30,24 +31,25 @@ def scenario_records(args: dict) -> None:
     facts["home_household"] = [w.text for w in household_card.children[::-1]
                                if isinstance(w, Body)]
     tap(home.ids.records)
-    records = screen(app)
-    facts["my_work"] = cards(records)
-    tap(records.ids.reference)
-    facts["reference"] = cards(records)
-    tap(records.ids.my_work)
-    tap(records.ids.returned)
-    facts["returned"] = [c[0] for c in cards(records)]
-    records.set_status("all")
-    tap(records.ids.sort_name)
-    facts["by_name"] = [c[0] for c in cards(records)]
-    tap(records.ids.sort_made)
-    facts["by_made"] = [c[0] for c in cards(records)]
-    tap(records.ids.drafts)
-    drafts_before = cards(records)
-    tap(find_button(records.ids.list, "Delete this draft"))
+    records_screen = screen(app)
+    facts["my_work"] = cards(records_screen)
+    tap(records_screen.ids.reference)
+    facts["reference"] = cards(records_screen)
+    tap(records_screen.ids.my_work)
+    tap(records_screen.ids.returned)
+    facts["returned"] = [c[0] for c in cards(records_screen)]
+    records_screen.set_status("all")
+    tap(records_screen.ids.sort_name)
+    facts["by_name"] = [c[0] for c in cards(records_screen)]
+    tap(records_screen.ids.sort_made)
+    facts["by_made"] = [c[0] for c in cards(records_screen)]
+    tap(records_screen.ids.drafts)
+    drafts_before = cards(records_screen)
+    tap(find_button(records_screen.ids.list, "Delete this draft"))
     facts["delete_question"] = [p.title for p in popups()]
     tap(find_button(popups()[-1], "Delete"))
-    facts["drafts"] = [drafts_before, cards(records), app.store.record(args["draft"])]
+    facts["drafts"] = [drafts_before, cards(records_screen), records.get_record(app.store,
+                                                                                args["draft"])]
     back_key(app)
     facts["back_from_records"] = app.root.current
     # Settings: Kiswahili applies at once, to the About text and the form titles too.

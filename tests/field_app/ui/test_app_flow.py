@@ -17,13 +17,13 @@ from typing import Any
 
 import pytest
 
-from field_app.core import records
-from field_app.core.api import SyncApi
+from client.api import SyncApi
+from client.transport import HttpTransport
+from field_app.core import encryption, records
 from field_app.core.app_state import AppState
 from field_app.core.attachments import SEALED_FILE
 from field_app.core.store import open_store
 from field_app.core.sync_runner import enrol, run_sync
-from field_app.core.transport import HttpTransport
 from field_app.core.vault import parse_recovery_key
 from forms.loader import load_form
 from server.services.device_accounts import enrolment_payload
@@ -64,10 +64,10 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FlaskHub]:
     api.transport.close()
     for spec in specs.values():
         mapper.save_form(spec.to_dict())
-    settlement = mapper.create_record("sdi_settlement_profile",
-                                      specs["sdi_settlement_profile"].version,
-                                      {"settlement_name": "Soweto East"})
-    structure = mapper.create_record(
+    settlement = records.create_record(mapper, "sdi_settlement_profile",
+                                       specs["sdi_settlement_profile"].version,
+                                       {"settlement_name": "Soweto East"})
+    structure = records.create_record(mapper,
         "sdi_structure_numbering", specs["sdi_structure_numbering"].version,
         {"settlement_id": settlement, "structure_number": "KB-045"}, settlement_id=settlement)
     records.finalize(mapper, settlement)
@@ -287,7 +287,7 @@ def test_a_forgotten_pin_is_recovered_with_the_leaders_key_and_an_old_store_is_e
         with open_store(path) as store:
             store.set_server("http://127.0.0.1:9", token="t")
             AppState(store).language = "en"
-            store.create_record("hh", "1", {"head_name": "Amina Wanjiru"}, finalized=True)
+            records.create_record(store, "hh", "1", {"head_name": "Amina Wanjiru"}, finalized=True)
     with open_store(locked) as store:
         recovery = AppState(store).set_pin("2468")
     with open_store(old) as store, store.transaction() as db:  # as an older app left it
@@ -296,7 +296,8 @@ def test_a_forgotten_pin_is_recovered_with_the_leaders_key_and_an_old_store_is_e
     shown, new_key = got.pop("new_key")
     assert shown == "pin_set" and got.pop("after_new_key") == "home"
     with open_store(locked) as store:
-        assert store.unlock_with_recovery(new_key) and not store.unlock_with_recovery(recovery)
+        assert encryption.unlock_with_recovery(store, new_key)
+        assert not encryption.unlock_with_recovery(store, recovery)
     assert got == {
         "first": "pin_unlock", "wrong_pin": ["pin_unlock", "Wrong PIN. Try again."],
         "wrong_key": ["pin_unlock", "This recovery key does not open this tablet. Check it "

@@ -14,9 +14,10 @@ from typing import Any
 import pytest
 from test_app_flow import run_driver
 
-from field_app.core import geo, outbox, records
+from field_app.core import encryption, geo, outbox, records
 from field_app.core.store import open_store
 from field_app.ui.screenshots import demo_store
+from sync.ops import Op
 
 MEMBERS = "household/members"
 
@@ -30,19 +31,19 @@ def tablet(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     path = tmp / "tablet.db"
     ids = demo_store(path)
     store = open_store(path)
-    assert store.unlock("2468")  # demo_store chose the PIN, which encrypted the store
+    assert encryption.unlock(store, "2468")  # demo_store chose the PIN, which encrypted the store
     versions = {r["form_id"]: r["version"] for r in store.query(
         "SELECT form_id, version FROM forms")}
     for number in ("MSH-0007", "MSH-0140", "MSH-1420"):
-        records.finalize(store, store.create_record(
+        records.finalize(store, records.create_record(store,
             "sdi_structure_numbering", versions["sdi_structure_numbering"], {
                 "settlement_id": ids["settlement"], "structure_number": number},
             settlement_id=ids["settlement"]))
     household = versions["sdi_household_enumeration"]
-    draft = store.create_record("sdi_household_enumeration", household, {
+    draft = records.create_record(store, "sdi_household_enumeration", household, {
         "structure_number": "MSH-0007", "household_in_structure": 1,
         "household": {"head_name": "Zawadi Achieng"}}, settlement_id=ids["settlement"])
-    returned = store.create_record("sdi_household_enumeration", household, {
+    returned = records.create_record(store, "sdi_household_enumeration", household, {
         "structure_number": "MSH-0140", "household_in_structure": 1,
         "household": {"head_name": "Peter Mwangi"}}, settlement_id=ids["settlement"])
     records.finalize(store, returned)
@@ -53,13 +54,13 @@ def tablet(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     other = open_store(tmp / "other.db", now_ms=lambda: 1_780_000_000_000)
     for spec in store.query("SELECT spec FROM forms"):
         other.save_form(json.loads(spec["spec"]))
-    theirs = other.create_record("sdi_household_enumeration", household, {
+    theirs = records.create_record(other, "sdi_household_enumeration", household, {
         "structure_number": "MSH-1420", "household_in_structure": 1,
         "household": {"head_name": "Grace Njeri"}}, settlement_id=ids["settlement"])
     records.finalize(other, theirs)
     with store.transaction():
         for op in outbox.pending(other):
-            records.apply_op(store, op)
+            records.apply_op(store, Op.from_wire(op))
     other.close()
     store.close()
     return {"path": path, "draft": draft, "returned": returned, "theirs": theirs, **ids}

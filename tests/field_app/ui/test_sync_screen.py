@@ -13,12 +13,12 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 from flaskhub import FlaskHub  # noqa: E402
 
-from field_app.core import outbox  # noqa: E402
-from field_app.core.api import SyncApi  # noqa: E402
+from client.api import SyncApi  # noqa: E402
+from client.transport import HttpTransport  # noqa: E402
+from field_app.core import outbox, records  # noqa: E402
 from field_app.core.app_state import AppState  # noqa: E402
 from field_app.core.store import open_store  # noqa: E402
 from field_app.core.sync_runner import enrol  # noqa: E402
-from field_app.core.transport import HttpTransport  # noqa: E402
 
 
 def test_a_refused_change_is_explained_and_sent_again_from_the_sync_screen(
@@ -31,7 +31,7 @@ def test_a_refused_change_is_explained_and_sent_again_from_the_sync_screen(
         state = AppState(store)
         state.language = "en"
         state.set_pin("2468")
-        store.create_record("hh", "1", {"head_name": "Amina"}, finalized=True)
+        records.create_record(store, "hh", "1", {"head_name": "Amina"}, finalized=True)
         [queued] = outbox.pending_queued(store)
         # Refused by the server before its leader fixed the cause: parked here.
         outbox.mark_attempted(store, [queued.op_id])

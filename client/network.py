@@ -1,4 +1,5 @@
-"""What the device knows about its link to the server, and the choices that follow.
+"""The network meter: what a client knows about its network to the server, and the
+choices that follow.
 
 Every request the transport makes is an observation: how long it took, how long of that
 the server says it worked after it had the whole request (`Server-Timing: app;dur=`),
@@ -16,8 +17,9 @@ That is a good trade below a few Mbit/s (EDGE and 3G: seconds per 1,000 househol
 a bad one on Wi-Fi or a LAN. Where nothing is known yet, bzip2: a wrong guess on a fast
 link costs ~0.1 s per 1,000 households, the other wrong guess costs ~5 s on EDGE.
 
-The state survives between syncs in the store's settings (`LinkMeter.state`/`restore`),
-per server address, so the first push of a sync already knows the link.
+The state survives between syncs (`NetworkMeter.state`/`restore`: the tablet keeps it in
+its store's settings, a hub in its process), per server address, so the first push of a
+sync already knows the network.
 """
 
 from __future__ import annotations
@@ -72,7 +74,7 @@ def _positive(value: Any) -> float | None:
     return float(value) if math.isfinite(value) and value > 0 else None
 
 
-class LinkMeter:
+class NetworkMeter:
     """Observations of one server's link; see the module docstring."""
 
     def __init__(self) -> None:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from field_app.core.errors import SyncError
-from field_app.core.outbox import QueuedOp
-from field_app.core.transport import HttpTransport, Response
+from client.errors import SyncError
+from client.transport import HttpTransport, Response
 from sync import bundle_crypto
 from sync.messages import (
     GZIP,
@@ -15,9 +13,10 @@ from sync.messages import (
     UNNAMED_SERVER_PROTOCOL,
     BodyError,
     PullPage,
-    PushRequest,
     PushResponse,
+    QueuedOp,
     compress,
+    encode_push,
 )
 from sync.ops import Op
 
@@ -41,7 +40,7 @@ class SyncApi:
         """The version to speak: ours, or the server's if it is older. A server that has
         not named one (no `Hesabu-Protocol` header yet) is taken to speak 2: a newer
         body would be refused by an older server or hub as an unknown value."""
-        named = self.transport.link.server_protocol
+        named = self.transport.network.server_protocol
         return min(PROTOCOL_VERSION, named or UNNAMED_SERVER_PROTOCOL)
 
     def enrol(self, code: str, device_id: str, name: str,
@@ -67,30 +66,23 @@ class SyncApi:
         return data
 
     def push(self, device_id: str, ops: list[Op]) -> PushResponse:
-        body = PushRequest(device_id, tuple(ops), self.protocol).to_wire()
-        resp = self.transport.request("POST", "/api/sync/push", json_body=body)
-        try:
-            return PushResponse.from_wire(_decode(resp, "push answer"),
-                                          sent=[op.op_id for op in ops])
-        except BodyError as exc:
-            raise SyncError(f"The server's push answer breaks the protocol: {exc}",
-                            code="sync.bad_response", retryable=True) from exc
+        """Push ops (encoded here; a device pushes its stored text with `push_queued`)."""
+        return self.push_queued(device_id, [QueuedOp.of(op) for op in ops])
 
     def push_queued(self, device_id: str, ops: list[QueuedOp],
                     attempts: int | None = None) -> PushResponse:
-        """Push stored ops as they are: the body is built from their canonical text,
-        compressed as the link calls for (`LinkMeter.push_coding`: bzip2 on slow links)."""
-        text = ('{"device_id":' + json.dumps(device_id, ensure_ascii=False)
-                + f',"protocol":{self.protocol},"ops":['
-                + ",".join(op.text for op in ops) + "]}").encode("utf-8")
-        link = self.transport.link
-        coding = link.push_coding()
+        """Push stored ops as they are: the body is built around their wire text
+        (`sync.messages.encode_push`), compressed as the network calls for
+        (`NetworkMeter.push_coding`: bzip2 on slow links)."""
+        text = encode_push(device_id, ops, self.protocol)
+        network = self.transport.network
+        coding = network.push_coding()
         try:
             resp = self._post_push(text, coding, attempts)
         except SyncError as exc:
             if exc.status != 415 or coding == GZIP:
                 raise
-            link.refused(coding)  # a server or proxy that does not take it: gzip from now on
+            network.refused(coding)  # a server or proxy that does not take it: gzip from now on
             resp = self._post_push(text, GZIP, attempts)
         try:
             return PushResponse.from_wire(_decode(resp, "push answer"),

@@ -10,8 +10,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from field_app.core.errors import SyncError
-from field_app.core.transport import HttpTransport, RetryPolicy
+from client.errors import SyncError
+from client.transport import HttpTransport, RetryPolicy
 
 
 class Script:

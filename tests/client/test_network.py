@@ -1,21 +1,21 @@
-"""The link meter's arithmetic and choices (core.link), without a network."""
+"""The network meter's arithmetic and choices (client.network), without a network."""
 
 from __future__ import annotations
 
 import pytest
 
-from field_app.core.link import (
+from client.network import (
     RATE_MIN_BYTES,
     SLOW_RATE,
     Exchange,
-    LinkMeter,
+    NetworkMeter,
     parse_protocol,
     parse_server_timing,
 )
 
 
 def test_unknown_link_is_treated_as_slow_but_an_unheard_server_gets_gzip() -> None:
-    meter = LinkMeter()
+    meter = NetworkMeter()
     assert meter.slow()
     assert meter.push_coding() == "gzip"  # no server has named protocol 3 yet
     meter.observe(Exchange(300, 500, 0.9, server_protocol=3))  # enrolment over EDGE
@@ -23,7 +23,7 @@ def test_unknown_link_is_treated_as_slow_but_an_unheard_server_gets_gzip() -> No
 
 
 def test_small_requests_measure_the_round_trip_and_big_ones_the_rate() -> None:
-    meter = LinkMeter()
+    meter = NetworkMeter()
     meter.observe(Exchange(200, 300, 0.004, server_protocol=3))
     assert meter.rtt_s == 0.004 and meter.upload_rate is None
     assert meter.push_coding() == "gzip"  # a LAN
@@ -43,7 +43,7 @@ def test_small_requests_measure_the_round_trip_and_big_ones_the_rate() -> None:
 def test_server_timing_never_makes_the_link_time_zero_or_negative() -> None:
     exchange = Exchange(RATE_MIN_BYTES, 10, 0.5, server_seconds=0.7)
     assert exchange.link_seconds == pytest.approx(0.005)
-    meter = LinkMeter()
+    meter = NetworkMeter()
     meter.observe(exchange)
     assert meter.upload_rate == pytest.approx(RATE_MIN_BYTES / 0.005)
     meter.observe(Exchange(10, 10, 0.0))  # a zero-length clock reading teaches nothing
@@ -51,12 +51,12 @@ def test_server_timing_never_makes_the_link_time_zero_or_negative() -> None:
 
 
 def test_a_refused_coding_is_not_tried_again_and_survives_a_restart() -> None:
-    meter = LinkMeter()
+    meter = NetworkMeter()
     meter.observe(Exchange(300, 500, 0.9, server_protocol=3))
     meter.refused("bzip2")
     meter.refused("gzip")  # gzip is never given up
     assert meter.push_coding() == "gzip"
-    again = LinkMeter()
+    again = NetworkMeter()
     again.restore(meter.state())
     assert again.state() == meter.state() and again.push_coding() == "gzip"
 
@@ -66,7 +66,7 @@ def test_a_refused_coding_is_not_tried_again_and_survives_a_restart() -> None:
     {"server_protocol": True, "rtt_s": "0.1", "upload_rate": float("inf"), "refused": "bzip2"},
 ])
 def test_a_damaged_saved_state_is_ignored(state: object) -> None:
-    meter = LinkMeter()
+    meter = NetworkMeter()
     meter.restore(state)
     assert meter.state() == {"server_protocol": None, "rtt_s": None, "upload_rate": None,
                              "refused": []}
@@ -83,7 +83,7 @@ def test_header_parsing() -> None:
 
 
 def test_a_slow_link_gets_a_small_send_buffer_sized_by_its_rate() -> None:
-    meter = LinkMeter()
+    meter = NetworkMeter()
     meter.observe(Exchange(200, 300, 0.004, server_protocol=3))
     assert meter.send_buffer() is None  # a LAN: the system's autotuning
     meter.observe(Exchange(300, 500, 1.2))  # now averaged with 1.2 s: slow

@@ -35,8 +35,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from field_app.core.errors import SyncError
-from field_app.core.link import Exchange, LinkMeter, parse_protocol, parse_server_timing
+from client.errors import SyncError
+from client.network import Exchange, NetworkMeter, parse_protocol, parse_server_timing
 from sync.messages import PROTOCOL_HEADER, encode_body
 from sync.pins import NEXT_PIN_HEADER, PinError, check_pin, pin_of_der
 
@@ -191,8 +191,8 @@ class HttpTransport:
         self._tls = tls_context(ca_file) if parts.scheme == "https" and not self.pins else None
         self._conn: http.client.HTTPConnection | None = None
         self.stats = WireStats()
-        #: What every exchange taught about the link and the server (see core.link).
-        self.link = LinkMeter()
+        #: What every exchange taught about the link and the server (see client.network).
+        self.network = NetworkMeter()
         self._sndbuf: int | None = None
 
     # -- connection ---------------------------------------------------------------------
@@ -215,9 +215,9 @@ class HttpTransport:
         return self._conn.sock if self._conn is not None else None
 
     def _size_send_buffer(self, sock: socket.socket) -> None:
-        """A small send buffer on a slow link (see `LinkMeter.send_buffer`); set once
+        """A small send buffer on a slow link (see `NetworkMeter.send_buffer`); set once
         per size, and never back to autotuning on this connection."""
-        size = self.link.send_buffer()
+        size = self.network.send_buffer()
         if size is not None and size != self._sndbuf:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, size)
             self._sndbuf = size
@@ -266,7 +266,7 @@ class HttpTransport:
         if body and coding:
             self.stats.codings[coding] = self.stats.codings.get(coding, 0) + 1
         resp_headers = {k.lower(): v for k, v in raw.getheaders()}
-        self.link.observe(Exchange(
+        self.network.observe(Exchange(
             len(body or b""), len(data), seconds,
             server_protocol=parse_protocol(resp_headers.get(PROTOCOL_HEADER.lower())),
             server_seconds=parse_server_timing(resp_headers.get("server-timing"))))
