@@ -30,6 +30,10 @@ DEFAULTS: dict[str, Any] = {
     "HESABU_MAX_OPS_PER_BATCH": 1000,
     "HESABU_MAX_PULL_LIMIT": 1000,
     "HESABU_DEFAULT_PULL_LIMIT": 500,
+    # Bytes of JSON in a pull page (docs/sync-protocol.md, Pull): the default and the
+    # most a client may ask for with `max_bytes`.
+    "HESABU_DEFAULT_PULL_BYTES": 2 * 1024 * 1024,
+    "HESABU_MAX_PULL_BYTES": 16 * 1024 * 1024,
     # How far an op's HLC may be ahead of the server's clock (default one day).
     "HESABU_MAX_CLOCK_DRIFT_MS": 24 * 60 * 60 * 1000,
     "HESABU_MAX_ATTACHMENT_BYTES": 200 * 1024 * 1024,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from field_app.core.records import field_states
 from sync.ops import wire_fields
 
 if TYPE_CHECKING:
@@ -31,8 +32,8 @@ def check_store(store: Store) -> list[str]:
             key = (op["record_id"], path)
             if key not in latest or op["hlc"] > latest[key]["hlc"]:
                 latest[key] = op
-    for row in store.query("SELECT record_id, path, value, heads FROM fields"):
-        heads = store.load_json(row["heads"])
+    for row in field_states(store):
+        heads = row["heads"]
         for head in heads:
             if head["device_id"] == device_id and head["op_id"] not in ops:
                 problems.append(f"{row['record_id']}/{row['path']}: edit without its op")
@@ -42,3 +43,4 @@ def check_store(store: Store) -> list[str]:
     problems.extend(f"{rid}/{path}: op {op['op_id']} not applied"
                     for (rid, path), op in latest.items())
     return problems
+

@@ -227,6 +227,16 @@ def _v5(db: Database) -> None:
         "'hub.relay_forbidden'")
 
 
+@device_migrations(name="0006_first_op_fields")
+def _v6(db: Database) -> None:
+    # A record pulled as one op in nested answers (a household made on another tablet)
+    # keeps that op's id, clock and device in `first_op` instead of ~53 field rows, each
+    # repeating its value in its heads: its fields are its answers, each headed by that
+    # op alone (records.py writes the rows when the record is next edited or merged).
+    # Existing records keep their rows (first_op NULL): nothing to convert.
+    db.execute("ALTER TABLE records ADD COLUMN first_op TEXT")
+
+
 #: Migration names in order; the schema version is the number applied.
 MIGRATION_NAMES = tuple(m.name for m in device_migrations._migrations)
 SCHEMA_VERSION = len(MIGRATION_NAMES)

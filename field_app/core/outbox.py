@@ -150,6 +150,11 @@ def only_local(store: Store, record_id: str) -> bool:
         return False
     local_ids = {r[0] for r in store.db.execute(
         "SELECT op_id FROM outbox WHERE record_id = ?", [record_id])}
+    for (first_op,) in store.db.execute(  # its fields' only head (records.first_op)
+            "SELECT first_op FROM records WHERE record_id = ? AND first_op IS NOT NULL",
+            [record_id]):
+        if json.loads(first_op)[0] not in local_ids:
+            return False
     for (heads,) in store.db.execute("SELECT heads FROM fields WHERE record_id = ?",
                                      [record_id]):
         if any(h["op_id"] not in local_ids for h in store.load_json(heads)):

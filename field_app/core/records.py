@@ -10,7 +10,7 @@ its op, nor an op without its edit, whatever happens to the process or the disk.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +35,7 @@ def _record_row(store: Store, record_id: str) -> dict[str, Any]:
 
 def _field_rows(store: Store, record_id: str, paths: list[str] | None = None) -> dict[str, dict]:
     """The record's field rows by path, `value` and `heads` unsealed (JSON text)."""
+    write_first_op_fields(store, record_id)
     if paths is None:
         rows = store.db.query("SELECT * FROM fields WHERE record_id = ?", [record_id])
     elif not paths:
@@ -266,32 +267,26 @@ class _FirstOps:
 
     def add(self, op: Op) -> None:
         store, record_id, fields = self.store, op.record_id, op.fields
-        # Each head is the JSON text `seal_json([{**head, "value": value}])` would write,
-        # put together around the value's own text (one encoding per field, not two).
-        head = (f'[{{"op_id": {_text(op.op_id)}, "hlc": {_text(op.hlc)}, '
-                f'"device_id": {_text(op.device_id)}, "value": ')
-        for path, value in fields.items():
-            text = _scalar_text(value)
-            if text is None:
-                self.fields.append((record_id, path, store.seal(canonical_json(value)),
-                                    store.seal_json([{"op_id": op.op_id, "hlc": op.hlc,
-                                                      "device_id": op.device_id,
-                                                      "value": value}])))
-            else:
-                self.fields.append((record_id, path, store.seal(text),
-                                    store.seal(head + text + "}]")))
+        answers = op.answers  # the nested answers it came in, if it did
+        first_op = None
+        if answers is not None and fields.get(DELETED) is False:
+            # It came as nested answers (its fields are exactly the answers flattened,
+            # and a false tombstone): its field rows wait (`first_op`).
+            first_op = json.dumps([op.op_id, op.hlc, op.device_id])
+        else:
+            self.fields += _first_field_rows(store, record_id, (op.op_id, op.hlc, op.device_id),
+                                             fields)
         self.parents.extend((record_id, path, p)
                             for path, ids in op.parents.items() for p in ids)
         links = op.meta.get("links") or {}
         made_at, now = hlc_time(op.hlc), store.now()
-        answers = op.answers  # the nested answers it came in, if it did
         if answers is None:
             answers = unflatten({p: v for p, v in fields.items() if p != DELETED})
         self.records.append((record_id, op.form_id, op.form_version,
                              store.seal_json(answers),
                              1 if fields.get(DELETED) else 0, now, now,
                              links.get("settlement_id"), links.get("structure_id"),
-                             made_at, made_at))
+                             made_at, made_at, first_op))
         self.record_ids.add(record_id)
 
     def flush(self) -> None:
@@ -300,7 +295,7 @@ class _FirstOps:
             conn.executemany(
                 "INSERT INTO records (record_id, form_id, form_version, status, answers, "
                 "deleted, created_at, updated_at, settlement_id, structure_id, made_at, "
-                "changed_at) VALUES (?, ?, ?, 'finalized', ?, ?, ?, ?, ?, ?, ?, ?)",
+                "changed_at, first_op) VALUES (?, ?, ?, 'finalized', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 self.records)
         if self.fields:
             conn.executemany("INSERT INTO fields (record_id, path, value, heads, conflict) "
@@ -310,6 +305,68 @@ class _FirstOps:
                              "VALUES (?, ?, ?) ON CONFLICT DO NOTHING", self.parents)
         self.record_ids.clear()
         self.records, self.fields, self.parents = [], [], []
+
+
+def _first_field_rows(store: Store, record_id: str, made_by: tuple[str, str, str],
+                     fields: Mapping[str, Any]) -> list[tuple]:
+    """The `fields` rows of a record's first op, `made_by` its (op_id, hlc, device_id):
+    every field's only head is that op."""
+    op_id, hlc, device_id = made_by
+    rows = []
+    # Each head is the JSON text `seal_json([{**head, "value": value}])` would write,
+    # put together around the value's own text (one encoding per field, not two).
+    head = (f'[{{"op_id": {_text(op_id)}, "hlc": {_text(hlc)}, '
+            f'"device_id": {_text(device_id)}, "value": ')
+    for path, value in fields.items():
+        text = _scalar_text(value)
+        if text is None:
+            rows.append((record_id, path, store.seal(canonical_json(value)),
+                         store.seal_json([{"op_id": op_id, "hlc": hlc,
+                                           "device_id": device_id, "value": value}])))
+        else:
+            rows.append((record_id, path, store.seal(text), store.seal(head + text + "}]")))
+    return rows
+
+
+def write_first_op_fields(store: Store, record_id: str) -> None:
+    """Write the field rows of a record kept as its first op (`records.first_op`,
+    device migration 0006), as `_FirstOps` would have: before anything reads or merges
+    its fields. Inside the caller's transaction; nothing to do for other records."""
+    rows = list(store.db.execute(
+        "SELECT first_op, answers FROM records WHERE record_id = ? AND first_op IS NOT NULL",
+        [record_id]))
+    if not rows:
+        return
+    first_op, answers = rows[0]
+    op_id, hlc, device_id = json.loads(first_op)
+    fields = flatten(store.load_json(answers))
+    fields[DELETED] = False
+    store.db.conn.executemany(
+        "INSERT INTO fields (record_id, path, value, heads, conflict) VALUES (?, ?, ?, ?, 0)",
+        _first_field_rows(store, record_id, (op_id, hlc, device_id), fields))
+    store.db.execute("UPDATE records SET first_op = NULL WHERE record_id = ?", [record_id])
+
+
+def field_states(store: Store) -> Iterator[dict[str, Any]]:
+    """Every field of the store as `{record_id, path, value, has_value, heads, conflict}`
+    (value and heads decoded; `has_value` is false for a conflict left without a winner,
+    whose value is then None, as opposed to a winning null), the fields of records kept
+    as their first op included, without writing anything: for checks (integrity) and
+    tests, not for the merge."""
+    for row in store.query("SELECT record_id, path, value, heads, conflict FROM fields"):
+        stored = row["value"]
+        yield {**row, "value": None if stored is None else store.load_json(stored),
+               "has_value": stored is not None, "heads": store.load_json(row["heads"])}
+    for row in store.query("SELECT record_id, first_op, answers FROM records "
+                           "WHERE first_op IS NOT NULL"):
+        op_id, hlc, device_id = json.loads(row["first_op"])
+        fields = flatten(store.load_json(row["answers"]))
+        fields[DELETED] = False
+        for path, value in fields.items():
+            yield {"record_id": row["record_id"], "path": path, "value": value,
+                   "has_value": True, "conflict": 0,
+                   "heads": [{"op_id": op_id, "hlc": hlc, "device_id": device_id,
+                              "value": value}]}
 
 
 _text = json.encoder.encode_basestring  # type: ignore[attr-defined]  # what json.dumps uses
@@ -333,6 +390,7 @@ def _scalar_text(value: Any) -> str | None:
 def refresh_answers(store: Store, record_id: str, changed_at: str | None = None) -> None:
     """Rebuild the record's answers and deleted flag from its field values;
     `changed_at` (an op's time) moves the record's change time forward, never back."""
+    write_first_op_fields(store, record_id)
     values = {r["path"]: store.load_json(r["value"]) for r in store.db.query(
         "SELECT path, value FROM fields WHERE record_id = ? AND value IS NOT NULL",
         [record_id])}

@@ -10,6 +10,7 @@ from marshmallow import ValidationError
 from server.api.wire import (
     current_device,
     json_bytes,
+    json_bytes_response,
     json_response,
     load,
     parse_json,
@@ -78,7 +79,8 @@ def _push(data: Any) -> Response:
 @bp.get("/pull")
 @require_device
 def pull() -> Response:
-    """Changes after `cursor` (a server sequence number), at most `limit` of them:
+    """Changes after `cursor` (a server sequence number), at most `limit` of them and
+    no more than fit in `max_bytes` of JSON (at least one):
     `{changes, records, next_cursor, has_more, server_hlc}`."""
     try:
         query = PullQuery().load(request.args.to_dict())
@@ -88,6 +90,8 @@ def pull() -> Response:
     max_limit = int(current_app.config["HESABU_MAX_PULL_LIMIT"])
     limit = min(query["limit"] or int(current_app.config["HESABU_DEFAULT_PULL_LIMIT"]),
                 max_limit)
+    max_bytes = min(query["max_bytes"] or int(current_app.config["HESABU_DEFAULT_PULL_BYTES"]),
+                    int(current_app.config["HESABU_MAX_PULL_BYTES"]))
     page = pull_changes(current_device(), query["cursor"], limit, protocol=query["protocol"],
-                        with_records=query["records"])
-    return json_response({**page.to_wire(), "server_hlc": server_clock().now()})
+                        with_records=query["records"], max_bytes=max_bytes)
+    return json_bytes_response(page.to_json(server_hlc=server_clock().now()))

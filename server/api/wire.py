@@ -134,7 +134,12 @@ def load(schema: Schema, data: Any) -> dict[str, Any]:
 def json_response(data: Any, status: int = 200) -> Response:
     """A JSON response, gzipped whenever the client accepts gzip (as the protocol says;
     on a tiny answer that costs a few bytes, on a pull page it saves most of them)."""
-    body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return json_bytes_response(
+        json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), status)
+
+
+def json_bytes_response(body: bytes, status: int = 200) -> Response:
+    """`json_response` of JSON already encoded (a pull page made from its pieces)."""
     response = Response(status=status, mimetype="application/json")
     response.vary.add("Accept-Encoding")
     if request.accept_encodings["gzip"] > 0:

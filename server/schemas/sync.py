@@ -30,6 +30,11 @@ class PushEnvelope(Schema):
 class PullQuery(Schema):
     cursor = Int(load_default=0, validate=validate.Range(min=0), strict=False)
     limit = Int(load_default=None, allow_none=True, validate=validate.Range(min=1))
+    #: The most bytes of JSON the page may take (before gzip); at least one change is
+    #: sent however big. Absent: HESABU_DEFAULT_PULL_BYTES; capped at HESABU_MAX_PULL_BYTES.
+    max_bytes = Int(load_default=None, allow_none=True, validate=validate.Range(min=1),
+                    metadata={"description": "most bytes of JSON in the page (before "
+                              "gzip); at least one change is sent however big"})
     protocol = _protocol()
     #: `records=0`: leave out the records block (the field app merges ops itself).
     records = fields.Boolean(load_default=True)

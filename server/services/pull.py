@@ -11,11 +11,16 @@ from server.errors import ApiError
 from server.extensions import db
 from server.models import Conflict, FormVersion, Record
 from server.models import Op as OpRow
+from server.services.apply import _json
 from server.services.devices import DeviceIdentity
 from server.services.review import review_changes
 from server.services.scoping import check_rescan, device_record_ids
 from server.services.sequence import current_seq
 from sync.messages import PROTOCOL_3, PROTOCOL_VERSION, v1_op_payload
+
+#: Bytes a page's JSON may need besides its changes and records: the keys, brackets,
+#: `next_cursor`, `has_more` and `server_hlc` (an HLC is at most 85 characters).
+ENVELOPE_BYTES = 256
 
 
 @dataclass(frozen=True)
@@ -24,6 +29,9 @@ class ChangePage:
     records: dict[str, dict[str, Any]] | None  # None: left out at the client's request
     next_cursor: int
     has_more: bool
+    #: With a byte budget: each change's JSON and each record's `"id":{...}` entry,
+    #: made once while the page was cut to size (`to_json` joins them).
+    encoded: tuple[tuple[bytes, ...], tuple[bytes, ...]] | None = None
 
     def to_wire(self) -> dict[str, Any]:
         wire: dict[str, Any] = {"changes": list(self.changes), "next_cursor": self.next_cursor,
@@ -31,6 +39,18 @@ class ChangePage:
         if self.records is not None:
             wire["records"] = self.records
         return wire
+
+    def to_json(self, **extra: Any) -> bytes:
+        """The page as the pull answers it (compact UTF-8 JSON, `extra` keys added at
+        the end), from the pieces already encoded when there are any."""
+        if self.encoded is None:
+            return _encode({**self.to_wire(), **extra})
+        changes, records = self.encoded
+        body = b'{"changes":[' + b",".join(changes) + b"]"
+        if self.records is not None:
+            body += b',"records":{' + b",".join(records) + b"}"
+        tail = {"next_cursor": self.next_cursor, "has_more": self.has_more, **extra}
+        return body + b"," + _encode(tail)[1:]
 
 
 def visible_records_query(device: DeviceIdentity) -> Select[tuple[str]]:
@@ -40,8 +60,13 @@ def visible_records_query(device: DeviceIdentity) -> Select[tuple[str]]:
 
 
 def pull_changes(device: DeviceIdentity, cursor: int, limit: int, *,
-                 protocol: int = PROTOCOL_VERSION, with_records: bool = True) -> ChangePage:
-    """Up to `limit` changes with server_seq > `cursor`, oldest first.
+                 protocol: int = PROTOCOL_VERSION, with_records: bool = True,
+                 max_bytes: int | None = None) -> ChangePage:
+    """Up to `limit` changes with server_seq > `cursor`, oldest first, and with
+    `max_bytes` no more than fit in that many bytes of the page's JSON (`to_json`, with
+    up to ENVELOPE_BYTES of extra keys): changes are taken in order until the next would
+    pass the budget, but always at least one, so a change bigger than the budget still
+    moves the cursor. Its records entries count too.
 
     Everything is read from one snapshot (REPEATABLE READ on PostgreSQL, a read
     transaction on SQLite); since sequence numbers commit in order, that snapshot holds
@@ -90,12 +115,51 @@ def pull_changes(device: DeviceIdentity, cursor: int, limit: int, *,
         merged.sort(key=lambda item: item[0])
         has_more = len(merged) > limit
         page = merged[:limit]
-        next_cursor = page[-1][0] if has_more else top
         record_ids = sorted({rid for _, _, rid in page if rid is not None})
         records = _record_states(record_ids) if with_records else None
+        encoded = None
+        if max_bytes is not None:
+            page, records, encoded = _within(page, records, max_bytes)
+            has_more = has_more or len(page) < min(limit, len(merged))
+        next_cursor = page[-1][0] if has_more else top
     finally:
         session.rollback()
-    return ChangePage(tuple(change for _, change, _ in page), records, next_cursor, has_more)
+    return ChangePage(tuple(change for _, change, _ in page), records, next_cursor, has_more,
+                      encoded)
+
+
+def _within(page: list[tuple[int, dict[str, Any], str | None]],
+            records: dict[str, dict[str, Any]] | None, max_bytes: int
+            ) -> tuple[list[tuple[int, dict[str, Any], str | None]],
+                       dict[str, dict[str, Any]] | None,
+                       tuple[tuple[bytes, ...], tuple[bytes, ...]]]:
+    """The first changes of `page` whose JSON (with their records' entries) fits in
+    `max_bytes` (at least one), the records they touch, and the encoded pieces."""
+    used = ENVELOPE_BYTES
+    changes: list[bytes] = []
+    entries: list[bytes] = []
+    kept: dict[str, dict[str, Any]] = {}
+    for count, (_, change, rid) in enumerate(page):
+        piece = _encode(change)
+        cost = len(piece) + 1
+        entry = None
+        if records is not None and rid is not None and rid not in kept and rid in records:
+            entry = _encode({rid: records[rid]})[1:-1]
+            cost += len(entry) + 1
+        if count and used + cost > max_bytes:
+            page = page[:count]
+            break
+        used += cost
+        changes.append(piece)
+        if entry is not None:
+            entries.append(entry)
+            kept[rid] = records[rid]  # type: ignore[index]
+    return page, kept if records is not None else None, (tuple(changes), tuple(entries))
+
+
+def _encode(value: Any) -> bytes:
+    """Compact UTF-8 JSON, as `server.api.wire.json_response` writes it."""
+    return _json(value).encode("utf-8")
 
 
 def _record_states(record_ids: list[str]) -> dict[str, dict[str, Any]]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Select, delete, false, insert, select, update
+from sqlalchemy import Select, delete, false, select, update
 
 from server.auth.roles import Role, role_of
 from server.errors import ApiError
@@ -32,6 +32,7 @@ from server.models import (
     User,
 )
 from server.models.types import utcnow
+from server.services.apply import _insert_rows
 
 SETTLEMENT_FORM = "sdi_settlement_profile"
 STRUCTURE_FORM = "sdi_structure_numbering"
@@ -110,7 +111,7 @@ def assign_settlements(record_ids: Sequence[str], pushed_by: str | None = None,
         for rid, sid in session.execute(select(RecordScope.record_id, RecordScope.settlement_id)
                                         .where(RecordScope.record_id.in_(chunk)))}
     moved: list[tuple[str, str | None]] = []  # (record id, its settlement) for the children
-    fresh: list[dict[str, Any]] = []  # new scope rows, inserted in one executemany
+    fresh: list[tuple[str, str, str | None, str | None]] = []  # new scope rows
     for record_id, form_id, settlement_ref, structure_ref, *names in rows:
         scope = scopes.get(record_id)
         old = scope.settlement_id if scope is not None else None
@@ -129,8 +130,7 @@ def assign_settlements(record_ids: Sequence[str], pushed_by: str | None = None,
                 continue  # a device may not move records into or out of another federation
         linked[record_id] = settlement
         if scope is None:
-            fresh.append({"record_id": record_id, "form_id": form_id, "parent_id": parent,
-                          "settlement_id": settlement})
+            fresh.append((record_id, form_id, parent, settlement))
         elif (scope.parent_id, scope.settlement_id) == (parent, settlement):
             continue
         else:
@@ -138,8 +138,9 @@ def assign_settlements(record_ids: Sequence[str], pushed_by: str | None = None,
         if form_id != HOUSEHOLD_FORM:
             moved.append((record_id, settlement))
     session.flush()
-    if fresh:
-        session.execute(insert(RecordScope), fresh)
+    if fresh:  # one executemany (a COPY on PostgreSQL), as a batch's other rows
+        _insert_rows(session.connection(), RecordScope.__tablename__,
+                     ("record_id", "form_id", "parent_id", "settlement_id"), fresh)
     _relink_children(moved)
 
 

@@ -25,6 +25,7 @@ from server_harness import LiveServer, publish_test_form, wipe
 
 from client.api import SyncApi
 from client.transport import HttpTransport, RetryPolicy
+from field_app.core.records import field_states
 from field_app.core.store import Store, open_store
 from field_app.core.sync_runner import enrol, run_sync
 from hesabu.cli import main
@@ -73,11 +74,11 @@ def sync_tablet(store: Store, url: str) -> Any:
 def store_state(store: Store) -> Replica:
     records: dict[str, dict[str, Any]] = {}
     conflicts: set[tuple[str, str, tuple[str, ...]]] = set()
-    for row in store.query("SELECT record_id, path, value, heads, conflict FROM fields"):
-        if row["path"] != "__deleted__" and row["value"] is not None:
-            records.setdefault(row["record_id"], {})[row["path"]] = json.loads(row["value"])
+    for row in field_states(store):  # households kept as their first op too
+        if row["path"] != "__deleted__" and row["has_value"]:  # a winning null counts
+            records.setdefault(row["record_id"], {})[row["path"]] = row["value"]
         if row["conflict"]:
-            heads = tuple(sorted(h["op_id"] for h in json.loads(row["heads"])))
+            heads = tuple(sorted(h["op_id"] for h in row["heads"]))
             conflicts.add((row["record_id"], row["path"], heads))
     return records, conflicts
 

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from field_app.core import encryption, inbox, outbox, records
+from field_app.core.integrity import check_store
 from field_app.core.records import _scalar_text
 from field_app.core.store import Store, open_store
 from sync.canonical import canonical_json
@@ -63,7 +64,10 @@ def snapshot(store: Store) -> dict[str, Any]:
         "records": rows("SELECT record_id, form_id, form_version, status, answers, deleted, "
                         "settlement_id, structure_id, made_at, changed_at FROM records "
                         "ORDER BY record_id"),
-        "fields": rows("SELECT * FROM fields ORDER BY record_id, path"),
+        # Every field's state, whether written as rows or kept in a first op (a record
+        # pulled again writes its rows: the same state, stored the other way).
+        "fields": sorted(records.field_states(store),
+                         key=lambda f: (f["record_id"], f["path"])),
         "parents": rows("SELECT * FROM field_parents ORDER BY record_id, path, op_id"),
         "notices": rows("SELECT record_id, path, values_json FROM conflict_notices "
                         "ORDER BY record_id, path"),
@@ -123,3 +127,55 @@ def test_the_short_cut_for_a_value_is_its_canonical_json(value: Any) -> None:
 @pytest.mark.parametrize("value", [2.0, 2.5, [1, "a"], {"a": 1}])
 def test_floats_and_lists_take_the_general_path(value: Any) -> None:
     assert _scalar_text(value) is None
+
+
+def test_households_pulled_in_nested_answers_wait_for_their_field_rows(
+        tmp_path: Path) -> None:
+    """A household this device never saw, pulled as nested answers, is stored as its
+    first op (`records.first_op`, device migration 0006) without its ~50 field rows;
+    they are written when something reads or merges its fields, exactly as they would
+    have been, so edits and conflicts come out the same as on a store that wrote them."""
+    ops = authored_ops(tmp_path)
+    flat = [Op.from_wire(op.to_wire(answers=False)) for op in ops]  # no nested answers
+    new = [i for i, op in enumerate(ops) if op.answers is not None]
+    lazy = open_store(tmp_path / "lazy.db", device_name="lazy")
+    eager = open_store(tmp_path / "eager.db", device_name="eager")
+    with lazy.transaction():
+        records.apply_ops(lazy, [ops[i] for i in new])
+    with eager.transaction():
+        records.apply_ops(eager, [flat[i] for i in new])  # without answers: rows written
+    assert lazy.query("SELECT count(*) AS n FROM fields")[0]["n"] == 0
+    assert len(lazy.query("SELECT 1 FROM records WHERE first_op IS NOT NULL")) == len(new)
+    assert eager.query("SELECT count(*) AS n FROM fields")[0]["n"] > 10 * len(new)
+    for store in (lazy, eager):  # nothing to report, nothing "only local"
+        assert check_store(store) == []
+        assert not any(outbox.only_local(store, ops[i].record_id) for i in new)
+    assert snapshot(lazy)["records"] == snapshot(eager)["records"]
+    # The rest of the ops (edits, a delete, concurrent edits: conflicts), then a local
+    # edit of a household still kept as its first op.
+    rest = [i for i in range(len(ops)) if i not in new]
+    for store in (lazy, eager):
+        with store.transaction():
+            records.apply_ops(store, [ops[i] for i in rest])
+    untouched = sorted({ops[i].record_id for i in new} - {ops[i].record_id for i in rest})
+    still = len(lazy.query("SELECT 1 FROM records WHERE first_op IS NOT NULL"))
+    assert still == len(untouched) > 1
+    # A local edit (this device writes the op) and the same op pulled by the other store.
+    edit = records.save_answers(lazy, untouched[0], {"size": 3, "name": "Neema"})
+    assert lazy.query("SELECT first_op FROM records WHERE record_id = ?",
+                      [untouched[0]])[0]["first_op"] is None
+    (edit_op,) = [op for op in outbox.pending(lazy) if op["op_id"] == edit]
+    assert edit_op["parents"]["size"]  # it saw the first op as the head it replaces
+    with eager.transaction():
+        records.apply_op(eager, Op.from_wire(edit_op))
+    assert check_store(lazy) == []
+    for records_ in (lazy, eager):  # everything read back as rows, for the comparison
+        for row in records_.query("SELECT record_id FROM records"):
+            with records_.transaction():
+                records.write_first_op_fields(records_, row["record_id"])
+    assert lazy.query("SELECT count(*) AS n FROM records WHERE first_op IS NOT NULL"
+                      )[0]["n"] == 0
+    mine, theirs = snapshot(lazy), snapshot(eager)
+    assert mine == theirs
+    assert any(n["path"] == "size" for n in mine["notices"])
+    assert check_store(lazy) == []

@@ -138,3 +138,61 @@ def test_0013_adds_and_removes_the_records_table_sort_keys(db_url: str) -> None:
             "constrained_columns"] == ["form_id", "path"]
     finally:
         engine.dispose()
+
+
+def test_0014_compresses_with_lz4_and_its_downgrade_lists_compact_heads(db_url: str) -> None:
+    """0014 sets lz4 on the big JSON columns (PostgreSQL with lz4 only); going back to
+    0013 rewrites heads in the "all+deleted" form as the listed form older code reads."""
+    import json
+
+    from alembic import command
+    from sqlalchemy import text
+
+    from server.migrate import alembic_config
+    from server.services.apply import decode_heads, encode_heads
+
+    a = "01964c02-0000-7000-8000-00000000000a"
+    fields = {"consent": "yes", "household/size": 3}
+    heads = {path: {a: (a, "h", "t", value)} for path, value in fields.items()}
+    heads["__deleted__"] = {a: (a, "h", "t", False)}
+    stored = encode_heads(heads, fields)
+    assert stored["won"] == "all+deleted"
+    engine = create_engine(db_url)
+    try:
+        upgrade(engine)
+        with engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                methods = dict(conn.execute(text(
+                    "SELECT attrelid::regclass::text || '.' || attname, attcompression "
+                    "FROM pg_attribute WHERE attname IN ('fields', 'answers', 'heads', "
+                    "'payload') AND attrelid::regclass::text IN ('records', 'ops')")).all())
+                lz4 = conn.execute(text(
+                    "SELECT 'lz4' = ANY(enumvals) FROM pg_settings "
+                    "WHERE name = 'default_toast_compression'")).scalar()
+                expected = "l" if lz4 else ""
+                assert methods == {"records.fields": expected, "records.answers": expected,
+                                   "records.heads": expected, "ops.payload": expected}
+            for rid, form_heads in (("r1", stored), ("r2", {"ops": [[a, "h", "t"]],
+                                                            "won": "all", "fields": {}})):
+                conn.execute(text(
+                    "INSERT INTO records (record_id, form_id, form_version, latest_hlc, "
+                    "latest_op_id, fields, answers, deleted, created_seq, server_seq, heads) "
+                    "VALUES (:rid, 'f', '1', 'h', :a, :fields, '{}', false, 1, 1, :heads)"),
+                    {"rid": rid, "a": a, "fields": json.dumps(fields),
+                     "heads": json.dumps(form_heads)})
+            command.downgrade(alembic_config(conn), "0013")
+        with engine.connect() as conn:
+            rows = dict(conn.execute(text("SELECT record_id, heads FROM records")).all())
+            if conn.dialect.name == "postgresql":
+                assert set(conn.execute(text(
+                    "SELECT attcompression FROM pg_attribute WHERE attrelid = "
+                    "'records'::regclass AND attname = 'fields'")).scalars()) == {""}
+        listed = rows["r1"] if isinstance(rows["r1"], dict) else json.loads(rows["r1"])
+        assert listed["won"] == [["consent", "household/size", "__deleted__"]]
+        assert decode_heads(listed, fields, deleted=False) == heads
+        kept = rows["r2"] if isinstance(rows["r2"], dict) else json.loads(rows["r2"])
+        assert kept["won"] == "all"
+        upgrade(engine)
+        assert current_revision(engine) == head_revision()
+    finally:
+        engine.dispose()
