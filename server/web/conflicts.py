@@ -28,6 +28,8 @@ from server.services.record_view import (
 from server.services.resolution import describe_versions, open_conflicts, resolve_conflict
 from server.services.review import record_title, settlement_of
 from server.services.scoping import visible_record_ids
+from sync.canonical import canonical_json
+from sync.fields import DELETED
 
 bp = Blueprint("conflicts", __name__, url_prefix="/conflicts")
 _STAFF = (Role.ADMIN, Role.LEADER)
@@ -54,10 +56,14 @@ def index() -> str:
         label = label_of(node, lang) if node is not None else c.path
         versions = describe_versions(c)
         for version in versions:
-            version["shown"] = (display_value(node, version["value"], spec, lang)
-                                if spec is not None and node is not None
-                                else version["value"])
-        if c.path == "__deleted__":  # one tablet deleted the record, another edited it
+            value = version["value"]
+            if c.path == DELETED:  # true or false, as the label below says
+                version["shown"] = canonical_json(value)
+            elif spec is not None and node is not None:
+                version["shown"] = display_value(node, value, spec, lang)
+            else:
+                version["shown"] = value
+        if c.path == DELETED:  # one tablet deleted the record, another edited it
             label = _("Is this record deleted? (true: deleted, false: kept)")
         widget = widget_for(spec, record.answers, record.fields, c.path, lang) \
             if spec is not None else None

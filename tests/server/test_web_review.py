@@ -178,6 +178,23 @@ def test_conflicts_show_both_values_and_a_resolution_closes_them(
     assert ("conflict.resolve", "leader_a") in audit_actions(app)
 
 
+def test_a_delete_against_an_edit_reads_true_and_false(app: Flask, people: People) -> None:
+    """One tablet deletes a structure while another edits it: the conflict is on
+    `__deleted__`, and its values read as the label says (true / false), not Python's
+    True / False."""
+    other = enrol_device(app, "tab-spare", "Spare tablet")
+    first = new_structure(app, people.tablet_a, people.s1, "KSE-0009")
+    heads = {"storeys": [first.op_id], "__deleted__": [first.op_id]}
+    push(app, people.tablet_a, [people.tablet_a.op(first.record_id, heads={
+        "__deleted__": [first.op_id]}, kind="delete", form_id=FORM, form_version="1")])
+    push(app, other, [other.op(first.record_id, {"storeys": 4}, heads, form_id=FORM,
+                               form_version="1")])
+    page = text(people.leader_a.client.get("/conflicts/"))
+    assert "Is this record deleted?" in page
+    shown = re.findall(r'<span class="value">([^<]*)</span>', page)
+    assert sorted(shown) == ["false", "true"], page
+
+
 def test_an_enumerator_gets_no_link_they_cannot_open(app: Flask, people: People) -> None:
     """Found by hand (issue 16): a record in conflict told an enumerator to "resolve
     them" with a link to /conflicts/, which answers them 403."""
