@@ -51,8 +51,9 @@ ALPHA = 0.5
 SLOW_SNDBUF = 16 * 1024
 SNDBUF_MIN, SNDBUF_MAX = 8 * 1024, 256 * 1024
 #: Seconds of download a pull page should take on a slow link (the most a dropped
-#: connection loses; each page also costs a round trip, ~1 s on EDGE).
-PULL_PAGE_S = 8.0
+#: connection loses; each page also costs a round trip and its own slow start: measured
+#: on EDGE, pages of ~8 s made a pull 12% slower than pages of 1,000 changes, ~11 s).
+PULL_PAGE_S = 15.0
 #: Bytes of a pull page's JSON (what `max_bytes` counts) per byte on the wire (gzip):
 #: ~9 for household ops (1,542 bytes of JSON, 175 down per household in bench/sync.py);
 #: 8 errs towards smaller pages.
@@ -60,9 +61,10 @@ PULL_JSON_PER_WIRE_BYTE = 8
 #: A page of this size or more is the server's default (`HESABU_DEFAULT_PULL_BYTES`):
 #: the client then leaves `max_bytes` out.
 DEFAULT_PULL_BYTES = 2 * 1024 * 1024
-#: Pull pages on a link known to be slow but whose download rate is not measured yet,
-#: and the smallest page asked for (below, the round trips would cost more than a drop).
-SLOW_PULL_BYTES = 256 * 1024
+#: Pull pages on a link known to be slow but whose download rate is not measured yet
+#: (~680 households, ~8 s on EDGE), and the smallest page asked for (below, the round
+#: trips would cost more than a drop).
+SLOW_PULL_BYTES = 1024 * 1024
 MIN_PULL_BYTES = 64 * 1024
 
 
@@ -117,7 +119,11 @@ class NetworkMeter:
         elif exchange.bytes_sent < RTT_MAX_BYTES and exchange.bytes_received < RTT_MAX_BYTES:
             self.rtt_s = _ewma(self.rtt_s, seconds)
         if exchange.bytes_received >= RATE_MIN_BYTES:
-            self.download_rate = _ewma(self.download_rate, exchange.bytes_received / seconds)
+            # Less the round trip (the request going up, the answer's first byte coming
+            # back; at most half the time): a page of a few seconds on EDGE otherwise
+            # counts it as transfer and the rate errs low by a third.
+            transfer = max(seconds - (self.rtt_s or 0.0), seconds / 2)
+            self.download_rate = _ewma(self.download_rate, exchange.bytes_received / transfer)
 
     def slow(self) -> bool:
         """Is this a link where bytes cost more than CPU? (Unknown counts as slow.)"""

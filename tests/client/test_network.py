@@ -83,10 +83,11 @@ def test_pull_pages_are_sized_by_the_download_rate() -> None:
     assert meter.pull_bytes() == SLOW_PULL_BYTES  # nothing known: a slow link
     meter.observe(Exchange(200, 300, 0.004, server_protocol=3))  # a LAN's round trip
     assert meter.pull_bytes() is None  # the server's default
-    # An EDGE page: 40 KB in 2.6 s, of which the server worked 0.1 s (16 KB/s).
+    # An EDGE page: 40 KB in 3.4 s, of which the server worked 0.1 s and the round trip
+    # took 0.8 s (16 KB/s).
     edge = NetworkMeter()
-    edge.observe(Exchange(300, 500, 0.9, server_protocol=3))
-    edge.observe(Exchange(200, 40_000, 2.6, server_seconds=0.1))
+    edge.observe(Exchange(300, 500, 0.8, server_protocol=3))
+    edge.observe(Exchange(200, 40_000, 3.4, server_seconds=0.1))
     assert edge.download_rate == pytest.approx(16_000)
     assert edge.pull_bytes() == int(16_000 * PULL_PAGE_S * PULL_JSON_PER_WIRE_BYTE)
     assert SLOW_PULL_BYTES < edge.pull_bytes() < DEFAULT_PULL_BYTES
@@ -95,7 +96,7 @@ def test_pull_pages_are_sized_by_the_download_rate() -> None:
     assert edge.pull_bytes() is None
     # A crawling link still gets pages worth a round trip, and the rate survives a restart.
     gprs = NetworkMeter()
-    gprs.observe(Exchange(200, 33_000, 60.0))
+    gprs.observe(Exchange(200, 33_000, 90.0))
     assert gprs.pull_bytes() == MIN_PULL_BYTES
     again = NetworkMeter()
     again.restore(gprs.state())
