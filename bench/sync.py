@@ -49,6 +49,7 @@ from sqlalchemy import event  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
 from client.api import SyncApi  # noqa: E402
+from client.pull_ahead import PullAhead  # noqa: E402
 from client.transport import HttpTransport  # noqa: E402
 from field_app.core import encryption, outbox, records  # noqa: E402
 from field_app.core.store import Store, open_store  # noqa: E402
@@ -197,20 +198,52 @@ class StatementCounter:
         return counts
 
 
+class AheadCpu:
+    """CPU seconds of the runner's pull-ahead threads (client.pull_ahead fetches and
+    decodes the next page there): the client's work that this thread's clock misses."""
+
+    spent = 0.0
+    _lock = threading.Lock()
+    _fetch = PullAhead._fetch
+
+    @classmethod
+    def install(cls) -> None:
+        def timed(ahead: PullAhead, cursor: int) -> None:
+            started = time.thread_time()
+            try:
+                cls._fetch(ahead, cursor)
+            finally:
+                with cls._lock:
+                    cls.spent += time.thread_time() - started
+
+        PullAhead._fetch = timed  # type: ignore[method-assign]
+
+    @classmethod
+    def read(cls) -> float:
+        with cls._lock:
+            return cls.spent
+
+
+AheadCpu.install()
+
+
 class Clocks:
-    """Wall time, the client's CPU (this thread), the server's (CpuMeter) and the whole
-    process's (client, server and proxy) over one phase."""
+    """Wall time, the client's CPU (this thread and its pull-ahead threads), the
+    server's (CpuMeter) and the whole process's (client, server and proxy) over one
+    phase."""
 
     def __init__(self, meter: CpuMeter) -> None:
         self.meter = meter
         meter.take()
         self.wall, self.thread, self.process = (time.perf_counter(), time.thread_time(),
                                                 time.process_time())
+        self.ahead = AheadCpu.read()
         self.postgres = postgres_cpu_s()
 
     def stop(self) -> dict[str, float]:
         return {"s": time.perf_counter() - self.wall,
-                "client_cpu_s": time.thread_time() - self.thread,
+                "client_cpu_s": (time.thread_time() - self.thread
+                                 + AheadCpu.read() - self.ahead),
                 "server_cpu_s": self.meter.take(),
                 "cpu_s": time.process_time() - self.process,
                 "postgres_cpu_s": postgres_cpu_s() - self.postgres}

@@ -97,10 +97,29 @@ class SyncApi:
             headers={"Content-Type": "application/json", "Content-Encoding": coding},
             attempts=attempts)
 
-    def pull(self, cursor: int, limit: int) -> PullPage:
-        resp = self.transport.request("GET", "/api/sync/pull",
-                                      query={"cursor": cursor, "limit": limit,
-                                             "protocol": self.protocol, "records": 0})
+    def pull(self, cursor: int, limit: int, max_bytes: int | None = None) -> PullPage:
+        """One page of changes after `cursor`: at most `limit` of them and `max_bytes` of
+        JSON; without `max_bytes`, as many bytes as the network meter chooses for this
+        link (`NetworkMeter.pull_bytes`; the server's default on a fast link)."""
+        network = self.transport.network
+        if max_bytes is None:
+            max_bytes = network.pull_bytes()
+        query: dict[str, int] = {"cursor": cursor, "limit": limit, "protocol": self.protocol,
+                                 "records": 0}
+        if max_bytes is not None and not network.pull_bytes_refused:
+            query["max_bytes"] = max_bytes
+        try:
+            resp = self.transport.request("GET", "/api/sync/pull", query=query)
+        except SyncError as exc:
+            fields = exc.details.get("fields")
+            if "max_bytes" not in query or not isinstance(fields, dict) \
+                    or "max_bytes" not in fields:
+                raise
+            # A server from before `max_bytes` refuses it as unknown: its pages are
+            # bounded by `limit` only; ask it without from now on.
+            network.pull_bytes_refused = True
+            del query["max_bytes"]
+            resp = self.transport.request("GET", "/api/sync/pull", query=query)
         try:
             return PullPage.from_wire(_decode(resp, "pull page"), cursor=cursor)
         except BodyError as exc:

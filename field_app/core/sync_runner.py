@@ -6,7 +6,8 @@ Safe to stop at any point (the `cancel` event is checked between batches, pages 
 chunks; the app being killed is covered by the store's transactions):
 - an op leaves the outbox only when the server acked it; a batch that was sent but
   not acked is sent again and the server re-acks it without storing it twice;
-- a pulled page and its cursor are saved together;
+- a pulled page and its cursor are saved together, once the page is applied (the next
+  page, fetched meanwhile, is only in memory until then);
 - an attachment resumes from the offset the server reports.
 Progress is reported as `progress(phase, done, total)` with phase one of
 "push", "pull", "forms", "attachments".
@@ -23,6 +24,7 @@ from pathlib import Path
 
 from client.api import SyncApi
 from client.errors import SyncCancelled, SyncError
+from client.pull_ahead import PullAhead
 from field_app.core import attachments, bundles, inbox, outbox
 from field_app.core.errors import NotEnrolledError, StoreError
 from field_app.core.pins import keep_pins, learn_pins
@@ -166,12 +168,24 @@ class SyncRunner:
                     self.store.receive_hlc(answer.server_hlc)
 
     def pull(self) -> None:
+        """Pull pages until the server has no more. The next page is fetched while this
+        one is applied (client.pull_ahead: on a slow link its transfer overlaps the
+        store's work); a page and its cursor are saved together, only once applied."""
+        ahead = PullAhead(self.api, self.options.pull_limit)
+        try:
+            self._pull_pages(ahead)
+        finally:
+            ahead.close()  # a page fetched ahead and not applied is fetched again
+
+    def _pull_pages(self, ahead: PullAhead) -> None:
         cursor = self.store.cursor()
         pages = 0
         while True:
             self._check_cancel()
+            if not ahead.busy:
+                ahead.start(cursor)
             try:
-                page = self.api.pull(cursor, self.options.pull_limit)
+                page = ahead.result()
             except SyncError as exc:
                 if exc.code != CURSOR_INVALID or cursor == 0:
                     raise
@@ -179,13 +193,15 @@ class SyncRunner:
                 # server): start again from 0; re-applying what we have is harmless.
                 cursor = 0
                 continue
+            if page.has_more and page.next_cursor == cursor:
+                raise SyncError("The server said there is more but gave nothing; "
+                                "try again later.", code="sync.bad_response", retryable=True)
+            if page.has_more and not self.cancel.is_set():
+                ahead.start(page.next_cursor)
             result = inbox.apply_page(self.store, page)
             self.tally.received += result.received
             self.tally.forms.update(result.forms)
             pages += 1
-            if page.has_more and page.next_cursor == cursor:
-                raise SyncError("The server said there is more but gave nothing; "
-                                "try again later.", code="sync.bad_response", retryable=True)
             cursor = page.next_cursor
             self.progress("pull", pages, pages + (1 if page.has_more else 0))
             if not page.has_more:

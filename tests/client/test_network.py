@@ -5,7 +5,12 @@ from __future__ import annotations
 import pytest
 
 from client.network import (
+    DEFAULT_PULL_BYTES,
+    MIN_PULL_BYTES,
+    PULL_JSON_PER_WIRE_BYTE,
+    PULL_PAGE_S,
     RATE_MIN_BYTES,
+    SLOW_PULL_BYTES,
     SLOW_RATE,
     Exchange,
     NetworkMeter,
@@ -63,13 +68,43 @@ def test_a_refused_coding_is_not_tried_again_and_survives_a_restart() -> None:
 
 @pytest.mark.parametrize("state", [
     None, "fast", [], {"server_protocol": "3", "rtt_s": -1, "upload_rate": float("nan")},
-    {"server_protocol": True, "rtt_s": "0.1", "upload_rate": float("inf"), "refused": "bzip2"},
+    {"server_protocol": True, "rtt_s": "0.1", "upload_rate": float("inf"), "refused": "bzip2",
+     "download_rate": -5},
 ])
 def test_a_damaged_saved_state_is_ignored(state: object) -> None:
     meter = NetworkMeter()
     meter.restore(state)
     assert meter.state() == {"server_protocol": None, "rtt_s": None, "upload_rate": None,
-                             "refused": []}
+                             "download_rate": None, "refused": []}
+
+
+def test_pull_pages_are_sized_by_the_download_rate() -> None:
+    meter = NetworkMeter()
+    assert meter.pull_bytes() == SLOW_PULL_BYTES  # nothing known: a slow link
+    meter.observe(Exchange(200, 300, 0.004, server_protocol=3))  # a LAN's round trip
+    assert meter.pull_bytes() is None  # the server's default
+    # An EDGE page: 40 KB in 3.4 s, of which the server worked 0.1 s and the round trip
+    # took 0.8 s (16 KB/s).
+    edge = NetworkMeter()
+    edge.observe(Exchange(300, 500, 0.8, server_protocol=3))
+    edge.observe(Exchange(200, 40_000, 3.4, server_seconds=0.1))
+    assert edge.download_rate == pytest.approx(16_000)
+    assert edge.pull_bytes() == int(16_000 * PULL_PAGE_S * PULL_JSON_PER_WIRE_BYTE)
+    assert SLOW_PULL_BYTES < edge.pull_bytes() < DEFAULT_PULL_BYTES
+    # A page over Wi-Fi: 1 MB in 0.2 s. Then the server's default again.
+    edge.observe(Exchange(200, 1_000_000, 0.2))
+    assert edge.pull_bytes() is None
+    # A crawling link still gets pages worth a round trip, and the rate survives a restart.
+    gprs = NetworkMeter()
+    gprs.observe(Exchange(200, 33_000, 90.0))
+    assert gprs.pull_bytes() == MIN_PULL_BYTES
+    again = NetworkMeter()
+    again.restore(gprs.state())
+    assert again.download_rate == gprs.download_rate and again.pull_bytes() == MIN_PULL_BYTES
+    # Without a page measured, the (lower) upload rate stands in.
+    pushed = NetworkMeter()
+    pushed.observe(Exchange(100_000, 200, 8.0))
+    assert pushed.pull_bytes() == int(12_500 * PULL_PAGE_S * PULL_JSON_PER_WIRE_BYTE)
 
 
 def test_header_parsing() -> None:
