@@ -4,8 +4,8 @@ Code that reads the answers of a known form (the settlement profile indicators) 
 inputs ("population"); a mapping file kept with the form definitions says which question
 holds each one, by its path in the form ("section_C/C12_Total_Population"). A federation
 whose variant of the form names or places a question differently then changes the
-mapping, not the code. `check_questions` checks a mapping against a form; `answer_at`
-reads one answer from a record.
+mapping, not the code. `check_questions` checks a mapping against a form; a record's
+answer at a mapped path is `forms.answers.get(answers, path)`.
 
     >>> from forms.loader import load_form
     >>> form = load_form({"survey": [
@@ -14,7 +14,8 @@ reads one answer from a record.
     ...     {"type": "end_group"}], "settings": [{"form_id": "counts"}]})
     >>> households = question_path("people/households")
     >>> check_questions(form, [("households", households, NUMBER)])
-    >>> answer_at({"people": {"households": 120}}, households)
+    >>> from forms import answers
+    >>> answers.get({"people": {"households": 120}}, households)
     120
     >>> check_questions(form, [("size", question_path("people/size"), NUMBER)])
     Traceback (most recent call last):
@@ -24,8 +25,7 @@ reads one answer from a record.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable
 
 from forms.spec import FormSpec
 
@@ -58,16 +58,6 @@ def question_path(written: str) -> QuestionPath:
     if not path:
         raise QuestionMapError(f"{written!r} is not a question path (group/name)")
     return path
-
-
-def answer_at(answers: Mapping[str, Any], path: QuestionPath) -> Any:
-    """The answer at `path` in a record's nested answers, or None when absent."""
-    value: Any = answers
-    for step in path:
-        if not isinstance(value, Mapping):
-            return None
-        value = value.get(step)
-    return value
 
 
 def check_questions(form: FormSpec, inputs: Iterable[tuple[str, QuestionPath, str]]) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
-from forms.question_map import answer_at
+from forms.answers import get as answer_at
 from server.extensions import begin_write, is_sqlite
 from server.models import Record
 from server.models.indicators import (

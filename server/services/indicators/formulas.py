@@ -13,7 +13,7 @@ import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from forms.question_map import answer_at
+from forms.answers import get as answer_at
 from server.services.indicators.profile_questions import (
     ProfileQuestions,
     WaterSource,
