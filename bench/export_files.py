@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from forms.answers import get as answer_at
 from forms.spec import GEO_TYPES, MEDIA_TYPES, FormSpec, Node, text_in
 
 _GEO_PARTS = ("latitude", "longitude", "altitude", "precision")
@@ -61,15 +62,6 @@ def _repeats(nodes: Sequence[Node]) -> Iterator[Node]:
             yield node
         if node.children:
             yield from _repeats(node.children)
-
-
-def _at(answers: dict[str, Any], path: Sequence[str]) -> Any:
-    value: Any = answers
-    for name in path:
-        if not isinstance(value, dict):
-            return None
-        value = value.get(name)
-    return value
 
 
 class _Layout:
@@ -162,7 +154,7 @@ def kobo_xlsx(path: Path, spec: FormSpec, submissions: Sequence[Submission], *,
         meta = [index, sub.uuid, sub.submitted, None, None, "submitted_via_web", "amina",
                 "vGf8x2qQ", None]
         main.append([c for n in fields
-                     for c in _kobo_cells(layout, n, _at(sub.answers, n.path), numbers)]
+                     for c in _kobo_cells(layout, n, answer_at(sub.answers, n.path), numbers)]
                     + [*meta, index])
         _kobo_repeat_rows(layout, spec.children, sub.answers, (), spec.title[:31], index,
                           sheets, meta, numbers)
@@ -183,7 +175,7 @@ def _kobo_repeat_rows(layout: _Layout, nodes: Sequence[Node], answers: dict[str,
             for item in answers.get(node.name) or []:
                 counter[0] += 1
                 sheet.append([c for n in inner for c in _kobo_cells(
-                    layout, n, _at(item, n.path[len(node.path):]), numbers)]
+                    layout, n, answer_at(item, n.path[len(node.path):]), numbers)]
                     + [counter[0], parent_table, parent_index, *meta])
                 _kobo_repeat_rows(layout, node.children, item, node.path, node.name[:31],
                                   counter[0], sheets, meta, numbers)

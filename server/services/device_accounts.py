@@ -50,11 +50,17 @@ def tls_pin() -> str | None:
     return serving_pin(current_app.instance_path)
 
 
+def pin_for(server_url: str, pin: str | None) -> str | None:
+    """The certificate pin tablets get for `server_url`: only an https address has one."""
+    return pin if pin and server_url.startswith("https://") else None
+
+
 def enrolment_payload(server_url: str, code: str, pin: str | None = None) -> str:
     """The text of the QR code: `hesabu://enrol?server=...&code=...` (and `&pin=...`
     for an https address whose certificate tablets pin)."""
     fields = {"server": server_url.rstrip("/"), "code": code}
-    if pin and server_url.startswith("https://"):
+    pin = pin_for(server_url, pin)
+    if pin:
         fields["pin"] = pin
     return f"{ENROL_SCHEME}?" + urlencode(fields, quote_via=quote)
 

@@ -8,7 +8,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from urllib.parse import parse_qs, urlsplit
 
 from flask import current_app
 from sqlalchemy import delete, insert, select
@@ -24,6 +23,7 @@ from server.services.device_accounts import (
     EnrolmentOffer,
     bind_enrolled_device,
     enrolment_payload,
+    pin_for,
     tls_pin,
 )
 from server.services.device_takeover import EnrolProof, check_enrolment
@@ -78,8 +78,8 @@ def create_code_for(user: User, server_url: str, ttl_hours: float,
                                         user_id=user.id, federation_id=user.federation_id,
                                         created_by=created_by))
     db.session.commit()
-    payload = enrolment_payload(server_url, code, tls_pin())
-    pin = parse_qs(urlsplit(payload).query).get("pin", [None])[0]
+    pin = pin_for(server_url, tls_pin())
+    payload = enrolment_payload(server_url, code, pin)
     return EnrolmentOffer(code, expires, payload, user.id, user.federation_id, pin)
 
 

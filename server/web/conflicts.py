@@ -13,7 +13,7 @@ from server.auth import Role, acting, current_user, roles_required
 from server.errors import ApiError
 from server.extensions import db
 from server.i18n import form_language
-from server.models import Conflict, Record, RecordScope
+from server.models import Conflict, Record
 from server.schemas.values import whole_number
 from server.services.audit import audit
 from server.services.corrections import refusal_lines
@@ -27,7 +27,7 @@ from server.services.record_view import (
 )
 from server.services.resolution import describe_versions, open_conflicts, resolve_conflict
 from server.services.review import record_title, settlement_of
-from server.services.scoping import visible_record_ids
+from server.services.scoping import record_visible, visible_record_ids
 from sync.canonical import canonical_json
 from sync.fields import DELETED
 
@@ -81,9 +81,7 @@ def resolve(conflict_id: int) -> Response:
     if conflict is None:
         abort(404)
     record = db.session.get(Record, conflict.record_id)
-    visible = visible_record_ids(current_user())
-    if record is None or (visible is not None and db.session.execute(
-            visible.where(RecordScope.record_id == record.record_id)).first() is None):
+    if record is None or not record_visible(current_user(), record.record_id):
         abort(404)
     versions = list(conflict.versions)
     choice = request.form.get("choice", "")

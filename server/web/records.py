@@ -26,7 +26,7 @@ from server.auth import Role, acting, current_user, role_of, roles_required
 from server.errors import ApiError
 from server.extensions import db
 from server.i18n import form_language
-from server.models import Record, RecordScope
+from server.models import Record
 from server.schemas.values import whole_number
 from server.services.audit import audit
 from server.services.corrections import refusal_lines
@@ -77,11 +77,7 @@ _STAFF = (Role.ADMIN, Role.LEADER)
 def _visible_record(record_id: str) -> tuple[Record, str | None]:
     """The record, if the current user may see it (else 404: not even its existence)."""
     record = db.session.get(Record, record_id)
-    if record is None:
-        abort(404)
-    visible = visible_record_ids(current_user())
-    if visible is not None and db.session.execute(
-            visible.where(RecordScope.record_id == record_id)).first() is None:
+    if record is None or not record_visible(current_user(), record_id):
         abort(404)
     return record, settlement_of([record_id])[record_id]
 
@@ -180,8 +176,9 @@ def review_several() -> Response:
               _("Choose approved or has issues.") if "state" in fields else err.message,
               "error")
         return redirect(back)
+    actor = acting()
     for record_id in done:
-        audit(acting(), "record.review", record_id, state=state,
+        audit(actor, "record.review", record_id, state=state,
               comment=comment.strip()[:500], bulk=len(done), commit=False)
     db.session.commit()
     flash(ngettext("%(num)d record marked %(state)s.", "%(num)d records marked %(state)s.",
@@ -292,8 +289,9 @@ def edit(record_id: str) -> Response | tuple[str, int]:
         return redirect(url_for("records.show", record_id=record_id, correct=field,
                                 _anchor="correct"))
     asked = {field: widget, **extra}
+    actor = acting()
     for path, value in changes.items():
-        audit(acting(), "record.edit", record_id, path=path, old=record.fields.get(path),
+        audit(actor, "record.edit", record_id, path=path, old=record.fields.get(path),
               new=value, op_id=op.op_id, fields=sorted(op.fields))
         shown = widget_for(spec, record.answers, {path: value}, path, lang)
         flash(_("Saved: %(question)s is now %(value)s.", question=asked[path].label,
