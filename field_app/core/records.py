@@ -147,21 +147,22 @@ def _write_local(store: Store, record_id: str, kind: str, changes: dict[str, Any
                  form_id=record["form_id"], form_version=record["form_version"],
                  fields=changes, heads=heads, meta=meta)
     store.persist_clock()
-    apply_op(store, op, record_hint=record)
+    apply_op(store, op, known=True)
     ready = record["status"] == "finalized" or store.push_drafts(record["form_id"])
     outbox.append(store, op, ready=ready)
     return op.op_id
 
 
-def apply_op(store: Store, op: Op, record_hint: Mapping[str, Any] | None = None) -> bool:
+def apply_op(store: Store, op: Op, known: bool = False) -> bool:
     """Merge one op (local or pulled) into the field rows; True if any field changed.
 
     Runs inside the caller's transaction. An op for a record this device has never
     seen creates it, so an update that arrives before its create is kept, not lost.
+    `known`: the caller has seen that the record is stored (no lookup here).
     """
     db = store.db
     record_id = op.record_id
-    if record_hint is None:
+    if not known:
         rows = list(db.query("SELECT 1 FROM records WHERE record_id = ?", [record_id]))
         if not rows:
             first = _FirstOps(store)
@@ -247,7 +248,7 @@ def apply_ops(store: Store, ops: Sequence[Op]) -> int:
             continue
         if record_id in first.record_ids:
             first.flush()  # a later op of a record this page creates merges after it
-        if apply_op(store, op):
+        if apply_op(store, op, known=True):
             received += 1
     first.flush()
     return received
@@ -337,13 +338,10 @@ def write_first_op_fields(store: Store, record_id: str) -> None:
         [record_id]))
     if not rows:
         return
-    first_op, answers = rows[0]
-    op_id, hlc, device_id = json.loads(first_op)
-    fields = flatten(store.load_json(answers))
-    fields[DELETED] = False
+    made_by, fields = _kept_first_op(store, *rows[0])
     store.db.conn.executemany(
         "INSERT INTO fields (record_id, path, value, heads, conflict) VALUES (?, ?, ?, ?, 0)",
-        _first_field_rows(store, record_id, (op_id, hlc, device_id), fields))
+        _first_field_rows(store, record_id, made_by, fields))
     store.db.execute("UPDATE records SET first_op = NULL WHERE record_id = ?", [record_id])
 
 
@@ -359,14 +357,23 @@ def field_states(store: Store) -> Iterator[dict[str, Any]]:
                "has_value": stored is not None, "heads": store.load_json(row["heads"])}
     for row in store.query("SELECT record_id, first_op, answers FROM records "
                            "WHERE first_op IS NOT NULL"):
-        op_id, hlc, device_id = json.loads(row["first_op"])
-        fields = flatten(store.load_json(row["answers"]))
-        fields[DELETED] = False
+        (op_id, hlc, device_id), fields = _kept_first_op(store, row["first_op"],
+                                                         row["answers"])
         for path, value in fields.items():
             yield {"record_id": row["record_id"], "path": path, "value": value,
                    "has_value": True, "conflict": 0,
                    "heads": [{"op_id": op_id, "hlc": hlc, "device_id": device_id,
                               "value": value}]}
+
+
+def _kept_first_op(store: Store, first_op: str,
+                   answers: str) -> tuple[tuple[str, str, str], dict[str, Any]]:
+    """A record kept as its first op: that op's (op_id, hlc, device_id) and its fields
+    (the answers flattened, and a false tombstone)."""
+    op_id, hlc, device_id = json.loads(first_op)
+    fields = flatten(store.load_json(answers))
+    fields[DELETED] = False
+    return (op_id, hlc, device_id), fields
 
 
 _text = json.encoder.encode_basestring  # type: ignore[attr-defined]  # what json.dumps uses
@@ -388,9 +395,9 @@ def _scalar_text(value: Any) -> str | None:
 
 
 def refresh_answers(store: Store, record_id: str, changed_at: str | None = None) -> None:
-    """Rebuild the record's answers and deleted flag from its field values;
-    `changed_at` (an op's time) moves the record's change time forward, never back."""
-    write_first_op_fields(store, record_id)
+    """Rebuild the record's answers and deleted flag from its field values, once they
+    are rows (`_field_rows` has written a kept first op's); `changed_at` (an op's time)
+    moves the record's change time forward, never back."""
     values = {r["path"]: store.load_json(r["value"]) for r in store.db.query(
         "SELECT path, value FROM fields WHERE record_id = ? AND value IS NOT NULL",
         [record_id])}
