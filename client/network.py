@@ -178,7 +178,8 @@ class NetworkMeter:
     def state(self) -> dict[str, Any]:
         return {"server_protocol": self.server_protocol, "rtt_s": self.rtt_s,
                 "upload_rate": self.upload_rate, "download_rate": self.download_rate,
-                "refused": sorted(self.refused_codings)}
+                "refused": sorted(self.refused_codings),
+                "pull_bytes_refused": self.pull_bytes_refused}
 
     def restore(self, state: Any) -> None:
         """Take a saved `state`; anything malformed is ignored (measured again)."""
@@ -193,6 +194,7 @@ class NetworkMeter:
         refused = state.get("refused")
         if isinstance(refused, list):
             self.refused_codings = {c for c in refused if isinstance(c, str) and c != GZIP}
+        self.pull_bytes_refused = state.get("pull_bytes_refused") is True
 
 
 def parse_server_timing(header: str | None) -> float | None:

@@ -60,22 +60,25 @@ def test_a_refused_coding_is_not_tried_again_and_survives_a_restart() -> None:
     meter.observe(Exchange(300, 500, 0.9, server_protocol=3))
     meter.refused("bzip2")
     meter.refused("gzip")  # gzip is never given up
+    meter.pull_bytes_refused = True  # a server from before max_bytes: not asked again
     assert meter.push_coding() == "gzip"
     again = NetworkMeter()
     again.restore(meter.state())
     assert again.state() == meter.state() and again.push_coding() == "gzip"
+    assert again.pull_bytes_refused
 
 
 @pytest.mark.parametrize("state", [
     None, "fast", [], {"server_protocol": "3", "rtt_s": -1, "upload_rate": float("nan")},
     {"server_protocol": True, "rtt_s": "0.1", "upload_rate": float("inf"), "refused": "bzip2",
-     "download_rate": -5},
+     "download_rate": -5, "pull_bytes_refused": "yes"},
 ])
 def test_a_damaged_saved_state_is_ignored(state: object) -> None:
     meter = NetworkMeter()
     meter.restore(state)
     assert meter.state() == {"server_protocol": None, "rtt_s": None, "upload_rate": None,
-                             "download_rate": None, "refused": []}
+                             "download_rate": None, "refused": [],
+                             "pull_bytes_refused": False}
 
 
 def test_pull_pages_are_sized_by_the_download_rate() -> None:
