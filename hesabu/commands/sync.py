@@ -94,6 +94,9 @@ def sync(store_path: Path, server_url: str | None, enrol_code: str | None, max_o
     if not store_path.exists():
         raise click.ClickException(f"no store at {store_path}; create it with "
                                    f"`hesabu device init --store {store_path}`")
+    if cert_pin and not enrol_code:
+        raise click.UsageError("--cert-pin goes with --enrol-code: an enrolled device keeps "
+                               "the pin it was enrolled with (and the server's next one)")
     store = open_unlocked(store_path, pin, recovery_key)
     try:
         url = server_url or store.device.server_url

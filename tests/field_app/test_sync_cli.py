@@ -58,6 +58,10 @@ def test_sync_explains_what_is_missing(tmp_path: Path, hub: FlaskHub) -> None:
     bad = runner.invoke(main, ["sync", "--store", str(path), "--server", hub.url,
                                "--enrol-code", "NOPE-NOPE-NOPE"])
     assert bad.exit_code != 0 and "Error:" in bad.output
+    # A pin without a code would be ignored: said, not ignored.
+    pin_alone = runner.invoke(main, ["sync", "--store", str(path), "--server", hub.url,
+                                     "--cert-pin", "sha256/" + "A" * 43 + "="])
+    assert pin_alone.exit_code == 2 and "--cert-pin goes with --enrol-code" in pin_alone.output
 
 
 def test_unreachable_server_is_reported_and_nothing_is_lost(tmp_path: Path,
