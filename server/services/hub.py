@@ -25,7 +25,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import Flask, current_app
 from sqlalchemy import Text, cast, func, select
@@ -183,31 +183,34 @@ def _update_link(**values: Any) -> None:
     session.commit()
 
 
-def _link() -> tuple[str, str, str, int, int]:
+class _Upstream(NamedTuple):
+    """The hub's link as stored: where upstream is, who the hub is there, how far it got."""
+
+    url: str
+    hub_id: str
+    token: str
+    push_seq: int
+    pull_cursor: int
+    pins: tuple[str, ...]  # the certificate's pins (none: an authority's, or HTTP)
+
+
+def _link() -> _Upstream:
     link = db.session.get(HubLink, _LINK)
     if link is None:
         db.session.rollback()
         raise ApiError("hub.not_linked", "this hub is not linked to an upstream server: run "
                                          "`hesabu hub link --upstream URL --code CODE`")
-    found = (link.upstream_url, link.device_id, link.token, link.push_seq, link.pull_cursor)
+    found = _Upstream(link.upstream_url, link.device_id, link.token, link.push_seq,
+                      link.pull_cursor, tuple(link.tls_pins or ()))
     db.session.rollback()
     return found
-
-
-def _pins() -> tuple[str, ...]:
-    """The upstream certificate's pins (none: an authority's certificate, or HTTP)."""
-    link = db.session.get(HubLink, _LINK)
-    pins = tuple(link.tls_pins or ()) if link is not None else ()
-    db.session.rollback()
-    return pins
 
 
 def sync_once(*, batch: int = 500, retry: RetryPolicy | None = None,
               timeout_s: float = 60.0) -> HubSyncResult:
     """Push what the tablets sent, upload files, pull what they need; safe to interrupt
     anywhere and to repeat. Network failures end up in the result (and the status)."""
-    url, hub_id, token, _, _ = _link()
-    pins = _pins()
+    url, hub_id, token, _, _, pins = _link()
     result = HubSyncResult()
     _update_link(last_attempt=utcnow())
     try:
@@ -240,7 +243,7 @@ def sync_once(*, batch: int = 500, retry: RetryPolicy | None = None,
 
 def _push(api: SyncApi, hub_id: str, batch: int, result: HubSyncResult) -> None:
     while True:
-        _, _, _, push_seq, _ = _link()
+        push_seq = _link().push_seq
         # The payload's stored JSON text as it is (the op's wire form, as received):
         # decoding and re-encoding it in canonical form was a fifth of a relay.
         rows = db.session.execute(
@@ -333,7 +336,7 @@ def _upload_file(api: SyncApi, path: Path, sha: str, size: int) -> None:
 
 
 def _pull(api: SyncApi, result: HubSyncResult) -> None:
-    _, _, _, _, cursor = _link()
+    cursor = _link().pull_cursor
     while True:
         try:
             page = api.pull(cursor, 1000)
