@@ -17,20 +17,17 @@ Callers hold the sequence lock (`server.services.sequence.SequenceLock`).
 
 from __future__ import annotations
 
-import functools
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
-from sqlalchemy import Connection, bindparam, select, update
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from server.models import Conflict, FieldParent, Record
 from server.models import Op as OpRow
 from server.models.types import utcnow
+from server.services.rows import bind_value, compact_json, insert_rows
 from sync.fields import DELETED, unflatten
 from sync.merge import Conflict as MergeConflict
 from sync.merge import Version, merge_field
@@ -325,8 +322,8 @@ class Batch:
         conn = session.connection()
         if self._ops:
             # One moment for the whole batch, in the column type's own storage format.
-            received = _bind(conn, OpRow.__table__.c.received_at, utcnow())
-            _insert_rows(conn, "ops", _OP_COLUMNS, [(*row, received) for row in self._ops])
+            received = bind_value(conn, OpRow.__table__.c.received_at, utcnow())
+            insert_rows(conn, "ops", _OP_COLUMNS, [(*row, received) for row in self._ops])
             self._ops = []
         new_records: list[tuple[Any, ...]] = []
         changed_records: list[dict[str, Any]] = []
@@ -336,12 +333,12 @@ class Batch:
             answers = record.answers if record.answers is not None else unflatten(record.fields)
             if record.new:
                 answers_text = (record.answers_text if record.answers is not None
-                                and record.answers_text is not None else _json(answers))
+                                and record.answers_text is not None else compact_json(answers))
                 new_records.append((
                     record.record_id, record.form_id, record.form_version, record.latest_hlc,
-                    record.latest_op_id, _json(record.fields), answers_text,
+                    record.latest_op_id, compact_json(record.fields), answers_text,
                     record.deleted, record.created_seq, record.server_seq,
-                    _sole_heads_json(record) or _json(encode_heads(record.full_heads(),
+                    _sole_heads_json(record) or compact_json(encode_heads(record.full_heads(),
                                                                    record.fields))))
                 record.new = False
             else:
@@ -353,13 +350,13 @@ class Batch:
                     heads=encode_heads(record.full_heads(), record.fields)))
             record.dirty = False
         if new_records:
-            _insert_rows(conn, "records", _RECORD_COLUMNS, new_records)
+            insert_rows(conn, "records", _RECORD_COLUMNS, new_records)
         if changed_records:
             table = Record.__table__
             session.execute(update(table).where(table.c.record_id == bindparam("rid")),
                             changed_records)
         if self._parents:
-            _insert_rows(conn, "field_parents",
+            insert_rows(conn, "field_parents",
                          ("record_id", "path", "parent_op_id", "child_op_id"), self._parents)
             self._parents = []
         return [r[0] for r in new_records] + [r["rid"] for r in changed_records]
@@ -372,79 +369,22 @@ def _sole_heads_json(record: RecordState) -> str | None:
         return None
     op_id, hlc, device_id, tomb = record.sole
     won = _ALL if tomb is _NO_TOMB else _ALL_DELETED
-    return _json({"ops": [[op_id, hlc, device_id]], "won": won, "fields": {}})
+    return compact_json({"ops": [[op_id, hlc, device_id]], "won": won, "fields": {}})
 
 
 _OP_COLUMNS = ("op_id", "server_seq", "device_id", "pushed_by", "record_id", "form_id",
                "form_version", "hlc", "kind", "payload", "received_at")
 _RECORD_COLUMNS = ("record_id", "form_id", "form_version", "latest_hlc", "latest_op_id",
                    "fields", "answers", "deleted", "created_seq", "server_seq", "heads")
-_std_json = functools.partial(json.dumps, ensure_ascii=False, separators=(",", ":"),
-                              allow_nan=False)
-
-
-def _json(value: Any) -> str:
-    """Compact JSON of a batch's rows. orjson writes it several times faster than the
-    standard library (this was a quarter of a push's server time); values reaching here
-    passed the wire checks (finite numbers, str keys). orjson does not write integers
-    beyond 64 bits: those few rows take the standard library's path."""
-    try:
-        return orjson.dumps(value).decode("utf-8")
-    except TypeError:
-        return _std_json(value)
-
-
 def _payload_json(op: Op) -> tuple[str, str | None]:
     """The op's wire form as JSON and, when it came as nested answers, their JSON too
     (encoded once: it is also the new record's `answers` column)."""
     wire = op.to_wire(copy=False)
     nested = wire.pop("answers", None)
     if nested is None:
-        return _json(wire), None
-    answers_text = _json(nested)
-    return _json(wire)[:-1] + ',"answers":' + answers_text + "}", answers_text
-
-
-def _insert_rows(conn: Connection, table: str, columns: Sequence[str],
-                 rows: Sequence[Sequence[Any]]) -> None:
-    """One executemany of plain values (JSON columns already as JSON text): the rows of
-    a batch past the ORM and the per-value type machinery, which cost more than the
-    database on a batch of a thousand households. On PostgreSQL the rows go in one
-    COPY instead (no statement per row on either side; measured 25-40 % less wall time
-    for a batch's ops). The COPY runs in the connection's transaction like the insert
-    would, and is not seen by SQLAlchemy's statement events; its errors are raised as
-    SQLAlchemy's (a database gone away is still an OperationalError, answered 503)."""
-    if conn.dialect.name == "postgresql" and len(rows) > 1:
-        _copy_rows(conn, table, columns, rows)
-        return
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    conn.exec_driver_sql(
-        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})",
-        list(rows))
-
-
-def _copy_rows(conn: Connection, table: str, columns: Sequence[str],
-               rows: Sequence[Sequence[Any]]) -> None:
-    statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
-    raw = conn.connection.dbapi_connection
-    dbapi_error = conn.dialect.loaded_dbapi.Error
-    try:
-        with raw.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
-            for row in rows:
-                copy.write_row(row)
-    except dbapi_error as err:
-        gone = conn.dialect.is_disconnect(err, raw, None)  # type: ignore[arg-type]
-        if gone:
-            conn.invalidate(err)
-        raise DBAPIError.instance(statement, None, err, dbapi_error, dialect=conn.dialect,
-                                  connection_invalidated=gone) from err
-
-
-def _bind(conn: Connection, column: Any, value: Any) -> Any:
-    """`value` as the column's type stores it on this database."""
-    processor = column.type.bind_processor(conn.dialect)
-    return processor(value) if processor is not None else value
-
+        return compact_json(wire), None
+    answers_text = compact_json(nested)
+    return compact_json(wire)[:-1] + ',"answers":' + answers_text + "}", answers_text
 
 
 def current_heads(session: Session, record_id: str, paths: Iterable[str]) -> dict[str, list[str]]:

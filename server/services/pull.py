@@ -11,9 +11,9 @@ from server.errors import ApiError
 from server.extensions import db
 from server.models import Conflict, FormVersion, Record
 from server.models import Op as OpRow
-from server.services.apply import _json
 from server.services.devices import DeviceIdentity
 from server.services.review import review_changes
+from server.services.rows import compact_json
 from server.services.scoping import check_rescan, device_record_ids
 from server.services.sequence import current_seq
 from sync.messages import PROTOCOL_3, PROTOCOL_VERSION, v1_op_payload
@@ -159,7 +159,7 @@ def _within(page: list[tuple[int, dict[str, Any], str | None]],
 
 def _encode(value: Any) -> bytes:
     """Compact UTF-8 JSON, as `server.api.wire.json_response` writes it."""
-    return _json(value).encode("utf-8")
+    return compact_json(value).encode("utf-8")
 
 
 def _record_states(record_ids: list[str]) -> dict[str, dict[str, Any]]:

@@ -23,7 +23,7 @@ from sqlalchemy import delete, select, text, update
 from server.extensions import begin_write, db, is_sqlite
 from server.models import Record, RecordValue, RecordValueColumn, ServerSeq
 from server.models.record_values import VALUE_LEN
-from server.services.apply import _insert_rows
+from server.services.rows import insert_rows
 from server.services.text_fold import fold
 
 _LOCK_KEY = 0x4E5A_7AB1  # pg_advisory_xact_lock: "hesabu record values"
@@ -137,5 +137,5 @@ def _refresh(form_id: str, stale: Mapping[str, int]) -> int:
                     rows.append((form_id, path, row.record_id, value, folded, number))
         if rows:
             # Plain values past the ORM, as a push writes its rows (services/apply).
-            _insert_rows(session.connection(), RecordValue.__tablename__, _COLUMNS, rows)
+            insert_rows(session.connection(), RecordValue.__tablename__, _COLUMNS, rows)
         after_seq, after_id = batch[-1].server_seq, batch[-1].record_id

@@ -32,7 +32,7 @@ from server.models import (
     User,
 )
 from server.models.types import utcnow
-from server.services.apply import _insert_rows
+from server.services.rows import insert_rows
 
 SETTLEMENT_FORM = "sdi_settlement_profile"
 STRUCTURE_FORM = "sdi_structure_numbering"
@@ -139,7 +139,7 @@ def assign_settlements(record_ids: Sequence[str], pushed_by: str | None = None,
             moved.append((record_id, settlement))
     session.flush()
     if fresh:  # one executemany (a COPY on PostgreSQL), as a batch's other rows
-        _insert_rows(session.connection(), RecordScope.__tablename__,
+        insert_rows(session.connection(), RecordScope.__tablename__,
                      ("record_id", "form_id", "parent_id", "settlement_id"), fresh)
     _relink_children(moved)
 

@@ -12,11 +12,12 @@ from sqlalchemy.exc import IntegrityError
 
 from server.extensions import db
 from server.models import Op as OpRow
-from server.services.apply import _OP_COLUMNS, _bind, _insert_rows
+from server.services.apply import _OP_COLUMNS
+from server.services.rows import bind_value, insert_rows
 
 
 def _rows(app: Flask, ids: list[str]) -> list[tuple[object, ...]]:
-    received = _bind(db.session.connection(), OpRow.__table__.c.received_at,
+    received = bind_value(db.session.connection(), OpRow.__table__.c.received_at,
                      datetime(2026, 12, 6, 18, 0, tzinfo=UTC))
     return [(op_id, seq, "tab-1", "tab-1", f"rec-{seq}", "household", "1",
              f"hlc-{seq}", "edit", '{"text":"Nyumba \\\\ 2\\t\\u00e9","n":null}', received)
@@ -25,7 +26,7 @@ def _rows(app: Flask, ids: list[str]) -> list[tuple[object, ...]]:
 
 def test_rows_arrive_exactly_and_roll_back_with_their_transaction(app: Flask) -> None:
     with app.app_context():
-        _insert_rows(db.session.connection(), "ops", _OP_COLUMNS, _rows(app, ["a", "b", "c"]))
+        insert_rows(db.session.connection(), "ops", _OP_COLUMNS, _rows(app, ["a", "b", "c"]))
         got = db.session.execute(select(OpRow).order_by(OpRow.server_seq)).scalars().all()
         assert [(o.op_id, o.server_seq, o.record_id) for o in got] == [
             ("a", 1, "rec-1"), ("b", 2, "rec-2"), ("c", 3, "rec-3")]
@@ -37,10 +38,10 @@ def test_rows_arrive_exactly_and_roll_back_with_their_transaction(app: Flask) ->
 
 def test_a_duplicate_row_is_sqlalchemys_integrity_error(app: Flask) -> None:
     with app.app_context():
-        _insert_rows(db.session.connection(), "ops", _OP_COLUMNS, _rows(app, ["a", "b"]))
+        insert_rows(db.session.connection(), "ops", _OP_COLUMNS, _rows(app, ["a", "b"]))
         db.session.commit()
         with pytest.raises(IntegrityError):
-            _insert_rows(db.session.connection(), "ops", _OP_COLUMNS, _rows(app, ["c", "a"]))
+            insert_rows(db.session.connection(), "ops", _OP_COLUMNS, _rows(app, ["c", "a"]))
         db.session.rollback()  # the session is usable again
         assert db.session.execute(select(OpRow.op_id).order_by(OpRow.op_id)).scalars().all() \
             == ["a", "b"]
