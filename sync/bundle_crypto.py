@@ -52,9 +52,14 @@ def is_public_key(value: object) -> bool:
 ENROL_PROOF_TAG = "hesabu enrolment proof 1"
 
 
+def normalise_code(code: str) -> str:
+    """An enrolment code as it is compared: without case, spaces or dashes."""
+    return "".join(ch for ch in code.upper() if ch.isalnum())
+
+
 def enrolment_proof_message(code: str, device_id: str, public_key_hex: str) -> bytes:
     """The bytes a device signs when it enrols: the one-time code (as the server
-    compares it: no case, spaces or dashes), its id and its public key. The code is
-    spent by the enrolment, so a signature cannot be replayed with another code."""
-    normalised = "".join(ch for ch in code.upper() if ch.isalnum())
-    return "\n".join((ENROL_PROOF_TAG, normalised, device_id, public_key_hex)).encode("utf-8")
+    compares it, `normalise_code`), its id and its public key. The code is spent by the
+    enrolment, so a signature cannot be replayed with another code."""
+    return "\n".join((ENROL_PROOF_TAG, normalise_code(code), device_id,
+                      public_key_hex)).encode("utf-8")

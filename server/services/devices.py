@@ -27,6 +27,7 @@ from server.services.device_accounts import (
     tls_pin,
 )
 from server.services.device_takeover import EnrolProof, check_enrolment
+from sync.bundle_crypto import normalise_code
 
 #: No 0/O, 1/I/L, U: a code read aloud over a phone survives.
 _ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
@@ -54,11 +55,6 @@ class DeviceInfo:
 
 def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def normalise_code(code: str) -> str:
-    """Codes are compared without case, spaces or dashes."""
-    return "".join(ch for ch in code.upper() if ch.isalnum())
 
 
 def create_enrolment_code(ttl_hours: float) -> tuple[str, datetime]:
