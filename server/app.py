@@ -65,13 +65,23 @@ def database_url(instance_path: str | os.PathLike[str], config: dict[str, Any]) 
     return f"sqlite:///{Path(instance_path) / 'hesabu.db'}"
 
 
+def _chosen_instance(given: str | None) -> str | None:
+    path = given or os.environ.get("HESABU_INSTANCE_PATH")
+    return os.path.abspath(path) if path else None
+
+
+def instance_folder(given: str | None = None) -> str:
+    """The instance folder `create_app` uses: `given`, else $HESABU_INSTANCE_PATH, else
+    Flask's `instance/` beside the code (for commands that need it without the app)."""
+    return _chosen_instance(given) or Flask("server").instance_path
+
+
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the server. `config` may hold INSTANCE_PATH (where the SQLite file and
     attachments live; else $HESABU_INSTANCE_PATH, else `instance/` beside the code) and any key of
     DEFAULTS or Flask's config."""
     config = dict(config or {})
-    instance_path = config.pop("INSTANCE_PATH", None) or os.environ.get("HESABU_INSTANCE_PATH")
-    app = Flask("server", instance_path=os.path.abspath(instance_path) if instance_path else None,
+    app = Flask("server", instance_path=_chosen_instance(config.pop("INSTANCE_PATH", None)),
                 instance_relative_config=True)
     app.config.update(DEFAULTS)
     app.config.update(config)

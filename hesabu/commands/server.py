@@ -16,14 +16,6 @@ from hesabu.commands.options import (
 )
 
 
-def _instance_path(instance: str | None) -> str:
-    """The instance folder create_app would use, without making the app."""
-    from flask import Flask
-
-    path = instance or os.environ.get("HESABU_INSTANCE_PATH")
-    return os.path.abspath(path) if path else Flask("server").instance_path
-
-
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(0, 65535),
@@ -164,10 +156,11 @@ def enrol_code(ttl_hours: float) -> None:
 def tls_next(tls_names: tuple[str, ...], instance: str | None) -> None:
     """Prepare a new key and certificate for `hesabu serve --tls`. Restart the server:
     every device that syncs learns the new pin. Then run `hesabu server tls-switch`."""
+    from server.app import instance_folder
     from server.tls import TlsError, prepare_next
 
     try:
-        files = prepare_next(_instance_path(instance), tls_names)
+        files = prepare_next(instance_folder(instance), tls_names)
     except TlsError as exc:
         raise click.ClickException(str(exc)) from None
     made = "made now" if files.created else "already prepared"
@@ -183,10 +176,11 @@ def tls_next(tls_names: tuple[str, ...], instance: str | None) -> None:
 def tls_switch(instance: str | None) -> None:
     """Serve the certificate `hesabu server tls-next` prepared (restart the server after);
     the old pair is kept in <instance>/tls/previous/."""
+    from server.app import instance_folder
     from server.tls import TlsError, switch_to_next
 
     try:
-        files = switch_to_next(_instance_path(instance))
+        files = switch_to_next(instance_folder(instance))
     except TlsError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"serving {files.cert} from the next start; pin {files.pin}")
