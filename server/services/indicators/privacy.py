@@ -57,59 +57,47 @@ def suppress_enumeration(enum: Mapping[str, Any], threshold: int) -> dict[str, A
     not counts.
     """
     out: dict[str, Any] = dict(enum)
-    hidden: set[str] = set()
+    hidden: dict[str, str] = {}  # each hidden value's dotted name: its reason
     consented = enum.get("households_consented")
     for name in ("structures", "households", "households_consented", "population",
                  "members"):
         if is_small(enum.get(name), threshold):
             out[name] = None
-            hidden.add(name)
+            hidden[name] = reason(enum.get(name), threshold)
     group_totals = {"sex": enum.get("members"), "age": enum.get("members"),
                     "tenure": consented, "water_source": consented, "toilet": consented,
                     "electricity": consented}
     for group, group_total in group_totals.items():
         cells, names = suppress_group(enum.get(group, {}), group_total, threshold)
         out[group] = cells
-        hidden.update(f"{group}.{n}" for n in names)
+        hidden.update((f"{group}.{n}", reason((enum.get(group) or {}).get(n), threshold))
+                      for n in names)
     # Binary splits: "with" and "without" are both cells of the consented households.
     for name, count in (("electricity_households_pct", enum.get("households_with_electricity")),
                         ("savings_members_pct", enum.get("savings_members"))):
         without = None if count is None or consented is None else consented - count
         if any(is_small(v, threshold) for v in (count, without, consented)):
             out[name] = None
-            hidden.add(name)
+            hidden[name] = PROTECTED  # a percentage, not a count
     for name in ("households_with_electricity", "savings_members"):
         without = None if enum.get(name) is None or consented is None else \
             consented - enum[name]
         if any(is_small(v, threshold) for v in (enum.get(name), without, consented)):
             out[name] = None
-            hidden.add(name)
+            hidden[name] = reason(enum.get(name), threshold)
     for mean, base in (("household_size_mean", "households_consented"),
                        ("monthly_rent_mean", "rent_answers"),
                        ("water_cost_month_mean", "water_cost_answers")):
         if is_small(enum.get(base), threshold) or base in hidden:
             out[mean] = None
-            hidden.add(mean)
+            hidden[mean] = PROTECTED  # a mean, not a count
     for base in ("rent_answers", "water_cost_answers"):
         if is_small(enum.get(base), threshold):
             out[base] = None
-            hidden.add(base)
+            hidden[base] = reason(enum.get(base), threshold)
     out["suppressed"] = sorted(hidden)
-    out["suppression"] = {name: _reason_of(enum, name, threshold) for name in sorted(hidden)}
+    out["suppression"] = {name: hidden[name] for name in sorted(hidden)}
     return out
-
-
-_NOT_COUNTS = ("electricity_households_pct", "savings_members_pct", "household_size_mean",
-               "monthly_rent_mean", "water_cost_month_mean")
-
-
-def _reason_of(enum: Mapping[str, Any], name: str, threshold: int) -> str:
-    if name in _NOT_COUNTS:
-        return PROTECTED
-    if "." in name:
-        group, cell = name.split(".", 1)
-        return reason((enum.get(group) or {}).get(cell), threshold)
-    return reason(enum.get(name), threshold)
 
 
 def protect_across(parts: Iterable[Mapping[str, Any]], whole: dict[str, Any]) -> dict[str, Any]:
