@@ -13,7 +13,13 @@ from werkzeug.wrappers import Response
 from server.auth import current_user, roles_required
 from server.i18n import country_name
 from server.services.indicators.privacy import hidden_as
-from server.services.indicators.profiles import city_profile, list_cities, settlement_profile
+from server.services.indicators.profiles import (
+    COMPARISONS,
+    PERCENT_QUANTITIES,
+    city_profile,
+    list_cities,
+    settlement_profile,
+)
 from server.services.indicators.viewer import PROFILE_ROLES, viewer_for
 from server.web.profile_charts import (
     Bar,
@@ -64,7 +70,7 @@ COMPARISON_LABELS = {"household_size": _l("Household size (people)"),
                      "electricity_households_pct": _l("Households with electricity"),
                      "water_cost_month": _l("Water cost per month")}
 #: How each compared quantity is written (others are plain numbers).
-COMPARISON_UNITS = {"electricity_households_pct": PERCENT, "water_cost_month": MONEY}
+COMPARISON_UNITS = {**dict.fromkeys(PERCENT_QUANTITIES, PERCENT), "water_cost_month": MONEY}
 ENUMERATION_CHARTS = (("sex", _l("Household members by sex")),
                       ("age", _l("Household members by age")),
                       ("tenure", _l("Households by tenure")),
@@ -179,7 +185,7 @@ def comparison_rows(rows: list[dict[str, Any]], enum: dict[str, Any], threshold:
     out = []
     for c in rows:
         unit = COMPARISON_UNITS.get(c["quantity"], "")
-        hidden = hidden_as(enum, _ENUMERATED.get(c["quantity"], c["quantity"])) \
+        hidden = hidden_as(enum, _ENUMERATED[c["quantity"]]) \
             if c["enumerated"] is None else None
         if c.get("difference_points") is not None:
             difference = points_text(c["difference_points"])
@@ -194,9 +200,8 @@ def comparison_rows(rows: list[dict[str, Any]], enum: dict[str, Any], threshold:
     return out
 
 
-#: The enumeration summary's name of a compared quantity, where it differs.
-_ENUMERATED = {"household_size": "household_size_mean",
-               "water_cost_month": "water_cost_month_mean"}
+#: The enumeration summary's name of each compared quantity.
+_ENUMERATED = {name: enumerated_key for name, _, enumerated_key in COMPARISONS}
 
 
 def _map(rows: list[dict[str, Any]]) -> Any:
