@@ -128,8 +128,8 @@ def thumbnail_bytes(store: Store, path: str | Path) -> bytes:
         raise photos.PhotoError(str(exc)) from exc
     if store.encrypted:
         _write_sealed(store, thumb, data)
-    else:
-        thumb.write_bytes(data)
+    else:  # a crash leaves no half thumbnail that would be taken as made
+        photos.write_atomically(thumb, lambda f: f.write(data))
     return data
 
 

@@ -3,7 +3,7 @@ thumbnail beside each one for the form screen.
 
     photo = prepare_photo(taken, photos_dir, max_pixels(node.parameters))
     photo.path, photo.thumbnail, photo.width, photo.height
-    thumbnail_for(existing_attachment)    # finds or makes <name>.thumb.jpg
+    thumbnail_jpeg(photo_bytes, name)     # a thumbnail of a photo read as bytes
 
 `max-pixels` has ODK Collect's meaning: the longest side in pixels; a picture is only
 ever made smaller, never larger. A 12-megapixel camera JPEG (~4 MB) at max-pixels=1024
@@ -71,18 +71,20 @@ def thumbnail_path(path: str | Path) -> Path:
     return path.with_name(path.stem + THUMBNAIL_SUFFIX)
 
 
-def _open(src: Path):  # -> PIL.Image.Image (PIL is imported lazily: app start stays fast)
+def _open(src: Path | BinaryIO, name: str = ""):  # -> PIL.Image.Image (PIL is imported
+    # lazily: app start stays fast). `src`: a file, or its bytes opened; `name` for messages.
     from PIL import Image
 
+    name = name or Path(getattr(src, "name", "")).name
     try:
         image = Image.open(src)
         image.size  # noqa: B018  (the header is read; a file that is no image fails here)
     except FileNotFoundError as exc:
         raise PhotoError(_("The photo {name} is not there any more.").format(
-            name=src.name)) from exc
+            name=name)) from exc
     except (OSError, ValueError, Image.DecompressionBombError) as exc:
         raise PhotoError(_("{name} is not a picture that can be read. Take the photo "
-                           "again.").format(name=src.name)) from exc
+                           "again.").format(name=name)) from exc
     return image
 
 
@@ -94,8 +96,9 @@ def _fit(width: int, height: int, longest: int | None) -> tuple[int, int]:
     return max(1, round(width * scale)), max(1, round(height * scale))
 
 
-def _upright_rgb(image, longest: int | None):
-    """Decode `image` turned upright, in RGB, with its longest side at most `longest`."""
+def _upright_rgb(image, longest: int | None, name: str = ""):
+    """Decode `image` turned upright, in RGB, with its longest side at most `longest`;
+    `name` for messages (else the image's file name)."""
     from PIL import Image, ImageOps
 
     turned = image.getexif().get(ORIENTATION, 1) in (5, 6, 7, 8)
@@ -115,11 +118,12 @@ def _upright_rgb(image, longest: int | None):
             upright = upright.resize(target, Image.Resampling.LANCZOS, reducing_gap=2.0)
     except (OSError, ValueError, SyntaxError) as exc:  # truncated or corrupt pixel data
         raise PhotoError(_("{name} is damaged and cannot be read. Take the photo "
-                           "again.").format(name=Path(image.filename or "").name)) from exc
+                           "again.").format(name=name or Path(image.filename or "").name)
+                         ) from exc
     return upright
 
 
-def _write_atomically(dest: Path, write: Callable[[BinaryIO], object]) -> None:
+def write_atomically(dest: Path, write: Callable[[BinaryIO], object]) -> None:
     """Write `dest` through a temporary file in its folder (made if needed), then rename."""
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)
@@ -147,7 +151,7 @@ def _not_saved(exc: OSError) -> PhotoError:
 
 
 def _save_jpeg(image, dest: Path) -> None:
-    _write_atomically(dest, lambda f: image.save(f, "JPEG", quality=QUALITY))
+    write_atomically(dest, lambda f: image.save(f, "JPEG", quality=QUALITY))
 
 
 def _save_thumbnail(image, photo: Path) -> Path:
@@ -171,7 +175,7 @@ def prepare_photo(src: str | Path, dest_dir: str | Path, max_pixels: int | None,
                       (width, height) and image.getexif().get(ORIENTATION, 1) == 1)
         upright = _upright_rgb(image, max_pixels)
     if keep_bytes and src.resolve() != dest.resolve():
-        _write_atomically(dest, lambda f: f.write(src.read_bytes()))
+        write_atomically(dest, lambda f: f.write(src.read_bytes()))
     elif not keep_bytes:
         _save_jpeg(upright, dest)
     thumb = _save_thumbnail(upright, dest)
@@ -180,31 +184,8 @@ def prepare_photo(src: str | Path, dest_dir: str | Path, max_pixels: int | None,
 
 def thumbnail_jpeg(data: bytes, name: str = "") -> bytes:
     """A thumbnail (JPEG bytes) of a photo given as bytes (a sealed photo, opened)."""
-    from PIL import Image
-
-    try:
-        image = Image.open(io.BytesIO(data))
-        image.size  # noqa: B018
-    except (OSError, ValueError, Image.DecompressionBombError) as exc:
-        raise PhotoError(_("{name} is not a picture that can be read. Take the photo "
-                           "again.").format(name=name)) from exc
-    with image:
-        image.draft("RGB", (THUMBNAIL_PIXELS, THUMBNAIL_PIXELS))
-        small = _upright_rgb(image, THUMBNAIL_PIXELS)
+    with _open(io.BytesIO(data), name) as image:
+        small = _upright_rgb(image, THUMBNAIL_PIXELS, name)
     out = io.BytesIO()
     small.save(out, "JPEG", quality=QUALITY)
     return out.getvalue()
-
-
-def thumbnail_for(path: str | Path) -> Path:
-    """The thumbnail of the stored photo at `path`, made now if it is missing (photos
-    taken before thumbnails existed, or received from another tablet)."""
-    path = Path(path)
-    thumb = thumbnail_path(path)
-    if thumb.exists():
-        return thumb
-    with _open(path) as image:
-        image.draft("RGB", (THUMBNAIL_PIXELS, THUMBNAIL_PIXELS))
-        upright = _upright_rgb(image, THUMBNAIL_PIXELS)
-    return _save_thumbnail(upright, path)
-

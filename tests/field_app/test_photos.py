@@ -8,14 +8,15 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from field_app.core.attachments import thumbnail_bytes
 from field_app.core.photos import (
     THUMBNAIL_PIXELS,
     PhotoError,
     max_pixels,
     prepare_photo,
-    thumbnail_for,
     thumbnail_path,
 )
+from field_app.core.store import open_store
 from forms.spec import Node
 
 RED, BLUE = (220, 20, 20), (20, 20, 220)
@@ -89,14 +90,18 @@ def test_a_png_with_transparency_becomes_a_jpeg(tmp_path: Path) -> None:
         assert stored.format == "JPEG" and near(stored.getpixel((10, 10)), (255, 255, 255))
 
 
-def test_thumbnail_for_finds_or_makes_the_thumbnail(tmp_path: Path) -> None:
+def test_a_photo_without_a_thumbnail_gets_one_kept_beside_it(tmp_path: Path) -> None:
+    """Photos taken before thumbnails existed, or received from another tablet."""
+    store = open_store(tmp_path / "t.db")
     old = two_colour_jpeg(tmp_path / "old.jpg", (1200, 900), orientation=8)
-    thumb = thumbnail_for(old)
-    assert thumb == tmp_path / "old.thumb.jpg"
+    data = thumbnail_bytes(store, old)
+    thumb = tmp_path / "old.thumb.jpg"
+    assert thumb.read_bytes() == data
     with Image.open(thumb) as made:
         assert made.size == (240, 320)
     stamp = thumb.stat().st_mtime_ns
-    assert thumbnail_for(old) == thumb and thumb.stat().st_mtime_ns == stamp
+    assert thumbnail_bytes(store, old) == data and thumb.stat().st_mtime_ns == stamp
+    store.close()
 
 
 @pytest.mark.parametrize(("content", "message"), [
@@ -120,8 +125,10 @@ def test_a_truncated_jpeg_is_a_plain_error(tmp_path: Path) -> None:
     src.write_bytes(whole[: len(whole) // 3])
     with pytest.raises(PhotoError, match=r"^cut.jpg is damaged and cannot be read"):
         prepare_photo(src, tmp_path / "out", 1024)
-    with pytest.raises(PhotoError, match="damaged"):
-        thumbnail_for(src)
+    store = open_store(tmp_path / "t.db")
+    with pytest.raises(PhotoError, match=r"^cut.jpg is damaged"):
+        thumbnail_bytes(store, src)
+    store.close()
 
 
 def test_a_missing_file_is_a_plain_error(tmp_path: Path) -> None:
