@@ -38,6 +38,8 @@ VAULT_SETTING = "vault"
 SCRUB_WAIT_MS = 1000
 #: Set while the file may still hold text from before encryption (see `scrub`).
 SCRUB_PENDING = "vault_scrub_pending"
+#: Set, with the vault, until every photo of the store is sealed (see `encrypt_store`).
+SEAL_PENDING = "vault_seal_pending"
 #: (table, key columns, sealed columns): every column that holds what people answered.
 SEALED_COLUMNS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
     ("records", ("record_id",), ("answers",)),
@@ -67,13 +69,21 @@ def encrypt_store(store: Store, pin: str, keystore: Keystore | None = None, *,
                 f"UPDATE {table} SET {', '.join(f'{c} = ?' for c in columns)} "
                 f"WHERE {' AND '.join(f'{k} = ?' for k in keys)}", updates)
         db.execute("UPDATE device SET pin_hash = NULL WHERE id = 1")
-        db.execute("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) "
-                   "DO UPDATE SET value = excluded.value",
-                   [VAULT_SETTING, json.dumps(made.record)])
+        db.conn.executemany("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) "
+                            "DO UPDATE SET value = excluded.value",
+                            [(VAULT_SETTING, json.dumps(made.record)),
+                             (SEAL_PENDING, json.dumps(True))])
     store.use_key(made.data_key)
     scrub(store)
-    attachments.seal_files(store)  # each file atomically; a crash: sealed at next unlock
+    _seal_photos(store)
     return made.recovery_key
+
+
+def _seal_photos(store: Store) -> None:
+    """Seal the photos left in clear when the store was encrypted, each file atomically;
+    after a crash half way, the next unlock finishes (`SEAL_PENDING`, set with the vault)."""
+    attachments.seal_files(store)
+    store.set_setting(SEAL_PENDING, None)
 
 
 def scrub(store: Store) -> bool:
@@ -105,7 +115,8 @@ def unlock(store: Store, pin: str, keystore: Keystore | None = None) -> bool:
     if key is None:
         return False
     store.use_key(key)
-    attachments.seal_files(store)  # any left in clear by a crash while encrypting
+    if store.get_setting(SEAL_PENDING):  # a crash while encrypting left some in clear
+        _seal_photos(store)
     if store.get_setting(SCRUB_PENDING):
         scrub(store)
     return True

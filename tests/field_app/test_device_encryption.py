@@ -344,6 +344,32 @@ def test_photos_are_sealed_on_disk_and_reach_the_server_as_taken(
         attachments.file_bytes(store, after)
 
 
+def test_photos_left_in_clear_by_a_crash_while_encrypting_are_sealed_at_unlock(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The vault is written, then the tablet dies before its photos are sealed: the
+    next unlock seals them (and a later unlock has nothing left to do)."""
+    door = tmp_path / "photos" / "door.jpg"
+    door.parent.mkdir()
+    taken = make_jpeg(door, 40)
+    with open_store(tmp_path / "tablet.db") as store:
+        add_attachment(store, door, fill(store)["household"])
+
+        def battery_dies(_store: Store) -> int:
+            raise KeyboardInterrupt  # stands for the process ending here
+
+        monkeypatch.setattr(attachments, "seal_files", battery_dies)
+        with pytest.raises(KeyboardInterrupt):
+            encryption.encrypt_store(store, PIN)
+        monkeypatch.undo()
+    assert door.read_bytes() == taken  # still in clear
+    with open_store(tmp_path / "tablet.db") as store:
+        assert store.get_setting(encryption.SEAL_PENDING)
+        assert encryption.unlock(store, PIN)
+        assert door.read_bytes().startswith(SEALED_FILE)
+        assert attachments.file_bytes(store, door) == taken
+        assert not store.get_setting(encryption.SEAL_PENDING)
+
+
 def test_a_leader_sends_a_locked_tablets_work_from_a_copy_of_its_store(
         tmp_path: Path, server: RefServer) -> None:
     """The PIN is forgotten and the tablet's keystore is out of reach (a computer): the
