@@ -14,7 +14,7 @@ the IV the keystore chooses: `blob = iv (12 bytes) + ciphertext + tag`.
 
 from __future__ import annotations
 
-import contextlib
+import logging
 from typing import Any
 
 KEY_ALIAS = "hesabu-store-key"
@@ -74,6 +74,10 @@ def default_keystore(android: bool) -> AndroidKeystore | None:
     the PIN's scrypt wrap still protects the store, and the app still opens)."""
     if not android:
         return None
-    with contextlib.suppress(Exception):
+    try:
         return AndroidKeystore()
-    return None
+    except Exception:  # any failure of the Java side: the app must still open
+        logging.getLogger(__name__).warning(
+            "the Android Keystore did not start: the store is protected by the PIN's "
+            "scrypt wrap alone", exc_info=True)
+        return None
