@@ -58,26 +58,20 @@ def test_a_variant_without_a_mapped_question_is_named() -> None:
                                 "question section_C/C12_Total_Population")
 
 
-def test_a_question_of_the_wrong_type_is_named(tmp_path: Path) -> None:
-    text = SDI_TEXT.replace('households = "section_C/C9_Households"',
-                            'households = "section_C/C13_Renting"')
-    with pytest.raises(QuestionMapError, match=r"^households: section_C/C13_Renting is a "
-                       r"select_one question, which does not answer with a number$"):
-        read_profile_questions(mapping_file(tmp_path, text)).check(
-            form_specs()["sdi_settlement_profile"])
-
-
-def test_the_place_must_be_a_point_and_a_shape(tmp_path: Path) -> None:
-    text = SDI_TEXT.replace('point = "section_B/B1_GPS"', 'point = "section_B/B5_City"')
-    with pytest.raises(QuestionMapError, match=r"^place.point: section_B/B5_City is a text "
-                       r"question, which does not answer with a point$"):
-        read_profile_questions(mapping_file(tmp_path, text)).check(
-            form_specs()["sdi_settlement_profile"])
-
-
-def test_a_group_is_not_a_question(tmp_path: Path) -> None:
-    text = SDI_TEXT.replace('"section_C/C9_Households"', '"section_C"')
-    with pytest.raises(QuestionMapError, match=r"^households: section_C is a group"):
+@pytest.mark.parametrize(("written", "instead", "message"), [
+    ('households = "section_C/C9_Households"', 'households = "section_C/C13_Renting"',
+     r"^households: section_C/C13_Renting is a select_one question, which does not answer "
+     r"with a number$"),
+    ('point = "section_B/B1_GPS"', 'point = "section_B/B5_City"',
+     r"^place.point: section_B/B5_City is a text question, which does not answer with a "
+     r"point$"),
+    ('"section_C/C9_Households"', '"section_C"', r"^households: section_C is a group"),
+], ids=["wrong type", "not a point", "a group"])
+def test_a_mapped_question_that_cannot_answer_is_named(tmp_path: Path, written: str,
+                                                       instead: str, message: str) -> None:
+    assert written in SDI_TEXT
+    text = SDI_TEXT.replace(written, instead)
+    with pytest.raises(QuestionMapError, match=message):
         read_profile_questions(mapping_file(tmp_path, text)).check(
             form_specs()["sdi_settlement_profile"])
 
