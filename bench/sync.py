@@ -341,7 +341,7 @@ def run_once(args: argparse.Namespace, url_db: str, tmpdir: Path) -> dict[str, A
         # -- the device's own share of a push: reading the outbox, batching, gzip --
         started = time.perf_counter()
         queued = outbox.pending_queued(device_a)
-        batches = plan_batches(queued, options.max_ops, options.max_bytes)  # type: ignore[arg-type]
+        batches = plan_batches(queued, options.max_ops, options.max_bytes)
         gz = [len(gzip.compress(("[" + ",".join(q.text for q in b) + "]").encode(), 6))
               for b in batches]
         client_s = time.perf_counter() - started
