@@ -135,33 +135,53 @@ def flatten(answers: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-_SCALARS = (str, int, type(None), bool)  # exact types: always valid values
+_PLAIN_SCALARS = frozenset((int, bool, type(None)))  # exact types: always valid values
+#: Answer names already found valid (a form has a few hundred; a push repeats them in
+#: every household). Bounded so odd input cannot grow it without end.
+_GOOD_NAMES: set[str] = set()
+_GOOD_NAMES_MAX = 1 << 14
 
 
 def _is_answer_name(name: object) -> bool:
-    return isinstance(name, str) and _answer_name(name)
+    if name in _GOOD_NAMES:
+        return True
+    ok = (isinstance(name, str) and _NAME_RE.fullmatch(name) is not None
+          and not name.startswith("__"))
+    if ok and len(_GOOD_NAMES) < _GOOD_NAMES_MAX:
+        _GOOD_NAMES.add(name)  # type: ignore[arg-type]
+    return ok
 
 
-@functools.lru_cache(maxsize=4096)
-def _answer_name(name: str) -> bool:
-    return _NAME_RE.fullmatch(name) is not None and not name.startswith("__")
-
-
-def _flatten_into(prefix: str, group: Mapping[str, Any], out: dict[str, Any]) -> None:
-    if not isinstance(group, Mapping):
+def _flatten_into(prefix: str, group: Mapping[str, Any], out: dict[str, Any],
+                  instance: bool = False) -> None:
+    """Add the fields of `group` under `prefix`; with `instance`, `group` is a repeat
+    instance and its `__id` key is not an answer. The common cases (a valid name seen
+    before; text, a number, a boolean or null) are tested first and inline: this runs
+    for every answer a server or tablet receives."""
+    if type(group) is not dict and not isinstance(group, Mapping):
         raise FieldPathError(f"{prefix or 'answers'}: a group must be a dict")
+    good = _GOOD_NAMES
     for name, value in group.items():
-        if not _is_answer_name(name):
+        if name not in good and not _is_answer_name(name):
+            if instance and name == INSTANCE_KEY:
+                continue
             raise FieldPathError(f"{prefix}{name!r}: not a valid answer name")
         path = prefix + name
-        if type(value) in _SCALARS and (type(value) is not str or is_text(value)):
-            out[path] = value  # most answers: nothing more to check
-        elif isinstance(value, Mapping):
+        kind = type(value)
+        if kind is str:
+            if value.isascii() or is_text(value):
+                out[path] = value
+                continue
+        elif kind in _PLAIN_SCALARS:
+            out[path] = value
+            continue
+        elif kind is dict or isinstance(value, Mapping):
             _flatten_into(path + "/", value, out)
+            continue
         elif isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
             seen: set[str] = set()
-            for position, instance in enumerate(value, start=1):
-                instance_id = instance.get(INSTANCE_KEY)
+            for position, item in enumerate(value, start=1):
+                instance_id = item.get(INSTANCE_KEY)
                 if not is_instance_id(instance_id):
                     raise FieldPathError(
                         f"{path}: instance {position} needs an {INSTANCE_KEY!r} matching "
@@ -170,12 +190,12 @@ def _flatten_into(prefix: str, group: Mapping[str, Any], out: dict[str, Any]) ->
                 if instance_id in seen:
                     raise FieldPathError(f"{path}: instance id {instance_id!r} used twice")
                 seen.add(instance_id)
-                out[f"{path}[{instance_id}]"] = position
-                rest = {k: v for k, v in instance.items() if k != INSTANCE_KEY}
-                _flatten_into(f"{path}[{instance_id}]/", rest, out)
-        else:
-            validate_value(path, value)
-            out[path] = list(value) if isinstance(value, list) else value
+                key = f"{path}[{instance_id}]"
+                out[key] = position
+                _flatten_into(key + "/", item, out, instance=True)
+            continue
+        validate_value(path, value)
+        out[path] = list(value) if isinstance(value, list) else value
 
 
 # -- unflatten --------------------------------------------------------------------------

@@ -151,8 +151,10 @@ class Op:
             form_version=data["form_version"],
             hlc=data["hlc"],
             kind=data["kind"],
-            fields=dict(fields_),
-            parents={p: tuple(parents[p]) if p in parents else _NO_PARENTS for p in fields_},
+            # `_answers_fields` made a new dict: it is not copied again.
+            fields=fields_ if answers is not None else dict(fields_),
+            parents=dict.fromkeys(fields_, _NO_PARENTS) if not parents else
+            {p: tuple(parents[p]) if p in parents else _NO_PARENTS for p in fields_},
             meta=dict(meta),
         )
         if answers is None:

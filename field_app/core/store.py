@@ -33,6 +33,10 @@ from sync.ids import new_uuid7
 
 #: The peer name of the central server (or hub) in `pull_cursor`.
 SERVER_PEER = "server"
+#: JSON text of stored values (`json.dumps(value, ensure_ascii=False)`, made by one
+#: encoder instead of a new one per call; values from the form engine or the wire are
+#: never circular, so the check for that is skipped).
+_json_text = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
 
 
 def utc_now() -> str:
@@ -123,7 +127,7 @@ class Store:
         return self._cipher_or_raise().open_bytes(blob)
 
     def seal_json(self, data: Any) -> str | bytes:
-        return self.seal(json.dumps(data, ensure_ascii=False))
+        return self.seal(_json_text(data))
 
     def load_json(self, value: str | bytes) -> Any:
         return json.loads(self.unseal(value))
