@@ -30,6 +30,7 @@ from sqlalchemy import Engine, MetaData, event
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session
 
 from server.services.text_fold import SQLITE_FUNCTION, fold_sql_value
+from server.sqlite_checkpoints import WAL_AUTOCHECKPOINT_PAGES, CheckpointingConnection
 
 #: Constraint names are fixed so migrations and the models name things the same way.
 NAMING = {
@@ -69,7 +70,9 @@ def engine_options(uri: str, busy_timeout_s: float = DEFAULT_SQLITE_BUSY_TIMEOUT
     json_options = {"json_serializer": _utf8_json}
     if uri.startswith("sqlite"):
         # Writers wait for each other instead of failing at once with "database is locked".
-        return {"connect_args": {"timeout": float(busy_timeout_s), "check_same_thread": False},
+        # Checkpoints after writes run in the background (server/sqlite_checkpoints.py).
+        return {"connect_args": {"timeout": float(busy_timeout_s), "check_same_thread": False,
+                                 "factory": CheckpointingConnection},
                 **json_options}
     return {"pool_pre_ping": True, **json_options}
 
@@ -98,6 +101,9 @@ def install_sqlite_hooks(engine: Engine, strict: bool = False) -> None:
         # WAL lets pulls read a consistent snapshot while a push writes.
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # Checkpoints run in the background after writes (server/sqlite_checkpoints.py);
+        # the committing connection checkpoints only past this backstop.
+        cursor.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
         cursor.close()
         # Record search folds case and accents with it (services/text_fold).
         dbapi_connection.create_function(SQLITE_FUNCTION, 1, fold_sql_value,

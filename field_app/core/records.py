@@ -261,6 +261,7 @@ class _FirstOps:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self.now = store.now()  # one moment for the page's new records
         self.record_ids: set[str] = set()
         self.records: list[tuple] = []
         self.fields: list[tuple] = []
@@ -273,14 +274,15 @@ class _FirstOps:
         if answers is not None and fields.get(DELETED) is False:
             # It came as nested answers (its fields are exactly the answers flattened,
             # and a false tombstone): its field rows wait (`first_op`).
+            # (An op with answers has no parents.)
             first_op = json.dumps([op.op_id, op.hlc, op.device_id])
         else:
             self.fields += _first_field_rows(store, record_id, (op.op_id, op.hlc, op.device_id),
                                              fields)
-        self.parents.extend((record_id, path, p)
-                            for path, ids in op.parents.items() for p in ids)
+            self.parents.extend((record_id, path, p)
+                                for path, ids in op.parents.items() for p in ids)
         links = op.meta.get("links") or {}
-        made_at, now = hlc_time(op.hlc), store.now()
+        made_at, now = hlc_time(op.hlc), self.now
         if answers is None:
             answers = unflatten({p: v for p, v in fields.items() if p != DELETED})
         self.records.append((record_id, op.form_id, op.form_version,

@@ -17,7 +17,7 @@ Callers hold the sequence lock (`server.services.sequence.SequenceLock`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from server.models import Conflict, FieldParent, Record
 from server.models import Op as OpRow
 from server.models.types import utcnow
+from server.services.id_lists import among
 from server.services.rows import bind_value, compact_json, insert_rows
 from sync.fields import DELETED, unflatten
 from sync.merge import Conflict as MergeConflict
@@ -38,14 +39,6 @@ FieldKey = tuple[str, str]
 Head = tuple[str, str, str, Any]
 
 FieldHeads = dict[str, dict[str, Head]]  # path -> op_id -> head
-
-_CHUNK = 400  # ids per IN (...) list: well within both databases' parameter limits
-
-
-def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(items), _CHUNK):
-        yield items[start:start + _CHUNK]
-
 
 def encode_heads(heads: FieldHeads, values: dict[str, Any] | None = None) -> dict[str, Any]:
     """The stored form of a record's heads:
@@ -184,25 +177,25 @@ class Batch:
     def _load(self, record_ids: list[str], op_ids: list[str]) -> None:
         session = self.session
         rec = Record.__table__.c
-        for chunk in _chunks(record_ids):
+        for ids in among(rec.record_id, record_ids):
             for r in session.execute(select(
                     rec.record_id, rec.form_id, rec.form_version, rec.latest_hlc,
                     rec.latest_op_id, rec.fields, rec.deleted, rec.created_seq,
-                    rec.server_seq, rec.heads).where(rec.record_id.in_(chunk))):
+                    rec.server_seq, rec.heads).where(ids)):
                 self.records[r.record_id] = RecordState(
                     r.record_id, r.form_id, r.form_version, r.latest_hlc, r.latest_op_id,
                     dict(r.fields), r.deleted, r.created_seq, r.server_seq,
                     decode_heads(r.heads, r.fields, r.deleted))
+        for ids in among(Conflict.record_id, record_ids):
             for c in session.execute(select(Conflict).where(
-                    Conflict.record_id.in_(chunk), Conflict.resolved_at_seq.is_(None))).scalars():
+                    ids, Conflict.resolved_at_seq.is_(None))).scalars():
                 self.conflicts[(c.record_id, c.path)] = c
         # Stored ops that already name an op of this batch as their parent: that op
         # arrives after its descendant and must not become a head again.
         fp = FieldParent.__table__.c
-        for chunk in _chunks(op_ids):
+        for ids in among(fp.parent_op_id, op_ids):
             for rid, path, parent in session.execute(
-                    select(fp.record_id, fp.path, fp.parent_op_id)
-                    .where(fp.parent_op_id.in_(chunk))):
+                    select(fp.record_id, fp.path, fp.parent_op_id).where(ids)):
                 self.children.add((rid, path, parent))
                 self._child_records.add(rid)
 

@@ -16,6 +16,7 @@ from server.models import Op as OpRow
 from server.models.types import utcnow
 from server.services.apply import Batch
 from server.services.forms import KnownForms
+from server.services.id_lists import among
 from server.services.refusals import note_refusals
 from server.services.scoping import assign_settlements, records_of_other_federations
 from server.services.sequence import SequenceLock
@@ -171,10 +172,8 @@ _CHUNK = 400  # ids per IN (...) list: well within both databases' parameter lim
 
 def _stored_ops(op_ids: list[str]) -> dict[str, Op]:
     found: dict[str, Op] = {}
-    for start in range(0, len(op_ids), _CHUNK):
-        for op_id, payload in db.session.execute(
-            select(OpRow.op_id, OpRow.payload).where(OpRow.op_id.in_(op_ids[start:start + _CHUNK]))
-        ):
+    for ids in among(OpRow.op_id, op_ids):
+        for op_id, payload in db.session.execute(select(OpRow.op_id, OpRow.payload).where(ids)):
             found[op_id] = Op.from_wire(payload)
     return found
 

@@ -19,15 +19,9 @@ from sqlalchemy.orm import Session
 
 from server.models import OpRefusal
 from server.models.types import utcnow
+from server.services.id_lists import among
 from sync.codes import Rejection
 from sync.ids import is_uuid7
-
-_CHUNK = 400  # ids per IN (...) list
-
-
-def _chunks(ids: Sequence[str]) -> Iterable[Sequence[str]]:
-    for start in range(0, len(ids), _CHUNK):
-        yield ids[start:start + _CHUNK]
 
 
 def note_refusals(session: Session, device_id: str, rejected: Sequence[Rejection],
@@ -39,18 +33,17 @@ def note_refusals(session: Session, device_id: str, rejected: Sequence[Rejection
             OpRefusal.device_id == device_id,
             OpRefusal.upstream.is_(upstream)).limit(1)).first() is not None:
         ids = sorted(set(accepted))
-        for part in _chunks(ids):
+        for part in among(OpRefusal.op_id, ids):
             session.execute(delete(OpRefusal).where(
-                OpRefusal.device_id == device_id, OpRefusal.upstream.is_(upstream),
-                OpRefusal.op_id.in_(part)))
+                OpRefusal.device_id == device_id, OpRefusal.upstream.is_(upstream), part))
     latest = {r.op_id: r for r in rejected if is_uuid7(r.op_id)}
     if not latest:
         return
     ids = sorted(latest)
     kept: dict[str, OpRefusal] = {}
-    for part in _chunks(ids):
+    for part in among(OpRefusal.op_id, ids):
         kept.update((row.op_id, row) for row in session.execute(select(OpRefusal).where(
-            OpRefusal.device_id == device_id, OpRefusal.op_id.in_(part))).scalars())
+            OpRefusal.device_id == device_id, part)).scalars())
     now = utcnow()
     for op_id in ids:
         r = latest[op_id]
@@ -86,11 +79,11 @@ def refusals_by_device(session: Session, device_ids: Iterable[str]
     """The refusals of these devices, grouped by code (most frequent first)."""
     ids = sorted(set(device_ids))
     groups: dict[str, list[RefusalGroup]] = {}
-    for part in _chunks(ids):
+    for part in among(OpRefusal.device_id, ids):
         counts = session.execute(
             select(OpRefusal.device_id, OpRefusal.code, OpRefusal.upstream,
                    OpRefusal.retryable, func.count())
-            .where(OpRefusal.device_id.in_(part))
+            .where(part)
             .group_by(OpRefusal.device_id, OpRefusal.code, OpRefusal.upstream,
                       OpRefusal.retryable)).all()
         for device_id, code, upstream, retryable, count in counts:

@@ -32,6 +32,7 @@ from server.models import (
     User,
 )
 from server.models.types import utcnow
+from server.services.id_lists import among
 from server.services.rows import insert_rows
 
 SETTLEMENT_FORM = "sdi_settlement_profile"
@@ -47,12 +48,6 @@ LINKED_FORMS = (SETTLEMENT_FORM, *PARENT_FIELD)
 #: The fields `assign_settlements` reads, in the order its rows hold them.
 _SCOPE_FIELDS = ("settlement_id", "structure_id", *NAME_FIELDS, CITY_FIELD)
 
-_CHUNK = 400
-
-
-def _chunks(items: Sequence[str]) -> Iterable[Sequence[str]]:
-    for start in range(0, len(items), _CHUNK):
-        yield items[start:start + _CHUNK]
 
 
 def _text(value: Any) -> str | None:
@@ -89,15 +84,14 @@ def assign_settlements(record_ids: Sequence[str], pushed_by: str | None = None,
     field = Record.fields
     columns = [Record.record_id, Record.form_id,
                *(field[name].as_string() for name in _SCOPE_FIELDS)]
-    for chunk in _chunks(unknown):
+    for ids in among(Record.record_id, unknown):
         rows += session.execute(select(*columns).where(
-            Record.record_id.in_(chunk), Record.form_id.in_(LINKED_FORMS))).all()
+            ids, Record.form_id.in_(LINKED_FORMS))).all()
     if not rows:
         return
     rows.sort(key=lambda r: _ORDER[r[1]])
-    scopes = {s.record_id: s for chunk in _chunks([r[0] for r in rows])
-              for s in session.execute(select(RecordScope)
-                                       .where(RecordScope.record_id.in_(chunk))).scalars()}
+    scopes = {s.record_id: s for ids in among(RecordScope.record_id, [r[0] for r in rows])
+              for s in session.execute(select(RecordScope).where(ids)).scalars()}
     account = session.get(DeviceAccount, pushed_by) if pushed_by else None
     own = _FederationCheck(account.federation_id if account is not None else None)
     parents = {_text(r[2]) for r in rows if r[1] == STRUCTURE_FORM} | \
@@ -107,9 +101,9 @@ def assign_settlements(record_ids: Sequence[str], pushed_by: str | None = None,
     structure_ids = sorted({p for r in rows if r[1] == HOUSEHOLD_FORM
                             if (p := _text(r[3])) is not None})
     linked: dict[str, str | None] = {
-        rid: sid for chunk in _chunks(structure_ids)
+        rid: sid for ids in among(RecordScope.record_id, structure_ids)
         for rid, sid in session.execute(select(RecordScope.record_id, RecordScope.settlement_id)
-                                        .where(RecordScope.record_id.in_(chunk)))}
+                                        .where(ids))}
     moved: list[tuple[str, str | None]] = []  # (record id, its settlement) for the children
     fresh: list[tuple[str, str, str | None, str | None]] = []  # new scope rows
     for record_id, form_id, settlement_ref, structure_ref, *names in rows:
@@ -154,11 +148,10 @@ class _FederationCheck:
 
     def load(self, settlement_ids: Sequence[str]) -> None:
         wanted = [s for s in settlement_ids if s not in self._known]
-        for chunk in _chunks(wanted):
-            self._known.update(dict.fromkeys(chunk))
+        self._known.update(dict.fromkeys(wanted))
+        for ids in among(Settlement.id, wanted):
             for sid, federation in db.session.execute(
-                    select(Settlement.id, Settlement.federation_id)
-                    .where(Settlement.id.in_(chunk))):
+                    select(Settlement.id, Settlement.federation_id).where(ids)):
                 self._known[sid] = federation
 
     def exists(self, settlement_id: str | None) -> bool:
@@ -206,11 +199,10 @@ def _relink_children(moved: list[tuple[str, str | None]]) -> None:
     while moved:
         target = dict(moved)
         children: list[tuple[str, str, str, str | None]] = []
-        for chunk in _chunks(sorted(target)):
+        for ids in among(RecordScope.parent_id, sorted(target)):
             children += session.execute(
                 select(RecordScope.record_id, RecordScope.form_id, RecordScope.parent_id,
-                       RecordScope.settlement_id)
-                .where(RecordScope.parent_id.in_(chunk))).all()  # type: ignore[arg-type]
+                       RecordScope.settlement_id).where(ids)).all()  # type: ignore[arg-type]
         changes: dict[str | None, list[str]] = {}
         next_level: list[tuple[str, str | None]] = []
         for record_id, form_id, parent, current in children:
@@ -221,8 +213,8 @@ def _relink_children(moved: list[tuple[str, str | None]]) -> None:
             if form_id != HOUSEHOLD_FORM:
                 next_level.append((record_id, settlement))
         for settlement, ids in changes.items():
-            for chunk in _chunks(ids):
-                session.execute(update(RecordScope).where(RecordScope.record_id.in_(chunk))
+            for where in among(RecordScope.record_id, ids):
+                session.execute(update(RecordScope).where(where)
                                 .values(settlement_id=settlement))
         moved = next_level
 
@@ -236,12 +228,11 @@ def records_of_other_federations(device_id: str, record_ids: Iterable[str]) -> s
     if account is None or account.federation_id is None:
         return set()
     found: set[str] = set()
-    for chunk in _chunks(sorted(set(record_ids))):
+    for ids in among(RecordScope.record_id, sorted(set(record_ids))):
         found.update(session.execute(
             select(RecordScope.record_id)
             .join(Settlement, Settlement.id == RecordScope.settlement_id)
-            .where(RecordScope.record_id.in_(chunk),
-                   Settlement.federation_id != account.federation_id)).scalars())
+            .where(ids, Settlement.federation_id != account.federation_id)).scalars())
     return found
 
 
