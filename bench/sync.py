@@ -53,8 +53,8 @@ from households import load_household_form, make_household  # noqa: E402
 from sqlalchemy import event  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
+from client.ahead import Ahead  # noqa: E402
 from client.api import SyncApi  # noqa: E402
-from client.pull_ahead import PullAhead  # noqa: E402
 from client.transport import HttpTransport  # noqa: E402
 from field_app.core import encryption, outbox, records  # noqa: E402
 from field_app.core.store import Store, open_store  # noqa: E402
@@ -204,24 +204,25 @@ class StatementCounter:
 
 
 class AheadCpu:
-    """CPU seconds of the runner's pull-ahead threads (client.pull_ahead fetches and
-    decodes the next page there): the client's work that this thread's clock misses."""
+    """CPU seconds of the runner's threads that run ahead (client.ahead: the pull
+    fetches and decodes the next page there, the push sends the next batch): the
+    client's work that the syncing thread's clock misses (with `--same-process`)."""
 
     spent = 0.0
     _lock = threading.Lock()
-    _fetch = PullAhead._fetch
+    _run = Ahead._run
 
     @classmethod
     def install(cls) -> None:
-        def timed(ahead: PullAhead, cursor: int) -> None:
+        def timed(ahead: Ahead[Any], call: Any) -> None:
             started = time.thread_time()
             try:
-                cls._fetch(ahead, cursor)
+                cls._run(ahead, call)
             finally:
                 with cls._lock:
                     cls.spent += time.thread_time() - started
 
-        PullAhead._fetch = timed  # type: ignore[method-assign]
+        Ahead._run = timed  # type: ignore[method-assign]
 
     @classmethod
     def read(cls) -> float:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from client.errors import SyncError
@@ -19,6 +20,16 @@ from sync.messages import (
     encode_push,
 )
 from sync.ops import Op
+
+
+@dataclass(frozen=True)
+class PreparedPush:
+    """A push request's body, made ahead of sending it (`SyncApi.prepare_push`)."""
+
+    op_ids: tuple[str, ...]
+    text: bytes  # the JSON, kept to compress again should the server refuse `coding`
+    coding: str
+    body: bytes
 
 
 def _decode(resp: Response, what: str) -> Any:
@@ -71,29 +82,39 @@ class SyncApi:
 
     def push_queued(self, device_id: str, ops: list[QueuedOp],
                     attempts: int | None = None) -> PushResponse:
-        """Push stored ops as they are: the body is built around their wire text
+        """Push stored ops as they are (`prepare_push`, then `send_push`)."""
+        return self.send_push(self.prepare_push(device_id, ops), attempts)
+
+    def prepare_push(self, device_id: str, ops: list[QueuedOp]) -> PreparedPush:
+        """The body of a push of stored ops: built around their wire text
         (`sync.messages.encode_push`), compressed as the network calls for
-        (`NetworkMeter.push_coding`: bzip2 on slow links)."""
+        (`NetworkMeter.push_coding`: bzip2 on slow links). Uses no connection, so it
+        can be made while another request is under way."""
         text = encode_push(device_id, ops, self.protocol)
-        network = self.transport.network
-        coding = network.push_coding()
+        coding = self.transport.network.push_coding()
+        return PreparedPush(tuple(op.op_id for op in ops), text, coding,
+                            compress(text, coding))
+
+    def send_push(self, prepared: PreparedPush, attempts: int | None = None) -> PushResponse:
+        """Send a prepared push; the server's answer."""
         try:
-            resp = self._post_push(text, coding, attempts)
+            resp = self._post_push(prepared.body, prepared.coding, attempts)
         except SyncError as exc:
-            if exc.status != 415 or coding == GZIP:
+            if exc.status != 415 or prepared.coding == GZIP:
                 raise
-            network.refused(coding)  # a server or proxy that does not take it: gzip from now on
-            resp = self._post_push(text, GZIP, attempts)
+            # A server or proxy that does not take it: gzip from now on.
+            self.transport.network.refused(prepared.coding)
+            resp = self._post_push(compress(prepared.text, GZIP), GZIP, attempts)
         try:
             return PushResponse.from_wire(_decode(resp, "push answer"),
-                                          sent=[op.op_id for op in ops])
+                                          sent=list(prepared.op_ids))
         except BodyError as exc:
             raise SyncError(f"The server's push answer breaks the protocol: {exc}",
                             code="sync.bad_response", retryable=True) from exc
 
-    def _post_push(self, text: bytes, coding: str, attempts: int | None) -> Response:
+    def _post_push(self, body: bytes, coding: str, attempts: int | None) -> Response:
         return self.transport.request(
-            "POST", "/api/sync/push", body=compress(text, coding),
+            "POST", "/api/sync/push", body=body,
             headers={"Content-Type": "application/json", "Content-Encoding": coding},
             attempts=attempts)
 

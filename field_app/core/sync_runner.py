@@ -16,12 +16,14 @@ Progress is reported as `progress(phase, done, total)` with phase one of
 from __future__ import annotations
 
 import contextlib
+import functools
 import http.client
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from client.ahead import Ahead
 from client.api import SyncApi
 from client.errors import SyncCancelled, SyncError
 from client.pull_ahead import PullAhead
@@ -31,7 +33,7 @@ from field_app.core.pins import keep_pins, learn_pins
 from field_app.core.store import Store
 from sync.batching import DEFAULT_MAX_BYTES, DEFAULT_MAX_OPS, plan_batches
 from sync.codes import BATCH_TOO_LARGE, CURSOR_INVALID, Rejection
-from sync.messages import QueuedOp
+from sync.messages import PushResponse, QueuedOp
 from sync.summary import SyncSummary
 
 ProgressFn = Callable[[str, int, int], None]
@@ -123,39 +125,65 @@ class SyncRunner:
 
     # -- phases ---------------------------------------------------------------------------
     def push(self) -> None:
+        """Send the outbox in batches. While one batch is sent, the next one's body is
+        made (its compression: bzip2 on a slow link is seconds of a tablet's CPU) and
+        the answer to the previous one is recorded, so the tablet's work overlaps the
+        server's and the link's (client.ahead). Each batch is marked attempted, in the
+        store, before it is sent; an answer not recorded (a crash, a full disk) leaves
+        its ops pending, and the server acks them again at the next sync."""
         ops = outbox.pending_queued(self.store)
         if not ops:
             return  # nothing to send: no request (a no-op sync is a single pull)
-        total = len(ops)
-        done = 0
-        self.progress("push", 0, total)
-        device_id = self.store.device.device_id
-        max_ops = self.options.max_ops
-        shrinks = 0
-        todo = plan_batches(ops, max_ops, self.options.max_bytes)
-        while todo:
-            self._check_cancel()
-            batch = todo.pop(0)
+        self.progress("push", 0, len(ops))
+        sender: Ahead[PushResponse] = Ahead("hesabu-push-ahead")
+        try:
+            self._push_batches(self.store.device.device_id, ops, sender)
+        finally:
+            sender.close()  # an answer not recorded: those ops are sent again next time
+
+    def _push_batches(self, device_id: str, ops: list[QueuedOp],
+                      sender: Ahead[PushResponse]) -> None:
+        total, done, shrinks = len(ops), 0, 0
+        todo = plan_batches(ops, self.options.max_ops, self.options.max_bytes)
+        body = self.api.prepare_push(device_id, todo[0])
+        flight: list[QueuedOp] | None = None  # the batch being sent
+
+        def send_next() -> None:
+            nonlocal body, flight
+            flight = todo.pop(0)
+            outbox.mark_attempted(self.store, [op.op_id for op in flight])
+            # Two tries here: a batch that keeps failing is split rather than resent whole.
+            sender.start(functools.partial(self.api.send_push, body, attempts=2))
+            body = self.api.prepare_push(device_id, todo[0]) if todo else None
+
+        while todo or flight is not None:
+            if flight is None:
+                self._check_cancel()
+                send_next()
+            batch = flight
+            assert batch is not None
             try:
-                self._push_batch(device_id, batch)
+                answer = sender.result()
             except SyncError as exc:
+                flight = None
                 if not _worth_shrinking(exc) or len(batch) == 1 or shrinks >= MAX_SHRINKS:
                     raise
                 shrinks += 1
                 # Too slow or too big for this link or server: halve the batches from
                 # here on. The server may have applied the failed batch; it re-acks it.
-                max_ops = max(1, len(batch) // 2)
                 rest = [op for b in [batch, *todo] for op in b]
-                todo = plan_batches(rest, max_ops, self.options.max_bytes)
+                todo = plan_batches(rest, max(1, len(batch) // 2), self.options.max_bytes)
+                body = self.api.prepare_push(device_id, todo[0])
                 continue
+            flight = None
+            if todo and not self.cancel.is_set():
+                send_next()  # before recording this answer: the two overlap
+            self._record_push(batch, answer)
             done += len(batch)
             self.progress("push", done, total)
 
-    def _push_batch(self, device_id: str, batch: list[QueuedOp]) -> None:
+    def _record_push(self, batch: list[QueuedOp], answer: PushResponse) -> None:
         ids = [op.op_id for op in batch]
-        outbox.mark_attempted(self.store, ids)
-        # Two tries here: a batch that keeps failing is split rather than resent whole.
-        answer = self.api.push_queued(device_id, batch, attempts=2)
         outbox.mark_acked(self.store, list(answer.acked))
         if answer.rejected:
             outbox.mark_rejected(self.store, [r.to_wire() for r in answer.rejected])

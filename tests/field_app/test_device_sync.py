@@ -19,9 +19,10 @@ from faultproxy import FaultProxy
 from flaskhub import FlaskHub
 from refserver import RefServer
 
-from client.api import SyncApi
+from client.api import PreparedPush, SyncApi
 from client.transport import HttpTransport, RetryPolicy
 from field_app.core import attachments, outbox, records
+from field_app.core.errors import StoreFullError
 from field_app.core.integrity import check_store
 from field_app.core.store import Store, open_store
 from field_app.core.sync_runner import SyncOptions, enrol, run_sync
@@ -140,7 +141,7 @@ def test_lost_ack_is_resent_and_stored_once(tmp_path: Path, server: Hub) -> None
 
 WORKER = """
 import sys
-from client.api import SyncApi
+from client.api import PreparedPush, SyncApi
 from field_app.core.store import open_store
 from field_app.core.sync_runner import run_sync
 from client.transport import HttpTransport
@@ -271,6 +272,9 @@ def test_a_crash_between_applying_a_page_and_saving_its_cursor(tmp_path: Path,
 
 
 def test_cancelling_keeps_what_was_acked(tmp_path: Path, server: Hub) -> None:
+    """Stop pressed once the first batch is acked: the batch already on its way then
+    (sent while the first answer was recorded) is finished and kept, no other is sent,
+    and the next sync sends the rest."""
     a = device(tmp_path, "a", server)
     for i in range(30):
         records.create_record(a, "hh", "1", household(i), finalized=True)
@@ -282,10 +286,39 @@ def test_cancelling_keeps_what_was_acked(tmp_path: Path, server: Hub) -> None:
 
     summary, _ = sync(a, server.url, options=SyncOptions(max_ops=10), progress=progress,
                       cancel=stop)
-    assert summary.sent == 10 and "stopped" in summary.describe().lower()
-    assert len(outbox.pending(a)) == 20
+    assert summary.sent == 20 and "stopped" in summary.describe().lower()
+    assert len(outbox.pending(a)) == 10 and len(server.log) == 20
     summary, _ = sync(a, server.url)
-    assert summary.sent == 20 and len(server.log) == 30
+    assert summary.sent == 10 and len(server.log) == 30
+
+
+def test_an_answer_not_recorded_is_acked_again(tmp_path: Path, server: Hub,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tablet's disk fills while it records the second batch's answer: the third
+    batch, already on its way, still reaches the server but its answer is dropped with
+    the second's; nothing is lost, and the next sync gets both acked (the server keeps
+    ops by id, so none is stored twice)."""
+    a = device(tmp_path, "a", server)
+    for i in range(30):
+        records.create_record(a, "hh", "1", household(i), finalized=True)
+    real_acked = outbox.mark_acked
+    calls: list[int] = []
+
+    def filling(store: Store, op_ids: list[str]) -> None:
+        calls.append(len(op_ids))
+        if len(calls) == 2:
+            raise StoreFullError("The tablet's storage is full.")
+        real_acked(store, op_ids)
+
+    monkeypatch.setattr(outbox, "mark_acked", filling)
+    summary, _ = sync(a, server.url, options=SyncOptions(max_ops=10))
+    assert not summary.ok and "full" in summary.describe()
+    assert summary.sent == 10 and len(outbox.pending(a)) == 20
+    assert len(server.log) == 30  # the batch in flight arrived all the same
+    monkeypatch.setattr(outbox, "mark_acked", real_acked)
+    summary, _ = sync(a, server.url)
+    assert summary.ok and summary.sent == 20 and not outbox.pending(a)
+    assert len(server.log) == 30 and all(server.op_count(op.op_id) == 1 for op in server.log)
 
 
 def test_attachment_upload_resumes_after_drops(tmp_path: Path, server: Hub) -> None:
@@ -354,17 +387,17 @@ def test_ops_the_server_refuses_for_good_are_parked(tmp_path: Path, server: Hub)
 def push_sizes() -> Iterator[list[int]]:
     """The number of ops of every push request sent meanwhile, in order."""
     sizes: list[int] = []
-    real_push = SyncApi.push_queued
+    real_send = SyncApi.send_push
 
-    def watching(self: SyncApi, device_id: str, ops: list, attempts: int | None = None):
-        sizes.append(len(ops))
-        return real_push(self, device_id, ops, attempts)
+    def watching(self: SyncApi, prepared: PreparedPush, attempts: int | None = None):
+        sizes.append(len(prepared.op_ids))
+        return real_send(self, prepared, attempts)
 
-    SyncApi.push_queued = watching  # type: ignore[method-assign]
+    SyncApi.send_push = watching  # type: ignore[method-assign]
     try:
         yield sizes
     finally:
-        SyncApi.push_queued = real_push  # type: ignore[method-assign]
+        SyncApi.send_push = real_send  # type: ignore[method-assign]
 
 
 def test_batches_shrink_when_the_server_is_slower_than_the_timeout(tmp_path: Path,
