@@ -58,3 +58,21 @@ def test_repeated_sync_runs_give_median_range_and_spread() -> None:
     assert figures["push_households_per_s"] == {"median": 4500.0, "min": 4000.0,
                                                 "max": 5000.0, "spread_pct": 25.0}
     assert "pull_households_per_s" not in figures
+
+
+def test_sync_bench_runs_the_device_in_its_own_process(tmp_path: Path) -> None:
+    """A small real run of bench/sync.py: the device process pushes every household,
+    a second one pulls them all, and the figures name where the device ran."""
+    import json
+    import subprocess
+
+    done = subprocess.run(
+        [sys.executable, str(BENCH / "sync.py"), "--households", "30", "--repeat", "1",
+         "--databases", "sqlite", "--batch", "10"],
+        capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    figures = json.loads(done.stdout)
+    assert figures["device_process"] == "its own"
+    (run,) = figures["databases"]["sqlite"]["runs"]
+    assert run["pull_received"] == 30 and run["push_requests_per_1000"] == 100.0
+    assert run["push_client_cpu_s"] > 0 and run["pull_client_cpu_s"] > 0
