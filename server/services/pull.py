@@ -58,6 +58,8 @@ class ChangePage:
 
     @property
     def changes(self) -> tuple[dict[str, Any], ...]:
+        if not any(isinstance(c, StoredOp) for c in self.items):
+            return self.items  # type: ignore[return-value]  # (no copy: bundles stream pages)
         return tuple(c.to_dict() if isinstance(c, StoredOp) else c for c in self.items)
 
     def to_wire(self) -> dict[str, Any]:
