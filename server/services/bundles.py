@@ -30,6 +30,7 @@ from server.services.attachments import _final_path
 from server.services.clock import server_clock
 from server.services.devices import DeviceIdentity
 from server.services.forms import form_version
+from server.services.id_lists import among
 from server.services.permissions import resolve_rejections
 from server.services.pull import ChangePage, pull_changes
 from server.services.push import push_ops
@@ -207,10 +208,10 @@ def _replay(bundle_id: str, device_id: str, wire: list[Any], shas: list[str]
     rejected = tuple(Rejection.from_wire(r) for r in previous.rejected)
     ids = [op["op_id"] for op in wire if isinstance(op, dict) and isinstance(op.get("op_id"), str)]
     held: set[str] = set()
-    for start in range(0, len(ids), 400):
+    for where in among(OpRow.op_id, ids):
         # Ops this device wrote: the same id held from another device is not its ack.
         held.update(session.execute(select(OpRow.op_id).where(
-            OpRow.op_id.in_(ids[start:start + 400]), OpRow.device_id == device_id)).scalars())
+            where, OpRow.device_id == device_id)).scalars())
     top = current_seq(session)
     session.rollback()
     acked = tuple(i for i in ids if i in held)
@@ -221,10 +222,9 @@ def _replay(bundle_id: str, device_id: str, wire: list[Any], shas: list[str]
 def _complete_files(shas: list[str]) -> set[str]:
     """Which of these attachments this server already holds whole (not read again)."""
     found: set[str] = set()
-    for start in range(0, len(shas), 400):
+    for where in among(Attachment.sha256, shas):
         found.update(db.session.execute(select(Attachment.sha256).where(
-            Attachment.sha256.in_(shas[start:start + 400]),
-            Attachment.status == COMPLETE)).scalars())
+            where, Attachment.status == COMPLETE)).scalars())
     db.session.rollback()
     return found
 

@@ -13,6 +13,7 @@ from server.extensions import db
 from server.models import Conflict, FormVersion, Record
 from server.models import Op as OpRow
 from server.services.devices import DeviceIdentity
+from server.services.id_lists import among
 from server.services.review import review_changes
 from server.services.rows import compact_json
 from server.services.scoping import check_rescan, device_record_ids
@@ -206,19 +207,18 @@ def _record_states(record_ids: list[str]) -> dict[str, dict[str, Any]]:
         return {}
     session = db.session
     states: dict[str, dict[str, Any]] = {}
-    for start in range(0, len(record_ids), 500):
-        chunk = record_ids[start:start + 500]
+    for where in among(Record.record_id, record_ids):
         for rec in session.execute(  # only the columns shown (not answers, heads)
                 select(Record.record_id, Record.form_id, Record.form_version, Record.deleted,
-                       Record.server_seq, Record.fields).where(Record.record_id.in_(chunk))):
+                       Record.server_seq, Record.fields).where(where)):
             states[rec.record_id] = {
                 "form_id": rec.form_id, "form_version": rec.form_version,
                 "deleted": rec.deleted, "server_seq": rec.server_seq,
                 "fields": rec.fields, "conflicts": [],
             }
+    for where in among(Conflict.record_id, record_ids):
         for conflict in session.execute(
-            select(Conflict).where(Conflict.record_id.in_(chunk),
-                                   Conflict.resolved_at_seq.is_(None))
+            select(Conflict).where(where, Conflict.resolved_at_seq.is_(None))
             .order_by(Conflict.record_id, Conflict.path)
         ).scalars():
             states[conflict.record_id]["conflicts"].append(

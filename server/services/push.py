@@ -16,7 +16,7 @@ from server.models import Op as OpRow
 from server.models.types import utcnow
 from server.services.apply import Batch
 from server.services.forms import KnownForms
-from server.services.id_lists import among
+from server.services.id_lists import CHUNK, among
 from server.services.refusals import note_refusals
 from server.services.scoping import assign_settlements, records_of_other_federations
 from server.services.sequence import SequenceLock
@@ -167,9 +167,6 @@ def _push_ops(pushed_by: str, ops: Sequence[Op], *, now_ms: int, max_drift_ms: i
     return result
 
 
-_CHUNK = 400  # ids per IN (...) list: well within both databases' parameter limits
-
-
 def _stored_ops(op_ids: list[str]) -> dict[str, Op]:
     found: dict[str, Op] = {}
     for ids in among(OpRow.op_id, op_ids):
@@ -181,10 +178,10 @@ def _stored_ops(op_ids: list[str]) -> dict[str, Op]:
 def _open_conflicts(fields: set[tuple[str, str]]) -> int:
     pairs = sorted(fields)
     count = 0
-    for start in range(0, len(pairs), _CHUNK):
+    for start in range(0, len(pairs), CHUNK):  # (record, path) pairs: IN lists on both
         count += db.session.execute(
             select(func.count()).select_from(Conflict).where(
                 Conflict.resolved_at_seq.is_(None),
-                tuple_(Conflict.record_id, Conflict.path).in_(pairs[start:start + _CHUNK]))
+                tuple_(Conflict.record_id, Conflict.path).in_(pairs[start:start + CHUNK]))
         ).scalar_one()
     return count

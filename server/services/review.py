@@ -21,6 +21,7 @@ from server.errors import ApiError
 from server.extensions import db, is_sqlite
 from server.models import Record, RecordScope, Review
 from server.models.review import REVIEW_STATES
+from server.services.id_lists import among
 from server.services.resolution import open_conflicts
 from server.services.sequence import SequenceLock
 from server.services.text_fold import SQLITE_FUNCTION, fold, like_escape, search_regex
@@ -33,21 +34,18 @@ def settlement_of(records: Iterable[Record | str]) -> dict[str, str | None]:
     """record_id -> the settlement id it belongs to (services/scoping keeps the links)."""
     ids = [r if isinstance(r, str) else r.record_id for r in records]
     out: dict[str, str | None] = dict.fromkeys(ids)
-    for start in range(0, len(ids), 400):
+    for where in among(RecordScope.record_id, ids):
         out.update(db.session.execute(
-            select(RecordScope.record_id, RecordScope.settlement_id)
-            .where(RecordScope.record_id.in_(ids[start:start + 400]))).all())
+            select(RecordScope.record_id, RecordScope.settlement_id).where(where)).all())
     return out
 
 
 def latest_reviews(record_ids: Iterable[str]) -> dict[str, Review]:
     """The newest review of each record that has one."""
-    ids = list(record_ids)
     out: dict[str, Review] = {}
-    for start in range(0, len(ids), 400):
+    for where in among(Review.record_id, record_ids):
         newest = (select(Review.record_id, func.max(Review.server_seq).label("seq"))
-                  .where(Review.record_id.in_(ids[start:start + 400]))
-                  .group_by(Review.record_id).subquery())
+                  .where(where).group_by(Review.record_id).subquery())
         for review in db.session.execute(
             select(Review).join(newest, Review.server_seq == newest.c.seq)
         ).scalars():

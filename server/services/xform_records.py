@@ -39,6 +39,7 @@ from server.models import DeviceAccount, SubmissionInstance
 from server.models.types import utcnow
 from server.services.audit import NOBODY, Actor, audit
 from server.services.clock import server_clock
+from server.services.id_lists import among
 from server.services.push import PushResult, push_ops
 from server.services.xform_links import Linker
 from sync.canonical import canonical_json
@@ -48,7 +49,6 @@ from sync.hlc import Hlc, parse_hlc, wall_clock_ms
 from sync.ids import new_uuid7
 from sync.ops import EDIT, MAX_META_BYTES, Op
 
-_CHUNK = 400
 #: Room kept in an op's meta for everything but `attachments`.
 _META_ROOM = MAX_META_BYTES - 600
 
@@ -184,10 +184,8 @@ class _Writer:
     def load(self, items: Sequence[Incoming]) -> None:
         wanted = sorted({i.instance_id for i in items}
                         | {i.deprecated_id for i in items if i.deprecated_id})
-        for start in range(0, len(wanted), _CHUNK):
-            for row in db.session.execute(select(SubmissionInstance).where(
-                    SubmissionInstance.instance_id.in_(wanted[start:start + _CHUNK]))
-            ).scalars():
+        for ids in among(SubmissionInstance.instance_id, wanted):
+            for row in db.session.execute(select(SubmissionInstance).where(ids)).scalars():
                 self.states[row.instance_id] = _State(
                     row.instance_id, row.record_id, row.form_id, row.form_version,
                     row.deprecated_id, row.digest, dict(row.fields), dict(row.versions),
@@ -331,10 +329,9 @@ class _Writer:
         session = db.session
         fresh = [s for s in self.written.values() if s.new]
         ids = [s.instance_id for s in fresh]
-        for start in range(0, len(ids), _CHUNK):  # under the write lock: no one else adds
-            if session.execute(select(SubmissionInstance.instance_id).where(
-                    SubmissionInstance.instance_id.in_(ids[start:start + _CHUNK]))).first():
-                raise _Raced()
+        for where in among(SubmissionInstance.instance_id, ids):  # under the write lock
+            if session.execute(select(SubmissionInstance.instance_id).where(where)).first():
+                raise _Raced()  # (no one else adds meanwhile)
         if fresh:
             now = utcnow()
             session.execute(insert(SubmissionInstance), [
