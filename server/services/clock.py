@@ -25,9 +25,14 @@ class ServerClock:
         self._lock = threading.Lock()
 
     def receive(self, hlcs: list[str]) -> None:
+        """Receive a batch's HLCs: the latest of them is enough, since encoded HLCs
+        compare as strings in time order (sync.hlc) and receiving it leaves the clock
+        past every other one too. (One parse instead of one per op.)"""
+        if not hlcs:
+            return
+        latest = max(hlcs)
         with self._lock:
-            for hlc in hlcs:
-                self._clock.receive(hlc)
+            self._clock.receive(latest)
 
     def now(self) -> str:
         with self._lock:
