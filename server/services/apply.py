@@ -17,7 +17,9 @@ Callers hold the sequence lock (`server.services.sequence.SequenceLock`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,7 +30,7 @@ from server.models import Conflict, FieldParent, Record
 from server.models import Op as OpRow
 from server.models.types import utcnow
 from server.services.id_lists import among
-from server.services.rows import bind_value, compact_json, insert_rows
+from server.services.rows import RowStream, bind_value, compact_json, insert_rows
 from sync.fields import DELETED, unflatten
 from sync.merge import Conflict as MergeConflict
 from sync.merge import Version, merge_field
@@ -172,6 +174,11 @@ class Batch:
         self.conflicts: dict[FieldKey, Conflict] = {}
         self._ops: list[tuple[Any, ...]] = []  # columns of _OP_COLUMNS but received_at
         self._parents: list[tuple[str, str, str, str]] = []
+        #: Inside `storing_new_records`: the records to write as soon as their op is
+        #: applied, where to, and those written so far.
+        self._at_once: set[str] = set()
+        self._stream: RowStream | None = None
+        self._written: list[str] = []
         self._load(sorted(set(record_ids)), op_ids)
 
     def _load(self, record_ids: list[str], op_ids: list[str]) -> None:
@@ -198,6 +205,24 @@ class Batch:
                     select(fp.record_id, fp.path, fp.parent_op_id).where(ids)):
                 self.children.add((rid, path, parent))
                 self._child_records.add(rid)
+
+    @contextmanager
+    def storing_new_records(self, record_ids: Iterable[str]) -> Iterator[None]:
+        """While the block runs, a record that one op of the batch creates, and no other
+        op of it touches, is written as soon as that op is applied (rows.RowStream): on
+        PostgreSQL the database stores the new households while the batch's next ops
+        are merged, instead of after them. `record_ids` are those of the ops to apply,
+        one per op. No statement may run inside the block (the connection is in the
+        COPY): whatever the ops need is loaded before it."""
+        counts = Counter(record_ids)
+        self._at_once = {rid for rid, n in counts.items()
+                         if n == 1 and rid not in self.records}
+        try:
+            with RowStream(self.session.connection(), "records", _RECORD_COLUMNS) as stream:
+                self._stream = stream
+                yield
+        finally:
+            self._stream, self._at_once = None, set()
 
     # -- applying --------------------------------------------------------------------
     def apply(self, op: Op, seq: int, pushed_by: str) -> bool:
@@ -235,6 +260,10 @@ class Batch:
             record.deleted = record.fields.pop(DELETED, False) is True
             record.server_seq = seq
             record.dirty = True
+            if self._stream is not None and record.sole is not None and rid in self._at_once:
+                self._stream.put(_new_record_row(record))  # final: no other op touches it
+                record.new = record.dirty = False
+                self._written.append(rid)
             return True
         children = self.children
         values = record.fields
@@ -323,18 +352,12 @@ class Batch:
         for record in self.records.values():
             if not record.dirty:
                 continue
-            answers = record.answers if record.answers is not None else unflatten(record.fields)
             if record.new:
-                answers_text = (record.answers_text if record.answers is not None
-                                and record.answers_text is not None else compact_json(answers))
-                new_records.append((
-                    record.record_id, record.form_id, record.form_version, record.latest_hlc,
-                    record.latest_op_id, compact_json(record.fields), answers_text,
-                    record.deleted, record.created_seq, record.server_seq,
-                    _sole_heads_json(record) or compact_json(encode_heads(record.full_heads(),
-                                                                   record.fields))))
+                new_records.append(_new_record_row(record))
                 record.new = False
             else:
+                answers = (record.answers if record.answers is not None
+                           else unflatten(record.fields))
                 changed_records.append(dict(
                     rid=record.record_id, form_version=record.form_version,
                     latest_hlc=record.latest_hlc, latest_op_id=record.latest_op_id,
@@ -352,7 +375,21 @@ class Batch:
             insert_rows(conn, "field_parents",
                          ("record_id", "path", "parent_op_id", "child_op_id"), self._parents)
             self._parents = []
-        return [r[0] for r in new_records] + [r["rid"] for r in changed_records]
+        written, self._written = self._written, []
+        return written + [r[0] for r in new_records] + [r["rid"] for r in changed_records]
+
+
+def _new_record_row(record: RecordState) -> tuple[Any, ...]:
+    """The `records` row (_RECORD_COLUMNS) of a record this batch creates."""
+    answers_text = (record.answers_text
+                    if record.answers is not None and record.answers_text is not None
+                    else compact_json(record.answers if record.answers is not None
+                                      else unflatten(record.fields)))
+    return (record.record_id, record.form_id, record.form_version, record.latest_hlc,
+            record.latest_op_id, compact_json(record.fields), answers_text, record.deleted,
+            record.created_seq, record.server_seq,
+            _sole_heads_json(record) or compact_json(encode_heads(record.full_heads(),
+                                                                  record.fields)))
 
 
 def _sole_heads_json(record: RecordState) -> str | None:

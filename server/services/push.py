@@ -113,33 +113,37 @@ def _push_ops(pushed_by: str, ops: Sequence[Op], *, now_ms: int, max_drift_ms: i
         fresh = [op for op in ops if op.op_id not in stored]  # replays need no state
         batch = Batch(session, {op.record_id for op in fresh}, [op.op_id for op in fresh])
         forbidden = records_of_other_federations(pushed_by, {op.record_id for op in fresh})
-        for op in ops:
-            previous = stored.get(op.op_id)
-            if previous is not None:
-                reuse = check_reuse(op, previous)
-                if reuse is None:
-                    acked.append(op.op_id)
-                    replayed.setdefault(op.record_id, []).append(op)
-                else:
-                    rejected.append(reuse)
-                continue
-            if op.record_id in forbidden:
-                rejected.append(Rejection(
-                    op.op_id, RECORD_FORBIDDEN, f"record {op.record_id} belongs to a "
-                    "settlement of another federation; this device may not change it", False))
-                continue
-            record = batch.records.get(op.record_id)
-            rejection = check_admission(
-                op, now_ms=now_ms, form_known=known, max_drift_ms=max_drift_ms,
-                record_form_id=record.form_id if record is not None else None)
-            if rejection is not None:
-                rejected.append(rejection)
-                continue
-            batch.apply(op, seq.next(), pushed_by)
-            stored[op.op_id] = op
-            acked.append(op.op_id)
-            hlcs.append(op.hlc)
-            touched.setdefault(op.record_id, []).append(op)
+        for form in {(op.form_id, op.form_version) for op in fresh}:
+            known(*form)  # asked now: no statement may run while new records stream
+        with batch.storing_new_records(op.record_id for op in fresh):
+            for op in ops:
+                previous = stored.get(op.op_id)
+                if previous is not None:
+                    reuse = check_reuse(op, previous)
+                    if reuse is None:
+                        acked.append(op.op_id)
+                        replayed.setdefault(op.record_id, []).append(op)
+                    else:
+                        rejected.append(reuse)
+                    continue
+                if op.record_id in forbidden:
+                    rejected.append(Rejection(
+                        op.op_id, RECORD_FORBIDDEN, f"record {op.record_id} belongs to a "
+                        "settlement of another federation; this device may not change it",
+                        False))
+                    continue
+                record = batch.records.get(op.record_id)
+                rejection = check_admission(
+                    op, now_ms=now_ms, form_known=known, max_drift_ms=max_drift_ms,
+                    record_form_id=record.form_id if record is not None else None)
+                if rejection is not None:
+                    rejected.append(rejection)
+                    continue
+                batch.apply(op, seq.next(), pushed_by)
+                stored[op.op_id] = op
+                acked.append(op.op_id)
+                hlcs.append(op.hlc)
+                touched.setdefault(op.record_id, []).append(op)
         changed_records = batch.write()
         assign_settlements(changed_records, pushed_by,  # services/scoping.py
                            known={rid: (state.form_id, state.fields)

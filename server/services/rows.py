@@ -1,13 +1,15 @@
 """Writing a batch's rows fast, on SQLite and PostgreSQL alike: compact JSON text for
 the JSON columns and one multi-row insert (COPY on PostgreSQL) per table, past the ORM.
-Used by the push's apply (`apply.py`), record scopes (`scoping.py`), the records
+`RowStream` writes rows while the caller makes the next ones. Used by the push's
+apply (`apply.py`), record scopes (`scoping.py`), the records
 table's values (`record_values.py`) and the pull feed's encoding (`pull.py`)."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import orjson
@@ -49,19 +51,85 @@ def insert_rows(conn: Connection, table: str, columns: Sequence[str],
 
 def _copy_rows(conn: Connection, table: str, columns: Sequence[str],
                rows: Sequence[Sequence[Any]]) -> None:
-    statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+    with RowStream(conn, table, columns) as stream:
+        for row in rows:
+            stream.put(row)
+
+
+@contextlib.contextmanager
+def _database_errors(conn: Connection, statement: str) -> Iterator[None]:
+    """psycopg's errors of a COPY raised as SQLAlchemy's, as a statement's would be."""
     raw = conn.connection.dbapi_connection
     dbapi_error = conn.dialect.loaded_dbapi.Error
     try:
-        with raw.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
-            for row in rows:
-                copy.write_row(row)
+        yield
     except dbapi_error as err:
         gone = conn.dialect.is_disconnect(err, raw, None)  # type: ignore[arg-type]
         if gone:
             conn.invalidate(err)
         raise DBAPIError.instance(statement, None, err, dbapi_error, dialect=conn.dialect,
                                   connection_invalidated=gone) from err
+
+
+class RowStream:
+    """Rows written while the caller is still making the next ones.
+
+    On PostgreSQL the rows go into a COPY that opens with the first row and ends with
+    the block: the database server parses, compresses and indexes them in its own
+    process while this one works on (a push's new households are stored while the
+    batch's other ops are merged, instead of after). Until the block ends the caller
+    must run no other statement on `conn`: the connection is inside the COPY. On SQLite
+    the rows are kept and inserted at the end of the block (`insert_rows`).
+
+        with RowStream(conn, "records", columns) as stream:
+            for ...:
+                stream.put(row)
+
+    An exception inside the block ends the COPY unfinished: nothing of it is stored,
+    and the transaction is to be rolled back, as after any failed statement.
+    """
+
+    def __init__(self, conn: Connection, table: str, columns: Sequence[str]) -> None:
+        self._conn = conn
+        self._table = table
+        self._columns = tuple(columns)
+        self._statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+        self._copying = conn.dialect.name == "postgresql"
+        self._kept: list[Sequence[Any]] = []
+        self._open: contextlib.ExitStack | None = None
+        self._write: Any = None
+        self.count = 0
+
+    def __enter__(self) -> RowStream:
+        return self
+
+    def put(self, row: Sequence[Any]) -> None:
+        self.count += 1
+        if not self._copying:
+            self._kept.append(row)
+            return
+        if self._write is None:
+            self._start()
+        with _database_errors(self._conn, self._statement):
+            self._write(row)
+
+    def _start(self) -> None:
+        raw = self._conn.connection.dbapi_connection
+        stack = contextlib.ExitStack()
+        with _database_errors(self._conn, self._statement):
+            cursor = stack.enter_context(raw.cursor())  # type: ignore[union-attr]
+            copy = stack.enter_context(cursor.copy(self._statement))  # type: ignore[attr-defined]
+        self._open, self._write = stack, copy.write_row
+
+    def __exit__(self, kind: Any, error: Any, trace: Any) -> None:
+        if self._open is not None:
+            stack, self._open, self._write = self._open, None, None
+            with _database_errors(self._conn, self._statement):
+                stack.__exit__(kind, error, trace)  # ends the COPY (CopyFail on an error)
+            return
+        rows, self._kept = self._kept, []
+        if rows and kind is None:
+            insert_rows(self._conn, self._table, self._columns, rows)
 
 
 def bind_value(conn: Connection, column: Any, value: Any) -> Any:

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from server.extensions import db
 from server.models import Op as OpRow
 from server.services.apply import _OP_COLUMNS
-from server.services.rows import bind_value, insert_rows
+from server.services.rows import RowStream, bind_value, insert_rows
 
 
 def _rows(app: Flask, ids: list[str]) -> list[tuple[object, ...]]:
@@ -45,3 +45,43 @@ def test_a_duplicate_row_is_sqlalchemys_integrity_error(app: Flask) -> None:
         db.session.rollback()  # the session is usable again
         assert db.session.execute(select(OpRow.op_id).order_by(OpRow.op_id)).scalars().all() \
             == ["a", "b"]
+
+
+def test_a_stream_stores_its_rows_when_it_ends(app: Flask) -> None:
+    with app.app_context():
+        conn = db.session.connection()
+        with RowStream(conn, "ops", _OP_COLUMNS) as stream:
+            for row in _rows(app, ["a", "b", "c"]):
+                stream.put(row)
+        assert stream.count == 3
+        got = db.session.execute(select(OpRow.op_id, OpRow.payload)
+                                 .order_by(OpRow.server_seq)).all()
+        assert got == [(i, {"text": "Nyumba \\ 2\té", "n": None}) for i in "abc"]
+        with RowStream(conn, "ops", _OP_COLUMNS):
+            pass  # no row: no statement
+        db.session.rollback()
+
+
+def test_an_error_inside_a_stream_stores_none_of_it_and_is_the_one_raised(app: Flask) -> None:
+    with app.app_context():
+        conn = db.session.connection()
+        with (pytest.raises(RuntimeError, match="disk full"),
+              RowStream(conn, "ops", _OP_COLUMNS) as stream):
+            for n, row in enumerate(_rows(app, ["a", "b", "c"])):
+                if n == 2:
+                    raise RuntimeError("disk full")
+                stream.put(row)
+        db.session.rollback()
+        assert db.session.execute(select(OpRow.op_id)).all() == []
+
+
+def test_a_duplicate_in_a_stream_is_sqlalchemys_integrity_error(app: Flask) -> None:
+    with app.app_context():
+        insert_rows(db.session.connection(), "ops", _OP_COLUMNS, _rows(app, ["a"]))
+        db.session.commit()
+        with (pytest.raises(IntegrityError),
+              RowStream(db.session.connection(), "ops", _OP_COLUMNS) as stream):
+            for row in _rows(app, ["b", "a"]):
+                stream.put(row)
+        db.session.rollback()
+        assert db.session.execute(select(OpRow.op_id)).scalars().all() == ["a"]
