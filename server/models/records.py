@@ -9,7 +9,7 @@ from sqlalchemy import JSON, BigInteger, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.extensions import db
-from server.models.types import HLC_LEN, PATH_LEN, UUID_LEN, UtcDateTime, utcnow
+from server.models.types import HLC_LEN, PATH_LEN, UUID_LEN, StoredJSON, UtcDateTime, utcnow
 
 
 class Record(db.Model):
@@ -35,7 +35,7 @@ class Record(db.Model):
     latest_hlc: Mapped[str] = mapped_column(String(HLC_LEN))
     latest_op_id: Mapped[str] = mapped_column(String(UUID_LEN))
     fields: Mapped[dict[str, Any]] = mapped_column(JSON)
-    answers: Mapped[dict[str, Any]] = mapped_column(JSON)
+    answers: Mapped[dict[str, Any]] = mapped_column(StoredJSON)
     deleted: Mapped[bool] = mapped_column(default=False)
     created_seq: Mapped[int] = mapped_column(BigInteger, index=True)
     server_seq: Mapped[int] = mapped_column(BigInteger, index=True)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Integer, String, Text
+from sqlalchemy import BigInteger, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.extensions import db
-from server.models.types import DEVICE_LEN, HLC_LEN, UUID_LEN, UtcDateTime, utcnow
+from server.models.types import DEVICE_LEN, HLC_LEN, UUID_LEN, StoredJSON, UtcDateTime, utcnow
 
 
 class Op(db.Model):
@@ -30,7 +30,7 @@ class Op(db.Model):
     form_version: Mapped[str] = mapped_column(String(100))
     hlc: Mapped[str] = mapped_column(String(HLC_LEN))
     kind: Mapped[str] = mapped_column(String(10))
-    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    payload: Mapped[dict[str, Any]] = mapped_column(StoredJSON)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 

@@ -196,3 +196,74 @@ def test_0014_compresses_with_lz4_and_its_downgrade_lists_compact_heads(db_url: 
         assert current_revision(engine) == head_revision()
     finally:
         engine.dispose()
+
+
+def test_0015_keeps_payloads_and_answers_as_text_on_postgresql_and_back(db_url: str) -> None:
+    """0015 turns ops.payload and records.answers into text on PostgreSQL (SQLite keeps
+    its JSON columns), with the values intact both ways; the models read them alike."""
+    import json
+
+    from alembic import command
+    from sqlalchemy import text
+    from sqlalchemy.orm import Session
+
+    from server.migrate import alembic_config
+    from server.models import Op, Record
+
+    answers = {"household": {"size": 3, "head": "Wanjiru \u00e9 \\ \"q\""},
+               "members": [{"__id": "m1", "age": 41.5}], "big": 12345678901234567890123}
+    payload = {"op_id": "o15", "answers": answers}
+    engine = create_engine(db_url)
+    try:
+        with engine.begin() as conn:
+            command.upgrade(alembic_config(conn), "0014")
+            conn.execute(text(
+                "INSERT INTO records (record_id, form_id, form_version, latest_hlc, "
+                "latest_op_id, fields, answers, deleted, created_seq, server_seq, heads) "
+                "VALUES ('r15', 'f', '1', 'h', 'o15', '{}', :answers, false, 1, 1, '{}')"),
+                {"answers": json.dumps(answers)})
+            conn.execute(text(
+                "INSERT INTO ops (op_id, server_seq, device_id, pushed_by, record_id, "
+                "form_id, form_version, hlc, kind, payload, received_at) VALUES ('o15', 1, "
+                "'t', 't', 'r15', 'f', '1', 'h', 'answers', :payload, CURRENT_TIMESTAMP)"),
+                {"payload": json.dumps(payload)})
+
+        def column_types() -> dict[str, str]:
+            with engine.connect() as conn:
+                found = {f"{t}.{c['name']}": str(c["type"]).lower()
+                         for t in ("records", "ops") for c in inspect(conn).get_columns(t)
+                         if c["name"] in ("answers", "payload")}
+                if conn.dialect.name == "postgresql":
+                    compression = set(conn.execute(text(
+                        "SELECT attcompression FROM pg_attribute WHERE attname IN "
+                        "('answers', 'payload') AND attrelid::regclass::text IN "
+                        "('records', 'ops')")).scalars())
+                    lz4 = conn.execute(text(
+                        "SELECT 'lz4' = ANY(enumvals) FROM pg_settings "
+                        "WHERE name = 'default_toast_compression'")).scalar()
+                    assert compression == ({"l"} if lz4 else {""})
+                return found
+
+        upgrade(engine)
+        postgresql = engine.dialect.name == "postgresql"
+        assert set(column_types().values()) == ({"text"} if postgresql else {"json"})
+        with Session(engine) as session:
+            assert session.get(Record, "r15").answers == answers
+            assert session.get(Op, "o15").payload == payload
+            session.add(Op(op_id="o16", server_seq=2, device_id="t", pushed_by="t",
+                           record_id="r15", form_id="f", form_version="1", hlc="h2",
+                           kind="answers", payload={"op_id": "o16", "n": [1.5, None]}))
+            session.commit()
+        with engine.begin() as conn:
+            command.downgrade(alembic_config(conn), "0014")
+        assert set(column_types().values()) == {"json"}
+        with engine.connect() as conn:
+            stored = dict(conn.execute(text(
+                "SELECT op_id, payload FROM ops WHERE op_id IN ('o15', 'o16')")).all())
+        loads = (lambda v: v) if postgresql else json.loads
+        assert {k: v if isinstance(v, dict) else loads(v) for k, v in stored.items()} == {
+            "o15": payload, "o16": {"op_id": "o16", "n": [1.5, None]}}
+        upgrade(engine)
+        assert current_revision(engine) == head_revision()
+    finally:
+        engine.dispose()
