@@ -7,7 +7,7 @@ from pathlib import Path
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from click.testing import CliRunner
-from sqlalchemy import create_engine, inspect, select
+from sqlalchemy import Connection, create_engine, inspect, select, text
 
 from hesabu.cli import main
 from server.extensions import Base
@@ -162,14 +162,8 @@ def test_0014_compresses_with_lz4_and_its_downgrade_lists_compact_heads(db_url: 
         upgrade(engine)
         with engine.begin() as conn:
             if conn.dialect.name == "postgresql":
-                methods = dict(conn.execute(text(
-                    "SELECT attrelid::regclass::text || '.' || attname, attcompression "
-                    "FROM pg_attribute WHERE attname IN ('fields', 'answers', 'heads', "
-                    "'payload') AND attrelid::regclass::text IN ('records', 'ops')")).all())
-                lz4 = conn.execute(text(
-                    "SELECT 'lz4' = ANY(enumvals) FROM pg_settings "
-                    "WHERE name = 'default_toast_compression'")).scalar()
-                expected = "l" if lz4 else ""
+                methods = _compression(conn, ("fields", "answers", "heads", "payload"))
+                expected = "l" if _lz4(conn) else ""
                 assert methods == {"records.fields": expected, "records.answers": expected,
                                    "records.heads": expected, "ops.payload": expected}
             for rid, form_heads in (("r1", stored), ("r2", {"ops": [[a, "h", "t"]],
@@ -234,14 +228,9 @@ def test_0015_keeps_payloads_and_answers_as_text_on_postgresql_and_back(db_url: 
                          for t in ("records", "ops") for c in inspect(conn).get_columns(t)
                          if c["name"] in ("answers", "payload")}
                 if conn.dialect.name == "postgresql":
-                    compression = set(conn.execute(text(
-                        "SELECT attcompression FROM pg_attribute WHERE attname IN "
-                        "('answers', 'payload') AND attrelid::regclass::text IN "
-                        "('records', 'ops')")).scalars())
-                    lz4 = conn.execute(text(
-                        "SELECT 'lz4' = ANY(enumvals) FROM pg_settings "
-                        "WHERE name = 'default_toast_compression'")).scalar()
-                    assert compression == ({"l"} if lz4 else {""})
+                    expected = "l" if _lz4(conn) else ""
+                    assert set(_compression(conn, ("answers", "payload")).values()) \
+                        == {expected}
                 return found
 
         upgrade(engine)
@@ -267,3 +256,20 @@ def test_0015_keeps_payloads_and_answers_as_text_on_postgresql_and_back(db_url: 
         assert current_revision(engine) == head_revision()
     finally:
         engine.dispose()
+
+
+def _lz4(conn: Connection) -> bool:
+    """Was this PostgreSQL built with lz4?"""
+    return bool(conn.execute(text(
+        "SELECT 'lz4' = ANY(enumvals) FROM pg_settings "
+        "WHERE name = 'default_toast_compression'")).scalar())
+
+
+def _compression(conn: Connection, columns: tuple[str, ...]) -> dict[str, str]:
+    """`table.column`: PostgreSQL's compression method letter ("" for the default) of
+    these columns of records and ops."""
+    return dict(conn.execute(text(
+        "SELECT attrelid::regclass::text || '.' || attname, attcompression "
+        "FROM pg_attribute WHERE attname = ANY(:columns) "
+        "AND attrelid::regclass::text IN ('records', 'ops')"),
+        {"columns": list(columns)}).all())
