@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from client.ahead import Ahead
-from client.api import SyncApi
+from client.api import PreparedPush, SyncApi
 from client.errors import SyncCancelled, SyncError
 from client.pull_ahead import PullAhead
 from field_app.core import attachments, bundles, inbox, outbox
@@ -129,8 +129,10 @@ class SyncRunner:
         made (its compression: bzip2 on a slow link is seconds of a tablet's CPU) and
         the answer to the previous one is recorded, so the tablet's work overlaps the
         server's and the link's (client.ahead). Each batch is marked attempted, in the
-        store, before it is sent; an answer not recorded (a crash, a full disk) leaves
-        its ops pending, and the server acks them again at the next sync."""
+        store, when its body is made, before it is sent (a batch made and then dropped,
+        by Stop or by halving the batches after a failure, counts as an attempt too); an
+        answer not recorded (a crash, a full disk) leaves its ops pending, and the server
+        acks them again at the next sync."""
         ops = outbox.pending_queued(self.store)
         if not ops:
             return  # nothing to send: no request (a no-op sync is a single pull)
@@ -145,16 +147,23 @@ class SyncRunner:
                       sender: Ahead[PushResponse]) -> None:
         total, done, shrinks = len(ops), 0, 0
         todo = plan_batches(ops, self.options.max_ops, self.options.max_bytes)
-        body = self.api.prepare_push(device_id, todo[0])
+
+        def prepare(batch: list[QueuedOp]) -> PreparedPush:
+            # Marked attempted as its body is made (before it is sent, as the outbox
+            # requires; its ops are never folded from now on), while the batch before
+            # it is on its way: the store's write is then not between two requests.
+            outbox.mark_attempted(self.store, [op.op_id for op in batch])
+            return self.api.prepare_push(device_id, batch)
+
+        body = prepare(todo[0])
         flight: list[QueuedOp] | None = None  # the batch being sent
 
         def send_next() -> None:
             nonlocal body, flight
             flight = todo.pop(0)
-            outbox.mark_attempted(self.store, [op.op_id for op in flight])
             # Two tries here: a batch that keeps failing is split rather than resent whole.
             sender.start(functools.partial(self.api.send_push, body, attempts=2))
-            body = self.api.prepare_push(device_id, todo[0]) if todo else None
+            body = prepare(todo[0]) if todo else None
 
         while todo or flight is not None:
             if flight is None:
@@ -173,7 +182,7 @@ class SyncRunner:
                 # here on. The server may have applied the failed batch; it re-acks it.
                 rest = [op for b in [batch, *todo] for op in b]
                 todo = plan_batches(rest, max(1, len(batch) // 2), self.options.max_bytes)
-                body = self.api.prepare_push(device_id, todo[0])
+                body = prepare(todo[0])
                 continue
             flight = None
             if todo and not self.cancel.is_set():

@@ -400,6 +400,40 @@ def push_sizes() -> Iterator[list[int]]:
         SyncApi.send_push = real_send  # type: ignore[method-assign]
 
 
+def test_every_batch_is_marked_attempted_in_the_store_before_it_is_sent(
+        tmp_path: Path, server: Hub) -> None:
+    """An op that may reach the server is never folded into a later one: each batch's
+    ops are counted as attempted, and committed, before its request leaves, and each
+    once. (Read from another connection, as after a crash at that moment.)"""
+    import sqlite3
+
+    a = device(tmp_path, "a", server)
+    for i in range(10):
+        records.create_record(a, "hh", "1", household(i), finalized=True)
+    seen: list[list[int]] = []
+    real_send = SyncApi.send_push
+
+    def checking(self: SyncApi, prepared: PreparedPush, attempts: int | None = None):
+        other = sqlite3.connect(tmp_path / "a.db")
+        try:
+            marks = dict(other.execute(
+                f"SELECT op_id, attempts FROM outbox WHERE op_id IN "
+                f"({','.join('?' * len(prepared.op_ids))})", prepared.op_ids).fetchall())
+        finally:
+            other.close()
+        seen.append([marks[i] for i in prepared.op_ids])
+        return real_send(self, prepared, attempts)
+
+    SyncApi.send_push = checking  # type: ignore[method-assign]
+    try:
+        summary, _ = sync(a, server.url, options=SyncOptions(max_ops=3))
+    finally:
+        SyncApi.send_push = real_send  # type: ignore[method-assign]
+    assert summary.ok and summary.sent == 10, summary.describe()
+    assert [len(batch) for batch in seen] == [3, 3, 3, 1]
+    assert all(n == 1 for batch in seen for n in batch), seen
+
+
 def test_batches_shrink_when_the_server_is_slower_than_the_timeout(tmp_path: Path,
                                                                    server: Hub) -> None:
     """A big batch takes the server longer than the tablet waits: smaller batches get
