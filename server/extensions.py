@@ -100,7 +100,10 @@ def install_sqlite_hooks(engine: Engine, strict: bool = False) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         # WAL lets pulls read a consistent snapshot while a push writes.
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
+        # FULL: a commit is on disk (the WAL synced) before COMMIT returns, so a push
+        # the server acked survives a power cut; the tablet has forgotten nothing it
+        # sent only if the server has it. Measured at under 1 % of a push's time here.
+        cursor.execute("PRAGMA synchronous=FULL")
         # Checkpoints run in the background after writes (server/sqlite_checkpoints.py);
         # the committing connection checkpoints only past this backstop.
         cursor.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")

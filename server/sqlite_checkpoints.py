@@ -17,10 +17,9 @@ SQLite works). Automatic checkpoints stay on with a higher threshold
 (`WAL_AUTOCHECKPOINT_PAGES`, 64 MB) as a backstop, should the thread fall behind, so the
 WAL cannot grow without bound.
 
-Durability: with `synchronous=NORMAL` (server/extensions.py) a commit survives a crash
-of the server at once and a power cut once a checkpoint has synced the WAL. Small
-commits were always left to a later checkpoint; a big push's now comes milliseconds
-after its commit instead of inside it.
+Durability does not depend on the checkpoints: with `synchronous=FULL`
+(server/extensions.py) every COMMIT syncs the WAL before it returns, so what the server
+acked survives a crash or a power cut whether or not a checkpoint has run since.
 
 The thread opens the file with `mode=rw`, so a database removed meanwhile (a test's
 temporary file) is never created again; errors are logged and the next request tries

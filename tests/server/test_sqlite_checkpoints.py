@@ -81,3 +81,13 @@ def test_writes_queue_a_checkpoint_once_they_changed_enough_rows(
 def test_a_checkpoint_never_creates_a_missing_database(tmp_path: Path) -> None:
     checkpoint(str(tmp_path / "gone.db"))
     assert not (tmp_path / "gone.db").exists()
+
+
+def test_a_commit_is_synced_before_it_returns(sqlite_app: Flask) -> None:
+    """What a push was acked for is on disk, power cut or not: every connection of the
+    server syncs its commits (synchronous=FULL, 2), in WAL mode."""
+    with sqlite_app.app_context():
+        mode, = db.session.execute(db.text("PRAGMA journal_mode")).one()
+        sync, = db.session.execute(db.text("PRAGMA synchronous")).one()
+        db.session.rollback()
+    assert (mode, sync) == ("wal", 2)
