@@ -32,6 +32,7 @@ plain value, so it never fails on a merged state.
 from __future__ import annotations
 
 import functools
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -156,16 +157,18 @@ def _flatten_into(prefix: str, group: Mapping[str, Any], out: dict[str, Any],
                   instance: bool = False) -> None:
     """Add the fields of `group` under `prefix`; with `instance`, `group` is a repeat
     instance and its `__id` key is not an answer. The common cases (a valid name seen
-    before; text, a number, a boolean or null) are tested first and inline: this runs
-    for every answer a server or tablet receives."""
+    before; text, a number, a boolean or null; a group or repeat as JSON decodes them)
+    are tested first and by exact type: this runs for every answer a server or tablet
+    receives."""
     if type(group) is not dict and not isinstance(group, Mapping):
         raise FieldPathError(f"{prefix or 'answers'}: a group must be a dict")
     good = _GOOD_NAMES
     for name, value in group.items():
-        if name not in good and not _is_answer_name(name):
+        if name not in good:
             if instance and name == INSTANCE_KEY:
                 continue
-            raise FieldPathError(f"{prefix}{name!r}: not a valid answer name")
+            if not _is_answer_name(name):
+                raise FieldPathError(f"{prefix}{name!r}: not a valid answer name")
         path = prefix + name
         kind = type(value)
         if kind is str:
@@ -175,27 +178,41 @@ def _flatten_into(prefix: str, group: Mapping[str, Any], out: dict[str, Any],
         elif kind in _PLAIN_SCALARS:
             out[path] = value
             continue
-        elif kind is dict or isinstance(value, Mapping):
+        elif kind is float:
+            if math.isfinite(value):
+                out[path] = value
+                continue
+        elif kind is dict:
             _flatten_into(path + "/", value, out)
             continue
-        elif isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
-            seen: set[str] = set()
-            for position, item in enumerate(value, start=1):
-                instance_id = item.get(INSTANCE_KEY)
-                if not is_instance_id(instance_id):
-                    raise FieldPathError(
-                        f"{path}: instance {position} needs an {INSTANCE_KEY!r} matching "
-                        f"{INSTANCE_ID_RE.pattern}, got {instance_id!r}"
-                    )
-                if instance_id in seen:
-                    raise FieldPathError(f"{path}: instance id {instance_id!r} used twice")
-                seen.add(instance_id)
-                key = f"{path}[{instance_id}]"
-                out[key] = position
-                _flatten_into(key + "/", item, out, instance=True)
+        elif isinstance(value, list) and value and all(
+                type(v) is dict or isinstance(v, Mapping) for v in value):
+            _flatten_repeat(path, value, out)
+            continue
+        elif isinstance(value, Mapping):
+            _flatten_into(path + "/", value, out)
             continue
         validate_value(path, value)
         out[path] = list(value) if isinstance(value, list) else value
+
+
+def _flatten_repeat(path: str, instances: list[Mapping[str, Any]],
+                    out: dict[str, Any]) -> None:
+    """A repeat's instances: each one's position at `path[<id>]`, then its answers."""
+    seen: set[str] = set()
+    for position, item in enumerate(instances, start=1):
+        instance_id = item.get(INSTANCE_KEY)
+        if not is_instance_id(instance_id):
+            raise FieldPathError(
+                f"{path}: instance {position} needs an {INSTANCE_KEY!r} matching "
+                f"{INSTANCE_ID_RE.pattern}, got {instance_id!r}"
+            )
+        if instance_id in seen:
+            raise FieldPathError(f"{path}: instance id {instance_id!r} used twice")
+        seen.add(instance_id)
+        key = f"{path}[{instance_id}]"
+        out[key] = position
+        _flatten_into(key + "/", item, out, instance=True)
 
 
 # -- unflatten --------------------------------------------------------------------------

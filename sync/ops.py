@@ -68,6 +68,8 @@ WIRE_KEYS = ("op_id", "device_id", "record_id", "form_id", "form_version", "hlc"
 #: Keys a protocol 2 sender may leave out when empty; `fields` may be replaced by `answers`.
 OPTIONAL_KEYS = ("parents", "meta", "fields", "answers")
 _NO_PARENTS: tuple[str, ...] = ()
+_KNOWN_KEYS = frozenset(WIRE_KEYS)
+_REQUIRED_KEYS = frozenset(WIRE_KEYS) - frozenset(OPTIONAL_KEYS)
 _PLAIN = (str, int)  # value types valid at any answer path (bool is not int here: type())
 
 
@@ -115,14 +117,13 @@ class Op:
 
     @classmethod
     def _from_wire(cls, data: Any) -> Op:
-        if not isinstance(data, Mapping):
+        if type(data) is not dict and not isinstance(data, Mapping):
             raise OpError("op", "must be a JSON object")
-        unknown = sorted(set(data) - set(WIRE_KEYS))
-        if unknown:
-            raise OpError(unknown[0], "unknown key")
-        for key in WIRE_KEYS:
-            if key not in data and key not in OPTIONAL_KEYS:
-                raise OpError(key, "is required")
+        if not _KNOWN_KEYS.issuperset(data):
+            raise OpError(sorted(set(data) - _KNOWN_KEYS)[0], "unknown key")
+        if not _REQUIRED_KEYS.issubset(data):
+            raise OpError(next(k for k in WIRE_KEYS if k in _REQUIRED_KEYS and k not in data),
+                          "is required")
         parents = data.get("parents", {})
         if not isinstance(parents, Mapping):
             raise OpError("parents", "must be an object")
@@ -320,11 +321,12 @@ def _validate(op: Op, paths_checked: bool = False) -> None:
         raise OpError("fields", "must name at least one field")
     if len(op.fields) > MAX_FIELDS:
         raise OpError("fields", f"at most {MAX_FIELDS} fields per op")
-    if op.fields.keys() != op.parents.keys():
+    if not paths_checked and op.fields.keys() != op.parents.keys():
+        # (With `paths_checked`, from_wire made the parents from the fields' paths.)
         path = sorted(set(op.fields) ^ set(op.parents))[0]
         raise OpError(f"parents.{path}", "every field needs a parents entry and vice versa")
-    longest = max(op.fields, key=len) if paths_checked else ""
-    if len(longest) > MAX_PATH_LENGTH:
+    if paths_checked and max(map(len, op.fields)) > MAX_PATH_LENGTH:
+        longest = max(op.fields, key=len)
         raise OpError(f"fields.{longest[:40]}...",
                       f"paths are at most {MAX_PATH_LENGTH} characters")
     for path, value in () if paths_checked else op.fields.items():
@@ -339,7 +341,7 @@ def _validate(op: Op, paths_checked: bool = False) -> None:
                 validate_value(path, value)
         except FieldPathError as exc:
             raise OpError(f"fields.{path}", str(exc)) from None
-    for path, ids in op.parents.items():
+    for path, ids in () if paths_checked else op.parents.items():  # answers: no parents
         if not ids:
             continue
         if len(ids) > MAX_PARENTS:
