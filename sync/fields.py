@@ -185,6 +185,9 @@ def _flatten_into(prefix: str, group: Mapping[str, Any], out: dict[str, Any],
         elif kind is dict:
             _flatten_into(path + "/", value, out)
             continue
+        elif kind is list and all(type(v) is str and v.isascii() for v in value):
+            out[path] = list(value)  # a multiple choice (or nothing chosen)
+            continue
         elif isinstance(value, list) and value and all(
                 type(v) is dict or isinstance(v, Mapping) for v in value):
             _flatten_repeat(path, value, out)
