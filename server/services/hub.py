@@ -18,6 +18,7 @@ Upstream, a device may only push ops written by other devices if it is a relay
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import threading
@@ -30,6 +31,7 @@ from typing import Any, NamedTuple
 from flask import Flask, current_app
 from sqlalchemy import Text, cast, func, select
 
+from client.ahead import Ahead
 from client.api import SyncApi
 from client.errors import SyncError
 from client.transport import HttpTransport, RetryPolicy
@@ -46,7 +48,7 @@ from server.services.push import push_ops
 from server.services.refusals import note_refusals
 from sync.codes import CURSOR_INVALID, RELAY_FORBIDDEN, Rejection
 from sync.hlc import wall_clock_ms
-from sync.messages import QueuedOp
+from sync.messages import PushResponse, QueuedOp
 from sync.ops import Op
 from sync.pins import pins_after
 
@@ -242,36 +244,68 @@ def sync_once(*, batch: int = 500, retry: RetryPolicy | None = None,
 
 
 def _push(api: SyncApi, hub_id: str, batch: int, result: HubSyncResult) -> None:
-    while True:
-        push_seq = _link().push_seq
-        # The payload's stored JSON text as it is (the op's wire form, as received):
-        # decoding and re-encoding it in canonical form was a fifth of a relay.
-        rows = db.session.execute(
-            select(OpRow.server_seq, OpRow.op_id, cast(OpRow.payload, Text).label("text"),
-                   OpRow.pushed_by)
-            .where(OpRow.server_seq > push_seq, OpRow.pushed_by != UPSTREAM)
-            .order_by(OpRow.server_seq).limit(batch)).all()
-        db.session.rollback()
-        if not rows:
-            return
-        queued = [QueuedOp(r.op_id, r.text) for r in rows]
-        answer = api.push_queued(hub_id, queued)
-        if answer.server_hlc:
-            server_clock().receive([answer.server_hlc])
-        waiting = {r.op_id for r in answer.rejected if r.retryable}
-        result.rejected.extend(r.to_wire() for r in answer.rejected if not r.retryable)
-        done = push_seq
-        for row in rows:
-            if row.op_id in waiting:
-                break  # keep order: retry from here next time
-            done = row.server_seq
-        result.pushed += sum(1 for r in rows if r.server_seq <= done)
-        _note_upstream_refusals(rows, answer.acked, answer.rejected)
-        _update_link(push_seq=done)
-        if waiting:
-            first = next(r for r in answer.rejected if r.retryable)
-            result.error = f"upstream asks to retry later: [{first.code}] {first.message}"
-            return
+    """Relay the ops tablets sent, in batches, in server order. As on a tablet
+    (field_app/core/sync_runner.py) the link stays busy: while batch N is on its way
+    the next one is read and compressed, and once N is answered it is sent at once and
+    N's answer recorded meanwhile (`client.ahead`: the HTTP call is the only work on the
+    other thread; the database stays on this one)."""
+    rows = _relay_rows(_link().push_seq, batch)
+    if not rows:
+        return
+    sender: Ahead[PushResponse] = Ahead("hesabu-hub-push")
+    try:
+        sender.start(functools.partial(api.send_push, api.prepare_push(hub_id, _queued(rows))))
+        flight = rows
+        while flight:
+            rows = _relay_rows(flight[-1].server_seq, batch)
+            body = api.prepare_push(hub_id, _queued(rows)) if rows else None
+            answer = sender.result()
+            if body is not None:
+                sender.start(functools.partial(api.send_push, body))  # before recording
+            if not _record_relay(flight, answer, result):
+                return  # upstream asks to wait: what is on its way is relayed again later
+            flight = rows
+    finally:
+        sender.close()  # an answer not recorded: those ops are relayed again next time
+
+
+def _relay_rows(after_seq: int, batch: int) -> list[Any]:
+    """The next `batch` ops to relay after `after_seq`, with their stored JSON text as it
+    is (the op's wire form, as received): decoding and re-encoding it in canonical form
+    was a fifth of a relay."""
+    rows = db.session.execute(
+        select(OpRow.server_seq, OpRow.op_id, cast(OpRow.payload, Text).label("text"),
+               OpRow.pushed_by)
+        .where(OpRow.server_seq > after_seq, OpRow.pushed_by != UPSTREAM)
+        .order_by(OpRow.server_seq).limit(batch)).all()
+    db.session.rollback()
+    return list(rows)
+
+
+def _queued(rows: Sequence[Any]) -> list[QueuedOp]:
+    return [QueuedOp(r.op_id, r.text) for r in rows]
+
+
+def _record_relay(rows: Sequence[Any], answer: PushResponse, result: HubSyncResult) -> bool:
+    """Keep upstream's answer to a relayed batch; False if it asks to retry later (the
+    relay then stops there, to keep the order)."""
+    if answer.server_hlc:
+        server_clock().receive([answer.server_hlc])
+    waiting = {r.op_id for r in answer.rejected if r.retryable}
+    result.rejected.extend(r.to_wire() for r in answer.rejected if not r.retryable)
+    done = _link().push_seq
+    for row in rows:
+        if row.op_id in waiting:
+            break  # keep order: retry from here next time
+        done = row.server_seq
+    result.pushed += sum(1 for r in rows if r.server_seq <= done)
+    _note_upstream_refusals(rows, answer.acked, answer.rejected)
+    _update_link(push_seq=done)
+    if waiting:
+        first = next(r for r in answer.rejected if r.retryable)
+        result.error = f"upstream asks to retry later: [{first.code}] {first.message}"
+        return False
+    return True
 
 
 def _note_upstream_refusals(rows: Sequence[Any], acked: Sequence[str],

@@ -85,3 +85,36 @@ def test_an_op_upstream_refuses_for_good_is_shown_with_the_tablet_on_the_hub(
     assert refusals_shown(hub_app) == {tablet.device_id: [("sync.op_id_reused", 1, False, True)]}
     assert refusals_shown(central_app) == {"hub-1": [("sync.op_id_reused", 1, False, False)]}
     tablet.close()
+
+
+def test_a_relay_in_several_batches_stops_where_upstream_asks_to_wait(
+        central, unallowed_hub, tmp_path: Path) -> None:
+    """The hub sends its next batch while it records the last answer: when that answer
+    says "retry later", the relay still stops there, and the batch already sent is sent
+    again once upstream takes them; every op arrives once, in batches of two."""
+    central_app, _ = central
+    hub_app, hub_url = unallowed_hub
+    assert _round(hub_app).ok
+    tablet = new_tablet(tmp_path / "t.db", hub_app, hub_url)
+    ids = [records.create_record(tablet, "household", "1", {"head_name": f"M{i}"}, finalized=True)
+           for i in range(5)]
+    assert sync_tablet(tablet, hub_url).sent == 5
+    with hub_app.app_context():
+        held = sync_once(batch=2)
+        status = hub_status()
+    assert held.pushed == 0 and "hub.relay_forbidden" in (held.error or "")
+    assert status["waiting_ops"] == 5
+    assert server_state(central_app)[0] == {}
+
+    with central_app.app_context():
+        allow_relay("hub-2")
+    with hub_app.app_context():
+        relayed = sync_once(batch=2)
+        status = hub_status()
+        again = sync_once(batch=2)
+    assert relayed.ok and relayed.pushed == 5, relayed.error
+    assert status["waiting_ops"] == 0
+    assert again.ok and again.pushed == 0
+    assert set(server_state(central_app)[0]) == set(ids)
+    assert refusals_shown(central_app) == {} and refusals_shown(hub_app) == {}
+    tablet.close()
