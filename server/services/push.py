@@ -115,6 +115,7 @@ def _push_ops(pushed_by: str, ops: Sequence[Op], *, now_ms: int, max_drift_ms: i
         forbidden = records_of_other_federations(pushed_by, {op.record_id for op in fresh})
         for form in {(op.form_id, op.form_version) for op in fresh}:
             known(*form)  # asked now: no statement may run while new records stream
+        base, used = seq.current, 0  # the ops' numbers: stored once after the loop
         with batch.storing_new_records(op.record_id for op in fresh):
             for op in ops:
                 previous = stored.get(op.op_id)
@@ -139,11 +140,13 @@ def _push_ops(pushed_by: str, ops: Sequence[Op], *, now_ms: int, max_drift_ms: i
                 if rejection is not None:
                     rejected.append(rejection)
                     continue
-                batch.apply(op, seq.next(), pushed_by)
+                used += 1
+                batch.apply(op, base + used, pushed_by)
                 stored[op.op_id] = op
                 acked.append(op.op_id)
                 hlcs.append(op.hlc)
                 touched.setdefault(op.record_id, []).append(op)
+        seq.advance(used)
         changed_records = batch.write()
         assign_settlements(changed_records, pushed_by,  # services/scoping.py
                            known={rid: (state.form_id, state.fields)

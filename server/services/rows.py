@@ -10,6 +10,7 @@ import contextlib
 import functools
 import json
 from collections.abc import Iterator, Sequence
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -133,6 +134,11 @@ class RowStream:
 
 
 def bind_value(conn: Connection, column: Any, value: Any) -> Any:
-    """`value` as the column's type stores it on this database."""
+    """`value` as the column's type stores it on this database. A timestamp for SQLite
+    is made the text sqlite3's own adapter would make of it, once (not once per row of
+    an executemany)."""
     processor = column.type.bind_processor(conn.dialect)
-    return processor(value) if processor is not None else value
+    bound = processor(value) if processor is not None else value
+    if isinstance(bound, datetime) and conn.dialect.name == "sqlite":
+        return bound.isoformat(" ")  # what sqlite3.dbapi2.adapt_datetime stores
+    return bound

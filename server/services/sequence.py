@@ -35,6 +35,13 @@ class SequenceLock:
         self._row.value += 1
         return self._row.value
 
+    def advance(self, count: int) -> None:
+        """Hand out `count` numbers at once: `current + 1` ... `current + count`, which
+        the caller has already used (a push numbers its ops as it applies them and
+        stores the counter once, not once per op)."""
+        if count:
+            self._row.value += count
+
 
 def current_seq(session: Session) -> int:
     """The highest number handed out and committed, as this transaction sees it."""
