@@ -69,7 +69,7 @@ WIRE_KEYS = ("op_id", "device_id", "record_id", "form_id", "form_version", "hlc"
 OPTIONAL_KEYS = ("parents", "meta", "fields", "answers")
 _NO_PARENTS: tuple[str, ...] = ()
 _KNOWN_KEYS = frozenset(WIRE_KEYS)
-_REQUIRED_KEYS = frozenset(WIRE_KEYS) - frozenset(OPTIONAL_KEYS)
+_REQUIRED_KEYS = _KNOWN_KEYS - frozenset(OPTIONAL_KEYS)
 _PLAIN = (str, int)  # value types valid at any answer path (bool is not int here: type())
 
 

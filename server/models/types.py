@@ -52,16 +52,17 @@ class _JSONAsText(TypeDecorator[Any]):
     cache_ok = True
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
-        return None if value is None else _dumps(value)
+        return None if value is None else compact_std_json(value)
 
     def process_result_value(self, value: str | None, dialect: Dialect) -> Any:
         return None if value is None else json.loads(value)
 
 
-#: Compact JSON, as the push writes these columns (services/rows.compact_json); never
-#: NaN, which PostgreSQL's json type refused too.
-_dumps = functools.partial(json.dumps, ensure_ascii=False, separators=(",", ":"),
-                           allow_nan=False)
+#: Compact JSON by the standard library, as the push writes these columns
+#: (services/rows.compact_json falls back to it); never NaN, which PostgreSQL's json
+#: type refused too.
+compact_std_json = functools.partial(json.dumps, ensure_ascii=False, separators=(",", ":"),
+                                     allow_nan=False)
 
 #: A JSON value that the database keeps without reading it: `text` on PostgreSQL (its
 #: `json` type parses every value on the way in, a tenth of the database's work for a

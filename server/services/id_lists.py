@@ -33,8 +33,8 @@ CHUNK = 400
 
 def among(column: Any, ids: Iterable[Any]) -> list[ColumnElement[bool]]:
     """Conditions that together select the rows whose `column` is one of `ids` (strings
-    or integers): one condition, so one statement, for any number of ids; none for no
-    ids. (A list, so that callers loop the same way whatever the database.)"""
+    or integers): one condition, so one statement, for any number of ids. A list, empty
+    for no ids, so that a caller's `for where in among(...)` runs no statement then."""
     wanted = list(ids)
     if not wanted:
         return []

@@ -7,8 +7,6 @@ table's values (`record_values.py`) and the pull feed's encoding (`pull.py`)."""
 from __future__ import annotations
 
 import contextlib
-import functools
-import json
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
@@ -17,8 +15,7 @@ import orjson
 from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
 
-_std_json = functools.partial(json.dumps, ensure_ascii=False, separators=(",", ":"),
-                              allow_nan=False)
+from server.models.types import compact_std_json
 
 
 def compact_json(value: Any) -> str:
@@ -29,7 +26,7 @@ def compact_json(value: Any) -> str:
     try:
         return orjson.dumps(value).decode("utf-8")
     except TypeError:
-        return _std_json(value)
+        return compact_std_json(value)
 
 
 def insert_rows(conn: Connection, table: str, columns: Sequence[str],
