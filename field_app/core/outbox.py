@@ -58,6 +58,18 @@ def pending_queued(store: Store) -> list[QueuedOp]:
         "WHERE o.sent_at IS NULL AND o.ready = 1 ORDER BY o.seq")]
 
 
+def pending_page(store: Store, after_seq: int, limit: int) -> tuple[list[QueuedOp], int]:
+    """Up to `limit` ready ops not yet acked that were queued after `after_seq` (an
+    outbox position; 0 for the start), oldest first, as stored text; and the position of
+    the last one (`after_seq` if there is none), to read the next page from."""
+    rows = store.query(
+        "SELECT o.seq, o.op_id, t.op FROM outbox o JOIN outbox_ops t ON t.seq = o.seq "
+        "WHERE o.seq > ? AND o.sent_at IS NULL AND o.ready = 1 ORDER BY o.seq LIMIT ?",
+        [after_seq, limit])
+    ops = [QueuedOp(r["op_id"], store.unseal(r["op"])) for r in rows]
+    return ops, rows[-1]["seq"] if rows else after_seq
+
+
 def pending(store: Store, limit: int = 100_000) -> list[dict[str, Any]]:
     """Ready ops not yet acked, oldest first, with their `fields` flat even if they are
     stored (and travel) as nested answers."""

@@ -510,3 +510,34 @@ def test_a_cut_link_does_not_shrink_the_batches(tmp_path: Path, server: Hub) -> 
     assert second.ok and second.sent == 40, second.describe()
     assert sizes == [40, 40]  # the next sync sends the batch again whole
     assert len(server.log) == 40
+
+
+def test_a_household_saved_while_the_push_runs_goes_with_it(tmp_path: Path,
+                                                            server: Hub) -> None:
+    """The outbox is read a page at a time as batches are made: what the enumerator
+    saves while the first batches are on their way is sent by the same sync, after
+    them, and nothing is sent twice."""
+    a = device(tmp_path, "a", server)
+    first = [records.create_record(a, "hh", "1", household(i), finalized=True)
+             for i in range(7)]
+    later: list[str] = []
+    real_send = SyncApi.send_push
+
+    def saving_meanwhile(self: SyncApi, prepared: PreparedPush, attempts: int | None = None):
+        if not later:  # while the first batch is on its way
+            later.append(records.create_record(a, "hh", "1", household(99), finalized=True))
+        return real_send(self, prepared, attempts)
+
+    SyncApi.send_push = saving_meanwhile  # type: ignore[method-assign]
+    try:
+        with push_sizes() as sizes:
+            summary, _ = sync(a, server.url, options=SyncOptions(max_ops=3))
+    finally:
+        SyncApi.send_push = real_send  # type: ignore[method-assign]
+    assert summary.ok and summary.sent == 8, summary.describe()
+    # In outbox order: the later household travels in the last request (with the
+    # seventh, or after it, as the sync found it when it read that far).
+    assert sizes[:2] == [3, 3] and sum(sizes) == 8 and sizes[-1] in (1, 2), sizes
+    assert outbox.pending(a) == [] and len(server.log) == 8
+    assert [op.record_id for op in server.log][-1] == later[0]
+    assert {op.record_id for op in server.log} == {*first, *later}
