@@ -163,9 +163,8 @@ class Op:
         # `flatten` checked every name, instance id and value as it built the paths, so
         # only their length is left to check (this is most of a push's validation).
         op = cls.__new__(cls)
-        for name, value in values.items():
-            object.__setattr__(op, name, value)
-        object.__setattr__(op, "answers", answers)  # the nested form it came in
+        values["answers"] = answers  # the nested form it came in
+        op.__dict__.update(values)  # what object.__setattr__ does, field by field
         _validate(op, paths_checked=True)
         return op
 
@@ -267,7 +266,21 @@ def _copy_json(value: Any) -> Any:
     return value
 
 
+#: Short texts found valid (device ids, form ids and versions: the same in every op of
+#: a push); bounded so odd input cannot grow it without end.
+_GOOD_TEXTS: set[str] = set()
+_GOOD_TEXTS_MAX = 1 << 12
+
+
 def _text(name: str, value: Any, limit: int = MAX_TEXT) -> None:
+    if type(value) is str and value in _GOOD_TEXTS:
+        return
+    _check_text(name, value, limit)
+    if limit == MAX_TEXT and len(_GOOD_TEXTS) < _GOOD_TEXTS_MAX:
+        _GOOD_TEXTS.add(value)
+
+
+def _check_text(name: str, value: Any, limit: int) -> None:
     if not isinstance(value, str) or not value or len(value) > limit:
         raise OpError(name, f"must be a non-empty string of at most {limit} characters")
     if not storable_text(value):
@@ -284,6 +297,8 @@ def storable_text(value: str) -> bool:
 def _check_meta(meta: Mapping[str, Any]) -> None:
     """`meta` is small JSON: objects with text keys, lists, finite numbers, storable text,
     at most MAX_META_DEPTH levels (walked without recursion, so no depth breaks it)."""
+    if not meta and type(meta) is dict:
+        return  # most ops carry none
     stack: list[tuple[Any, int]] = [(meta, 1)]
     while stack:
         value, depth = stack.pop()

@@ -308,3 +308,24 @@ def test_bad_nested_answers_are_refused(change: dict[str, Any], field: str) -> N
     with pytest.raises(OpError) as exc:
         Op.from_wire(data)
     assert exc.value.field == field
+
+
+@pytest.mark.parametrize("key", ["device_id", "form_id", "form_version"])
+def test_a_text_seen_valid_does_not_let_a_bad_one_through(key: str) -> None:
+    """Short texts found valid are remembered (every op of a push repeats them): the
+    same text with a NUL, an unpaired surrogate, or past the length limit, and a value
+    that is not text, are still refused, however often the valid one was seen, in
+    either wire form."""
+    answers = {"head_name": "Amina", "members": [{"__id": "a1b2c3", "age": 34}]}
+    for _ in range(3):
+        Op.from_wire(wire())
+        Op.from_wire({k: v for k, v in wire(answers=answers).items()
+                      if k not in ("fields", "parents")})
+    good = wire()[key]
+    for bad in (good + "\x00", good + "\ud800", good + "x" * 100, [good], ""):
+        for data in (wire(**{key: bad}),
+                     {k: v for k, v in wire(**{key: bad}, answers=answers).items()
+                      if k not in ("fields", "parents")}):
+            with pytest.raises(OpError) as caught:
+                Op.from_wire(data)
+            assert caught.value.field == key
