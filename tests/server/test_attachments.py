@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from server_harness import Device, HttpClient, LiveServer, table_counts, waitress_thread
+from server_harness import Device, HttpClient, LiveServer, table_counts
+from waitress_loop import waitress_thread
 
 from client.api import SyncApi
 from client.transport import HttpTransport

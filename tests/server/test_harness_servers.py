@@ -7,7 +7,7 @@ import http.client
 import threading
 from typing import Any
 
-from server_harness import waitress_thread
+from waitress_loop import waitress_thread
 
 
 def _app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
@@ -20,6 +20,7 @@ def test_waitress_stops_with_every_connection_closed() -> None:
     closed at once (before: the server's end stayed open until its loop noticed, and
     closing the loop's sockets from another thread could kill it mid-select, leaving
     the connection to be found unclosed by the garbage collector later)."""
+    others = set(threading.enumerate())  # other tests' servers may run meanwhile
     with waitress_thread(_app) as port:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
         conn.request("GET", "/")
@@ -31,4 +32,5 @@ def test_waitress_stops_with_every_connection_closed() -> None:
         assert sock.recv(1) == b""  # closed by the server, not a timeout
     finally:
         conn.close()
-    assert not [t for t in threading.enumerate() if t.name.startswith("waitress-")]
+    assert not [t for t in threading.enumerate()
+                if t.name.startswith("waitress-") and t not in others]

@@ -3,7 +3,6 @@ errors, logging in."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -12,7 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from playwright.sync_api import Browser, BrowserContext, Page
-from werkzeug.serving import make_server
+from waitress_loop import waitress_thread
 
 CHROMIUM = Path("/usr/bin/chromium")
 LAPTOP = {"width": 1280, "height": 800}
@@ -29,19 +28,14 @@ class Site:
 
 @contextmanager
 def serve(app: Any) -> Iterator[Site]:
-    """`app` on a loopback port, in a thread, for as long as the block lasts (then its
-    database connections are closed)."""
+    """`app` on a loopback port, on waitress in a thread as `hesabu serve` runs it, for
+    as long as the block lasts (then its database connections are closed)."""
     from server.extensions import db
 
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
     try:
-        yield Site(f"http://127.0.0.1:{server.server_port}", app)
+        with waitress_thread(app, threads=4) as port:
+            yield Site(f"http://127.0.0.1:{port}", app)
     finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
         with app.app_context():
             db.engine.dispose()
 
