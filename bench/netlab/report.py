@@ -8,9 +8,10 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-#: Issue 7's targets.
-TARGET_LOOPBACK_RATIO = 2.0  # Hesabu households/s >= 2x PouchDB batch_size 1000
-TARGET_EDGE_SECONDS = 10.0  # 1,000 households over EDGE
+#: Hesabu households/s against PouchDB batch_size 1000 on loopback, ratio of the
+#: medians: issue 7 asked for 2x, issue 20 for 3x.
+TARGET_LOOPBACK_RATIO = 3.0
+TARGET_EDGE_SECONDS = 10.0  # 1,000 households over EDGE (issue 7)
 
 
 #: One colour per system in every panel of the chart.
