@@ -63,6 +63,7 @@ from server.app import create_app  # noqa: E402
 from server.extensions import db  # noqa: E402
 from server.services.devices import create_enrolment_code  # noqa: E402
 from server.services.forms import publish_form  # noqa: E402
+from server.services.pull_ahead import settle  # noqa: E402
 from sync.batching import plan_batches  # noqa: E402
 
 TARGET_PUSH_PER_S = 5000
@@ -176,8 +177,14 @@ class CpuMeter:
                 self.cpu_s += time.thread_time() - started
 
     def take(self) -> float:
+        """CPU seconds since the last call: request threads, and the threads that made
+        pull pages ahead (server/services/pull_ahead.py)."""
+        ahead = self.app.extensions.get("hesabu_pull_ahead")
         with self._lock:
             spent, self.cpu_s = self.cpu_s, 0.0
+            if ahead is not None:
+                settle(self.app)
+                spent, ahead.cpu_s = spent + ahead.cpu_s, 0.0
         return spent
 
 
@@ -412,7 +419,8 @@ def run_once(args: argparse.Namespace, url_db: str, tmpdir: Path) -> dict[str, A
             unlock_s = time.perf_counter() - started
     device_a, build_s = build_store(tmpdir / "a.db", n, args.seed, pin)
     app = create_app({"SQLALCHEMY_DATABASE_URI": url_db,
-                      "INSTANCE_PATH": str(tmpdir / "instance")})
+                      "INSTANCE_PATH": str(tmpdir / "instance"),
+                      "HESABU_PULL_AHEAD": not args.no_pull_ahead})
     spec = load_household_form()
     with app.app_context():
         publish_form(spec)
@@ -483,6 +491,7 @@ def run_once(args: argparse.Namespace, url_db: str, tmpdir: Path) -> dict[str, A
         proxy.close()
         httpd.shutdown()
         httpd.server_close()
+        settle(app)
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
@@ -568,6 +577,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--same-process", action="store_true",
                         help="run the device in the server's process (one interpreter "
                         "lock for both), as this benchmark did before")
+    parser.add_argument("--no-pull-ahead", action="store_true",
+                        help="the server makes each pull page on request only (a what-if: "
+                             "HESABU_PULL_AHEAD=False)")
     parser.add_argument("--profile-pull", action="store_true",
                         help="profile the device side of the pull (stderr)")
     parser.add_argument("--profile-push", action="store_true",

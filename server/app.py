@@ -21,6 +21,7 @@ from server.extensions import (
 from server.i18n import init_i18n
 from server.migrate import upgrade
 from server.services.clock import install_clock
+from server.services.pull_ahead import init_app as install_pages_ahead
 from server.web import register_web
 
 #: Settings and their defaults; any of them can be passed to create_app.
@@ -34,6 +35,9 @@ DEFAULTS: dict[str, Any] = {
     # most a client may ask for with `max_bytes`.
     "HESABU_DEFAULT_PULL_BYTES": 2 * 1024 * 1024,
     "HESABU_MAX_PULL_BYTES": 16 * 1024 * 1024,
+    # After a pull page that has more, make the next one while the device stores this
+    # one (server/services/pull_ahead.py); False makes every page on request.
+    "HESABU_PULL_AHEAD": True,
     # How far an op's HLC may be ahead of the server's clock (default one day).
     "HESABU_MAX_CLOCK_DRIFT_MS": 24 * 60 * 60 * 1000,
     "HESABU_MAX_ATTACHMENT_BYTES": 200 * 1024 * 1024,
@@ -102,6 +106,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     register_error_handlers(app)
     install_clock(app)
+    install_pages_ahead(app)
     install_access_log(app)
     init_i18n(app)
     app.url_map.converters["int"] = Int64Converter

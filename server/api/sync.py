@@ -22,6 +22,7 @@ from server.services.clock import server_clock
 from server.services.hub import relay_rejections
 from server.services.permissions import resolve_rejections
 from server.services.pull import pull_changes
+from server.services.pull_ahead import ReadyPage, page_key, pages_ahead
 from server.services.push import gc_paused, push_ops
 from sync.hlc import wall_clock_ms
 from sync.messages import PROTOCOL_3, PushRequest, PushResponse
@@ -96,6 +97,19 @@ def pull() -> Response:
                 max_limit)
     max_bytes = min(query["max_bytes"] or int(current_app.config["HESABU_DEFAULT_PULL_BYTES"]),
                     int(current_app.config["HESABU_MAX_PULL_BYTES"]))
-    page = pull_changes(current_device(), query["cursor"], limit, protocol=query["protocol"],
-                        with_records=query["records"], max_bytes=max_bytes)
-    return json_bytes_response(page.to_json(server_hlc=server_clock().now()))
+    device = current_device()
+    key = page_key(device.id, query, limit, max_bytes)
+    ahead = pages_ahead()
+    ready = ahead.take(key) if ahead is not None else None
+    if ready is None:
+        page = pull_changes(device, query["cursor"], limit, protocol=query["protocol"],
+                            with_records=query["records"], max_bytes=max_bytes)
+        ready = ReadyPage(page.to_json(server_hlc=server_clock().now()), None,
+                          page.next_cursor, page.has_more)
+    if ahead is not None and ready.has_more:
+        # The device stores this page before it asks for the next: that one is made
+        # meanwhile (services/pull_ahead.py).
+        ahead.start(current_app._get_current_object(), device,
+                    key._replace(cursor=ready.next_cursor),
+                    gzip_it=request.accept_encodings["gzip"] > 0)
+    return json_bytes_response(ready.body, gzipped=ready.gzipped)

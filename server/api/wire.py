@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import gzip
 import json
 import time
 from collections.abc import Callable
@@ -19,7 +18,7 @@ from server.auth.access import DEVICE, AccessRule, mark
 from server.errors import ApiError, too_large_code, too_large_details
 from server.schemas.values import INT64_MAX, storable_text
 from server.services.devices import DeviceIdentity, authenticate
-from sync.messages import BZIP2, GZIP, BodyError, BodyTooLarge, decompress
+from sync.messages import BZIP2, GZIP, BodyError, BodyTooLarge, compress, decompress
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -152,12 +151,14 @@ def json_response(data: Any, status: int = 200) -> Response:
         json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), status)
 
 
-def json_bytes_response(body: bytes, status: int = 200) -> Response:
-    """`json_response` of JSON already encoded (a pull page made from its pieces)."""
+def json_bytes_response(body: bytes, status: int = 200,
+                        gzipped: bytes | None = None) -> Response:
+    """`json_response` of JSON already encoded (a pull page made from its pieces);
+    `gzipped`, if given, is its gzip, made beforehand."""
     response = Response(status=status, mimetype="application/json")
     response.vary.add("Accept-Encoding")
     if request.accept_encodings["gzip"] > 0:
-        body = gzip.compress(body, compresslevel=6, mtime=0)
+        body = gzipped if gzipped is not None else compress(body, GZIP)
         response.headers["Content-Encoding"] = "gzip"
     response.set_data(body)
     return response

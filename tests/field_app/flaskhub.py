@@ -25,6 +25,7 @@ from server.models import ServerSeq
 from server.services.attachments import complete_file
 from server.services.devices import create_enrolment_code
 from server.services.forms import publish_form
+from server.services.pull_ahead import settle
 from server.tls import TlsFiles, https_server
 from sync.ops import Op
 
@@ -94,6 +95,7 @@ class FlaskHub:
             self._server.shutdown()
             self._server.server_close()
         self._thread.join(timeout=10)
+        assert settle(self.app), "a pull page made ahead did not finish"
         with self.app.app_context():
             db.session.remove()
             db.engine.dispose()

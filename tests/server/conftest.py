@@ -20,6 +20,7 @@ from server_harness import Device, LiveServer, enrol_device, publish_test_form, 
 
 from server.app import create_app
 from server.extensions import db
+from server.services.pull_ahead import settle
 
 #: The test module's database: a SQLite file, then a PostgreSQL database.
 db_url = pg_databases.db_url
@@ -39,6 +40,7 @@ def make_app(db_url: str, tmp_path: Path) -> Iterator[Any]:
 
     yield build
     for app in apps:
+        assert settle(app), "a pull page made ahead did not finish"
         with app.app_context():
             db.session.remove()
     if apps:
