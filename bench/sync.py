@@ -63,6 +63,7 @@ from server.app import create_app  # noqa: E402
 from server.extensions import db  # noqa: E402
 from server.services.devices import create_enrolment_code  # noqa: E402
 from server.services.forms import publish_form  # noqa: E402
+from server.services.pull_ahead import of_app as pages_ahead_of  # noqa: E402
 from server.services.pull_ahead import settle  # noqa: E402
 from sync.batching import plan_batches  # noqa: E402
 
@@ -179,7 +180,7 @@ class CpuMeter:
     def take(self) -> float:
         """CPU seconds since the last call: request threads, and the threads that made
         pull pages ahead (server/services/pull_ahead.py)."""
-        ahead = self.app.extensions.get("hesabu_pull_ahead")
+        ahead = pages_ahead_of(self.app)
         with self._lock:
             spent, self.cpu_s = self.cpu_s, 0.0
             if ahead is not None:

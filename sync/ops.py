@@ -272,20 +272,17 @@ _GOOD_TEXTS: set[str] = set()
 _GOOD_TEXTS_MAX = 1 << 12
 
 
-def _text(name: str, value: Any, limit: int = MAX_TEXT) -> None:
+def _text(name: str, value: Any) -> None:
+    """`value` is a non-empty storable string of at most MAX_TEXT characters."""
     if type(value) is str and value in _GOOD_TEXTS:
         return
-    _check_text(name, value, limit)
-    if limit == MAX_TEXT and len(_GOOD_TEXTS) < _GOOD_TEXTS_MAX:
-        _GOOD_TEXTS.add(value)
-
-
-def _check_text(name: str, value: Any, limit: int) -> None:
-    if not isinstance(value, str) or not value or len(value) > limit:
-        raise OpError(name, f"must be a non-empty string of at most {limit} characters")
+    if not isinstance(value, str) or not value or len(value) > MAX_TEXT:
+        raise OpError(name, f"must be a non-empty string of at most {MAX_TEXT} characters")
     if not storable_text(value):
         raise OpError(name, "must be text a database can store (no NUL character and no "
                             "unpaired surrogate such as \\ud800)")
+    if len(_GOOD_TEXTS) < _GOOD_TEXTS_MAX:
+        _GOOD_TEXTS.add(value)
 
 
 def storable_text(value: str) -> bool:

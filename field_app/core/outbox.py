@@ -53,15 +53,14 @@ def append(store: Store, op: Op, ready: bool) -> None:
 
 def pending_queued(store: Store) -> list[QueuedOp]:
     """Ready ops not yet acked, oldest first, as stored text."""
-    return [QueuedOp(r["op_id"], store.unseal(r["op"])) for r in store.query(
-        "SELECT o.op_id, t.op FROM outbox o JOIN outbox_ops t ON t.seq = o.seq "
-        "WHERE o.sent_at IS NULL AND o.ready = 1 ORDER BY o.seq")]
+    return pending_page(store, 0, -1)[0]  # (SQLite: a negative LIMIT is none)
 
 
 def pending_page(store: Store, after_seq: int, limit: int) -> tuple[list[QueuedOp], int]:
     """Up to `limit` ready ops not yet acked that were queued after `after_seq` (an
     outbox position; 0 for the start), oldest first, as stored text; and the position of
-    the last one (`after_seq` if there is none), to read the next page from."""
+    the last one (`after_seq` if there is none), to read the next page from. A negative
+    `limit` reads them all."""
     rows = store.query(
         "SELECT o.seq, o.op_id, t.op FROM outbox o JOIN outbox_ops t ON t.seq = o.seq "
         "WHERE o.seq > ? AND o.sent_at IS NULL AND o.ready = 1 ORDER BY o.seq LIMIT ?",

@@ -84,7 +84,7 @@ class PagesAhead:
         self._lock = threading.Lock()
         self._slots: OrderedDict[str, _Slot] = OrderedDict()
         self._making: set[_Slot] = set()  # pages being made (see `idle`)
-        self.made = self.served = 0  # (diagnostics and tests)
+        self.served = 0  # pages served from here (tests)
         self.cpu_s = 0.0  # CPU seconds of the threads that made pages (benchmarks)
 
     def take(self, key: PageKey) -> ReadyPage | None:
@@ -147,7 +147,6 @@ class PagesAhead:
                     db.session.remove()
             slot.page = ReadyPage(body, compress(body, GZIP) if gzip_it else None,
                                   page.next_cursor, page.has_more)
-            self.made += 1
         except Exception:  # the request makes the page itself, and says what fails
             log.debug("the next page of %s was not made ahead", key.device_id, exc_info=True)
         finally:
@@ -178,8 +177,13 @@ def page_key(device_id: str, query: dict[str, Any], limit: int, max_bytes: int) 
                    bool(query["records"]))
 
 
+def of_app(app: Flask) -> PagesAhead | None:
+    """`app`'s pages made ahead, outside a request (None for an app without them)."""
+    return app.extensions.get(_KEY)
+
+
 def settle(app: Flask, timeout: float = 30.0) -> bool:
     """Wait until `app` makes no page ahead (before its database is emptied, dropped or
     its engine disposed: tests, benchmarks)."""
-    ahead = app.extensions.get(_KEY)
+    ahead = of_app(app)
     return ahead is None or ahead.idle(timeout)
