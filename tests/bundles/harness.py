@@ -34,6 +34,7 @@ from server.extensions import db
 from server.models import Conflict, Record, User
 from server.services.accounts import create_user
 from server.services.devices import create_enrolment_code
+from server.services.pull_ahead import settle
 from sync import bundle_crypto
 
 __all__ = ["LiveServer", "Replica", "central", "central_url", "close_app", "enrolment_code",
@@ -170,7 +171,9 @@ def linked_hub(central: tuple[Flask, str], tmp_path: Path, hub_id: str, name: st
 
 
 def close_app(app: Flask) -> None:
-    """Empty the app's tables and release its connections."""
+    """Empty the app's tables and release its connections (once no pull page is being
+    made ahead: a pull stopped halfway leaves one)."""
+    assert settle(app), "a pull page made ahead did not finish"
     with app.app_context():
         wipe()
         db.session.remove()
