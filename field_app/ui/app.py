@@ -24,10 +24,10 @@ from kivy.utils import platform
 from field_app.core import i18n
 from field_app.core.android_keystore import default_keystore
 from field_app.core.app_state import AppState
+from field_app.core.collector import calm_collector
 from field_app.core.devices import Camera, Gps, default_devices
 from field_app.core.store import Store, open_store
 from field_app.core.sync_task import SyncTask
-from field_app.ui.collector import calm_collector
 from field_app.ui.dialogs import open_popups
 
 UI_DIR = Path(__file__).resolve().parent
