@@ -166,7 +166,8 @@ _NO_TOMB = object()  # RecordState.sole: the creating op had no __deleted__ fiel
 class Batch:
     """The field state of the records one push touches, and the rows it will write."""
 
-    def __init__(self, session: Session, record_ids: Iterable[str], op_ids: list[str]) -> None:
+    def __init__(self, session: Session, ops: Iterable[tuple[str, str]]) -> None:
+        """`ops`: the (record id, op id) of each op the batch may apply."""
         self.session = session
         self.records: dict[str, RecordState] = {}
         self.children: set[tuple[str, str, str]] = set()  # (record, path, parent op id)
@@ -179,10 +180,13 @@ class Batch:
         self._at_once: set[str] = set()
         self._stream: RowStream | None = None
         self._written: list[str] = []
-        self._load(sorted(set(record_ids)), op_ids)
+        #: Records this batch creates (new to the server).
+        self.created: set[str] = set()
+        self._load(list(ops))
 
-    def _load(self, record_ids: list[str], op_ids: list[str]) -> None:
+    def _load(self, ops: list[tuple[str, str]]) -> None:
         session = self.session
+        record_ids = sorted({rid for rid, _ in ops})
         rec = Record.__table__.c
         for ids in among(rec.record_id, record_ids):
             for r in session.execute(select(
@@ -193,6 +197,11 @@ class Batch:
                     r.record_id, r.form_id, r.form_version, r.latest_hlc, r.latest_op_id,
                     dict(r.fields), r.deleted, r.created_seq, r.server_seq,
                     decode_heads(r.heads, r.fields, r.deleted))
+        # Conflicts and parent rows belong to stored ops, so to records stored with them
+        # (none is ever deleted): a record new to the server has neither, and a batch
+        # of new households runs no statement for them.
+        record_ids = [rid for rid in record_ids if rid in self.records]
+        op_ids = [op_id for rid, op_id in ops if rid in self.records]
         for ids in among(Conflict.record_id, record_ids):
             for c in session.execute(select(Conflict).where(
                     ids, Conflict.resolved_at_seq.is_(None))).scalars():
@@ -237,6 +246,7 @@ class Batch:
                                  seq, seq, new=True, answers=op.answers,
                                  answers_text=answers_text)
             self.records[rid] = record
+            self.created.add(rid)
         else:
             record.answers = record.answers_text = None
             if (op.hlc, op_id) > (record.latest_hlc, record.latest_op_id):

@@ -111,8 +111,9 @@ def _push_ops(pushed_by: str, ops: Sequence[Op], *, now_ms: int, max_drift_ms: i
         # A few lookups for the whole batch instead of several per op.
         stored = _stored_ops([op.op_id for op in ops])
         fresh = [op for op in ops if op.op_id not in stored]  # replays need no state
-        batch = Batch(session, {op.record_id for op in fresh}, [op.op_id for op in fresh])
-        forbidden = records_of_other_federations(pushed_by, {op.record_id for op in fresh})
+        batch = Batch(session, [(op.record_id, op.op_id) for op in fresh])
+        # (Only a stored record can be in a settlement: `batch.records` holds those.)
+        forbidden = records_of_other_federations(pushed_by, batch.records)
         for form in {(op.form_id, op.form_version) for op in fresh}:
             known(*form)  # asked now: no statement may run while new records stream
         base, used = seq.current, 0  # the ops' numbers: stored once after the loop
@@ -151,7 +152,8 @@ def _push_ops(pushed_by: str, ops: Sequence[Op], *, now_ms: int, max_drift_ms: i
         assign_settlements(changed_records, pushed_by,  # services/scoping.py
                            known={rid: (state.form_id, state.fields)
                                   for rid in changed_records
-                                  if (state := batch.records.get(rid)) is not None})
+                                  if (state := batch.records.get(rid)) is not None},
+                           created=batch.created)
         device = session.get(Device, pushed_by)
         if device is not None:
             device.last_seen = utcnow()

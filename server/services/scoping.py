@@ -13,7 +13,7 @@ does not exist yet, and assigns it to the enumerator who profiled it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Select, delete, false, select, update
@@ -58,12 +58,16 @@ _ORDER = {SETTLEMENT_FORM: 0, STRUCTURE_FORM: 1, HOUSEHOLD_FORM: 2}
 
 
 def assign_settlements(record_ids: Sequence[str], pushed_by: str | None = None,
-                       known: Mapping[str, tuple[str, Mapping[str, Any]]] | None = None) -> None:
+                       known: Mapping[str, tuple[str, Mapping[str, Any]]] | None = None,
+                       created: Collection[str] = ()) -> None:
     """Work out which settlement each of these (new or changed) records belongs to and
     store it in `record_scopes`. Runs in the caller's transaction; `pushed_by` is the
     device whose federation a new settlement joins.
     `known` may give records' current (form id, flat fields) when the caller holds them
-    (push does), which saves reading them back.
+    (push does), which saves reading them back; `created` may name those of the
+    records that the caller's transaction created, which have no scope yet (a scope
+    row is made only here, for a stored record, and never deleted): their scopes are
+    not looked up.
 
     A few set-wise lookups per batch, not per record: settlements first, then
     structures, then households, so a batch may carry a whole tree.
@@ -90,16 +94,18 @@ def assign_settlements(record_ids: Sequence[str], pushed_by: str | None = None,
     if not rows:
         return
     rows.sort(key=lambda r: _ORDER[r[1]])
-    scopes = {s.record_id: s for ids in among(RecordScope.record_id, [r[0] for r in rows])
+    scopes = {s.record_id: s for ids in among(RecordScope.record_id,
+                                              [r[0] for r in rows if r[0] not in created])
               for s in session.execute(select(RecordScope).where(ids)).scalars()}
     account = session.get(DeviceAccount, pushed_by) if pushed_by else None
     own = _FederationCheck(account.federation_id if account is not None else None)
     parents = {_text(r[2]) for r in rows if r[1] == STRUCTURE_FORM} | \
         {r[0] for r in rows if r[1] == SETTLEMENT_FORM}
     own.load(sorted(p for p in parents if p))
-    # Where the households' structures are (structures of this batch come in `linked`).
+    # Where the households' structures are (structures of this batch come in `linked`,
+    # made below before their households; one this transaction created has no scope).
     structure_ids = sorted({p for r in rows if r[1] == HOUSEHOLD_FORM
-                            if (p := _text(r[3])) is not None})
+                            if (p := _text(r[3])) is not None and p not in created})
     linked: dict[str, str | None] = {
         rid: sid for ids in among(RecordScope.record_id, structure_ids)
         for rid, sid in session.execute(select(RecordScope.record_id, RecordScope.settlement_id)
