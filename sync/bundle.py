@@ -206,14 +206,20 @@ class VerifiedBundle:
         except ValueError as exc:
             raise BundleError(UNREADABLE, f"member {name} is not JSON: {exc}") from None
 
-    def ops_wire(self) -> list[dict[str, Any]]:
-        """The decoded lines of ops.jsonl (validate them with `sync.ops.Op.from_wire`)."""
+    def ops_wire(self, loads: Callable[[bytes], Any] = json.loads) -> list[dict[str, Any]]:
+        """The decoded lines of ops.jsonl (validate them with `sync.ops.Op.from_wire`).
+        `loads` reads a line: `json.loads`, or one that reads JSON exactly as it does
+        (the server's, faster)."""
         if not self.has(OPS):
             return []
+        lines = [line for line in self.read(OPS).splitlines() if line.strip()]
         try:
-            return [json.loads(line) for line in self.read(OPS).splitlines() if line.strip()]
+            return [loads(line) for line in lines]
         except ValueError as exc:
             raise BundleError(UNREADABLE, f"ops.jsonl is not JSON lines: {exc}") from None
+        except RecursionError:
+            raise BundleError(UNREADABLE, "ops.jsonl is not JSON lines: a line nests too "
+                                          "deeply") from None
 
     def close(self) -> None:
         self._zip.close()

@@ -8,7 +8,6 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-import msgspec
 from flask import Response, current_app, g, request
 from marshmallow import Schema, ValidationError
 from werkzeug.exceptions import BadRequest
@@ -17,6 +16,7 @@ from werkzeug.routing import IntegerConverter
 from server.auth.access import DEVICE, AccessRule, mark
 from server.errors import ApiError, too_large_code, too_large_details
 from server.schemas.values import INT64_MAX, storable_text
+from server.services import json_read
 from server.services.devices import DeviceIdentity, authenticate
 from sync.messages import BZIP2, GZIP, BodyError, BodyTooLarge, compress, decompress
 
@@ -83,22 +83,11 @@ def json_bytes() -> bytes:
     return raw
 
 
-_fast_json = msgspec.json.Decoder()
-
-
 def parse_json(raw: bytes) -> Any:
-    """The body's JSON, exactly as `json.loads` reads it. msgspec reads the common case
-    (UTF-8 JSON of finite numbers and valid text) in half the time, with the same
-    values: integers of any size stay integers, floats round the same way, a repeated
-    key keeps its last value in its first place. What msgspec refuses (NaN, a number
-    past the float range, an unpaired surrogate, a BOM, UTF-16, broken JSON) is read
-    again by `json.loads`, which gives the standard library's value or its error."""
+    """The body's JSON, exactly as `json.loads` reads it (`services/json_read.py`:
+    msgspec first); ApiError `sync.body_invalid` for a body that is no JSON."""
     try:
-        return _fast_json.decode(raw)
-    except (msgspec.DecodeError, RecursionError):
-        pass
-    try:
-        return json.loads(raw)
+        return json_read.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ApiError("sync.body_invalid", f"the body is not valid JSON: {exc}") from None
     except RecursionError:

@@ -26,6 +26,7 @@ from server.models import Attachment, BundleImport, Device, DeviceKey
 from server.models import Op as OpRow
 from server.models.attachments import COMPLETE
 from server.models.types import utcnow
+from server.services import json_read
 from server.services.attachments import _final_path
 from server.services.clock import server_clock
 from server.services.devices import DeviceIdentity
@@ -33,7 +34,7 @@ from server.services.forms import form_version
 from server.services.id_lists import among
 from server.services.permissions import resolve_rejections
 from server.services.pull import ChangePage, pull_changes
-from server.services.push import push_ops
+from server.services.push import gc_paused, push_ops
 from server.services.sequence import current_seq
 from sync import bundle_crypto
 from sync.admission import decode_ops
@@ -152,22 +153,23 @@ def import_bundle(src: IO[bytes]) -> ImportResult:
         bundle_id = bundle.manifest.get("bundle_id")
         if not is_uuid7(bundle_id):
             raise BundleError(FORMAT_UNSUPPORTED, "the manifest's bundle_id is not a UUIDv7")
-        wire = bundle.ops_wire()
-        shas = [name[len(ATTACHMENT_PREFIX):] for name in bundle.names(ATTACHMENT_PREFIX)]
-        replay = _replay(bundle_id, device_id, wire, shas)
-        if replay is not None:
-            return replay
-        ops, invalid = decode_ops(wire)
-        # Only the signer's own ops: a hub relays over HTTP, never inside a bundle.
-        foreign = [Rejection.of(op.op_id, BUNDLE_OP_FOREIGN,
-                                f"op {op.op_id} was written by {op.device_id}, not by "
-                                f"{device_id}, who signed the bundle")
-                   for op in ops if op.device_id != device_id]
-        ops = [op for op in ops if op.device_id == device_id]
-        ops, unresolvable = resolve_rejections(device_id, ops)
-        result = push_ops(device_id, ops, invalid=[*invalid, *foreign, *unresolvable],
-                          now_ms=wall_clock_ms(),
-                          max_drift_ms=int(current_app.config["HESABU_MAX_CLOCK_DRIFT_MS"]))
+        with gc_paused():  # the ops are thousands of small objects: see gc_paused
+            wire = bundle.ops_wire(json_read.loads)
+            shas = [name[len(ATTACHMENT_PREFIX):] for name in bundle.names(ATTACHMENT_PREFIX)]
+            replay = _replay(bundle_id, device_id, wire, shas)
+            if replay is not None:
+                return replay
+            ops, invalid = decode_ops(wire)
+            # Only the signer's own ops: a hub relays over HTTP, never inside a bundle.
+            foreign = [Rejection.of(op.op_id, BUNDLE_OP_FOREIGN,
+                                    f"op {op.op_id} was written by {op.device_id}, not by "
+                                    f"{device_id}, who signed the bundle")
+                       for op in ops if op.device_id != device_id]
+            ops = [op for op in ops if op.device_id == device_id]
+            ops, unresolvable = resolve_rejections(device_id, ops)
+            result = push_ops(device_id, ops, invalid=[*invalid, *foreign, *unresolvable],
+                              now_ms=wall_clock_ms(),
+                              max_drift_ms=int(current_app.config["HESABU_MAX_CLOCK_DRIFT_MS"]))
         server_clock().receive(list(result.applied_hlcs))
         # The files travel with the ops: a bundle none of whose ops was accepted stores
         # none (nor credits them to its signer). One without ops may carry the photos

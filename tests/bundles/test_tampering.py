@@ -20,7 +20,7 @@ from field_app.core.bundles import KEY_SETTING, export_bundle
 from hesabu.cli import main
 from server.services.bundles import import_bundle
 from sync import bundle_crypto
-from sync.bundle import BundleError
+from sync.bundle import BundleError, sha256_hex
 
 Members = dict[str, bytes]
 
@@ -176,3 +176,34 @@ def test_the_command_refuses_with_the_code_and_imports_nothing(setup, tmp_path: 
     assert result.exit_code == 0, result.output
     assert "3 of 3 changes accepted" in result.output
     assert (tmp_path / "back.hesabu").stat().st_size > 0
+
+
+def _signed_with_ops(good: bytes, key: str, ops_jsonl: bytes) -> bytes:
+    """The good bundle with another ops.jsonl, its manifest updated and signed again by
+    its own tablet (a bundle made by faulty software, not a tampered one)."""
+    members = _members(good)
+    members["ops.jsonl"] = ops_jsonl
+    manifest = json.loads(members["manifest.json"])
+    manifest["members"]["ops.jsonl"] = {"sha256": sha256_hex(ops_jsonl), "size": len(ops_jsonl)}
+    members["manifest.json"] = json.dumps(manifest).encode()
+    return _zip(_resign(members, key))
+
+
+@pytest.mark.parametrize("line", [b'{"op_id": ', b"[" * 100_000 + b"]" * 100_000,
+                                  b"\xff\xfe{}"], ids=["broken", "too deep", "not utf-8"])
+def test_ops_that_are_not_json_lines_are_refused_whole(setup, line: bytes) -> None:
+    app, good, key, _ = setup
+    lines = _members(good)["ops.jsonl"].splitlines()
+    bad = b"\n".join([lines[0], line, *lines[1:]]) + b"\n"
+    _refused(app, _signed_with_ops(good, key, bad), "bundle.unreadable")
+
+
+def test_a_line_json_reads_but_no_op_is_refused_alone(setup) -> None:
+    app, good, key, _ = setup
+    lines = _members(good)["ops.jsonl"].splitlines()
+    odd = b'{"op_id": NaN, "big": 123456789012345678901234567890}'  # JSON to Python
+    with app.app_context():
+        result = import_bundle(io.BytesIO(_signed_with_ops(
+            good, key, b"\n".join([*lines, odd]) + b"\n")))
+    assert len(result.acked) == len(lines) == 3
+    assert [r.code for r in result.rejected] == ["sync.op_invalid"]
