@@ -30,7 +30,7 @@ from server.models import Conflict, FieldParent, Record
 from server.models import Op as OpRow
 from server.models.types import utcnow
 from server.services.id_lists import among
-from server.services.rows import RowStream, bind_value, compact_json, insert_rows
+from server.services.rows import RowStream, bind_value, compact_json, copy_types, insert_rows
 from sync.fields import DELETED, unflatten
 from sync.merge import Conflict as MergeConflict
 from sync.merge import Version, merge_field
@@ -355,7 +355,8 @@ class Batch:
         if self._ops:
             # One moment for the whole batch, in the column type's own storage format.
             received = bind_value(conn, OpRow.__table__.c.received_at, utcnow())
-            insert_rows(conn, "ops", _OP_COLUMNS, [(*row, received) for row in self._ops])
+            insert_rows(conn, "ops", _OP_COLUMNS, [(*row, received) for row in self._ops],
+                        binary=_OP_TYPES)
             self._ops = []
         new_records: list[tuple[Any, ...]] = []
         changed_records: list[dict[str, Any]] = []
@@ -414,6 +415,8 @@ def _sole_heads_json(record: RecordState) -> str | None:
 
 _OP_COLUMNS = ("op_id", "server_seq", "device_id", "pushed_by", "record_id", "form_id",
                "form_version", "hlc", "kind", "payload", "received_at")
+#: The ops' columns for a binary COPY on PostgreSQL (rows.copy_types).
+_OP_TYPES = copy_types(OpRow.__table__, _OP_COLUMNS)
 _RECORD_COLUMNS = ("record_id", "form_id", "form_version", "latest_hlc", "latest_op_id",
                    "fields", "answers", "deleted", "created_seq", "server_seq", "heads")
 def _payload_json(op: Op) -> tuple[str, str | None]:

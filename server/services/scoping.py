@@ -33,7 +33,7 @@ from server.models import (
 )
 from server.models.types import utcnow
 from server.services.id_lists import among
-from server.services.rows import insert_rows
+from server.services.rows import copy_types, insert_rows
 
 SETTLEMENT_FORM = "sdi_settlement_profile"
 STRUCTURE_FORM = "sdi_structure_numbering"
@@ -45,6 +45,8 @@ NAME_FIELDS = ("section_B/B7_Settlement_Name_Community",
                "section_B/B8_Settlement_Name_Municipality")
 CITY_FIELD = "section_B/B5_City"
 LINKED_FORMS = (SETTLEMENT_FORM, *PARENT_FIELD)
+_SCOPE_COLUMNS = ("record_id", "form_id", "parent_id", "settlement_id")
+_SCOPE_TYPES = copy_types(RecordScope.__table__, _SCOPE_COLUMNS)  # a binary COPY
 #: The fields `assign_settlements` reads, in the order its rows hold them.
 _SCOPE_FIELDS = ("settlement_id", "structure_id", *NAME_FIELDS, CITY_FIELD)
 
@@ -139,8 +141,8 @@ def assign_settlements(record_ids: Sequence[str], pushed_by: str | None = None,
             moved.append((record_id, settlement))
     session.flush()
     if fresh:  # one executemany (a COPY on PostgreSQL), as a batch's other rows
-        insert_rows(session.connection(), RecordScope.__tablename__,
-                     ("record_id", "form_id", "parent_id", "settlement_id"), fresh)
+        insert_rows(session.connection(), RecordScope.__tablename__, _SCOPE_COLUMNS, fresh,
+                    binary=_SCOPE_TYPES)
     _relink_children(moved)
 
 

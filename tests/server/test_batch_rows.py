@@ -12,8 +12,9 @@ from sqlalchemy.exc import IntegrityError
 
 from server.extensions import db
 from server.models import Op as OpRow
-from server.services.apply import _OP_COLUMNS
-from server.services.rows import RowStream, bind_value, insert_rows
+from server.models import Record, RecordScope
+from server.services.apply import _OP_COLUMNS, _OP_TYPES, _RECORD_COLUMNS
+from server.services.rows import RowStream, bind_value, copy_types, insert_rows
 
 
 def _rows(app: Flask, ids: list[str]) -> list[tuple[object, ...]]:
@@ -24,9 +25,15 @@ def _rows(app: Flask, ids: list[str]) -> list[tuple[object, ...]]:
             for seq, op_id in enumerate(ids, start=1)]
 
 
-def test_rows_arrive_exactly_and_roll_back_with_their_transaction(app: Flask) -> None:
+COPY_FORMATS = pytest.mark.parametrize("binary", [None, _OP_TYPES], ids=["text", "binary"])
+
+
+@COPY_FORMATS
+def test_rows_arrive_exactly_and_roll_back_with_their_transaction(
+        app: Flask, binary: tuple[str, ...] | None) -> None:
     with app.app_context():
-        insert_rows(db.session.connection(), "ops", _OP_COLUMNS, _rows(app, ["a", "b", "c"]))
+        insert_rows(db.session.connection(), "ops", _OP_COLUMNS, _rows(app, ["a", "b", "c"]),
+                    binary)
         got = db.session.execute(select(OpRow).order_by(OpRow.server_seq)).scalars().all()
         assert [(o.op_id, o.server_seq, o.record_id) for o in got] == [
             ("a", 1, "rec-1"), ("b", 2, "rec-2"), ("c", 3, "rec-3")]
@@ -36,12 +43,15 @@ def test_rows_arrive_exactly_and_roll_back_with_their_transaction(app: Flask) ->
         assert db.session.execute(select(OpRow.op_id)).all() == []
 
 
-def test_a_duplicate_row_is_sqlalchemys_integrity_error(app: Flask) -> None:
+@COPY_FORMATS
+def test_a_duplicate_row_is_sqlalchemys_integrity_error(
+        app: Flask, binary: tuple[str, ...] | None) -> None:
     with app.app_context():
-        insert_rows(db.session.connection(), "ops", _OP_COLUMNS, _rows(app, ["a", "b"]))
+        insert_rows(db.session.connection(), "ops", _OP_COLUMNS, _rows(app, ["a", "b"]), binary)
         db.session.commit()
         with pytest.raises(IntegrityError):
-            insert_rows(db.session.connection(), "ops", _OP_COLUMNS, _rows(app, ["c", "a"]))
+            insert_rows(db.session.connection(), "ops", _OP_COLUMNS, _rows(app, ["c", "a"]),
+                        binary)
         db.session.rollback()  # the session is usable again
         assert db.session.execute(select(OpRow.op_id).order_by(OpRow.op_id)).scalars().all() \
             == ["a", "b"]
@@ -85,3 +95,10 @@ def test_a_duplicate_in_a_stream_is_sqlalchemys_integrity_error(app: Flask) -> N
                 stream.put(row)
         db.session.rollback()
         assert db.session.execute(select(OpRow.op_id)).scalars().all() == ["a"]
+
+
+def test_binary_copies_name_each_columns_type_or_none_for_json() -> None:
+    assert ("varchar", "int8", *["varchar"] * 8, "timestamptz") == _OP_TYPES
+    assert copy_types(RecordScope.__table__, ("record_id", "parent_id")) == ("varchar",) * 2
+    # A record's fields and heads are JSON columns: their binary format is not the text.
+    assert copy_types(Record.__table__, _RECORD_COLUMNS) is None
