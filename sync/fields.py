@@ -185,11 +185,20 @@ def _flatten_into(prefix: str, group: Mapping[str, Any], out: dict[str, Any],
         elif kind is dict:
             _flatten_into(path + "/", value, out)
             continue
-        elif kind is list and all(type(v) is str and v.isascii() for v in value):
-            out[path] = list(value)  # a multiple choice (or nothing chosen)
-            continue
-        elif isinstance(value, list) and value and all(
-                type(v) is dict or isinstance(v, Mapping) for v in value):
+        elif kind is list:
+            # A multiple choice (or nothing chosen), tested with a loop rather than
+            # all() over a generator (a household has many short ones); else maybe
+            # a repeat's instances.
+            for v in value:
+                if type(v) is not str or not v.isascii():
+                    break
+            else:
+                out[path] = list(value)
+                continue
+            if _all_groups(value):
+                _flatten_repeat(path, value, out)
+                continue
+        elif isinstance(value, list) and _all_groups(value):
             _flatten_repeat(path, value, out)
             continue
         elif isinstance(value, Mapping):
@@ -197,6 +206,11 @@ def _flatten_into(prefix: str, group: Mapping[str, Any], out: dict[str, Any],
             continue
         validate_value(path, value)
         out[path] = list(value) if isinstance(value, list) else value
+
+
+def _all_groups(items: list[Any]) -> bool:
+    """Whether a non-empty list holds only groups (a repeat's instances)."""
+    return bool(items) and all(type(v) is dict or isinstance(v, Mapping) for v in items)
 
 
 def _flatten_repeat(path: str, instances: list[Mapping[str, Any]],
