@@ -14,7 +14,7 @@ households changes some 3,000; a login one or two), the database is queued
 `PRAGMA wal_checkpoint(PASSIVE)` on a connection of its own, which never blocks readers
 or writers and lets the next request run meanwhile (sqlite3 releases the GIL while
 SQLite works). Automatic checkpoints stay on with a higher threshold
-(`WAL_AUTOCHECKPOINT_PAGES`, 64 MB) as a backstop, should the thread fall behind, so the
+(`WAL_AUTOCHECKPOINT_BYTES`, 64 MB) as a backstop, should the thread fall behind, so the
 WAL cannot grow without bound.
 
 Durability does not depend on the checkpoints: with `synchronous=FULL`
@@ -36,8 +36,14 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-#: The backstop: pages in the WAL before a committing connection checkpoints itself.
-WAL_AUTOCHECKPOINT_PAGES = 16384
+#: The backstop: bytes of pages in the WAL before a committing connection checkpoints
+#: itself (`autocheckpoint_pages` for a database's page size).
+WAL_AUTOCHECKPOINT_BYTES = 64 * 1024 * 1024
+
+
+def autocheckpoint_pages(page_size: int) -> int:
+    """`PRAGMA wal_autocheckpoint` for the backstop on a database of `page_size` pages."""
+    return max(1000, WAL_AUTOCHECKPOINT_BYTES // page_size)
 #: Rows changed by the commits of a database, any connection, that queue a checkpoint:
 #: about SQLite's own 1,000-page threshold for small rows, so small writes are not
 #: each followed by a checkpoint (and its file syncs).

@@ -12,9 +12,9 @@ from flask import Flask
 
 from server import sqlite_checkpoints
 from server.app import create_app
-from server.extensions import begin_write, db
+from server.extensions import SQLITE_PAGE_SIZE, begin_write, db
 from server.models import Federation
-from server.sqlite_checkpoints import WAL_AUTOCHECKPOINT_PAGES, checkpoint, wait_idle
+from server.sqlite_checkpoints import WAL_AUTOCHECKPOINT_BYTES, checkpoint, wait_idle
 
 
 @pytest.fixture
@@ -45,8 +45,10 @@ def test_a_write_reaches_the_database_file_in_the_background(
         db.session.commit()
         (autocheckpoint,) = db.session.execute(
             db.text("PRAGMA wal_autocheckpoint")).one()
+        (page_size,) = db.session.execute(db.text("PRAGMA page_size")).one()
         db.session.rollback()
-    assert autocheckpoint == WAL_AUTOCHECKPOINT_PAGES  # the backstop only
+    assert page_size == SQLITE_PAGE_SIZE  # a new database
+    assert autocheckpoint * page_size == WAL_AUTOCHECKPOINT_BYTES  # the backstop only
     assert wait_idle(60)
     # The committing connection left the write in the WAL (far below the backstop);
     # the background checkpoint copied it into the database file.
@@ -91,3 +93,36 @@ def test_a_commit_is_synced_before_it_returns(sqlite_app: Flask) -> None:
         sync, = db.session.execute(db.text("PRAGMA synchronous")).one()
         db.session.rollback()
     assert (mode, sync) == ("wal", 2)
+
+
+def test_a_database_made_with_smaller_pages_keeps_them_and_its_backstop_follows(
+        tmp_path: Path) -> None:
+    """A server database from before 16 KB pages is opened as it is (SQLite cannot
+    change the page size of a WAL database in place), and works."""
+    path = tmp_path / "old.db"
+    old = sqlite3.connect(path)
+    old.execute("PRAGMA page_size=4096")
+    old.execute("PRAGMA journal_mode=WAL")
+    old.execute("CREATE TABLE kept (note TEXT)")
+    old.execute("INSERT INTO kept VALUES ('made before')")
+    old.commit()
+    old.close()
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
+                      "INSTANCE_PATH": str(tmp_path / "instance")})
+    try:
+        with app.app_context():
+            begin_write(db.session)
+            db.session.add(Federation(name="Muungano wa Wanavijiji"))
+            db.session.commit()
+            page_size, autocheckpoint, note, names = (
+                db.session.execute(db.text("PRAGMA page_size")).scalar_one(),
+                db.session.execute(db.text("PRAGMA wal_autocheckpoint")).scalar_one(),
+                db.session.execute(db.text("SELECT note FROM kept")).scalar_one(),
+                db.session.execute(db.text("SELECT name FROM federations")).scalars().all())
+            db.session.rollback()
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+    assert page_size == 4096 and autocheckpoint == WAL_AUTOCHECKPOINT_BYTES // 4096
+    assert note == "made before" and names == ["Muungano wa Wanavijiji"]
