@@ -39,15 +39,16 @@ log = logging.getLogger(__name__)
 #: The backstop: bytes of pages in the WAL before a committing connection checkpoints
 #: itself (`autocheckpoint_pages` for a database's page size).
 WAL_AUTOCHECKPOINT_BYTES = 64 * 1024 * 1024
+#: Rows changed by the commits of a database, any connection, that queue a checkpoint:
+#: about SQLite's own 1,000-page threshold for small rows, so small writes are not
+#: each followed by a checkpoint (and its file syncs).
+CHECKPOINT_AFTER_ROWS = 1000
 
 
 def autocheckpoint_pages(page_size: int) -> int:
     """`PRAGMA wal_autocheckpoint` for the backstop on a database of `page_size` pages."""
     return max(1000, WAL_AUTOCHECKPOINT_BYTES // page_size)
-#: Rows changed by the commits of a database, any connection, that queue a checkpoint:
-#: about SQLite's own 1,000-page threshold for small rows, so small writes are not
-#: each followed by a checkpoint (and its file syncs).
-CHECKPOINT_AFTER_ROWS = 1000
+
 
 _rows_lock = threading.Lock()
 _rows_since: dict[str, int] = {}  # database path -> rows changed since the last request

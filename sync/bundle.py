@@ -212,9 +212,8 @@ class VerifiedBundle:
         (the server's, faster)."""
         if not self.has(OPS):
             return []
-        lines = [line for line in self.read(OPS).splitlines() if line.strip()]
         try:
-            return [loads(line) for line in lines]
+            return [loads(line) for line in self.read(OPS).splitlines() if line.strip()]
         except ValueError as exc:
             raise BundleError(UNREADABLE, f"ops.jsonl is not JSON lines: {exc}") from None
         except RecursionError:

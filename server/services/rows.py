@@ -13,7 +13,6 @@ from typing import Any
 
 import orjson
 from sqlalchemy import (
-    JSON,
     BigInteger,
     Boolean,
     Connection,
@@ -91,7 +90,7 @@ def copy_types(table: Table, columns: Sequence[str]) -> tuple[str, ...] | None:
             names.append("timestamptz" if kind.timezone else "timestamp")
             continue
         found = next((pg for base, pg in _BINARY_NAMES if isinstance(kind, base)), None)
-        if found is None or isinstance(kind, JSON):
+        if found is None:  # a JSON column, say
             return None
         names.append(found)
     return tuple(names)
