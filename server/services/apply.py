@@ -166,8 +166,9 @@ _NO_TOMB = object()  # RecordState.sole: the creating op had no __deleted__ fiel
 class Batch:
     """The field state of the records one push touches, and the rows it will write."""
 
-    def __init__(self, session: Session, ops: Iterable[tuple[str, str]]) -> None:
-        """`ops`: the (record id, op id) of each op the batch may apply."""
+    def __init__(self, session: Session, record_ids: Iterable[str]) -> None:
+        """Loads the stored state of `record_ids` (those of every op of the push); the
+        ops to apply then name themselves to `load_history`."""
         self.session = session
         self.records: dict[str, RecordState] = {}
         self.children: set[tuple[str, str, str]] = set()  # (record, path, parent op id)
@@ -182,14 +183,12 @@ class Batch:
         self._written: list[str] = []
         #: Records this batch creates (new to the server).
         self.created: set[str] = set()
-        self._load(list(ops))
+        self._load_records(sorted(set(record_ids)))
 
-    def _load(self, ops: list[tuple[str, str]]) -> None:
-        session = self.session
-        record_ids = sorted({rid for rid, _ in ops})
+    def _load_records(self, record_ids: list[str]) -> None:
         rec = Record.__table__.c
         for ids in among(rec.record_id, record_ids):
-            for r in session.execute(select(
+            for r in self.session.execute(select(
                     rec.record_id, rec.form_id, rec.form_version, rec.latest_hlc,
                     rec.latest_op_id, rec.fields, rec.deleted, rec.created_seq,
                     rec.server_seq, rec.heads).where(ids)):
@@ -197,11 +196,16 @@ class Batch:
                     r.record_id, r.form_id, r.form_version, r.latest_hlc, r.latest_op_id,
                     dict(r.fields), r.deleted, r.created_seq, r.server_seq,
                     decode_heads(r.heads, r.fields, r.deleted))
-        # Conflicts and parent rows belong to stored ops, so to records stored with them
-        # (none is ever deleted): a record new to the server has neither, and a batch
-        # of new households runs no statement for them.
-        record_ids = [rid for rid in record_ids if rid in self.records]
-        op_ids = [op_id for rid, op_id in ops if rid in self.records]
+
+    def load_history(self, ops: Iterable[tuple[str, str]]) -> None:
+        """The open conflicts and stored parent rows the ops to apply (their (record id,
+        op id)) may meet. Both belong to stored ops, so to records stored with them (none
+        is ever deleted): a record new to the server has neither, and a batch of new
+        households runs no statement here."""
+        ops = [(rid, op_id) for rid, op_id in ops if rid in self.records]
+        record_ids = sorted({rid for rid, _ in ops})
+        op_ids = [op_id for _, op_id in ops]
+        session = self.session
         for ids in among(Conflict.record_id, record_ids):
             for c in session.execute(select(Conflict).where(
                     ids, Conflict.resolved_at_seq.is_(None))).scalars():

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import func, select, tuple_
+from sqlalchemy.exc import IntegrityError
 
 from server.extensions import db
 from server.models import Conflict, Device
@@ -90,13 +91,23 @@ def push_ops(pushed_by: str, ops: Sequence[Op], *, now_ms: int, max_drift_ms: in
     its own rows there (an XForm instance with its record's op), or raises to undo all.
     """
     with gc_paused():
-        return _push_ops(pushed_by, ops, now_ms=now_ms, max_drift_ms=max_drift_ms,
-                         invalid=invalid, before_commit=before_commit)
+        try:
+            return _push_ops(pushed_by, ops, now_ms=now_ms, max_drift_ms=max_drift_ms,
+                             invalid=invalid, before_commit=before_commit)
+        except IntegrityError:
+            # An op id stored before, sent again for a record the server does not have
+            # (`_push_ops` looks up only the ops of stored records), breaks the ops'
+            # primary key: the batch is run again looking every op up, and that op is
+            # rejected as a reused id. Any other broken constraint is raised again.
+            return _push_ops(pushed_by, ops, now_ms=now_ms, max_drift_ms=max_drift_ms,
+                             invalid=invalid, before_commit=before_commit,
+                             look_up_all=True)
 
 
 def _push_ops(pushed_by: str, ops: Sequence[Op], *, now_ms: int, max_drift_ms: int,
               invalid: Sequence[Rejection],
-              before_commit: Callable[[PushResult], None] | None) -> PushResult:
+              before_commit: Callable[[PushResult], None] | None,
+              look_up_all: bool = False) -> PushResult:
     session = db.session
     seq = SequenceLock(session)
     known = KnownForms(session)
@@ -109,9 +120,14 @@ def _push_ops(pushed_by: str, ops: Sequence[Op], *, now_ms: int, max_drift_ms: i
     replayed: dict[str, list[Op]] = {}
     try:
         # A few lookups for the whole batch instead of several per op.
-        stored = _stored_ops([op.op_id for op in ops])
+        batch = Batch(session, (op.record_id for op in ops))
+        # An op stored before is a replay. Its record was stored with it, and no record
+        # is ever deleted: an op of a record the server does not have is new (or reuses
+        # an op id: see push_ops), and a batch of new households looks no op up.
+        stored = _stored_ops([op.op_id for op in ops
+                              if look_up_all or op.record_id in batch.records])
         fresh = [op for op in ops if op.op_id not in stored]  # replays need no state
-        batch = Batch(session, [(op.record_id, op.op_id) for op in fresh])
+        batch.load_history((op.record_id, op.op_id) for op in fresh)
         # (Only a stored record can be in a settlement: `batch.records` holds those.)
         forbidden = records_of_other_federations(pushed_by, batch.records)
         for form in {(op.form_id, op.form_version) for op in fresh}:

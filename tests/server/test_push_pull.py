@@ -19,9 +19,11 @@ from server_harness import (
     stored_seqs,
     table_counts,
 )
+from sqlalchemy import select
 
 from server.extensions import db
-from server.models import DeviceAccount
+from server.models import DeviceAccount, Record
+from server.models import Op as OpRow
 from server.services.accounts import create_federation, create_user
 from sync.hlc import HybridClock, is_hlc, wall_clock_ms
 from sync.ids import new_uuid7
@@ -156,6 +158,28 @@ def test_an_op_id_reused_with_other_content_is_rejected(
     reply = client.push(tablet, [forged]).json()
     assert reply["acked"] == []
     assert reply["rejected"][0]["code"] == "sync.op_id_reused"
+
+
+def test_an_op_id_reused_for_a_record_the_server_lacks_is_rejected_and_the_rest_applies(
+        app: Flask, live: LiveServer, form: tuple[str, str], tablet: Device) -> None:
+    # The server looks up only the ops of records it has: an old op id sent again for a
+    # new record is caught by the ops' primary key, and the batch runs again in full.
+    client = HttpClient(live.port, tablet.token)
+    op = tablet.op(fields={"name": "Amina"})
+    client.push(tablet, [op])
+    forged = dataclasses.replace(op, record_id=new_uuid7())
+    honest = tablet.op(fields={"name": "Zawadi"})
+    reply = client.push(tablet, [honest, forged]).json()
+    assert reply["acked"] == [honest.op_id]
+    assert [(r["op_id"], r["code"]) for r in reply["rejected"]] == [
+        (op.op_id, "sync.op_id_reused")]
+    with app.app_context():
+        stored = {row.op_id: row.record_id for row in db.session.execute(
+            select(OpRow.op_id, OpRow.record_id))}
+        records = set(db.session.execute(select(Record.record_id)).scalars())
+        db.session.rollback()
+    assert stored == {op.op_id: op.record_id, honest.op_id: honest.record_id}
+    assert records == {op.record_id, honest.record_id}  # nothing of the forged op
 
 
 def test_concurrent_edits_make_a_conflict_that_a_resolve_ends(
