@@ -273,3 +273,61 @@ def _compression(conn: Connection, columns: tuple[str, ...]) -> dict[str, str]:
         "FROM pg_attribute WHERE attname = ANY(:columns) "
         "AND attrelid::regclass::text IN ('records', 'ops')"),
         {"columns": list(columns)}).all())
+
+
+def test_0016_keeps_a_households_record_row_whole_on_postgresql(db_url: str) -> None:
+    """After 0016 PostgreSQL stores a household-sized record row as it comes (nothing
+    compressed or moved out of line); before it, the same row was compressed. SQLite
+    has no such setting and keeps working alike."""
+    import json
+
+    from alembic import command
+
+    from server.migrate import alembic_config
+
+    fields = {f"household/member_{i}/name": f"Member number {i} of the household"
+              for i in range(60)}  # ~3.5 kB of JSON: past the 2 kB threshold
+
+    def store(conn: Connection, record_id: str) -> None:
+        conn.execute(text(
+            "INSERT INTO records (record_id, form_id, form_version, latest_hlc, "
+            "latest_op_id, fields, answers, deleted, created_seq, server_seq, heads) "
+            "VALUES (:rid, 'f', '1', 'h', 'o', :fields, '{}', false, 1, 1, '{}')"),
+            {"rid": record_id, "fields": json.dumps(fields)})
+
+    def compressed(conn: Connection, record_id: str) -> bool:
+        return conn.execute(text(
+            "SELECT pg_column_compression(fields) IS NOT NULL FROM records "
+            "WHERE record_id = :rid"), {"rid": record_id}).scalar_one()
+
+    engine = create_engine(db_url)
+    try:
+        upgrade(engine)  # from wherever the module's database is, to 0015
+        with engine.begin() as conn:
+            command.downgrade(alembic_config(conn), "0015")
+            store(conn, "before")
+        upgrade(engine)
+        with engine.begin() as conn:
+            store(conn, "after")
+            assert conn.execute(text(
+                "SELECT record_id FROM records WHERE record_id IN ('after', 'before') "
+                "ORDER BY record_id")).scalars().all() == ["after", "before"]
+            if conn.dialect.name == "postgresql":
+                assert (compressed(conn, "before"), compressed(conn, "after")) \
+                    == (True, False)
+                assert conn.execute(text(
+                    "SELECT reloptions FROM pg_class WHERE relname = 'records'"
+                )).scalar_one() == ["toast_tuple_target=8160"]
+            stored = conn.execute(text(
+                "SELECT fields FROM records WHERE record_id = 'after'")).scalar_one()
+            assert (stored if isinstance(stored, dict) else json.loads(stored)) == fields
+        with engine.begin() as conn:
+            command.downgrade(alembic_config(conn), "0015")
+            if conn.dialect.name == "postgresql":
+                assert conn.execute(text(
+                    "SELECT reloptions FROM pg_class WHERE relname = 'records'"
+                )).scalar_one() is None
+        upgrade(engine)
+        assert current_revision(engine) == head_revision()
+    finally:
+        engine.dispose()
