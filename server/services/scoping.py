@@ -231,12 +231,15 @@ def records_of_other_federations(device_id: str, record_ids: Iterable[str]) -> s
     """Those of `record_ids` that belong to a settlement of another federation than the
     device's: the device may not write to them. A device of no federation (an office
     laptop, a hub relaying its tablets, the server's own replica) may write anywhere."""
+    wanted = sorted(set(record_ids))
+    if not wanted:  # a batch of new records: nothing to look up
+        return set()
     session = db.session
     account = session.get(DeviceAccount, device_id)
     if account is None or account.federation_id is None:
         return set()
     found: set[str] = set()
-    for ids in among(RecordScope.record_id, sorted(set(record_ids))):
+    for ids in among(RecordScope.record_id, wanted):
         found.update(session.execute(
             select(RecordScope.record_id)
             .join(Settlement, Settlement.id == RecordScope.settlement_id)

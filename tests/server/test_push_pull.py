@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -19,9 +20,10 @@ from server_harness import (
     stored_seqs,
     table_counts,
 )
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from server.extensions import db
+from server.models import Device as DeviceRow
 from server.models import DeviceAccount, Record
 from server.models import Op as OpRow
 from server.services.accounts import create_federation, create_user
@@ -180,6 +182,20 @@ def test_an_op_id_reused_for_a_record_the_server_lacks_is_rejected_and_the_rest_
         db.session.rollback()
     assert stored == {op.op_id: op.record_id, honest.op_id: honest.record_id}
     assert records == {op.record_id, honest.record_id}  # nothing of the forged op
+
+
+def test_a_push_notes_when_the_device_last_synced(
+        app: Flask, live: LiveServer, form: tuple[str, str], tablet: Device) -> None:
+    long_ago = datetime(2026, 1, 1, tzinfo=UTC)
+    with app.app_context():
+        db.session.execute(update(DeviceRow).where(DeviceRow.id == tablet.id)
+                           .values(last_seen=long_ago))
+        db.session.commit()
+    HttpClient(live.port, tablet.token).push(tablet, [tablet.op(fields={"name": "Amina"})])
+    with app.app_context():
+        seen = db.session.get(DeviceRow, tablet.id).last_seen
+        db.session.rollback()
+    assert seen is not None and seen.replace(tzinfo=seen.tzinfo or UTC) > long_ago
 
 
 def test_concurrent_edits_make_a_conflict_that_a_resolve_ends(
