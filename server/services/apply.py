@@ -423,6 +423,8 @@ _OP_COLUMNS = ("op_id", "server_seq", "device_id", "pushed_by", "record_id", "fo
 _OP_TYPES = copy_types(OpRow.__table__, _OP_COLUMNS)
 _RECORD_COLUMNS = ("record_id", "form_id", "form_version", "latest_hlc", "latest_op_id",
                    "fields", "answers", "deleted", "created_seq", "server_seq", "heads")
+
+
 def _payload_json(op: Op) -> tuple[str, str | None]:
     """The op's wire form as JSON and, when it came as nested answers, their JSON too
     (encoded once: it is also the new record's `answers` column)."""

@@ -80,7 +80,10 @@ def copy_types(table: Table, columns: Sequence[str]) -> tuple[str, ...] | None:
     the values go as they are, not written out as text and read back by the database
     (measured for the ops of a batch of 1,000: a third less of this process's time for
     the COPY, and a quarter less wall time). None when a column has a type this does
-    not name (a JSON column: its binary format is a version byte and the text)."""
+    not name: a JSON column, so the records' COPY stays in text format. PostgreSQL 15
+    writes a binary COPY's rows to the table only every 1,000 rows (it counts a binary
+    row as no bytes), so a streamed batch of new households would be stored after the
+    merge instead of during it (docs/performance.md, seventh session)."""
     names = []
     for name in columns:
         kind = table.c[name].type.dialect_impl(_PG)
@@ -90,7 +93,7 @@ def copy_types(table: Table, columns: Sequence[str]) -> tuple[str, ...] | None:
             names.append("timestamptz" if kind.timezone else "timestamp")
             continue
         found = next((pg for base, pg in _BINARY_NAMES if isinstance(kind, base)), None)
-        if found is None:  # a JSON column, say
+        if found is None:
             return None
         names.append(found)
     return tuple(names)

@@ -100,5 +100,5 @@ def test_a_duplicate_in_a_stream_is_sqlalchemys_integrity_error(app: Flask) -> N
 def test_binary_copies_name_each_columns_type_or_none_for_json() -> None:
     assert ("varchar", "int8", *["varchar"] * 8, "timestamptz") == _OP_TYPES
     assert copy_types(RecordScope.__table__, ("record_id", "parent_id")) == ("varchar",) * 2
-    # A record's fields and heads are JSON columns: their binary format is not the text.
+    # A record's fields and heads are JSON columns: the records' COPY stays text.
     assert copy_types(Record.__table__, _RECORD_COLUMNS) is None
