@@ -34,7 +34,8 @@ class Record(db.Model):
     form_version: Mapped[str] = mapped_column(String(100))
     latest_hlc: Mapped[str] = mapped_column(String(HLC_LEN))
     latest_op_id: Mapped[str] = mapped_column(String(UUID_LEN))
-    fields: Mapped[dict[str, Any]] = mapped_column(JSON)
+    #: Text on PostgreSQL (StoredJSON): SQL looks into it through `types.json_of`.
+    fields: Mapped[dict[str, Any]] = mapped_column(StoredJSON)
     answers: Mapped[dict[str, Any]] = mapped_column(StoredJSON)
     deleted: Mapped[bool] = mapped_column(default=False)
     created_seq: Mapped[int] = mapped_column(BigInteger, index=True)

@@ -7,7 +7,10 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Dialect, Text
+from sqlalchemy import JSON, ColumnElement, DateTime, Dialect, Text
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
 #: UUIDv7 text (canonical, lowercase): the length of every op and record id.
@@ -66,7 +69,31 @@ compact_std_json = functools.partial(json.dumps, ensure_ascii=False, separators=
 
 #: A JSON value that the database keeps without reading it: `text` on PostgreSQL (its
 #: `json` type parses every value on the way in, a tenth of the database's work for a
-#: push of new households), SQLite's JSON column as before. For columns no SQL looks
-#: into (an op's payload, a record's nested answers): Python sees the same values, and
-#: `CAST(... AS TEXT)` still gives the stored JSON text. Migration 0015.
+#: push of new households), SQLite's JSON column as before. Python sees the same values,
+#: and `CAST(... AS TEXT)` still gives the stored JSON text. SQL that looks into such a
+#: column reads it through `json_of` (a record's `fields`). Migrations 0015 and 0017.
 StoredJSON = JSON().with_variant(_JSONAsText(), "postgresql")
+
+
+class json_of(FunctionElement[Any]):  # lower case: used like SQLAlchemy's func.*
+    """A `StoredJSON` column as JSON in SQL, so that its JSON operators work on both
+    databases: `json_of(Record.fields)["structure_number"].as_string()`. PostgreSQL
+    reads the text as `json` (`CAST(fields AS JSON)`: one more parse of the value
+    than a `json` column's operator takes); on SQLite it is the column itself."""
+
+    type = JSON()
+    name = "json_of"
+    inherit_cache = True
+
+    def __init__(self, column: ColumnElement[Any]) -> None:
+        super().__init__(column)
+
+
+@compiles(json_of)
+def _json_of(element: json_of, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(json_of, "postgresql")
+def _json_of_postgresql(element: json_of, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"CAST({compiler.process(element.clauses, **kw)} AS JSON)"

@@ -23,6 +23,7 @@ from sqlalchemy import delete, select, text, update
 from server.extensions import begin_write, db, is_sqlite
 from server.models import Record, RecordValue, RecordValueColumn, ServerSeq
 from server.models.record_values import VALUE_LEN
+from server.models.types import json_of
 from server.services.rows import insert_rows
 from server.services.text_fold import fold
 
@@ -112,14 +113,18 @@ def _refresh(form_id: str, stale: Mapping[str, int]) -> int:
     fresh = {p for p, mark in stale.items() if mark < 0}  # nothing kept yet: no delete
     after_seq, after_id, read = since, "", 0
     paths = list(stale)
-    # Only the answers needed, taken out of the JSON by the database (not whole records).
-    answers = [Record.fields[p] for p in paths]
     while True:
+        # Only the answers needed, taken out of the JSON by the database (not whole
+        # records). The page is a subquery so that PostgreSQL reads each record's text as
+        # JSON once however many paths are asked (`json_of`; a LIMIT keeps it apart).
+        page = (select(Record.server_seq, Record.record_id,
+                       json_of(Record.fields).label("doc"))
+                .where(Record.form_id == form_id, Record.server_seq >= after_seq,
+                       (Record.server_seq > after_seq) | (Record.record_id > after_id))
+                .order_by(Record.server_seq, Record.record_id).limit(_PAGE).subquery())
         batch = session.execute(
-            select(Record.server_seq, Record.record_id, *answers)
-            .where(Record.form_id == form_id, Record.server_seq >= after_seq,
-                   (Record.server_seq > after_seq) | (Record.record_id > after_id))
-            .order_by(Record.server_seq, Record.record_id).limit(_PAGE)).all()
+            select(page.c.server_seq, page.c.record_id, *(page.c.doc[p] for p in paths))
+            .order_by(page.c.server_seq, page.c.record_id)).all()
         if not batch:
             return read
         read += len(batch)

@@ -31,7 +31,7 @@ from server.models import (
     Settlement,
     User,
 )
-from server.models.types import utcnow
+from server.models.types import json_of, utcnow
 from server.services.id_lists import among
 from server.services.rows import copy_types, insert_rows
 
@@ -87,7 +87,7 @@ def assign_settlements(record_ids: Sequence[str], pushed_by: str | None = None,
         elif state[0] in LINKED_FORMS:
             fields = state[1]
             rows.append((record_id, state[0], *(fields.get(name) for name in _SCOPE_FIELDS)))
-    field = Record.fields
+    field = json_of(Record.fields)
     columns = [Record.record_id, Record.form_id,
                *(field[name].as_string() for name in _SCOPE_FIELDS)]
     for ids in among(Record.record_id, unknown):

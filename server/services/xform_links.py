@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from server.extensions import db
 from server.models import Record, RecordScope, Settlement
+from server.models.types import json_of
 from server.services.scoping import HOUSEHOLD_FORM, STRUCTURE_FORM
 
 #: form id -> (the id field it links by, the text field people typed).
@@ -46,7 +47,7 @@ class Linker:
             if self.federation_id is not None:
                 query = query.where(Settlement.federation_id == self.federation_id)
         else:
-            query = select(Record.fields["structure_number"].as_string(),
+            query = select(json_of(Record.fields)["structure_number"].as_string(),
                            Record.record_id).where(Record.form_id == STRUCTURE_FORM,
                                                    Record.deleted.is_(False))
             if self.federation_id is not None:

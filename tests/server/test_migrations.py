@@ -211,11 +211,7 @@ def test_0015_keeps_payloads_and_answers_as_text_on_postgresql_and_back(db_url: 
     try:
         with engine.begin() as conn:
             command.upgrade(alembic_config(conn), "0014")
-            conn.execute(text(
-                "INSERT INTO records (record_id, form_id, form_version, latest_hlc, "
-                "latest_op_id, fields, answers, deleted, created_seq, server_seq, heads) "
-                "VALUES ('r15', 'f', '1', 'h', 'o15', '{}', :answers, false, 1, 1, '{}')"),
-                {"answers": json.dumps(answers)})
+            _store_record(conn, "r15", answers=json.dumps(answers))
             conn.execute(text(
                 "INSERT INTO ops (op_id, server_seq, device_id, pushed_by, record_id, "
                 "form_id, form_version, hlc, kind, payload, received_at) VALUES ('o15', 1, "
@@ -258,6 +254,16 @@ def test_0015_keeps_payloads_and_answers_as_text_on_postgresql_and_back(db_url: 
         engine.dispose()
 
 
+def _store_record(conn: Connection, record_id: str, *, fields: str = "{}",
+                  answers: str = "{}") -> None:
+    """A record row written by SQL, past the models (whatever the schema's revision)."""
+    conn.execute(text(
+        "INSERT INTO records (record_id, form_id, form_version, latest_hlc, latest_op_id, "
+        "fields, answers, deleted, created_seq, server_seq, heads) VALUES (:rid, 'f', '1', "
+        "'h', :op_id, :fields, :answers, false, 1, 1, '{}')"),
+        {"rid": record_id, "op_id": f"o-{record_id}", "fields": fields, "answers": answers})
+
+
 def _lz4(conn: Connection) -> bool:
     """Was this PostgreSQL built with lz4?"""
     return bool(conn.execute(text(
@@ -289,11 +295,7 @@ def test_0016_keeps_a_households_record_row_whole_on_postgresql(db_url: str) -> 
               for i in range(60)}  # ~3.5 kB of JSON: past the 2 kB threshold
 
     def store(conn: Connection, record_id: str) -> None:
-        conn.execute(text(
-            "INSERT INTO records (record_id, form_id, form_version, latest_hlc, "
-            "latest_op_id, fields, answers, deleted, created_seq, server_seq, heads) "
-            "VALUES (:rid, 'f', '1', 'h', 'o', :fields, '{}', false, 1, 1, '{}')"),
-            {"rid": record_id, "fields": json.dumps(fields)})
+        _store_record(conn, record_id, fields=json.dumps(fields))
 
     def compressed(conn: Connection, record_id: str) -> bool:
         return conn.execute(text(
@@ -306,8 +308,8 @@ def test_0016_keeps_a_households_record_row_whole_on_postgresql(db_url: str) -> 
         with engine.begin() as conn:
             command.downgrade(alembic_config(conn), "0015")
             store(conn, "before")
-        upgrade(engine)
-        with engine.begin() as conn:
+        with engine.begin() as conn:  # (0017 rewrites the table: stop before it)
+            command.upgrade(alembic_config(conn), "0016")
             store(conn, "after")
             assert conn.execute(text(
                 "SELECT record_id FROM records WHERE record_id IN ('after', 'before') "
@@ -329,5 +331,69 @@ def test_0016_keeps_a_households_record_row_whole_on_postgresql(db_url: str) -> 
                 )).scalar_one() is None
         upgrade(engine)
         assert current_revision(engine) == head_revision()
+    finally:
+        engine.dispose()
+
+
+def test_0017_keeps_records_fields_as_text_on_postgresql_queried_as_json(db_url: str) -> None:
+    """0017 turns records.fields into text on PostgreSQL (SQLite keeps its JSON column)
+    with the values intact both ways; SQL still looks into it through `json_of`, and
+    the model reads it alike."""
+    import json
+
+    from alembic import command
+    from sqlalchemy.orm import Session
+
+    from server.migrate import alembic_config
+    from server.models import Record
+    from server.models.types import json_of
+
+    fields = {"structure_number": "KB-0007", "household/head": "Wanjiru \u00e9 \\ \"q\"",
+              "household/size": 3, "members[m1]/age": 41.5, "water/sources": ["tap", "well"],
+              "big": 12345678901234567890123, "note": None}
+    engine = create_engine(db_url)
+    try:
+        upgrade(engine)  # from wherever the module's database is
+        with engine.begin() as conn:
+            command.downgrade(alembic_config(conn), "0016")
+            _store_record(conn, "r17", fields=json.dumps(fields))
+
+        def fields_type() -> str:
+            with engine.connect() as conn:
+                if conn.dialect.name == "postgresql":
+                    expected = "l" if _lz4(conn) else ""
+                    assert _compression(conn, ("fields",)) == {"records.fields": expected}
+                return next(str(c["type"]).lower() for c in inspect(conn).get_columns("records")
+                            if c["name"] == "fields")
+
+        def looked_into() -> tuple[str, ...]:
+            with Session(engine) as session:
+                doc = json_of(Record.fields)
+                return session.execute(select(
+                    doc["structure_number"].as_string(), doc["household/size"].as_integer(),
+                    doc["water/sources"][1].as_string(), doc["members[m1]/age"].as_float())
+                    .where(Record.record_id == "r17")).one()
+
+        upgrade(engine)
+        postgresql = engine.dialect.name == "postgresql"
+        assert fields_type() == ("text" if postgresql else "json")
+        assert looked_into() == ("KB-0007", 3, "well", 41.5)
+        with Session(engine) as session:
+            assert session.get(Record, "r17").fields == fields
+            session.add(Record(record_id="r18", form_id="f", form_version="1", latest_hlc="h",
+                               latest_op_id="o18", fields={"n": [1.5, None], "s": "\u00e3"},
+                               answers={}, deleted=False, created_seq=2, server_seq=2))
+            session.commit()
+        with engine.begin() as conn:
+            command.downgrade(alembic_config(conn), "0016")
+        assert fields_type() == "json"
+        with engine.connect() as conn:
+            stored = dict(conn.execute(text(
+                "SELECT record_id, fields FROM records WHERE record_id IN ('r17', 'r18')")).all())
+        assert {k: v if isinstance(v, dict) else json.loads(v) for k, v in stored.items()} == {
+            "r17": fields, "r18": {"n": [1.5, None], "s": "\u00e3"}}
+        upgrade(engine)
+        assert current_revision(engine) == head_revision()
+        assert looked_into() == ("KB-0007", 3, "well", 41.5)
     finally:
         engine.dispose()
