@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from flask import Flask
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from server.extensions import db
 from server.models import Op as OpRow
@@ -81,6 +81,33 @@ def test_an_error_inside_a_stream_stores_none_of_it_and_is_the_one_raised(app: F
                 if n == 2:
                     raise RuntimeError("disk full")
                 stream.put(row)
+        db.session.rollback()
+        assert db.session.execute(select(OpRow.op_id)).all() == []
+
+
+
+def test_a_connection_lost_in_a_stream_is_sqlalchemys_error_and_is_dropped(app: Flask) -> None:
+    """The database server goes away while rows stream in (restart, OOM kill): the row
+    that cannot be written raises SQLAlchemy's OperationalError, as a statement would,
+    the pool drops that connection, and the next transaction works on a new one."""
+    with app.app_context():
+        conn = db.session.connection()
+        if conn.dialect.name != "postgresql":
+            pytest.skip("SQLite keeps a stream's rows in memory: no connection to lose")
+        pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+        ids = [f"op-{n:05d}" for n in range(3000)]  # ~0.5 MB: past any send buffer
+        written = 0
+        with (pytest.raises(OperationalError) as caught,
+              RowStream(conn, "ops", _OP_COLUMNS) as stream):
+            for row in _rows(app, ids):
+                if written == 1:
+                    with db.engine.connect() as other:  # (waits until it has ended)
+                        assert other.exec_driver_sql(
+                            f"SELECT pg_terminate_backend({pid}, 10000)").scalar_one()
+                stream.put(row)
+                written += 1
+        assert caught.value.connection_invalidated
+        assert written < len(ids)  # a put raised, not only the end of the COPY
         db.session.rollback()
         assert db.session.execute(select(OpRow.op_id)).all() == []
 
