@@ -2,7 +2,7 @@
 
 PostgreSQL's `json` type parses every value it stores: for a push of new households that
 was a tenth of the database's work (a household's `fields` is ~2.3 kB; measured: the
-database's CPU per 1,000 new households 31 -> 27 ms). The four queries that look into
+database's CPU per 1,000 new households 31 -> 27 ms). The queries that look into
 `fields` read it through `models.types.json_of`, which casts the text to `json` there
 (one more parse of the value per row read that way; the records table's sort keys are
 read once per record and kept). Python reads the same values (`StoredJSON`, as 0015 did
