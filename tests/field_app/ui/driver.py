@@ -297,8 +297,12 @@ def scenario_pin_upgrade(args: dict) -> None:
     app = h.start(HesabuApp(store_path=args["store"]))
     unlock_screen = screen(app)
     h.type_into(unlock_screen.ids.pin, args["pin"])
+    # What the screen says as the work starts, kept when it says it: the worker may be
+    # done (and the screen clear again) by the time the tap returns.
+    said: list[list[Any]] = []
+    unlock_screen.bind(message=lambda shown, text: said.append([shown.busy, text]))
     tap(unlock_screen.ids.unlock)
-    facts: dict[str, Any] = {"busy": [unlock_screen.busy, unlock_screen.message]}
+    facts: dict[str, Any] = {"busy": said[0] if said else [unlock_screen.busy, ""]}
     assert h.wait_for(lambda: app.root.current == "pin_set", 30), unlock_screen.message
     h.pump(3)  # the screen shown from the worker's callback is laid out before a touch
     pin = screen(app)
